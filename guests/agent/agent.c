@@ -1,0 +1,272 @@
+/*
+ * agent.c: the hcfuzz guest agent.
+ *
+ * Boots in long mode from the in-process VMM, installs an IDT whose every
+ * vector is caught, learns what hypervisor it runs on (CPUID, the PVM MSR),
+ * leaves PVM's instruction emulator by registering the VIF page when told to,
+ * then serves commands from the mailbox: a batch of calls issued one by one
+ * through the trampoline, a raw loop for benchmarks, an empty round trip.
+ * It rings the doorbell whenever it needs the host.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "hcf_proto.h"
+
+#define AGENT_VERSION 1u
+
+/* The assembly hard-codes these; keep them honest. */
+_Static_assert(offsetof(struct hcf_wire_call, xport) == WC_XPORT, "wc xport");
+_Static_assert(offsetof(struct hcf_wire_call, flags) == WC_FLAGS, "wc flags");
+_Static_assert(offsetof(struct hcf_wire_call, vector) == WC_VECTOR, "wc vector");
+_Static_assert(offsetof(struct hcf_wire_call, target) == WC_TARGET, "wc target");
+_Static_assert(offsetof(struct hcf_wire_call, rflags) == WC_RFLAGS, "wc rflags");
+_Static_assert(offsetof(struct hcf_wire_call, gpr) == WC_GPR, "wc gpr");
+_Static_assert(sizeof(struct hcf_wire_call) == 152, "wc size");
+_Static_assert(offsetof(struct hcf_wire_result, outcome) == WR_OUTCOME, "wr outcome");
+_Static_assert(offsetof(struct hcf_wire_result, vector) == WR_VECTOR, "wr vector");
+_Static_assert(offsetof(struct hcf_wire_result, error_code) == WR_ERROR_CODE, "wr err");
+_Static_assert(offsetof(struct hcf_wire_result, fault_rip) == WR_FAULT_RIP, "wr rip");
+_Static_assert(offsetof(struct hcf_wire_result, cr2) == WR_CR2, "wr cr2");
+_Static_assert(offsetof(struct hcf_wire_result, tsc_delta) == WR_TSC_DELTA, "wr tsc");
+_Static_assert(offsetof(struct hcf_wire_result, rflags_before) == WR_RFL_BEFORE, "wr rfl0");
+_Static_assert(offsetof(struct hcf_wire_result, rflags_after) == WR_RFL_AFTER, "wr rfl1");
+_Static_assert(offsetof(struct hcf_wire_result, gpr) == WR_GPR, "wr gpr");
+_Static_assert(sizeof(struct hcf_wire_result) == 192, "wr size");
+_Static_assert(AS_CALL_VEC == HCF_CALL_VEC && AS_CALL_TSC == HCF_CALL_TSC, "call flags");
+_Static_assert(AS_WO_RETURNED == HCF_WO_RETURNED && AS_WO_EXCEPTION == HCF_WO_EXCEPTION, "wo");
+_Static_assert(AS_WX_INT == HCF_WX_INT, "wx int");
+_Static_assert(AS_XSTACK_HI == HCF_GPA_XSTACK_HI, "xstack");
+_Static_assert(AGENT_XP_RDMSR >= HCF_WX_COUNT, "agent transports after wire ones");
+
+static volatile struct hcf_boot *const boot = (volatile struct hcf_boot *)HCF_GPA_BOOT;
+static volatile struct hcf_mbox *mbox;
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	uint8_t *dp = d;
+	const uint8_t *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memset(void *d, int c, unsigned long n)
+{
+	uint8_t *dp = d;
+	while (n--)
+		*dp++ = (uint8_t)c;
+	return d;
+}
+
+static inline void doorbell(uint32_t ev)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(ev), "Nd"((uint16_t)HCF_PORT_DOORBELL) : "memory");
+}
+
+static void debug_puts(const char *s)
+{
+	while (*s)
+		__asm__ volatile("outb %0, %1" : : "a"(*s++), "Nd"((uint16_t)HCF_PORT_DEBUGCON));
+}
+
+void agent_panic(uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr2)
+{
+	if (mbox) {
+		mbox->panic_vector = (uint32_t)vector;
+		mbox->panic_error_code = error_code;
+		mbox->panic_rip = rip;
+		mbox->panic_cr2 = cr2;
+	}
+	for (;;) {
+		doorbell(HCF_EV_PANIC);
+		__asm__ volatile("hlt");
+	}
+}
+
+/* IDT: 256 interrupt gates to the trampoline's exception entries. */
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static void idt_init(void)
+{
+	struct idt_gate *idt = (struct idt_gate *)HCF_GPA_IDT;
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = hcf_exc_entry[v];
+		idt[v] = (struct idt_gate){
+			.off_lo = (uint16_t)a, .sel = 0x08, .ist = 0, .type = 0x8e,
+			.off_mid = (uint16_t)(a >> 16), .off_hi = (uint32_t)(a >> 32), .zero = 0,
+		};
+	}
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { 256 * 16 - 1, HCF_GPA_IDT };
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* The stub that issues a call's transport, or 0 if the call is malformed. */
+static uint64_t stub_for(const struct hcf_wire_call *c)
+{
+	switch (c->xport) {
+	case HCF_WX_NONE: return (uint64_t)hcf_stub_none;
+	case HCF_WX_VMCALL: return (uint64_t)hcf_stub_vmcall;
+	case HCF_WX_VMMCALL: return (uint64_t)hcf_stub_vmmcall;
+	case HCF_WX_INT: return (uint64_t)hcf_stub_int_table + 8u * c->vector;
+	case HCF_WX_SYSCALL: return (uint64_t)hcf_stub_syscall;
+	case HCF_WX_HCPAGE: return (uint64_t)hcf_stub_hcpage;
+	case AGENT_XP_RDMSR: return (uint64_t)hcf_stub_rdmsr;
+	case AGENT_XP_WRMSR: return (uint64_t)hcf_stub_wrmsr;
+	case HCF_WX_PIO_OUT:
+		return c->width == 1 ? (uint64_t)hcf_stub_pio_out1 :
+		       c->width == 2 ? (uint64_t)hcf_stub_pio_out2 :
+		       c->width == 4 ? (uint64_t)hcf_stub_pio_out4 : 0;
+	case HCF_WX_PIO_IN:
+		return c->width == 1 ? (uint64_t)hcf_stub_pio_in1 :
+		       c->width == 2 ? (uint64_t)hcf_stub_pio_in2 :
+		       c->width == 4 ? (uint64_t)hcf_stub_pio_in4 : 0;
+	case HCF_WX_MMIO_WRITE:
+		return c->width == 1 ? (uint64_t)hcf_stub_mmio_w1 :
+		       c->width == 2 ? (uint64_t)hcf_stub_mmio_w2 :
+		       c->width == 4 ? (uint64_t)hcf_stub_mmio_w4 :
+		       c->width == 8 ? (uint64_t)hcf_stub_mmio_w8 : 0;
+	case HCF_WX_MMIO_READ:
+		return c->width == 1 ? (uint64_t)hcf_stub_mmio_r1 :
+		       c->width == 2 ? (uint64_t)hcf_stub_mmio_r2 :
+		       c->width == 4 ? (uint64_t)hcf_stub_mmio_r4 :
+		       c->width == 8 ? (uint64_t)hcf_stub_mmio_r8 : 0;
+	default: return 0;
+	}
+}
+
+/* Issue c; the result lands in hcf_cur_res. Returns 0, or -1 if c is malformed. */
+static int issue(const struct hcf_wire_call *c)
+{
+	uint64_t stub = stub_for(c);
+	memset(&hcf_cur_res, 0, sizeof(hcf_cur_res));
+	if (!stub)
+		return -1;
+	memcpy(&hcf_cur_call, c, sizeof(*c));
+	hcf_cur_stub = stub;
+	hcf_cur_rflags = 0x2 | (c->rflags & HCF_RFLAGS_LOADABLE);
+	hcf_tramp();
+	return 0;
+}
+
+/* An MSR access whose exception is caught. Returns 0 or the vector + 1. */
+static unsigned msr_access(uint8_t xp, uint32_t msr, uint64_t *val)
+{
+	struct hcf_wire_call c;
+	memset(&c, 0, sizeof(c));
+	c.xport = xp;
+	c.gpr[HCF_RCX] = msr;
+	c.gpr[HCF_RAX] = (uint32_t)*val;
+	c.gpr[HCF_RDX] = *val >> 32;
+	issue(&c);
+	if (hcf_cur_res.outcome != HCF_WO_RETURNED)
+		return hcf_cur_res.vector + 1;
+	*val = (hcf_cur_res.gpr[HCF_RDX] << 32) | (uint32_t)hcf_cur_res.gpr[HCF_RAX];
+	return 0;
+}
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static void probe(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(0, &a, &b, &c, &d);
+	boot->cpuid_max_leaf = a;
+	memcpy((void *)boot->cpu_vendor, &b, 4);
+	memcpy((void *)(boot->cpu_vendor + 4), &d, 4);
+	memcpy((void *)(boot->cpu_vendor + 8), &c, 4);
+	cpuid(0x40000000u, &a, &b, &c, &d);
+	boot->hv_max_leaf = a;
+	memcpy((void *)boot->hv_signature, &b, 4);
+	memcpy((void *)(boot->hv_signature + 4), &c, 4);
+	memcpy((void *)(boot->hv_signature + 8), &d, 4);
+
+	uint64_t v = 0;
+	unsigned fault = msr_access(AGENT_XP_RDMSR, HCF_MSR_PVM_ID, &v);
+	boot->pvm_msr_faulted = fault != 0;
+	boot->pvm_msr_value = fault ? 0 : v;
+	boot->native = 0;
+	if (!fault && v == HCF_PVM_ID_VALUE && (boot->flags & HCF_BOOT_PVM_NATIVE)) {
+		/* From here on PVM runs the agent natively (page tables are U/S=1). */
+		uint64_t vif = boot->vif_gpa;
+		if (msr_access(AGENT_XP_WRMSR, HCF_MSR_PVM_VIF, &vif) == 0)
+			boot->native = 1;
+	}
+	boot->hcpage_faulted = 0;
+	if (boot->flags & HCF_BOOT_HCPAGE) {
+		uint64_t page = HCF_GPA_HCPAGE;
+		boot->hcpage_faulted = msr_access(AGENT_XP_WRMSR, boot->hcpage_msr, &page) != 0;
+	}
+	boot->agent_version = AGENT_VERSION;
+}
+
+static void run_batch(uint64_t seq)
+{
+	uint32_t n = mbox->ncalls;
+	if (n > HCF_MBOX_MAX_CALLS)
+		n = HCF_MBOX_MAX_CALLS; /* the host checks ndone against what it sent */
+	const struct hcf_wire_call *calls =
+		(const struct hcf_wire_call *)((uintptr_t)mbox + HCF_MBOX_CALLS_OFF);
+	struct hcf_wire_result *res = (struct hcf_wire_result *)((uintptr_t)mbox + HCF_MBOX_RESULTS_OFF);
+	struct hcf_wire_vec *vec = (struct hcf_wire_vec *)((uintptr_t)mbox + HCF_MBOX_VEC_OFF);
+	memcpy(hcf_xmm_in, (const void *)mbox->xmm_sentinel, sizeof(hcf_xmm_in));
+	for (uint32_t i = 0; i < n; i++) {
+		if (issue(&calls[i]) != 0)
+			hcf_cur_res.outcome = HCF_WO_NONE; /* malformed call: reported as not run */
+		hcf_cur_res.seq = seq ^ i;
+		memcpy(&res[i], &hcf_cur_res, sizeof(hcf_cur_res));
+		if (calls[i].flags & HCF_CALL_VEC)
+			memcpy(&vec[i], hcf_xmm_out, sizeof(vec[i]));
+		mbox->ndone = i + 1;
+	}
+}
+
+void agent_main(void);
+
+void agent_main(void)
+{
+	if (boot->magic != HCF_BOOT_MAGIC || boot->version != HCF_PROTO_VERSION) {
+		debug_puts("hcf-agent: bad boot block\n");
+		agent_panic(0xffff, 0, 0, 0);
+	}
+	idt_init();
+	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
+	probe();
+	doorbell(HCF_EV_READY);
+	for (;;) {
+		uint64_t seq = mbox->seq;
+		mbox->ndone = 0;
+		switch (mbox->cmd) {
+		case HCF_CMD_BATCH:
+			run_batch(seq);
+			break;
+		case HCF_CMD_RAW_LOOP: {
+			const struct hcf_wire_call *c =
+				(const struct hcf_wire_call *)((uintptr_t)mbox + HCF_MBOX_CALLS_OFF);
+			uint64_t stub = stub_for(c);
+			if (stub) {
+				memcpy(&hcf_cur_call, c, sizeof(*c));
+				hcf_cur_stub = stub;
+				hcf_raw_loop(mbox->raw_iterations);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		mbox->ack_seq = seq;
+		doorbell(HCF_EV_DONE);
+	}
+}

@@ -1,0 +1,219 @@
+/*
+ * hcf_proto.h: the protocol between the hcfuzz guest agent and the harness.
+ *
+ * One self-contained C99 header, included by the freestanding agent and by the
+ * host. It fixes the guest memory layout of the in-process VMM, the boot block
+ * the host fills before the first instruction, the shared-memory mailbox that
+ * carries batches of calls in and results out, and the port-I/O doorbell the
+ * agent rings when it needs the host.
+ *
+ * Every field is marked IN (host writes, guest reads) or OUT (guest writes,
+ * host reads). The host treats every OUT field as hostile: a hypervisor under
+ * test may have scribbled over it, so the harness reads it only through its
+ * bounds-checked guest-memory accessor and validates it before use.
+ *
+ * Bump HCF_PROTO_VERSION on any change to a structure or constant below.
+ */
+#ifndef HCF_PROTO_H
+#define HCF_PROTO_H
+
+#include <stdint.h>
+
+#define HCF_PROTO_VERSION 1u
+#define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
+#define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
+
+/*
+ * General-purpose registers in x86 encoding order. Every register array in
+ * this protocol and in the harness is indexed this way.
+ */
+enum hcf_gpr {
+	HCF_RAX = 0, HCF_RCX, HCF_RDX, HCF_RBX, HCF_RSP, HCF_RBP, HCF_RSI, HCF_RDI,
+	HCF_R8, HCF_R9, HCF_R10, HCF_R11, HCF_R12, HCF_R13, HCF_R14, HCF_R15,
+	HCF_NGPR
+};
+
+/* RFLAGS bits the agent loads before a call (arithmetic flags only: DF or TF
+ * set under the agent's own code would break it). */
+#define HCF_RFLAGS_CF 0x0001ull
+#define HCF_RFLAGS_PF 0x0004ull
+#define HCF_RFLAGS_AF 0x0010ull
+#define HCF_RFLAGS_ZF 0x0040ull
+#define HCF_RFLAGS_SF 0x0080ull
+#define HCF_RFLAGS_OF 0x0800ull
+#define HCF_RFLAGS_LOADABLE 0x08d5ull
+
+/*
+ * Guest memory layout of the in-process VMM (guest-physical == guest-virtual,
+ * identity mapped by the host's page tables). Page 0 is left unmapped so that
+ * a NULL dereference faults.
+ */
+#define HCF_GPA_BOOT        0x00001000ull /* struct hcf_boot, one page */
+#define HCF_GPA_GDT         0x00002000ull /* host-built GDT */
+#define HCF_GPA_IDT         0x00003000ull /* agent-built IDT, 256 gates */
+#define HCF_GPA_VIF         0x00004000ull /* PVM virtual-interrupt-flag page */
+#define HCF_GPA_HCPAGE      0x00005000ull /* hypercall page, filled by the hypervisor */
+#define HCF_GPA_PGTABLES    0x00008000ull /* PML4, PDPT, PD, PT: 4 pages */
+#define HCF_GPA_STACK_LO    0x00010000ull /* agent stack, grows down from _HI */
+#define HCF_GPA_STACK_HI    0x00020000ull
+#define HCF_GPA_XSTACK_LO   0x00020000ull /* stack the agent moves to for exceptions */
+#define HCF_GPA_XSTACK_HI   0x00024000ull
+#define HCF_GPA_AGENT       0x00100000ull /* agent image, linked here */
+#define HCF_AGENT_MAX       0x00100000ull
+#define HCF_GPA_MBOX        0x00200000ull /* struct hcf_mbox and its arrays */
+#define HCF_MBOX_SIZE       0x00400000ull
+#define HCF_GPA_ARENA       0x00600000ull /* buffers for in-memory arguments */
+#define HCF_ARENA_SIZE      0x00200000ull
+#define HCF_GUEST_MEM_SIZE  0x00800000ull /* 8 MiB of RAM in one slot at GPA 0 */
+
+/* The doorbell: the agent writes a 32-bit event code to this port. */
+#define HCF_PORT_DOORBELL 0x00e8u
+/* Debug console: bytes of agent diagnostics, one per OUT. */
+#define HCF_PORT_DEBUGCON 0x00e9u
+
+/* Doorbell events (guest -> host). */
+enum hcf_event {
+	HCF_EV_READY = 0x52444159u, /* booted, probe block filled, waiting for a command */
+	HCF_EV_DONE  = 0x454e4f44u, /* command finished, results in the mailbox */
+	HCF_EV_PANIC = 0x43494e50u  /* agent broke (unexpected exception); see mbox panic fields */
+};
+
+/* Commands (host -> guest), written to hcf_mbox.cmd before resuming. */
+enum hcf_cmd {
+	HCF_CMD_NONE = 0,
+	HCF_CMD_BATCH = 1,    /* run calls[0..ncalls) */
+	HCF_CMD_RAW_LOOP = 2, /* issue calls[0] raw_iterations times, no capture (benchmark baseline) */
+	HCF_CMD_EMPTY = 3     /* ring DONE at once (round-trip ceiling) */
+};
+
+/* Boot flags (IN). */
+#define HCF_BOOT_PVM_NATIVE 0x1u /* on PVM, register the VIF page to leave the emulator */
+#define HCF_BOOT_HCPAGE     0x2u /* write hcpage_msr to have the hypervisor fill HCF_GPA_HCPAGE */
+
+/*
+ * Boot block at HCF_GPA_BOOT. The host fills the IN part before the first
+ * KVM_RUN; the agent fills the OUT part before it rings HCF_EV_READY.
+ */
+struct hcf_boot {
+	/* IN */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint64_t mbox_gpa;
+	uint64_t vif_gpa;
+	uint32_t hcpage_msr;
+	uint32_t reserved0;
+	/* OUT: what the agent saw of its hypervisor */
+	uint32_t agent_version;
+	uint32_t cpuid_max_leaf;
+	char cpu_vendor[12];
+	char hv_signature[12]; /* CPUID 0x40000000 EBX:ECX:EDX */
+	uint32_t hv_max_leaf;
+	uint32_t pvm_msr_faulted; /* 1 if reading HCF_MSR_PVM_ID raised an exception */
+	uint64_t pvm_msr_value;
+	uint32_t native;         /* 1 if the agent registered the PVM VIF page */
+	uint32_t hcpage_faulted; /* 1 if the hypercall-page MSR write raised an exception */
+};
+
+#define HCF_MSR_PVM_VIF 0x4b564d10u
+#define HCF_MSR_PVM_ID  0x4b564d11u
+#define HCF_PVM_ID_VALUE 0x4d5650ull /* "PVM" */
+
+/* Transports as the agent knows them. "native" is resolved by the host. */
+enum hcf_wire_xport {
+	HCF_WX_NONE = 0,    /* no instruction at all (empty-call ceiling) */
+	HCF_WX_VMCALL,
+	HCF_WX_VMMCALL,
+	HCF_WX_INT,         /* int $vector */
+	HCF_WX_SYSCALL,
+	HCF_WX_HCPAGE,      /* call *target (an entry of the hypercall page) */
+	HCF_WX_PIO_OUT,     /* out rax(width) -> dx */
+	HCF_WX_PIO_IN,      /* in dx -> rax(width) */
+	HCF_WX_MMIO_WRITE,  /* mov rax(width) -> [target] */
+	HCF_WX_MMIO_READ,   /* mov [target] -> rax(width) */
+	HCF_WX_COUNT
+};
+
+/* Per-call flags (IN). */
+#define HCF_CALL_VEC  0x1u /* load XMM sentinels before, store XMM0-15 after */
+#define HCF_CALL_TSC  0x2u /* record rdtsc around the call */
+
+/*
+ * One call (IN). gpr[] is the whole register image the agent loads right
+ * before the instruction; gpr[HCF_RSP] is ignored (the agent keeps a valid
+ * stack so that an exception can be delivered).
+ */
+struct hcf_wire_call {
+	uint8_t xport;     /* enum hcf_wire_xport */
+	uint8_t width;     /* PIO/MMIO access width in bytes: 1, 2, 4 (8 for MMIO) */
+	uint8_t vector;    /* HCF_WX_INT */
+	uint8_t flags;     /* HCF_CALL_* */
+	uint32_t reserved;
+	uint64_t target;   /* MMIO address or hypercall-page entry */
+	uint64_t rflags;   /* HCF_RFLAGS_LOADABLE bits to set before the call */
+	uint64_t gpr[HCF_NGPR];
+};
+
+/* Call outcome (OUT). */
+enum hcf_wire_outcome {
+	HCF_WO_NONE = 0,      /* not run (or result slot never written) */
+	HCF_WO_RETURNED = 1,  /* the instruction completed and execution went on */
+	HCF_WO_EXCEPTION = 2  /* the call raised an exception: vector, error code */
+};
+
+/* One result (OUT), written right after the call. */
+struct hcf_wire_result {
+	uint64_t seq;          /* batch seq XOR call index: proves the slot is fresh */
+	uint32_t outcome;      /* enum hcf_wire_outcome */
+	uint32_t vector;       /* exception vector */
+	uint64_t error_code;   /* exception error code (0 where the vector has none) */
+	uint64_t fault_rip;    /* RIP in the exception frame */
+	uint64_t cr2;          /* CR2 after a #PF, else 0 */
+	uint64_t tsc_delta;    /* rdtsc after - before, if HCF_CALL_TSC */
+	uint64_t rflags_before;
+	uint64_t rflags_after;
+	uint64_t gpr[HCF_NGPR]; /* every GPR right after the call (or at the exception) */
+};
+
+/* Vector state of one call (OUT, only for HCF_CALL_VEC calls). */
+struct hcf_wire_vec {
+	uint8_t xmm[16][16];
+};
+
+/*
+ * The mailbox at boot.mbox_gpa. A fixed header followed by the call array,
+ * the result array and the vector array at the offsets below.
+ */
+#define HCF_MBOX_MAX_CALLS 4096u
+#define HCF_MBOX_CALLS_OFF   0x1000u
+#define HCF_MBOX_RESULTS_OFF (HCF_MBOX_CALLS_OFF + HCF_MBOX_MAX_CALLS * 152u)
+#define HCF_MBOX_VEC_OFF     (HCF_MBOX_RESULTS_OFF + HCF_MBOX_MAX_CALLS * 192u)
+#define HCF_MBOX_END         (HCF_MBOX_VEC_OFF + HCF_MBOX_MAX_CALLS * 256u)
+
+struct hcf_mbox {
+	/* IN */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t cmd;            /* enum hcf_cmd */
+	uint64_t seq;            /* batch number, changes with every command */
+	uint32_t ncalls;         /* calls in calls[] for HCF_CMD_BATCH */
+	uint32_t reserved0;
+	uint64_t raw_iterations; /* HCF_CMD_RAW_LOOP */
+	uint8_t xmm_sentinel[16][16]; /* loaded into XMM0-15 before HCF_CALL_VEC calls */
+	/* OUT */
+	uint64_t ack_seq;        /* seq of the command the agent finished */
+	uint32_t ndone;          /* calls completed so far in this batch (progress) */
+	uint32_t panic_vector;   /* HCF_EV_PANIC: exception the agent took outside a call */
+	uint64_t panic_rip;
+	uint64_t panic_error_code;
+	uint64_t panic_cr2;
+};
+
+/* Compile-time layout checks: both sides must agree byte for byte. */
+typedef char hcf_assert_call_size[sizeof(struct hcf_wire_call) == 152 ? 1 : -1];
+typedef char hcf_assert_result_size[sizeof(struct hcf_wire_result) == 192 ? 1 : -1];
+typedef char hcf_assert_vec_size[sizeof(struct hcf_wire_vec) == 256 ? 1 : -1];
+typedef char hcf_assert_mbox_fits[sizeof(struct hcf_mbox) <= HCF_MBOX_CALLS_OFF ? 1 : -1];
+typedef char hcf_assert_mbox_size[HCF_MBOX_END <= HCF_MBOX_SIZE ? 1 : -1];
+
+#endif /* HCF_PROTO_H */

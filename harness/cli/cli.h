@@ -1,0 +1,44 @@
+/*
+ * cli.h: the hcfuzz command table and helpers shared by commands.
+ *
+ * Each command is a row: name, one-line summary, entry point. An entry point
+ * parses its own options (getopt_long), answers --help with its usage on
+ * stdout and exit 0, and returns a process exit code (oracles/verdict.h).
+ */
+#ifndef HCF_CLI_H
+#define HCF_CLI_H
+
+#include <stdio.h>
+
+#include "spec/spec.h"
+
+struct hcf_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+};
+
+extern const struct hcf_cmd hcf_cmds[];
+extern const char hcf_version[];
+
+int hcf_cmd_spec(int argc, char **argv);
+int hcf_cmd_conform(int argc, char **argv);
+int hcf_cmd_run(int argc, char **argv);
+int hcf_cmd_fuzz(int argc, char **argv);
+int hcf_cmd_minimize(int argc, char **argv);
+int hcf_cmd_repro(int argc, char **argv);
+int hcf_cmd_replay(int argc, char **argv);
+int hcf_cmd_report(int argc, char **argv);
+
+/* Load a spec, printing diagnostics to stderr. Returns 0, or HCF_EXIT_USAGE. */
+int hcf_cli_load_spec(const char *path, struct hcf_abi **abi);
+
+/* The live status line: rewritten in place on a terminal, one line every
+ * few seconds otherwise (CI logs). */
+void hcf_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hcf_status_done(void);  /* end the status line */
+
+/* "hcfuzz CMD: " prefixed error to stderr. */
+void hcf_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* HCF_CLI_H */

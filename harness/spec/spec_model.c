@@ -1,0 +1,221 @@
+/*
+ * spec_model.c: the parts of the ABI model that do not depend on YAML:
+ * register names, the transport table, value sets, lookups and freeing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "spec/spec.h"
+
+/* Register aliases: name, register, width in bits. */
+static const struct {
+	const char *name;
+	unsigned reg, width;
+} reg_names[] = {
+	{ "rax", HCF_RAX, 64 }, { "eax", HCF_RAX, 32 }, { "ax", HCF_RAX, 16 }, { "al", HCF_RAX, 8 },
+	{ "rcx", HCF_RCX, 64 }, { "ecx", HCF_RCX, 32 }, { "cx", HCF_RCX, 16 }, { "cl", HCF_RCX, 8 },
+	{ "rdx", HCF_RDX, 64 }, { "edx", HCF_RDX, 32 }, { "dx", HCF_RDX, 16 }, { "dl", HCF_RDX, 8 },
+	{ "rbx", HCF_RBX, 64 }, { "ebx", HCF_RBX, 32 }, { "bx", HCF_RBX, 16 }, { "bl", HCF_RBX, 8 },
+	{ "rsp", HCF_RSP, 64 }, { "esp", HCF_RSP, 32 }, { "sp", HCF_RSP, 16 }, { "spl", HCF_RSP, 8 },
+	{ "rbp", HCF_RBP, 64 }, { "ebp", HCF_RBP, 32 }, { "bp", HCF_RBP, 16 }, { "bpl", HCF_RBP, 8 },
+	{ "rsi", HCF_RSI, 64 }, { "esi", HCF_RSI, 32 }, { "si", HCF_RSI, 16 }, { "sil", HCF_RSI, 8 },
+	{ "rdi", HCF_RDI, 64 }, { "edi", HCF_RDI, 32 }, { "di", HCF_RDI, 16 }, { "dil", HCF_RDI, 8 },
+	{ "r8", HCF_R8, 64 },   { "r8d", HCF_R8, 32 },  { "r8w", HCF_R8, 16 },  { "r8b", HCF_R8, 8 },
+	{ "r9", HCF_R9, 64 },   { "r9d", HCF_R9, 32 },  { "r9w", HCF_R9, 16 },  { "r9b", HCF_R9, 8 },
+	{ "r10", HCF_R10, 64 }, { "r10d", HCF_R10, 32 }, { "r10w", HCF_R10, 16 }, { "r10b", HCF_R10, 8 },
+	{ "r11", HCF_R11, 64 }, { "r11d", HCF_R11, 32 }, { "r11w", HCF_R11, 16 }, { "r11b", HCF_R11, 8 },
+	{ "r12", HCF_R12, 64 }, { "r12d", HCF_R12, 32 }, { "r12w", HCF_R12, 16 }, { "r12b", HCF_R12, 8 },
+	{ "r13", HCF_R13, 64 }, { "r13d", HCF_R13, 32 }, { "r13w", HCF_R13, 16 }, { "r13b", HCF_R13, 8 },
+	{ "r14", HCF_R14, 64 }, { "r14d", HCF_R14, 32 }, { "r14w", HCF_R14, 16 }, { "r14b", HCF_R14, 8 },
+	{ "r15", HCF_R15, 64 }, { "r15d", HCF_R15, 32 }, { "r15w", HCF_R15, 16 }, { "r15b", HCF_R15, 8 },
+};
+
+unsigned hcf_reg_parse(const char *name, unsigned *width_bits)
+{
+	for (size_t i = 0; i < sizeof(reg_names) / sizeof(reg_names[0]); i++)
+		if (!strcasecmp(reg_names[i].name, name)) {
+			if (width_bits)
+				*width_bits = reg_names[i].width;
+			return reg_names[i].reg;
+		}
+	return HCF_REG_NONE;
+}
+
+const char *hcf_reg_name(unsigned reg)
+{
+	static const char *const names[HCF_NGPR] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	return reg < HCF_NGPR ? names[reg] : "?";
+}
+
+static const struct hcf_xport_info xport_table[HCF_XPORT_COUNT] = {
+	{ HCF_XPORT_VMCALL, "vmcall", 0, "Intel VMX hypercall instruction" },
+	{ HCF_XPORT_VMMCALL, "vmmcall", 0, "AMD SVM hypercall instruction" },
+	{ HCF_XPORT_NATIVE, "native", 0, "vmcall on Intel, vmmcall on AMD" },
+	{ HCF_XPORT_INT, "int", 0, "software interrupt int N" },
+	{ HCF_XPORT_SYSCALL, "syscall", HCF_REGBIT(HCF_RCX) | HCF_REGBIT(HCF_R11),
+	  "syscall saves RIP in RCX and RFLAGS in R11" },
+	{ HCF_XPORT_HCPAGE, "hypercall_page", 0, "call into a hypervisor-filled hypercall page" },
+	{ HCF_XPORT_PIO, "pio", 0, "port I/O to port base + number, data in RAX" },
+	{ HCF_XPORT_MMIO, "mmio", 0, "MMIO access to base + number * scale, data in RAX" },
+};
+
+const struct hcf_xport_info *hcf_xport_info(enum hcf_xport_kind kind)
+{
+	return (unsigned)kind < HCF_XPORT_COUNT ? &xport_table[kind] : NULL;
+}
+
+const char *hcf_xport_name(enum hcf_xport_kind kind)
+{
+	const struct hcf_xport_info *xi = hcf_xport_info(kind);
+	return xi ? xi->name : "?";
+}
+
+const char *hcf_err_conv_name(enum hcf_err_conv c)
+{
+	static const char *const names[HCF_ERR_COUNT] = {
+		"none", "negative_errno", "carry", "status_field",
+	};
+	return (unsigned)c < HCF_ERR_COUNT ? names[c] : "?";
+}
+
+bool hcf_vset_contains(const struct hcf_vset *s, int64_t v)
+{
+	if (s->any)
+		return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (v >= s->r[i].lo && v <= s->r[i].hi)
+			return true;
+	return false;
+}
+
+const struct hcf_op *hcf_spec_find_op(const struct hcf_abi *abi, uint64_t nr, uint64_t subop)
+{
+	for (size_t i = 0; i < abi->ncalls; i++) {
+		const struct hcf_call *c = &abi->calls[i];
+		if (c->nr != nr)
+			continue;
+		for (size_t j = 0; j < c->nops; j++) {
+			const struct hcf_op *op = &abi->ops[c->first_op + j];
+			if (!op->has_subop || op->subop == subop)
+				return op;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+const struct hcf_op *hcf_spec_op_by_name(const struct hcf_abi *abi, const char *name)
+{
+	for (size_t i = 0; i < abi->nops; i++)
+		if (!strcmp(abi->ops[i].name, name))
+			return &abi->ops[i];
+	return NULL;
+}
+
+const struct hcf_const *hcf_spec_const(const struct hcf_abi *abi, const char *name)
+{
+	for (size_t i = 0; i < abi->nconsts; i++)
+		if (!strcmp(abi->consts[i].name, name))
+			return &abi->consts[i];
+	return NULL;
+}
+
+const struct hcf_struct *hcf_spec_struct(const struct hcf_abi *abi, const char *name)
+{
+	for (size_t i = 0; i < abi->nstructs; i++)
+		if (!strcmp(abi->structs[i].name, name))
+			return &abi->structs[i];
+	return NULL;
+}
+
+const char *hcf_spec_value_name(const struct hcf_abi *abi, const struct hcf_op *op, int64_t v,
+				char *buf, size_t len)
+{
+	enum hcf_err_conv err = op ? op->err : abi->err;
+	for (size_t i = 0; i < abi->nconsts; i++) {
+		const struct hcf_const *k = &abi->consts[i];
+		if (err == HCF_ERR_NEG_ERRNO && k->value > 0 && v == -k->value) {
+			snprintf(buf, len, "-%s", k->name);
+			return buf;
+		}
+	}
+	for (size_t i = 0; i < abi->nconsts; i++) {
+		const struct hcf_const *k = &abi->consts[i];
+		if (v == k->value && v != 0) {
+			snprintf(buf, len, "%s", k->name);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+hcf_regmask_t hcf_op_may_change(const struct hcf_abi *abi, const struct hcf_op *op)
+{
+	const struct hcf_transport *t = &abi->transport;
+	return (hcf_regmask_t)(op->out_mask | op->clobber_mask | abi->clobbers | t->clobbers |
+			       t->outputs);
+}
+
+hcf_regmask_t hcf_abi_undeclared_may_change(const struct hcf_abi *abi)
+{
+	const struct hcf_transport *t = &abi->transport;
+	hcf_regmask_t m = (hcf_regmask_t)(abi->clobbers | t->clobbers | t->outputs);
+	if (abi->ret_reg != HCF_REG_NONE)
+		m |= HCF_REGBIT(abi->ret_reg);
+	return m;
+}
+
+static void free_vset(struct hcf_vset *s)
+{
+	free(s->r);
+	s->r = NULL;
+	s->n = 0;
+}
+
+void hcf_spec_free(struct hcf_abi *abi)
+{
+	if (!abi)
+		return;
+	for (size_t i = 0; i < abi->nops; i++) {
+		struct hcf_op *op = &abi->ops[i];
+		for (size_t j = 0; j < op->nargs; j++) {
+			free(op->args[j].name);
+			free_vset(&op->args[j].hints);
+		}
+		free(op->args);
+		free(op->name);
+		free(op->call_name);
+		free(op->doc);
+		free_vset(&op->returns);
+		free(op->errors);
+		free(op->destructive_why);
+	}
+	free(abi->ops);
+	for (size_t i = 0; i < abi->ncalls; i++)
+		free(abi->calls[i].name);
+	free(abi->calls);
+	for (size_t i = 0; i < abi->nstructs; i++) {
+		for (size_t j = 0; j < abi->structs[i].nfields; j++)
+			free(abi->structs[i].fields[j].name);
+		free(abi->structs[i].fields);
+		free(abi->structs[i].name);
+	}
+	free(abi->structs);
+	for (size_t i = 0; i < abi->nconsts; i++)
+		free(abi->consts[i].name);
+	free(abi->consts);
+	free_vset(&abi->undeclared_returns);
+	free(abi->name);
+	free(abi->description);
+	free(abi->path);
+	free(abi->model);
+	for (size_t i = 0; i < abi->nfiles; i++)
+		free(abi->files[i]);
+	free(abi->files);
+	free(abi);
+}

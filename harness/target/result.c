@@ -1,0 +1,72 @@
+/* result.c: result storage and the names of outcomes and liveness states. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "target/result.h"
+#include "util/xalloc.h"
+
+const char *hcf_call_outcome_name(enum hcf_call_outcome o)
+{
+	static const char *const names[HCF_CO_COUNT] = {
+		"not-run", "returned", "exception", "hang", "guest-lost", "bad-result",
+	};
+	return (unsigned)o < HCF_CO_COUNT ? names[o] : "?";
+}
+
+const char *hcf_liveness_name(enum hcf_liveness l)
+{
+	static const char *const names[HCF_LIVE_COUNT] = {
+		"ok", "hang", "shutdown", "kvm-internal-error", "entry-failed", "agent-panic",
+		"protocol-violation", "unexpected-exit", "harness-error",
+	};
+	return (unsigned)l < HCF_LIVE_COUNT ? names[l] : "?";
+}
+
+int hcf_result_init(struct hcf_prog_result *r, size_t n)
+{
+	memset(r, 0, sizeof(*r));
+	return hcf_result_reserve(r, n);
+}
+
+int hcf_result_reserve(struct hcf_prog_result *r, size_t n)
+{
+	if (n > r->cap || !r->calls) {
+		free(r->calls);
+		r->cap = n ? n : 1;
+		r->calls = hcf_xcalloc(r->cap, sizeof(*r->calls));
+	}
+	r->ncalls = n;
+	hcf_result_clear(r);
+	return 0;
+}
+
+void hcf_result_clear(struct hcf_prog_result *r)
+{
+	struct hcf_call_result *calls = r->calls;
+	size_t n = r->ncalls, cap = r->cap;
+	uint8_t *bytes[HCF_PROG_MAX_BUFS];
+	uint32_t bcap[HCF_PROG_MAX_BUFS];
+	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
+		bytes[i] = r->bufs[i].bytes;
+		bcap[i] = r->bufs[i].cap;
+	}
+	if (calls)
+		memset(calls, 0, n * sizeof(*calls));
+	memset(r, 0, sizeof(*r));
+	r->calls = calls;
+	r->ncalls = n;
+	r->cap = cap;
+	/* buffer storage is kept for reuse; contents are invalid until refilled */
+	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
+		r->bufs[i].bytes = bytes[i];
+		r->bufs[i].cap = bcap[i];
+	}
+}
+
+void hcf_result_free(struct hcf_prog_result *r)
+{
+	free(r->calls);
+	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++)
+		free(r->bufs[i].bytes);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,98 @@
+/*
+ * result.h: what a target reports back for a program.
+ *
+ * Per call: the register image before and after, RFLAGS before and after, how
+ * the call ended (returned, exception, hang, guest lost), optional vector
+ * state, timing. Per program: how far it got, the guest's liveness and the
+ * contents of every buffer afterwards (guards included), plus any page outside
+ * the agent's own writable areas that the guest dirtied.
+ *
+ * Everything here was copied out of guest memory through the checked accessor
+ * and validated; oracles may trust the shape, never the values.
+ */
+#ifndef HCF_RESULT_H
+#define HCF_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hcf_proto.h"
+#include "prog/prog.h"
+
+enum hcf_call_outcome {
+	HCF_CO_NOT_RUN = 0,    /* the program stopped before this call */
+	HCF_CO_RETURNED,       /* the call instruction completed */
+	HCF_CO_EXCEPTION,      /* the call raised an exception (vector, error code) */
+	HCF_CO_HANG,           /* the guest did not come back within the watchdog */
+	HCF_CO_GUEST_LOST,     /* the guest died during the call (shutdown, internal error) */
+	HCF_CO_BAD_RESULT,     /* the guest reported a result the harness cannot trust */
+	HCF_CO_COUNT
+};
+const char *hcf_call_outcome_name(enum hcf_call_outcome o);
+
+/* Why a guest stopped, when it did. */
+enum hcf_liveness {
+	HCF_LIVE_OK = 0,
+	HCF_LIVE_HANG,            /* watchdog fired */
+	HCF_LIVE_SHUTDOWN,        /* triple fault / unexpected shutdown */
+	HCF_LIVE_INTERNAL_ERROR,  /* KVM internal error (emulation failure ...) */
+	HCF_LIVE_ENTRY_FAILED,    /* KVM could not enter the guest */
+	HCF_LIVE_AGENT_PANIC,     /* the agent took an exception outside a call */
+	HCF_LIVE_PROTOCOL,        /* the mailbox held garbage (bad seq, counts out of range) */
+	HCF_LIVE_UNEXPECTED_EXIT, /* an exit the VMM does not expect */
+	HCF_LIVE_HARNESS,         /* the harness or host failed (ioctl error, no memory) */
+	HCF_LIVE_COUNT
+};
+const char *hcf_liveness_name(enum hcf_liveness l);
+
+struct hcf_call_result {
+	enum hcf_call_outcome outcome;
+	uint64_t before[HCF_NGPR];   /* what the agent loaded (rsp: the agent's stack) */
+	uint64_t after[HCF_NGPR];
+	uint64_t rflags_before, rflags_after;
+	uint8_t vector;              /* HCF_CO_EXCEPTION */
+	uint64_t error_code, fault_rip, cr2;
+	uint64_t tsc_delta;          /* 0 unless timing was requested */
+	bool has_vec;
+	struct hcf_wire_vec vec_before, vec_after;
+	enum hcf_liveness lost_why;  /* HCF_CO_GUEST_LOST / HCF_CO_HANG */
+	char detail[160];            /* exit details for lost / bad results */
+};
+
+/* A buffer after the program: guard + contents + guard, as in guest memory. */
+struct hcf_buf_after {
+	uint64_t gva;                /* where the buffer started */
+	uint32_t size;               /* buffer size (without guards) */
+	uint8_t *bytes;              /* HCF_BUF_GUARD + size + HCF_BUF_GUARD */
+	uint32_t cap;                /* bytes allocated at `bytes` */
+	bool valid;                  /* false if it could not be read back */
+};
+
+#define HCF_MAX_STRAY_PAGES 16
+
+struct hcf_prog_result {
+	struct hcf_call_result *calls;   /* one per program call */
+	size_t ncalls;                   /* == program's ncalls */
+	size_t cap;                      /* call results allocated */
+	size_t ndone;                    /* calls that completed (returned or exception) */
+	enum hcf_liveness liveness;
+	char detail[256];
+	struct hcf_buf_after bufs[HCF_PROG_MAX_BUFS];
+	size_t nbufs;
+	uint8_t guard_byte;              /* value the guards were filled with */
+	/* guest pages the program dirtied outside the agent's writable areas */
+	uint64_t stray_pages[HCF_MAX_STRAY_PAGES];
+	size_t nstray;
+	bool stray_checked;              /* false: the target cannot tell (no dirty log) */
+	double seconds;                  /* wall time of the run */
+};
+
+/* Allocate result storage for n calls (zeroed). */
+int hcf_result_init(struct hcf_prog_result *r, size_t n);
+void hcf_result_clear(struct hcf_prog_result *r); /* zero, keep storage */
+void hcf_result_free(struct hcf_prog_result *r);
+/* Make room for n calls, keeping storage when it is big enough. */
+int hcf_result_reserve(struct hcf_prog_result *r, size_t n);
+
+#endif /* HCF_RESULT_H */

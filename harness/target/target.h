@@ -1,0 +1,92 @@
+/*
+ * target.h: the interface every target implements.
+ *
+ * A target runs programs and returns results. The in-process KVM VMM is one
+ * implementation ("kvm"); the reference-model target ("model") answers from
+ * the spec's model without a VM, for self-tests and differential runs.
+ * Targets are rows of a table (target.c); the CLI picks one by name.
+ */
+#ifndef HCF_TARGET_H
+#define HCF_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prog/prog.h"
+#include "spec/spec.h"
+#include "target/result.h"
+
+struct hcf_target_opts {
+	unsigned watchdog_ms;     /* per KVM_RUN; 0: default (HCF_WATCHDOG_DEFAULT_MS) */
+	bool timing;              /* record rdtsc around every call */
+	bool want_vec;            /* capture XMM state where the target says it works */
+	bool keep_fix_hypercall_quirk; /* leave KVM's FIX_HYPERCALL_INSN quirk on */
+	bool pvm_emulated;        /* on PVM, stay in the instruction emulator (no VIF page) */
+	const char *agent_path;   /* agent ELF; NULL: the one built into hcfuzz */
+	const char *responder;    /* test-only PIO responder behaviour (docs/targets.md) */
+};
+
+#define HCF_WATCHDOG_DEFAULT_MS 2000u
+
+struct hcf_target_info {
+	char target[16];          /* "kvm", "model" */
+	char hypervisor[16];      /* "pvm", "kvm", "unknown", "model" */
+	char cpu_vendor[13];
+	char hv_signature[13];
+	bool pvm;                 /* the PVM MSR answered */
+	bool native_mode;         /* PVM: the agent registered its VIF page */
+	bool vec_ok;              /* vector capture works on this target */
+	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
+	bool fix_hypercall_quirk_disabled;
+	char notes[512];          /* capabilities checked, quirks, what was skipped */
+};
+
+struct hcf_target;
+
+struct hcf_target_ops {
+	const char *name;
+	const char *summary;
+	int (*open)(struct hcf_target **out, const struct hcf_abi *abi,
+		    const struct hcf_target_opts *opts, char *err, size_t errlen);
+	/*
+	 * Run p from its first call. Returns 0 when r describes what happened
+	 * (also when the guest died: the target has rebuilt itself and is usable
+	 * again), -1 when the harness itself failed (r->liveness HCF_LIVE_HARNESS).
+	 */
+	int (*run)(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r);
+	/* Back to the state right after boot (registers, memory). */
+	int (*reset)(struct hcf_target *t);
+	void (*close)(struct hcf_target *t);
+	const struct hcf_target_info *(*info)(struct hcf_target *t);
+	/* Benchmark baselines; NULL when the target has none. */
+	int (*raw_loop)(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
+			double *seconds);
+	int (*empty_round_trip)(struct hcf_target *t, double *seconds);
+};
+
+/* Every target starts with this. */
+struct hcf_target {
+	const struct hcf_target_ops *ops;
+	const struct hcf_abi *abi;
+};
+
+const struct hcf_target_ops *hcf_target_find(const char *name);
+/* Table of all targets, NULL-terminated. */
+extern const struct hcf_target_ops *const hcf_targets[];
+
+/* Convenience wrappers. */
+int hcf_target_open(const char *name, struct hcf_target **out, const struct hcf_abi *abi,
+		    const struct hcf_target_opts *opts, char *err, size_t errlen);
+static inline int hcf_target_run(struct hcf_target *t, const struct hcf_prog *p,
+				 struct hcf_prog_result *r)
+{
+	return t->ops->run(t, p, r);
+}
+static inline void hcf_target_close(struct hcf_target *t)
+{
+	if (t)
+		t->ops->close(t);
+}
+
+#endif /* HCF_TARGET_H */

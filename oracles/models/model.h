@@ -1,0 +1,73 @@
+/*
+ * model.h: reference models, one per ABI.
+ *
+ * A model predicts what a correct hypervisor does with a call: the values of
+ * the outputs it can know, whether the call returns or raises an exception,
+ * and whether the guest may be lost (destructive calls). The model oracle
+ * compares a result with the prediction. Models may keep state across the
+ * calls of one guest's life (observe), and are reset when the guest is
+ * rebuilt. Models are rows of a table (model.c), chosen by a spec's
+ * "model:" key.
+ */
+#ifndef HCF_MODEL_H
+#define HCF_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "prog/prog.h"
+#include "spec/spec.h"
+#include "target/result.h"
+#include "target/target.h"
+
+enum hcf_expect_outcome {
+	HCF_EXP_RETURN = 0,    /* the call returns */
+	HCF_EXP_EXCEPTION,     /* the call raises exception `vector` */
+	HCF_EXP_UNKNOWN        /* the model cannot tell */
+};
+
+struct hcf_expect {
+	enum hcf_expect_outcome outcome;
+	uint8_t vector;
+	hcf_regmask_t known;          /* registers whose value after the call is predicted */
+	uint64_t gpr[HCF_NGPR];
+	uint64_t rflags_mask;         /* RFLAGS bits predicted */
+	uint64_t rflags;
+	bool may_lose_guest;          /* a destructive call: losing the guest is allowed */
+	char why[120];                /* what the prediction rests on, for FAIL messages */
+};
+
+struct hcf_model_ops {
+	const char *name;
+	const char *summary;
+	void *(*create)(const struct hcf_abi *abi, const struct hcf_target_info *ti);
+	void (*destroy)(void *st);
+	void (*reset)(void *st);   /* the guest was rebuilt */
+	/* Predict call idx of p; before[] is what the agent loaded. */
+	void (*predict)(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			const uint64_t before[HCF_NGPR], struct hcf_expect *e);
+	/* Update state with what happened (stateful ABIs); may be NULL. */
+	void (*observe)(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			const struct hcf_call_result *r);
+};
+
+extern const struct hcf_model_ops *const hcf_models[]; /* NULL-terminated */
+const struct hcf_model_ops *hcf_model_find(const char *name);
+
+/*
+ * The spec-only prediction every model starts from: for an undeclared number
+ * the ABI's undeclared return (when it is a single value); for a declared op
+ * nothing beyond the spec. Models call this, then refine.
+ */
+void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+				 const uint64_t before[HCF_NGPR], struct hcf_expect *e);
+
+/* An instance: ops plus state. */
+struct hcf_model {
+	const struct hcf_model_ops *ops;
+	void *st;
+};
+int hcf_model_open(struct hcf_model *m, const struct hcf_abi *abi, const struct hcf_target_info *ti);
+void hcf_model_close(struct hcf_model *m);
+
+#endif /* HCF_MODEL_H */

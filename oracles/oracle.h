@@ -1,0 +1,75 @@
+/*
+ * oracle.h: the oracles that turn results into verdicts.
+ *
+ * Call oracles look at one call's result: clobber (registers outside the
+ * contract unchanged, RFLAGS as declared), exception (only allowed vectors),
+ * retval (allowed return value, correctly encoded), model (outputs equal the
+ * reference model's prediction), liveness (the call came back). Program
+ * oracles look at the whole program: memory (bytes outside OUT fields and the
+ * guards around every buffer unchanged, no stray page dirtied). Both kinds are
+ * rows of tables in oracle.c; a check adds issues to the call's verdict.
+ */
+#ifndef HCF_ORACLE_H
+#define HCF_ORACLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oracles/models/model.h"
+#include "oracles/verdict.h"
+#include "prog/prog.h"
+#include "spec/spec.h"
+#include "target/result.h"
+#include "target/target.h"
+
+/* RFLAGS bits the clobber oracle compares (arithmetic flags and DF). IF is
+ * left out: under PVM native mode the captured IF is the host's, not the
+ * guest's virtual IF. */
+#define HCF_RFLAGS_COMPARED 0x0cd5ull
+
+struct hcf_oracle_ctx {
+	const struct hcf_abi *abi;
+	const struct hcf_prog *prog;
+	const struct hcf_prog_result *res;
+	size_t idx;                      /* call under check */
+	const struct hcf_op *op;         /* its op, NULL for an undeclared number */
+	const struct hcf_expect *expect; /* the model's prediction, NULL without a model */
+	const struct hcf_target_info *tinfo;
+};
+
+typedef void (*hcf_call_oracle_fn)(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+
+struct hcf_oracle {
+	const char *name;
+	const char *doc;          /* one line, for --help and docs */
+	hcf_call_oracle_fn check;
+};
+
+extern const struct hcf_oracle hcf_call_oracles[];
+extern const size_t hcf_ncall_oracles;
+
+/* The individual oracles (exposed for unit tests). */
+void hcf_oracle_liveness(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+void hcf_oracle_exception(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+void hcf_oracle_clobber(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+void hcf_oracle_model(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
+
+/*
+ * The memory oracle, over the whole program: adds issues to cvs[i] of the call
+ * a change is attributed to (the last call before the change that references
+ * the buffer; stray pages to the last call that ran).
+ */
+void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
+		       const struct hcf_prog_result *r, struct hcf_call_verdict *cvs);
+
+/*
+ * Check a whole program result: every call oracle on every call, then the
+ * program oracles. model may be NULL (no model oracle). cvs has one entry per
+ * call. Returns the worst verdict.
+ */
+enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_prog *p,
+				   const struct hcf_prog_result *r, struct hcf_model *model,
+				   const struct hcf_target_info *tinfo, struct hcf_call_verdict *cvs);
+
+#endif /* HCF_ORACLE_H */
