@@ -12,13 +12,13 @@
 
 #include "spec/spec.h"
 
-struct hcf_cmd {
+struct hcf_command {
 	const char *name;
 	const char *summary;
 	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
 };
 
-extern const struct hcf_cmd hcf_cmds[];
+extern const struct hcf_command hcf_cmds[];
 extern const char hcf_version[];
 
 int hcf_cmd_spec(int argc, char **argv);

@@ -12,7 +12,7 @@
 
 const char hcf_version[] = "0.1.0";
 
-const struct hcf_cmd hcf_cmds[] = {
+const struct hcf_command hcf_cmds[] = {
 	{ "spec", "validate spec files (spec check FILE...)", hcf_cmd_spec },
 	{ "conform", "run the systematic conformance plan of a spec on a target", hcf_cmd_conform },
 	{ "run", "run one program in the text format and show what changed", hcf_cmd_run },
@@ -25,7 +25,7 @@ static void usage(FILE *f)
 		   "hcfuzz checks a hypervisor's hypercall interface against a machine-readable\n"
 		   "contract (a spec) by running calls in a VM and judging every result.\n\n"
 		   "commands:\n");
-	for (const struct hcf_cmd *c = hcf_cmds; c->name; c++)
+	for (const struct hcf_command *c = hcf_cmds; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'hcfuzz COMMAND --help' describes a command.\n"
 		   "exit codes: 0 PASS, 2 usage or malformed input, 3 SKIP, 4 ERROR, 5 FAIL,\n"
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
 		if (argc > 2 && strcmp(name, "help") == 0) {
-			for (const struct hcf_cmd *c = hcf_cmds; c->name; c++)
+			for (const struct hcf_command *c = hcf_cmds; c->name; c++)
 				if (!strcmp(c->name, argv[2])) {
 					char *hargv[] = { argv[2], "--help", NULL };
 					return c->run(2, hargv);
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		printf("hcfuzz %s (protocol %u)\n", hcf_version, HCF_PROTO_VERSION);
 		return HCF_EXIT_PASS;
 	}
-	for (const struct hcf_cmd *c = hcf_cmds; c->name; c++)
+	for (const struct hcf_command *c = hcf_cmds; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c->run(argc - 1, argv + 1);
 	fprintf(stderr, "hcfuzz: unknown command '%s'\n\n", name);
