@@ -27,7 +27,8 @@
 #define WR_TSC_DELTA  40
 #define WR_RFL_BEFORE 48
 #define WR_RFL_AFTER  56
-#define WR_GPR        64
+#define WR_RSP_BEFORE 64
+#define WR_GPR        72
 
 /* Constants the assembly needs (checked against hcf_proto.h in agent.c). */
 #define AS_CALL_VEC 1

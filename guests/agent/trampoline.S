@@ -15,7 +15,7 @@
 	.align 16
 	.globl hcf_cur_call, hcf_cur_res, hcf_cur_stub, hcf_cur_rflags, hcf_xmm_in, hcf_xmm_out
 hcf_cur_call:	.skip 152
-hcf_cur_res:	.skip 192
+hcf_cur_res:	.skip 200
 hcf_xmm_in:	.skip 256
 hcf_xmm_out:	.skip 256
 hcf_cur_stub:	.skip 8
@@ -132,6 +132,7 @@ hcf_tramp:
 	popfq
 	pushfq
 	popq hcf_cur_res+WR_RFL_BEFORE(%rip)
+	mov %rsp, hcf_cur_res+WR_RSP_BEFORE(%rip)
 	LOAD_GPRS
 	jmp *hcf_cur_stub(%rip)
 

@@ -172,6 +172,7 @@ struct hcf_wire_result {
 	uint64_t tsc_delta;    /* rdtsc after - before, if HCF_CALL_TSC */
 	uint64_t rflags_before;
 	uint64_t rflags_after;
+	uint64_t rsp_before;    /* RSP at the call instruction (the only GPR the host does not choose) */
 	uint64_t gpr[HCF_NGPR]; /* every GPR right after the call (or at the exception) */
 };
 
@@ -187,7 +188,7 @@ struct hcf_wire_vec {
 #define HCF_MBOX_MAX_CALLS 4096u
 #define HCF_MBOX_CALLS_OFF   0x1000u
 #define HCF_MBOX_RESULTS_OFF (HCF_MBOX_CALLS_OFF + HCF_MBOX_MAX_CALLS * 152u)
-#define HCF_MBOX_VEC_OFF     (HCF_MBOX_RESULTS_OFF + HCF_MBOX_MAX_CALLS * 192u)
+#define HCF_MBOX_VEC_OFF     (HCF_MBOX_RESULTS_OFF + HCF_MBOX_MAX_CALLS * 200u)
 #define HCF_MBOX_END         (HCF_MBOX_VEC_OFF + HCF_MBOX_MAX_CALLS * 256u)
 
 struct hcf_mbox {
@@ -211,7 +212,7 @@ struct hcf_mbox {
 
 /* Compile-time layout checks: both sides must agree byte for byte. */
 typedef char hcf_assert_call_size[sizeof(struct hcf_wire_call) == 152 ? 1 : -1];
-typedef char hcf_assert_result_size[sizeof(struct hcf_wire_result) == 192 ? 1 : -1];
+typedef char hcf_assert_result_size[sizeof(struct hcf_wire_result) == 200 ? 1 : -1];
 typedef char hcf_assert_vec_size[sizeof(struct hcf_wire_vec) == 256 ? 1 : -1];
 typedef char hcf_assert_mbox_fits[sizeof(struct hcf_mbox) <= HCF_MBOX_CALLS_OFF ? 1 : -1];
 typedef char hcf_assert_mbox_size[HCF_MBOX_END <= HCF_MBOX_SIZE ? 1 : -1];

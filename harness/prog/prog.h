@@ -43,10 +43,24 @@ struct hcf_pcall {
 	bool capture_vec;              /* capture XMM0-15 around this call */
 };
 
+#define HCF_BUF_MAX_RELOCS 8
+
+/* A pointer inside a buffer: at byte `at`, the guest address of buf+offset
+ * (8 bytes, little-endian), patched in when the target lays buffers out. */
+struct hcf_buf_reloc {
+	uint32_t at;
+	int16_t buf;
+	int32_t offset;
+};
+
 struct hcf_buf {
 	uint32_t size;                 /* 1..HCF_BUF_MAX */
 	int struct_idx;                /* struct laid out in it, or -1 for raw bytes */
+	enum hcf_dir dir;              /* raw buffers: may the hypervisor write it (OUT/INOUT)?
+	                                  struct buffers: ignored, the fields decide */
 	uint8_t *init;                 /* size bytes written before the program runs */
+	struct hcf_buf_reloc relocs[HCF_BUF_MAX_RELOCS];
+	size_t nrelocs;
 };
 
 struct hcf_prog {
@@ -75,8 +89,12 @@ struct hcf_pcall *hcf_prog_add_call(struct hcf_prog *p, int op, uint64_t nr);
 void hcf_pcall_set(struct hcf_pcall *c, unsigned reg, uint64_t v);
 /* Point a register at a buffer. */
 void hcf_pcall_set_ref(struct hcf_pcall *c, unsigned reg, int buf, int32_t offset);
-/* Add a buffer (init may be NULL for zeroes). Returns its index or -1. */
-int hcf_prog_add_buf(struct hcf_prog *p, uint32_t size, int struct_idx, const uint8_t *init);
+/* Add a buffer (init may be NULL for zeroes; dir HCF_DIR_IN for raw read-only
+ * bytes). Returns its index or -1. */
+int hcf_prog_add_buf(struct hcf_prog *p, uint32_t size, int struct_idx, enum hcf_dir dir,
+		     const uint8_t *init);
+/* Make bytes [at, at+8) of buffer buf hold the address of target+offset. */
+int hcf_prog_add_reloc(struct hcf_prog *p, int buf, uint32_t at, int target, int32_t offset);
 
 /* Remove call i (minimization). */
 void hcf_prog_remove_call(struct hcf_prog *p, size_t i);
