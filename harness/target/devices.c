@@ -1,0 +1,84 @@
+/* devices.c: the in-process VMM's PIO/MMIO responders (empty bus, zero, test clobber). */
+#include "target/devices.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "spec/spec.h"
+
+enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER };
+
+#define CLOBBER_XOR 0x5a5a5a5a5a5a5a5aull
+
+static const struct {
+	const char *name;
+	int kind;
+	uint64_t read_value; /* what a read returns (masked to the access width) */
+	const char *doc;
+} responders[] = {
+	{ "empty", DEV_EMPTY, ~0ull, "reads return all ones, writes are ignored (default)" },
+	{ "zero", DEV_ZERO, 0, "reads return zero, writes are ignored" },
+	{ "clobber", DEV_CLOBBER, ~0ull,
+	  "test only: like empty, and XORs register ARG with 0x5a5a... on every access" },
+};
+
+int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	if (!spec || !*spec)
+		spec = "empty";
+	const char *colon = strchr(spec, ':');
+	size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	for (size_t i = 0; i < sizeof(responders) / sizeof(responders[0]); i++) {
+		if (strlen(responders[i].name) != nlen || strncmp(responders[i].name, spec, nlen))
+			continue;
+		d->name = responders[i].name;
+		d->kind = (int)i;
+		if (responders[i].kind == DEV_CLOBBER) {
+			unsigned w;
+			d->reg = colon ? hcf_reg_parse(colon + 1, &w) : HCF_REG_NONE;
+			if (d->reg == HCF_REG_NONE || d->reg == HCF_RSP) {
+				snprintf(err, errlen, "responder clobber needs a register (clobber:rbx), got '%s'",
+					 spec);
+				return -1;
+			}
+		} else if (colon) {
+			snprintf(err, errlen, "responder %s takes no argument", d->name);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown responder '%s' (empty, zero, clobber:REG)", spec);
+	return -1;
+}
+
+/* The test responder's deed: change a register the call did not ask for. */
+static int clobber(struct hcf_device *d, struct hcf_vmm *vm)
+{
+	uint64_t gpr[16], rip, rflags;
+	/* registers are exact only once the pending access is complete */
+	if (hcf_vmm_complete_pending(vm) != 0 || hcf_vmm_get_gprs(vm, gpr, &rip, &rflags) != 0)
+		return -1;
+	gpr[d->reg] ^= CLOBBER_XOR;
+	return hcf_vmm_set_gprs(vm, gpr, rip, rflags);
+}
+
+int hcf_device_pio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx)
+{
+	d->accesses++;
+	if (vx->u.io.in)
+		hcf_vmm_set_io_in(vm, vx, (uint32_t)responders[d->kind].read_value);
+	if (responders[d->kind].kind == DEV_CLOBBER)
+		return clobber(d, vm);
+	return 0;
+}
+
+int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx)
+{
+	d->accesses++;
+	if (!vx->u.mmio.write)
+		hcf_vmm_set_mmio_read(vm, vx, responders[d->kind].read_value);
+	if (responders[d->kind].kind == DEV_CLOBBER)
+		return clobber(d, vm);
+	return 0;
+}

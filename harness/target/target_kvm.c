@@ -1,0 +1,770 @@
+/*
+ * target_kvm.c: the "kvm" target, the in-process VMM on /dev/kvm.
+ *
+ * Boots the guest agent in a VM of its own (no QEMU), learns what hypervisor
+ * is behind /dev/kvm from the agent's probe (CPUID, the PVM MSR), and runs
+ * programs through the mailbox in batches of up to HCF_MBOX_MAX_CALLS calls
+ * per doorbell. Everything the agent wrote is read through the checked
+ * accessor and validated before it becomes a result. A guest that hangs, shuts
+ * down, hits a KVM internal error or breaks the protocol gives the call it was
+ * in a HANG or lost outcome; the VM is then torn down and rebuilt so the next
+ * program starts clean.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hcf_proto.h"
+#include "target/devices.h"
+#include "target/target.h"
+#include "util/fileio.h"
+#include "util/xalloc.h"
+#include "vmm/elf.h"
+#include "vmm/gmem.h"
+#include "vmm/vmm.h"
+
+extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
+
+#define GUARD_BYTE 0x5a
+#define BUF_ALIGN 64
+
+struct kvm_target {
+	struct hcf_target base;
+	struct hcf_target_opts opts;
+	struct hcf_target_info info;
+	struct hcf_vmm *vm;
+	uint8_t *agent;            /* agent ELF image (owned when loaded from a file) */
+	size_t agent_len;
+	bool agent_owned;
+	struct hcf_elf_info elf;
+	uint64_t seq;
+	unsigned watchdog_ms;
+	uint8_t wire_xport;        /* the ABI's transport as the agent knows it */
+	struct hcf_device dev;     /* what answers PIO/MMIO exits */
+	uint64_t buf_gva[HCF_PROG_MAX_BUFS];
+	char console[256];         /* agent debug console tail */
+	size_t console_len;
+	size_t rebuilds;
+	uint8_t xmm_sentinel[16][16];
+};
+
+static struct kvm_target *K(struct hcf_target *t)
+{
+	return (struct kvm_target *)t;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const struct hcf_gmem *MEM(struct kvm_target *k)
+{
+	return hcf_vmm_mem(k->vm);
+}
+
+static volatile struct hcf_mbox *mbox(struct kvm_target *k)
+{
+	return hcf_gmem_at(MEM(k), hcf_gpa(HCF_GPA_MBOX), sizeof(struct hcf_mbox));
+}
+
+/* ---- boot ----------------------------------------------------------------- */
+
+static void console_byte(struct kvm_target *k, uint8_t c)
+{
+	if (k->console_len + 1 >= sizeof(k->console)) {
+		memmove(k->console, k->console + 64, k->console_len - 64);
+		k->console_len -= 64;
+	}
+	k->console[k->console_len++] = (char)(c >= 0x20 && c < 0x7f ? c : (c == '\n' ? ' ' : '.'));
+	k->console[k->console_len] = '\0';
+}
+
+/* Resolve the spec's transport to what the agent executes. */
+static uint8_t wire_xport_for(const struct hcf_abi *abi, const char *vendor)
+{
+	const struct hcf_transport *t = &abi->transport;
+	switch (t->kind) {
+	case HCF_XPORT_VMCALL: return HCF_WX_VMCALL;
+	case HCF_XPORT_VMMCALL: return HCF_WX_VMMCALL;
+	case HCF_XPORT_NATIVE:
+		return strcmp(vendor, "GenuineIntel") == 0 ? HCF_WX_VMCALL : HCF_WX_VMMCALL;
+	case HCF_XPORT_INT: return HCF_WX_INT;
+	case HCF_XPORT_SYSCALL: return HCF_WX_SYSCALL;
+	case HCF_XPORT_HCPAGE: return HCF_WX_HCPAGE;
+	case HCF_XPORT_PIO: return t->is_read ? HCF_WX_PIO_IN : HCF_WX_PIO_OUT;
+	case HCF_XPORT_MMIO: return t->is_read ? HCF_WX_MMIO_READ : HCF_WX_MMIO_WRITE;
+	default: return HCF_WX_NONE;
+	}
+}
+
+/* Run until the agent rings READY (boot) and fill info from its probe. */
+static int boot(struct kvm_target *k, char *err, size_t errlen)
+{
+	struct hcf_vmm_config cfg = {
+		.mem_size = HCF_GUEST_MEM_SIZE,
+		.dirty_log = true,
+		.disable_fix_hypercall_quirk = !k->opts.keep_fix_hypercall_quirk,
+	};
+	if (hcf_vmm_open(&k->vm, &cfg, err, errlen) != 0)
+		return -1;
+	const struct hcf_gmem *m = MEM(k);
+	if (hcf_elf_load(k->agent, k->agent_len, m, HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX,
+			 &k->elf, err, errlen) != 0)
+		return -1;
+	struct hcf_boot *b = hcf_gmem_at(m, hcf_gpa(HCF_GPA_BOOT), sizeof(*b));
+	volatile struct hcf_mbox *mb = mbox(k);
+	if (!b || !mb) {
+		snprintf(err, errlen, "guest RAM too small for the boot block and mailbox");
+		return -1;
+	}
+	memset(b, 0, sizeof(*b));
+	b->magic = HCF_BOOT_MAGIC;
+	b->version = HCF_PROTO_VERSION;
+	b->flags = k->opts.pvm_emulated ? 0 : HCF_BOOT_PVM_NATIVE;
+	b->mbox_gpa = HCF_GPA_MBOX;
+	b->vif_gpa = HCF_GPA_VIF;
+	if (k->base.abi && k->base.abi->transport.kind == HCF_XPORT_HCPAGE) {
+		b->flags |= HCF_BOOT_HCPAGE;
+		b->hcpage_msr = k->base.abi->transport.hcpage_msr;
+	}
+	memset((void *)mb, 0, sizeof(*mb));
+	mb->magic = HCF_MBOX_MAGIC;
+	mb->version = HCF_PROTO_VERSION;
+	memcpy((void *)mb->xmm_sentinel, k->xmm_sentinel, sizeof(k->xmm_sentinel));
+	if (hcf_vmm_setup_long_mode(k->vm, k->elf.entry, HCF_GPA_STACK_HI, err, errlen) != 0)
+		return -1;
+
+	k->console_len = 0;
+	k->console[0] = '\0';
+	uint64_t deadline = now_ns() + (uint64_t)k->watchdog_ms * 1000000ull * 4;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= deadline) {
+			snprintf(err, errlen, "the agent did not boot within %u ms", k->watchdog_ms * 4);
+			return -1;
+		}
+		struct hcf_vx vx;
+		hcf_vmm_run(k->vm, (unsigned)((deadline - now) / 1000000ull) + 1, &vx);
+		if (vx.kind == HCF_VX_DEBUGCON) {
+			console_byte(k, (uint8_t)vx.u.io.value);
+			continue;
+		}
+		if (vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_READY)
+			break;
+		snprintf(err, errlen, "agent boot failed: %s%s%s", vx.detail,
+			 k->console_len ? "; agent said: " : "", k->console);
+		return -1;
+	}
+	/* The probe block is guest-written: copy and terminate before use. */
+	struct hcf_boot probe;
+	memcpy(&probe, b, sizeof(probe));
+	struct hcf_target_info *ti = &k->info;
+	memcpy(ti->cpu_vendor, probe.cpu_vendor, 12);
+	ti->cpu_vendor[12] = '\0';
+	memcpy(ti->hv_signature, probe.hv_signature, 12);
+	ti->hv_signature[12] = '\0';
+	for (int i = 0; i < 12; i++) {
+		if (ti->cpu_vendor[i] && (ti->cpu_vendor[i] < 0x20 || ti->cpu_vendor[i] > 0x7e))
+			ti->cpu_vendor[i] = '?';
+		if (ti->hv_signature[i] && (ti->hv_signature[i] < 0x20 || ti->hv_signature[i] > 0x7e))
+			ti->hv_signature[i] = '?';
+	}
+	ti->pvm = !probe.pvm_msr_faulted && probe.pvm_msr_value == HCF_PVM_ID_VALUE;
+	ti->native_mode = probe.native != 0;
+	snprintf(ti->target, sizeof(ti->target), "kvm");
+	if (ti->pvm)
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "pvm");
+	else if (!strncmp(ti->hv_signature, "KVMKVMKVM", 9))
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "kvm");
+	else
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "unknown");
+	const struct hcf_vmm_caps *caps = hcf_vmm_caps(k->vm);
+	ti->dirty_log = caps->dirty_log;
+	ti->fix_hypercall_quirk_disabled = caps->fix_hypercall_quirk_disabled;
+	if (k->base.abi)
+		k->wire_xport = wire_xport_for(k->base.abi, ti->cpu_vendor);
+	if (hcf_vmm_snapshot(k->vm) != 0) {
+		snprintf(err, errlen, "cannot snapshot the booted guest");
+		return -1;
+	}
+	return 0;
+}
+
+static int rebuild(struct kvm_target *k)
+{
+	char err[256];
+	hcf_vmm_close(k->vm);
+	k->vm = NULL;
+	k->rebuilds++;
+	if (boot(k, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hcfuzz: kvm: rebuilding the VM failed: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- running a program ------------------------------------------------- */
+
+/* Lay the program's buffers out in the arena with guards; patch relocs. */
+static int layout_bufs(struct kvm_target *k, const struct hcf_prog *p)
+{
+	const struct hcf_gmem *m = MEM(k);
+	uint64_t cur = HCF_GPA_ARENA;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		uint64_t total = (uint64_t)buf->size + 2 * HCF_BUF_GUARD;
+		uint8_t *dst = hcf_gmem_at(m, hcf_gpa(cur), total);
+		if (!dst || cur + total > HCF_GPA_ARENA + HCF_ARENA_SIZE)
+			return -1;
+		memset(dst, GUARD_BYTE, total);
+		if (buf->init)
+			memcpy(dst + HCF_BUF_GUARD, buf->init, buf->size);
+		else
+			memset(dst + HCF_BUF_GUARD, 0, buf->size);
+		k->buf_gva[b] = cur + HCF_BUF_GUARD;
+		cur = (cur + total + BUF_ALIGN - 1) & ~(uint64_t)(BUF_ALIGN - 1);
+	}
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
+			const struct hcf_buf_reloc *rl = &buf->relocs[r];
+			if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || (uint64_t)rl->at + 8 > buf->size)
+				return -1;
+			uint64_t v = k->buf_gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
+			if (hcf_gmem_write(m, hcf_gpa(k->buf_gva[b] + rl->at), &v, 8) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The register image the agent loads for call c. */
+static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct hcf_pcall *c,
+		    struct hcf_wire_call *w)
+{
+	const struct hcf_abi *abi = p->abi;
+	const struct hcf_transport *t = &abi->transport;
+	memset(w, 0, sizeof(*w));
+	w->xport = k->wire_xport;
+	w->width = t->width;
+	w->vector = t->vector;
+	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;
+	for (unsigned r = 0; r < HCF_NGPR; r++) {
+		if (c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs)
+			w->gpr[r] = k->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset;
+		else
+			w->gpr[r] = c->gpr[r];
+	}
+	uint64_t nr = hcf_pcall_nr(p, c);
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		w->gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
+		break;
+	case HCF_XPORT_MMIO:
+		w->gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
+		break;
+	case HCF_XPORT_HCPAGE:
+		w->target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
+		break;
+	default:
+		break;
+	}
+	if (c->capture_vec && k->info.vec_ok)
+		w->flags |= HCF_CALL_VEC;
+	if (k->opts.timing)
+		w->flags |= HCF_CALL_TSC;
+}
+
+static void mark_lost(struct hcf_call_result *cr, enum hcf_call_outcome o, enum hcf_liveness why,
+		      const char *detail)
+{
+	cr->outcome = o;
+	cr->lost_why = why;
+	snprintf(cr->detail, sizeof(cr->detail), "%s", detail);
+}
+
+/* Map a fatal exit to a liveness state. */
+static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
+{
+	switch (kind) {
+	case HCF_VX_HANG: return HCF_LIVE_HANG;
+	case HCF_VX_SHUTDOWN: return HCF_LIVE_SHUTDOWN;
+	case HCF_VX_INTERNAL_ERROR: return HCF_LIVE_INTERNAL_ERROR;
+	case HCF_VX_ENTRY_FAILED: return HCF_LIVE_ENTRY_FAILED;
+	case HCF_VX_HOST_ERROR:
+	case HCF_VX_INTERRUPTED: return HCF_LIVE_HARNESS;
+	default: return HCF_LIVE_UNEXPECTED_EXIT;
+	}
+}
+
+/* Copy and validate the agent's results for calls [first, first + n). */
+static void collect(struct kvm_target *k, const struct hcf_wire_call *wcalls, size_t first,
+		    uint32_t n, uint64_t seq, struct hcf_prog_result *r)
+{
+	const struct hcf_gmem *m = MEM(k);
+	for (uint32_t i = 0; i < n; i++) {
+		struct hcf_call_result *cr = &r->calls[first + i];
+		struct hcf_wire_result w;
+		uint64_t at = HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF + (uint64_t)i * sizeof(w);
+		memcpy(cr->before, wcalls[i].gpr, sizeof(cr->before));
+		if (hcf_gmem_read(m, hcf_gpa(at), &w, sizeof(w)) != 0 || w.seq != (seq ^ i) ||
+		    (w.outcome != HCF_WO_RETURNED && w.outcome != HCF_WO_EXCEPTION) ||
+		    (w.outcome == HCF_WO_EXCEPTION && w.vector > 255)) {
+			mark_lost(cr, HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
+				  "the result slot does not hold a fresh, well-formed result");
+			continue;
+		}
+		cr->before[HCF_RSP] = w.rsp_before;
+		memcpy(cr->after, w.gpr, sizeof(cr->after));
+		cr->rflags_before = w.rflags_before;
+		cr->rflags_after = w.rflags_after;
+		cr->tsc_delta = w.tsc_delta;
+		if (w.outcome == HCF_WO_EXCEPTION) {
+			cr->outcome = HCF_CO_EXCEPTION;
+			cr->vector = (uint8_t)w.vector;
+			cr->error_code = w.error_code;
+			cr->fault_rip = w.fault_rip;
+			cr->cr2 = w.cr2;
+		} else {
+			cr->outcome = HCF_CO_RETURNED;
+		}
+		if (wcalls[i].flags & HCF_CALL_VEC) {
+			uint64_t vat = HCF_GPA_MBOX + HCF_MBOX_VEC_OFF + (uint64_t)i * sizeof(struct hcf_wire_vec);
+			if (hcf_gmem_read(m, hcf_gpa(vat), &cr->vec_after, sizeof(cr->vec_after)) == 0) {
+				memcpy(&cr->vec_before, k->xmm_sentinel, sizeof(cr->vec_before));
+				cr->has_vec = true;
+			}
+		}
+	}
+}
+
+/*
+ * Run one mailbox batch: calls [first, first + n) of p. Returns the number
+ * of calls finished; when the guest is lost, marks the call it was in and
+ * returns with *lost set.
+ */
+static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t first, uint32_t n,
+			struct hcf_prog_result *r, bool *lost, int *harness_err)
+{
+	const struct hcf_gmem *m = MEM(k);
+	struct hcf_wire_call *wc = hcf_gmem_at(m, hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
+					      (uint64_t)n * sizeof(struct hcf_wire_call));
+	volatile struct hcf_mbox *mb = mbox(k);
+	*lost = false;
+	*harness_err = 0;
+	if (!wc || !mb) {
+		*harness_err = 1;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		marshal(k, p, &p->calls[first + i], &wc[i]);
+	/* keep the host's copy: the guest may scribble over the call array */
+	struct hcf_wire_call *mine = hcf_xmalloc((size_t)n * sizeof(*mine));
+	memcpy(mine, wc, (size_t)n * sizeof(*mine));
+
+	uint64_t seq = ++k->seq;
+	mb->cmd = HCF_CMD_BATCH;
+	mb->ncalls = n;
+	mb->seq = seq;
+	mb->ack_seq = 0;
+	mb->ndone = 0;
+
+	/* The watchdog measures progress: a guest that keeps exiting (a PIO
+	 * device in a loop, repeated HLT) without finishing calls also hangs. */
+	uint32_t last_done = 0;
+	uint64_t last_progress = now_ns();
+	const uint64_t budget = (uint64_t)k->watchdog_ms * 1000000ull;
+	size_t done = 0;
+	for (;;) {
+		uint64_t now = now_ns();
+		uint64_t left = now - last_progress >= budget ? 0 : budget - (now - last_progress);
+		struct hcf_vx vx;
+		if (left == 0) {
+			vx.kind = HCF_VX_HANG;
+			snprintf(vx.detail, sizeof(vx.detail), "no progress within %u ms", k->watchdog_ms);
+		} else {
+			hcf_vmm_run(k->vm, (unsigned)(left / 1000000ull) + 1, &vx);
+		}
+		uint32_t nd = mb->ndone;
+		if (nd > n)
+			nd = n; /* guest-written; a lie only shortens what we trust */
+		if (nd != last_done) {
+			last_done = nd;
+			last_progress = now_ns();
+		}
+		switch (vx.kind) {
+		case HCF_VX_DOORBELL:
+			if (vx.u.io.value == HCF_EV_DONE) {
+				uint32_t ndone = mb->ndone;
+				if (mb->ack_seq != seq || ndone != n) {
+					collect(k, mine, first, nd, seq, r);
+					done = nd;
+					if (first + nd < r->ncalls)
+						mark_lost(&r->calls[first + nd], HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
+							  "the agent reported a batch it did not finish");
+					r->liveness = HCF_LIVE_PROTOCOL;
+					snprintf(r->detail, sizeof(r->detail),
+						 "mailbox: ack %llu for batch %llu, %u of %u calls done",
+						 (unsigned long long)mb->ack_seq, (unsigned long long)seq, ndone, n);
+					*lost = true;
+					goto out;
+				}
+				collect(k, mine, first, n, seq, r);
+				done = n;
+				goto out;
+			}
+			if (vx.u.io.value == HCF_EV_PANIC) {
+				char d[160];
+				snprintf(d, sizeof(d), "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
+					 mb->panic_vector, (unsigned long long)mb->panic_rip,
+					 (unsigned long long)mb->panic_error_code,
+					 (unsigned long long)mb->panic_cr2);
+				collect(k, mine, first, nd, seq, r);
+				done = nd;
+				if (first + nd < r->ncalls)
+					mark_lost(&r->calls[first + nd], HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC, d);
+				r->liveness = HCF_LIVE_AGENT_PANIC;
+				snprintf(r->detail, sizeof(r->detail), "%s", d);
+				*lost = true;
+				goto out;
+			}
+			/* READY or garbage: the agent restarted or lies */
+			vx.kind = HCF_VX_UNEXPECTED;
+			snprintf(vx.detail, sizeof(vx.detail), "unexpected doorbell 0x%08x during a batch",
+				 vx.u.io.value);
+			break;
+		case HCF_VX_DEBUGCON:
+			console_byte(k, (uint8_t)vx.u.io.value);
+			continue;
+		case HCF_VX_PIO:
+			if (hcf_device_pio(&k->dev, k->vm, &vx) != 0) {
+				*harness_err = 1;
+				goto out;
+			}
+			continue;
+		case HCF_VX_MMIO:
+			if (hcf_device_mmio(&k->dev, k->vm, &vx) != 0) {
+				*harness_err = 1;
+				goto out;
+			}
+			continue;
+		case HCF_VX_HLT:
+			/* a halting hypercall (PVM 0x1009) or hlt: nothing will wake the
+			 * vCPU but us; re-enter, the watchdog bounds a halt loop */
+			continue;
+		case HCF_VX_HYPERCALL:
+			/* this VMM implements no userspace hypercalls */
+			continue;
+		default:
+			break;
+		}
+		/* The guest is lost (or the host failed): the call in flight is the culprit. */
+		collect(k, mine, first, nd, seq, r);
+		done = nd;
+		enum hcf_liveness lv = liveness_for(vx.kind);
+		if (lv == HCF_LIVE_HARNESS) {
+			*harness_err = 1;
+			r->liveness = HCF_LIVE_HARNESS;
+			snprintf(r->detail, sizeof(r->detail), "%s", vx.detail);
+			goto out;
+		}
+		char d[160];
+		snprintf(d, sizeof(d), "%s%s%s", vx.detail, k->console_len ? "; agent said: " : "",
+			 k->console);
+		if (first + nd < r->ncalls)
+			mark_lost(&r->calls[first + nd], lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST,
+				  lv, d);
+		r->liveness = lv;
+		snprintf(r->detail, sizeof(r->detail), "%s", d);
+		*lost = true;
+		goto out;
+	}
+out:
+	free(mine);
+	return done;
+}
+
+/* Dirty pages outside everything the agent may legitimately write. */
+static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
+{
+	if (hcf_vmm_collect_dirty(k->vm) != 0)
+		return;
+	size_t npages;
+	const uint64_t *bm = hcf_vmm_dirty_bitmap(k->vm, &npages);
+	r->stray_checked = true;
+	for (size_t pg = 0; pg < npages; pg++) {
+		if (!(bm[pg / 64] >> (pg % 64) & 1))
+			continue;
+		uint64_t gpa = (uint64_t)pg * 4096;
+		bool ok = (gpa >= HCF_GPA_BOOT && gpa < HCF_GPA_BOOT + 0x1000) ||
+			  (gpa >= HCF_GPA_IDT && gpa < HCF_GPA_IDT + 0x1000) ||
+			  (gpa >= HCF_GPA_VIF && gpa < HCF_GPA_VIF + 0x1000) ||
+			  (gpa >= HCF_GPA_HCPAGE && gpa < HCF_GPA_HCPAGE + 0x1000) ||
+			  (gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_XSTACK_HI) ||
+			  (gpa >= HCF_GPA_MBOX && gpa < HCF_GPA_MBOX + HCF_MBOX_SIZE) ||
+			  (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
+		for (size_t s = 0; !ok && s < k->elf.nsegs; s++)
+			ok = k->elf.segs[s].writable && gpa >= k->elf.segs[s].lo && gpa < k->elf.segs[s].hi;
+		if (!ok && r->nstray < HCF_MAX_STRAY_PAGES)
+			r->stray_pages[r->nstray++] = gpa;
+	}
+}
+
+static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf_prog_result *r)
+{
+	r->nbufs = p->nbufs;
+	r->guard_byte = GUARD_BYTE;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		struct hcf_buf_after *ba = &r->bufs[b];
+		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		if (ba->cap < total) {
+			free(ba->bytes);
+			ba->bytes = hcf_xmalloc(total);
+			ba->cap = total;
+		}
+		ba->gva = k->buf_gva[b];
+		ba->size = p->bufs[b].size;
+		ba->valid = hcf_gmem_read(MEM(k), hcf_gpa(k->buf_gva[b] - HCF_BUF_GUARD), ba->bytes,
+					  total) == 0;
+	}
+}
+
+static bool prog_has_destructive(const struct hcf_prog *p)
+{
+	for (size_t i = 0; i < p->ncalls; i++) {
+		int op = p->calls[i].op;
+		if (op >= 0 && (size_t)op < p->abi->nops && p->abi->ops[op].destructive)
+			return true;
+	}
+	return false;
+}
+
+static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
+{
+	struct kvm_target *k = K(t);
+	uint64_t t0 = now_ns();
+	hcf_result_reserve(r, p->ncalls);
+	if (!k->vm && rebuild(k) != 0) {
+		r->liveness = HCF_LIVE_HARNESS;
+		snprintf(r->detail, sizeof(r->detail), "no VM: rebuilding failed");
+		return -1;
+	}
+	if (p->abi != t->abi) {
+		r->liveness = HCF_LIVE_HARNESS;
+		snprintf(r->detail, sizeof(r->detail), "program for ABI %s on a target opened for %s",
+			 p->abi ? p->abi->name : "?", t->abi ? t->abi->name : "?");
+		return -1;
+	}
+	if (layout_bufs(k, p) != 0) {
+		r->liveness = HCF_LIVE_HARNESS;
+		snprintf(r->detail, sizeof(r->detail), "the program's buffers do not fit the arena");
+		return -1;
+	}
+	size_t first = 0;
+	bool lost = false;
+	int herr = 0;
+	while (first < p->ncalls) {
+		uint32_t n = (uint32_t)(p->ncalls - first > HCF_MBOX_MAX_CALLS ? HCF_MBOX_MAX_CALLS :
+										 p->ncalls - first);
+		size_t done = run_batch(k, p, first, n, r, &lost, &herr);
+		r->ndone = first + done;
+		if (lost || herr)
+			break;
+		first += n;
+	}
+	if (!lost && !herr) {
+		find_stray_pages(k, r);
+		read_bufs(k, p, r);
+	} else {
+		/* the buffers are whatever the dying guest left: still worth a look */
+		read_bufs(k, p, r);
+	}
+	r->seconds = (double)(now_ns() - t0) / 1e9;
+	if (herr) {
+		if (r->liveness == HCF_LIVE_OK)
+			r->liveness = HCF_LIVE_HARNESS;
+		hcf_vmm_close(k->vm);
+		k->vm = NULL;
+		return -1;
+	}
+	/* A lost guest, or one a destructive call may have reconfigured behind
+	 * the snapshot's back (CR0, GDT, MSRs, PVM state), is rebuilt. */
+	if (lost || prog_has_destructive(p)) {
+		if (rebuild(k) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int kvm_reset(struct hcf_target *t)
+{
+	struct kvm_target *k = K(t);
+	if (!k->vm)
+		return rebuild(k);
+	size_t pages;
+	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, &pages) != 0)
+		return rebuild(k);
+	return 0;
+}
+
+static void kvm_close(struct hcf_target *t)
+{
+	struct kvm_target *k = K(t);
+	if (!k)
+		return;
+	hcf_vmm_close(k->vm);
+	if (k->agent_owned)
+		free(k->agent);
+	free(k);
+}
+
+static const struct hcf_target_info *kvm_info(struct hcf_target *t)
+{
+	return &K(t)->info;
+}
+
+/* One command round trip without calls: the ceiling of this VM. */
+static int kvm_empty_round_trip(struct hcf_target *t, double *seconds)
+{
+	struct kvm_target *k = K(t);
+	volatile struct hcf_mbox *mb = mbox(k);
+	uint64_t seq = ++k->seq;
+	uint64_t t0 = now_ns();
+	mb->cmd = HCF_CMD_EMPTY;
+	mb->seq = seq;
+	struct hcf_vx vx;
+	hcf_vmm_run(k->vm, k->watchdog_ms, &vx);
+	*seconds = (double)(now_ns() - t0) / 1e9;
+	return vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
+}
+
+/* The first call of p, issued `iterations` times in a bare loop in the guest. */
+static int kvm_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
+			double *seconds)
+{
+	struct kvm_target *k = K(t);
+	if (!p->ncalls || layout_bufs(k, p) != 0)
+		return -1;
+	struct hcf_wire_call *wc = hcf_gmem_at(MEM(k), hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
+					      sizeof(*wc));
+	volatile struct hcf_mbox *mb = mbox(k);
+	marshal(k, p, &p->calls[0], wc);
+	wc->flags = 0;
+	uint64_t seq = ++k->seq;
+	mb->cmd = HCF_CMD_RAW_LOOP;
+	mb->raw_iterations = iterations;
+	mb->seq = seq;
+	uint64_t t0 = now_ns();
+	struct hcf_vx vx;
+	for (;;) {
+		hcf_vmm_run(k->vm, k->watchdog_ms * 10, &vx);
+		if (vx.kind == HCF_VX_HLT || vx.kind == HCF_VX_DEBUGCON)
+			continue;
+		break;
+	}
+	*seconds = (double)(now_ns() - t0) / 1e9;
+	return vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
+}
+
+static void fill_notes(struct kvm_target *k)
+{
+	struct hcf_target_info *ti = &k->info;
+	snprintf(ti->notes, sizeof(ti->notes),
+		 "hypervisor %s (CPUID vendor %s, signature \"%s\"%s); agent %s; KVM FIX_HYPERCALL_INSN "
+		 "quirk %s; dirty-page log %s; vector capture %s; responder %s",
+		 ti->hypervisor, ti->cpu_vendor, ti->hv_signature,
+		 ti->pvm ? ", PVM MSR 0x4b564d11 = \"PVM\"" : "",
+		 ti->pvm ? (ti->native_mode ? "runs natively (VIF page registered)" :
+					      "runs in PVM's instruction emulator") :
+			   "runs in hardware-assisted mode",
+		 ti->fix_hypercall_quirk_disabled ? "disabled" : "left on",
+		 ti->dirty_log ? "on (stray writes detected)" : "off",
+		 ti->vec_ok ? "on" : "off", k->dev.name);
+}
+
+/* Try vector capture once: if SSE kills the guest here, leave it off. */
+static void probe_vec(struct kvm_target *k)
+{
+	k->info.vec_ok = false;
+	if (!k->opts.want_vec)
+		return;
+	if (k->info.pvm && !k->info.native_mode)
+		return; /* PVM's emulator kills the guest on most SSE */
+	k->info.vec_ok = true;
+	struct hcf_prog p;
+	hcf_prog_init(&p, k->base.abi);
+	struct hcf_pcall *c = hcf_prog_add_call(&p, -1, 0);
+	struct hcf_prog_result r;
+	hcf_result_init(&r, 1);
+	uint8_t saved = k->wire_xport;
+	k->wire_xport = HCF_WX_NONE;
+	if (c)
+		c->capture_vec = true;
+	int rc = c ? kvm_run(&k->base, &p, &r) : -1;
+	k->wire_xport = saved;
+	k->info.vec_ok = rc == 0 && r.ncalls == 1 && r.calls[0].outcome == HCF_CO_RETURNED &&
+			 r.calls[0].has_vec &&
+			 !memcmp(&r.calls[0].vec_after, k->xmm_sentinel, sizeof(k->xmm_sentinel));
+	hcf_result_free(&r);
+	hcf_prog_free(&p);
+	kvm_reset(&k->base);
+}
+
+static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
+		    const struct hcf_target_opts *opts, char *err, size_t errlen);
+
+const struct hcf_target_ops hcf_target_kvm_ops = {
+	.name = "kvm",
+	.summary = "in-process VMM on /dev/kvm (hardware KVM or PVM), no QEMU",
+	.open = kvm_open,
+	.run = kvm_run,
+	.reset = kvm_reset,
+	.close = kvm_close,
+	.info = kvm_info,
+	.raw_loop = kvm_raw_loop,
+	.empty_round_trip = kvm_empty_round_trip,
+};
+
+static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
+		    const struct hcf_target_opts *opts, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct kvm_target *k = hcf_xcalloc(1, sizeof(*k));
+	k->base.ops = &hcf_target_kvm_ops;
+	k->base.abi = abi;
+	k->opts = *opts;
+	k->watchdog_ms = opts->watchdog_ms ? opts->watchdog_ms : HCF_WATCHDOG_DEFAULT_MS;
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 16; j++)
+			k->xmm_sentinel[i][j] = (uint8_t)(0xc0 + i) ^ (uint8_t)(j * 0x11);
+	if (opts->agent_path) {
+		k->agent = (uint8_t *)hcf_read_file(opts->agent_path, 16u << 20, &k->agent_len);
+		if (!k->agent) {
+			snprintf(err, errlen, "agent %s: %s", opts->agent_path, strerror(errno));
+			free(k);
+			return -1;
+		}
+		k->agent_owned = true;
+	} else {
+		k->agent = (uint8_t *)hcf_agent_elf;
+		k->agent_len = (size_t)(hcf_agent_elf_end - hcf_agent_elf);
+	}
+	if (hcf_device_init(&k->dev, opts->responder, err, errlen) != 0) {
+		kvm_close(&k->base);
+		return -1;
+	}
+	if (boot(k, err, errlen) != 0) {
+		kvm_close(&k->base);
+		return -1;
+	}
+	if (abi)
+		probe_vec(k);
+	fill_notes(k);
+	*out = &k->base;
+	return 0;
+}

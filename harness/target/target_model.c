@@ -1,0 +1,151 @@
+/*
+ * target_model.c: the "model" target, where the reference model answers.
+ *
+ * No VM: every call "returns" with the registers the ABI's model predicts and
+ * every other register untouched. It is what a perfectly conforming hypervisor
+ * would do as far as the model knows, so a conformance run against it checks
+ * the plan, the oracles and the reports end to end without /dev/kvm, and it is
+ * one side of a differential run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hcf_proto.h"
+#include "oracles/models/model.h"
+#include "target/target.h"
+#include "util/xalloc.h"
+
+struct model_target {
+	struct hcf_target base;
+	struct hcf_target_info info;
+	struct hcf_model model;
+};
+
+static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
+{
+	struct model_target *mt = (struct model_target *)t;
+	hcf_result_reserve(r, p->ncalls);
+	uint64_t gva[HCF_PROG_MAX_BUFS];
+	uint64_t cur = HCF_GPA_ARENA;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		gva[b] = cur + HCF_BUF_GUARD;
+		cur += ((uint64_t)p->bufs[b].size + 2 * HCF_BUF_GUARD + 63) & ~63ull;
+	}
+	for (size_t i = 0; i < p->ncalls; i++) {
+		const struct hcf_pcall *c = &p->calls[i];
+		struct hcf_call_result *cr = &r->calls[i];
+		for (unsigned reg = 0; reg < HCF_NGPR; reg++)
+			cr->before[reg] = c->ref[reg].buf >= 0 && (size_t)c->ref[reg].buf < p->nbufs ?
+						  gva[c->ref[reg].buf] + (uint64_t)(int64_t)c->ref[reg].offset :
+						  c->gpr[reg];
+		cr->before[HCF_RSP] = HCF_GPA_STACK_HI - 0x100;
+		cr->rflags_before = 0x2 | (c->rflags & HCF_RFLAGS_LOADABLE);
+		struct hcf_expect e;
+		mt->model.ops->predict(mt->model.st, p->abi, p, i, cr->before, &e);
+		memcpy(cr->after, cr->before, sizeof(cr->after));
+		cr->rflags_after = (cr->rflags_before & ~e.rflags_mask) | (e.rflags & e.rflags_mask);
+		if (e.outcome == HCF_EXP_EXCEPTION) {
+			cr->outcome = HCF_CO_EXCEPTION;
+			cr->vector = e.vector;
+		} else {
+			cr->outcome = HCF_CO_RETURNED;
+			for (unsigned reg = 0; reg < HCF_NGPR; reg++)
+				if (e.known & HCF_REGBIT(reg))
+					cr->after[reg] = e.gpr[reg];
+		}
+		if (mt->model.ops->observe)
+			mt->model.ops->observe(mt->model.st, p->abi, p, i, cr);
+	}
+	r->ndone = p->ncalls;
+	r->liveness = HCF_LIVE_OK;
+	r->nbufs = p->nbufs;
+	r->guard_byte = 0x5a;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		struct hcf_buf_after *ba = &r->bufs[b];
+		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		if (ba->cap < total) {
+			free(ba->bytes);
+			ba->bytes = hcf_xmalloc(total);
+			ba->cap = total;
+		}
+		memset(ba->bytes, r->guard_byte, total);
+		if (p->bufs[b].init)
+			memcpy(ba->bytes + HCF_BUF_GUARD, p->bufs[b].init, p->bufs[b].size);
+		else
+			memset(ba->bytes + HCF_BUF_GUARD, 0, p->bufs[b].size);
+		/* pointers inside buffers hold what the target patched in */
+		for (size_t k = 0; k < p->bufs[b].nrelocs; k++) {
+			const struct hcf_buf_reloc *rl = &p->bufs[b].relocs[k];
+			if (rl->buf >= 0 && (size_t)rl->buf < p->nbufs && (uint64_t)rl->at + 8 <= p->bufs[b].size) {
+				uint64_t v = gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
+				memcpy(ba->bytes + HCF_BUF_GUARD + rl->at, &v, 8);
+			}
+		}
+		ba->gva = gva[b];
+		ba->size = p->bufs[b].size;
+		ba->valid = true;
+	}
+	return 0;
+}
+
+static int model_reset(struct hcf_target *t)
+{
+	struct model_target *mt = (struct model_target *)t;
+	if (mt->model.ops->reset)
+		mt->model.ops->reset(mt->model.st);
+	return 0;
+}
+
+static void model_close(struct hcf_target *t)
+{
+	struct model_target *mt = (struct model_target *)t;
+	if (!mt)
+		return;
+	hcf_model_close(&mt->model);
+	free(mt);
+}
+
+static const struct hcf_target_info *model_info(struct hcf_target *t)
+{
+	return &((struct model_target *)t)->info;
+}
+
+static int model_open(struct hcf_target **out, const struct hcf_abi *abi,
+		      const struct hcf_target_opts *opts, char *err, size_t errlen);
+
+const struct hcf_target_ops hcf_target_model_ops = {
+	.name = "model",
+	.summary = "no VM: the spec's reference model answers every call",
+	.open = model_open,
+	.run = model_run,
+	.reset = model_reset,
+	.close = model_close,
+	.info = model_info,
+};
+
+static int model_open(struct hcf_target **out, const struct hcf_abi *abi,
+		      const struct hcf_target_opts *opts, char *err, size_t errlen)
+{
+	(void)opts;
+	*out = NULL;
+	if (!abi) {
+		snprintf(err, errlen, "the model target needs a spec");
+		return -1;
+	}
+	struct model_target *mt = hcf_xcalloc(1, sizeof(*mt));
+	mt->base.ops = &hcf_target_model_ops;
+	mt->base.abi = abi;
+	snprintf(mt->info.target, sizeof(mt->info.target), "model");
+	snprintf(mt->info.hypervisor, sizeof(mt->info.hypervisor), "model");
+	if (hcf_model_open(&mt->model, abi, &mt->info) != 0) {
+		snprintf(err, errlen, "no reference model for ABI %s", abi->name);
+		free(mt);
+		return -1;
+	}
+	snprintf(mt->info.notes, sizeof(mt->info.notes), "reference model %s answers every call",
+		 mt->model.ops->name);
+	*out = &mt->base;
+	return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * vmm.h: the in-process VMM's backend boundary.
+ *
+ * The shape of a VMM kernel interface (bhyve's vmm.h, /dev/kvm): create a VM
+ * with one vCPU and one RAM slot, set up the x86-64 long-mode state, get and
+ * set registers, run until a classified exit, read the dirty-page log,
+ * snapshot and restore. Every run is under a watchdog: a guest that does not
+ * exit within the deadline comes back as HCF_VX_HANG instead of blocking the
+ * harness. The KVM implementation is vmm_kvm.c; x86 page tables and GDT are
+ * built by x86_setup.c.
+ */
+#ifndef HCF_VMM_H
+#define HCF_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/gmem.h"
+#include "vmm/kvm_exit.h"
+
+struct hcf_vmm_config {
+	uint64_t mem_size;                  /* RAM at GPA 0 */
+	bool dirty_log;                     /* log guest writes (stray writes, fast reset) */
+	bool disable_fix_hypercall_quirk;   /* KVM_X86_QUIRK_FIX_HYPERCALL_INSN off */
+};
+
+/* What the host offered, learned at open. */
+struct hcf_vmm_caps {
+	int api_version;
+	bool disable_quirks2;
+	bool fix_hypercall_quirk_disabled;
+	bool dirty_log;
+	bool immediate_exit;
+	char vendor[13];                    /* host CPU vendor from KVM's CPUID table */
+};
+
+struct hcf_vmm;
+
+/* Create the VM. On failure returns -1 with a sentence for the user in err
+ * (no /dev/kvm, permission, a missing capability ...). */
+int hcf_vmm_open(struct hcf_vmm **out, const struct hcf_vmm_config *cfg, char *err, size_t errlen);
+void hcf_vmm_close(struct hcf_vmm *vm);
+
+/* Is /dev/kvm usable at all? Returns 0, or -1 with the reason (for SKIP messages). */
+int hcf_vmm_available(char *why, size_t len);
+
+const struct hcf_gmem *hcf_vmm_mem(const struct hcf_vmm *vm);
+const struct hcf_vmm_caps *hcf_vmm_caps(const struct hcf_vmm *vm);
+
+/* Long mode: identity page tables over the low 4 GiB (page 0 unmapped, U/S=1
+ * for PVM's native mode), a flat GDT, CR0/CR4/EFER, RIP = entry, RSP = rsp. */
+int hcf_vmm_setup_long_mode(struct hcf_vmm *vm, uint64_t entry, uint64_t rsp, char *err,
+			    size_t errlen);
+
+/* Run until an exit that needs the caller. HCF_VX_RESUME-class exits are
+ * handled inside. timeout_ms bounds the whole call. */
+int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx);
+
+/* After an IN exit: the value the device returns. After an MMIO read exit:
+ * the bytes read. */
+void hcf_vmm_set_io_in(struct hcf_vmm *vm, const struct hcf_vx *vx, uint32_t value);
+void hcf_vmm_set_mmio_read(struct hcf_vmm *vm, const struct hcf_vx *vx, uint64_t value);
+
+/* Finish a pending I/O or MMIO exit without running guest code, so that
+ * registers read or written next are architecturally exact. */
+int hcf_vmm_complete_pending(struct hcf_vmm *vm);
+
+/* General-purpose registers in enum hcf_gpr order. */
+int hcf_vmm_get_gprs(struct hcf_vmm *vm, uint64_t gpr[16], uint64_t *rip, uint64_t *rflags);
+int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, uint64_t rflags);
+
+/*
+ * Dirty pages: hcf_vmm_collect_dirty ORs KVM's log (which it clears) into an
+ * accumulated bitmap, one bit per 4 KiB page of RAM. The caller reads it and
+ * the accumulation is cleared by hcf_vmm_restore or hcf_vmm_clear_dirty.
+ */
+int hcf_vmm_collect_dirty(struct hcf_vmm *vm);
+const uint64_t *hcf_vmm_dirty_bitmap(const struct hcf_vmm *vm, size_t *npages);
+void hcf_vmm_clear_dirty(struct hcf_vmm *vm);
+
+/* Remember registers, segment state and RAM; restore brings all of it back,
+ * copying only the pages dirtied since (all pages without a dirty log).
+ * skip_lo..skip_hi (GPA) is left as it is (the mailbox: the host rewrites
+ * what it needs). pages_copied reports the restore's work. */
+int hcf_vmm_snapshot(struct hcf_vmm *vm);
+int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied);
+
+/* Ask any running hcf_vmm_run in this process to return HCF_VX_INTERRUPTED.
+ * Async-signal-safe: call it from a SIGINT handler. */
+void hcf_vmm_request_stop(void);
+bool hcf_vmm_stop_requested(void);
+
+#endif /* HCF_VMM_H */

@@ -1,0 +1,530 @@
+/*
+ * vmm_kvm.c: the /dev/kvm backend of the in-process VMM.
+ *
+ * One VM, one vCPU, one RAM slot at GPA 0. Required capabilities are checked
+ * up front from a table (kvmtool's habit) so a host that cannot run hcfuzz
+ * says so in one sentence. Every KVM_RUN is bounded by a per-VM POSIX timer
+ * aimed at the vCPU thread: its signal sets kvm_run.immediate_exit and breaks
+ * KVM_RUN with EINTR, and the run's deadline (not the signal) decides whether
+ * that was a hang, so a late signal can only cause a harmless re-entry.
+ */
+#include "vmm/vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hcf_proto.h"
+#include "util/xalloc.h"
+#include "vmm/x86_setup.h"
+
+#define PAGE 4096ull
+
+struct hcf_vmm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct hcf_gmem mem;
+	struct hcf_vmm_config cfg;
+	struct hcf_vmm_caps caps;
+	timer_t timer;
+	bool timer_ok;
+	/* dirty pages accumulated since the last clear, one bit per page */
+	uint64_t *dirty;
+	uint64_t *kvm_dirty;     /* scratch for KVM_GET_DIRTY_LOG */
+	size_t dirty_words;
+	/* snapshot */
+	uint8_t *snap_mem;
+	struct kvm_regs snap_regs;
+	struct kvm_sregs snap_sregs;
+	bool have_snap;
+};
+
+/* ---- signals ------------------------------------------------------------ */
+
+static __thread struct kvm_run *tls_run;
+static volatile sig_atomic_t stop_requested;
+static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
+
+static int watchdog_signal(void)
+{
+	return SIGRTMIN + 2;
+}
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	struct kvm_run *r = tls_run;
+	if (r)
+		r->immediate_exit = 1;
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_watchdog;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */
+	sigaction(watchdog_signal(), &sa, NULL);
+}
+
+void hcf_vmm_request_stop(void)
+{
+	stop_requested = 1;
+	struct kvm_run *r = tls_run;
+	if (r)
+		r->immediate_exit = 1;
+}
+
+bool hcf_vmm_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
+/* ---- capabilities ------------------------------------------------------- */
+
+/* Capabilities hcfuzz cannot run without, and why it needs them. */
+static const struct {
+	int cap;
+	const char *name;
+	const char *why;
+} required_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM from the hcfuzz process" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "the watchdog that turns a stuck guest into HANG" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "a CPUID table for the guest" },
+};
+
+int hcf_vmm_available(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "/dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	int v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	close(fd);
+	if (v != KVM_API_VERSION) {
+		snprintf(why, len, "/dev/kvm: API version %d, hcfuzz needs %d", v, KVM_API_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_caps(struct hcf_vmm *vm, char *err, size_t errlen)
+{
+	vm->caps.api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (vm->caps.api_version != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm: API version %d, hcfuzz needs %d", vm->caps.api_version,
+			 KVM_API_VERSION);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			snprintf(err, errlen, "/dev/kvm lacks %s, needed for %s", required_caps[i].name,
+				 required_caps[i].why);
+			return -1;
+		}
+	}
+	vm->caps.immediate_exit = true;
+	int q = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+	vm->caps.disable_quirks2 = q > 0;
+	return 0;
+}
+
+/* ---- CPUID -------------------------------------------------------------- */
+
+static int set_cpuid(struct hcf_vmm *vm, char *err, size_t errlen)
+{
+	const unsigned max = 256;
+	struct kvm_cpuid2 *c = hcf_xcalloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+	c->nent = max;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		free(c);
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 0) {
+			memcpy(vm->caps.vendor, &e->ebx, 4);
+			memcpy(vm->caps.vendor + 4, &e->edx, 4);
+			memcpy(vm->caps.vendor + 8, &e->ecx, 4);
+			vm->caps.vendor[12] = '\0';
+		}
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
+		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		free(c);
+		return -1;
+	}
+	free(c);
+	return 0;
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+void hcf_vmm_close(struct hcf_vmm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->timer_ok)
+		timer_delete(vm->timer);
+	if (tls_run == vm->run)
+		tls_run = NULL;
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->mem.host)
+		munmap(vm->mem.host, vm->mem.size);
+	free(vm->snap_mem);
+	free(vm->dirty);
+	free(vm->kvm_dirty);
+	free(vm);
+}
+
+int hcf_vmm_open(struct hcf_vmm **out, const struct hcf_vmm_config *cfg, char *err, size_t errlen)
+{
+	pthread_once(&sig_once, install_handler);
+	struct hcf_vmm *vm = hcf_xcalloc(1, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->cfg = *cfg;
+	*out = NULL;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+		goto fail;
+	}
+	if (check_caps(vm, err, errlen) != 0)
+		goto fail;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		goto fail;
+	}
+	if (cfg->disable_fix_hypercall_quirk && vm->caps.disable_quirks2) {
+		int supported = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+		if (supported & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) {
+			struct kvm_enable_cap ec = { .cap = KVM_CAP_DISABLE_QUIRKS2 };
+			ec.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN;
+			vm->caps.fix_hypercall_quirk_disabled = ioctl(vm->vm_fd, KVM_ENABLE_CAP, &ec) == 0;
+		}
+	}
+
+	vm->mem.size = cfg->mem_size;
+	void *host = mmap(NULL, cfg->mem_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED) {
+		snprintf(err, errlen, "guest RAM (%llu bytes): %s", (unsigned long long)cfg->mem_size,
+			 strerror(errno));
+		goto fail;
+	}
+	vm->mem.host = host;
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.flags = cfg->dirty_log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = 0,
+		.memory_size = cfg->mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		goto fail;
+	}
+	vm->caps.dirty_log = cfg->dirty_log;
+	size_t npages = cfg->mem_size / PAGE;
+	vm->dirty_words = (npages + 63) / 64;
+	vm->dirty = hcf_xcalloc(vm->dirty_words, sizeof(uint64_t));
+	vm->kvm_dirty = hcf_xcalloc(vm->dirty_words, sizeof(uint64_t));
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+		goto fail;
+	}
+	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (int)sizeof(struct kvm_run)) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", sz < 0 ? strerror(errno) : "too small");
+		goto fail;
+	}
+	vm->run_size = (size_t)sz;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
+		goto fail;
+	}
+	if (set_cpuid(vm, err, errlen) != 0)
+		goto fail;
+
+	struct sigevent sev;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = watchdog_signal();
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &vm->timer) != 0) {
+		snprintf(err, errlen, "watchdog timer: %s", strerror(errno));
+		goto fail;
+	}
+	vm->timer_ok = true;
+	*out = vm;
+	return 0;
+fail:
+	hcf_vmm_close(vm);
+	return -1;
+}
+
+const struct hcf_gmem *hcf_vmm_mem(const struct hcf_vmm *vm)
+{
+	return &vm->mem;
+}
+
+const struct hcf_vmm_caps *hcf_vmm_caps(const struct hcf_vmm *vm)
+{
+	return &vm->caps;
+}
+
+int hcf_vmm_setup_long_mode(struct hcf_vmm *vm, uint64_t entry, uint64_t rsp, char *err,
+			    size_t errlen)
+{
+	if (hcf_x86_build_tables(&vm->mem) != 0) {
+		snprintf(err, errlen, "guest RAM too small for page tables");
+		return -1;
+	}
+	struct kvm_sregs s;
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	hcf_x86_long_mode_sregs(&s);
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0) {
+		snprintf(err, errlen, "KVM_SET_SREGS (long mode): %s", strerror(errno));
+		return -1;
+	}
+	struct kvm_regs r;
+	memset(&r, 0, sizeof(r));
+	r.rip = entry;
+	r.rsp = rsp;
+	r.rflags = 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0) {
+		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void arm(struct hcf_vmm *vm, uint64_t deadline_ns)
+{
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+	timer_settime(vm->timer, TIMER_ABSTIME, &its, NULL);
+}
+
+static void disarm(struct hcf_vmm *vm)
+{
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	timer_settime(vm->timer, 0, &its, NULL);
+}
+
+int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	arm(vm, deadline);
+	for (;;) {
+		tls_run = vm->run;
+		if (stop_requested)
+			vm->run->immediate_exit = 1;
+		int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		int e = errno;
+		vm->run->immediate_exit = 0;
+		struct hcf_vx_input in = {
+			.run = vm->run,
+			.run_size = vm->run_size,
+			.rc = rc,
+			.err = e,
+			.watchdog_expired = now_ns() >= deadline,
+			.user_interrupt = stop_requested != 0,
+			.doorbell_port = HCF_PORT_DOORBELL,
+			.debugcon_port = HCF_PORT_DEBUGCON,
+		};
+		hcf_kvm_classify(&in, vx);
+		if (vx->kind != HCF_VX_RESUME)
+			break;
+	}
+	disarm(vm);
+	return vx->kind == HCF_VX_HOST_ERROR ? -1 : 0;
+}
+
+void hcf_vmm_set_io_in(struct hcf_vmm *vm, const struct hcf_vx *vx, uint32_t value)
+{
+	/* data_offset and size were validated by the classifier */
+	uint8_t *p = (uint8_t *)vm->run + vx->u.io.data_offset;
+	for (uint32_t i = 0; i < vx->u.io.count; i++)
+		memcpy(p + (size_t)i * vx->u.io.size, &value, vx->u.io.size);
+}
+
+void hcf_vmm_set_mmio_read(struct hcf_vmm *vm, const struct hcf_vx *vx, uint64_t value)
+{
+	uint32_t len = vx->u.mmio.len > 8 ? 8 : vx->u.mmio.len;
+	memcpy(vm->run->mmio.data, &value, len);
+}
+
+int hcf_vmm_complete_pending(struct hcf_vmm *vm)
+{
+	/* KVM finishes a pending I/O or MMIO before it looks at immediate_exit. */
+	vm->run->immediate_exit = 1;
+	int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	int e = errno;
+	vm->run->immediate_exit = 0;
+	if (rc < 0 && e != EINTR)
+		return -1;
+	return 0;
+}
+
+/* kvm_regs field order differs from the x86 encoding order used everywhere else. */
+#define KVM_GPRS(X) \
+	X(HCF_RAX, rax) X(HCF_RCX, rcx) X(HCF_RDX, rdx) X(HCF_RBX, rbx) \
+	X(HCF_RSP, rsp) X(HCF_RBP, rbp) X(HCF_RSI, rsi) X(HCF_RDI, rdi) \
+	X(HCF_R8, r8) X(HCF_R9, r9) X(HCF_R10, r10) X(HCF_R11, r11) \
+	X(HCF_R12, r12) X(HCF_R13, r13) X(HCF_R14, r14) X(HCF_R15, r15)
+
+int hcf_vmm_get_gprs(struct hcf_vmm *vm, uint64_t gpr[16], uint64_t *rip, uint64_t *rflags)
+{
+	struct kvm_regs r;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return -1;
+#define GET(i, f) gpr[i] = r.f;
+	KVM_GPRS(GET)
+#undef GET
+	if (rip)
+		*rip = r.rip;
+	if (rflags)
+		*rflags = r.rflags;
+	return 0;
+}
+
+int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, uint64_t rflags)
+{
+	struct kvm_regs r;
+#define SET(i, f) r.f = gpr[i];
+	KVM_GPRS(SET)
+#undef SET
+	r.rip = rip;
+	r.rflags = rflags;
+	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0 ? -1 : 0;
+}
+
+/* ---- dirty pages, snapshot ---------------------------------------------- */
+
+int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
+{
+	if (!vm->cfg.dirty_log)
+		return -1;
+	struct kvm_dirty_log log;
+	memset(&log, 0, sizeof(log));
+	log.slot = 0;
+	log.dirty_bitmap = vm->kvm_dirty;
+	memset(vm->kvm_dirty, 0, vm->dirty_words * sizeof(uint64_t));
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return -1;
+	for (size_t i = 0; i < vm->dirty_words; i++)
+		vm->dirty[i] |= vm->kvm_dirty[i];
+	return 0;
+}
+
+const uint64_t *hcf_vmm_dirty_bitmap(const struct hcf_vmm *vm, size_t *npages)
+{
+	if (npages)
+		*npages = vm->mem.size / PAGE;
+	return vm->dirty;
+}
+
+void hcf_vmm_clear_dirty(struct hcf_vmm *vm)
+{
+	memset(vm->dirty, 0, vm->dirty_words * sizeof(uint64_t));
+}
+
+int hcf_vmm_snapshot(struct hcf_vmm *vm)
+{
+	if (hcf_vmm_complete_pending(vm) != 0)
+		return -1;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->snap_regs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->snap_sregs) < 0)
+		return -1;
+	if (!vm->snap_mem)
+		vm->snap_mem = hcf_xmalloc(vm->mem.size);
+	memcpy(vm->snap_mem, vm->mem.host, vm->mem.size);
+	/* start the log afresh: from now on it names exactly what to restore */
+	if (vm->cfg.dirty_log) {
+		hcf_vmm_collect_dirty(vm);
+		hcf_vmm_clear_dirty(vm);
+	}
+	vm->have_snap = true;
+	return 0;
+}
+
+int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied)
+{
+	if (!vm->have_snap)
+		return -1;
+	if (hcf_vmm_complete_pending(vm) != 0)
+		return -1;
+	size_t npages = vm->mem.size / PAGE, copied = 0;
+	if (vm->cfg.dirty_log && hcf_vmm_collect_dirty(vm) == 0) {
+		for (size_t w = 0; w < vm->dirty_words; w++) {
+			uint64_t bits = vm->dirty[w];
+			while (bits) {
+				size_t pg = w * 64 + (size_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				uint64_t gpa = pg * PAGE;
+				if (pg >= npages || (gpa >= skip_lo && gpa < skip_hi))
+					continue;
+				memcpy(vm->mem.host + gpa, vm->snap_mem + gpa, PAGE);
+				copied++;
+			}
+		}
+		hcf_vmm_clear_dirty(vm);
+	} else {
+		/* no log: everything outside the skipped range */
+		for (size_t pg = 0; pg < npages; pg++) {
+			uint64_t gpa = pg * PAGE;
+			if (gpa >= skip_lo && gpa < skip_hi)
+				continue;
+			memcpy(vm->mem.host + gpa, vm->snap_mem + gpa, PAGE);
+			copied++;
+		}
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &vm->snap_sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &vm->snap_regs) < 0)
+		return -1;
+	if (pages_copied)
+		*pages_copied = copied;
+	return 0;
+}
