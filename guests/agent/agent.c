@@ -145,16 +145,25 @@ static uint64_t stub_for(const struct hcf_wire_call *c)
 	}
 }
 
-/* Issue c; the result lands in hcf_cur_res. Returns 0, or -1 if c is malformed. */
-static int issue(const struct hcf_wire_call *c)
+/*
+ * Issue c, writing its result straight into *res (no copies: the trampoline
+ * loads from and stores to the mailbox). Returns 0, or -1 if c is malformed.
+ */
+static int issue(const struct hcf_wire_call *c, struct hcf_wire_result *res)
 {
 	uint64_t stub = stub_for(c);
-	memset(&hcf_cur_res, 0, sizeof(hcf_cur_res));
-	if (!stub)
+	if (!stub) {
+		res->outcome = HCF_WO_NONE;
 		return -1;
-	memcpy(&hcf_cur_call, c, sizeof(*c));
+	}
+	hcf_cur_call = c;
+	hcf_cur_res = res;
 	hcf_cur_stub = stub;
 	hcf_cur_rflags = 0x2 | (c->rflags & HCF_RFLAGS_LOADABLE);
+	hcf_cur_target = c->target;
+	hcf_cur_xport = c->xport;
+	hcf_cur_vector = c->vector;
+	hcf_cur_flags = c->flags;
 	hcf_tramp();
 	return 0;
 }
@@ -168,10 +177,11 @@ static unsigned msr_access(uint8_t xp, uint32_t msr, uint64_t *val)
 	c.gpr[HCF_RCX] = msr;
 	c.gpr[HCF_RAX] = (uint32_t)*val;
 	c.gpr[HCF_RDX] = *val >> 32;
-	issue(&c);
-	if (hcf_cur_res.outcome != HCF_WO_RETURNED)
-		return hcf_cur_res.vector + 1;
-	*val = (hcf_cur_res.gpr[HCF_RDX] << 32) | (uint32_t)hcf_cur_res.gpr[HCF_RAX];
+	struct hcf_wire_result r;
+	issue(&c, &r);
+	if (r.outcome != HCF_WO_RETURNED)
+		return r.vector + 1;
+	*val = (r.gpr[HCF_RDX] << 32) | (uint32_t)r.gpr[HCF_RAX];
 	return 0;
 }
 
@@ -224,10 +234,8 @@ static void run_batch(uint64_t seq)
 	struct hcf_wire_vec *vec = (struct hcf_wire_vec *)((uintptr_t)mbox + HCF_MBOX_VEC_OFF);
 	memcpy(hcf_xmm_in, (const void *)mbox->xmm_sentinel, sizeof(hcf_xmm_in));
 	for (uint32_t i = 0; i < n; i++) {
-		if (issue(&calls[i]) != 0)
-			hcf_cur_res.outcome = HCF_WO_NONE; /* malformed call: reported as not run */
-		hcf_cur_res.seq = seq ^ i;
-		memcpy(&res[i], &hcf_cur_res, sizeof(hcf_cur_res));
+		issue(&calls[i], &res[i]); /* a malformed call is reported as not run */
+		res[i].seq = seq ^ i;
 		if (calls[i].flags & HCF_CALL_VEC)
 			memcpy(&vec[i], hcf_xmm_out, sizeof(vec[i]));
 		mbox->ndone = i + 1;
@@ -258,8 +266,9 @@ void agent_main(void)
 				(const struct hcf_wire_call *)((uintptr_t)mbox + HCF_MBOX_CALLS_OFF);
 			uint64_t stub = stub_for(c);
 			if (stub) {
-				memcpy(&hcf_cur_call, c, sizeof(*c));
+				hcf_cur_call = c;
 				hcf_cur_stub = stub;
+				hcf_cur_target = c->target;
 				hcf_raw_loop(mbox->raw_iterations);
 			}
 			break;

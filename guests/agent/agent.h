@@ -51,10 +51,14 @@
 #include "hcf_proto.h"
 
 /* Globals the trampoline reads and writes. */
-extern struct hcf_wire_call hcf_cur_call;
-extern struct hcf_wire_result hcf_cur_res;
+extern const struct hcf_wire_call *hcf_cur_call; /* the call in flight */
+extern struct hcf_wire_result *hcf_cur_res;      /* where its result goes */
 extern uint64_t hcf_cur_stub;     /* address of the instruction stub to jump to */
 extern uint64_t hcf_cur_rflags;   /* value loaded with popfq before the call */
+extern uint64_t hcf_cur_target;   /* hypercall-page entry */
+extern uint64_t hcf_cur_xport;    /* transport and vector, for the exception path */
+extern uint64_t hcf_cur_vector;
+extern uint64_t hcf_cur_flags;    /* HCF_CALL_* */
 extern uint8_t hcf_xmm_in[16][16];
 extern uint8_t hcf_xmm_out[16][16];
 

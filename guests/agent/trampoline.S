@@ -14,8 +14,14 @@
 	.section .bss
 	.align 16
 	.globl hcf_cur_call, hcf_cur_res, hcf_cur_stub, hcf_cur_rflags, hcf_xmm_in, hcf_xmm_out
-hcf_cur_call:	.skip 152
-hcf_cur_res:	.skip 200
+	.globl hcf_cur_target, hcf_cur_xport, hcf_cur_vector, hcf_cur_flags
+hcf_cur_call:	.skip 8   /* struct hcf_wire_call * of the call in flight */
+hcf_cur_res:	.skip 8   /* struct hcf_wire_result * it reports into */
+hcf_cur_target:	.skip 8   /* hypercall-page entry */
+hcf_cur_xport:	.skip 8
+hcf_cur_vector:	.skip 8
+hcf_cur_flags:	.skip 8
+hcf_rax_scratch: .skip 8
 hcf_xmm_in:	.skip 256
 hcf_xmm_out:	.skip 256
 hcf_cur_stub:	.skip 8
@@ -28,42 +34,53 @@ hcf_raw_count:	.skip 8
 
 	.text
 
-/* Load every GPR but RSP from hcf_cur_call, RAX last. */
+/*
+ * Load every GPR but RSP from the call in flight. RAX holds the pointer to
+ * the call and is loaded last, from itself: no copy of the call is needed.
+ */
 .macro LOAD_GPRS
-	mov hcf_cur_call+WC_GPR+8*1(%rip), %rcx
-	mov hcf_cur_call+WC_GPR+8*2(%rip), %rdx
-	mov hcf_cur_call+WC_GPR+8*3(%rip), %rbx
-	mov hcf_cur_call+WC_GPR+8*5(%rip), %rbp
-	mov hcf_cur_call+WC_GPR+8*6(%rip), %rsi
-	mov hcf_cur_call+WC_GPR+8*7(%rip), %rdi
-	mov hcf_cur_call+WC_GPR+8*8(%rip), %r8
-	mov hcf_cur_call+WC_GPR+8*9(%rip), %r9
-	mov hcf_cur_call+WC_GPR+8*10(%rip), %r10
-	mov hcf_cur_call+WC_GPR+8*11(%rip), %r11
-	mov hcf_cur_call+WC_GPR+8*12(%rip), %r12
-	mov hcf_cur_call+WC_GPR+8*13(%rip), %r13
-	mov hcf_cur_call+WC_GPR+8*14(%rip), %r14
-	mov hcf_cur_call+WC_GPR+8*15(%rip), %r15
-	mov hcf_cur_call+WC_GPR+8*0(%rip), %rax
+	mov hcf_cur_call(%rip), %rax
+	mov WC_GPR+8*1(%rax), %rcx
+	mov WC_GPR+8*2(%rax), %rdx
+	mov WC_GPR+8*3(%rax), %rbx
+	mov WC_GPR+8*5(%rax), %rbp
+	mov WC_GPR+8*6(%rax), %rsi
+	mov WC_GPR+8*7(%rax), %rdi
+	mov WC_GPR+8*8(%rax), %r8
+	mov WC_GPR+8*9(%rax), %r9
+	mov WC_GPR+8*10(%rax), %r10
+	mov WC_GPR+8*11(%rax), %r11
+	mov WC_GPR+8*12(%rax), %r12
+	mov WC_GPR+8*13(%rax), %r13
+	mov WC_GPR+8*14(%rax), %r14
+	mov WC_GPR+8*15(%rax), %r15
+	mov WC_GPR+8*0(%rax), %rax
 .endm
 
-/* Store every GPR but RSP into hcf_cur_res. */
+/*
+ * Store every GPR but RSP into the result slot. RAX goes to a scratch word
+ * first (RIP-relative, touching no register), then carries the slot pointer.
+ * Leaves RAX = slot pointer.
+ */
 .macro STORE_GPRS_NO_RSP
-	mov %rax, hcf_cur_res+WR_GPR+8*0(%rip)
-	mov %rcx, hcf_cur_res+WR_GPR+8*1(%rip)
-	mov %rdx, hcf_cur_res+WR_GPR+8*2(%rip)
-	mov %rbx, hcf_cur_res+WR_GPR+8*3(%rip)
-	mov %rbp, hcf_cur_res+WR_GPR+8*5(%rip)
-	mov %rsi, hcf_cur_res+WR_GPR+8*6(%rip)
-	mov %rdi, hcf_cur_res+WR_GPR+8*7(%rip)
-	mov %r8, hcf_cur_res+WR_GPR+8*8(%rip)
-	mov %r9, hcf_cur_res+WR_GPR+8*9(%rip)
-	mov %r10, hcf_cur_res+WR_GPR+8*10(%rip)
-	mov %r11, hcf_cur_res+WR_GPR+8*11(%rip)
-	mov %r12, hcf_cur_res+WR_GPR+8*12(%rip)
-	mov %r13, hcf_cur_res+WR_GPR+8*13(%rip)
-	mov %r14, hcf_cur_res+WR_GPR+8*14(%rip)
-	mov %r15, hcf_cur_res+WR_GPR+8*15(%rip)
+	mov %rax, hcf_rax_scratch(%rip)
+	mov hcf_cur_res(%rip), %rax
+	mov %rcx, WR_GPR+8*1(%rax)
+	mov %rdx, WR_GPR+8*2(%rax)
+	mov %rbx, WR_GPR+8*3(%rax)
+	mov %rbp, WR_GPR+8*5(%rax)
+	mov %rsi, WR_GPR+8*6(%rax)
+	mov %rdi, WR_GPR+8*7(%rax)
+	mov %r8, WR_GPR+8*8(%rax)
+	mov %r9, WR_GPR+8*9(%rax)
+	mov %r10, WR_GPR+8*10(%rax)
+	mov %r11, WR_GPR+8*11(%rax)
+	mov %r12, WR_GPR+8*12(%rax)
+	mov %r13, WR_GPR+8*13(%rax)
+	mov %r14, WR_GPR+8*14(%rax)
+	mov %r15, WR_GPR+8*15(%rax)
+	mov hcf_rax_scratch(%rip), %rcx
+	mov %rcx, WR_GPR+8*0(%rax)
 .endm
 
 .macro XMM_ALL op, base
@@ -118,47 +135,51 @@ hcf_tramp:
 	mov %rax, hcf_stub_cont(%rip)
 	/* The vector path is taken only for calls that ask for it: the
 	 * agent is otherwise free of SSE (PVM's emulator kills on it). */
-	testb $AS_CALL_VEC, hcf_cur_call+WC_FLAGS(%rip)
+	testb $AS_CALL_VEC, hcf_cur_flags(%rip)
 	jz 1f
 	XMM_ALL movdqu, hcf_xmm_in
-1:	testb $AS_CALL_TSC, hcf_cur_call+WC_FLAGS(%rip)
+1:	testb $AS_CALL_TSC, hcf_cur_flags(%rip)
 	jz 2f
 	rdtsc
 	shl $32, %rdx
 	or %rdx, %rax
 	mov %rax, hcf_tsc0(%rip)
 2:	movq $1, hcf_in_call(%rip)
+	mov hcf_cur_res(%rip), %rax
+	mov %rsp, WR_RSP_BEFORE(%rax)
 	pushq hcf_cur_rflags(%rip)
 	popfq
 	pushfq
-	popq hcf_cur_res+WR_RFL_BEFORE(%rip)
-	mov %rsp, hcf_cur_res+WR_RSP_BEFORE(%rip)
+	popq WR_RFL_BEFORE(%rax)
 	LOAD_GPRS
 	jmp *hcf_cur_stub(%rip)
 
 tramp_after:
 	STORE_GPRS_NO_RSP
-	mov %rsp, hcf_cur_res+WR_GPR+8*4(%rip)
+	mov %rsp, WR_GPR+8*4(%rax)
 	mov hcf_saved_rsp(%rip), %rsp
 	pushfq
-	popq hcf_cur_res+WR_RFL_AFTER(%rip)
+	popq WR_RFL_AFTER(%rax)
 	cld
 	movq $0, hcf_in_call(%rip)
-	movl $AS_WO_RETURNED, hcf_cur_res+WR_OUTCOME(%rip)
-	movl $0, hcf_cur_res+WR_VECTOR(%rip)
-	movq $0, hcf_cur_res+WR_ERROR_CODE(%rip)
-	movq $0, hcf_cur_res+WR_FAULT_RIP(%rip)
-	movq $0, hcf_cur_res+WR_CR2(%rip)
+	movl $AS_WO_RETURNED, WR_OUTCOME(%rax)
+	movl $0, WR_VECTOR(%rax)
+	movq $0, WR_ERROR_CODE(%rax)
+	movq $0, WR_FAULT_RIP(%rax)
+	movq $0, WR_CR2(%rax)
 
 tramp_finish:
-	testb $AS_CALL_TSC, hcf_cur_call+WC_FLAGS(%rip)
+	/* RAX: the result slot */
+	movq $0, WR_TSC_DELTA(%rax)
+	testb $AS_CALL_TSC, hcf_cur_flags(%rip)
 	jz 3f
+	mov %rax, %rcx
 	rdtsc
 	shl $32, %rdx
 	or %rdx, %rax
 	sub hcf_tsc0(%rip), %rax
-	mov %rax, hcf_cur_res+WR_TSC_DELTA(%rip)
-3:	testb $AS_CALL_VEC, hcf_cur_call+WC_FLAGS(%rip)
+	mov %rax, WR_TSC_DELTA(%rcx)
+3:	testb $AS_CALL_VEC, hcf_cur_flags(%rip)
 	jz 4f
 	XMM_STORE_ALL hcf_xmm_out
 4:	pop %r15
@@ -217,7 +238,7 @@ hcf_stub_\name:
 	STUB vmcall, vmcall
 	STUB vmmcall, vmmcall
 	STUB syscall, syscall
-	STUB hcpage, call *hcf_cur_call+WC_TARGET(%rip)
+	STUB hcpage, call *hcf_cur_target(%rip)
 	STUB rdmsr, rdmsr
 	STUB wrmsr, wrmsr
 	STUB pio_out1, outb %al, %dx
@@ -281,52 +302,53 @@ hcf_exc_entry:
  * none; exc_common recognises it from the call in flight.
  */
 exc_common:
-	STORE_GPRS_NO_RSP
-	mov (%rsp), %rax
-	mov %eax, hcf_cur_res+WR_VECTOR(%rip)
+	cmpq $0, hcf_in_call(%rip)
+	je exc_panic
+	STORE_GPRS_NO_RSP               /* RAX: the result slot */
+	mov (%rsp), %rsi                /* vector */
+	mov %esi, WR_VECTOR(%rax)
 	lea 16(%rsp), %rbx              /* frame: RIP onwards */
 	mov 8(%rsp), %rcx               /* error code (or the pushed zero) */
-	cmpq $0, hcf_in_call(%rip)
-	je 5f
-	cmpb $AS_WX_INT, hcf_cur_call+WC_XPORT(%rip)
+	cmpq $AS_WX_INT, hcf_cur_xport(%rip)
 	jne 5f
-	movzbl hcf_cur_call+WC_VECTOR(%rip), %edx
-	cmp %edx, %eax
+	cmp hcf_cur_vector(%rip), %rsi
 	jne 5f
-	cmp $32, %eax
+	cmp $32, %esi
 	jae 5f
 	mov $AS_ERRCODE_VECTORS, %edx
-	bt %eax, %edx
+	bt %esi, %edx
 	jnc 5f
 	lea 8(%rsp), %rbx               /* no error code was pushed */
 	xor %ecx, %ecx
-5:	mov %rcx, hcf_cur_res+WR_ERROR_CODE(%rip)
+5:	mov %rcx, WR_ERROR_CODE(%rax)
 	mov 0(%rbx), %rdx
-	mov %rdx, hcf_cur_res+WR_FAULT_RIP(%rip)
+	mov %rdx, WR_FAULT_RIP(%rax)
 	mov 16(%rbx), %rdx
-	mov %rdx, hcf_cur_res+WR_RFL_AFTER(%rip)
+	mov %rdx, WR_RFL_AFTER(%rax)
 	mov 24(%rbx), %rdx
-	mov %rdx, hcf_cur_res+WR_GPR+8*4(%rip)
+	mov %rdx, WR_GPR+8*4(%rax)
 	xor %edx, %edx
-	cmp $14, %eax
+	cmp $14, %esi
 	jne 6f
 	mov %cr2, %rdx
-6:	mov %rdx, hcf_cur_res+WR_CR2(%rip)
-	cmpq $0, hcf_in_call(%rip)
-	je exc_panic
+6:	mov %rdx, WR_CR2(%rax)
 	movq $0, hcf_in_call(%rip)
 	mov hcf_saved_rsp(%rip), %rsp
 	cld
-	movl $AS_WO_EXCEPTION, hcf_cur_res+WR_OUTCOME(%rip)
+	movl $AS_WO_EXCEPTION, WR_OUTCOME(%rax)
 	jmp tramp_finish
 
+/* An exception outside a call: the agent itself broke. */
 exc_panic:
-	mov $AS_XSTACK_HI, %rsp
+	mov (%rsp), %rdi                /* vector */
+	mov 8(%rsp), %rsi               /* error code */
+	mov 16(%rsp), %rdx              /* RIP */
+	xor %ecx, %ecx
+	cmp $14, %edi
+	jne 8f
+	mov %cr2, %rcx
+8:	mov $AS_XSTACK_HI, %rsp
 	cld
-	mov %rax, %rdi                  /* vector */
-	mov hcf_cur_res+WR_ERROR_CODE(%rip), %rsi
-	mov hcf_cur_res+WR_FAULT_RIP(%rip), %rdx
-	mov hcf_cur_res+WR_CR2(%rip), %rcx
 	call agent_panic
 7:	hlt
 	jmp 7b

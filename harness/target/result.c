@@ -50,8 +50,9 @@ void hcf_result_clear(struct hcf_prog_result *r)
 		bytes[i] = r->bufs[i].bytes;
 		bcap[i] = r->bufs[i].cap;
 	}
-	if (calls)
-		memset(calls, 0, n * sizeof(*calls));
+	/* Call results are not zeroed: a target writes every field of every
+	 * call it reports (hcf_call_result_init), which at 65536 calls per
+	 * program saves clearing tens of megabytes per run. */
 	memset(r, 0, sizeof(*r));
 	r->calls = calls;
 	r->ncalls = n;
@@ -61,6 +62,20 @@ void hcf_result_clear(struct hcf_prog_result *r)
 		r->bufs[i].bytes = bytes[i];
 		r->bufs[i].cap = bcap[i];
 	}
+}
+
+void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_NGPR])
+{
+	cr->outcome = HCF_CO_NOT_RUN;
+	memcpy(cr->before, before, sizeof(cr->before));
+	memcpy(cr->after, before, sizeof(cr->after));
+	cr->rflags_before = cr->rflags_after = 0;
+	cr->vector = 0;
+	cr->error_code = cr->fault_rip = cr->cr2 = 0;
+	cr->tsc_delta = 0;
+	cr->has_vec = false;
+	cr->lost_why = HCF_LIVE_OK;
+	cr->detail[0] = '\0';
 }
 
 void hcf_result_free(struct hcf_prog_result *r)

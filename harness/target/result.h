@@ -88,9 +88,13 @@ struct hcf_prog_result {
 	double seconds;                  /* wall time of the run */
 };
 
-/* Allocate result storage for n calls (zeroed). */
+/* Allocate result storage for n calls. Call results are NOT cleared: the
+ * target writes every call (see hcf_call_result_init). */
 int hcf_result_init(struct hcf_prog_result *r, size_t n);
-void hcf_result_clear(struct hcf_prog_result *r); /* zero, keep storage */
+void hcf_result_clear(struct hcf_prog_result *r); /* reset program fields, keep storage */
+/* Every field of a call result: not run yet, before = after = before[],
+ * no vector state (vec_* are only defined when has_vec). */
+void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_NGPR]);
 void hcf_result_free(struct hcf_prog_result *r);
 /* Make room for n calls, keeping storage when it is big enough. */
 int hcf_result_reserve(struct hcf_prog_result *r, size_t n);

@@ -108,6 +108,8 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 	struct hcf_vmm_config cfg = {
 		.mem_size = HCF_GUEST_MEM_SIZE,
 		.dirty_log = true,
+		.nolog_lo = HCF_GPA_MBOX,
+		.nolog_hi = HCF_GPA_MBOX + HCF_MBOX_SIZE,
 		.disable_fix_hypercall_quirk = !k->opts.keep_fix_hypercall_quirk,
 	};
 	if (hcf_vmm_open(&k->vm, &cfg, err, errlen) != 0)
@@ -513,6 +515,8 @@ static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
 		if (!ok && r->nstray < HCF_MAX_STRAY_PAGES)
 			r->stray_pages[r->nstray++] = gpa;
 	}
+	/* the next run is judged on its own writes */
+	hcf_vmm_clear_dirty(k->vm);
 }
 
 static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf_prog_result *r)
@@ -549,6 +553,10 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 	struct kvm_target *k = K(t);
 	uint64_t t0 = now_ns();
 	hcf_result_reserve(r, p->ncalls);
+	/* every call starts "not run" with the registers the program asked for;
+	 * batches overwrite what they reach */
+	for (size_t i = 0; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
 	if (!k->vm && rebuild(k) != 0) {
 		r->liveness = HCF_LIVE_HARNESS;
 		snprintf(r->detail, sizeof(r->detail), "no VM: rebuilding failed");

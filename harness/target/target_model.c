@@ -36,6 +36,7 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct hcf_pcall *c = &p->calls[i];
 		struct hcf_call_result *cr = &r->calls[i];
+		hcf_call_result_init(cr, c->gpr);
 		for (unsigned reg = 0; reg < HCF_NGPR; reg++)
 			cr->before[reg] = c->ref[reg].buf >= 0 && (size_t)c->ref[reg].buf < p->nbufs ?
 						  gva[c->ref[reg].buf] + (uint64_t)(int64_t)c->ref[reg].offset :

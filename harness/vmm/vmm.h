@@ -22,6 +22,10 @@
 struct hcf_vmm_config {
 	uint64_t mem_size;                  /* RAM at GPA 0 */
 	bool dirty_log;                     /* log guest writes (stray writes, fast reset) */
+	/* A page-aligned range of RAM left out of the dirty log, in a memslot of
+	 * its own: logging makes the first write to every page a write-protect
+	 * fault, which the mailbox's result pages would take on every batch. */
+	uint64_t nolog_lo, nolog_hi;
 	bool disable_fix_hypercall_quirk;   /* KVM_X86_QUIRK_FIX_HYPERCALL_INSN off */
 };
 
@@ -71,9 +75,10 @@ int hcf_vmm_get_gprs(struct hcf_vmm *vm, uint64_t gpr[16], uint64_t *rip, uint64
 int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, uint64_t rflags);
 
 /*
- * Dirty pages: hcf_vmm_collect_dirty ORs KVM's log (which it clears) into an
- * accumulated bitmap, one bit per 4 KiB page of RAM. The caller reads it and
- * the accumulation is cleared by hcf_vmm_restore or hcf_vmm_clear_dirty.
+ * Dirty pages: hcf_vmm_collect_dirty ORs KVM's log (which it clears) into two
+ * bitmaps, one bit per 4 KiB page of RAM: one the caller reads and clears
+ * (what a run touched), and one only hcf_vmm_restore uses and clears (what
+ * changed since the snapshot).
  */
 int hcf_vmm_collect_dirty(struct hcf_vmm *vm);
 const uint64_t *hcf_vmm_dirty_bitmap(const struct hcf_vmm *vm, size_t *npages);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hcf_proto.h"
+#include "util/interrupt.h"
 #include "util/xalloc.h"
 #include "vmm/x86_setup.h"
 
@@ -38,8 +39,16 @@ struct hcf_vmm {
 	struct hcf_vmm_caps caps;
 	timer_t timer;
 	bool timer_ok;
-	/* dirty pages accumulated since the last clear, one bit per page */
+	/* RAM slots: [lo, hi) of guest-physical memory each, logged or not */
+	struct {
+		uint64_t lo, hi;
+		bool logged;
+	} slots[3];
+	unsigned nslots;
+	/* dirty pages, one bit per page: since the last hcf_vmm_clear_dirty
+	 * (what a run touched) and since the snapshot (what a restore copies) */
 	uint64_t *dirty;
+	uint64_t *dirty_snap;
 	uint64_t *kvm_dirty;     /* scratch for KVM_GET_DIRTY_LOG */
 	size_t dirty_words;
 	/* snapshot */
@@ -81,6 +90,7 @@ static void install_handler(void)
 void hcf_vmm_request_stop(void)
 {
 	stop_requested = 1;
+	hcf_interrupt_request();
 	struct kvm_run *r = tls_run;
 	if (r)
 		r->immediate_exit = 1;
@@ -193,6 +203,7 @@ void hcf_vmm_close(struct hcf_vmm *vm)
 		munmap(vm->mem.host, vm->mem.size);
 	free(vm->snap_mem);
 	free(vm->dirty);
+	free(vm->dirty_snap);
 	free(vm->kvm_dirty);
 	free(vm);
 }
@@ -235,21 +246,35 @@ int hcf_vmm_open(struct hcf_vmm **out, const struct hcf_vmm_config *cfg, char *e
 		goto fail;
 	}
 	vm->mem.host = host;
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.flags = cfg->dirty_log ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-		.guest_phys_addr = 0,
-		.memory_size = cfg->mem_size,
-		.userspace_addr = (uint64_t)(uintptr_t)host,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		goto fail;
+	/* Up to three slots over one host mapping: logged, unlogged, logged. */
+	uint64_t nlo = cfg->nolog_lo & ~(PAGE - 1), nhi = (cfg->nolog_hi + PAGE - 1) & ~(PAGE - 1);
+	if (!cfg->dirty_log || nhi <= nlo || nhi > cfg->mem_size)
+		nlo = nhi = cfg->mem_size;
+	uint64_t bounds[4] = { 0, nlo, nhi, cfg->mem_size };
+	for (unsigned i = 0; i < 3; i++) {
+		if (bounds[i + 1] <= bounds[i])
+			continue;
+		unsigned s = vm->nslots++;
+		vm->slots[s].lo = bounds[i];
+		vm->slots[s].hi = bounds[i + 1];
+		vm->slots[s].logged = cfg->dirty_log && i != 1;
+		struct kvm_userspace_memory_region region = {
+			.slot = s,
+			.flags = vm->slots[s].logged ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+			.guest_phys_addr = bounds[i],
+			.memory_size = bounds[i + 1] - bounds[i],
+			.userspace_addr = (uint64_t)(uintptr_t)host + bounds[i],
+		};
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+			goto fail;
+		}
 	}
 	vm->caps.dirty_log = cfg->dirty_log;
 	size_t npages = cfg->mem_size / PAGE;
 	vm->dirty_words = (npages + 63) / 64;
 	vm->dirty = hcf_xcalloc(vm->dirty_words, sizeof(uint64_t));
+	vm->dirty_snap = hcf_xcalloc(vm->dirty_words, sizeof(uint64_t));
 	vm->kvm_dirty = hcf_xcalloc(vm->dirty_words, sizeof(uint64_t));
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
@@ -447,15 +472,25 @@ int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
 {
 	if (!vm->cfg.dirty_log)
 		return -1;
-	struct kvm_dirty_log log;
-	memset(&log, 0, sizeof(log));
-	log.slot = 0;
-	log.dirty_bitmap = vm->kvm_dirty;
-	memset(vm->kvm_dirty, 0, vm->dirty_words * sizeof(uint64_t));
-	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
-		return -1;
-	for (size_t i = 0; i < vm->dirty_words; i++)
-		vm->dirty[i] |= vm->kvm_dirty[i];
+	for (unsigned s = 0; s < vm->nslots; s++) {
+		if (!vm->slots[s].logged)
+			continue;
+		struct kvm_dirty_log log;
+		memset(&log, 0, sizeof(log));
+		log.slot = s;
+		log.dirty_bitmap = vm->kvm_dirty;
+		size_t pages = (vm->slots[s].hi - vm->slots[s].lo) / PAGE;
+		memset(vm->kvm_dirty, 0, (pages + 63) / 64 * sizeof(uint64_t));
+		if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+			return -1;
+		/* the slot's bit i is page lo/PAGE + i of the whole-RAM bitmap */
+		size_t base = vm->slots[s].lo / PAGE;
+		for (size_t i = 0; i < pages; i++)
+			if (vm->kvm_dirty[i / 64] >> (i % 64) & 1) {
+				vm->dirty[(base + i) / 64] |= 1ull << ((base + i) % 64);
+				vm->dirty_snap[(base + i) / 64] |= 1ull << ((base + i) % 64);
+			}
+	}
 	return 0;
 }
 
@@ -485,6 +520,7 @@ int hcf_vmm_snapshot(struct hcf_vmm *vm)
 	if (vm->cfg.dirty_log) {
 		hcf_vmm_collect_dirty(vm);
 		hcf_vmm_clear_dirty(vm);
+		memset(vm->dirty_snap, 0, vm->dirty_words * sizeof(uint64_t));
 	}
 	vm->have_snap = true;
 	return 0;
@@ -499,7 +535,7 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size
 	size_t npages = vm->mem.size / PAGE, copied = 0;
 	if (vm->cfg.dirty_log && hcf_vmm_collect_dirty(vm) == 0) {
 		for (size_t w = 0; w < vm->dirty_words; w++) {
-			uint64_t bits = vm->dirty[w];
+			uint64_t bits = vm->dirty_snap[w];
 			while (bits) {
 				size_t pg = w * 64 + (size_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
@@ -510,6 +546,7 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size
 				copied++;
 			}
 		}
+		memset(vm->dirty_snap, 0, vm->dirty_words * sizeof(uint64_t));
 		hcf_vmm_clear_dirty(vm);
 	} else {
 		/* no log: everything outside the skipped range */

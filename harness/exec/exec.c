@@ -1,0 +1,237 @@
+/*
+ * exec.c: run tests on a target in mailbox-sized batches and judge them.
+ *
+ * Independent single-call tests (no buffers, not destructive) are packed into
+ * one program per batch, so a conformance plan costs one VM exit per few
+ * thousand calls. Verdicts are computed per test on a one-call view of the
+ * batch's result. When the guest is lost at call m of a batch, tests before m
+ * are judged, test m gets the liveness verdict, and the rest of the batch is
+ * run again in the rebuilt VM. A batch that dirtied a stray page is re-run
+ * one test at a time, so the page is pinned on the call that wrote it.
+ */
+#include "exec/exec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/interrupt.h"
+#include "util/xalloc.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool batchable(const struct hcf_abi *abi, const struct hcf_test *t)
+{
+	const struct hcf_prog *p = &t->prog;
+	if (p->ncalls != 1 || p->nbufs != 0)
+		return false;
+	int op = p->calls[0].op;
+	return !(op >= 0 && (size_t)op < abi->nops && abi->ops[op].destructive);
+}
+
+struct run_ctx {
+	struct hcf_target *t;
+	const struct hcf_abi *abi;
+	struct hcf_model *model;
+	hcf_test_done_fn done;
+	void *ctx;
+	struct hcf_exec_stats *stats;
+	struct hcf_prog batch;
+	struct hcf_prog_result res;
+	struct hcf_call_verdict *cvs;
+	size_t cvs_cap;
+	int consecutive_harness_errors;
+};
+
+static void report(struct run_ctx *rc, size_t i, const struct hcf_test *t,
+		   const struct hcf_prog_result *view, const struct hcf_call_verdict *cvs,
+		   enum hcf_verdict v, double seconds)
+{
+	struct hcf_test_outcome o = { .v = v, .res = view, .cvs = cvs, .seconds = seconds };
+	rc->stats->tests++;
+	rc->stats->calls += t->prog.ncalls;
+	hcf_tally_add(&rc->stats->tally, v);
+	if (rc->done)
+		rc->done(rc->ctx, i, t, &o);
+}
+
+static struct hcf_call_verdict *cvs_for(struct run_ctx *rc, size_t n)
+{
+	if (n > rc->cvs_cap) {
+		free(rc->cvs);
+		rc->cvs_cap = n;
+		rc->cvs = hcf_xcalloc(n, sizeof(*rc->cvs));
+	}
+	return rc->cvs;
+}
+
+/* Judge test t whose program is `view_prog` and whose result is `view`. */
+static void judge(struct run_ctx *rc, size_t i, const struct hcf_test *t,
+		  const struct hcf_prog_result *view, double seconds)
+{
+	const struct hcf_target_info *ti = rc->t->ops->info(rc->t);
+	struct hcf_call_verdict *cvs = cvs_for(rc, t->prog.ncalls ? t->prog.ncalls : 1);
+	enum hcf_verdict v = hcf_oracles_check(rc->abi, &t->prog, view, rc->model, ti, cvs);
+	report(rc, i, t, view, cvs, v, seconds);
+}
+
+/* Every remaining test: ERROR, because the harness cannot go on. */
+static void report_error(struct run_ctx *rc, struct hcf_test *tests, size_t from, size_t to,
+			 const char *why)
+{
+	for (size_t i = from; i < to; i++) {
+		struct hcf_call_verdict *cvs = cvs_for(rc, 1);
+		hcf_call_verdict_init(&cvs[0]);
+		hcf_call_verdict_add(&cvs[0], HCF_V_ERROR, "harness", "target", "%s", why);
+		struct hcf_prog_result empty;
+		memset(&empty, 0, sizeof(empty));
+		empty.liveness = HCF_LIVE_HARNESS;
+		snprintf(empty.detail, sizeof(empty.detail), "%s", why);
+		report(rc, i, &tests[i], &empty, cvs, HCF_V_ERROR, 0);
+	}
+}
+
+static void model_reset(struct run_ctx *rc)
+{
+	if (rc->model && rc->model->ops && rc->model->ops->reset)
+		rc->model->ops->reset(rc->model->st);
+}
+
+/* Run one test on its own. Returns 0, or -1 if the harness failed. */
+static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
+{
+	double t0 = now_s();
+	int r = rc->t->ops->run(rc->t, &tests[i].prog, &rc->res);
+	double dt = now_s() - t0;
+	rc->stats->batches++;
+	if (r != 0) {
+		report_error(rc, tests, i, i + 1, rc->res.detail[0] ? rc->res.detail : "the target failed");
+		return -1;
+	}
+	judge(rc, i, &tests[i], &rc->res, dt);
+	if (rc->res.liveness != HCF_LIVE_OK || !batchable(rc->abi, &tests[i])) {
+		if (rc->res.liveness != HCF_LIVE_OK)
+			rc->stats->rebuilds++;
+		model_reset(rc);
+	}
+	return 0;
+}
+
+/*
+ * Run tests [i, j) packed into one program. Returns how many tests were
+ * settled (judged), or -1 if the harness failed.
+ */
+static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size_t j)
+{
+	struct hcf_prog *b = &rc->batch;
+	hcf_prog_reset(b);
+	for (size_t k = i; k < j; k++) {
+		const struct hcf_pcall *src = &tests[k].prog.calls[0];
+		struct hcf_pcall *dst = hcf_prog_add_call(b, src->op, hcf_pcall_nr(&tests[k].prog, src));
+		if (!dst)
+			return -1;
+		*dst = *src;
+	}
+	double t0 = now_s();
+	int r = rc->t->ops->run(rc->t, b, &rc->res);
+	double per = (now_s() - t0) / (double)(j - i);
+	rc->stats->batches++;
+	if (r != 0) {
+		report_error(rc, tests, i, j, rc->res.detail[0] ? rc->res.detail : "the target failed");
+		return -1;
+	}
+	if (rc->res.nstray && j - i > 1) {
+		/* Pin stray writes on their call: judge these tests one by one. */
+		for (size_t k = i; k < j; k++)
+			if (run_single(rc, tests, k) != 0)
+				return -1;
+		return (long)(j - i);
+	}
+	size_t lost_at = rc->res.liveness == HCF_LIVE_OK ? j - i : rc->res.ndone;
+	size_t settled = lost_at < j - i ? lost_at + 1 : j - i;
+	for (size_t k = 0; k < settled; k++) {
+		struct hcf_prog_result view;
+		memset(&view, 0, sizeof(view));
+		view.calls = &rc->res.calls[k];
+		view.ncalls = 1;
+		view.ndone = k < rc->res.ndone ? 1 : 0;
+		view.liveness = k == lost_at ? rc->res.liveness : HCF_LIVE_OK;
+		if (k == lost_at)
+			snprintf(view.detail, sizeof(view.detail), "%s", rc->res.detail);
+		view.stray_checked = rc->res.stray_checked;
+		view.seconds = per;
+		if (k == settled - 1) {
+			view.nstray = rc->res.nstray;
+			memcpy(view.stray_pages, rc->res.stray_pages, sizeof(view.stray_pages));
+		}
+		judge(rc, i + k, &tests[i + k], &view, per);
+	}
+	if (lost_at < j - i) {
+		rc->stats->rebuilds++;
+		model_reset(rc);
+	}
+	return (long)settled;
+}
+
+int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_model *model,
+		   struct hcf_test *tests, size_t n, const struct hcf_exec_opts *opts,
+		   hcf_test_done_fn done, void *ctx, struct hcf_exec_stats *stats)
+{
+	struct hcf_exec_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	struct run_ctx rc = { .t = t, .abi = abi, .model = model, .done = done, .ctx = ctx,
+			      .stats = stats };
+	hcf_prog_init(&rc.batch, abi);
+	hcf_result_init(&rc.res, 1);
+	size_t batch_max = opts && opts->batch_max ? opts->batch_max : HCF_MBOX_MAX_CALLS;
+	bool no_batching = opts && opts->no_batching;
+	double t0 = now_s();
+	int ret = 0;
+	size_t i = 0;
+	while (i < n) {
+		if (hcf_interrupted()) {
+			report_error(&rc, tests, i, n, "interrupted");
+			ret = -1;
+			break;
+		}
+		long settled;
+		if (!no_batching && batchable(abi, &tests[i])) {
+			size_t j = i + 1;
+			while (j < n && j - i < batch_max && batchable(abi, &tests[j]))
+				j++;
+			settled = j - i == 1 ? (run_single(&rc, tests, i) == 0 ? 1 : -1)
+					     : run_batch(&rc, tests, i, j);
+			if (settled < 0)
+				settled = (long)(j - i); /* reported as ERROR */
+		} else {
+			settled = run_single(&rc, tests, i) == 0 ? 1 : -1;
+			if (settled < 0)
+				settled = 1;
+		}
+		/* two harness failures in a row: the target is gone for good */
+		if (rc.res.liveness == HCF_LIVE_HARNESS) {
+			if (++rc.consecutive_harness_errors >= 2) {
+				i += (size_t)settled;
+				report_error(&rc, tests, i, n, "the target failed twice in a row; giving up");
+				ret = -1;
+				break;
+			}
+		} else {
+			rc.consecutive_harness_errors = 0;
+		}
+		i += (size_t)settled;
+	}
+	stats->seconds = now_s() - t0;
+	hcf_prog_free(&rc.batch);
+	hcf_result_free(&rc.res);
+	free(rc.cvs);
+	return ret;
+}
