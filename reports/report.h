@@ -35,6 +35,8 @@ struct hcf_report_ops {
 	void (*test)(void *st, const struct hcf_test *t, const struct hcf_test_outcome *o);
 	/* Write the rest and free st. Returns 0, or -1 if writing failed. */
 	int (*end)(void *st, const struct hcf_exec_stats *stats);
+	/* Free st without writing anything more (aborted run). */
+	void (*discard)(void *st);
 };
 
 extern const struct hcf_report_ops hcf_report_junit;
@@ -51,15 +53,43 @@ struct hcf_report_dir *hcf_report_dir_open(const char *dir, const struct hcf_rep
 					   size_t errlen);
 void hcf_report_dir_test(struct hcf_report_dir *rd, const struct hcf_test *t,
 			 const struct hcf_test_outcome *o);
-/* Finish every writer, fsync and rename into place. Returns 0 or -1 (err). */
+/* Finish every writer, fsync and rename into place. Returns 0 or -1 (err).
+ * Either every report is renamed into place or (as far as the file system
+ * allows) none is. rd is freed either way. */
 int hcf_report_dir_commit(struct hcf_report_dir *rd, const struct hcf_exec_stats *stats, char *err,
 			  size_t errlen);
-/* Drop the temporary files (aborted run). */
+/* Drop the temporary files (aborted run). Frees rd. */
 void hcf_report_dir_abort(struct hcf_report_dir *rd);
+/* The writers' files inside the directory, for messages ("wrote out/junit.xml").
+ * Valid until commit or abort. Returns the number of writers. */
+size_t hcf_report_dir_files(const struct hcf_report_dir *rd, const char *const **paths);
 
-/* Terminal: the verdict table at the end of a run. */
+/* Terminal: the verdict table at the end of a run. The worst tests are
+ * listed by id only: use hcf_report_summary to show their first issue. */
 void hcf_report_table(FILE *f, const struct hcf_abi *abi, const struct hcf_test *tests, size_t n,
 		      const enum hcf_verdict *verdicts, const struct hcf_exec_stats *stats);
+
+/*
+ * The same table fed test by test, from the executor's done callback, so the
+ * list of the most severe tests can show each one's first issue:
+ *   s = hcf_report_summary_new(abi); ... hcf_report_summary_add(s, t, o) ...
+ *   hcf_report_summary_print(s, stdout, &stats); hcf_report_summary_free(s);
+ * Memory stays bounded: counts per group and a few tests per verdict.
+ */
+struct hcf_report_summary;
+struct hcf_report_summary *hcf_report_summary_new(const struct hcf_abi *abi);
+void hcf_report_summary_add(struct hcf_report_summary *s, const struct hcf_test *t,
+			    const struct hcf_test_outcome *o);
+/* Colours only when f is a terminal, NO_COLOR is unset (or empty) and TERM is
+ * not "dumb"; the widest column gives way to the terminal's width. */
+void hcf_report_summary_print(const struct hcf_report_summary *s, FILE *f,
+			      const struct hcf_exec_stats *stats);
+void hcf_report_summary_free(struct hcf_report_summary *s);
+
+/* Tests the terminal table lists at most, most severe first. */
+#define HCF_REPORT_TABLE_WORST 20
+/* Findings the Markdown summary lists at most. */
+#define HCF_REPORT_MD_FINDINGS 200
 
 /* Format a value for humans: hex, plus a constant's name when one fits. */
 const char *hcf_fmt_value(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
