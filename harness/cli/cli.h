@@ -38,6 +38,10 @@ int hcf_cli_load_spec(const char *path, struct hcf_abi **abi);
 void hcf_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hcf_status_done(void);  /* end the status line */
 
+/* Find specs/NAME.yaml: $HCF_SPEC_DIR, next to the binary (build tree or
+ * install), ./specs. Returns 0 with the path in out, or -1. */
+int hcf_cli_find_spec(const char *name, char *out, size_t len);
+
 /* "hcfuzz CMD: " prefixed error to stderr. */
 void hcf_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,9 +1,235 @@
-/* cmd_conform.c: placeholder until the command lands. */
+/*
+ * cmd_conform.c: "hcfuzz conform", the systematic conformance check.
+ *
+ * Loads a spec (or picks the one matching the hypervisor behind the target),
+ * builds the conformance plan, runs it with a live status line, prints the
+ * verdict table and writes JUnit XML, JSON Lines and a Markdown summary into
+ * the output directory. The exit code is the most severe verdict's.
+ */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/cli.h"
+#include "cli/cli_target.h"
+#include "exec/exec.h"
+#include "oracles/models/model.h"
 #include "oracles/verdict.h"
+#include "prog/plan.h"
+#include "reports/report.h"
+#include "util/interrupt.h"
+#include "util/xalloc.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hcfuzz conform [--spec FILE] [--target NAME] [--out DIR] [options]\n"
+		"\n"
+		"Run the systematic conformance plan of a spec: every declared call with\n"
+		"boundary, garbage and seeded random inputs, plus undeclared call numbers,\n"
+		"and judge every result with the oracles (clobber, exception, return value,\n"
+		"memory, model, liveness).\n"
+		"\n"
+		"  --spec FILE        spec to check against; without it, the spec matching the\n"
+		"                     hypervisor the target detects (specs/pvm.yaml, specs/kvm.yaml)\n"
+		"  --target NAME      kvm (default: in-process VMM on /dev/kvm) or model\n"
+		"  --out DIR          report directory (default: out/conform-ABI):\n"
+		"                     junit.xml, results.jsonl, summary.md\n"
+		"  --seed N           seed of the plan's random values (default fixed)\n"
+		"  --randoms N        seeded random values per input (default 3)\n"
+		"  --no-undeclared    skip undeclared call numbers\n"
+		"  --no-destructive   skip calls the spec marks destructive\n"
+		"%s"
+		"  -q, --quiet        no status line, no table (reports and exit code only)\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"exit codes: 0 PASS, 2 usage or malformed spec, 3 SKIP, 4 ERROR, 5 FAIL, 6 HANG,\n"
+		"            7 CRASH: the most severe verdict of the run\n",
+		hcf_cli_target_usage());
+}
+
+struct conform_ctx {
+	const struct hcf_abi *abi;
+	struct hcf_report_dir *rd;
+	enum hcf_verdict *verdicts;
+	size_t ntests, done;
+	struct hcf_tally tally;
+	double t0;
+	bool quiet;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
+{
+	struct conform_ctx *c = vctx;
+	if (i < c->ntests)
+		c->verdicts[i] = o->v;
+	c->done++;
+	hcf_tally_add(&c->tally, o->v);
+	if (c->rd)
+		hcf_report_dir_test(c->rd, t, o);
+	if (!c->quiet) {
+		double el = now_s() - c->t0;
+		hcf_status("conform %s: %zu/%zu tests  %.0f tests/s  PASS %zu  FAIL %zu  HANG %zu  CRASH %zu  "
+			   "ERROR %zu  SKIP %zu",
+			   c->abi->name, c->done, c->ntests, el > 0 ? (double)c->done / el : 0.0,
+			   c->tally.n[HCF_V_PASS], c->tally.n[HCF_V_FAIL], c->tally.n[HCF_V_HANG],
+			   c->tally.n[HCF_V_CRASH], c->tally.n[HCF_V_ERROR], c->tally.n[HCF_V_SKIP]);
+	}
+}
+
 int hcf_cmd_conform(int argc, char **argv)
 {
-	fprintf(stderr, "hcfuzz: conform: unavailable in this build\n");
-	return HCF_EXIT_USAGE;
+	const char *spec = NULL, *out = NULL;
+	struct hcf_cli_target tgt;
+	hcf_cli_target_defaults(&tgt);
+	struct hcf_plan_opts popts = { 0 };
+	bool quiet = false;
+	enum {
+		O_SPEC = 256, O_OUT, O_SEED, O_RANDOMS, O_NO_UNDECL, O_NO_DESTR,
+	};
+	struct option lopts[64] = {
+		{ "spec", required_argument, NULL, O_SPEC },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "randoms", required_argument, NULL, O_RANDOMS },
+		{ "no-undeclared", no_argument, NULL, O_NO_UNDECL },
+		{ "no-destructive", no_argument, NULL, O_NO_DESTR },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	hcf_cli_target_options(lopts, 8);
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
+		switch (ch) {
+		case O_SPEC: spec = optarg; break;
+		case O_OUT: out = optarg; break;
+		case O_SEED:
+			if (hcf_cli_parse_u64(optarg, &popts.seed) != 0) {
+				hcf_cli_error("conform", "--seed: not a number: %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			break;
+		case O_RANDOMS: {
+			uint64_t v;
+			if (hcf_cli_parse_u64(optarg, &v) != 0 || v > 64) {
+				hcf_cli_error("conform", "--randoms: 0..64, got %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			popts.randoms = (unsigned)v;
+			break;
+		}
+		case O_NO_UNDECL: popts.no_undeclared = true; break;
+		case O_NO_DESTR: popts.no_destructive = true; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return HCF_EXIT_PASS;
+		default:
+			if (hcf_cli_target_option(&tgt, ch, optarg, "conform") == 0)
+				break;
+			usage(stderr);
+			return HCF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		hcf_cli_error("conform", "unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return HCF_EXIT_USAGE;
+	}
+
+	hcf_interrupt_install();
+	struct hcf_abi *abi = NULL;
+	struct hcf_target *t = NULL;
+	int rc = hcf_cli_open_target(&tgt, spec, "conform", &abi, &t, quiet);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	const struct hcf_target_info *ti = t->ops->info(t);
+
+	struct hcf_test *tests = NULL;
+	size_t ntests = 0;
+	if (hcf_plan_build(abi, &popts, &tests, &ntests) != 0) {
+		hcf_cli_error("conform", "cannot build the plan for %s", abi->name);
+		hcf_target_close(t);
+		hcf_spec_free(abi);
+		return HCF_EXIT_ERROR;
+	}
+
+	char outbuf[512];
+	if (!out) {
+		snprintf(outbuf, sizeof(outbuf), "out/conform-%s", abi->name);
+		out = outbuf;
+	}
+	struct hcf_run_info ri = {
+		.command = "conform", .spec_path = abi->path, .abi = abi, .tinfo = ti,
+		.started = time(NULL), .seed = popts.seed ? popts.seed : HCF_PLAN_DEFAULT_SEED,
+	};
+	const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
+						   &hcf_report_markdown };
+	char err[512];
+	struct hcf_report_dir *rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
+	if (!rd) {
+		hcf_cli_error("conform", "%s", err);
+		hcf_tests_free(tests, ntests);
+		hcf_target_close(t);
+		hcf_spec_free(abi);
+		return HCF_EXIT_ERROR;
+	}
+
+	struct hcf_model model;
+	bool have_model = hcf_model_open(&model, abi, ti) == 0;
+	if (!quiet)
+		fprintf(stderr, "hcfuzz conform: %s (%s), %zu tests on target %s\n  %s\n", abi->name,
+			abi->path, ntests, ti->target, ti->notes);
+
+	struct conform_ctx c = { .abi = abi, .rd = rd, .ntests = ntests, .quiet = quiet,
+				 .t0 = now_s() };
+	c.verdicts = hcf_xcalloc(ntests ? ntests : 1, sizeof(*c.verdicts));
+	struct hcf_exec_opts eopts = { .batch_max = tgt.batch };
+	struct hcf_exec_stats stats;
+	int erc = hcf_exec_tests(t, abi, have_model ? &model : NULL, tests, ntests, &eopts, on_test,
+				 &c, &stats);
+	if (!quiet)
+		hcf_status_done();
+
+	int exit_code;
+	if (hcf_interrupted()) {
+		hcf_report_dir_abort(rd);
+		hcf_cli_error("conform", "interrupted after %zu of %zu tests; no report written", c.done,
+			      ntests);
+		exit_code = HCF_EXIT_ERROR;
+	} else {
+		if (!quiet) {
+			hcf_report_table(stdout, abi, tests, ntests, c.verdicts, &stats);
+			fflush(stdout);
+		}
+		if (hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0) {
+			hcf_cli_error("conform", "writing reports: %s", err);
+			exit_code = HCF_EXIT_ERROR;
+		} else {
+			exit_code = hcf_verdict_exit_code(stats.tally.worst);
+			if (erc != 0 && exit_code < HCF_EXIT_ERROR)
+				exit_code = HCF_EXIT_ERROR;
+			if (!quiet)
+				printf("\n%zu tests, %zu calls in %.2f s (%zu batches, %zu VM rebuilds); worst "
+				       "verdict %s\nreports: %s/junit.xml %s/results.jsonl %s/summary.md\n",
+				       stats.tests, stats.calls, stats.seconds, stats.batches, stats.rebuilds,
+				       hcf_verdict_name(stats.tally.worst), out, out, out);
+		}
+	}
+	if (have_model)
+		hcf_model_close(&model);
+	free(c.verdicts);
+	hcf_tests_free(tests, ntests);
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+	return exit_code;
 }

@@ -1,9 +1,191 @@
-/* cmd_run.c: placeholder until the command lands. */
+/*
+ * cmd_run.c: "hcfuzz run", one program in the text format, explained.
+ *
+ * Parses the program against the spec, runs it on the target, judges every
+ * call with the oracles and prints, per call, how it ended, every register
+ * that changed (before -> after, with constant names) and the verdict with
+ * the issues found. The exit code is the most severe verdict's.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli/cli.h"
+#include "cli/cli_target.h"
+#include "oracles/models/model.h"
+#include "oracles/oracle.h"
 #include "oracles/verdict.h"
+#include "prog/prog.h"
+#include "reports/report.h"
+#include "util/interrupt.h"
+#include "util/xalloc.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hcfuzz run --spec FILE [options] PROGRAM\n"
+		"\n"
+		"Run one program (text format, docs/program-format.md) and show, per call, how it\n"
+		"ended, the registers that changed and the oracles' verdict.\n"
+		"\n"
+		"  --spec FILE        the ABI the program is written against (required)\n"
+		"%s"
+		"  --summary          only the verdict tally and timing, not every call\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"exit codes: 0 PASS, 2 usage or malformed spec/program, 3 SKIP, 4 ERROR, 5 FAIL,\n"
+		"            6 HANG, 7 CRASH: the most severe verdict of the program\n",
+		hcf_cli_target_usage());
+}
+
+static void print_call(FILE *f, const struct hcf_abi *abi, const struct hcf_prog *p, size_t i,
+		       const struct hcf_call_result *cr, const struct hcf_call_verdict *cv)
+{
+	char name[96], b1[96], b2[96];
+	const struct hcf_pcall *c = &p->calls[i];
+	const struct hcf_op *op = c->op >= 0 && (size_t)c->op < abi->nops ? &abi->ops[c->op] : NULL;
+	fprintf(f, "call %zu  %s  %s", i, hcf_pcall_name(p, c, name, sizeof(name)),
+		hcf_call_outcome_name(cr->outcome));
+	if (cr->outcome == HCF_CO_EXCEPTION)
+		fprintf(f, " (vector %u, error code 0x%llx, rip 0x%llx)", cr->vector,
+			(unsigned long long)cr->error_code, (unsigned long long)cr->fault_rip);
+	if (cr->tsc_delta)
+		fprintf(f, "  %llu cycles", (unsigned long long)cr->tsc_delta);
+	fprintf(f, "  %s\n", hcf_verdict_name(cv->v));
+	if (cr->outcome == HCF_CO_RETURNED || cr->outcome == HCF_CO_EXCEPTION) {
+		bool any = false;
+		for (unsigned r = 0; r < HCF_NGPR; r++) {
+			if (cr->before[r] == cr->after[r])
+				continue;
+			any = true;
+			fprintf(f, "    %-4s %s -> %s\n", hcf_reg_name(r),
+				hcf_fmt_value(abi, op, cr->before[r], b1, sizeof(b1)),
+				hcf_fmt_value(abi, op, cr->after[r], b2, sizeof(b2)));
+		}
+		uint64_t fl = (cr->rflags_before ^ cr->rflags_after) & HCF_RFLAGS_COMPARED;
+		if (fl) {
+			any = true;
+			fprintf(f, "    rflags 0x%llx -> 0x%llx\n", (unsigned long long)cr->rflags_before,
+				(unsigned long long)cr->rflags_after);
+		}
+		if (!any)
+			fprintf(f, "    (no register changed)\n");
+	} else if (cr->detail[0]) {
+		fprintf(f, "    %s\n", cr->detail);
+	}
+	for (size_t k = 0; k < cv->nissues; k++) {
+		const struct hcf_issue *is = &cv->issues[k];
+		fprintf(f, "    %s %s %s: ", hcf_verdict_name(is->v), is->oracle, is->where);
+		if (is->has_values)
+			fprintf(f, "expected %s, got %s: ", hcf_fmt_value(abi, op, is->expected, b1, sizeof(b1)),
+				hcf_fmt_value(abi, op, is->got, b2, sizeof(b2)));
+		fprintf(f, "%s\n", is->reason);
+	}
+	if (cv->dropped)
+		fprintf(f, "    (%zu more issues)\n", cv->dropped);
+}
+
 int hcf_cmd_run(int argc, char **argv)
 {
-	fprintf(stderr, "hcfuzz: run: unavailable in this build\n");
-	return HCF_EXIT_USAGE;
+	const char *spec = NULL;
+	bool summary = false;
+	struct hcf_cli_target tgt;
+	hcf_cli_target_defaults(&tgt);
+	enum { O_SPEC = 256, O_SUMMARY };
+	struct option lopts[32] = {
+		{ "spec", required_argument, NULL, O_SPEC },
+		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	hcf_cli_target_options(lopts, 3);
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (ch) {
+		case O_SPEC: spec = optarg; break;
+		case O_SUMMARY: summary = true; break;
+		case 'h': usage(stdout); return HCF_EXIT_PASS;
+		default:
+			if (hcf_cli_target_option(&tgt, ch, optarg, "run") == 0)
+				break;
+			usage(stderr);
+			return HCF_EXIT_USAGE;
+		}
+	}
+	if (!spec || optind != argc - 1) {
+		hcf_cli_error("run", !spec ? "--spec is required" : "expected exactly one PROGRAM file");
+		usage(stderr);
+		return HCF_EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+
+	struct hcf_abi *abi = NULL;
+	int rc = hcf_cli_load_spec(spec, &abi);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	struct hcf_prog p;
+	hcf_prog_init(&p, abi);
+	struct hcf_diags diags;
+	hcf_diags_init(&diags);
+	if (hcf_prog_parse_file(&p, abi, path, &diags) != 0) {
+		hcf_diags_print(&diags, stderr);
+		hcf_prog_free(&p);
+		hcf_spec_free(abi);
+		return HCF_EXIT_USAGE;
+	}
+	hcf_interrupt_install();
+	struct hcf_target *t = NULL;
+	char err[512];
+	if (hcf_target_open(tgt.name, &t, abi, &tgt.opts, err, sizeof(err)) != 0) {
+		hcf_cli_error("run", "target %s: %s", tgt.name, err);
+		hcf_prog_free(&p);
+		hcf_spec_free(abi);
+		return HCF_EXIT_ERROR;
+	}
+	const struct hcf_target_info *ti = t->ops->info(t);
+	struct hcf_model model;
+	bool have_model = hcf_model_open(&model, abi, ti) == 0;
+
+	struct hcf_prog_result r;
+	hcf_result_init(&r, p.ncalls);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int trc = t->ops->run(t, &p, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	struct hcf_call_verdict *cvs = hcf_xcalloc(p.ncalls ? p.ncalls : 1, sizeof(*cvs));
+	enum hcf_verdict worst = hcf_oracles_check(abi, &p, &r, have_model ? &model : NULL, ti, cvs);
+	struct timespec t2;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	if (trc != 0)
+		worst = hcf_verdict_worst(worst, HCF_V_ERROR);
+
+	printf("# %s on %s: %s\n", abi->name, ti->target, ti->notes);
+	struct hcf_tally tally;
+	memset(&tally, 0, sizeof(tally));
+	for (size_t i = 0; i < p.ncalls; i++) {
+		hcf_tally_add(&tally, cvs[i].v);
+		if (!summary)
+			print_call(stdout, abi, &p, i, &r.calls[i], &cvs[i]);
+	}
+	if (r.liveness != HCF_LIVE_OK || trc != 0)
+		printf("guest: %s: %s\n", hcf_liveness_name(r.liveness), r.detail);
+	double run_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double judge_s = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+	printf("%zu calls, %zu completed: ", p.ncalls, r.ndone);
+	for (int v = 0; v < HCF_V_COUNT; v++)
+		if (tally.n[v])
+			printf("%s %zu  ", hcf_verdict_name((enum hcf_verdict)v), tally.n[v]);
+	printf("\nrun %.6f s, oracles %.6f s, %.0f calls/s; verdict %s\n", run_s, judge_s,
+	       run_s + judge_s > 0 ? (double)p.ncalls / (run_s + judge_s) : 0.0, hcf_verdict_name(worst));
+
+	free(cvs);
+	hcf_result_free(&r);
+	if (have_model)
+		hcf_model_close(&model);
+	hcf_target_close(t);
+	hcf_prog_free(&p);
+	hcf_spec_free(abi);
+	return hcf_verdict_exit_code(worst);
 }

@@ -1,0 +1,159 @@
+/* cli_target.c: shared target options and opening the target with spec detection. */
+#include "cli/cli_target.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "oracles/verdict.h"
+
+enum {
+	O_TARGET = 512, O_WATCHDOG, O_TIMING, O_VEC, O_AGENT, O_RESPONDER, O_BATCH, O_KEEP_QUIRK,
+	O_PVM_EMULATED,
+};
+
+static const struct option target_opts[] = {
+	{ "target", required_argument, NULL, O_TARGET },
+	{ "watchdog", required_argument, NULL, O_WATCHDOG },
+	{ "timing", no_argument, NULL, O_TIMING },
+	{ "vec", no_argument, NULL, O_VEC },
+	{ "agent", required_argument, NULL, O_AGENT },
+	{ "responder", required_argument, NULL, O_RESPONDER },
+	{ "batch", required_argument, NULL, O_BATCH },
+	{ "keep-fix-hypercall-quirk", no_argument, NULL, O_KEEP_QUIRK },
+	{ "pvm-emulated", no_argument, NULL, O_PVM_EMULATED },
+};
+
+void hcf_cli_target_defaults(struct hcf_cli_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->name = "kvm";
+}
+
+const char *hcf_cli_target_usage(void)
+{
+	return "  --target NAME      kvm (in-process VMM on /dev/kvm, default) or model\n"
+	       "  --watchdog MS      a guest that makes no progress for MS ms is a HANG (2000)\n"
+	       "  --timing           record rdtsc cycles around every call\n"
+	       "  --vec              capture XMM0-15 around calls where the target supports it\n"
+	       "  --batch N          calls per mailbox batch (default 4096)\n"
+	       "  --agent FILE       guest agent ELF instead of the built-in one\n"
+	       "  --responder NAME   PIO/MMIO responder of the kvm target: empty (default),\n"
+	       "                     zero, clobber:REG (test only: changes REG behind the call)\n"
+	       "  --keep-fix-hypercall-quirk  leave KVM's vmcall/vmmcall patching quirk on\n"
+	       "  --pvm-emulated     on PVM, keep the agent in PVM's instruction emulator\n";
+}
+
+void hcf_cli_target_options(struct option *lopts, size_t at)
+{
+	size_t n = sizeof(target_opts) / sizeof(target_opts[0]);
+	memcpy(&lopts[at], target_opts, sizeof(target_opts));
+	memset(&lopts[at + n], 0, sizeof(lopts[0]));
+}
+
+int hcf_cli_parse_u64(const char *s, uint64_t *v)
+{
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, const char *cmd)
+{
+	uint64_t v;
+	switch (ch) {
+	case O_TARGET:
+		if (!hcf_target_find(arg)) {
+			hcf_cli_error(cmd, "unknown target '%s' (kvm, model)", arg);
+			return -1;
+		}
+		t->name = arg;
+		return 0;
+	case O_WATCHDOG:
+		if (hcf_cli_parse_u64(arg, &v) != 0 || v == 0 || v > 600000) {
+			hcf_cli_error(cmd, "--watchdog: milliseconds 1..600000, got %s", arg);
+			return -1;
+		}
+		t->opts.watchdog_ms = (unsigned)v;
+		return 0;
+	case O_TIMING: t->opts.timing = true; return 0;
+	case O_VEC: t->opts.want_vec = true; return 0;
+	case O_AGENT: t->opts.agent_path = arg; return 0;
+	case O_RESPONDER: t->opts.responder = arg; return 0;
+	case O_BATCH:
+		if (hcf_cli_parse_u64(arg, &v) != 0 || v == 0 || v > HCF_MBOX_MAX_CALLS) {
+			hcf_cli_error(cmd, "--batch: 1..%u, got %s", HCF_MBOX_MAX_CALLS, arg);
+			return -1;
+		}
+		t->batch = (size_t)v;
+		return 0;
+	case O_KEEP_QUIRK: t->opts.keep_fix_hypercall_quirk = true; return 0;
+	case O_PVM_EMULATED: t->opts.pvm_emulated = true; return 0;
+	default: return 1;
+	}
+}
+
+/* Boot the target once without a spec to learn what hypervisor it runs on. */
+static int detect_spec(struct hcf_cli_target *t, const char *cmd, char *path, size_t len, bool quiet)
+{
+	struct hcf_target *probe = NULL;
+	char err[512];
+	if (hcf_target_open(t->name, &probe, NULL, &t->opts, err, sizeof(err)) != 0) {
+		hcf_cli_error(cmd, "target %s: %s", t->name, err);
+		return HCF_EXIT_ERROR;
+	}
+	const struct hcf_target_info *ti = probe->ops->info(probe);
+	char hv[sizeof(ti->hypervisor)];
+	snprintf(hv, sizeof(hv), "%s", ti->hypervisor);
+	char notes[sizeof(ti->notes)];
+	snprintf(notes, sizeof(notes), "%s", ti->notes);
+	hcf_target_close(probe);
+	if (!strcmp(hv, "unknown") || !strcmp(hv, "model")) {
+		hcf_cli_error(cmd, "cannot tell which spec fits this hypervisor (%s); pass --spec", notes);
+		return HCF_EXIT_USAGE;
+	}
+	if (hcf_cli_find_spec(hv, path, len) != 0) {
+		hcf_cli_error(cmd, "detected %s but found no specs/%s.yaml; pass --spec", hv, hv);
+		return HCF_EXIT_USAGE;
+	}
+	if (!quiet)
+		fprintf(stderr, "hcfuzz %s: detected %s, using %s\n", cmd, hv, path);
+	return HCF_EXIT_PASS;
+}
+
+int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *cmd,
+			struct hcf_abi **abi, struct hcf_target **target, bool quiet)
+{
+	char path[4096];
+	*abi = NULL;
+	*target = NULL;
+	if (!spec) {
+		if (!strcmp(t->name, "model")) {
+			hcf_cli_error(cmd, "the model target needs --spec");
+			return HCF_EXIT_USAGE;
+		}
+		int rc = detect_spec(t, cmd, path, sizeof(path), quiet);
+		if (rc != HCF_EXIT_PASS)
+			return rc;
+		spec = path;
+	}
+	int rc = hcf_cli_load_spec(spec, abi);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	char err[512];
+	if (hcf_target_open(t->name, target, *abi, &t->opts, err, sizeof(err)) != 0) {
+		hcf_cli_error(cmd, "target %s: %s", t->name, err);
+		hcf_spec_free(*abi);
+		*abi = NULL;
+		return HCF_EXIT_ERROR;
+	}
+	return HCF_EXIT_PASS;
+}
