@@ -71,23 +71,54 @@ struct hcf_prog {
 	size_t nbufs;
 };
 
-/* The sentinel loaded into register reg for call i when the program leaves it unset. */
+/*
+ * The sentinel loaded into register reg for call i when the program leaves it
+ * unset: HCF_SENTINEL_BASE | reg << 40 | (i & 0xffffffffff). The top bytes
+ * 5e5e make it a non-canonical address and an unlikely length or number, so a
+ * hypervisor that consumes it fails loudly, and a dump shows which register
+ * of which call a stray value came from ("5e5e_3_0000000007": rbx of call 7).
+ */
+#define HCF_SENTINEL_BASE 0x5e5e000000000000ull
+#define HCF_SENTINEL_MASK 0xffff000000000000ull
 uint64_t hcf_sentinel(unsigned reg, size_t call_idx);
+/* Is v a sentinel (of any register and call)? */
+bool hcf_is_sentinel(uint64_t v);
+
+/* The register that carries the call number: rdx (the port or MMIO offset
+ * before the target adds its base) for PIO and MMIO, else abi->nr_reg. */
+unsigned hcf_prog_nr_reg(const struct hcf_abi *abi);
+/* What hcf_prog_add_call loads into that register for number nr. */
+uint64_t hcf_prog_nr_value(const struct hcf_abi *abi, uint64_t nr);
 
 void hcf_prog_init(struct hcf_prog *p, const struct hcf_abi *abi);
 void hcf_prog_reset(struct hcf_prog *p);   /* drop calls and buffers, keep storage */
 void hcf_prog_free(struct hcf_prog *p);
+/* Deep copy. dst is overwritten as if uninitialised: free it first if it
+ * held a program. Returns 0. */
 int hcf_prog_copy(struct hcf_prog *dst, const struct hcf_prog *src);
+/*
+ * Check what the types cannot: op indices in range, register references and
+ * relocations pointing at existing buffers, relocations inside their buffer,
+ * buffer sizes and directions valid. Returns 0, or -1 with the first problem
+ * in why (may be NULL).
+ */
+int hcf_prog_validate(const struct hcf_prog *p, char *why, size_t len);
 
 /*
  * Append a call to op (or to the undeclared number nr when op < 0). The call
  * number, sub-operation and OR mask are written into their registers; every
- * other register holds its sentinel. Returns the call or NULL when full.
+ * other register holds its sentinel. Returns the call or NULL when full (or
+ * op is out of range).
+ *
+ * The number and sub-operation registers count as set. Setting them again to
+ * another value is allowed (a raw number without the OR mask, a fuzzed
+ * sub-operation); the text format then spells the call with `override`.
  */
 struct hcf_pcall *hcf_prog_add_call(struct hcf_prog *p, int op, uint64_t nr);
-/* Set a register explicitly. */
+/* Set a register explicitly (drops a buffer reference it held). */
 void hcf_pcall_set(struct hcf_pcall *c, unsigned reg, uint64_t v);
-/* Point a register at a buffer. */
+/* Point a register at a buffer; the register counts as set, gpr[reg] is 0
+ * until the target patches in the address. */
 void hcf_pcall_set_ref(struct hcf_pcall *c, unsigned reg, int buf, int32_t offset);
 /* Add a buffer (init may be NULL for zeroes; dir HCF_DIR_IN for raw read-only
  * bytes). Returns its index or -1. */
@@ -96,7 +127,8 @@ int hcf_prog_add_buf(struct hcf_prog *p, uint32_t size, int struct_idx, enum hcf
 /* Make bytes [at, at+8) of buffer buf hold the address of target+offset. */
 int hcf_prog_add_reloc(struct hcf_prog *p, int buf, uint32_t at, int target, int32_t offset);
 
-/* Remove call i (minimization). */
+/* Remove call i (minimization). Later calls move down and their unset
+ * registers get the sentinels of their new index. */
 void hcf_prog_remove_call(struct hcf_prog *p, size_t i);
 
 /* The call number this call issues (as loaded into the number register, without the mask). */
@@ -106,6 +138,9 @@ const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, 
 
 /* ---- text format (prog_text.c) ---------------------------------------- */
 
+#define HCF_PROG_TEXT_MAX (64u << 20)     /* bytes in one program text */
+#define HCF_PROG_TEXT_MAX_LINE 65536u     /* bytes in one line (a 4 KiB buffer in hex fits) */
+
 /*
  * Parse the program text format. On error returns -1 with file:line:column
  * diagnostics and leaves p empty. name labels diagnostics.
@@ -114,7 +149,9 @@ int hcf_prog_parse(struct hcf_prog *p, const struct hcf_abi *abi, const char *na
 		   const char *text, size_t len, struct hcf_diags *diags);
 int hcf_prog_parse_file(struct hcf_prog *p, const struct hcf_abi *abi, const char *path,
 			struct hcf_diags *diags);
-/* Write p in the text format; parsing the output gives back an equal program. */
+/* Write p in the text format; parsing the output gives back an equal program.
+ * Returns 0, or -1 (nothing written, errno EINVAL) for a program that fails
+ * hcf_prog_validate or cannot be spelled against its ABI, -1 on a write error. */
 int hcf_prog_print(const struct hcf_prog *p, FILE *f);
 /* The same into a malloc'ed string (caller frees). */
 char *hcf_prog_to_text(const struct hcf_prog *p);
