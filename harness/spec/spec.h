@@ -203,6 +203,7 @@ struct hcf_abi {
 	uint8_t nr_width;            /* bits of the call number space */
 	uint64_t nr_or_mask;         /* OR-ed into the number register ('A'<<24, 0x40000000) */
 	uint8_t subop_reg;           /* HCF_REG_NONE if the ABI has no sub-operations */
+	uint8_t subop_width;         /* bits of the sub-operation index (0 without subop_reg) */
 	hcf_regmask_t clobbers;      /* ABI-wide declared clobbers */
 
 	struct hcf_const *consts;
