@@ -54,6 +54,11 @@ struct hcf_model_ops {
 extern const struct hcf_model_ops *const hcf_models[]; /* NULL-terminated */
 const struct hcf_model_ops *hcf_model_find(const char *name);
 
+/* The models in the table (model.c, model_kvm.c, model_pvm.c). */
+extern const struct hcf_model_ops hcf_model_spec; /* "spec": the spec-only prediction */
+extern const struct hcf_model_ops hcf_model_kvm;  /* "kvm": Linux KVM's x86 hypercalls */
+extern const struct hcf_model_ops hcf_model_pvm;  /* "pvm": the PVM build on these machines */
+
 /*
  * The spec-only prediction every model starts from: for an undeclared number
  * the ABI's undeclared return (when it is a single value); for a declared op
@@ -66,7 +71,11 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 struct hcf_model {
 	const struct hcf_model_ops *ops;
 	void *st;
+	bool fell_back;  /* abi->model named no known model: "spec" stands in (say so) */
 };
+/* Open abi->model, or the "spec" model when the ABI names none or an unknown
+ * one (then m->fell_back is set). Returns 0, or -1 if the model's state could
+ * not be created. */
 int hcf_model_open(struct hcf_model *m, const struct hcf_abi *abi, const struct hcf_target_info *ti);
 void hcf_model_close(struct hcf_model *m);
 

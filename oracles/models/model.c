@@ -1,0 +1,105 @@
+/*
+ * model.c: the table of reference models, opening and closing one, and the
+ * spec-only prediction every model starts from.
+ *
+ * The "spec" model predicts only what the spec itself pins down: whether a
+ * call returns, and the single value an undeclared number must return. ABIs
+ * without a model of their own (or naming one hcfuzz does not have) get it,
+ * so the model oracle always has something to compare.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oracles/models/model.h"
+
+const struct hcf_model_ops *const hcf_models[] = {
+	&hcf_model_spec,
+	&hcf_model_kvm,
+	&hcf_model_pvm,
+	NULL,
+};
+
+const struct hcf_model_ops *hcf_model_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; hcf_models[i]; i++)
+		if (!strcmp(hcf_models[i]->name, name))
+			return hcf_models[i];
+	return NULL;
+}
+
+/* The op call idx names, NULL for an undeclared number or an index the ABI
+ * does not have (a program from a file may name anything). */
+static const struct hcf_op *call_op(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx)
+{
+	if (!p || !p->calls || idx >= p->ncalls)
+		return NULL;
+	int op = p->calls[idx].op;
+	return (op >= 0 && (size_t)op < abi->nops) ? &abi->ops[op] : NULL;
+}
+
+void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+				 const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->outcome = HCF_EXP_RETURN;
+	const struct hcf_op *op = call_op(abi, p, idx);
+
+	if (op) {
+		/* A call allowed to raise exceptions may or may not: no
+		 * prediction either way. */
+		if (op->exceptions)
+			e->outcome = HCF_EXP_UNKNOWN;
+		e->may_lose_guest = op->destructive;
+		snprintf(e->why, sizeof(e->why), "spec of %s", op->name);
+		return;
+	}
+
+	if (abi->undeclared_exceptions)
+		e->outcome = HCF_EXP_UNKNOWN;
+	snprintf(e->why, sizeof(e->why), "undeclared call number");
+	const struct hcf_vset *s = &abi->undeclared_returns;
+	if (!s->any && s->n == 1 && s->r[0].lo == s->r[0].hi && abi->ret_reg < HCF_NGPR) {
+		unsigned w = abi->ret_width ? abi->ret_width : 64;
+		e->known = HCF_REGBIT(abi->ret_reg);
+		e->gpr[abi->ret_reg] = (uint64_t)hcf_sext((uint64_t)s->r[0].lo, w > 64 ? 64 : w);
+	}
+}
+
+static void spec_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			 const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	hcf_model_predict_from_spec(abi, p, idx, before, e);
+}
+
+const struct hcf_model_ops hcf_model_spec = {
+	.name = "spec",
+	.summary = "only what the spec pins down: returns vs exceptions, undeclared numbers",
+	.predict = spec_predict,
+};
+
+int hcf_model_open(struct hcf_model *m, const struct hcf_abi *abi, const struct hcf_target_info *ti)
+{
+	memset(m, 0, sizeof(*m));
+	const char *name = abi ? abi->model : NULL;
+	const struct hcf_model_ops *ops = hcf_model_find(name);
+	if (!ops) {
+		ops = &hcf_model_spec;
+		m->fell_back = name != NULL;
+	}
+	if (ops->create) {
+		m->st = ops->create(abi, ti);
+		if (!m->st)
+			return -1;
+	}
+	m->ops = ops;
+	return 0;
+}
+
+void hcf_model_close(struct hcf_model *m)
+{
+	if (m->ops && m->ops->destroy)
+		m->ops->destroy(m->st);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,134 @@
+/*
+ * model_pvm.c: the reference model of the PVM build behind /dev/kvm on the
+ * development machines (ABI "pvm"; ../shared/PLATFORM.md).
+ *
+ * Measured: `int $0x1b` from guest supervisor mode, number in RAX, result in
+ * RAX. Numbers 0x1000..0x100e are implemented (0x1006 answers "not
+ * implemented" with -38); any other number returns -38 (ENOSYS). Most of the
+ * implemented ones reconfigure the guest (control registers, descriptor
+ * tables, MSRs, event return), so losing the guest there is allowed.
+ *
+ * The table holds one row per number with what has been measured about it;
+ * rows grow as measurements come in (PVM_VALUE rows carry a measured RAX).
+ * The decoding width of the number is not measured: a number whose low 32
+ * bits name an implemented call but whose upper bits are set gets no
+ * prediction, rather than a guess that could raise false findings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracles/models/model.h"
+
+enum pvm_pred {
+	PVM_SPEC,    /* nothing measured beyond the spec */
+	PVM_ENOSYS,  /* RAX = -ENOSYS */
+	PVM_VALUE    /* RAX = value, measured */
+};
+
+static const struct pvm_hc {
+	uint64_t nr;
+	const char *name;
+	enum pvm_pred pred;
+	uint64_t value;       /* PVM_VALUE */
+	bool destructive;     /* the guest may die or be reconfigured */
+} pvm_hcs[] = {
+	{ 0x1000, "set CR0", PVM_SPEC, 0, true },
+	{ 0x1001, "set CR3", PVM_SPEC, 0, true },
+	{ 0x1002, "set CR4", PVM_SPEC, 0, true },
+	{ 0x1003, "WRMSR (index in EBX, value in RCX)", PVM_SPEC, 0, true },
+	{ 0x1004, "load GDTR", PVM_SPEC, 0, true },
+	{ 0x1005, "load IDTR", PVM_SPEC, 0, true },
+	{ 0x1006, "not implemented", PVM_ENOSYS, 0, false },
+	{ 0x1007, "set a vCPU request bit", PVM_SPEC, 0, true },
+	{ 0x1008, "INVLPG", PVM_SPEC, 0, false },
+	{ 0x1009, "HLT (KVM_EXIT_HLT)", PVM_SPEC, 0, true },
+	{ 0x100a, "event return", PVM_SPEC, 0, true },
+	{ 0x100b, "event return", PVM_SPEC, 0, true },
+	{ 0x100c, "register the VIF page", PVM_SPEC, 0, true },
+	{ 0x100d, "event return", PVM_SPEC, 0, true },
+	{ 0x100e, "TLB flush", PVM_SPEC, 0, false },
+};
+#define PVM_NHCS (sizeof(pvm_hcs) / sizeof(pvm_hcs[0]))
+
+#define PVM_ENOSYS_DEFAULT 38
+
+struct pvm_model {
+	int64_t enosys;
+};
+
+static void *pvm_create(const struct hcf_abi *abi, const struct hcf_target_info *ti)
+{
+	struct pvm_model *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	const struct hcf_const *k = abi ? hcf_spec_const(abi, "ENOSYS") : NULL;
+	m->enosys = k && k->value > 0 ? k->value : PVM_ENOSYS_DEFAULT;
+	return m;
+}
+
+static void pvm_destroy(void *st)
+{
+	free(st);
+}
+
+static const struct pvm_hc *pvm_find(uint64_t nr)
+{
+	for (size_t i = 0; i < PVM_NHCS; i++)
+		if (pvm_hcs[i].nr == nr)
+			return &pvm_hcs[i];
+	return NULL;
+}
+
+static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	const struct pvm_model *m = st;
+	hcf_model_predict_from_spec(abi, p, idx, before, e);
+
+	uint64_t nr = before[HCF_RAX];
+	const struct pvm_hc *hc = pvm_find(nr);
+	if (!hc) {
+		if ((nr >> 32) && pvm_find(nr & 0xffffffffull)) {
+			/* Might be truncated to an implemented call: unmeasured. */
+			const struct pvm_hc *low = pvm_find(nr & 0xffffffffull);
+			e->may_lose_guest |= low->destructive;
+			e->known &= (hcf_regmask_t)~HCF_REGBIT(HCF_RAX);
+			e->outcome = HCF_EXP_UNKNOWN;
+			snprintf(e->why, sizeof(e->why),
+				 "pvm: 0x%llx may decode as 0x%llx (%s); width not measured",
+				 (unsigned long long)nr, (unsigned long long)low->nr, low->name);
+			return;
+		}
+		e->known |= HCF_REGBIT(HCF_RAX);
+		e->gpr[HCF_RAX] = (uint64_t)-m->enosys;
+		snprintf(e->why, sizeof(e->why),
+			 "pvm: 0x%llx is outside 0x1000..0x100e, measured to return -%lld",
+			 (unsigned long long)nr, (long long)m->enosys);
+		return;
+	}
+
+	e->may_lose_guest |= hc->destructive;
+	switch (hc->pred) {
+	case PVM_SPEC:
+		return;
+	case PVM_ENOSYS:
+		e->known |= HCF_REGBIT(HCF_RAX);
+		e->gpr[HCF_RAX] = (uint64_t)-m->enosys;
+		break;
+	case PVM_VALUE:
+		e->known |= HCF_REGBIT(HCF_RAX);
+		e->gpr[HCF_RAX] = hc->value;
+		break;
+	}
+	snprintf(e->why, sizeof(e->why), "pvm: 0x%llx (%s), measured", (unsigned long long)hc->nr,
+		 hc->name);
+}
+
+const struct hcf_model_ops hcf_model_pvm = {
+	.name = "pvm",
+	.summary = "the PVM build on the development machines (int $0x1b, 0x1000..0x100e)",
+	.create = pvm_create,
+	.destroy = pvm_destroy,
+	.predict = pvm_predict,
+};
