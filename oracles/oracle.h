@@ -12,6 +12,7 @@
 #ifndef HCF_ORACLE_H
 #define HCF_ORACLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,10 +44,25 @@ struct hcf_oracle {
 	const char *name;
 	const char *doc;          /* one line, for --help and docs */
 	hcf_call_oracle_fn check;
+	bool completed_only;      /* run only for calls that returned or raised an exception */
 };
 
 extern const struct hcf_oracle hcf_call_oracles[];
 extern const size_t hcf_ncall_oracles;
+
+/* Program oracles: look at the whole result and add issues to the call each
+ * finding is attributed to (cvs has one entry per program call). */
+typedef void (*hcf_prog_oracle_fn)(const struct hcf_abi *abi, const struct hcf_prog *p,
+				   const struct hcf_prog_result *r, struct hcf_call_verdict *cvs);
+
+struct hcf_prog_oracle {
+	const char *name;
+	const char *doc;
+	hcf_prog_oracle_fn check;
+};
+
+extern const struct hcf_prog_oracle hcf_prog_oracles[];
+extern const size_t hcf_nprog_oracles;
 
 /* The individual oracles (exposed for unit tests). */
 void hcf_oracle_liveness(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv);
@@ -62,6 +78,41 @@ void hcf_oracle_model(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict 
  */
 void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 		       const struct hcf_prog_result *r, struct hcf_call_verdict *cvs);
+
+/*
+ * The program part of the liveness oracle: a guest lost outside any call
+ * (r->liveness not OK while no call result says so, e.g. the agent panicked
+ * between calls) becomes an issue of the call the program stopped at.
+ */
+void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_prog *p,
+				 const struct hcf_prog_result *r, struct hcf_call_verdict *cvs);
+
+/* ---- helpers shared by the oracles (also used by reports) ------------- */
+
+/* The op call idx of p names; NULL for an undeclared number or an op index
+ * outside the ABI. */
+const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct hcf_prog *p,
+					size_t idx);
+/* Index of the call a program stopped at: the first call that hung, lost the
+ * guest or reported garbage, else the first call not run; ncalls if none. */
+size_t hcf_oracle_stop_index(const struct hcf_prog_result *r);
+/* Index of the last call that ran (any outcome but NOT_RUN), or SIZE_MAX. */
+size_t hcf_oracle_last_ran(const struct hcf_prog_result *r);
+
+/* Exception vectors: "#GP", NULL for a vector without a mnemonic. */
+const char *hcf_exc_mnemonic(unsigned vector);
+/* Does the CPU push an error code for this vector? */
+bool hcf_exc_has_error_code(unsigned vector);
+/* "#GP(0x0)", "#UD", "vector 0x45": into buf, returns buf. */
+const char *hcf_exc_format(char *buf, size_t len, unsigned vector, uint64_t error_code);
+
+/* RFLAGS bit names: "CF" for bit 0, NULL for a bit without a name. */
+const char *hcf_rflags_bit_name(unsigned bit);
+
+/* A value for messages: "-KVM_ENOSYS (0xfffffffffffffc18)" when the spec's
+ * constants name it (after sign-extension from width bits), else "0x...". */
+const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
+				 unsigned width, char *buf, size_t len);
 
 /*
  * Check a whole program result: every call oracle on every call, then the

@@ -1,0 +1,140 @@
+/*
+ * oracle.c: the oracle tables and the driver that checks a program result.
+ *
+ * Call oracles run in table order for every call: liveness first, because it
+ * decides whether the call came back at all; the others only look at calls
+ * that returned or raised an exception, since a hung or lost call has no
+ * trustworthy register image. Program oracles run once at the end and
+ * attribute what they find to a call. The model is asked for a prediction
+ * before a call's oracles run and told what happened afterwards.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "oracles/oracle.h"
+
+const struct hcf_oracle hcf_call_oracles[] = {
+	{ "liveness", "the call came back: no hang, no lost guest, a result the harness can trust",
+	  hcf_oracle_liveness, false },
+	{ "exception", "the call raised no exception the spec does not allow for it",
+	  hcf_oracle_exception, true },
+	{ "clobber", "registers outside outputs and declared clobbers, RFLAGS bits and vector "
+		     "registers are unchanged",
+	  hcf_oracle_clobber, true },
+	{ "retval", "the return value is allowed and an error is encoded the way the spec says",
+	  hcf_oracle_retval, true },
+	{ "model", "outputs equal the reference model's prediction; monotonic outputs never go back",
+	  hcf_oracle_model, true },
+};
+const size_t hcf_ncall_oracles = sizeof(hcf_call_oracles) / sizeof(hcf_call_oracles[0]);
+
+const struct hcf_prog_oracle hcf_prog_oracles[] = {
+	{ "memory", "bytes outside OUT fields and the guards around every buffer are unchanged; "
+		    "no page outside the agent's writable areas was dirtied",
+	  hcf_oracle_memory },
+	{ "liveness", "a guest lost between calls is attributed to the call the program stopped at",
+	  hcf_oracle_program_liveness },
+};
+const size_t hcf_nprog_oracles = sizeof(hcf_prog_oracles) / sizeof(hcf_prog_oracles[0]);
+
+const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct hcf_prog *p,
+					size_t idx)
+{
+	if (!abi || !p || idx >= p->ncalls || !p->calls)
+		return NULL;
+	int op = p->calls[idx].op;
+	/* A program from a corpus file or the decoder could name any index. */
+	if (op < 0 || (size_t)op >= abi->nops)
+		return NULL;
+	return &abi->ops[op];
+}
+
+const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
+				 unsigned width, char *buf, size_t len)
+{
+	char name[64];
+	const char *n = NULL;
+	if (width == 0 || width > 64)
+		width = 64;
+	if (abi)
+		n = hcf_spec_value_name(abi, op, hcf_sext(v, width), name, sizeof(name));
+	if (n)
+		snprintf(buf, len, "%s (0x%llx)", n, (unsigned long long)v);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)v);
+	return buf;
+}
+
+static bool outcome_completed(enum hcf_call_outcome o)
+{
+	return o == HCF_CO_RETURNED || o == HCF_CO_EXCEPTION;
+}
+
+/* Did this call take the guest down (the target rebuilds it afterwards)? */
+static bool outcome_lost_guest(enum hcf_call_outcome o)
+{
+	return o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST;
+}
+
+enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_prog *p,
+				   const struct hcf_prog_result *r, struct hcf_model *model,
+				   const struct hcf_target_info *tinfo, struct hcf_call_verdict *cvs)
+{
+	size_t n = p->ncalls;
+	bool have_model = model && model->ops && model->ops->predict;
+
+	for (size_t i = 0; i < n; i++)
+		hcf_call_verdict_init(&cvs[i]);
+
+	for (size_t i = 0; i < n; i++) {
+		/* The oracles index r->calls by the program's call index. */
+		if (!r->calls || i >= r->ncalls) {
+			hcf_call_verdict_add(&cvs[i], HCF_V_ERROR, "liveness", "result",
+					     "no result for this call: the target returned %zu "
+					     "results for %zu calls",
+					     r->calls ? r->ncalls : 0, n);
+			continue;
+		}
+		const struct hcf_call_result *cr = &r->calls[i];
+		struct hcf_expect e;
+		struct hcf_oracle_ctx ctx = {
+			.abi = abi, .prog = p, .res = r, .idx = i,
+			.op = hcf_oracle_call_op(abi, p, i), .expect = NULL, .tinfo = tinfo,
+		};
+
+		/* A call that never ran has nothing to predict; a stateful
+		 * model must not count it either. */
+		if (have_model && cr->outcome != HCF_CO_NOT_RUN) {
+			model->ops->predict(model->st, abi, p, i, cr->before, &e);
+			ctx.expect = &e;
+		}
+
+		bool completed = outcome_completed(cr->outcome);
+		for (size_t k = 0; k < hcf_ncall_oracles; k++) {
+			if (hcf_call_oracles[k].completed_only && !completed)
+				continue;
+			hcf_call_oracles[k].check(&ctx, &cvs[i]);
+		}
+
+		if (have_model && completed && model->ops->observe)
+			model->ops->observe(model->st, abi, p, i, cr);
+		/*
+		 * The target rebuilds a lost guest, so whatever state the model
+		 * kept describes a guest that is gone. Reset on every loss, not
+		 * only at destructive calls: a rebuilt guest is fresh either way.
+		 * Reset at once, so that the next program (run in the rebuilt
+		 * guest) starts from a fresh model too.
+		 */
+		if (have_model && model->ops->reset && outcome_lost_guest(cr->outcome) &&
+		    r->liveness != HCF_LIVE_OK)
+			model->ops->reset(model->st);
+	}
+
+	for (size_t k = 0; k < hcf_nprog_oracles; k++)
+		hcf_prog_oracles[k].check(abi, p, r, cvs);
+
+	enum hcf_verdict worst = HCF_V_PASS;
+	for (size_t i = 0; i < n; i++)
+		worst = hcf_verdict_worst(worst, cvs[i].v);
+	return worst;
+}

@@ -1,0 +1,90 @@
+/*
+ * oracle_exception.c: the exception oracle: a call may raise only the
+ * exceptions its spec lists (an undeclared number: the ABI's list for those).
+ *
+ * Also the table of x86 exception mnemonics, shared with the other oracles
+ * and the reports.
+ */
+#include <stdio.h>
+
+#include "oracles/oracle.h"
+
+/* Architectural exceptions: mnemonic and whether the CPU pushes an error code. */
+static const struct {
+	const char *mnemonic;
+	bool error_code;
+} exc_table[32] = {
+	[0] = { "#DE", false },  [1] = { "#DB", false },  [2] = { "NMI", false },
+	[3] = { "#BP", false },  [4] = { "#OF", false },  [5] = { "#BR", false },
+	[6] = { "#UD", false },  [7] = { "#NM", false },  [8] = { "#DF", true },
+	[9] = { "#CSO", false }, [10] = { "#TS", true },  [11] = { "#NP", true },
+	[12] = { "#SS", true },  [13] = { "#GP", true },  [14] = { "#PF", true },
+	[16] = { "#MF", false }, [17] = { "#AC", true },  [18] = { "#MC", false },
+	[19] = { "#XM", false }, [20] = { "#VE", false }, [21] = { "#CP", true },
+	[28] = { "#HV", false }, [29] = { "#VC", true },  [30] = { "#SX", true },
+};
+
+const char *hcf_exc_mnemonic(unsigned vector)
+{
+	return vector < 32 ? exc_table[vector].mnemonic : NULL;
+}
+
+bool hcf_exc_has_error_code(unsigned vector)
+{
+	return vector < 32 && exc_table[vector].error_code;
+}
+
+const char *hcf_exc_format(char *buf, size_t len, unsigned vector, uint64_t error_code)
+{
+	const char *m = hcf_exc_mnemonic(vector);
+	if (!m)
+		snprintf(buf, len, "vector 0x%x", vector);
+	else if (hcf_exc_has_error_code(vector))
+		snprintf(buf, len, "%s(0x%llx)", m, (unsigned long long)error_code);
+	else
+		snprintf(buf, len, "%s", m);
+	return buf;
+}
+
+/* "#UD #GP" for a mask of allowed vectors, "none" for an empty one. */
+static void format_allowed(char *buf, size_t len, uint32_t mask)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (unsigned v = 0; v < 32 && used < len; v++) {
+		if (!(mask & (1u << v)))
+			continue;
+		const char *m = hcf_exc_mnemonic(v);
+		int k = m ? snprintf(buf + used, len - used, "%s%s", used ? ", " : "", m)
+			  : snprintf(buf + used, len - used, "%svector %u", used ? ", " : "", v);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+	if (!mask)
+		snprintf(buf, len, "none");
+}
+
+void hcf_oracle_exception(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv)
+{
+	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
+	if (cr->outcome != HCF_CO_EXCEPTION)
+		return;
+	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	/* Vectors above 31 are interrupts, never an allowed outcome of a call;
+	 * the guard also keeps the shift defined. */
+	if (cr->vector < 32 && (allowed & (1u << cr->vector)))
+		return;
+
+	char exc[40], num[16] = "", allowed_s[96], extra[40] = "";
+	hcf_exc_format(exc, sizeof(exc), cr->vector, cr->error_code);
+	if (hcf_exc_mnemonic(cr->vector))
+		snprintf(num, sizeof(num), " (vector %u)", (unsigned)cr->vector);
+	format_allowed(allowed_s, sizeof(allowed_s), allowed);
+	if (cr->vector == 14)
+		snprintf(extra, sizeof(extra), ", cr2 0x%llx", (unsigned long long)cr->cr2);
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "exception", "exception",
+			     "expected none%s%s, got %s%s at rip 0x%llx%s (%s)", allowed ? " or " : "",
+			     allowed ? allowed_s : "", exc, num, (unsigned long long)cr->fault_rip,
+			     extra, ctx->op ? ctx->op->name : "undeclared call number");
+}

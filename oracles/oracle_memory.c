@@ -1,0 +1,275 @@
+/*
+ * oracle_memory.c: the memory oracle: a call writes guest memory only where
+ * its contract says.
+ *
+ * Every program buffer sits between two guards the target filled with
+ * guard_byte. After the program, the guards must be intact, and inside a
+ * buffer only bytes of OUT/INOUT fields (struct buffers) or of buffers the
+ * program marked writable (raw buffers) may differ from what the program put
+ * there. Bytes the target patched with guest addresses (relocations) are left
+ * out: the program does not know their values. Each field or region is one
+ * finding however many of its bytes changed. A change is attributed to the
+ * last call that ran and references the buffer, directly in a register or
+ * through a pointer stored in another referenced buffer; when no call
+ * references it, to the last call that ran. Dirtied pages outside the
+ * agent's writable areas (as the target's dirty log saw them) are findings of
+ * the last call that ran.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oracles/oracle.h"
+
+#define IMAGE_MAX (HCF_BUF_MAX + 2 * HCF_BUF_GUARD)
+
+/* One buffer under check: the expected image, the bytes after the program and
+ * which bytes may differ. Indexes are into the guard+data+guard image. */
+struct image {
+	const struct hcf_abi *abi;
+	int b;
+	uint32_t size;
+	const uint8_t *got;
+	uint8_t want[IMAGE_MAX];
+	uint8_t free_[IMAGE_MAX];   /* 1: may differ (OUT bytes, relocations) */
+	struct hcf_call_verdict *cv; /* the call changes are attributed to */
+};
+
+/*
+ * For every buffer, the call a change to it is attributed to: the last call
+ * that ran and can reach it, through a register pointing into it or through
+ * pointers (relocations) stored in buffers it reaches; else the last call
+ * that ran. One backward pass over the calls.
+ */
+static void attribute_all(const struct hcf_prog *p, size_t last_ran, size_t nb,
+			  size_t owner[HCF_PROG_MAX_BUFS])
+{
+	uint64_t reach[HCF_PROG_MAX_BUFS];
+	for (size_t b = 0; b < nb; b++) {
+		reach[b] = 1ull << b;
+		owner[b] = last_ran;
+	}
+	/* Relocation closure: reach[b] grows until nothing changes; at most
+	 * nb rounds since every round adds at least one buffer somewhere. */
+	for (size_t round = 0; round < nb; round++) {
+		bool changed = false;
+		for (size_t b = 0; b < nb; b++) {
+			const struct hcf_buf *pb = &p->bufs[b];
+			size_t nr = pb->nrelocs < HCF_BUF_MAX_RELOCS ? pb->nrelocs : HCF_BUF_MAX_RELOCS;
+			uint64_t m = reach[b];
+			for (size_t k = 0; k < nr; k++)
+				if (pb->relocs[k].buf >= 0 && (size_t)pb->relocs[k].buf < nb)
+					m |= reach[pb->relocs[k].buf];
+			if (m != reach[b]) {
+				reach[b] = m;
+				changed = true;
+			}
+		}
+		if (!changed)
+			break;
+	}
+	uint64_t todo = nb >= 64 ? ~0ull : (1ull << nb) - 1;
+	for (size_t i = last_ran + 1; i-- > 0 && todo;) {
+		const struct hcf_pcall *c = &p->calls[i];
+		uint64_t m = 0;
+		for (unsigned r = 0; r < HCF_NGPR; r++)
+			if (c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < nb)
+				m |= reach[c->ref[r].buf];
+		m &= todo;
+		for (size_t b = 0; b < nb; b++)
+			if (m & (1ull << b))
+				owner[b] = i;
+		todo &= ~m;
+	}
+}
+
+/* Compare image bytes [lo, hi) that may not differ. Returns the number that
+ * differ, and the first in *first. */
+static size_t diff_region(const struct image *im, size_t lo, size_t hi, size_t *first)
+{
+	size_t n = 0;
+	for (size_t i = lo; i < hi; i++) {
+		if (im->free_[i] || im->want[i] == im->got[i])
+			continue;
+		if (!n)
+			*first = i;
+		n++;
+	}
+	return n;
+}
+
+static void check_guards(struct image *im, uint8_t guard)
+{
+	size_t first, n;
+	char where[48];
+	size_t end = HCF_BUF_GUARD + im->size;
+
+	n = diff_region(im, 0, HCF_BUF_GUARD, &first);
+	if (n) {
+		snprintf(where, sizeof(where), "guard buf%d-%zu", im->b, HCF_BUF_GUARD - first);
+		hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, guard, im->got[first],
+					    "%zu of %u guard bytes before buf%d changed (first %zu "
+					    "bytes before the start): a write below the buffer",
+					    n, HCF_BUF_GUARD, im->b, HCF_BUF_GUARD - first);
+	}
+	n = diff_region(im, end, end + HCF_BUF_GUARD, &first);
+	if (n) {
+		size_t off = first - HCF_BUF_GUARD;
+		snprintf(where, sizeof(where), "guard buf%d+%zu", im->b, off);
+		hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, guard, im->got[first],
+					    "%zu of %u guard bytes after buf%d changed (first at "
+					    "+%zu, %zu past the %u-byte buffer): a write beyond it",
+					    n, HCF_BUF_GUARD, im->b, off, off - im->size, im->size);
+	}
+}
+
+/* One finding for a data region [lo, hi) (buffer offsets) that may not change:
+ * label goes into `where`, desc starts the reason. */
+static void check_data(struct image *im, uint32_t lo, uint32_t hi, const char *label,
+		       const char *desc)
+{
+	size_t first;
+	size_t n = diff_region(im, HCF_BUF_GUARD + lo, HCF_BUF_GUARD + hi, &first);
+	if (!n)
+		return;
+	size_t off = first - HCF_BUF_GUARD;
+	char where[48];
+	snprintf(where, sizeof(where), "buf%d+%zu (%s)", im->b, off, label);
+	hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, im->want[first],
+				    im->got[first],
+				    "%s changed: %zu of %u bytes differ, first at +%zu; the "
+				    "hypervisor may not write it",
+				    desc, n, hi - lo, off);
+}
+
+static void check_struct(struct image *im, const struct hcf_struct *st)
+{
+	uint8_t covered[HCF_BUF_MAX];
+	uint32_t end = st->size < im->size ? st->size : im->size;
+	char label[64], desc[80];
+	memset(covered, 0, im->size);
+
+	/* Bytes of OUT/INOUT fields may change; an IN field overlapping one
+	 * (a union) must not be blamed for it. */
+	for (size_t k = 0; k < st->nfields; k++) {
+		const struct hcf_field *f = &st->fields[k];
+		uint64_t lo = f->offset, hi = (uint64_t)f->offset + f->size;
+		for (uint64_t i = lo; i < hi && i < im->size; i++) {
+			covered[i] = 1;
+			if (f->dir & HCF_DIR_OUT)
+				im->free_[HCF_BUF_GUARD + i] = 1;
+		}
+	}
+	for (size_t k = 0; k < st->nfields; k++) {
+		const struct hcf_field *f = &st->fields[k];
+		if ((f->dir & HCF_DIR_OUT) || f->offset >= im->size)
+			continue;
+		uint64_t hi = (uint64_t)f->offset + f->size;
+		if (hi > im->size)
+			hi = im->size;
+		snprintf(label, sizeof(label), "%s.%s", st->name, f->name);
+		snprintf(desc, sizeof(desc), "IN field %s", label);
+		check_data(im, f->offset, (uint32_t)hi, label, desc);
+	}
+	/* Padding, one finding per contiguous run. */
+	for (uint32_t i = 0; i < end;) {
+		if (covered[i]) {
+			i++;
+			continue;
+		}
+		uint32_t j = i;
+		while (j < end && !covered[j])
+			j++;
+		snprintf(label, sizeof(label), "%s padding", st->name);
+		check_data(im, i, j, label, label);
+		i = j;
+	}
+	if (st->size < im->size) {
+		snprintf(label, sizeof(label), "past %s", st->name);
+		snprintf(desc, sizeof(desc), "bytes after the end of %s", st->name);
+		check_data(im, st->size, im->size, label, desc);
+	}
+}
+
+static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
+			 const struct hcf_prog_result *r, int b, struct hcf_call_verdict *cv)
+{
+	const struct hcf_buf *pb = &p->bufs[b];
+	const struct hcf_buf_after *rb = &r->bufs[b];
+	static _Thread_local struct image im; /* 8 KiB: keep it off the stack */
+
+	if (!rb->valid || !rb->bytes) {
+		/* A lost guest's memory is gone with it; liveness says why. */
+		if (r->liveness == HCF_LIVE_OK)
+			hcf_call_verdict_add(cv, HCF_V_SKIP, "memory", "memory",
+					     "buf%d not checked: the target could not read it back", b);
+		return;
+	}
+	if (pb->size == 0 || pb->size > HCF_BUF_MAX || rb->size != pb->size ||
+	    (uint64_t)rb->cap < (uint64_t)pb->size + 2 * HCF_BUF_GUARD) {
+		hcf_call_verdict_add(cv, HCF_V_ERROR, "memory", "memory",
+				     "buf%d not checked: the target returned %u bytes (room %u) for a "
+				     "%u-byte buffer",
+				     b, rb->size, rb->cap, pb->size);
+		return;
+	}
+
+	memset(&im, 0, sizeof(im));
+	im.abi = abi;
+	im.b = b;
+	im.size = pb->size;
+	im.got = rb->bytes;
+	im.cv = cv;
+	memset(im.want, r->guard_byte, (size_t)pb->size + 2 * HCF_BUF_GUARD);
+	if (pb->init)
+		memcpy(im.want + HCF_BUF_GUARD, pb->init, pb->size);
+	else
+		memset(im.want + HCF_BUF_GUARD, 0, pb->size);
+	size_t nr = pb->nrelocs < HCF_BUF_MAX_RELOCS ? pb->nrelocs : HCF_BUF_MAX_RELOCS;
+	for (size_t k = 0; k < nr; k++)
+		for (uint64_t i = pb->relocs[k].at; i < (uint64_t)pb->relocs[k].at + 8 && i < pb->size;
+		     i++)
+			im.free_[HCF_BUF_GUARD + i] = 1;
+
+	check_guards(&im, r->guard_byte);
+	if (pb->struct_idx >= 0 && (size_t)pb->struct_idx < abi->nstructs)
+		check_struct(&im, &abi->structs[pb->struct_idx]);
+	else if (!(pb->dir & HCF_DIR_OUT))
+		check_data(&im, 0, pb->size, "read-only", "read-only buffer");
+}
+
+void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
+		       const struct hcf_prog_result *r, struct hcf_call_verdict *cvs)
+{
+	size_t last = hcf_oracle_last_ran(r);
+	/* Nothing ran: the hypervisor had no chance to write anything. */
+	if (p->ncalls == 0 || last == SIZE_MAX)
+		return;
+	if (last >= p->ncalls)
+		last = p->ncalls - 1;
+
+	size_t nb = p->nbufs < HCF_PROG_MAX_BUFS ? p->nbufs : HCF_PROG_MAX_BUFS;
+	if (r->nbufs < nb) {
+		hcf_call_verdict_add(&cvs[last], HCF_V_ERROR, "memory", "memory",
+				     "the target returned %zu buffers for %zu; the rest are not "
+				     "checked",
+				     r->nbufs, nb);
+		nb = r->nbufs;
+	}
+	size_t owner[HCF_PROG_MAX_BUFS];
+	attribute_all(p, last, nb, owner);
+	for (size_t b = 0; b < nb; b++)
+		check_buffer(abi, p, r, (int)b, &cvs[owner[b]]);
+
+	/* Targets without a dirty log report none (stray_checked false). */
+	size_t ns = r->nstray < HCF_MAX_STRAY_PAGES ? r->nstray : HCF_MAX_STRAY_PAGES;
+	for (size_t k = 0; k < ns; k++) {
+		char where[48];
+		snprintf(where, sizeof(where), "page 0x%llx", (unsigned long long)r->stray_pages[k]);
+		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", where,
+				     "the guest dirtied a page outside the agent's writable areas");
+	}
+	if (r->nstray > HCF_MAX_STRAY_PAGES)
+		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", "pages",
+				     "%zu more pages outside the agent's writable areas were dirtied",
+				     r->nstray - HCF_MAX_STRAY_PAGES);
+}

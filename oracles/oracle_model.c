@@ -1,0 +1,190 @@
+/*
+ * oracle_model.c: the model oracle: what the call did equals what the ABI's
+ * reference model predicted, and outputs the spec calls monotonic never go
+ * back.
+ *
+ * A prediction says whether the call returns or raises an exception, and the
+ * value of some registers and RFLAGS bits after it. Registers are compared
+ * only when the call returned: after an exception the hypervisor has not
+ * produced outputs. Outputs the spec marks nondeterministic are not compared
+ * with the model; monotonic ones are checked against the previous call of the
+ * same op in the same guest life, with or without a model, since the
+ * relation comes from the spec itself.
+ */
+#include <stdio.h>
+
+#include "oracles/oracle.h"
+
+/* The op's output argument in register reg, or NULL. */
+static const struct hcf_arg *output_arg(const struct hcf_op *op, unsigned reg)
+{
+	if (!op)
+		return NULL;
+	for (size_t i = 0; i < op->nargs; i++)
+		if (op->args[i].reg == reg && (op->args[i].dir & HCF_DIR_OUT))
+			return &op->args[i];
+	return NULL;
+}
+
+/* The width in bits the value of reg is compared at. */
+static unsigned reg_width(const struct hcf_abi *abi, const struct hcf_op *op, unsigned reg)
+{
+	const struct hcf_arg *a = output_arg(op, reg);
+	unsigned w = 64;
+	if (a)
+		w = a->width;
+	else if (op && op->ret_reg == reg)
+		w = op->ret_width;
+	else if (!op && abi->ret_reg == reg)
+		w = abi->ret_width;
+	return (w == 0 || w > 64) ? 64 : w;
+}
+
+static uint64_t width_mask(unsigned w)
+{
+	return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+/* Is this exception one the exception oracle reports already? */
+static bool spec_disallows(const struct hcf_oracle_ctx *ctx, unsigned vector)
+{
+	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	return vector >= 32 || !(allowed & (1u << vector));
+}
+
+static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			  const struct hcf_expect *e, struct hcf_call_verdict *cv)
+{
+	char got[40], exp[40];
+	switch (e->outcome) {
+	case HCF_EXP_RETURN:
+		/* One finding, one issue: a vector the spec forbids is the
+		 * exception oracle's to report. */
+		if (cr->outcome == HCF_CO_EXCEPTION && !spec_disallows(ctx, cr->vector))
+			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
+					     "expected the call to return, got %s at rip 0x%llx; "
+					     "model: %s",
+					     hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
+					     (unsigned long long)cr->fault_rip, e->why);
+		break;
+	case HCF_EXP_EXCEPTION:
+		hcf_exc_format(exp, sizeof(exp), e->vector, 0);
+		if (cr->outcome == HCF_CO_RETURNED)
+			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
+					     "expected %s, but the call returned; model: %s", exp,
+					     e->why);
+		else if (cr->vector != e->vector)
+			hcf_call_verdict_add_values(
+				cv, HCF_V_FAIL, "model", "exception", e->vector, cr->vector,
+				"expected %s, got %s; model: %s", exp,
+				hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code), e->why);
+		break;
+	case HCF_EXP_UNKNOWN:
+	default:
+		break;
+	}
+}
+
+static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			const struct hcf_expect *e, struct hcf_call_verdict *cv)
+{
+	for (unsigned r = 0; r < HCF_NGPR; r++) {
+		if (!(e->known & HCF_REGBIT(r)))
+			continue;
+		const struct hcf_arg *a = output_arg(ctx->op, r);
+		/* Nondeterministic outputs: no value to predict (monotonic
+		 * ones are checked below, against their own history). */
+		if (a && a->nondet != HCF_NONDET_NONE)
+			continue;
+		unsigned w = reg_width(ctx->abi, ctx->op, r);
+		uint64_t m = width_mask(w);
+		if (((e->gpr[r] ^ cr->after[r]) & m) == 0)
+			continue;
+		char exp[80], got[80];
+		hcf_call_verdict_add_values(
+			cv, HCF_V_FAIL, "model", hcf_reg_name(r), e->gpr[r], cr->after[r],
+			"expected %s got %s; model: %s",
+			hcf_oracle_value_str(ctx->abi, ctx->op, e->gpr[r], w, exp, sizeof(exp)),
+			hcf_oracle_value_str(ctx->abi, ctx->op, cr->after[r], w, got, sizeof(got)),
+			e->why);
+	}
+
+	uint64_t diff = (cr->rflags_after ^ e->rflags) & e->rflags_mask;
+	for (unsigned bit = 0; bit < 64; bit++) {
+		if (!(diff & (1ull << bit)))
+			continue;
+		const char *name = hcf_rflags_bit_name(bit);
+		char where[24];
+		if (name)
+			snprintf(where, sizeof(where), "rflags.%s", name);
+		else
+			snprintf(where, sizeof(where), "rflags.bit%u", bit);
+		uint64_t want = (cr->rflags_after & ~e->rflags_mask) | (e->rflags & e->rflags_mask);
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", where, want, cr->rflags_after,
+					    "expected %s=%u got %u; model: %s", where + 7,
+					    (unsigned)((e->rflags >> bit) & 1),
+					    (unsigned)((cr->rflags_after >> bit) & 1), e->why);
+	}
+}
+
+/*
+ * The previous call of the same op in this program that returned, within the
+ * same guest life (a lost guest is rebuilt, and its clocks with it).
+ */
+static bool previous_call(const struct hcf_oracle_ctx *ctx, size_t *prev)
+{
+	const struct hcf_prog *p = ctx->prog;
+	const struct hcf_prog_result *r = ctx->res;
+	int op = p->calls[ctx->idx].op;
+	for (size_t j = ctx->idx; j-- > 0;) {
+		if (j >= r->ncalls || j >= p->ncalls)
+			continue;
+		enum hcf_call_outcome o = r->calls[j].outcome;
+		if (o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST)
+			return false;
+		if (p->calls[j].op == op && o == HCF_CO_RETURNED) {
+			*prev = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void check_monotonic(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			    struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = ctx->op;
+	size_t j;
+	if (!op || cr->outcome != HCF_CO_RETURNED || !previous_call(ctx, &j))
+		return;
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (a->nondet != HCF_NONDET_MONOTONIC || !(a->dir & HCF_DIR_OUT) ||
+		    a->reg >= HCF_NGPR)
+			continue;
+		uint64_t m = width_mask(reg_width(ctx->abi, op, a->reg));
+		uint64_t was = ctx->res->calls[j].after[a->reg] & m;
+		uint64_t now = cr->after[a->reg] & m;
+		if (now >= was)
+			continue;
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", hcf_reg_name(a->reg), was, now,
+					    "%s is monotonic but went back from 0x%llx (call %zu) "
+					    "to 0x%llx",
+					    a->name ? a->name : hcf_reg_name(a->reg),
+					    (unsigned long long)was, j, (unsigned long long)now);
+	}
+}
+
+void hcf_oracle_model(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv)
+{
+	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
+	if (cr->outcome != HCF_CO_RETURNED && cr->outcome != HCF_CO_EXCEPTION)
+		return;
+	const struct hcf_expect *e = ctx->expect;
+	if (e) {
+		check_outcome(ctx, cr, e, cv);
+		if (cr->outcome == HCF_CO_RETURNED && e->outcome != HCF_EXP_EXCEPTION)
+			check_known(ctx, cr, e, cv);
+	}
+	check_monotonic(ctx, cr, cv);
+}

@@ -1,0 +1,362 @@
+/*
+ * oracle_retval.c: the return-value oracle: the value a call returns is one
+ * the spec allows, and an error is encoded the way the ABI's convention says.
+ *
+ * Conventions, one checker each (a table indexed by enum hcf_err_conv):
+ * - negative errno: a value in [-4095, -1] is an error and must be -e for an
+ *   allowed e; anything else must be an allowed success value. Two encoding
+ *   mistakes get their own message: an error returned as a positive number,
+ *   and a 32-bit -errno not sign-extended into a 64-bit register.
+ * - carry: CF set means the register holds an allowed error code, CF clear
+ *   an allowed success value.
+ * - none: the value is in the returns set (or is one of the raw error codes).
+ * - status field: the status lives in a structure the call writes; 0 is
+ *   success, anything else must be an allowed error.
+ * An undeclared number must return one of the ABI's undeclared_returns.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oracles/oracle.h"
+
+#define ERRNO_MAX 4095 /* the Linux convention: -4095..-1 are errors */
+
+struct rv {
+	const struct hcf_oracle_ctx *ctx;
+	const struct hcf_call_result *cr;
+	const struct hcf_op *op;
+	unsigned reg, width;
+	uint64_t raw;   /* the register as the guest saw it */
+	int64_t v;      /* sign-extended from width */
+};
+
+static bool op_has_error(const struct hcf_op *op, int64_t e)
+{
+	for (size_t i = 0; i < op->nerrors; i++)
+		if (op->errors[i] == e)
+			return true;
+	return false;
+}
+
+/* An explicitly declared success set (as opposed to "nothing said"). */
+static bool returns_declared(const struct hcf_vset *s)
+{
+	return s->any || s->n > 0;
+}
+
+/* "0, 0x10..0x20" into buf. */
+static void format_vset(char *buf, size_t len, const struct hcf_vset *s)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (s->any) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	if (s->n == 0) {
+		snprintf(buf, len, "unspecified");
+		return;
+	}
+	for (size_t i = 0; i < s->n && used < len; i++) {
+		int k;
+		if (s->r[i].lo == s->r[i].hi)
+			k = snprintf(buf + used, len - used, "%s%lld", i ? ", " : "",
+				     (long long)s->r[i].lo);
+		else
+			k = snprintf(buf + used, len - used, "%s%lld..%lld", i ? ", " : "",
+				     (long long)s->r[i].lo, (long long)s->r[i].hi);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+/* The allowed errors by name where the constants table has one. */
+static void format_errors(char *buf, size_t len, const struct hcf_abi *abi, const struct hcf_op *op,
+			  bool negative)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (op->nerrors == 0) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	for (size_t i = 0; i < op->nerrors && used < len; i++) {
+		char name[64];
+		int64_t e = negative ? -op->errors[i] : op->errors[i];
+		const char *n = hcf_spec_value_name(abi, op, e, name, sizeof(name));
+		int k = n ? snprintf(buf + used, len - used, "%s%s", i ? ", " : "", n)
+			  : snprintf(buf + used, len - used, "%s%lld", i ? ", " : "", (long long)e);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+static const char *val(const struct rv *rv, uint64_t v, char *buf, size_t len)
+{
+	return hcf_oracle_value_str(rv->ctx->abi, rv->op, v, rv->width, buf, len);
+}
+
+static void fail_not_allowed(const struct rv *rv, struct hcf_call_verdict *cv, const char *what)
+{
+	char got[80], ok[64];
+	format_vset(ok, sizeof(ok), &rv->op->returns);
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+			     "%s: got %s; allowed returns: %s", what, val(rv, rv->raw, got, sizeof(got)),
+			     ok);
+}
+
+static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = rv->op;
+	char got[80], exp[80], errs[96];
+	bool declared_ok = hcf_vset_contains(&op->returns, rv->v);
+
+	if (rv->v >= -ERRNO_MAX && rv->v <= -1) {
+		/* An explicit success range covering it wins (a call returning
+		 * small negative numbers on success); "any" does not, since it
+		 * means "any success value", not "any error". */
+		if (op_has_error(op, -rv->v) || (declared_ok && !op->returns.any))
+			return;
+		format_errors(errs, sizeof(errs), rv->ctx->abi, op, true);
+		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+				     "error %s not allowed for this call; allowed errors: %s",
+				     val(rv, rv->raw, got, sizeof(got)), errs);
+		return;
+	}
+	if (declared_ok)
+		return;
+	/* 0x00000000fffffc18: a 32-bit -errno stored without sign extension. */
+	if (rv->width == 64 && (rv->raw >> 32) == 0) {
+		int64_t low = hcf_sext(rv->raw, 32);
+		if (low >= -ERRNO_MAX && low <= -1 && op_has_error(op, -low)) {
+			uint64_t want = (uint64_t)low;
+			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+						    want, rv->raw,
+						    "error not sign-extended to 64 bits: expected %s, "
+						    "got 0x%llx",
+						    val(rv, want, exp, sizeof(exp)),
+						    (unsigned long long)rv->raw);
+			return;
+		}
+	}
+	if (!returns_declared(&op->returns))
+		return; /* nothing said about success values: any non-error one will do */
+	if (rv->v > 0 && op_has_error(op, rv->v)) {
+		uint64_t want = (uint64_t)-rv->v;
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg), want,
+					    rv->raw, "error returned as positive errno: expected %s",
+					    val(rv, want, exp, sizeof(exp)));
+		return;
+	}
+	fail_not_allowed(rv, cv, "return value not allowed for this call");
+}
+
+static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = rv->op;
+	char got[80], errs[96];
+	bool cf = rv->cr->rflags_after & HCF_RFLAGS_CF;
+	bool is_err = op_has_error(op, rv->v);
+	bool declared_ok = hcf_vset_contains(&op->returns, rv->v);
+
+	if (cf) {
+		if (is_err)
+			return;
+		format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
+		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+				     "CF set but %s is not an allowed error code; allowed errors: %s",
+				     val(rv, rv->raw, got, sizeof(got)), errs);
+		return;
+	}
+	if (declared_ok)
+		return;
+	if (is_err) {
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", "rflags.CF",
+					    rv->cr->rflags_after | HCF_RFLAGS_CF, rv->cr->rflags_after,
+					    "error code without CF: %s in %s is an error code, not a "
+					    "success value, but CF is clear",
+					    val(rv, rv->raw, got, sizeof(got)), hcf_reg_name(rv->reg));
+		return;
+	}
+	if (returns_declared(&op->returns))
+		fail_not_allowed(rv, cv, "CF clear and the value is not an allowed success value");
+}
+
+static void check_none(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = rv->op;
+	if (!returns_declared(&op->returns))
+		return;
+	if (hcf_vset_contains(&op->returns, rv->v) || op_has_error(op, rv->v))
+		return;
+	fail_not_allowed(rv, cv, "return value not allowed for this call");
+}
+
+/*
+ * Find the status field: the op's pointer argument to the status structure,
+ * the buffer the program pointed it at, the field inside that buffer's bytes
+ * after the call. Everything here is bounds-checked: offsets come from the
+ * program (possibly fuzzed), bytes from the guest.
+ */
+static int read_status(const struct rv *rv, uint64_t *status, unsigned *width, char *where,
+		       size_t wlen, char *why, size_t ylen)
+{
+	const struct hcf_abi *abi = rv->ctx->abi;
+	const struct hcf_prog *p = rv->ctx->prog;
+	const struct hcf_prog_result *r = rv->ctx->res;
+	const struct hcf_op *op = rv->op;
+
+	if (op->status_struct < 0 || (size_t)op->status_struct >= abi->nstructs) {
+		snprintf(why, ylen, "the spec names no status structure");
+		return -1;
+	}
+	const struct hcf_struct *st = &abi->structs[op->status_struct];
+	if (op->status_field < 0 || (size_t)op->status_field >= st->nfields) {
+		snprintf(why, ylen, "the spec names no status field in %s", st->name);
+		return -1;
+	}
+	const struct hcf_field *f = &st->fields[op->status_field];
+	if (f->size == 0 || f->size > 8) {
+		snprintf(why, ylen, "status field %s.%s is %u bytes (1..8 supported)", st->name,
+			 f->name, f->size);
+		return -1;
+	}
+	const struct hcf_arg *arg = NULL;
+	for (size_t i = 0; i < op->nargs; i++)
+		if (op->args[i].struct_idx == op->status_struct && op->args[i].reg < HCF_NGPR) {
+			arg = &op->args[i];
+			break;
+		}
+	if (!arg) {
+		snprintf(why, ylen, "no argument of the call points to %s", st->name);
+		return -1;
+	}
+	const struct hcf_bufref *ref = &p->calls[rv->ctx->idx].ref[arg->reg];
+	if (ref->buf < 0 || (size_t)ref->buf >= p->nbufs || (size_t)ref->buf >= r->nbufs ||
+	    ref->buf >= (int)HCF_PROG_MAX_BUFS) {
+		snprintf(why, ylen, "%s does not point into a program buffer", hcf_reg_name(arg->reg));
+		return -1;
+	}
+	const struct hcf_buf_after *b = &r->bufs[ref->buf];
+	int64_t off = (int64_t)ref->offset + f->offset;
+	if (!b->valid || !b->bytes) {
+		snprintf(why, ylen, "buf%d could not be read back", ref->buf);
+		return -1;
+	}
+	if (ref->offset < 0 || off + f->size > (int64_t)b->size ||
+	    (uint64_t)HCF_BUF_GUARD + (uint64_t)off + f->size > b->cap) {
+		snprintf(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
+			 ref->buf, (long long)off);
+		return -1;
+	}
+	const uint8_t *src = b->bytes + HCF_BUF_GUARD + off;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < f->size; i++)
+		v |= (uint64_t)src[i] << (8 * i);
+	*status = v;
+	*width = f->size * 8;
+	snprintf(where, wlen, "buf%d+%lld (%s.%s)", ref->buf, (long long)off, st->name, f->name);
+	return 0;
+}
+
+static void check_status_field(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = rv->op;
+	char where[48], why[120], errs[96];
+	uint64_t status;
+	unsigned width;
+
+	if (read_status(rv, &status, &width, where, sizeof(where), why, sizeof(why)) < 0) {
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "retval", "status", "status not checked: %s",
+				     why);
+		return;
+	}
+	if (status == 0)
+		return;
+	int64_t s = hcf_sext(status, width);
+	/* Status fields hold the code either as is or negated, as the ABI
+	 * chooses; both spellings of an allowed error pass. */
+	if (op_has_error(op, (int64_t)status) || op_has_error(op, s) || op_has_error(op, -s))
+		return;
+	format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
+	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", where, 0, status,
+				    "status %lld is neither 0 nor an allowed error; allowed errors: %s",
+				    (long long)s, errs);
+}
+
+typedef void (*conv_fn)(const struct rv *rv, struct hcf_call_verdict *cv);
+
+static const conv_fn conv_table[HCF_ERR_COUNT] = {
+	[HCF_ERR_NONE] = check_none,
+	[HCF_ERR_NEG_ERRNO] = check_neg_errno,
+	[HCF_ERR_CARRY] = check_carry,
+	[HCF_ERR_STATUS_FIELD] = check_status_field,
+};
+
+static unsigned clamp_width(unsigned w)
+{
+	return (w == 0 || w > 64) ? 64 : w;
+}
+
+static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			     struct hcf_call_verdict *cv)
+{
+	const struct hcf_abi *abi = ctx->abi;
+	if (abi->ret_reg >= HCF_NGPR || !returns_declared(&abi->undeclared_returns))
+		return;
+	unsigned width = clamp_width(abi->ret_width);
+	uint64_t raw = cr->after[abi->ret_reg];
+	if (hcf_vset_contains(&abi->undeclared_returns, hcf_sext(raw, width)))
+		return;
+	char got[80], ok[64];
+	format_vset(ok, sizeof(ok), &abi->undeclared_returns);
+	hcf_oracle_value_str(abi, NULL, raw, width, got, sizeof(got));
+	const struct hcf_vset *s = &abi->undeclared_returns;
+	if (!s->any && s->n == 1 && s->r[0].lo == s->r[0].hi) {
+		uint64_t want = (uint64_t)s->r[0].lo;
+		char exp[80];
+		if (width < 64)
+			want &= (1ull << width) - 1;
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(abi->ret_reg), want,
+					    raw, "undeclared call number: expected %s, got %s",
+					    hcf_oracle_value_str(abi, NULL, want, width, exp,
+								 sizeof(exp)),
+					    got);
+		return;
+	}
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(abi->ret_reg),
+			     "undeclared call number returned %s; allowed: %s", got, ok);
+}
+
+void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv)
+{
+	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
+	if (cr->outcome != HCF_CO_RETURNED)
+		return;
+	if (!ctx->op) {
+		check_undeclared(ctx, cr, cv);
+		return;
+	}
+	const struct hcf_op *op = ctx->op;
+	if ((unsigned)op->err >= HCF_ERR_COUNT)
+		return;
+	struct rv rv = { .ctx = ctx, .cr = cr, .op = op, .reg = op->ret_reg,
+			 .width = clamp_width(op->ret_width) };
+	if (op->err == HCF_ERR_STATUS_FIELD) {
+		check_status_field(&rv, cv);
+		/* A register result beside the status is still bound by returns. */
+		if (op->ret_reg >= HCF_NGPR || !returns_declared(&op->returns))
+			return;
+		rv.raw = cr->after[op->ret_reg];
+		rv.v = hcf_sext(rv.raw, rv.width);
+		check_none(&rv, cv);
+		return;
+	}
+	if (op->ret_reg >= HCF_NGPR)
+		return;
+	rv.raw = cr->after[op->ret_reg];
+	rv.v = hcf_sext(rv.raw, rv.width);
+	conv_table[op->err](&rv, cv);
+}

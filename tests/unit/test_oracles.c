@@ -1,0 +1,1138 @@
+/*
+ * test_oracles.c: every oracle against hand-built ABIs, programs and
+ * fabricated results (no VM, no spec file, no program codec).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oracles/models/model.h"
+#include "oracles/oracle.h"
+
+/* ---- a small ABI, built by hand (everything malloc'ed for hcf_spec_free) */
+
+enum { OP_GET, OP_CARRY, OP_TRAP, OP_WALL, OP_CLOCK, OP_KILL, OP_COUNT, OP_NONE_CONV, NOPS };
+enum { ST_WALL };
+
+#define EPERM_ 1
+#define EINVAL_ 22
+#define ENOSYS_ 38
+#define GUARD_BYTE 0xcc
+
+static char *xs(const char *s)
+{
+	char *d = strdup(s);
+	assert_non_null(d);
+	return d;
+}
+
+static void vset_add(struct hcf_vset *s, int64_t lo, int64_t hi)
+{
+	s->r = realloc(s->r, (s->n + 1) * sizeof(*s->r));
+	assert_non_null(s->r);
+	s->r[s->n].lo = lo;
+	s->r[s->n].hi = hi;
+	s->n++;
+}
+
+static void errors_add(struct hcf_op *op, int64_t e)
+{
+	op->errors = realloc(op->errors, (op->nerrors + 1) * sizeof(*op->errors));
+	assert_non_null(op->errors);
+	op->errors[op->nerrors++] = e;
+}
+
+static struct hcf_arg *arg_add(struct hcf_op *op, const char *name, unsigned reg, unsigned width,
+			       enum hcf_dir dir)
+{
+	op->args = realloc(op->args, (op->nargs + 1) * sizeof(*op->args));
+	assert_non_null(op->args);
+	struct hcf_arg *a = &op->args[op->nargs++];
+	memset(a, 0, sizeof(*a));
+	a->name = xs(name);
+	a->reg = (uint8_t)reg;
+	a->width = (uint8_t)width;
+	a->dir = dir;
+	a->struct_idx = -1;
+	if (dir & HCF_DIR_IN)
+		op->in_mask |= HCF_REGBIT(reg);
+	if (dir & HCF_DIR_OUT)
+		op->out_mask |= HCF_REGBIT(reg);
+	return a;
+}
+
+static void const_add(struct hcf_abi *abi, const char *name, int64_t v)
+{
+	abi->consts = realloc(abi->consts, (abi->nconsts + 1) * sizeof(*abi->consts));
+	assert_non_null(abi->consts);
+	abi->consts[abi->nconsts].name = xs(name);
+	abi->consts[abi->nconsts].value = v;
+	abi->nconsts++;
+}
+
+static struct hcf_op *op_init(struct hcf_abi *abi, int i, const char *name, uint64_t nr)
+{
+	struct hcf_op *op = &abi->ops[i];
+	op->name = xs(name);
+	op->call_name = xs(name);
+	op->nr = nr;
+	op->ret_reg = HCF_RAX;
+	op->ret_width = 64;
+	op->err = HCF_ERR_NEG_ERRNO;
+	op->status_struct = op->status_field = -1;
+	op->in_mask = HCF_REGBIT(HCF_RAX);
+	op->out_mask = HCF_REGBIT(HCF_RAX);
+	return op;
+}
+
+static void field_set(struct hcf_field *f, const char *name, uint32_t off, uint32_t size,
+		      enum hcf_dir dir)
+{
+	f->name = xs(name);
+	f->offset = off;
+	f->size = size;
+	f->dir = dir;
+	f->points_to = -1;
+	f->buffer_len_field = -1;
+}
+
+static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
+{
+	struct hcf_abi *abi = calloc(1, sizeof(*abi));
+	assert_non_null(abi);
+	abi->name = xs("t");
+	abi->transport.kind = xk;
+	abi->transport.clobbers = hcf_xport_info(xk)->clobbers;
+	abi->nr_reg = HCF_RAX;
+	abi->nr_width = 64;
+	abi->subop_reg = HCF_REG_NONE;
+	abi->ret_reg = HCF_RAX;
+	abi->ret_width = 64;
+	abi->err = HCF_ERR_NEG_ERRNO;
+	vset_add(&abi->undeclared_returns, -ENOSYS_, -ENOSYS_);
+	const_add(abi, "EPERM", EPERM_);
+	const_add(abi, "EINVAL", EINVAL_);
+	const_add(abi, "ENOSYS", ENOSYS_);
+
+	abi->structs = calloc(1, sizeof(*abi->structs));
+	assert_non_null(abi->structs);
+	abi->nstructs = 1;
+	struct hcf_struct *st = &abi->structs[ST_WALL];
+	st->name = xs("walltime");
+	st->size = 24;
+	st->fields = calloc(4, sizeof(*st->fields));
+	assert_non_null(st->fields);
+	st->nfields = 4;
+	field_set(&st->fields[0], "status", 0, 4, HCF_DIR_OUT);
+	st->fields[0].is_status = true;
+	field_set(&st->fields[1], "flags", 4, 4, HCF_DIR_IN);
+	field_set(&st->fields[2], "nsecs", 8, 8, HCF_DIR_OUT);
+	/* 16..20: padding */
+	field_set(&st->fields[3], "clock_id", 20, 4, HCF_DIR_IN);
+
+	abi->ops = calloc(NOPS, sizeof(*abi->ops));
+	assert_non_null(abi->ops);
+	abi->nops = NOPS;
+
+	struct hcf_op *op = op_init(abi, OP_GET, "get", 1);
+	arg_add(op, "key", HCF_RDI, 64, HCF_DIR_IN);
+	arg_add(op, "value", HCF_RSI, 64, HCF_DIR_OUT);
+	op->clobber_mask = HCF_REGBIT(HCF_RDX);
+	op->rflags_may_change = HCF_RFLAGS_ZF;
+	vset_add(&op->returns, 0, 0);
+	errors_add(op, EINVAL_);
+	errors_add(op, ENOSYS_);
+
+	op = op_init(abi, OP_CARRY, "carry", 2);
+	op->err = HCF_ERR_CARRY;
+	vset_add(&op->returns, 0, 0);
+	errors_add(op, 1);
+	errors_add(op, 2);
+
+	op = op_init(abi, OP_TRAP, "trap", 3);
+	op->exceptions = 1u << 6; /* #UD */
+	vset_add(&op->returns, 0, 0);
+
+	op = op_init(abi, OP_WALL, "walltime", 4);
+	struct hcf_arg *a = arg_add(op, "wt", HCF_RDI, 64, HCF_DIR_IN);
+	a->struct_idx = ST_WALL;
+	op->err = HCF_ERR_STATUS_FIELD;
+	op->ret_reg = HCF_REG_NONE;
+	op->out_mask = 0;
+	op->status_struct = ST_WALL;
+	op->status_field = 0;
+	errors_add(op, EINVAL_);
+
+	op = op_init(abi, OP_CLOCK, "clock", 5);
+	a = arg_add(op, "ticks", HCF_RDX, 64, HCF_DIR_OUT);
+	a->nondet = HCF_NONDET_MONOTONIC;
+	vset_add(&op->returns, 0, 0);
+
+	op = op_init(abi, OP_KILL, "kill", 6);
+	op->destructive = true;
+	op->destructive_why = xs("reloads CR3");
+	vset_add(&op->returns, 0, 0);
+
+	op = op_init(abi, OP_COUNT, "count", 7); /* success values unspecified */
+	errors_add(op, EINVAL_);
+
+	op = op_init(abi, OP_NONE_CONV, "raw", 8);
+	op->err = HCF_ERR_NONE;
+	vset_add(&op->returns, 0, 3);
+	errors_add(op, 0x80);
+	return abi;
+}
+
+/* ---- programs and results, fabricated ---------------------------------- */
+
+struct fx {
+	struct hcf_abi *abi;
+	struct hcf_prog p;
+	struct hcf_prog_result r;
+	struct hcf_call_verdict cvs[8];
+};
+
+#define UNDECLARED (-1)
+#define UNDECLARED_NR 0x1234
+
+/* A program of n calls to ops[] and a clean result: every call returned
+ * with every register as loaded. */
+static void fx_make(struct fx *f, struct hcf_abi *abi, size_t n, const int *ops)
+{
+	memset(f, 0, sizeof(*f));
+	assert_true(n <= 8);
+	f->abi = abi;
+	f->p.abi = abi;
+	f->p.calls = calloc(n, sizeof(*f->p.calls));
+	assert_non_null(f->p.calls);
+	f->p.ncalls = f->p.cap = n;
+	assert_int_equal(hcf_result_init(&f->r, n), 0);
+	f->r.guard_byte = GUARD_BYTE;
+	for (size_t i = 0; i < n; i++) {
+		struct hcf_pcall *c = &f->p.calls[i];
+		c->op = ops[i];
+		for (unsigned r = 0; r < HCF_NGPR; r++) {
+			c->gpr[r] = 0x5e5e000000000000ull | (i << 8) | r;
+			c->ref[r].buf = -1;
+		}
+		c->gpr[HCF_RAX] = ops[i] >= 0 ? abi->ops[ops[i]].nr : UNDECLARED_NR;
+		struct hcf_call_result *cr = &f->r.calls[i];
+		cr->outcome = HCF_CO_RETURNED;
+		memcpy(cr->before, c->gpr, sizeof(cr->before));
+		cr->before[HCF_RSP] = 0x1ff00;
+		memcpy(cr->after, cr->before, sizeof(cr->after));
+		/* success, for calls that return something */
+		if (ops[i] < 0 || abi->ops[ops[i]].ret_reg == HCF_RAX)
+			cr->after[HCF_RAX] = 0;
+		cr->rflags_before = cr->rflags_after = 0x202;
+	}
+	f->r.ndone = n;
+}
+
+static void fx_free(struct fx *f)
+{
+	free(f->p.calls);
+	for (size_t b = 0; b < f->p.nbufs; b++)
+		free(f->p.bufs[b].init);
+	hcf_result_free(&f->r);
+	hcf_spec_free(f->abi);
+}
+
+/* A buffer in the program and its image after the run, as the program
+ * wrote it (guards intact). */
+static int fx_buf(struct fx *f, uint32_t size, int struct_idx, enum hcf_dir dir)
+{
+	int b = (int)f->p.nbufs++;
+	struct hcf_buf *pb = &f->p.bufs[b];
+	pb->size = size;
+	pb->struct_idx = struct_idx;
+	pb->dir = dir;
+	pb->init = malloc(size);
+	assert_non_null(pb->init);
+	for (uint32_t i = 0; i < size; i++)
+		pb->init[i] = (uint8_t)(0x10 + i);
+	struct hcf_buf_after *rb = &f->r.bufs[b];
+	rb->gva = 0x600000 + (uint64_t)b * 0x2000;
+	rb->size = size;
+	rb->cap = size + 2 * HCF_BUF_GUARD;
+	rb->bytes = malloc(rb->cap);
+	assert_non_null(rb->bytes);
+	memset(rb->bytes, GUARD_BYTE, rb->cap);
+	memcpy(rb->bytes + HCF_BUF_GUARD, pb->init, size);
+	rb->valid = true;
+	f->r.nbufs = f->p.nbufs;
+	return b;
+}
+
+/* A byte of buffer b after the run, by offset from its start (negative:
+ * the guard before it). */
+static uint8_t *fx_byte(struct fx *f, int b, int off)
+{
+	return &f->r.bufs[b].bytes[(int)HCF_BUF_GUARD + off];
+}
+
+static void dump(const struct hcf_call_verdict *cv);
+
+/* HCF_TEST_VERBOSE=1 prints every issue, to read the messages. */
+static enum hcf_verdict fx_check(struct fx *f)
+{
+	enum hcf_verdict v = hcf_oracles_check(f->abi, &f->p, &f->r, NULL, NULL, f->cvs);
+	if (getenv("HCF_TEST_VERBOSE"))
+		for (size_t i = 0; i < f->p.ncalls; i++)
+			dump(&f->cvs[i]);
+	return v;
+}
+
+static const struct hcf_issue *find_issue(const struct hcf_call_verdict *cv, const char *oracle,
+					  const char *where)
+{
+	for (size_t i = 0; i < cv->nissues; i++)
+		if (!strcmp(cv->issues[i].oracle, oracle) &&
+		    (!where || !strcmp(cv->issues[i].where, where)))
+			return &cv->issues[i];
+	return NULL;
+}
+
+static void dump(const struct hcf_call_verdict *cv)
+{
+	for (size_t i = 0; i < cv->nissues; i++) {
+		const struct hcf_issue *is = &cv->issues[i];
+		print_message("  %s %s [%s]: %s", hcf_verdict_name(is->v), is->oracle, is->where,
+			      is->reason);
+		if (is->has_values)
+			print_message(" (expected 0x%llx got 0x%llx)",
+				      (unsigned long long)is->expected, (unsigned long long)is->got);
+		print_message("\n");
+	}
+	if (cv->dropped)
+		print_message("  ... %zu more\n", cv->dropped);
+}
+
+/* The call's verdict must be v, and the only issues from `oracle`. */
+static void expect_only(const struct hcf_call_verdict *cv, enum hcf_verdict v)
+{
+	if (cv->v != v)
+		dump(cv);
+	assert_int_equal(cv->v, v);
+}
+
+/* ---- clobber ----------------------------------------------------------- */
+
+static void test_clean_passes(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_CARRY, OP_CLOCK, UNDECLARED };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 4, ops);
+	f.r.calls[3].after[HCF_RAX] = (uint64_t)-ENOSYS_;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	for (size_t i = 0; i < 4; i++) {
+		expect_only(&f.cvs[i], HCF_V_PASS);
+		assert_int_equal(f.cvs[i].nissues, 0);
+	}
+	fx_free(&f);
+}
+
+static void test_clobber_rbx_fails(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	uint64_t was = f.r.calls[0].before[HCF_RBX];
+	f.r.calls[0].after[HCF_RBX] = 0xdeadbeef;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "clobber", "rbx");
+	assert_non_null(is);
+	assert_int_equal(is->v, HCF_V_FAIL);
+	assert_true(is->has_values);
+	assert_int_equal(is->expected, was);
+	assert_int_equal(is->got, 0xdeadbeef);
+	assert_non_null(strstr(is->reason, "get"));
+	assert_int_equal(f.cvs[0].nissues, 1);
+	fx_free(&f);
+}
+
+static void test_clobber_rsp_fails(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_TRAP };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	/* An allowed exception whose frame shows a moved stack. */
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[0].vector = 6;
+	f.r.calls[0].after[HCF_RSP] += 8;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "rsp"));
+	fx_free(&f);
+}
+
+static void test_declared_changes_pass(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	f.r.calls[0].after[HCF_RSI] = 0x1234;     /* output */
+	f.r.calls[0].after[HCF_RDX] = 0x5678;     /* declared clobber */
+	f.r.calls[0].rflags_after |= HCF_RFLAGS_ZF; /* declared flag */
+	f.r.calls[0].rflags_after ^= 0x200;       /* IF: not compared */
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+}
+
+static void test_transport_clobbers(void **state)
+{
+	/* syscall: rcx and r11 are the transport's. */
+	struct fx f;
+	int ops[] = { OP_GET, UNDECLARED };
+	fx_make(&f, test_abi(HCF_XPORT_SYSCALL), 2, ops);
+	f.r.calls[1].after[HCF_RAX] = (uint64_t)-ENOSYS_;
+	for (int i = 0; i < 2; i++) {
+		f.r.calls[i].after[HCF_RCX] = 0xffffffff81000000ull;
+		f.r.calls[i].after[HCF_R11] = 0x202;
+	}
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+
+	/* The same changes over vmcall are clobbers. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	f.r.calls[0].after[HCF_RCX] = 0xffffffff81000000ull;
+	f.r.calls[0].after[HCF_R11] = 0x202;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "rcx"));
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "r11"));
+	fx_free(&f);
+}
+
+static void test_rflags(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_CARRY };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	f.r.calls[0].rflags_after |= HCF_RFLAGS_CF | HCF_RFLAGS_ZF; /* CF not declared, ZF is */
+	f.r.calls[0].rflags_after |= 0x400;                         /* DF */
+	f.r.calls[1].rflags_after |= HCF_RFLAGS_CF;                 /* carry convention */
+	f.r.calls[1].after[HCF_RAX] = 1;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "clobber", "rflags.CF");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 0x202);
+	assert_int_equal(is->got, 0x202 | HCF_RFLAGS_CF | HCF_RFLAGS_ZF | 0x400);
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "rflags.DF"));
+	assert_null(find_issue(&f.cvs[0], "clobber", "rflags.ZF"));
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	fx_free(&f);
+}
+
+static void test_vector_registers(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	for (int i = 0; i < 2; i++) {
+		f.r.calls[i].has_vec = true;
+		memset(&f.r.calls[i].vec_before, 0x5a, sizeof(f.r.calls[i].vec_before));
+		f.r.calls[i].vec_after = f.r.calls[i].vec_before;
+	}
+	f.r.calls[1].vec_after.xmm[3][9] = 0;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	const struct hcf_issue *is = find_issue(&f.cvs[1], "clobber", "xmm3");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 0x5a5a5a5a5a5a5a5aull);
+	assert_int_equal(is->got, 0x5a5a5a5a5a5a005aull);
+	fx_free(&f);
+}
+
+/* ---- exception --------------------------------------------------------- */
+
+static void test_exceptions(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_TRAP, UNDECLARED };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	for (int i = 0; i < 3; i++) {
+		f.r.calls[i].outcome = HCF_CO_EXCEPTION;
+		f.r.calls[i].fault_rip = 0x100234;
+		f.r.calls[i].after[HCF_RAX] = f.r.calls[i].before[HCF_RAX];
+	}
+	f.r.calls[0].vector = 13;
+	f.r.calls[0].error_code = 0;
+	f.r.calls[1].vector = 6; /* allowed */
+	f.r.calls[2].vector = 6; /* undeclared numbers may raise nothing */
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "exception", "exception");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "#GP(0x0)"));
+	assert_non_null(strstr(is->reason, "0x100234"));
+	assert_non_null(strstr(is->reason, "expected none"));
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	is = find_issue(&f.cvs[2], "exception", "exception");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "#UD"));
+	/* No return value is judged after an exception. */
+	assert_null(find_issue(&f.cvs[2], "retval", NULL));
+	fx_free(&f);
+
+	/* A vector outside the architectural range is never allowed. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_TRAP });
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[0].vector = 0x45;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(strstr(find_issue(&f.cvs[0], "exception", NULL)->reason, "vector 0x45"));
+	fx_free(&f);
+}
+
+static void test_exception_names(void **state)
+{
+	char buf[32];
+	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 6, 0), "#UD");
+	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 13, 0x18), "#GP(0x18)");
+	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 14, 2), "#PF(0x2)");
+	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 200, 0), "vector 0xc8");
+	assert_null(hcf_exc_mnemonic(15));
+	assert_null(hcf_exc_mnemonic(255));
+	assert_string_equal(hcf_rflags_bit_name(0), "CF");
+	assert_string_equal(hcf_rflags_bit_name(11), "OF");
+	assert_null(hcf_rflags_bit_name(1));
+	assert_null(hcf_rflags_bit_name(99));
+}
+
+/* ---- retval ------------------------------------------------------------ */
+
+/* Run one call to op returning rax (and CF) and return its verdict. */
+static enum hcf_verdict one_ret(int op, uint64_t rax, bool cf, struct fx *f)
+{
+	int ops[] = { op };
+	fx_make(f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	f->r.calls[0].after[HCF_RAX] = rax;
+	if (cf)
+		f->r.calls[0].rflags_after |= HCF_RFLAGS_CF;
+	return fx_check(f);
+}
+
+static void test_retval_neg_errno(void **state)
+{
+	struct fx f;
+	const struct hcf_issue *is;
+
+	assert_int_equal(one_ret(OP_GET, 0, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_GET, (uint64_t)-EINVAL_, false, &f), HCF_V_PASS);
+	fx_free(&f);
+
+	/* An error the call may not return, named from the constants. */
+	assert_int_equal(one_ret(OP_GET, (uint64_t)-EPERM_, false, &f), HCF_V_FAIL);
+	is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "-EPERM"));
+	assert_non_null(strstr(is->reason, "not allowed"));
+	fx_free(&f);
+
+	/* Positive errno. */
+	assert_int_equal(one_ret(OP_GET, EINVAL_, false, &f), HCF_V_FAIL);
+	is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "positive errno"));
+	assert_int_equal(is->expected, (uint64_t)-EINVAL_);
+	assert_int_equal(is->got, EINVAL_);
+	fx_free(&f);
+
+	/* -errno not sign-extended into a 64-bit register. */
+	assert_int_equal(one_ret(OP_GET, 0xffffffffull - ENOSYS_ + 1, false, &f), HCF_V_FAIL);
+	is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "not sign-extended"));
+	assert_int_equal(is->expected, (uint64_t)-ENOSYS_);
+	assert_int_equal(is->got, 0xffffffdaull);
+	fx_free(&f);
+
+	/* A plain value outside returns. */
+	assert_int_equal(one_ret(OP_GET, 5, false, &f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "retval", "rax"));
+	fx_free(&f);
+
+	/* Success values unspecified: any non-error value passes, errors
+	 * are still checked. */
+	assert_int_equal(one_ret(OP_COUNT, 12345, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_COUNT, (uint64_t)-EPERM_, false, &f), HCF_V_FAIL);
+	fx_free(&f);
+}
+
+static void test_retval_carry(void **state)
+{
+	struct fx f;
+	const struct hcf_issue *is;
+
+	assert_int_equal(one_ret(OP_CARRY, 0, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_CARRY, 2, true, &f), HCF_V_PASS);
+	fx_free(&f);
+
+	/* CF set with a code that is not an allowed error. */
+	assert_int_equal(one_ret(OP_CARRY, 7, true, &f), HCF_V_FAIL);
+	is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "CF set"));
+	fx_free(&f);
+
+	/* An error code without CF. */
+	assert_int_equal(one_ret(OP_CARRY, 1, false, &f), HCF_V_FAIL);
+	is = find_issue(&f.cvs[0], "retval", "rflags.CF");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "error code without CF"));
+	fx_free(&f);
+
+	/* CF clear, neither success nor error. */
+	assert_int_equal(one_ret(OP_CARRY, 9, false, &f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "retval", "rax"));
+	fx_free(&f);
+}
+
+static void test_retval_none_conv(void **state)
+{
+	struct fx f;
+	assert_int_equal(one_ret(OP_NONE_CONV, 3, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_NONE_CONV, 0x80, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_NONE_CONV, 4, false, &f), HCF_V_FAIL);
+	fx_free(&f);
+}
+
+static void test_retval_undeclared(void **state)
+{
+	struct fx f;
+	assert_int_equal(one_ret(UNDECLARED, (uint64_t)-ENOSYS_, false, &f), HCF_V_PASS);
+	fx_free(&f);
+	assert_int_equal(one_ret(UNDECLARED, (uint64_t)-EPERM_, false, &f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_int_equal(is->expected, (uint64_t)-ENOSYS_);
+	assert_int_equal(is->got, (uint64_t)-EPERM_);
+	assert_non_null(strstr(is->reason, "-ENOSYS"));
+	assert_non_null(strstr(is->reason, "-EPERM"));
+	fx_free(&f);
+}
+
+/* A walltime call pointing rdi at a fresh walltime buffer with status s. */
+static void wall_fx(struct fx *f, uint32_t status)
+{
+	int ops[] = { OP_WALL };
+	fx_make(f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	int b = fx_buf(f, 24, ST_WALL, HCF_DIR_INOUT);
+	f->p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+	f->p.calls[0].ref[HCF_RDI].offset = 0;
+	for (int i = 0; i < 4; i++)
+		*fx_byte(f, b, i) = (uint8_t)(status >> (8 * i));
+}
+
+static void test_retval_status_field(void **state)
+{
+	struct fx f;
+	wall_fx(&f, 0);
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+	wall_fx(&f, EINVAL_);
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+	wall_fx(&f, (uint32_t)-EINVAL_); /* negated spelling of an allowed error */
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+	wall_fx(&f, 99);
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "retval", "buf0+0 (walltime.status)");
+	assert_non_null(is);
+	assert_int_equal(is->got, 99);
+	fx_free(&f);
+
+	/* Pointer not into a buffer: the status cannot be read, say so. */
+	wall_fx(&f, 0);
+	f.p.calls[0].ref[HCF_RDI].buf = -1;
+	assert_int_equal(fx_check(&f), HCF_V_SKIP);
+	assert_non_null(strstr(find_issue(&f.cvs[0], "retval", NULL)->reason, "rdi"));
+	fx_free(&f);
+
+	/* An offset that puts the field outside the buffer is not read. */
+	wall_fx(&f, 0);
+	f.p.calls[0].ref[HCF_RDI].offset = 22;
+	assert_int_equal(fx_check(&f), HCF_V_SKIP);
+	fx_free(&f);
+}
+
+/* ---- model ------------------------------------------------------------- */
+
+static struct hcf_abi *kvm_abi(void)
+{
+	struct hcf_abi *abi = calloc(1, sizeof(*abi));
+	assert_non_null(abi);
+	abi->name = xs("kvm");
+	abi->model = xs("kvm");
+	abi->transport.kind = HCF_XPORT_NATIVE;
+	abi->nr_reg = HCF_RAX;
+	abi->nr_width = 64;
+	abi->subop_reg = HCF_REG_NONE;
+	abi->ret_reg = HCF_RAX;
+	abi->ret_width = 64;
+	abi->err = HCF_ERR_NEG_ERRNO;
+	const_add(abi, "KVM_ENOSYS", 1000);
+	const_add(abi, "KVM_EPERM", 1);
+	abi->ops = calloc(1, sizeof(*abi->ops));
+	assert_non_null(abi->ops);
+	abi->nops = 1;
+	struct hcf_op *op = op_init(abi, 0, "KVM_HC_VAPIC_POLL_IRQ", 1);
+	vset_add(&op->returns, 0, 0);
+	errors_add(op, 1000);
+	return abi;
+}
+
+static void test_model_kvm_enosys_vs_eperm(void **state)
+{
+	struct fx f;
+	int ops[] = { UNDECLARED, 0 };
+	fx_make(&f, kvm_abi(), 2, ops);
+	f.r.calls[0].after[HCF_RAX] = (uint64_t)-1; /* -KVM_EPERM */
+	f.r.calls[1].after[HCF_RAX] = 0;
+
+	struct hcf_model m;
+	assert_int_equal(hcf_model_open(&m, f.abi, NULL), 0);
+	assert_false(m.fell_back);
+	assert_string_equal(m.ops->name, "kvm");
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	hcf_model_close(&m);
+	if (getenv("HCF_TEST_VERBOSE"))
+		dump(&f.cvs[0]);
+
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "model", "rax");
+	assert_non_null(is);
+	assert_int_equal(is->expected, (uint64_t)-1000);
+	assert_int_equal(is->got, (uint64_t)-1);
+	assert_non_null(strstr(is->reason, "-KVM_ENOSYS (0xfffffffffffffc18)"));
+	assert_non_null(strstr(is->reason, "-KVM_EPERM (0xffffffffffffffff)"));
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	fx_free(&f);
+}
+
+static void test_model_outcome(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_TRAP, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	struct hcf_expect e[3];
+	memset(e, 0, sizeof(e));
+	/* A model that knows more than the spec: trap raises #UD, call 2
+	 * must return, and the first returns 7 in rsi with ZF set. */
+	e[0].outcome = HCF_EXP_RETURN;
+	e[0].known = HCF_REGBIT(HCF_RSI);
+	e[0].gpr[HCF_RSI] = 7;
+	e[0].rflags_mask = HCF_RFLAGS_ZF;
+	e[0].rflags = HCF_RFLAGS_ZF;
+	snprintf(e[0].why, sizeof(e[0].why), "test model");
+	e[1].outcome = HCF_EXP_EXCEPTION;
+	e[1].vector = 6;
+	e[2].outcome = HCF_EXP_EXCEPTION;
+	e[2].vector = 13;
+
+	f.r.calls[0].after[HCF_RSI] = 8;
+	f.r.calls[1].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[1].vector = 6;
+	/* call 2 returns although #GP was predicted */
+
+	for (size_t i = 0; i < 3; i++) {
+		struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = i,
+					      .op = hcf_oracle_call_op(f.abi, &f.p, i),
+					      .expect = &e[i] };
+		hcf_call_verdict_init(&f.cvs[i]);
+		hcf_oracle_model(&ctx, &f.cvs[i]);
+	}
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "model", "rsi");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 7);
+	assert_int_equal(is->got, 8);
+	assert_non_null(strstr(is->reason, "test model"));
+	assert_non_null(find_issue(&f.cvs[0], "model", "rflags.ZF"));
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	is = find_issue(&f.cvs[2], "model", "exception");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "#GP"));
+
+	/* Wrong vector. */
+	f.r.calls[1].vector = 13;
+	struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = 1,
+				      .op = hcf_oracle_call_op(f.abi, &f.p, 1), .expect = &e[1] };
+	hcf_call_verdict_init(&f.cvs[1]);
+	hcf_oracle_model(&ctx, &f.cvs[1]);
+	is = find_issue(&f.cvs[1], "model", "exception");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 6);
+	assert_int_equal(is->got, 13);
+	fx_free(&f);
+}
+
+static void test_model_monotonic(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_CLOCK, OP_GET, OP_CLOCK, OP_CLOCK };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 4, ops);
+	f.r.calls[0].after[HCF_RDX] = 100;
+	f.r.calls[2].after[HCF_RDX] = 150;
+	f.r.calls[3].after[HCF_RDX] = 120; /* went back */
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	expect_only(&f.cvs[2], HCF_V_PASS);
+	const struct hcf_issue *is = find_issue(&f.cvs[3], "model", "rdx");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 150);
+	assert_int_equal(is->got, 120);
+	assert_non_null(strstr(is->reason, "monotonic"));
+	fx_free(&f);
+
+	/* Equal is fine; a model's exact prediction of a nondeterministic
+	 * output is ignored. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, (int[]){ OP_CLOCK, OP_CLOCK });
+	f.r.calls[0].after[HCF_RDX] = 100;
+	f.r.calls[1].after[HCF_RDX] = 100;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	struct hcf_expect e = { .outcome = HCF_EXP_RETURN, .known = HCF_REGBIT(HCF_RDX) };
+	e.gpr[HCF_RDX] = 5;
+	struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = 1,
+				      .op = &f.abi->ops[OP_CLOCK], .expect = &e };
+	hcf_call_verdict_init(&f.cvs[1]);
+	hcf_oracle_model(&ctx, &f.cvs[1]);
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	fx_free(&f);
+}
+
+/* A model that counts what the driver asks of it. */
+struct count_model {
+	int predicts, observes, resets;
+};
+
+static void cm_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+		       const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	((struct count_model *)st)->predicts++;
+	hcf_model_predict_from_spec(abi, p, idx, before, e);
+}
+
+static void cm_observe(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+		       const struct hcf_call_result *r)
+{
+	((struct count_model *)st)->observes++;
+}
+
+static void cm_reset(void *st)
+{
+	((struct count_model *)st)->resets++;
+}
+
+static const struct hcf_model_ops count_ops = {
+	.name = "count", .predict = cm_predict, .observe = cm_observe, .reset = cm_reset,
+};
+
+static void test_driver_model_calls(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_KILL, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.r.calls[1].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[1].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	f.r.ndone = 1;
+	struct count_model cm = { 0 };
+	struct hcf_model m = { .ops = &count_ops, .st = &cm };
+	/* The destructive call may kill the guest; the rest was not run. */
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_SKIP);
+	assert_int_equal(cm.predicts, 2); /* not for the call that never ran */
+	assert_int_equal(cm.observes, 1); /* only completed calls */
+	assert_int_equal(cm.resets, 1);   /* the guest is rebuilt after the loss */
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	expect_only(&f.cvs[2], HCF_V_SKIP);
+	fx_free(&f);
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static void test_memory_guards(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	int b = fx_buf(&f, 16, -1, HCF_DIR_INOUT);
+	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b;
+	*fx_byte(&f, b, 5) = 0; /* writable raw buffer: fine */
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+
+	*fx_byte(&f, b, -3) = 0x00;
+	*fx_byte(&f, b, -2) = 0x00;
+	*fx_byte(&f, b, 16 + 4) = 0x77;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "memory", "guard buf0-3");
+	assert_non_null(is);
+	assert_int_equal(is->expected, GUARD_BYTE);
+	assert_int_equal(is->got, 0);
+	assert_non_null(strstr(is->reason, "2 of"));
+	is = find_issue(&f.cvs[0], "memory", "guard buf0+20");
+	assert_non_null(is);
+	assert_int_equal(is->got, 0x77);
+	assert_int_equal(f.cvs[0].nissues, 2);
+	fx_free(&f);
+}
+
+static void test_memory_fields(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_WALL, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	int b = fx_buf(&f, 24, ST_WALL, HCF_DIR_IN);
+	f.p.calls[1].ref[HCF_RDI].buf = (int16_t)b;
+	/* OUT fields may change. */
+	*fx_byte(&f, b, 8) = 0xaa;
+	*fx_byte(&f, b, 15) = 0xbb;
+	/* status stays 0x13121110: not an allowed error, so give it 0 */
+	memset(fx_byte(&f, b, 0), 0, 4);
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+
+	/* The IN field flags (4..8) and padding (16..20) may not. Both are
+	 * the walltime call's doing: it is the last call referencing it. */
+	*fx_byte(&f, b, 5) = 0;
+	*fx_byte(&f, b, 6) = 0;
+	*fx_byte(&f, b, 17) = 0;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	expect_only(&f.cvs[2], HCF_V_PASS);
+	const struct hcf_issue *is = find_issue(&f.cvs[1], "memory", "buf0+5 (walltime.flags)");
+	assert_non_null(is);
+	assert_int_equal(is->expected, 0x15);
+	assert_int_equal(is->got, 0);
+	assert_non_null(strstr(is->reason, "2 of 4"));
+	assert_non_null(find_issue(&f.cvs[1], "memory", "buf0+17 (walltime padding)"));
+	fx_free(&f);
+}
+
+static void test_memory_raw_and_relocs(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	int outer = fx_buf(&f, 32, -1, HCF_DIR_IN);
+	int inner = fx_buf(&f, 8, -1, HCF_DIR_IN);
+	/* outer holds a pointer to inner at byte 8, patched by the target */
+	f.p.bufs[outer].relocs[0] = (struct hcf_buf_reloc){ .at = 8, .buf = (int16_t)inner };
+	f.p.bufs[outer].nrelocs = 1;
+	for (int i = 0; i < 8; i++)
+		*fx_byte(&f, outer, 8 + i) = (uint8_t)(0x40 + i);
+	f.p.calls[0].ref[HCF_RDI].buf = (int16_t)outer;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+
+	/* A read-only raw buffer reached only through the pointer changes:
+	 * blamed on call 0, the last one that can reach it. */
+	*fx_byte(&f, inner, 2) = 0;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "memory", "buf1+2 (read-only)"));
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	fx_free(&f);
+}
+
+static void test_memory_stray_page(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.ndone = 2;
+	f.r.stray_checked = true;
+	f.r.stray_pages[0] = 0x7000;
+	f.r.nstray = 1;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[1], "memory", "page 0x7000");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "outside the agent's writable areas"));
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	fx_free(&f);
+}
+
+static void test_memory_bad_shapes(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	int b = fx_buf(&f, 16, -1, HCF_DIR_IN);
+	f.r.bufs[b].size = 4000; /* does not match the program: never read past cap */
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	f.r.bufs[b].size = 16;
+	f.r.bufs[b].valid = false;
+	assert_int_equal(fx_check(&f), HCF_V_SKIP);
+	fx_free(&f);
+}
+
+/* ---- liveness ---------------------------------------------------------- */
+
+static void test_liveness(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET, OP_GET };
+
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.r.calls[1].outcome = HCF_CO_HANG;
+	f.r.calls[1].lost_why = HCF_LIVE_HANG;
+	f.r.calls[1].after[HCF_RBX] = 0; /* garbage: never judged */
+	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_HANG;
+	assert_int_equal(fx_check(&f), HCF_V_HANG);
+	expect_only(&f.cvs[1], HCF_V_HANG);
+	assert_int_equal(f.cvs[1].nissues, 1);
+	assert_non_null(strstr(f.cvs[1].issues[0].reason, "no progress within the watchdog"));
+	expect_only(&f.cvs[2], HCF_V_SKIP);
+	assert_non_null(strstr(f.cvs[2].issues[0].reason, "not run: the program stopped at call 1"));
+	fx_free(&f);
+
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_INTERNAL_ERROR;
+	snprintf(f.r.calls[0].detail, sizeof(f.r.calls[0].detail), "emulation failure");
+	f.r.calls[1].outcome = f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_INTERNAL_ERROR;
+	assert_int_equal(fx_check(&f), HCF_V_CRASH);
+	expect_only(&f.cvs[0], HCF_V_CRASH);
+	assert_non_null(strstr(f.cvs[0].issues[0].reason, "KVM internal error"));
+	assert_non_null(strstr(f.cvs[0].issues[0].reason, "emulation failure"));
+	fx_free(&f);
+
+	/* Destructive: allowed to lose the guest. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_KILL });
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	assert_int_equal(f.cvs[0].nissues, 0);
+	fx_free(&f);
+
+	/* ... but a harness failure is an ERROR even there. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_KILL });
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_HARNESS;
+	f.r.liveness = HCF_LIVE_HARNESS;
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	fx_free(&f);
+
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_GET });
+	f.r.calls[0].outcome = HCF_CO_BAD_RESULT;
+	f.r.calls[0].after[HCF_RBX] = 0;
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	assert_int_equal(f.cvs[0].nissues, 1);
+	assert_string_equal(f.cvs[0].issues[0].oracle, "liveness");
+	fx_free(&f);
+
+	/* Garbage outcome from a broken target. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_GET });
+	f.r.calls[0].outcome = (enum hcf_call_outcome)77;
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	fx_free(&f);
+}
+
+static void test_liveness_between_calls(void **state)
+{
+	/* The agent panicked after call 0 completed: no call outcome says so. */
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	f.r.calls[1].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_AGENT_PANIC;
+	f.r.ndone = 1;
+	assert_int_equal(fx_check(&f), HCF_V_CRASH);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	const struct hcf_issue *is = find_issue(&f.cvs[1], "liveness", "program");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "agent"));
+	fx_free(&f);
+}
+
+static void test_worst_wins_and_overflow(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	/* call 0: every non-output register clobbered: more issues than kept */
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		f.r.calls[0].after[r] ^= 0x1000;
+	f.r.calls[0].after[HCF_RAX] = 0;
+	f.r.calls[1].outcome = HCF_CO_HANG;
+	f.r.liveness = HCF_LIVE_HANG;
+	assert_int_equal(fx_check(&f), HCF_V_HANG);
+	assert_int_equal(f.cvs[0].v, HCF_V_FAIL);
+	assert_int_equal(f.cvs[0].nissues, HCF_MAX_ISSUES);
+	/* 16 registers minus rax, rsi (output) and rdx (clobber) */
+	assert_int_equal(f.cvs[0].nissues + f.cvs[0].dropped, 13);
+	fx_free(&f);
+}
+
+static void test_result_shorter_than_program(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	f.r.ncalls = 1;
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	expect_only(&f.cvs[1], HCF_V_ERROR);
+	f.r.ncalls = 2;
+	fx_free(&f);
+}
+
+static void test_tables(void **state)
+{
+	assert_true(hcf_ncall_oracles >= 5);
+	assert_string_equal(hcf_call_oracles[0].name, "liveness");
+	assert_false(hcf_call_oracles[0].completed_only);
+	for (size_t i = 0; i < hcf_ncall_oracles; i++) {
+		assert_non_null(hcf_call_oracles[i].check);
+		assert_non_null(hcf_call_oracles[i].doc);
+		if (i)
+			assert_true(hcf_call_oracles[i].completed_only);
+	}
+	assert_true(hcf_nprog_oracles >= 1);
+	assert_string_equal(hcf_prog_oracles[0].name, "memory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_passes),
+		cmocka_unit_test(test_clobber_rbx_fails),
+		cmocka_unit_test(test_clobber_rsp_fails),
+		cmocka_unit_test(test_declared_changes_pass),
+		cmocka_unit_test(test_transport_clobbers),
+		cmocka_unit_test(test_rflags),
+		cmocka_unit_test(test_vector_registers),
+		cmocka_unit_test(test_exceptions),
+		cmocka_unit_test(test_exception_names),
+		cmocka_unit_test(test_retval_neg_errno),
+		cmocka_unit_test(test_retval_carry),
+		cmocka_unit_test(test_retval_none_conv),
+		cmocka_unit_test(test_retval_undeclared),
+		cmocka_unit_test(test_retval_status_field),
+		cmocka_unit_test(test_model_kvm_enosys_vs_eperm),
+		cmocka_unit_test(test_model_outcome),
+		cmocka_unit_test(test_model_monotonic),
+		cmocka_unit_test(test_driver_model_calls),
+		cmocka_unit_test(test_memory_guards),
+		cmocka_unit_test(test_memory_fields),
+		cmocka_unit_test(test_memory_raw_and_relocs),
+		cmocka_unit_test(test_memory_stray_page),
+		cmocka_unit_test(test_memory_bad_shapes),
+		cmocka_unit_test(test_liveness),
+		cmocka_unit_test(test_liveness_between_calls),
+		cmocka_unit_test(test_worst_wins_and_overflow),
+		cmocka_unit_test(test_result_shorter_than_program),
+		cmocka_unit_test(test_tables),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
