@@ -491,7 +491,12 @@ out:
 	return done;
 }
 
-/* Dirty pages outside everything the agent may legitimately write. */
+/*
+ * Pages outside everything the agent may legitimately write that the guest
+ * both dirtied and changed. "Dirty" alone is not enough: PVM was seen to
+ * mark an untouched agent code page dirty once after the switch to native
+ * mode; what counts is memory that moved, compared with the boot snapshot.
+ */
 static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
 {
 	if (hcf_vmm_collect_dirty(k->vm) != 0)
@@ -512,7 +517,13 @@ static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
 			  (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
 		for (size_t s = 0; !ok && s < k->elf.nsegs; s++)
 			ok = k->elf.segs[s].writable && gpa >= k->elf.segs[s].lo && gpa < k->elf.segs[s].hi;
-		if (!ok && r->nstray < HCF_MAX_STRAY_PAGES)
+		if (ok)
+			continue;
+		const uint8_t *was = hcf_vmm_snapshot_page(k->vm, gpa);
+		const uint8_t *now = hcf_gmem_at(MEM(k), hcf_gpa(gpa), 4096);
+		if (was && now && memcmp(was, now, 4096) == 0)
+			continue;
+		if (r->nstray < HCF_MAX_STRAY_PAGES)
 			r->stray_pages[r->nstray++] = gpa;
 	}
 	/* the next run is judged on its own writes */

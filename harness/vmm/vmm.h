@@ -91,6 +91,9 @@ void hcf_vmm_clear_dirty(struct hcf_vmm *vm);
 int hcf_vmm_snapshot(struct hcf_vmm *vm);
 int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied);
 
+/* The snapshot's copy of the page at gpa (4 KiB), or NULL without a snapshot. */
+const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa);
+
 /* Ask any running hcf_vmm_run in this process to return HCF_VX_INTERRUPTED.
  * Async-signal-safe: call it from a SIGINT handler. */
 void hcf_vmm_request_stop(void);

@@ -526,6 +526,13 @@ int hcf_vmm_snapshot(struct hcf_vmm *vm)
 	return 0;
 }
 
+const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa)
+{
+	if (!vm->have_snap || gpa >= vm->mem.size || vm->mem.size - gpa < PAGE)
+		return NULL;
+	return vm->snap_mem + (gpa & ~(PAGE - 1));
+}
+
 int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied)
 {
 	if (!vm->have_snap)
