@@ -43,6 +43,12 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 				 const uint64_t before[HCF_NGPR], struct hcf_expect *e)
 {
 	memset(e, 0, sizeof(*e));
+	if (!abi) {
+		/* No spec, nothing to rest a prediction on. */
+		e->outcome = HCF_EXP_UNKNOWN;
+		snprintf(e->why, sizeof(e->why), "no spec");
+		return;
+	}
 	e->outcome = HCF_EXP_RETURN;
 	const struct hcf_op *op = call_op(abi, p, idx);
 

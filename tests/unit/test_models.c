@@ -180,6 +180,13 @@ static void test_from_spec(void **state)
 	abi->undeclared_exceptions = 1u << 6;
 	predict(abi, -1, 99, &e);
 	assert_int_equal(e.outcome, HCF_EXP_UNKNOWN);
+
+	/* No spec at all: no prediction, no crash. */
+	struct one o;
+	one_make(&o, abi, 0, 1);
+	hcf_model_predict_from_spec(NULL, &o.p, 0, o.before, &e);
+	assert_int_equal(e.outcome, HCF_EXP_UNKNOWN);
+	assert_int_equal(e.known, 0);
 	hcf_spec_free(abi);
 }
 

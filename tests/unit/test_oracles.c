@@ -971,6 +971,17 @@ static void test_memory_bad_shapes(void **state)
 	f.r.bufs[b].size = 16;
 	f.r.bufs[b].valid = false;
 	assert_int_equal(fx_check(&f), HCF_V_SKIP);
+	/* Fewer buffers than the program has: the target's fault ... */
+	f.r.bufs[b].valid = true;
+	f.r.nbufs = 0;
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	/* ... unless the guest is gone (then liveness has the finding). */
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	assert_int_equal(fx_check(&f), HCF_V_CRASH);
+	assert_int_equal(f.cvs[0].nissues, 1);
+	f.r.nbufs = 1;
 	fx_free(&f);
 }
 
