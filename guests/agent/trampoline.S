@@ -22,6 +22,7 @@ hcf_cur_xport:	.skip 8
 hcf_cur_vector:	.skip 8
 hcf_cur_flags:	.skip 8
 hcf_rax_scratch: .skip 8
+hcf_rflags_before: .skip 8
 hcf_xmm_in:	.skip 256
 hcf_xmm_out:	.skip 256
 hcf_cur_stub:	.skip 8
@@ -145,12 +146,10 @@ hcf_tramp:
 	or %rdx, %rax
 	mov %rax, hcf_tsc0(%rip)
 2:	movq $1, hcf_in_call(%rip)
-	mov hcf_cur_res(%rip), %rax
-	mov %rsp, WR_RSP_BEFORE(%rax)
 	pushq hcf_cur_rflags(%rip)
 	popfq
 	pushfq
-	popq WR_RFL_BEFORE(%rax)
+	popq hcf_rflags_before(%rip)
 	LOAD_GPRS
 	jmp *hcf_cur_stub(%rip)
 
@@ -169,7 +168,14 @@ tramp_after:
 	movq $0, WR_CR2(%rax)
 
 tramp_finish:
-	/* RAX: the result slot */
+	/* RAX: the result slot. Everything is written after the call, so a
+	 * slot the hypervisor scribbled on during the call is either wholly
+	 * rewritten here or left stale, never half fresh. RSP at the call was
+	 * hcf_saved_rsp: nothing between saving it and the stub moves RSP. */
+	mov hcf_saved_rsp(%rip), %rcx
+	mov %rcx, WR_RSP_BEFORE(%rax)
+	mov hcf_rflags_before(%rip), %rcx
+	mov %rcx, WR_RFL_BEFORE(%rax)
 	movq $0, WR_TSC_DELTA(%rax)
 	testb $AS_CALL_TSC, hcf_cur_flags(%rip)
 	jz 3f

@@ -1,12 +1,14 @@
 /* devices.c: the in-process VMM's PIO/MMIO responders (empty bus, zero, test clobber). */
 #include "target/devices.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "hcf_proto.h"
 #include "spec/spec.h"
 
-enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER };
+enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER, DEV_SCRIBBLE };
 
 #define CLOBBER_XOR 0x5a5a5a5a5a5a5a5aull
 
@@ -20,6 +22,9 @@ static const struct {
 	{ "zero", DEV_ZERO, 0, "reads return zero, writes are ignored" },
 	{ "clobber", DEV_CLOBBER, ~0ull,
 	  "test only: like empty, and XORs register ARG with 0x5a5a... on every access" },
+	{ "scribble", DEV_SCRIBBLE, ~0ull,
+	  "test only: like empty, and overwrites the mailbox header and results with garbage, "
+	  "as a hostile hypervisor could" },
 };
 
 int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen)
@@ -42,7 +47,7 @@ int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t er
 					 spec);
 				return -1;
 			}
-		} else if (colon) {
+		} else if (colon && responders[i].kind != DEV_SCRIBBLE) {
 			snprintf(err, errlen, "responder %s takes no argument", d->name);
 			return -1;
 		}
@@ -63,14 +68,45 @@ static int clobber(struct hcf_device *d, struct hcf_vmm *vm)
 	return hcf_vmm_set_gprs(vm, gpr, rip, rflags);
 }
 
+/* The scribbler's deed: garbage over what the agent reports through. */
+static int scribble(struct hcf_device *d, struct hcf_vmm *vm)
+{
+	const struct hcf_gmem *m = hcf_vmm_mem(vm);
+	uint8_t *hdr = hcf_gmem_at(m, hcf_gpa(HCF_GPA_MBOX), HCF_MBOX_CALLS_OFF);
+	uint8_t *res = hcf_gmem_at(m, hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF),
+				   HCF_MBOX_VEC_OFF - HCF_MBOX_RESULTS_OFF);
+	if (!hdr || !res)
+		return -1;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (d->accesses + 1);
+	/* keep the command fields the agent reads so it finishes the batch;
+	 * everything it reports through is fair game */
+	size_t keep = offsetof(struct hcf_mbox, ack_seq);
+	for (size_t i = keep; i < HCF_MBOX_CALLS_OFF; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		hdr[i] = (uint8_t)x;
+	}
+	for (size_t i = 0; i < HCF_MBOX_VEC_OFF - HCF_MBOX_RESULTS_OFF; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		res[i] = (uint8_t)x;
+	}
+	return 0;
+}
+
+static int respond(struct hcf_device *d, struct hcf_vmm *vm)
+{
+	switch (responders[d->kind].kind) {
+	case DEV_CLOBBER: return clobber(d, vm);
+	case DEV_SCRIBBLE: return scribble(d, vm);
+	default: return 0;
+	}
+}
+
 int hcf_device_pio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx)
 {
 	d->accesses++;
 	if (vx->u.io.in)
 		hcf_vmm_set_io_in(vm, vx, (uint32_t)responders[d->kind].read_value);
-	if (responders[d->kind].kind == DEV_CLOBBER)
-		return clobber(d, vm);
-	return 0;
+	return respond(d, vm);
 }
 
 int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx)
@@ -78,7 +114,5 @@ int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_v
 	d->accesses++;
 	if (!vx->u.mmio.write)
 		hcf_vmm_set_mmio_read(vm, vx, responders[d->kind].read_value);
-	if (responders[d->kind].kind == DEV_CLOBBER)
-		return clobber(d, vm);
-	return 0;
+	return respond(d, vm);
 }

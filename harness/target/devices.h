@@ -23,7 +23,7 @@ struct hcf_device {
 	uint64_t accesses;     /* PIO/MMIO exits answered */
 };
 
-/* spec: NULL or "" (empty bus), "empty", "zero", "clobber:REG". */
+/* spec: NULL or "" (empty bus), "empty", "zero", "clobber:REG", "scribble". */
 int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen);
 int hcf_device_pio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx);
 int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx);
