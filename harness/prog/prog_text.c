@@ -1,0 +1,1338 @@
+/*
+ * prog_text.c: the program text format: a line-oriented parser that treats
+ * its input as hostile, and the canonical printer whose output parses back
+ * to an equal program.
+ *
+ * docs/program-format.md is the user reference. The parser keeps going after
+ * an error to report the next lines' problems too (up to HCF_DIAG_MAX), but a
+ * program with any error is never returned half-built. Every limit (line
+ * length, items per line, buffers, calls, relocations, text size) is checked
+ * with a diagnostic before anything is allocated or indexed by it.
+ *
+ * The printer spells every program the model can hold: an op by name, an
+ * undeclared number as nr=, and anything else (a number register holding a
+ * raw value, a declared number issued as an undeclared call) with the
+ * registers written out. It fails only for programs that hcf_prog_validate
+ * rejects or whose ABI has names it cannot spell (a duplicated op name and
+ * number).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "prog/prog.h"
+#include "util/fileio.h"
+#include "util/xalloc.h"
+
+#define MAX_TOKENS 512u    /* items on one line: a call needs ~20, a struct buffer its fields */
+#define MAX_NAMES (2 * HCF_PROG_MAX_BUFS)
+#define MAX_BUF_NAME 64u   /* characters in a buffer name */
+#define FILL_MIN_RUN 8u    /* trailing bytes the printer writes as fill= rather than hex= */
+
+/* ---- shared helpers ------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	uint64_t bit;
+} flag_names[] = {
+	{ "CF", HCF_RFLAGS_CF }, { "PF", HCF_RFLAGS_PF }, { "AF", HCF_RFLAGS_AF },
+	{ "ZF", HCF_RFLAGS_ZF }, { "SF", HCF_RFLAGS_SF }, { "OF", HCF_RFLAGS_OF },
+};
+#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+
+static const struct {
+	const char *name;
+	enum hcf_dir dir;
+} dir_names[] = {
+	{ "in", HCF_DIR_IN }, { "out", HCF_DIR_OUT }, { "inout", HCF_DIR_INOUT },
+};
+#define NDIRS (sizeof(dir_names) / sizeof(dir_names[0]))
+
+static uint64_t width_mask(unsigned width)
+{
+	return width >= 64 ? ~0ull : (1ull << width) - 1;
+}
+
+static unsigned nr_width(const struct hcf_abi *abi)
+{
+	return abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
+}
+
+static bool is_ident_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_ident_char(char c)
+{
+	return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* A buffer name: C identifier. */
+static bool is_ident(const char *s)
+{
+	if (!is_ident_start(*s))
+		return false;
+	for (s++; *s; s++)
+		if (!is_ident_char(*s))
+			return false;
+	return true;
+}
+
+/* A spec name the printer may write as a bare word or key: letters, digits,
+ * '_', '.', '-', not starting with a digit or '-' (those start values). */
+static bool is_clean_name(const char *s)
+{
+	if (!s || !is_ident_start(*s))
+		return false;
+	for (; *s; s++)
+		if (!is_ident_char(*s) && *s != '.' && *s != '-')
+			return false;
+	return true;
+}
+
+/* The op that calls with number nr use, or NULL. */
+static const struct hcf_call *find_call(const struct hcf_abi *abi, uint64_t nr)
+{
+	for (size_t i = 0; i < abi->ncalls; i++)
+		if (abi->calls[i].nr == nr)
+			return &abi->calls[i];
+	return NULL;
+}
+
+/*
+ * How the parser resolves nr=N (has_s false) or nr=N.S: the op, -1 for an
+ * undeclared number, or -2 when the spelling is an error (a call without
+ * sub-operations given one, a call with sub-operations given none).
+ */
+static int resolve_nr(const struct hcf_abi *abi, uint64_t n, bool has_s, uint64_t s)
+{
+	const struct hcf_call *call = find_call(abi, n);
+	if (!call)
+		return -1;
+	if (call->has_subops != has_s || call->nops == 0)
+		return -2;
+	for (size_t j = 0; j < call->nops; j++) {
+		size_t oi = call->first_op + j;
+		if (oi >= abi->nops)
+			break;
+		if (!has_s || (abi->ops[oi].has_subop && abi->ops[oi].subop == s))
+			return (int)oi;
+	}
+	return -1;
+}
+
+/* Keys of a call line that are not registers or arguments. */
+enum call_kw { KW_NR, KW_RFLAGS, KW_VEC, KW_OVERRIDE, KW_NONE };
+static const struct {
+	const char *name;
+	enum call_kw kw;
+	bool takes_value;
+} call_keywords[] = {
+	{ "nr", KW_NR, true },
+	{ "rflags", KW_RFLAGS, true },
+	{ "vec", KW_VEC, false },
+	{ "override", KW_OVERRIDE, false },
+};
+#define NCALLKW (sizeof(call_keywords) / sizeof(call_keywords[0]))
+
+static int call_keyword(const char *s)
+{
+	for (size_t i = 0; i < NCALLKW; i++)
+		if (!strcmp(call_keywords[i].name, s))
+			return (int)i;
+	return -1;
+}
+
+/* What a key=value on a call line names. Keywords win over registers,
+ * registers over argument names: the printer checks that an argument name
+ * comes back to the same register before it writes it. */
+enum key_kind { KEY_KEYWORD, KEY_REG, KEY_ARG, KEY_UNKNOWN };
+
+static enum key_kind resolve_key(const struct hcf_op *op, const char *key, unsigned *reg,
+				 unsigned *width, const struct hcf_arg **argp)
+{
+	if (call_keyword(key) >= 0)
+		return KEY_KEYWORD;
+	unsigned w = 64;
+	unsigned r = hcf_reg_parse(key, &w);
+	if (r < HCF_NGPR) {
+		*reg = r;
+		*width = w;
+		return KEY_REG;
+	}
+	if (op)
+		for (size_t i = 0; i < op->nargs; i++)
+			if (op->args[i].name && !strcmp(op->args[i].name, key) &&
+			    op->args[i].reg < HCF_NGPR) {
+				*reg = op->args[i].reg;
+				*width = op->args[i].width && op->args[i].width < 64
+						 ? op->args[i].width : 64;
+				if (argp)
+					*argp = &op->args[i];
+				return KEY_ARG;
+			}
+	return KEY_UNKNOWN;
+}
+
+static const struct hcf_field *find_field(const struct hcf_struct *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->nfields; i++)
+		if (st->fields[i].name && !strcmp(st->fields[i].name, name))
+			return &st->fields[i];
+	return NULL;
+}
+
+/* Keys of a buf line; the phase orders them: shape first, then bytes, then
+ * fields and pointers in the order written. */
+enum buf_key { BK_SIZE, BK_STRUCT, BK_DIR, BK_FILL, BK_HEX, BK_COUNT };
+static const char *const buf_key_names[BK_COUNT] = { "size", "struct", "dir", "fill", "hex" };
+
+static int buf_key(const char *s)
+{
+	for (int i = 0; i < BK_COUNT; i++)
+		if (!strcmp(buf_key_names[i], s))
+			return i;
+	return -1;
+}
+
+/* ---- parser --------------------------------------------------------- */
+
+struct tok {
+	char *key;          /* NUL-terminated inside the line copy */
+	char *val;          /* text after '=', NULL for a bare word */
+	unsigned col, vcol; /* 1-based columns of key and value */
+};
+
+struct name_ent {
+	char *name;
+	int idx;            /* buffer index, -1: its declaration failed */
+	unsigned line;
+};
+
+struct parser {
+	const struct hcf_abi *abi;
+	struct hcf_prog *p;
+	const char *file;
+	struct hcf_diags *diags;
+	unsigned line;
+	unsigned errors;
+	bool poisoned;      /* a line failed without a new diagnostic (cascade) */
+	bool saw_abi;
+	char *linebuf;
+	struct tok toks[MAX_TOKENS];
+	size_t ntoks;
+	struct name_ent names[MAX_NAMES];
+	size_t nnames;
+};
+
+static int perr(struct parser *ps, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *ps, unsigned col, const char *fmt, ...)
+{
+	struct hcf_srcpos pos = { ps->file, ps->line, col };
+	va_list ap;
+	va_start(ap, fmt);
+	hcf_diag_vadd(ps->diags, &pos, fmt, ap);
+	va_end(ap);
+	ps->errors++;
+	return -1;
+}
+
+/* A value as written, before it is fitted to a width. */
+struct val {
+	bool is_ref;
+	bool neg;           /* numbers: -mag */
+	uint64_t mag;
+	int buf;            /* references */
+	int32_t off;
+};
+
+/* Digits with optional 0x and '_' separators. 0, or -1 on bad syntax, -2 on overflow. */
+static int parse_uint(const char *s, uint64_t *out)
+{
+	unsigned base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	uint64_t v = 0;
+	bool any = false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s == '_' && any)
+			continue;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (d >= base)
+			return -1;
+		if (v > (UINT64_MAX - d) / base)
+			return -2;
+		v = v * base + d;
+		any = true;
+	}
+	*out = v;
+	return any ? 0 : -1;
+}
+
+static int number_value(struct parser *ps, const char *s, unsigned col, bool neg, struct val *v)
+{
+	int rc = parse_uint(s, &v->mag);
+	if (rc == -2)
+		return perr(ps, col, "number '%s' does not fit in 64 bits", s);
+	if (rc < 0)
+		return perr(ps, col, "bad number '%s'", s);
+	v->neg = neg && v->mag != 0;
+	return 0;
+}
+
+static int vk_number(struct parser *ps, const char *s, unsigned col, struct val *v)
+{
+	return number_value(ps, s, col, false, v);
+}
+
+static int vk_neg_number(struct parser *ps, const char *s, unsigned col, struct val *v)
+{
+	return number_value(ps, s + 1, col, true, v);
+}
+
+static int const_value(struct parser *ps, const char *name, unsigned col, bool negate,
+		       struct val *v)
+{
+	const struct hcf_const *k = hcf_spec_const(ps->abi, name);
+	if (!k)
+		return perr(ps, col, "unknown constant '%s'", name);
+	bool neg = k->value < 0;
+	v->mag = neg ? 0 - (uint64_t)k->value : (uint64_t)k->value;
+	v->neg = (neg != negate) && v->mag != 0;
+	return 0;
+}
+
+static int vk_const(struct parser *ps, const char *s, unsigned col, struct val *v)
+{
+	return const_value(ps, s, col, false, v);
+}
+
+static int vk_neg_const(struct parser *ps, const char *s, unsigned col, struct val *v)
+{
+	return const_value(ps, s + 1, col, true, v);
+}
+
+static const struct name_ent *find_name(const struct parser *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->nnames; i++)
+		if (!strcmp(ps->names[i].name, name))
+			return &ps->names[i];
+	return NULL;
+}
+
+/* &NAME, &NAME+OFF, &NAME-OFF */
+static int vk_ref(struct parser *ps, const char *s, unsigned col, struct val *v)
+{
+	const char *p = s + 1;
+	const char *end = p;
+	while (is_ident_char(*end))
+		end++;
+	if (end == p || !is_ident_start(*p))
+		return perr(ps, col, "expected a buffer name after '&' in '%s'", s);
+	char name[MAX_BUF_NAME + 1];
+	size_t nlen = (size_t)(end - p);
+	if (nlen > MAX_BUF_NAME)
+		return perr(ps, col + 1, "unknown buffer (names are at most %u characters)",
+			    MAX_BUF_NAME);
+	memcpy(name, p, nlen);
+	name[nlen] = '\0';
+	const struct name_ent *ne = find_name(ps, name);
+	if (!ne)
+		return perr(ps, col + 1, "unknown buffer '%s' (buffers are declared before use)",
+			    name);
+	if (ne->idx < 0) {
+		ps->poisoned = true; /* its declaration already reported the error */
+		return -1;
+	}
+	int64_t off = 0;
+	if (*end == '+' || *end == '-') {
+		uint64_t mag;
+		unsigned ocol = col + (unsigned)(end - s) + 1;
+		int rc = parse_uint(end + 1, &mag);
+		if (rc < 0)
+			return perr(ps, ocol, "bad offset '%s'", end + 1);
+		if (*end == '+' ? mag > INT32_MAX : mag > (uint64_t)INT32_MAX + 1)
+			return perr(ps, ocol, "offset %c%s out of range (32-bit signed)", *end,
+				    end + 1);
+		off = *end == '+' ? (int64_t)mag : -(int64_t)mag;
+	} else if (*end) {
+		return perr(ps, col + (unsigned)(end - s), "unexpected '%c' after buffer name",
+			    *end);
+	}
+	v->is_ref = true;
+	v->buf = ne->idx;
+	v->off = (int32_t)off;
+	return 0;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool vm_ref(const char *s) { return s[0] == '&'; }
+static bool vm_neg_number(const char *s) { return s[0] == '-' && is_digit(s[1]); }
+static bool vm_neg_const(const char *s) { return s[0] == '-' && is_ident_start(s[1]); }
+static bool vm_number(const char *s) { return is_digit(s[0]); }
+static bool vm_const(const char *s) { return is_ident_start(s[0]); }
+
+/* Value kinds, told apart by how they start. */
+static const struct value_kind {
+	bool (*match)(const char *s);
+	int (*parse)(struct parser *ps, const char *s, unsigned col, struct val *v);
+	bool is_ref;
+} value_kinds[] = {
+	{ vm_ref, vk_ref, true },
+	{ vm_neg_number, vk_neg_number, false },
+	{ vm_neg_const, vk_neg_const, false },
+	{ vm_number, vk_number, false },
+	{ vm_const, vk_const, false },
+};
+
+static int parse_value(struct parser *ps, const char *s, unsigned col, bool allow_ref,
+		       struct val *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->buf = -1;
+	for (size_t i = 0; i < sizeof(value_kinds) / sizeof(value_kinds[0]); i++) {
+		if (!value_kinds[i].match(s))
+			continue;
+		if (value_kinds[i].is_ref && !allow_ref)
+			return perr(ps, col, "a buffer reference is not allowed here");
+		return value_kinds[i].parse(ps, s, col, v);
+	}
+	if (!*s)
+		return perr(ps, col, "missing value");
+	return perr(ps, col, "bad value '%s' (expected a number, a constant or &buffer)", s);
+}
+
+/* Fit a number into width bits: unsigned up to 2^w-1, negative down to
+ * -2^(w-1) as two's complement; the result is zero-extended. */
+static int fit_width(struct parser *ps, const struct val *v, const char *text, unsigned col,
+		     unsigned width, const char *what, uint64_t *out)
+{
+	uint64_t mask = width_mask(width);
+	if (!v->neg) {
+		if (v->mag > mask)
+			return perr(ps, col, "value %s does not fit in %u bits (%s)", text, width,
+				    what);
+		*out = v->mag;
+		return 0;
+	}
+	uint64_t lim = 1ull << (width - 1);
+	if (v->mag > lim)
+		return perr(ps, col, "value %s does not fit in %u bits (%s)", text, width, what);
+	*out = (0 - v->mag) & mask;
+	return 0;
+}
+
+/* ---- line: abi ---- */
+
+static int line_abi(struct parser *ps)
+{
+	if (ps->ntoks != 2 || ps->toks[1].val)
+		return perr(ps, ps->toks[0].col, "expected 'abi NAME'");
+	const char *want = ps->abi->name ? ps->abi->name : "";
+	if (ps->saw_abi)
+		return perr(ps, ps->toks[0].col, "abi given twice");
+	ps->saw_abi = true;
+	if (strcmp(ps->toks[1].key, want))
+		return perr(ps, ps->toks[1].col, "program is for ABI '%s' but the spec is '%s'",
+			    ps->toks[1].key, want);
+	return 0;
+}
+
+/* ---- lines: buf, reloc ---- */
+
+static int add_ref_reloc(struct parser *ps, int bi, uint64_t at, const struct tok *t)
+{
+	struct hcf_buf *b = &ps->p->bufs[bi];
+	struct val v;
+	if (parse_value(ps, t->val, t->vcol, true, &v))
+		return -1;
+	if (!v.is_ref)
+		return perr(ps, t->vcol, "'%s' is not a buffer reference (&buf[+off])", t->val);
+	if (at + 8 > b->size)
+		return perr(ps, t->col, "a pointer at byte %llu does not fit in the %u-byte buffer",
+			    (unsigned long long)at, b->size);
+	if (b->nrelocs >= HCF_BUF_MAX_RELOCS)
+		return perr(ps, t->col, "more than %u pointers in one buffer", HCF_BUF_MAX_RELOCS);
+	if (hcf_prog_add_reloc(ps->p, bi, (uint32_t)at, v.buf, v.off))
+		return perr(ps, t->col, "cannot add pointer");
+	return 0;
+}
+
+/* A pointer or field item of a buf or reloc line. seen: one flag per field. */
+static int buf_item(struct parser *ps, int bi, const struct tok *t, bool *seen, bool refs_only)
+{
+	struct hcf_buf *b = &ps->p->bufs[bi];
+	if (!t->val)
+		return perr(ps, t->col, "expected KEY=VALUE, got '%s'", t->key);
+	if (t->key[0] == '@') {
+		uint64_t at;
+		if (parse_uint(t->key + 1, &at))
+			return perr(ps, t->col, "bad byte offset '%s' (expected @N=&buf)", t->key);
+		return add_ref_reloc(ps, bi, at, t);
+	}
+	const struct hcf_struct *st =
+		b->struct_idx >= 0 ? &ps->abi->structs[b->struct_idx] : NULL;
+	const struct hcf_field *fd = find_field(st, t->key);
+	if (!fd) {
+		if (st)
+			return perr(ps, t->col, "'%s' is neither a buffer key nor a field of %s",
+				    t->key, st->name);
+		return perr(ps, t->col, "unknown buffer key '%s' (a raw buffer has no fields)",
+			    t->key);
+	}
+	size_t fi = (size_t)(fd - st->fields);
+	if (seen[fi])
+		return perr(ps, t->col, "field %s set twice", fd->name);
+	seen[fi] = true;
+	if ((uint64_t)fd->offset + fd->size > b->size)
+		return perr(ps, t->col, "field %s (bytes %u..%llu) lies beyond the %u-byte buffer",
+			    fd->name, fd->offset, (unsigned long long)fd->offset + fd->size,
+			    b->size);
+	if (t->val[0] == '&') {
+		if (fd->size != 8)
+			return perr(ps, t->col, "field %s is %u bytes; a pointer needs 8", fd->name,
+				    fd->size);
+		return add_ref_reloc(ps, bi, fd->offset, t);
+	}
+	if (refs_only)
+		return perr(ps, t->vcol, "reloc lines take pointers only; set bytes on the buf line");
+	if (fd->size == 0 || fd->size > 8)
+		return perr(ps, t->col, "field %s is %u bytes; set it with hex=", fd->name,
+			    fd->size);
+	struct val v;
+	uint64_t x;
+	if (parse_value(ps, t->val, t->vcol, false, &v) ||
+	    fit_width(ps, &v, t->val, t->vcol, fd->size * 8, fd->name, &x))
+		return -1;
+	for (uint32_t i = 0; i < fd->size; i++)
+		b->init[fd->offset + i] = (uint8_t)(x >> (8 * i));
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int register_name(struct parser *ps, const char *name, int idx)
+{
+	if (ps->nnames >= MAX_NAMES)
+		return idx < 0 ? 0 : perr(ps, 0, "too many buffer names");
+	ps->names[ps->nnames++] = (struct name_ent){ hcf_xstrdup(name), idx, ps->line };
+	return 0;
+}
+
+static int buf_line_body(struct parser *ps, const struct tok *nt)
+{
+	const struct hcf_abi *abi = ps->abi;
+	const struct tok *kt[BK_COUNT] = { 0 };
+
+	/* phase 1: shape */
+	for (size_t i = 2; i < ps->ntoks; i++) {
+		const struct tok *t = &ps->toks[i];
+		int k = buf_key(t->key);
+		if (k < 0)
+			continue;
+		if (!t->val)
+			return perr(ps, t->col, "%s needs a value (%s=...)", t->key, t->key);
+		if (kt[k])
+			return perr(ps, t->col, "%s given twice", t->key);
+		kt[k] = t;
+	}
+	int sidx = -1;
+	if (kt[BK_STRUCT]) {
+		const struct hcf_struct *st = hcf_spec_struct(abi, kt[BK_STRUCT]->val);
+		if (!st)
+			return perr(ps, kt[BK_STRUCT]->vcol, "unknown struct '%s'", kt[BK_STRUCT]->val);
+		sidx = (int)(st - abi->structs);
+	}
+	uint64_t size;
+	if (kt[BK_SIZE]) {
+		const struct tok *t = kt[BK_SIZE];
+		if (parse_uint(t->val, &size))
+			return perr(ps, t->vcol, "bad size '%s'", t->val);
+		if (size == 0 || size > HCF_BUF_MAX)
+			return perr(ps, t->vcol, "size %s out of range (1..%u)", t->val, HCF_BUF_MAX);
+	} else if (sidx >= 0) {
+		size = abi->structs[sidx].size;
+		if (size == 0 || size > HCF_BUF_MAX)
+			return perr(ps, kt[BK_STRUCT]->col, "struct %s is %llu bytes; give size=",
+				    abi->structs[sidx].name, (unsigned long long)size);
+	} else {
+		return perr(ps, nt->col, "buffer %s needs size= or struct=", nt->key);
+	}
+	enum hcf_dir dir = HCF_DIR_IN;
+	if (kt[BK_DIR]) {
+		size_t d;
+		for (d = 0; d < NDIRS && strcmp(dir_names[d].name, kt[BK_DIR]->val); d++)
+			;
+		if (d == NDIRS)
+			return perr(ps, kt[BK_DIR]->vcol, "bad dir '%s' (in, out or inout)",
+				    kt[BK_DIR]->val);
+		dir = dir_names[d].dir;
+	}
+	uint64_t fill = 0;
+	if (kt[BK_FILL]) {
+		struct val v;
+		if (parse_value(ps, kt[BK_FILL]->val, kt[BK_FILL]->vcol, false, &v) ||
+		    fit_width(ps, &v, kt[BK_FILL]->val, kt[BK_FILL]->vcol, 8, "fill byte", &fill))
+			return -1;
+	}
+	if (ps->p->nbufs >= HCF_PROG_MAX_BUFS)
+		return perr(ps, nt->col, "more than %u buffers", HCF_PROG_MAX_BUFS);
+	int bi = hcf_prog_add_buf(ps->p, (uint32_t)size, sidx, dir, NULL);
+	if (bi < 0)
+		return perr(ps, nt->col, "cannot add buffer");
+	if (register_name(ps, nt->key, bi))
+		return -1;
+	struct hcf_buf *b = &ps->p->bufs[bi];
+	memset(b->init, (int)fill, b->size);
+
+	/* phase 2: bytes */
+	if (kt[BK_HEX]) {
+		const struct tok *t = kt[BK_HEX];
+		size_t n = strlen(t->val);
+		if (n % 2)
+			return perr(ps, t->vcol, "hex= needs an even number of digits");
+		if (n / 2 > b->size)
+			return perr(ps, t->vcol, "hex= has %zu bytes, the buffer %u", n / 2, b->size);
+		for (size_t i = 0; i < n; i += 2) {
+			int hi = hexval(t->val[i]), lo = hexval(t->val[i + 1]);
+			if (hi < 0 || lo < 0)
+				return perr(ps, t->vcol + (unsigned)i + (hi < 0 ? 0 : 1),
+					    "bad hex digit");
+			b->init[i / 2] = (uint8_t)(hi << 4 | lo);
+		}
+	}
+
+	/* phase 3: fields and pointers in the order written */
+	size_t nf = sidx >= 0 ? abi->structs[sidx].nfields : 0;
+	bool *seen = hcf_xcalloc(nf ? nf : 1, sizeof(bool));
+	int rc = 0;
+	for (size_t i = 2; i < ps->ntoks && !rc; i++) {
+		if (buf_key(ps->toks[i].key) >= 0)
+			continue;
+		rc = buf_item(ps, bi, &ps->toks[i], seen, false);
+	}
+	free(seen);
+	return rc;
+}
+
+static int line_buf(struct parser *ps)
+{
+	if (ps->ntoks < 2 || ps->toks[1].val)
+		return perr(ps, ps->ntoks < 2 ? ps->toks[0].col : ps->toks[1].col,
+			    "expected 'buf NAME key=value...'");
+	const struct tok *nt = &ps->toks[1];
+	if (!is_ident(nt->key) || strlen(nt->key) > MAX_BUF_NAME)
+		return perr(ps, nt->col, "bad buffer name '%s' (up to %u letters, digits, '_')",
+			    nt->key, MAX_BUF_NAME);
+	const struct name_ent *old = find_name(ps, nt->key);
+	if (old)
+		return perr(ps, nt->col, "buffer '%s' already declared on line %u", nt->key,
+			    old->line);
+	size_t nn = ps->nnames;
+	int rc = buf_line_body(ps, nt);
+	if (rc) {
+		/* keep the name, marked failed, so that its uses do not cascade */
+		if (ps->nnames > nn)
+			ps->names[nn].idx = -1;
+		else
+			register_name(ps, nt->key, -1);
+	}
+	return rc;
+}
+
+static int line_reloc(struct parser *ps)
+{
+	if (ps->ntoks < 3 || ps->toks[1].val)
+		return perr(ps, ps->ntoks < 2 ? ps->toks[0].col : ps->toks[1].col,
+			    "expected 'reloc BUF field=&buf...' or 'reloc BUF @N=&buf...'");
+	const struct name_ent *ne = find_name(ps, ps->toks[1].key);
+	if (!ne)
+		return perr(ps, ps->toks[1].col, "unknown buffer '%s'", ps->toks[1].key);
+	if (ne->idx < 0) {
+		ps->poisoned = true;
+		return -1;
+	}
+	const struct hcf_buf *b = &ps->p->bufs[ne->idx];
+	size_t nf = b->struct_idx >= 0 ? ps->abi->structs[b->struct_idx].nfields : 0;
+	bool *seen = hcf_xcalloc(nf ? nf : 1, sizeof(bool));
+	int rc = 0;
+	for (size_t i = 2; i < ps->ntoks && !rc; i++)
+		rc = buf_item(ps, ne->idx, &ps->toks[i], seen, true);
+	free(seen);
+	return rc;
+}
+
+/* ---- line: call ---- */
+
+static int parse_rflags(struct parser *ps, const struct tok *t, uint64_t *out)
+{
+	uint64_t v = 0;
+	char *s = t->val;
+	unsigned col = t->vcol;
+	for (;;) {
+		char *bar = strchr(s, '|');
+		if (bar)
+			*bar = '\0';
+		size_t f;
+		for (f = 0; f < NFLAGS && strcasecmp(flag_names[f].name, s); f++)
+			;
+		if (f < NFLAGS) {
+			v |= flag_names[f].bit;
+		} else {
+			uint64_t x;
+			if (!*s)
+				return perr(ps, col, "empty flag in rflags=");
+			if (parse_uint(s, &x))
+				return perr(ps, col, "bad flag '%s' (CF PF AF ZF SF OF or a number)",
+					    s);
+			v |= x;
+		}
+		if (!bar)
+			break;
+		col += (unsigned)(bar - s) + 1;
+		s = bar + 1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The head of a call line: an op name, nr=N[.S], or nothing (raw registers). */
+struct head {
+	int op;                  /* resolved op or -1 */
+	uint64_t nr;             /* undeclared number */
+	bool raw;                /* no head: no implied register */
+	bool has_s;
+	uint64_t s;
+	size_t next;             /* first token after the head */
+};
+
+static int parse_nr_head(struct parser *ps, const struct tok *t, struct head *h)
+{
+	const struct hcf_abi *abi = ps->abi;
+	char *dot = strchr(t->val, '.');
+	if (dot)
+		*dot = '\0';
+	struct val v;
+	if (parse_value(ps, t->val, t->vcol, false, &v) ||
+	    fit_width(ps, &v, t->val, t->vcol, nr_width(abi), "call number", &h->nr))
+		return -1;
+	if (abi->transport.kind != HCF_XPORT_PIO && abi->transport.kind != HCF_XPORT_MMIO)
+		h->nr &= ~abi->nr_or_mask; /* nr= takes the number with or without its mask */
+	if (dot) {
+		unsigned scol = t->vcol + (unsigned)(dot - t->val) + 1;
+		if (abi->subop_reg >= HCF_NGPR)
+			return perr(ps, scol, "ABI %s has no sub-operation register",
+				    abi->name ? abi->name : "?");
+		if (parse_value(ps, dot + 1, scol, false, &v) ||
+		    fit_width(ps, &v, dot + 1, scol, 64, "sub-operation", &h->s))
+			return -1;
+		h->has_s = true;
+	}
+	h->op = resolve_nr(abi, h->nr, h->has_s, h->s);
+	if (h->op == -2) {
+		const struct hcf_call *call = find_call(abi, h->nr);
+		if (h->has_s)
+			return perr(ps, t->vcol, "call %s (0x%llx) has no sub-operations", call->name,
+				    (unsigned long long)h->nr);
+		return perr(ps, t->vcol, "call %s (0x%llx) has sub-operations: write nr=0x%llx.SUB "
+			    "or an op name", call->name, (unsigned long long)h->nr,
+			    (unsigned long long)h->nr);
+	}
+	return 0;
+}
+
+static int parse_head(struct parser *ps, struct head *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->op = -1;
+	h->next = 1;
+	if (ps->ntoks < 2) {
+		h->raw = true;
+		return 0;
+	}
+	const struct tok *t = &ps->toks[1];
+	int kw = call_keyword(t->key);
+	if (!t->val && kw < 0) {
+		const struct hcf_op *op = hcf_spec_op_by_name(ps->abi, t->key);
+		if (!op)
+			return perr(ps, t->col, "unknown op '%s'", t->key);
+		h->op = (int)(op - ps->abi->ops);
+		h->next = 2;
+		return 0;
+	}
+	if (kw >= 0 && call_keywords[kw].kw == KW_NR && t->val) {
+		h->next = 2;
+		return parse_nr_head(ps, t, h);
+	}
+	h->raw = true;
+	return 0;
+}
+
+static int line_call(struct parser *ps)
+{
+	const struct hcf_abi *abi = ps->abi;
+	struct head h;
+	if (parse_head(ps, &h))
+		return -1;
+	if (ps->p->ncalls >= HCF_PROG_MAX_CALLS)
+		return perr(ps, ps->toks[0].col, "more than %u calls", HCF_PROG_MAX_CALLS);
+	struct hcf_pcall *c = hcf_prog_add_call(ps->p, h.op, h.nr);
+	if (!c)
+		return perr(ps, ps->toks[0].col, "cannot add call");
+	size_t idx = ps->p->ncalls - 1;
+	const struct hcf_op *op = h.op >= 0 ? &abi->ops[h.op] : NULL;
+	unsigned nreg = hcf_prog_nr_reg(abi);
+	if (h.raw) {
+		c->set = 0;
+		c->gpr[nreg] = hcf_sentinel(nreg, idx);
+	} else if (h.has_s && !op) {
+		hcf_pcall_set(c, abi->subop_reg, h.s);
+	}
+	hcf_regmask_t implied = c->set;
+	uint64_t implied_val[HCF_NGPR];
+	memcpy(implied_val, c->gpr, sizeof(implied_val));
+
+	bool override = false;
+	for (size_t i = h.next; i < ps->ntoks; i++)
+		if (!ps->toks[i].val && !strcmp(ps->toks[i].key, "override"))
+			override = true;
+
+	hcf_regmask_t explicit_set = 0;
+	unsigned explicit_col[HCF_NGPR] = { 0 };
+	bool seen_kw[NCALLKW] = { false };
+	for (size_t i = h.next; i < ps->ntoks; i++) {
+		const struct tok *t = &ps->toks[i];
+		unsigned reg = 0, width = 64;
+		const struct hcf_arg *arg = NULL;
+		enum key_kind kk = resolve_key(op, t->key, &reg, &width, &arg);
+		if (kk == KEY_KEYWORD) {
+			int kw = call_keyword(t->key);
+			if (call_keywords[kw].takes_value != (t->val != NULL))
+				return perr(ps, t->col, call_keywords[kw].takes_value
+						    ? "%s needs a value" : "%s takes no value", t->key);
+			if (seen_kw[kw])
+				return perr(ps, t->col, "%s given twice", t->key);
+			seen_kw[kw] = true;
+			switch (call_keywords[kw].kw) {
+			case KW_NR:
+				return perr(ps, t->col, "nr= must come right after 'call'");
+			case KW_RFLAGS:
+				if (parse_rflags(ps, t, &c->rflags))
+					return -1;
+				break;
+			case KW_VEC:
+				c->capture_vec = true;
+				break;
+			case KW_OVERRIDE:
+			case KW_NONE:
+				break;
+			}
+			continue;
+		}
+		if (kk == KEY_UNKNOWN) {
+			if (!t->val)
+				return perr(ps, t->col, "unexpected '%s' (expected REG=VALUE, "
+					    "ARG=VALUE, rflags=, vec or override)", t->key);
+			if (op)
+				return perr(ps, t->col, "unknown register or argument '%s' of %s",
+					    t->key, op->name);
+			return perr(ps, t->col, "unknown register '%s'", t->key);
+		}
+		if (!t->val)
+			return perr(ps, t->col, "%s needs a value (%s=...)", t->key, t->key);
+		if (explicit_set & HCF_REGBIT(reg))
+			return perr(ps, t->col, "%s set twice in one call (first at column %u)",
+				    hcf_reg_name(reg), explicit_col[reg]);
+		explicit_set |= HCF_REGBIT(reg);
+		explicit_col[reg] = t->col;
+		struct val v;
+		if (parse_value(ps, t->val, t->vcol, true, &v))
+			return -1;
+		uint64_t x = 0;
+		if (!v.is_ref) {
+			char what[96];
+			snprintf(what, sizeof(what), "%s %.64s", kk == KEY_ARG ? "argument" : "register",
+				 t->key);
+			if (fit_width(ps, &v, t->val, t->vcol, width, what, &x))
+				return -1;
+		}
+		if ((implied & HCF_REGBIT(reg)) && !override &&
+		    (v.is_ref || x != implied_val[reg])) {
+			const char *role = reg == nreg ? "call number" : "sub-operation";
+			return perr(ps, t->col, "%s holds the %s (0x%llx) here; another value needs "
+				    "'override'", hcf_reg_name(reg), role,
+				    (unsigned long long)implied_val[reg]);
+		}
+		if (v.is_ref)
+			hcf_pcall_set_ref(c, reg, v.buf, v.off);
+		else
+			hcf_pcall_set(c, reg, x);
+	}
+	return 0;
+}
+
+/* ---- driver ---- */
+
+static const struct {
+	const char *name;
+	int (*fn)(struct parser *ps);
+} line_kinds[] = {
+	{ "abi", line_abi },
+	{ "buf", line_buf },
+	{ "reloc", line_reloc },
+	{ "call", line_call },
+};
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Check the bytes of one line (without its newline), cut the comment and
+ * split it into tokens. 0 (maybe no tokens), -1 on error. */
+static int tokenize(struct parser *ps, const char *line, size_t len)
+{
+	ps->ntoks = 0;
+	const char *nul = memchr(line, '\0', len);
+	if (nul)
+		return perr(ps, (unsigned)(nul - line) + 1, "NUL byte in program text");
+	const char *hash = memchr(line, '#', len);
+	size_t n = hash ? (size_t)(hash - line) : len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if ((ch < 0x20 && !is_space((char)ch)) || ch >= 0x7f)
+			return perr(ps, (unsigned)i + 1, "unexpected byte 0x%02x", ch);
+	}
+	memcpy(ps->linebuf, line, n);
+	ps->linebuf[n] = '\0';
+	char *s = ps->linebuf;
+	size_t i = 0;
+	while (i < n) {
+		while (i < n && is_space(s[i]))
+			s[i++] = '\0';
+		if (i >= n)
+			break;
+		if (ps->ntoks >= MAX_TOKENS)
+			return perr(ps, (unsigned)i + 1, "more than %u items on one line", MAX_TOKENS);
+		struct tok *t = &ps->toks[ps->ntoks++];
+		t->key = &s[i];
+		t->val = NULL;
+		t->col = (unsigned)i + 1;
+		t->vcol = 0;
+		while (i < n && !is_space(s[i])) {
+			if (s[i] == '=' && !t->val) {
+				s[i] = '\0';
+				t->val = &s[i + 1];
+				t->vcol = (unsigned)i + 2;
+			}
+			i++;
+		}
+	}
+	return 0;
+}
+
+static void parse_line(struct parser *ps, const char *line, size_t len)
+{
+	if (len > HCF_PROG_TEXT_MAX_LINE) {
+		perr(ps, HCF_PROG_TEXT_MAX_LINE + 1, "line longer than %u bytes",
+		     HCF_PROG_TEXT_MAX_LINE);
+		return;
+	}
+	if (tokenize(ps, line, len) || ps->ntoks == 0)
+		return;
+	const struct tok *t = &ps->toks[0];
+	for (size_t i = 0; i < sizeof(line_kinds) / sizeof(line_kinds[0]); i++)
+		if (!t->val && !strcmp(line_kinds[i].name, t->key)) {
+			line_kinds[i].fn(ps);
+			return;
+		}
+	perr(ps, t->col, "unknown line '%s' (expected abi, buf, reloc or call)", t->key);
+}
+
+int hcf_prog_parse(struct hcf_prog *p, const struct hcf_abi *abi, const char *name,
+		   const char *text, size_t len, struct hcf_diags *diags)
+{
+	hcf_prog_init(p, abi);
+	struct parser *ps = hcf_xcalloc(1, sizeof(*ps));
+	ps->abi = abi;
+	ps->p = p;
+	ps->file = name ? name : "<program>";
+	ps->diags = diags;
+	if (len > HCF_PROG_TEXT_MAX) {
+		perr(ps, 0, "program text larger than %u bytes", HCF_PROG_TEXT_MAX);
+	} else {
+		ps->linebuf = hcf_xmalloc(HCF_PROG_TEXT_MAX_LINE + 1);
+		size_t pos = 0;
+		while (pos < len && ps->errors < HCF_DIAG_MAX) {
+			const char *nl = memchr(text + pos, '\n', len - pos);
+			size_t end = nl ? (size_t)(nl - text) : len;
+			ps->line++;
+			parse_line(ps, text + pos, end - pos);
+			pos = end + 1;
+		}
+	}
+	int rc = ps->errors || ps->poisoned ? -1 : 0;
+	for (size_t i = 0; i < ps->nnames; i++)
+		free(ps->names[i].name);
+	free(ps->linebuf);
+	free(ps);
+	if (rc) {
+		hcf_prog_free(p);
+		hcf_prog_init(p, abi);
+	}
+	return rc;
+}
+
+int hcf_prog_parse_file(struct hcf_prog *p, const struct hcf_abi *abi, const char *path,
+			struct hcf_diags *diags)
+{
+	size_t len;
+	char *text = hcf_read_file(path, HCF_PROG_TEXT_MAX, &len);
+	if (!text) {
+		hcf_prog_init(p, abi);
+		hcf_diag_addf(diags, path, 0, 0, "%s", errno == EFBIG
+			      ? "program text larger than 64 MiB" : strerror(errno));
+		return -1;
+	}
+	int rc = hcf_prog_parse(p, abi, path, text, len, diags);
+	free(text);
+	return rc;
+}
+
+/* ---- printer -------------------------------------------------------- */
+
+struct printer {
+	const struct hcf_prog *p;
+	FILE *f;
+	long line_start;
+};
+
+/* Every line the printer writes must be one the parser accepts. */
+static int end_line(struct printer *pr)
+{
+	fputc('\n', pr->f);
+	long pos = ftell(pr->f);
+	if (pos < 0 || pos - pr->line_start - 1 > (long)HCF_PROG_TEXT_MAX_LINE)
+		return -1;
+	pr->line_start = pos;
+	return 0;
+}
+
+static void print_ref(FILE *f, int buf, int32_t off)
+{
+	fprintf(f, "&b%d", buf);
+	if (off > 0)
+		fprintf(f, "+%d", off);
+	else if (off < 0)
+		fprintf(f, "-%lld", -(long long)off);
+}
+
+/* The field of struct st a pointer at byte `at` is written as, or NULL for @at. */
+static const struct hcf_field *reloc_field(const struct hcf_struct *st, uint32_t at)
+{
+	for (size_t i = 0; st && i < st->nfields; i++) {
+		const struct hcf_field *fd = &st->fields[i];
+		if (fd->offset == at && fd->size == 8 && is_clean_name(fd->name) &&
+		    buf_key(fd->name) < 0 && find_field(st, fd->name) == fd)
+			return fd;
+	}
+	return NULL;
+}
+
+/* Write relocation j of b; a field named once on the line is @N after that
+ * (the parser rejects a field set twice). */
+static void print_reloc(struct printer *pr, const struct hcf_buf *b, size_t j)
+{
+	const struct hcf_buf_reloc *r = &b->relocs[j];
+	const struct hcf_struct *st =
+		b->struct_idx >= 0 ? &pr->p->abi->structs[b->struct_idx] : NULL;
+	const struct hcf_field *fd = reloc_field(st, r->at);
+	for (size_t i = 0; fd && i < j; i++)
+		if (b->relocs[i].at == r->at)
+			fd = NULL;
+	if (fd)
+		fprintf(pr->f, " %s=", fd->name);
+	else
+		fprintf(pr->f, " @%u=", r->at);
+	print_ref(pr->f, r->buf, r->offset);
+}
+
+static bool relocs_inline(const struct hcf_buf *b, size_t bi)
+{
+	for (size_t j = 0; j < b->nrelocs; j++)
+		if ((size_t)b->relocs[j].buf > bi)
+			return false;
+	return true;
+}
+
+static int print_buf(struct printer *pr, size_t bi)
+{
+	const struct hcf_abi *abi = pr->p->abi;
+	const struct hcf_buf *b = &pr->p->bufs[bi];
+	FILE *f = pr->f;
+	fprintf(f, "buf b%zu size=%u", bi, b->size);
+	if (b->struct_idx >= 0) {
+		const struct hcf_struct *st = &abi->structs[b->struct_idx];
+		if (!is_clean_name(st->name) || hcf_spec_struct(abi, st->name) != st)
+			return -1;
+		fprintf(f, " struct=%s", st->name);
+	}
+	for (size_t d = 0; d < NDIRS; d++)
+		if (dir_names[d].dir == b->dir)
+			fprintf(f, " dir=%s", dir_names[d].name);
+	/* a long trailing run of one non-zero byte becomes fill=, trailing
+	 * zeroes are left out, the rest is hex= */
+	uint8_t last = b->init[b->size - 1];
+	uint32_t k = b->size;
+	while (k > 0 && b->init[k - 1] == last)
+		k--;
+	if (last && (k == 0 || b->size - k >= FILL_MIN_RUN))
+		fprintf(f, " fill=0x%02x", last);
+	else if (last)
+		k = b->size;
+	if (k) {
+		fputs(" hex=", f);
+		for (uint32_t i = 0; i < k; i++)
+			fprintf(f, "%02x", b->init[i]);
+	}
+	if (relocs_inline(b, bi))
+		for (size_t j = 0; j < b->nrelocs; j++)
+			print_reloc(pr, b, j);
+	return end_line(pr);
+}
+
+/* Where a register appears on a call line. */
+static void print_reg_value(FILE *f, const struct hcf_pcall *c, unsigned r)
+{
+	if (c->ref[r].buf >= 0)
+		print_ref(f, c->ref[r].buf, c->ref[r].offset);
+	else
+		fprintf(f, "0x%llx", (unsigned long long)c->gpr[r]);
+}
+
+/* The name an op's register is written under: an input argument's name when
+ * it reads back to the same register and the value fits its width. */
+static const char *reg_key(const struct hcf_op *op, const struct hcf_pcall *c, unsigned r)
+{
+	for (size_t i = 0; op && i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (a->reg != r || !(a->dir & HCF_DIR_IN) || !is_clean_name(a->name))
+			continue;
+		unsigned rr = 0, w = 64;
+		if (resolve_key(op, a->name, &rr, &w, NULL) != KEY_ARG || rr != r)
+			continue;
+		if (c->ref[r].buf >= 0 || !(c->gpr[r] & ~width_mask(w)))
+			return a->name;
+	}
+	return hcf_reg_name(r);
+}
+
+static void print_assign(FILE *f, const struct hcf_op *op, const struct hcf_pcall *c, unsigned r)
+{
+	fprintf(f, " %s=", reg_key(op, c, r));
+	print_reg_value(f, c, r);
+}
+
+static bool reg_is(const struct hcf_pcall *c, unsigned r, uint64_t v)
+{
+	return (c->set & HCF_REGBIT(r)) && c->ref[r].buf < 0 && c->gpr[r] == v;
+}
+
+/*
+ * Write the head of call c and return the registers it implies (their values
+ * in implied[]); *need_override when an implied register holds another value.
+ * Returns -1 if the call cannot be spelled.
+ */
+static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask_t *implied,
+		      uint64_t implied_val[HCF_NGPR])
+{
+	const struct hcf_abi *abi = pr->p->abi;
+	unsigned nreg = hcf_prog_nr_reg(abi);
+	unsigned sreg = abi->subop_reg;
+	bool mapped = abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
+	FILE *f = pr->f;
+	*implied = 0;
+
+	if (c->op >= 0) {
+		const struct hcf_op *op = &abi->ops[c->op];
+		bool sub = op->has_subop && sreg < HCF_NGPR && sreg != nreg;
+		if (is_clean_name(op->name) && call_keyword(op->name) < 0 &&
+		    hcf_spec_op_by_name(abi, op->name) == op) {
+			fprintf(f, "call %s", op->name);
+		} else if (resolve_nr(abi, op->nr, op->has_subop, op->subop) == c->op &&
+			   !(op->nr & ~width_mask(nr_width(abi)))) {
+			fprintf(f, "call nr=0x%llx", (unsigned long long)op->nr);
+			if (op->has_subop)
+				fprintf(f, ".0x%llx", (unsigned long long)op->subop);
+		} else {
+			return -1;
+		}
+		*implied = HCF_REGBIT(nreg);
+		implied_val[nreg] = hcf_prog_nr_value(abi, op->nr);
+		if (sub) {
+			*implied |= HCF_REGBIT(sreg);
+			implied_val[sreg] = op->subop;
+		}
+		/* an implied register the program left unset has no spelling */
+		return (c->set & *implied) == *implied ? 0 : -1;
+	}
+
+	/* undeclared: nr=N when the number register reads back exactly */
+	if (reg_is(c, nreg, c->gpr[nreg])) {
+		uint64_t v = c->gpr[nreg];
+		uint64_t n = mapped ? v : v & ~abi->nr_or_mask;
+		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]);
+		uint64_t s = has_s ? c->gpr[sreg] : 0;
+		if (hcf_prog_nr_value(abi, n) == v && !(n & ~width_mask(nr_width(abi))) &&
+		    resolve_nr(abi, n, has_s, s) == -1) {
+			fprintf(f, "call nr=0x%llx", (unsigned long long)n);
+			*implied = HCF_REGBIT(nreg);
+			implied_val[nreg] = v;
+			if (has_s) {
+				fprintf(f, ".0x%llx", (unsigned long long)s);
+				*implied |= HCF_REGBIT(sreg);
+				implied_val[sreg] = s;
+			}
+			return 0;
+		}
+	}
+	fputs("call", f); /* raw: every register written out */
+	return 0;
+}
+
+static int print_call(struct printer *pr, const struct hcf_pcall *c)
+{
+	const struct hcf_abi *abi = pr->p->abi;
+	const struct hcf_op *op = c->op >= 0 ? &abi->ops[c->op] : NULL;
+	FILE *f = pr->f;
+	hcf_regmask_t implied;
+	uint64_t implied_val[HCF_NGPR] = { 0 };
+	if (print_head(pr, c, &implied, implied_val))
+		return -1;
+
+	hcf_regmask_t todo = c->set;
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		if ((implied & HCF_REGBIT(r)) && reg_is(c, r, implied_val[r]))
+			todo &= (hcf_regmask_t)~HCF_REGBIT(r);
+	if (todo & implied)
+		fputs(" override", f);
+	/* inputs in the spec's order first, then the rest in encoding order */
+	for (size_t i = 0; op && i < op->nargs; i++) {
+		unsigned r = op->args[i].reg;
+		if (r < HCF_NGPR && (op->args[i].dir & HCF_DIR_IN) && (todo & HCF_REGBIT(r))) {
+			print_assign(f, op, c, r);
+			todo &= (hcf_regmask_t)~HCF_REGBIT(r);
+		}
+	}
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		if (todo & HCF_REGBIT(r))
+			print_assign(f, op, c, r);
+	if (c->rflags) {
+		uint64_t named = 0;
+		for (size_t i = 0; i < NFLAGS; i++)
+			named |= flag_names[i].bit;
+		if (c->rflags & ~named) {
+			fprintf(f, " rflags=0x%llx", (unsigned long long)c->rflags);
+		} else {
+			const char *sep = " rflags=";
+			for (size_t i = 0; i < NFLAGS; i++)
+				if (c->rflags & flag_names[i].bit) {
+					fprintf(f, "%s%s", sep, flag_names[i].name);
+					sep = "|";
+				}
+		}
+	}
+	if (c->capture_vec)
+		fputs(" vec", f);
+	return end_line(pr);
+}
+
+static int emit(const struct hcf_prog *p, FILE *f)
+{
+	const struct hcf_abi *abi = p->abi;
+	struct printer pr = { p, f, 0 };
+	fprintf(f, "# hcfuzz program: %zu call%s, %zu buffer%s", p->ncalls,
+		p->ncalls == 1 ? "" : "s", p->nbufs, p->nbufs == 1 ? "" : "s");
+	if (end_line(&pr))
+		return -1;
+	if (is_clean_name(abi->name)) {
+		fprintf(f, "abi %s", abi->name);
+		if (end_line(&pr))
+			return -1;
+	}
+	for (size_t i = 0; i < p->nbufs; i++)
+		if (print_buf(&pr, i))
+			return -1;
+	/* pointers to later buffers wait until every buffer is declared */
+	for (size_t i = 0; i < p->nbufs; i++) {
+		const struct hcf_buf *b = &p->bufs[i];
+		if (relocs_inline(b, i))
+			continue;
+		fprintf(f, "reloc b%zu", i);
+		for (size_t j = 0; j < b->nrelocs; j++)
+			print_reloc(&pr, b, j);
+		if (end_line(&pr))
+			return -1;
+	}
+	for (size_t i = 0; i < p->ncalls; i++)
+		if (print_call(&pr, &p->calls[i]))
+			return -1;
+	return 0;
+}
+
+char *hcf_prog_to_text(const struct hcf_prog *p)
+{
+	if (hcf_prog_validate(p, NULL, 0))
+		return NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = emit(p, f);
+	if (fclose(f) || rc) {
+		free(text);
+		errno = EINVAL;
+		return NULL;
+	}
+	return text;
+}
+
+int hcf_prog_print(const struct hcf_prog *p, FILE *f)
+{
+	char *text = hcf_prog_to_text(p);
+	if (!text)
+		return -1;
+	size_t n = strlen(text);
+	int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
+	free(text);
+	return rc;
+}
