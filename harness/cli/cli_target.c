@@ -42,7 +42,8 @@ const char *hcf_cli_target_usage(void)
 	       "  --agent FILE       guest agent ELF instead of the built-in one\n"
 	       "  --responder NAME   PIO/MMIO responder of the kvm target: empty (default),\n"
 	       "                     zero; test only: clobber:REG (changes REG behind the call),\n"
-	       "                     scribble (writes garbage over the mailbox)\n"
+	       "                     scribble (writes garbage over the mailbox), poke:GPA\n"
+	       "                     (writes a byte of guest memory behind the call)\n"
 	       "  --keep-fix-hypercall-quirk  leave KVM's vmcall/vmmcall patching quirk on\n"
 	       "  --pvm-emulated     on PVM, keep the agent in PVM's instruction emulator\n";
 }

@@ -3,12 +3,13 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hcf_proto.h"
 #include "spec/spec.h"
 
-enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER, DEV_SCRIBBLE };
+enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER, DEV_SCRIBBLE, DEV_POKE };
 
 #define CLOBBER_XOR 0x5a5a5a5a5a5a5a5aull
 
@@ -25,6 +26,8 @@ static const struct {
 	{ "scribble", DEV_SCRIBBLE, ~0ull,
 	  "test only: like empty, and overwrites the mailbox header and results with garbage, "
 	  "as a hostile hypervisor could" },
+	{ "poke", DEV_POKE, ~0ull,
+	  "test only: like empty, and writes 0xa5 to guest-physical address ARG on every access" },
 };
 
 int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen)
@@ -44,6 +47,14 @@ int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t er
 			d->reg = colon ? hcf_reg_parse(colon + 1, &w) : HCF_REG_NONE;
 			if (d->reg == HCF_REG_NONE || d->reg == HCF_RSP) {
 				snprintf(err, errlen, "responder clobber needs a register (clobber:rbx), got '%s'",
+					 spec);
+				return -1;
+			}
+		} else if (responders[i].kind == DEV_POKE) {
+			char *end = NULL;
+			d->addr = colon ? strtoull(colon + 1, &end, 0) : 0;
+			if (!colon || !end || *end || end == colon + 1) {
+				snprintf(err, errlen, "responder poke needs an address (poke:0x101000), got '%s'",
 					 spec);
 				return -1;
 			}
@@ -89,6 +100,17 @@ static int scribble(struct hcf_device *d, struct hcf_vmm *vm)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		res[i] = (uint8_t)x;
 	}
+	hcf_vmm_note_host_write(vm, HCF_GPA_MBOX, HCF_MBOX_VEC_OFF);
+	return 0;
+}
+
+/* The poker's deed: a write to guest memory the call had no business making. */
+static int poke(struct hcf_device *d, struct hcf_vmm *vm)
+{
+	uint8_t v = 0xa5;
+	/* an address outside RAM is simply not written */
+	if (hcf_gmem_write(hcf_vmm_mem(vm), hcf_gpa(d->addr), &v, 1) == 0)
+		hcf_vmm_note_host_write(vm, d->addr, 1);
 	return 0;
 }
 
@@ -97,6 +119,7 @@ static int respond(struct hcf_device *d, struct hcf_vmm *vm)
 	switch (responders[d->kind].kind) {
 	case DEV_CLOBBER: return clobber(d, vm);
 	case DEV_SCRIBBLE: return scribble(d, vm);
+	case DEV_POKE: return poke(d, vm);
 	default: return 0;
 	}
 }

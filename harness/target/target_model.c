@@ -23,6 +23,25 @@ struct model_target {
 	struct hcf_model model;
 };
 
+/*
+ * Where the model predicts nothing for the return register, answer with the
+ * first value the spec allows (its first success value, else 0): a
+ * conforming hypervisor returns something, and the call number left in RAX
+ * would not be conforming.
+ */
+static void set_unpredicted_return(const struct hcf_prog *p, const struct hcf_pcall *c,
+				   struct hcf_call_result *cr, const struct hcf_expect *e)
+{
+	const struct hcf_abi *abi = p->abi;
+	const struct hcf_op *op = c->op >= 0 && (size_t)c->op < abi->nops ? &abi->ops[c->op] : NULL;
+	unsigned reg = op ? op->ret_reg : abi->ret_reg;
+	if (reg >= HCF_NGPR || (e->known & HCF_REGBIT(reg)))
+		return;
+	const struct hcf_vset *ok = op ? &op->returns : &abi->undeclared_returns;
+	int64_t v = !ok->any && ok->n ? ok->r[0].lo : 0;
+	cr->after[reg] = (uint64_t)v;
+}
+
 static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct model_target *mt = (struct model_target *)t;
@@ -52,6 +71,7 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 			cr->vector = e.vector;
 		} else {
 			cr->outcome = HCF_CO_RETURNED;
+			set_unpredicted_return(p, c, cr, &e);
 			for (unsigned reg = 0; reg < HCF_NGPR; reg++)
 				if (e.known & HCF_REGBIT(reg))
 					cr->after[reg] = e.gpr[reg];

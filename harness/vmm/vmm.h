@@ -83,6 +83,10 @@ int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, u
 int hcf_vmm_collect_dirty(struct hcf_vmm *vm);
 const uint64_t *hcf_vmm_dirty_bitmap(const struct hcf_vmm *vm, size_t *npages);
 void hcf_vmm_clear_dirty(struct hcf_vmm *vm);
+/* The VMM itself wrote guest memory (a device model): KVM's log does not
+ * see host writes, so they are recorded here, for the stray-write check and
+ * so that a restore brings the pages back. */
+void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len);
 
 /* Remember registers, segment state and RAM; restore brings all of it back,
  * copying only the pages dirtied since (all pages without a dirty log).

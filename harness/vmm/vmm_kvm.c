@@ -506,6 +506,17 @@ void hcf_vmm_clear_dirty(struct hcf_vmm *vm)
 	memset(vm->dirty, 0, vm->dirty_words * sizeof(uint64_t));
 }
 
+void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!len || gpa >= vm->mem.size)
+		return;
+	uint64_t end = len > vm->mem.size - gpa ? vm->mem.size : gpa + len;
+	for (uint64_t pg = gpa / PAGE; pg * PAGE < end; pg++) {
+		vm->dirty[pg / 64] |= 1ull << (pg % 64);
+		vm->dirty_snap[pg / 64] |= 1ull << (pg % 64);
+	}
+}
+
 int hcf_vmm_snapshot(struct hcf_vmm *vm)
 {
 	if (hcf_vmm_complete_pending(vm) != 0)
