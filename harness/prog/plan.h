@@ -19,14 +19,27 @@
 
 struct hcf_plan_opts {
 	uint64_t seed;            /* 0: HCF_PLAN_DEFAULT_SEED */
-	unsigned randoms;         /* seeded random values per input; default 3 */
+	unsigned randoms;         /* seeded random values per input; 0: default 3, at most 64 */
 	bool no_undeclared;       /* skip undeclared numbers */
 	bool no_destructive;      /* skip destructive ops */
 };
 
 #define HCF_PLAN_DEFAULT_SEED 0x6863667a7a6c616eull
+#define HCF_PLAN_DEFAULT_RANDOMS 3u
+#define HCF_PLAN_MAX_RANDOMS 64u
+#define HCF_PLAN_MAX_HINTS 16u      /* hint values tried per input */
+#define HCF_PLAN_BYTES_BUF 64u      /* bytes behind a pointer-with-length field */
 
-/* Build the plan. Returns 0 with *tests (free with hcf_tests_free) and *n. */
+/*
+ * Build the plan. opts may be NULL for the defaults. Returns 0 with *tests
+ * (free with hcf_tests_free) and *n, or -1 (EINVAL) for missing arguments.
+ *
+ * Test ids: "<op>/baseline", "<op>/<arg>=<kind>" with kind one of zero, one,
+ * all-ones, sign-bit, max, upper-garbage, hint-K, random-K, and for pointer
+ * arguments null (instead of zero), non-canonical, past-ram, last-byte;
+ * "undeclared/nr=0x..." (and "undeclared/nr=0x...-without-mask"). Groups:
+ * the op name, or "undeclared". docs/program-format.md lists the values.
+ */
 int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 		   struct hcf_test **tests, size_t *n);
 

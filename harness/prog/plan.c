@@ -1,0 +1,473 @@
+/*
+ * plan.c: the systematic conformance plan, and hcf_tests_free.
+ *
+ * Every test is one call. An op's baseline sets every input to zero and
+ * points every pointer-to-struct input at a zeroed buffer of its struct (with
+ * zeroed sub-buffers behind its pointer fields), so that a hypervisor that
+ * rejects zeroes still gets valid memory to look at. Each variation changes
+ * one input and leaves the others at the baseline, so a FAIL names the input
+ * that caused it. Random values come from a generator seeded per op and input
+ * (not one stream for the whole plan), so adding an op to a spec does not
+ * change the values, and with them the results, of every later test: runs of
+ * two hypervisor builds stay comparable test by test.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog/plan.h"
+#include "util/xalloc.h"
+
+#define MAX_STRUCT_DEPTH 4  /* pointer fields followed this deep (cycles end here) */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t width_mask(unsigned w)
+{
+	return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+static unsigned arg_width(const struct hcf_arg *a)
+{
+	return a->width && a->width < 64 ? a->width : 64;
+}
+
+struct planner {
+	const struct hcf_abi *abi;
+	uint64_t seed;
+	unsigned randoms;
+	bool no_undeclared, no_destructive;
+	struct hcf_test *tests;
+	size_t n, cap;
+};
+
+/* A new test with its strings; ids longer than the field keep a hash of the
+ * whole id so that they stay unique. */
+static struct hcf_test *new_test(struct planner *pl, const char *group, const char *id,
+				 const char *desc)
+{
+	if (pl->n == pl->cap) {
+		pl->cap = pl->cap ? pl->cap * 2 : 64;
+		pl->tests = hcf_xreallocarray(pl->tests, pl->cap, sizeof(*pl->tests));
+	}
+	struct hcf_test *t = &pl->tests[pl->n++];
+	memset(t, 0, sizeof(*t));
+	if (strlen(id) < sizeof(t->id))
+		snprintf(t->id, sizeof(t->id), "%s", id);
+	else
+		snprintf(t->id, sizeof(t->id), "%.*s~%016llx", (int)sizeof(t->id) - 18, id,
+			 (unsigned long long)fnv1a(0xcbf29ce484222325ull, id));
+	snprintf(t->group, sizeof(t->group), "%s", group);
+	snprintf(t->desc, sizeof(t->desc), "%s", desc);
+	hcf_prog_init(&t->prog, pl->abi);
+	return t;
+}
+
+/* A zeroed buffer of struct sidx, with zeroed buffers behind its pointer
+ * fields. Returns the buffer or -1 when the program is full. */
+static int add_struct_buf(struct hcf_prog *p, int sidx, unsigned depth)
+{
+	const struct hcf_abi *abi = p->abi;
+	const struct hcf_struct *st = &abi->structs[sidx];
+	uint32_t size = st->size ? st->size : 8;
+	if (size > HCF_BUF_MAX)
+		size = HCF_BUF_MAX;
+	int b = hcf_prog_add_buf(p, size, sidx, HCF_DIR_IN, NULL);
+	if (b < 0 || depth >= MAX_STRUCT_DEPTH)
+		return b;
+	for (size_t i = 0; i < st->nfields; i++) {
+		const struct hcf_field *fd = &st->fields[i];
+		if (fd->size != 8 || (uint64_t)fd->offset + 8 > size)
+			continue;
+		int sub = -1;
+		if (fd->points_to >= 0 && (size_t)fd->points_to < abi->nstructs)
+			sub = add_struct_buf(p, fd->points_to, depth + 1);
+		else if (fd->buffer_len_field >= 0)
+			/* the spec does not say whether the bytes are read or written:
+			 * INOUT keeps the memory oracle from blaming a legal write */
+			sub = hcf_prog_add_buf(p, HCF_PLAN_BYTES_BUF, -1, HCF_DIR_INOUT, NULL);
+		if (sub >= 0)
+			hcf_prog_add_reloc(p, b, fd->offset, sub, 0);
+	}
+	return b;
+}
+
+/* The registers add_call fills for op (number, sub-operation). */
+static hcf_regmask_t implied_regs(const struct hcf_abi *abi, const struct hcf_op *op)
+{
+	hcf_regmask_t m = HCF_REGBIT(hcf_prog_nr_reg(abi));
+	if (op->has_subop && abi->subop_reg < HCF_NGPR)
+		m |= HCF_REGBIT(abi->subop_reg);
+	return m;
+}
+
+static bool is_input(const struct hcf_abi *abi, const struct hcf_op *op, const struct hcf_arg *a)
+{
+	return (a->dir & HCF_DIR_IN) && a->reg < HCF_NGPR &&
+	       !(implied_regs(abi, op) & HCF_REGBIT(a->reg));
+}
+
+static bool is_pointer(const struct hcf_abi *abi, const struct hcf_arg *a)
+{
+	return a->struct_idx >= 0 && (size_t)a->struct_idx < abi->nstructs;
+}
+
+/* The baseline program of op; argbuf[i] gets pointer input i's buffer (or -1). */
+static void build_baseline(const struct hcf_abi *abi, int opi, struct hcf_prog *p, int *argbuf)
+{
+	const struct hcf_op *op = &abi->ops[opi];
+	struct hcf_pcall *c = hcf_prog_add_call(p, opi, 0);
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		argbuf[i] = -1;
+		if (!is_input(abi, op, a))
+			continue;
+		if (is_pointer(abi, a))
+			argbuf[i] = add_struct_buf(p, a->struct_idx, 0);
+		if (argbuf[i] >= 0)
+			hcf_pcall_set_ref(c, a->reg, argbuf[i], 0);
+		else
+			hcf_pcall_set(c, a->reg, 0);
+	}
+}
+
+/* One value an input takes in a variation. */
+struct variant {
+	char kind[24];
+	bool is_ref;
+	uint64_t v;
+	int32_t off;
+	char note[64];
+};
+
+struct vlist {
+	struct variant *v;
+	size_t n, cap;
+};
+
+static void vadd(struct vlist *l, const char *kind, bool is_ref, uint64_t v, int32_t off,
+		 const char *note)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].is_ref == is_ref && l->v[i].v == v && l->v[i].off == off)
+			return; /* the same register image under another name */
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->v = hcf_xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	struct variant *x = &l->v[l->n++];
+	snprintf(x->kind, sizeof(x->kind), "%s", kind);
+	x->is_ref = is_ref;
+	x->v = v;
+	x->off = off;
+	snprintf(x->note, sizeof(x->note), "%s", note);
+}
+
+static bool vhas(const struct vlist *l, uint64_t v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].is_ref && l->v[i].v == v)
+			return true;
+	return false;
+}
+
+/* The values of one input, in the order the tests run. */
+static void arg_variants(const struct planner *pl, const struct hcf_op *op,
+			 const struct hcf_arg *a, int buf, uint32_t bufsize, struct vlist *l)
+{
+	unsigned w = arg_width(a);
+	uint64_t mask = width_mask(w);
+	bool ptr = buf >= 0;
+	char kind[24];
+
+	/* zero repeats the baseline for a number, under the input's own name so
+	 * that every input has its full row; a pointer's zero is NULL */
+	vadd(l, ptr ? "null" : "zero", false, 0, 0, ptr ? "NULL" : "");
+	vadd(l, "one", false, 1, 0, "");
+	vadd(l, "all-ones", false, mask, 0, "");
+	vadd(l, "sign-bit", false, 1ull << (w - 1), 0, "");
+	vadd(l, "max", false, mask >> 1, 0, "signed maximum");
+	if (w < 64) {
+		char note[64];
+		snprintf(note, sizeof(note), "1 with garbage above bit %u", w - 1);
+		vadd(l, "upper-garbage", false, (0xdeadbeefdeadbeefull & ~mask) | 1, 0, note);
+	}
+	unsigned k = 0;
+	for (size_t i = 0; !a->hints.any && i < a->hints.n && k < HCF_PLAN_MAX_HINTS; i++) {
+		int64_t ends[2] = { a->hints.r[i].lo, a->hints.r[i].hi };
+		for (int e = 0; e < (ends[0] == ends[1] ? 1 : 2) && k < HCF_PLAN_MAX_HINTS; e++) {
+			snprintf(kind, sizeof(kind), "hint-%u", k++);
+			vadd(l, kind, false, (uint64_t)ends[e] & mask, 0, "from the spec");
+		}
+	}
+	uint64_t s = pl->seed ^ fnv1a(fnv1a(0xcbf29ce484222325ull, op->name), a->name);
+	for (unsigned r = 0; r < pl->randoms; r++) {
+		uint64_t v = splitmix64(&s) & mask;
+		for (int tries = 0; tries < 16 && vhas(l, v); tries++)
+			v = splitmix64(&s) & mask;
+		snprintf(kind, sizeof(kind), "random-%u", r);
+		vadd(l, kind, false, v, 0, "seeded random");
+	}
+	if (ptr) {
+		vadd(l, "non-canonical", false, 0x8000000000000000ull, 0, "non-canonical address");
+		vadd(l, "past-ram", false, HCF_GUEST_MEM_SIZE + 0x1000, 0, "past guest RAM");
+		vadd(l, "last-byte", true, 0, (int32_t)bufsize - 1, "the buffer's last byte");
+	}
+}
+
+static void add_op_tests(struct planner *pl, int opi)
+{
+	const struct hcf_abi *abi = pl->abi;
+	const struct hcf_op *op = &abi->ops[opi];
+	size_t na = op->nargs ? op->nargs : 1;
+	int *argbuf = hcf_xcalloc(na, sizeof(int));
+	int *scratch = hcf_xcalloc(na, sizeof(int));
+	uint32_t *bufsize = hcf_xcalloc(na, sizeof(uint32_t));
+	char id[256], desc[256];
+
+	snprintf(id, sizeof(id), "%s/baseline", op->name);
+	struct hcf_test *t = new_test(pl, op->name, id, "every input zero, pointers to zeroed structs");
+	build_baseline(abi, opi, &t->prog, argbuf);
+	for (size_t i = 0; i < op->nargs; i++)
+		bufsize[i] = argbuf[i] >= 0 ? t->prog.bufs[argbuf[i]].size : 0;
+	/* t moves when the array grows: not used below */
+
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (!is_input(abi, op, a))
+			continue;
+		struct vlist l = { 0 };
+		arg_variants(pl, op, a, argbuf[i], bufsize[i], &l);
+		for (size_t j = 0; j < l.n; j++) {
+			const struct variant *x = &l.v[j];
+			char what[96];
+			if (argbuf[i] >= 0)
+				snprintf(what, sizeof(what), "%s (%s, %u-bit pointer to %s)",
+					 hcf_reg_name(a->reg), a->name, arg_width(a),
+					 abi->structs[a->struct_idx].name);
+			else
+				snprintf(what, sizeof(what), "%s (%s, %u-bit)", hcf_reg_name(a->reg),
+					 a->name, arg_width(a));
+			if (x->is_ref)
+				snprintf(desc, sizeof(desc), "%s = &b%d+%d%s%s%s", what, argbuf[i],
+					 x->off, x->note[0] ? " (" : "", x->note, x->note[0] ? ")" : "");
+			else
+				snprintf(desc, sizeof(desc), "%s = 0x%llx%s%s%s", what,
+					 (unsigned long long)x->v, x->note[0] ? " (" : "", x->note,
+					 x->note[0] ? ")" : "");
+			snprintf(id, sizeof(id), "%s/%s=%s", op->name, a->name, x->kind);
+			struct hcf_test *vt = new_test(pl, op->name, id, desc);
+			build_baseline(abi, opi, &vt->prog, scratch);
+			struct hcf_pcall *c = &vt->prog.calls[0];
+			/* the whole 64-bit register: a narrow input's upper bits are part
+			 * of what the hypervisor must ignore */
+			if (x->is_ref)
+				hcf_pcall_set_ref(c, a->reg, argbuf[i], x->off);
+			else
+				hcf_pcall_set(c, a->reg, x->v);
+		}
+		free(l.v);
+	}
+	free(bufsize);
+	free(scratch);
+	free(argbuf);
+}
+
+/* ---- undeclared numbers ---- */
+
+struct cand {
+	uint64_t nr;       /* number as add_call takes it */
+	bool raw;          /* load nr into the register without the OR mask */
+	char why[96];
+};
+
+struct clist {
+	struct cand *c;
+	size_t n, cap;
+};
+
+static bool nr_declared(const struct hcf_abi *abi, uint64_t nr)
+{
+	for (size_t i = 0; i < abi->ncalls; i++)
+		if (abi->calls[i].nr == nr)
+			return true;
+	return false;
+}
+
+/* Can the number be issued at all, and is it one the plan should try? */
+static bool nr_usable(const struct hcf_abi *abi, uint64_t nr)
+{
+	const struct hcf_transport *t = &abi->transport;
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		return nr <= 0xffffu - t->port_base;
+	case HCF_XPORT_MMIO: {
+		/* a 64 KiB window above the base, never into guest RAM (a write
+		 * there is no exit: it would scribble over the agent) */
+		uint64_t scale = t->mmio_scale ? t->mmio_scale : 1;
+		if (nr > 0xffffu / scale)
+			return false;
+		uint64_t addr = t->mmio_base + nr * scale;
+		return addr >= t->mmio_base && addr >= HCF_GUEST_MEM_SIZE;
+	}
+	default: {
+		unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
+		/* bits of the OR mask would alias a masked number */
+		return !(nr & ~width_mask(w)) && !(nr & abi->nr_or_mask);
+	}
+	}
+}
+
+static void cadd(struct clist *l, const struct hcf_abi *abi, uint64_t nr, bool raw,
+		 const char *why)
+{
+	if (!raw && (nr_declared(abi, nr) || !nr_usable(abi, nr)))
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->c[i].nr == nr && l->c[i].raw == raw)
+			return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->c = hcf_xreallocarray(l->c, l->cap, sizeof(*l->c));
+	}
+	struct cand *c = &l->c[l->n++];
+	c->nr = nr;
+	c->raw = raw;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+static const uint64_t far_numbers[] = {
+	0, 0x7fffffffull, 0x80000000ull, 0xffffffffull, 0x100000000ull,
+	0x7fffffffffffffffull, 0xffffffffffffffffull,
+};
+
+static void add_undeclared_tests(struct planner *pl)
+{
+	const struct hcf_abi *abi = pl->abi;
+	struct clist l = { 0 };
+	char why[96];
+	for (size_t i = 0; i < abi->ncalls; i++) {
+		uint64_t n = abi->calls[i].nr;
+		if (n > 0) {
+			snprintf(why, sizeof(why), "below %.48s (0x%llx)", abi->calls[i].name,
+				 (unsigned long long)n);
+			cadd(&l, abi, n - 1, false, why);
+		}
+		if (n < UINT64_MAX) {
+			snprintf(why, sizeof(why), "above %.48s (0x%llx)", abi->calls[i].name,
+				 (unsigned long long)n);
+			cadd(&l, abi, n + 1, false, why);
+		}
+	}
+	for (size_t i = 0; i < sizeof(far_numbers) / sizeof(far_numbers[0]); i++)
+		cadd(&l, abi, far_numbers[i], false, "far value");
+	bool mapped = abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
+	if (abi->nr_or_mask && !mapped && abi->ncalls) {
+		uint64_t n = abi->calls[0].nr;
+		unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
+		if ((n | abi->nr_or_mask) != n && !(n & ~width_mask(w))) {
+			snprintf(why, sizeof(why), "%.48s's number without the OR mask 0x%llx",
+				 abi->calls[0].name, (unsigned long long)abi->nr_or_mask);
+			cadd(&l, abi, n, true, why);
+		}
+	}
+
+	for (size_t i = 0; i < l.n; i++) {
+		const struct cand *c = &l.c[i];
+		char id[96], desc[192];
+		snprintf(id, sizeof(id), "undeclared/nr=0x%llx%s", (unsigned long long)c->nr,
+			 c->raw ? "-without-mask" : "");
+		unsigned nreg = hcf_prog_nr_reg(abi);
+		uint64_t regv = c->raw ? c->nr : hcf_prog_nr_value(abi, c->nr);
+		snprintf(desc, sizeof(desc), "undeclared number, %s = 0x%llx (%s)", hcf_reg_name(nreg),
+			 (unsigned long long)regv, c->why);
+		struct hcf_test *t = new_test(pl, "undeclared", id, desc);
+		struct hcf_pcall *pc = hcf_prog_add_call(&t->prog, -1, c->nr);
+		if (c->raw)
+			hcf_pcall_set(pc, nreg, c->nr);
+	}
+	free(l.c);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct hcf_test *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
+}
+
+/* A spec with a repeated argument name would repeat ids; number the repeats
+ * rather than hand the executor two tests it cannot tell apart. */
+static void make_ids_unique(struct hcf_test *tests, size_t n)
+{
+	if (n < 2)
+		return;
+	struct hcf_test **v = hcf_xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = &tests[i];
+	qsort(v, n, sizeof(*v), cmp_id);
+	for (size_t i = 1, rep = 1; i < n; i++) {
+		if (strcmp(v[i]->id, v[i - 1]->id)) {
+			rep = 1;
+			continue;
+		}
+		char id[sizeof(v[i]->id)];
+		snprintf(id, sizeof(id), "%.80s~%zu", v[i]->id, ++rep);
+		memcpy(v[i]->id, id, sizeof(id));
+	}
+	free(v);
+}
+
+int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
+		   struct hcf_test **tests, size_t *n)
+{
+	if (!abi || !tests || !n) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct hcf_plan_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	struct planner pl = {
+		.abi = abi,
+		.seed = o.seed ? o.seed : HCF_PLAN_DEFAULT_SEED,
+		.randoms = o.randoms ? o.randoms : HCF_PLAN_DEFAULT_RANDOMS,
+		.no_undeclared = o.no_undeclared,
+		.no_destructive = o.no_destructive,
+	};
+	if (pl.randoms > HCF_PLAN_MAX_RANDOMS)
+		pl.randoms = HCF_PLAN_MAX_RANDOMS;
+	for (size_t i = 0; i < abi->nops; i++) {
+		if (pl.no_destructive && abi->ops[i].destructive)
+			continue;
+		add_op_tests(&pl, (int)i);
+	}
+	if (!pl.no_undeclared)
+		add_undeclared_tests(&pl);
+	make_ids_unique(pl.tests, pl.n);
+	*tests = pl.tests;
+	*n = pl.n;
+	return 0;
+}
+
+void hcf_tests_free(struct hcf_test *tests, size_t n)
+{
+	if (!tests)
+		return;
+	for (size_t i = 0; i < n; i++)
+		hcf_prog_free(&tests[i].prog);
+	free(tests);
+}
