@@ -1555,7 +1555,8 @@ static int load_dir(const char *path, struct hcf_abi **out, struct hcf_diags *di
 		names[n++] = hcf_xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 
 	if (n == 0) {
 		hcf_diag_addf(diags, path, 0, 0, "no *.yml or *.yaml files in this directory");
