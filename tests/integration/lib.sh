@@ -1,0 +1,30 @@
+# lib.sh: helpers for hcfuzz's shell integration tests (sourced).
+#
+# Each test exits 0 (pass), 1 (fail) or 77 (skip, with the reason printed).
+set -u
+: "${HCFUZZ:?HCFUZZ must name the hcfuzz binary}"
+: "${HCF_SOURCE_DIR:?HCF_SOURCE_DIR must name the source tree}"
+SRC=$HCF_SOURCE_DIR
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hcf-it.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+ok() { echo "ok - $*"; }
+
+# Skip unless /dev/kvm can run VMs.
+need_kvm() {
+	[ -c /dev/kvm ] || skip "no /dev/kvm on this host"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not readable and writable for $(id -un)"
+}
+
+# The hypervisor hcfuzz detects behind /dev/kvm ("pvm", "kvm", ...).
+detected_hypervisor() {
+	"$HCFUZZ" conform --out "$TMP/detect" --no-undeclared --randoms 0 >/dev/null 2>"$TMP/detect.err" || true
+	sed -n 's/.*detected \([a-z]*\), using.*/\1/p' "$TMP/detect.err" | head -n1
+}
+
+need_jq() { command -v jq >/dev/null || skip "jq is not installed"; }
+
+# Run a command, capture its exit code in $rc without tripping set -e.
+run() { set +e; "$@"; rc=$?; set -e; }
