@@ -28,15 +28,29 @@ static const uint8_t fastabi_regs[FASTABI_NREGS] = {
 	HCF_RAX, HCF_RDI, HCF_RSI, HCF_R8, HCF_R9, HCF_R10, HCF_R11, HCF_R12,
 };
 
-/* Xen's errno values (xen/include/public/errno.h), for naming results. */
+/*
+ * Xen's errno values (xen/include/public/errno.h) that a guest may see. The
+ * FastABI files say nothing about which errors an operation returns, so every
+ * op allows all of these; EINTR (4) and ERESTART (85) are left out on
+ * purpose: the header marks them internal, and one reaching the guest is a
+ * hypervisor bug. The names also label values in reports.
+ */
 static const struct {
 	const char *name;
 	int64_t value;
 } xen_errnos[] = {
-	{ "EPERM", 1 },   { "ENOENT", 2 },  { "ESRCH", 3 },   { "E2BIG", 7 },
-	{ "EAGAIN", 11 }, { "ENOMEM", 12 }, { "EACCES", 13 }, { "EFAULT", 14 },
-	{ "EBUSY", 16 },  { "EEXIST", 17 }, { "EINVAL", 22 }, { "ENOSYS", 38 },
-	{ "EOPNOTSUPP", 95 },
+	{ "EPERM", 1 },         { "ENOENT", 2 },         { "ESRCH", 3 },      { "EIO", 5 },
+	{ "ENXIO", 6 },         { "E2BIG", 7 },          { "ENOEXEC", 8 },    { "EBADF", 9 },
+	{ "ECHILD", 10 },       { "EAGAIN", 11 },        { "ENOMEM", 12 },    { "EACCES", 13 },
+	{ "EFAULT", 14 },       { "EBUSY", 16 },         { "EEXIST", 17 },    { "EXDEV", 18 },
+	{ "ENODEV", 19 },       { "ENOTDIR", 20 },       { "EISDIR", 21 },    { "EINVAL", 22 },
+	{ "ENFILE", 23 },       { "EMFILE", 24 },        { "ENOSPC", 28 },    { "EROFS", 30 },
+	{ "EMLINK", 31 },       { "EDOM", 33 },          { "ERANGE", 34 },    { "EDEADLK", 35 },
+	{ "ENAMETOOLONG", 36 }, { "ENOLCK", 37 },        { "ENOSYS", 38 },    { "ENOTEMPTY", 39 },
+	{ "ENODATA", 61 },      { "ETIME", 62 },         { "EBADMSG", 74 },   { "EOVERFLOW", 75 },
+	{ "EILSEQ", 84 },       { "ENOTSOCK", 88 },      { "EMSGSIZE", 90 },  { "EOPNOTSUPP", 95 },
+	{ "EADDRINUSE", 98 },   { "EADDRNOTAVAIL", 99 }, { "ENOBUFS", 105 },  { "EISCONN", 106 },
+	{ "ENOTCONN", 107 },    { "ETIMEDOUT", 110 },    { "ECONNREFUSED", 111 },
 };
 #define XEN_ENOSYS 38
 
@@ -221,8 +235,13 @@ static void build_op(struct hcf_spec_ctx *c, size_t ci, const struct hcf_ynode *
 	op->ret_reg = abi->ret_reg;
 	op->ret_width = abi->ret_width;
 	op->err = abi->err;
-	/* The files list no result values: any value is allowed in reg0. */
+	/* The files list no result values: any success value is allowed in
+	 * reg0, and any error Xen may return to a guest. */
 	op->returns.any = true;
+	op->errors = hcf_xcalloc(NELEM(xen_errnos), sizeof(*op->errors));
+	for (size_t i = 0; i < NELEM(xen_errnos); i++)
+		op->errors[i] = xen_errnos[i].value;
+	op->nerrors = NELEM(xen_errnos);
 	op->in_mask = HCF_REGBIT(abi->nr_reg);
 	if (has_subop)
 		op->in_mask |= HCF_REGBIT(abi->subop_reg);

@@ -262,6 +262,7 @@ static void check_fastabi_abi(const struct hcf_abi *abi)
 	assert_false(hcf_vset_contains(&abi->undeclared_returns, 0));
 	assert_int_equal(hcf_spec_const(abi, "ENOSYS")->value, 38);
 	assert_int_equal(hcf_spec_const(abi, "EOPNOTSUPP")->value, 95);
+	assert_null(hcf_spec_const(abi, "EINTR"));
 	for (size_t i = 0; i < abi->nops; i++) {
 		const struct hcf_op *op = &abi->ops[i];
 		assert_true(op->has_subop);
@@ -269,6 +270,10 @@ static void check_fastabi_abi(const struct hcf_abi *abi)
 		assert_true(op->out_mask & R(RAX));
 		assert_int_equal(op->clobber_mask, 0);
 		assert_true(op->returns.any);
+		/* Every guest-visible Xen errno, not the internal EINTR / ERESTART. */
+		assert_int_equal(op->nerrors, 47);
+		assert_true(has_error(op, 22) && has_error(op, 38) && has_error(op, 111));
+		assert_false(has_error(op, 4) || has_error(op, 85) || has_error(op, 1000));
 		for (size_t j = 0; j < op->nargs; j++) {
 			assert_int_equal(op->args[j].width, 64);
 			/* Only rsi, r8..r12 (reg2..reg7) carry arguments in these files. */
