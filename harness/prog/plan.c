@@ -444,7 +444,7 @@ int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 	struct planner pl = {
 		.abi = abi,
 		.seed = o.seed ? o.seed : HCF_PLAN_DEFAULT_SEED,
-		.randoms = o.randoms ? o.randoms : HCF_PLAN_DEFAULT_RANDOMS,
+		.randoms = o.randoms || o.randoms_given ? o.randoms : HCF_PLAN_DEFAULT_RANDOMS,
 		.no_undeclared = o.no_undeclared,
 		.no_destructive = o.no_destructive,
 	};

@@ -20,6 +20,7 @@
 struct hcf_plan_opts {
 	uint64_t seed;            /* 0: HCF_PLAN_DEFAULT_SEED */
 	unsigned randoms;         /* seeded random values per input; 0: default 3, at most 64 */
+	bool randoms_given;       /* take randoms as given, so that 0 means none (--randoms 0) */
 	bool no_undeclared;       /* skip undeclared numbers */
 	bool no_destructive;      /* skip destructive ops */
 };

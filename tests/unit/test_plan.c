@@ -260,6 +260,10 @@ static void test_expected_count(void **state)
 	assert_int_equal(n, 54 - 12 - 4 * 2);
 	assert_null(find_test(t, n, "kick/flags=random-1"));
 	hcf_tests_free(t, n);
+	o = (struct hcf_plan_opts){ .randoms = 0, .randoms_given = true };
+	assert_int_equal(hcf_plan_build(abi, &o, &t, &n), 0);
+	assert_int_equal(n, 54 - 4 * 3);
+	hcf_tests_free(t, n);
 	o = (struct hcf_plan_opts){ .randoms = 1000 };
 	assert_int_equal(hcf_plan_build(abi, &o, &t, &n), 0);
 	must_find(t, n, "kick/apic_id=random-63");
@@ -575,6 +579,46 @@ static void test_odd_specs(void **state)
 	hcf_spec_free(abi);
 }
 
+/* The plans of the project's specs: unique ids, valid one-call programs that
+ * survive the text format, undeclared numbers that really are undeclared. */
+static void test_real_specs(void **state)
+{
+	(void)state;
+	const char *src = getenv("HCF_SOURCE_DIR");
+	if (!src)
+		skip();
+	static const char *const specs[] = {
+		"specs/kvm.yaml", "specs/pvm.yaml", "tests/fixtures/xen-fastabi",
+		"tests/fixtures/specs/valid/pio.yaml", "tests/fixtures/specs/valid/mmio.yaml",
+		"tests/fixtures/specs/valid/full.yaml",
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", src, specs[i]);
+		struct hcf_abi *abi = NULL;
+		struct hcf_diags d;
+		hcf_diags_init(&d);
+		if (hcf_spec_load(path, &abi, &d)) {
+			hcf_diags_print(&d, stderr);
+			fail_msg("cannot load %s", specs[i]);
+		}
+		struct hcf_test *t;
+		size_t n;
+		assert_int_equal(hcf_plan_build(abi, NULL, &t, &n), 0);
+		assert_true(n > abi->nops);
+		check_ids_unique(t, n);
+		check_programs(t, n);
+		for (size_t j = 0; j < n; j++) {
+			const struct hcf_pcall *c = &t[j].prog.calls[0];
+			if (strcmp(t[j].group, "undeclared") || strstr(t[j].id, "without-mask"))
+				continue;
+			assert_false(declared(abi, hcf_pcall_nr(&t[j].prog, c)));
+		}
+		hcf_tests_free(t, n);
+		hcf_spec_free(abi);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_undeclared_mask_and_width),
 		cmocka_unit_test(test_undeclared_pio_mmio),
 		cmocka_unit_test(test_odd_specs),
+		cmocka_unit_test(test_real_specs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1150,6 +1150,46 @@ static void test_parse_file(void **state)
 	assert_int_equal(d.d[0].line, 0);
 }
 
+/* A program for the real KVM spec, loaded by the spec loader. */
+static void test_kvm_spec_fixture(void **state)
+{
+	(void)state;
+	const char *src = getenv("HCF_SOURCE_DIR");
+	if (!src)
+		skip();
+	char path[1024];
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	snprintf(path, sizeof(path), "%s/specs/kvm.yaml", src);
+	int rc = hcf_spec_load(path, &abi, &d);
+	if (rc)
+		hcf_diags_print(&d, stderr);
+	assert_int_equal(rc, 0);
+	struct hcf_prog p;
+	snprintf(path, sizeof(path), "%s/tests/fixtures/programs/kvm-basics.hcf", src);
+	hcf_diags_init(&d);
+	rc = hcf_prog_parse_file(&p, abi, path, &d);
+	if (rc)
+		hcf_diags_print(&d, stderr);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p.ncalls, 7);
+	assert_int_equal(p.nbufs, 1);
+	const struct hcf_op *pairing = hcf_spec_op_by_name(abi, "KVM_HC_CLOCK_PAIRING");
+	assert_non_null(pairing);
+	const struct hcf_pcall *c = &p.calls[3];
+	assert_int_equal(c->op, (int)(pairing - abi->ops));
+	assert_int_equal(c->gpr[HCF_RAX], 9);
+	assert_int_equal(c->ref[HCF_RBX].buf, 0);
+	assert_int_equal(p.calls[4].ref[HCF_RBX].offset, 60);
+	assert_int_equal(p.calls[2].gpr[HCF_RCX], 0xdeadbeef00000000ull);
+	assert_int_equal(p.calls[6].op, -1);
+	assert_int_equal(hcf_pcall_nr(&p, &p.calls[6]), 0x2a);
+	check_round_trip(&p);
+	hcf_prog_free(&p);
+	hcf_spec_free(abi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1171,6 +1211,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_mutated_programs),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_kvm_spec_fixture),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
