@@ -60,6 +60,11 @@ static unsigned nr_width(const struct hcf_abi *abi)
 	return abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
 }
 
+static unsigned subop_width(const struct hcf_abi *abi)
+{
+	return abi->subop_width && abi->subop_width < 64 ? abi->subop_width : 64;
+}
+
 static bool is_ident_start(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -93,7 +98,7 @@ static bool is_clean_name(const char *s)
 	return true;
 }
 
-/* The op that calls with number nr use, or NULL. */
+/* The call declared with number nr, or NULL. */
 static const struct hcf_call *find_call(const struct hcf_abi *abi, uint64_t nr)
 {
 	for (size_t i = 0; i < abi->ncalls; i++)
@@ -467,7 +472,7 @@ static int add_ref_reloc(struct parser *ps, int bi, uint64_t at, const struct to
 		return -1;
 	if (!v.is_ref)
 		return perr(ps, t->vcol, "'%s' is not a buffer reference (&buf[+off])", t->val);
-	if (at + 8 > b->size)
+	if (at > b->size || b->size - at < 8)
 		return perr(ps, t->col, "a pointer at byte %llu does not fit in the %u-byte buffer",
 			    (unsigned long long)at, b->size);
 	if (b->nrelocs >= HCF_BUF_MAX_RELOCS)
@@ -752,7 +757,7 @@ static int parse_nr_head(struct parser *ps, const struct tok *t, struct head *h)
 			return perr(ps, scol, "ABI %s has no sub-operation register",
 				    abi->name ? abi->name : "?");
 		if (parse_value(ps, dot + 1, scol, false, &v) ||
-		    fit_width(ps, &v, dot + 1, scol, 64, "sub-operation", &h->s))
+		    fit_width(ps, &v, dot + 1, scol, subop_width(abi), "sub-operation", &h->s))
 			return -1;
 		h->has_s = true;
 	}
@@ -1209,7 +1214,8 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 	if (reg_is(c, nreg, c->gpr[nreg])) {
 		uint64_t v = c->gpr[nreg];
 		uint64_t n = mapped ? v : v & ~abi->nr_or_mask;
-		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]);
+		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]) &&
+			     !(c->gpr[sreg] & ~width_mask(subop_width(abi)));
 		uint64_t s = has_s ? c->gpr[sreg] : 0;
 		if (hcf_prog_nr_value(abi, n) == v && !(n & ~width_mask(nr_width(abi))) &&
 		    resolve_nr(abi, n, has_s, s) == -1) {

@@ -171,6 +171,7 @@ static struct hcf_abi *text_abi(void)
 static struct hcf_abi *mask_abi(void)
 {
 	struct hcf_abi *abi = abi_new("fast", HCF_XPORT_VMCALL, HCF_RAX, 32, 0x40000000, HCF_RDI);
+	abi->subop_width = 32;
 	abi_op(abi, "sched", NULL, 29, 0);
 	int st = abi_op(abi, "event_channel", "status", 32, 5);
 	abi_arg(abi, st, "port", HCF_RSI, 32, HCF_DIR_IN, -1);
@@ -516,6 +517,23 @@ static void test_parse_other_abis(void **state)
 	check_round_trip(&p);
 	hcf_prog_free(&p);
 
+	/* numbers and sub-operations are checked against the ABI's widths */
+	struct hcf_diags d;
+	assert_int_equal(parse_str(&p, fx->mask, "call nr=0x100000000", &d), -1);
+	assert_int_equal(d.d[0].col, 9);
+	assert_non_null(strstr(d.d[0].msg, "does not fit in 32 bits (call number)"));
+	assert_int_equal(parse_str(&p, fx->mask, "call nr=0x21.0x100000000", &d), -1);
+	assert_int_equal(d.d[0].col, 14);
+	assert_non_null(strstr(d.d[0].msg, "does not fit in 32 bits (sub-operation)"));
+	/* a sub-operation register wider than sub-operations is an ordinary register */
+	hcf_prog_init(&p, fx->mask);
+	hcf_pcall_set(hcf_prog_add_call(&p, -1, 0x21), HCF_RDI, 0x100000000ull);
+	char *text = hcf_prog_to_text(&p);
+	assert_non_null(strstr(text, "call nr=0x21 rdi=0x100000000\n"));
+	free(text);
+	check_round_trip(&p);
+	hcf_prog_free(&p);
+
 	parse_ok(&p, fx->pio,
 		 "abi hvt\n"
 		 "buf w struct=hvt_walltime dir=out\n"
@@ -612,6 +630,7 @@ static const struct {
 	{ "buf a struct=node val=1 val=2", 1, 25, "field val set twice" },
 	{ "buf a size=16 @9=&a", 1, 15, "does not fit in the 16-byte buffer" },
 	{ "buf a size=16 @x=&a", 1, 15, "bad byte offset" },
+	{ "buf a size=16 @0xfffffffffffffff9=&a", 1, 15, "does not fit in the 16-byte buffer" },
 	{ "buf a size=16 @0=5", 1, 18, "not a buffer reference" },
 	{ "buf a size=16 @0=&b", 1, 19, "unknown buffer 'b'" },
 	{ "buf a size=16 @0=&a+zz", 1, 21, "bad offset" },
