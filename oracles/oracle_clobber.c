@@ -86,10 +86,10 @@ static uint64_t load_le64(const uint8_t *p)
 static void check_vec(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 		      struct hcf_call_verdict *cv)
 {
-	if (!cr->has_vec)
+	if (!cr->has_vec || !cr->vec)
 		return;
 	for (unsigned x = 0; x < 16; x++) {
-		const uint8_t *b = cr->vec_before.xmm[x], *a = cr->vec_after.xmm[x];
+		const uint8_t *b = cr->vec->before.xmm[x], *a = cr->vec->after.xmm[x];
 		if (!memcmp(a, b, 16))
 			continue;
 		unsigned first = 16, ndiff = 0;

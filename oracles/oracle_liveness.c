@@ -93,9 +93,9 @@ static void check_hang(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 		       struct hcf_call_verdict *cv)
 {
 	hcf_call_verdict_add(cv, HCF_V_HANG, "liveness", "outcome",
-			     "no progress within the watchdog%s%.*s%s",
-			     cr->detail[0] ? " (" : "", (int)sizeof(cr->detail), cr->detail,
-			     cr->detail[0] ? ")" : "");
+			     "no progress within the watchdog%s%s%s",
+			     cr->detail ? " (" : "", cr->detail ? cr->detail : "",
+			     cr->detail ? ")" : "");
 }
 
 static void check_lost(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
@@ -106,17 +106,17 @@ static void check_lost(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 	 * failure is never the call's doing. */
 	if (v == HCF_V_CRASH && may_lose_guest(ctx))
 		return;
-	hcf_call_verdict_add(cv, v, "liveness", "outcome", "guest lost during the call: %s (%s)%s%.*s",
+	hcf_call_verdict_add(cv, v, "liveness", "outcome", "guest lost during the call: %s (%s)%s%s",
 			     lost_what(cr->lost_why), hcf_liveness_name(cr->lost_why),
-			     cr->detail[0] ? ": " : "", (int)sizeof(cr->detail), cr->detail);
+			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
 }
 
 static void check_bad(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 		      struct hcf_call_verdict *cv)
 {
 	hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", "outcome",
-			     "the guest's report of this call cannot be trusted%s%.*s",
-			     cr->detail[0] ? ": " : "", (int)sizeof(cr->detail), cr->detail);
+			     "the guest's report of this call cannot be trusted%s%s",
+			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
 }
 
 typedef void (*outcome_fn)(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,

@@ -44,8 +44,12 @@ int hcf_verdict_exit_code(enum hcf_verdict v)
 
 void hcf_call_verdict_init(struct hcf_call_verdict *cv)
 {
-	memset(cv, 0, sizeof(*cv));
+	/* Only the counts: the issue slots (2 KiB) are written when used, and
+	 * clearing them for every call of a 65536-call program cost more than
+	 * all the oracles together. */
 	cv->v = HCF_V_PASS;
+	cv->nissues = 0;
+	cv->dropped = 0;
 }
 
 /*

@@ -142,8 +142,8 @@ static json_t *jcall(const struct hcf_test *t, const struct hcf_test_outcome *o,
 	json_object_set_new(j, "exception", cr ? jexception(cr) : json_null());
 	if (cr && cr->tsc_delta)
 		json_object_set_new(j, "tsc_delta", jhex(cr->tsc_delta));
-	if (cr && HCF_FIELD_LEN(cr->detail))
-		json_object_set_new(j, "detail", jstr(cr->detail, HCF_FIELD_LEN(cr->detail)));
+	if (cr && cr->detail && cr->detail[0])
+		json_object_set_new(j, "detail", jstr(cr->detail, strnlen(cr->detail, 1024)));
 
 	const struct hcf_call_verdict *cv = o->cvs ? &o->cvs[i] : NULL;
 	json_object_set_new(j, "verdict", cv ? json_string(hcf_rpt_verdict(cv->v)) : json_null());

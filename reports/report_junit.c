@@ -113,9 +113,9 @@ static void junit_calls(struct hcf_rbuf *b, const struct hcf_test *t,
 				hcf_rbuf_printf(&txt, "  rflags: 0x%" PRIx64 " -> 0x%" PRIx64 "\n",
 						cr->rflags_before, cr->rflags_after);
 		}
-		int dl = (int)HCF_FIELD_LEN(cr->detail);
-		if (dl)
-			hcf_rbuf_printf(&txt, "  detail: %.*s\n", dl, cr->detail);
+		if (cr->detail && cr->detail[0])
+			hcf_rbuf_printf(&txt, "  detail: %.*s\n", (int)strnlen(cr->detail, 1024),
+					cr->detail);
 	}
 	if (r) {
 		int dl = (int)HCF_FIELD_LEN(r->detail);

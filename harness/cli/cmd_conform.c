@@ -127,6 +127,7 @@ int hcf_cmd_conform(int argc, char **argv)
 				return HCF_EXIT_USAGE;
 			}
 			popts.randoms = (unsigned)v;
+			popts.randoms_given = true;
 			break;
 		}
 		case O_NO_UNDECL: popts.no_undeclared = true; break;

@@ -72,7 +72,7 @@ static void print_call(FILE *f, const struct hcf_abi *abi, const struct hcf_prog
 		}
 		if (!any)
 			fprintf(f, "    (no register changed)\n");
-	} else if (cr->detail[0]) {
+	} else if (cr->detail) {
 		fprintf(f, "    %s\n", cr->detail);
 	}
 	for (size_t k = 0; k < cv->nissues; k++) {

@@ -44,6 +44,8 @@ void hcf_result_clear(struct hcf_prog_result *r)
 {
 	struct hcf_call_result *calls = r->calls;
 	size_t n = r->ncalls, cap = r->cap;
+	struct hcf_call_vec *vecs = r->vecs;
+	size_t vecs_cap = r->vecs_cap;
 	uint8_t *bytes[HCF_PROG_MAX_BUFS];
 	uint32_t bcap[HCF_PROG_MAX_BUFS];
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
@@ -57,6 +59,8 @@ void hcf_result_clear(struct hcf_prog_result *r)
 	r->calls = calls;
 	r->ncalls = n;
 	r->cap = cap;
+	r->vecs = vecs;
+	r->vecs_cap = vecs_cap;
 	/* buffer storage is kept for reuse; contents are invalid until refilled */
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
 		r->bufs[i].bytes = bytes[i];
@@ -74,13 +78,26 @@ void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_
 	cr->error_code = cr->fault_rip = cr->cr2 = 0;
 	cr->tsc_delta = 0;
 	cr->has_vec = false;
+	cr->vec = NULL;
 	cr->lost_why = HCF_LIVE_OK;
-	cr->detail[0] = '\0';
+	cr->detail = NULL;
+}
+
+struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i)
+{
+	if (i >= r->ncalls)
+		return NULL;
+	if (r->vecs_cap < r->ncalls) {
+		r->vecs = hcf_xreallocarray(r->vecs, r->ncalls, sizeof(*r->vecs));
+		r->vecs_cap = r->ncalls;
+	}
+	return &r->vecs[i];
 }
 
 void hcf_result_free(struct hcf_prog_result *r)
 {
 	free(r->calls);
+	free(r->vecs);
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++)
 		free(r->bufs[i].bytes);
 	memset(r, 0, sizeof(*r));

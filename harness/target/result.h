@@ -46,18 +46,28 @@ enum hcf_liveness {
 };
 const char *hcf_liveness_name(enum hcf_liveness l);
 
+/* Vector registers around one call (only for calls that captured them). */
+struct hcf_call_vec {
+	struct hcf_wire_vec before, after;
+};
+
+/*
+ * One call's result. Kept small (it is read for every call of 65536-call
+ * programs): vector state and the long detail text live elsewhere.
+ */
 struct hcf_call_result {
 	enum hcf_call_outcome outcome;
+	enum hcf_liveness lost_why;  /* HCF_CO_GUEST_LOST / HCF_CO_HANG */
+	uint8_t vector;              /* HCF_CO_EXCEPTION */
+	bool has_vec;                /* vec points at this call's vector state */
 	uint64_t before[HCF_NGPR];   /* what the agent loaded (rsp: the agent's stack) */
 	uint64_t after[HCF_NGPR];
 	uint64_t rflags_before, rflags_after;
-	uint8_t vector;              /* HCF_CO_EXCEPTION */
 	uint64_t error_code, fault_rip, cr2;
 	uint64_t tsc_delta;          /* 0 unless timing was requested */
-	bool has_vec;
-	struct hcf_wire_vec vec_before, vec_after;
-	enum hcf_liveness lost_why;  /* HCF_CO_GUEST_LOST / HCF_CO_HANG */
-	char detail[160];            /* exit details for lost / bad results */
+	const struct hcf_call_vec *vec; /* NULL unless has_vec: an entry of the program result's vecs */
+	const char *detail;          /* NULL, or why the call was lost / untrusted: a string that
+	                                lives as long as the program result (its detail, or static) */
 };
 
 /* A buffer after the program: guard + contents + guard, as in guest memory. */
@@ -86,6 +96,8 @@ struct hcf_prog_result {
 	size_t nstray;
 	bool stray_checked;              /* false: the target cannot tell (no dirty log) */
 	double seconds;                  /* wall time of the run */
+	struct hcf_call_vec *vecs;       /* per-call vector state, allocated when a call captures it */
+	size_t vecs_cap;
 };
 
 /* Allocate result storage for n calls. Call results are NOT cleared: the
@@ -93,8 +105,10 @@ struct hcf_prog_result {
 int hcf_result_init(struct hcf_prog_result *r, size_t n);
 void hcf_result_clear(struct hcf_prog_result *r); /* reset program fields, keep storage */
 /* Every field of a call result: not run yet, before = after = before[],
- * no vector state (vec_* are only defined when has_vec). */
+ * no vector state, no detail. */
 void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_NGPR]);
+/* Storage for call i's vector state (grows r->vecs to the program's size). */
+struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i);
 void hcf_result_free(struct hcf_prog_result *r);
 /* Make room for n calls, keeping storage when it is big enough. */
 int hcf_result_reserve(struct hcf_prog_result *r, size_t n);

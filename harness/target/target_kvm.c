@@ -282,12 +282,13 @@ static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct
 		w->flags |= HCF_CALL_TSC;
 }
 
+/* detail must outlive the result: the program result's detail or a literal. */
 static void mark_lost(struct hcf_call_result *cr, enum hcf_call_outcome o, enum hcf_liveness why,
 		      const char *detail)
 {
 	cr->outcome = o;
 	cr->lost_why = why;
-	snprintf(cr->detail, sizeof(cr->detail), "%s", detail);
+	cr->detail = detail;
 }
 
 /* Map a fatal exit to a liveness state. */
@@ -337,8 +338,10 @@ static void collect(struct kvm_target *k, const struct hcf_wire_call *wcalls, si
 		}
 		if (wcalls[i].flags & HCF_CALL_VEC) {
 			uint64_t vat = HCF_GPA_MBOX + HCF_MBOX_VEC_OFF + (uint64_t)i * sizeof(struct hcf_wire_vec);
-			if (hcf_gmem_read(m, hcf_gpa(vat), &cr->vec_after, sizeof(cr->vec_after)) == 0) {
-				memcpy(&cr->vec_before, k->xmm_sentinel, sizeof(cr->vec_before));
+			struct hcf_call_vec *cv = hcf_result_vec_slot(r, first + i);
+			if (cv && hcf_gmem_read(m, hcf_gpa(vat), &cv->after, sizeof(cv->after)) == 0) {
+				memcpy(&cv->before, k->xmm_sentinel, sizeof(cv->before));
+				cr->vec = cv;
 				cr->has_vec = true;
 			}
 		}
@@ -421,17 +424,17 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 				goto out;
 			}
 			if (vx.u.io.value == HCF_EV_PANIC) {
-				char d[160];
-				snprintf(d, sizeof(d), "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
+				snprintf(r->detail, sizeof(r->detail),
+					 "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
 					 mb->panic_vector, (unsigned long long)mb->panic_rip,
 					 (unsigned long long)mb->panic_error_code,
 					 (unsigned long long)mb->panic_cr2);
 				collect(k, mine, first, nd, seq, r);
 				done = nd;
 				if (first + nd < r->ncalls)
-					mark_lost(&r->calls[first + nd], HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC, d);
+					mark_lost(&r->calls[first + nd], HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC,
+						  r->detail);
 				r->liveness = HCF_LIVE_AGENT_PANIC;
-				snprintf(r->detail, sizeof(r->detail), "%s", d);
 				*lost = true;
 				goto out;
 			}
@@ -475,14 +478,12 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 			snprintf(r->detail, sizeof(r->detail), "%s", vx.detail);
 			goto out;
 		}
-		char d[160];
-		snprintf(d, sizeof(d), "%s%s%s", vx.detail, k->console_len ? "; agent said: " : "",
-			 k->console);
+		snprintf(r->detail, sizeof(r->detail), "%s%s%s", vx.detail,
+			 k->console_len ? "; agent said: " : "", k->console);
 		if (first + nd < r->ncalls)
 			mark_lost(&r->calls[first + nd], lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST,
-				  lv, d);
+				  lv, r->detail);
 		r->liveness = lv;
-		snprintf(r->detail, sizeof(r->detail), "%s", d);
 		*lost = true;
 		goto out;
 	}
@@ -728,7 +729,7 @@ static void probe_vec(struct kvm_target *k)
 	k->wire_xport = saved;
 	k->info.vec_ok = rc == 0 && r.ncalls == 1 && r.calls[0].outcome == HCF_CO_RETURNED &&
 			 r.calls[0].has_vec &&
-			 !memcmp(&r.calls[0].vec_after, k->xmm_sentinel, sizeof(k->xmm_sentinel));
+			 !memcmp(&r.calls[0].vec->after, k->xmm_sentinel, sizeof(k->xmm_sentinel));
 	hcf_result_free(&r);
 	hcf_prog_free(&p);
 	kvm_reset(&k->base);

@@ -323,8 +323,9 @@ static void test_vector_capture(void **state)
 	hcf_result_init(&res, 1);
 	assert_int_equal(t->ops->run(t, &p, &res), 0);
 	assert_true(res.calls[0].has_vec);
-	assert_memory_equal(&res.calls[0].vec_before, &res.calls[0].vec_after,
-			    sizeof(res.calls[0].vec_after));
+	assert_non_null(res.calls[0].vec);
+	assert_memory_equal(&res.calls[0].vec->before, &res.calls[0].vec->after,
+			    sizeof(res.calls[0].vec->after));
 	hcf_result_free(&res);
 	hcf_prog_free(&p);
 	hcf_target_close(t);

@@ -433,12 +433,14 @@ static void test_vector_registers(void **state)
 	struct fx f;
 	int ops[] = { OP_GET, OP_GET };
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	static struct hcf_call_vec vecs[2];
 	for (int i = 0; i < 2; i++) {
 		f.r.calls[i].has_vec = true;
-		memset(&f.r.calls[i].vec_before, 0x5a, sizeof(f.r.calls[i].vec_before));
-		f.r.calls[i].vec_after = f.r.calls[i].vec_before;
+		f.r.calls[i].vec = &vecs[i];
+		memset(&vecs[i].before, 0x5a, sizeof(vecs[i].before));
+		vecs[i].after = vecs[i].before;
 	}
-	f.r.calls[1].vec_after.xmm[3][9] = 0;
+	vecs[1].after.xmm[3][9] = 0;
 	assert_int_equal(fx_check(&f), HCF_V_FAIL);
 	expect_only(&f.cvs[0], HCF_V_PASS);
 	const struct hcf_issue *is = find_issue(&f.cvs[1], "clobber", "xmm3");
@@ -1009,7 +1011,7 @@ static void test_liveness(void **state)
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
 	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
 	f.r.calls[0].lost_why = HCF_LIVE_INTERNAL_ERROR;
-	snprintf(f.r.calls[0].detail, sizeof(f.r.calls[0].detail), "emulation failure");
+	f.r.calls[0].detail = "emulation failure";
 	f.r.calls[1].outcome = f.r.calls[2].outcome = HCF_CO_NOT_RUN;
 	f.r.liveness = HCF_LIVE_INTERNAL_ERROR;
 	assert_int_equal(fx_check(&f), HCF_V_CRASH);
