@@ -55,29 +55,30 @@ static bool spec_disallows(const struct hcf_oracle_ctx *ctx, unsigned vector)
 static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			  const struct hcf_expect *e, struct hcf_call_verdict *cv)
 {
-	char got[40], exp[40];
+	char got[40], exp[40], why[200];
 	switch (e->outcome) {
 	case HCF_EXP_RETURN:
 		/* One finding, one issue: a vector the spec forbids is the
 		 * exception oracle's to report. */
 		if (cr->outcome == HCF_CO_EXCEPTION && !spec_disallows(ctx, cr->vector))
 			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
-					     "expected the call to return, got %s at rip 0x%llx; "
-					     "model: %s",
+					     "expected the call to return, got %s at rip 0x%llx; %s",
 					     hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
-					     (unsigned long long)cr->fault_rip, e->why);
+					     (unsigned long long)cr->fault_rip,
+					     hcf_expect_why(e, why, sizeof(why)));
 		break;
 	case HCF_EXP_EXCEPTION:
 		hcf_exc_format(exp, sizeof(exp), e->vector, 0);
 		if (cr->outcome == HCF_CO_RETURNED)
 			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
-					     "expected %s, but the call returned; model: %s", exp,
-					     e->why);
+					     "expected %s, but the call returned; %s", exp,
+					     hcf_expect_why(e, why, sizeof(why)));
 		else if (cr->vector != e->vector)
 			hcf_call_verdict_add_values(
 				cv, HCF_V_FAIL, "model", "exception", e->vector, cr->vector,
-				"expected %s, got %s; model: %s", exp,
-				hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code), e->why);
+				"expected %s, got %s; %s", exp,
+				hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
+				hcf_expect_why(e, why, sizeof(why)));
 		break;
 	case HCF_EXP_UNKNOWN:
 	default:
@@ -100,13 +101,13 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 		uint64_t m = width_mask(w);
 		if (((e->gpr[r] ^ cr->after[r]) & m) == 0)
 			continue;
-		char exp[80], got[80];
+		char exp[80], got[80], why[200];
 		hcf_call_verdict_add_values(
 			cv, HCF_V_FAIL, "model", hcf_reg_name(r), e->gpr[r], cr->after[r],
-			"expected %s got %s; model: %s",
+			"expected %s got %s; %s",
 			hcf_oracle_value_str(ctx->abi, ctx->op, e->gpr[r], w, exp, sizeof(exp)),
 			hcf_oracle_value_str(ctx->abi, ctx->op, cr->after[r], w, got, sizeof(got)),
-			e->why);
+			hcf_expect_why(e, why, sizeof(why)));
 	}
 
 	uint64_t diff = (cr->rflags_after ^ e->rflags) & e->rflags_mask;
@@ -120,10 +121,12 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 		else
 			snprintf(where, sizeof(where), "rflags.bit%u", bit);
 		uint64_t want = (cr->rflags_after & ~e->rflags_mask) | (e->rflags & e->rflags_mask);
+		char why[200];
 		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", where, want, cr->rflags_after,
-					    "expected %s=%u got %u; model: %s", where + 7,
+					    "expected %s=%u got %u; %s", where + 7,
 					    (unsigned)((e->rflags >> bit) & 1),
-					    (unsigned)((cr->rflags_after >> bit) & 1), e->why);
+					    (unsigned)((cr->rflags_after >> bit) & 1),
+					    hcf_expect_why(e, why, sizeof(why)));
 	}
 }
 
@@ -155,7 +158,13 @@ static void check_monotonic(const struct hcf_oracle_ctx *ctx, const struct hcf_c
 {
 	const struct hcf_op *op = ctx->op;
 	size_t j;
-	if (!op || cr->outcome != HCF_CO_RETURNED || !previous_call(ctx, &j))
+	if (!op || cr->outcome != HCF_CO_RETURNED)
+		return;
+	bool any = false;
+	for (size_t i = 0; i < op->nargs && !any; i++)
+		any = op->args[i].nondet == HCF_NONDET_MONOTONIC;
+	/* the backwards scan only for ops that have something to compare */
+	if (!any || !previous_call(ctx, &j))
 		return;
 	for (size_t i = 0; i < op->nargs; i++) {
 		const struct hcf_arg *a = &op->args[i];

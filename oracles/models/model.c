@@ -39,6 +39,13 @@ static const struct hcf_op *call_op(const struct hcf_abi *abi, const struct hcf_
 	return (op >= 0 && (size_t)op < abi->nops) ? &abi->ops[op] : NULL;
 }
 
+const char *hcf_expect_why(const struct hcf_expect *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "model %s: %s%s%s", e->why_model ? e->why_model : "?",
+		 e->why_what ? e->why_what : "", e->why_what ? ": " : "", e->why ? e->why : "");
+	return buf;
+}
+
 void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
 				 const uint64_t before[HCF_NGPR], struct hcf_expect *e)
 {
@@ -46,7 +53,8 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 	if (!abi) {
 		/* No spec, nothing to rest a prediction on. */
 		e->outcome = HCF_EXP_UNKNOWN;
-		snprintf(e->why, sizeof(e->why), "no spec");
+		e->why_model = "spec";
+		e->why = "no spec";
 		return;
 	}
 	e->outcome = HCF_EXP_RETURN;
@@ -58,13 +66,16 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 		if (op->exceptions)
 			e->outcome = HCF_EXP_UNKNOWN;
 		e->may_lose_guest = op->destructive;
-		snprintf(e->why, sizeof(e->why), "spec of %s", op->name);
+		e->why_model = "spec";
+		e->why_what = op->name;
+		e->why = "as the spec declares it";
 		return;
 	}
 
 	if (abi->undeclared_exceptions)
 		e->outcome = HCF_EXP_UNKNOWN;
-	snprintf(e->why, sizeof(e->why), "undeclared call number");
+	e->why_model = "spec";
+	e->why = "undeclared call number";
 	const struct hcf_vset *s = &abi->undeclared_returns;
 	if (!s->any && s->n == 1 && s->r[0].lo == s->r[0].hi && abi->ret_reg < HCF_NGPR) {
 		unsigned w = abi->ret_width ? abi->ret_width : 64;

@@ -34,7 +34,12 @@ struct hcf_expect {
 	uint64_t rflags_mask;         /* RFLAGS bits predicted */
 	uint64_t rflags;
 	bool may_lose_guest;          /* a destructive call: losing the guest is allowed */
-	char why[120];                /* what the prediction rests on, for FAIL messages */
+	/* What the prediction rests on, for FAIL messages. Static strings (or
+	 * the spec's names), so predicting costs no formatting: the text is
+	 * put together only when an issue is reported (hcf_expect_why). */
+	const char *why_model;        /* "kvm", "pvm", "spec" */
+	const char *why_what;         /* the call it is about, or NULL */
+	const char *why;              /* the reason */
 };
 
 struct hcf_model_ops {
@@ -66,6 +71,9 @@ extern const struct hcf_model_ops hcf_model_pvm;  /* "pvm": the PVM build on the
  */
 void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
 				 const uint64_t before[HCF_NGPR], struct hcf_expect *e);
+
+/* "model kvm: KVM_HC_KICK_CPU: succeeds at CPL0" */
+const char *hcf_expect_why(const struct hcf_expect *e, char *buf, size_t len);
 
 /* An instance: ops plus state. */
 struct hcf_model {

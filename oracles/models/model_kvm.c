@@ -38,17 +38,17 @@ static const struct kvm_hc {
 	enum kvm_pred pred;
 	const char *why;
 } kvm_hcs[] = {
-	{ "KVM_HC_VAPIC_POLL_IRQ", 1, KVM_P_ZERO, "always succeeds" },
-	{ "KVM_HC_MMU_OP", 2, KVM_P_ENOSYS, "retired, not handled" },
-	{ "KVM_HC_FEATURES", 3, KVM_P_ENOSYS, "not handled on x86" },
-	{ "KVM_HC_PPC_MAP_MAGIC_PAGE", 4, KVM_P_ENOSYS, "PowerPC only" },
-	{ "KVM_HC_KICK_CPU", 5, KVM_P_ZERO, "succeeds; PV CPUID is not enforced" },
-	{ "KVM_HC_MIPS_GET_CLOCK_FREQ", 6, KVM_P_ENOSYS, "MIPS only" },
-	{ "KVM_HC_MIPS_EXIT_VM", 7, KVM_P_ENOSYS, "MIPS only" },
-	{ "KVM_HC_MIPS_CONSOLE_OUTPUT", 8, KVM_P_ENOSYS, "MIPS only" },
+	{ "KVM_HC_VAPIC_POLL_IRQ", 1, KVM_P_ZERO, "always succeeds at CPL0" },
+	{ "KVM_HC_MMU_OP", 2, KVM_P_ENOSYS, "retired: -KVM_ENOSYS at CPL0" },
+	{ "KVM_HC_FEATURES", 3, KVM_P_ENOSYS, "not handled on x86: -KVM_ENOSYS" },
+	{ "KVM_HC_PPC_MAP_MAGIC_PAGE", 4, KVM_P_ENOSYS, "PowerPC only: -KVM_ENOSYS on x86" },
+	{ "KVM_HC_KICK_CPU", 5, KVM_P_ZERO, "succeeds at CPL0; PV CPUID is not enforced" },
+	{ "KVM_HC_MIPS_GET_CLOCK_FREQ", 6, KVM_P_ENOSYS, "MIPS only: -KVM_ENOSYS on x86" },
+	{ "KVM_HC_MIPS_EXIT_VM", 7, KVM_P_ENOSYS, "MIPS only: -KVM_ENOSYS on x86" },
+	{ "KVM_HC_MIPS_CONSOLE_OUTPUT", 8, KVM_P_ENOSYS, "MIPS only: -KVM_ENOSYS on x86" },
 	{ "KVM_HC_CLOCK_PAIRING", 9, KVM_P_UNKNOWN, "depends on the host clock source" },
 	{ "KVM_HC_SEND_IPI", 10, KVM_P_UNKNOWN, "depends on the APIC map" },
-	{ "KVM_HC_SCHED_YIELD", 11, KVM_P_ZERO, "succeeds; PV CPUID is not enforced" },
+	{ "KVM_HC_SCHED_YIELD", 11, KVM_P_ZERO, "succeeds at CPL0; PV CPUID is not enforced" },
 	{ "KVM_HC_MAP_GPA_RANGE", 12, KVM_P_ENOSYS,
 	  "handled only with the userspace hypercall exit, which the VMM does not enable" },
 };
@@ -111,12 +111,13 @@ static void kvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 		/* Leave it to the spec-level prediction (and retval). */
 		return;
 	}
-	if (hc)
-		snprintf(e->why, sizeof(e->why), "kvm: %s at CPL0 %s", hc->name, hc->why);
-	else
-		snprintf(e->why, sizeof(e->why),
-			 "kvm: number 0x%llx is not handled at CPL0 (-KVM_ENOSYS)",
-			 (unsigned long long)nr);
+	e->why_model = "kvm";
+	if (hc) {
+		e->why_what = hc->name;
+		e->why = hc->why;
+	} else {
+		e->why = "an undeclared number is not handled at CPL0 (-KVM_ENOSYS)";
+	}
 }
 
 const struct hcf_model_ops hcf_model_kvm = {

@@ -23,7 +23,8 @@
 enum pvm_pred {
 	PVM_SPEC,    /* nothing measured beyond the spec */
 	PVM_ENOSYS,  /* RAX = -ENOSYS */
-	PVM_VALUE    /* RAX = value, measured */
+	PVM_VALUE,   /* RAX = value, measured */
+	PVM_KEEP     /* RAX keeps the call number, measured */
 };
 
 static const struct pvm_hc {
@@ -40,14 +41,14 @@ static const struct pvm_hc {
 	{ 0x1004, "load GDTR", PVM_SPEC, 0, true },
 	{ 0x1005, "load IDTR", PVM_SPEC, 0, true },
 	{ 0x1006, "not implemented", PVM_ENOSYS, 0, false },
-	{ 0x1007, "set a vCPU request bit", PVM_SPEC, 0, true },
-	{ 0x1008, "INVLPG", PVM_SPEC, 0, false },
-	{ 0x1009, "HLT (KVM_EXIT_HLT)", PVM_SPEC, 0, true },
+	{ 0x1007, "set a vCPU request bit", PVM_VALUE, 0, true },
+	{ 0x1008, "INVLPG", PVM_VALUE, 0, false },
+	{ 0x1009, "HLT (KVM_EXIT_HLT)", PVM_KEEP, 0, false },
 	{ 0x100a, "event return", PVM_SPEC, 0, true },
 	{ 0x100b, "event return", PVM_SPEC, 0, true },
 	{ 0x100c, "register the VIF page", PVM_SPEC, 0, true },
 	{ 0x100d, "event return", PVM_SPEC, 0, true },
-	{ 0x100e, "TLB flush", PVM_SPEC, 0, false },
+	{ 0x100e, "TLB flush", PVM_VALUE, 0, false },
 };
 #define PVM_NHCS (sizeof(pvm_hcs) / sizeof(pvm_hcs[0]))
 
@@ -95,16 +96,15 @@ static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 			e->may_lose_guest |= low->destructive;
 			e->known &= (hcf_regmask_t)~HCF_REGBIT(HCF_RAX);
 			e->outcome = HCF_EXP_UNKNOWN;
-			snprintf(e->why, sizeof(e->why),
-				 "pvm: 0x%llx may decode as 0x%llx (%s); width not measured",
-				 (unsigned long long)nr, (unsigned long long)low->nr, low->name);
+			e->why_model = "pvm";
+			e->why_what = low->name;
+			e->why = "the number may decode as this call; its width was not measured";
 			return;
 		}
 		e->known |= HCF_REGBIT(HCF_RAX);
 		e->gpr[HCF_RAX] = (uint64_t)-m->enosys;
-		snprintf(e->why, sizeof(e->why),
-			 "pvm: 0x%llx is outside 0x1000..0x100e, measured to return -%lld",
-			 (unsigned long long)nr, (long long)m->enosys);
+		e->why_model = "pvm";
+		e->why = "a number outside 0x1000..0x100e returns -ENOSYS (measured)";
 		return;
 	}
 
@@ -120,9 +120,14 @@ static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 		e->known |= HCF_REGBIT(HCF_RAX);
 		e->gpr[HCF_RAX] = hc->value;
 		break;
+	case PVM_KEEP:
+		e->known |= HCF_REGBIT(HCF_RAX);
+		e->gpr[HCF_RAX] = before[HCF_RAX];
+		break;
 	}
-	snprintf(e->why, sizeof(e->why), "pvm: 0x%llx (%s), measured", (unsigned long long)hc->nr,
-		 hc->name);
+	e->why_model = "pvm";
+	e->why_what = hc->name;
+	e->why = "measured on the PVM build";
 }
 
 const struct hcf_model_ops hcf_model_pvm = {

@@ -735,7 +735,8 @@ static void test_model_outcome(void **state)
 	e[0].gpr[HCF_RSI] = 7;
 	e[0].rflags_mask = HCF_RFLAGS_ZF;
 	e[0].rflags = HCF_RFLAGS_ZF;
-	snprintf(e[0].why, sizeof(e[0].why), "test model");
+	e[0].why_model = "test";
+	e[0].why = "test model";
 	e[1].outcome = HCF_EXP_EXCEPTION;
 	e[1].vector = 6;
 	e[2].outcome = HCF_EXP_EXCEPTION;
