@@ -58,9 +58,10 @@ static void check_rflags(const struct hcf_oracle_ctx *ctx, const struct hcf_call
 	if (err == HCF_ERR_CARRY)
 		allowed |= HCF_RFLAGS_CF;
 	uint64_t diff = (cr->rflags_before ^ cr->rflags_after) & HCF_RFLAGS_COMPARED & ~allowed;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(diff & (1ull << bit)))
-			continue;
+	/* only the bits that differ: this runs for every call */
+	while (diff) {
+		unsigned bit = (unsigned)__builtin_ctzll(diff);
+		diff &= diff - 1;
 		const char *name = hcf_rflags_bit_name(bit);
 		char where[24];
 		if (name)

@@ -89,9 +89,10 @@ static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			const struct hcf_expect *e, struct hcf_call_verdict *cv)
 {
-	for (unsigned r = 0; r < HCF_NGPR; r++) {
-		if (!(e->known & HCF_REGBIT(r)))
-			continue;
+	for (unsigned known = e->known; known; known &= known - 1) {
+		unsigned r = (unsigned)__builtin_ctz(known);
+		if (r >= HCF_NGPR)
+			break;
 		const struct hcf_arg *a = output_arg(ctx->op, r);
 		/* Nondeterministic outputs: no value to predict (monotonic
 		 * ones are checked below, against their own history). */
@@ -111,9 +112,9 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 	}
 
 	uint64_t diff = (cr->rflags_after ^ e->rflags) & e->rflags_mask;
-	for (unsigned bit = 0; bit < 64; bit++) {
-		if (!(diff & (1ull << bit)))
-			continue;
+	while (diff) {
+		unsigned bit = (unsigned)__builtin_ctzll(diff);
+		diff &= diff - 1;
 		const char *name = hcf_rflags_bit_name(bit);
 		char where[24];
 		if (name)

@@ -203,7 +203,9 @@ struct hcf_mbox {
 	uint8_t xmm_sentinel[16][16]; /* loaded into XMM0-15 before HCF_CALL_VEC calls */
 	/* OUT */
 	uint64_t ack_seq;        /* seq of the command the agent finished */
-	uint32_t ndone;          /* calls completed so far in this batch (progress) */
+	uint32_t ndone;          /* calls completed so far in this batch, updated every 64 calls
+	                            and at the end (progress; the seq tags in the result slots
+	                            say exactly how far a batch got) */
 	uint32_t panic_vector;   /* HCF_EV_PANIC: exception the agent took outside a call */
 	uint64_t panic_rip;
 	uint64_t panic_error_code;

@@ -11,6 +11,7 @@
  * program starts clean.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,41 +246,60 @@ static int layout_bufs(struct kvm_target *k, const struct hcf_prog *p)
 	return 0;
 }
 
-/* The register image the agent loads for call c. */
+static bool wants_vec(const struct kvm_target *k, const struct hcf_pcall *c)
+{
+	return c->capture_vec && k->info.vec_ok;
+}
+
+/*
+ * The register image the agent loads for call c, into the result's before[]
+ * (the host's own copy: the guest may scribble over the mailbox) and into the
+ * mailbox slot w. The rest of the result is reset to "not run".
+ */
 static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct hcf_pcall *c,
-		    struct hcf_wire_call *w)
+		    struct hcf_wire_call *w, struct hcf_call_result *cr)
 {
 	const struct hcf_abi *abi = p->abi;
 	const struct hcf_transport *t = &abi->transport;
-	memset(w, 0, sizeof(*w));
-	w->xport = k->wire_xport;
-	w->width = t->width;
-	w->vector = t->vector;
-	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;
+	uint64_t *g = cr->before;
 	for (unsigned r = 0; r < HCF_NGPR; r++) {
 		if (c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs)
-			w->gpr[r] = k->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset;
+			g[r] = k->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset;
 		else
-			w->gpr[r] = c->gpr[r];
+			g[r] = c->gpr[r];
 	}
-	uint64_t nr = hcf_pcall_nr(p, c);
+	uint64_t nr = hcf_pcall_nr(p, c), target = 0;
 	switch (t->kind) {
 	case HCF_XPORT_PIO:
-		w->gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
+		g[HCF_RDX] = (uint16_t)(t->port_base + nr);
 		break;
 	case HCF_XPORT_MMIO:
-		w->gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
+		g[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
 		break;
 	case HCF_XPORT_HCPAGE:
-		w->target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
+		target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
 		break;
 	default:
 		break;
 	}
-	if (c->capture_vec && k->info.vec_ok)
-		w->flags |= HCF_CALL_VEC;
-	if (k->opts.timing)
-		w->flags |= HCF_CALL_TSC;
+	w->xport = k->wire_xport;
+	w->width = t->width;
+	w->vector = t->vector;
+	w->flags = (uint8_t)((wants_vec(k, c) ? HCF_CALL_VEC : 0) | (k->opts.timing ? HCF_CALL_TSC : 0));
+	w->reserved = 0;
+	w->target = target;
+	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;
+	memcpy(w->gpr, g, sizeof(w->gpr));
+
+	cr->outcome = HCF_CO_NOT_RUN;
+	cr->lost_why = HCF_LIVE_OK;
+	cr->vector = 0;
+	cr->has_vec = false;
+	cr->vec = NULL;
+	cr->detail = NULL;
+	cr->rflags_before = cr->rflags_after = 0;
+	cr->error_code = cr->fault_rip = cr->cr2 = 0;
+	cr->tsc_delta = 0;
 }
 
 /* detail must outlive the result: the program result's detail or a literal. */
@@ -289,6 +309,7 @@ static void mark_lost(struct hcf_call_result *cr, enum hcf_call_outcome o, enum 
 	cr->outcome = o;
 	cr->lost_why = why;
 	cr->detail = detail;
+	memcpy(cr->after, cr->before, sizeof(cr->after)); /* nothing trustworthy came back */
 }
 
 /* Map a fatal exit to a liveness state. */
@@ -306,15 +327,14 @@ static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
 }
 
 /* Copy and validate the agent's results for calls [first, first + n). */
-static void collect(struct kvm_target *k, const struct hcf_wire_call *wcalls, size_t first,
-		    uint32_t n, uint64_t seq, struct hcf_prog_result *r)
+static void collect(struct kvm_target *k, const struct hcf_prog *p, size_t first, uint32_t n,
+		    uint64_t seq, struct hcf_prog_result *r)
 {
 	const struct hcf_gmem *m = MEM(k);
 	for (uint32_t i = 0; i < n; i++) {
 		struct hcf_call_result *cr = &r->calls[first + i];
 		struct hcf_wire_result w;
 		uint64_t at = HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF + (uint64_t)i * sizeof(w);
-		memcpy(cr->before, wcalls[i].gpr, sizeof(cr->before));
 		if (hcf_gmem_read(m, hcf_gpa(at), &w, sizeof(w)) != 0 || w.seq != (seq ^ i) ||
 		    (w.outcome != HCF_WO_RETURNED && w.outcome != HCF_WO_EXCEPTION) ||
 		    (w.outcome == HCF_WO_EXCEPTION && w.vector > 255)) {
@@ -336,7 +356,7 @@ static void collect(struct kvm_target *k, const struct hcf_wire_call *wcalls, si
 		} else {
 			cr->outcome = HCF_CO_RETURNED;
 		}
-		if (wcalls[i].flags & HCF_CALL_VEC) {
+		if (wants_vec(k, &p->calls[first + i])) {
 			uint64_t vat = HCF_GPA_MBOX + HCF_MBOX_VEC_OFF + (uint64_t)i * sizeof(struct hcf_wire_vec);
 			struct hcf_call_vec *cv = hcf_result_vec_slot(r, first + i);
 			if (cv && hcf_gmem_read(m, hcf_gpa(vat), &cv->after, sizeof(cv->after)) == 0) {
@@ -346,6 +366,26 @@ static void collect(struct kvm_target *k, const struct hcf_wire_call *wcalls, si
 			}
 		}
 	}
+}
+
+/*
+ * How many calls of the batch finished, from the result slots themselves:
+ * the agent reports progress only every 64 calls, but writes each slot's seq
+ * tag right after its call. nd is a lower bound (the agent's ndone).
+ */
+static uint32_t calls_finished(struct kvm_target *k, uint64_t seq, uint32_t nd, uint32_t n)
+{
+	const struct hcf_gmem *m = MEM(k);
+	while (nd < n) {
+		uint64_t tag;
+		uint64_t at = HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF +
+			      (uint64_t)nd * sizeof(struct hcf_wire_result) +
+			      offsetof(struct hcf_wire_result, seq);
+		if (hcf_gmem_read(m, hcf_gpa(at), &tag, sizeof(tag)) != 0 || tag != (seq ^ nd))
+			break;
+		nd++;
+	}
+	return nd;
 }
 
 /*
@@ -367,10 +407,7 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		marshal(k, p, &p->calls[first + i], &wc[i]);
-	/* keep the host's copy: the guest may scribble over the call array */
-	struct hcf_wire_call *mine = hcf_xmalloc((size_t)n * sizeof(*mine));
-	memcpy(mine, wc, (size_t)n * sizeof(*mine));
+		marshal(k, p, &p->calls[first + i], &wc[i], &r->calls[first + i]);
 
 	uint64_t seq = ++k->seq;
 	mb->cmd = HCF_CMD_BATCH;
@@ -407,7 +444,8 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 			if (vx.u.io.value == HCF_EV_DONE) {
 				uint32_t ndone = mb->ndone;
 				if (mb->ack_seq != seq || ndone != n) {
-					collect(k, mine, first, nd, seq, r);
+					nd = calls_finished(k, seq, nd, n);
+					collect(k, p, first, nd, seq, r);
 					done = nd;
 					if (first + nd < r->ncalls)
 						mark_lost(&r->calls[first + nd], HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
@@ -419,17 +457,18 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 					*lost = true;
 					goto out;
 				}
-				collect(k, mine, first, n, seq, r);
+				collect(k, p, first, n, seq, r);
 				done = n;
 				goto out;
 			}
 			if (vx.u.io.value == HCF_EV_PANIC) {
+				nd = calls_finished(k, seq, nd, n);
 				snprintf(r->detail, sizeof(r->detail),
 					 "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
 					 mb->panic_vector, (unsigned long long)mb->panic_rip,
 					 (unsigned long long)mb->panic_error_code,
 					 (unsigned long long)mb->panic_cr2);
-				collect(k, mine, first, nd, seq, r);
+				collect(k, p, first, nd, seq, r);
 				done = nd;
 				if (first + nd < r->ncalls)
 					mark_lost(&r->calls[first + nd], HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC,
@@ -469,7 +508,8 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 			break;
 		}
 		/* The guest is lost (or the host failed): the call in flight is the culprit. */
-		collect(k, mine, first, nd, seq, r);
+		nd = calls_finished(k, seq, nd, n);
+		collect(k, p, first, nd, seq, r);
 		done = nd;
 		enum hcf_liveness lv = liveness_for(vx.kind);
 		if (lv == HCF_LIVE_HARNESS) {
@@ -488,7 +528,6 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 		goto out;
 	}
 out:
-	free(mine);
 	return done;
 }
 
@@ -550,6 +589,13 @@ static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf
 	}
 }
 
+/* Calls no batch reached: "not run", with the registers the program asked for. */
+static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, size_t from)
+{
+	for (size_t i = from; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+}
+
 static bool prog_has_destructive(const struct hcf_prog *p)
 {
 	for (size_t i = 0; i < p->ncalls; i++) {
@@ -565,22 +611,21 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 	struct kvm_target *k = K(t);
 	uint64_t t0 = now_ns();
 	hcf_result_reserve(r, p->ncalls);
-	/* every call starts "not run" with the registers the program asked for;
-	 * batches overwrite what they reach */
-	for (size_t i = 0; i < p->ncalls; i++)
-		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
 	if (!k->vm && rebuild(k) != 0) {
+		init_unreached(p, r, 0);
 		r->liveness = HCF_LIVE_HARNESS;
 		snprintf(r->detail, sizeof(r->detail), "no VM: rebuilding failed");
 		return -1;
 	}
 	if (p->abi != t->abi) {
+		init_unreached(p, r, 0);
 		r->liveness = HCF_LIVE_HARNESS;
 		snprintf(r->detail, sizeof(r->detail), "program for ABI %s on a target opened for %s",
 			 p->abi ? p->abi->name : "?", t->abi ? t->abi->name : "?");
 		return -1;
 	}
 	if (layout_bufs(k, p) != 0) {
+		init_unreached(p, r, 0);
 		r->liveness = HCF_LIVE_HARNESS;
 		snprintf(r->detail, sizeof(r->detail), "the program's buffers do not fit the arena");
 		return -1;
@@ -593,10 +638,18 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 										 p->ncalls - first);
 		size_t done = run_batch(k, p, first, n, r, &lost, &herr);
 		r->ndone = first + done;
-		if (lost || herr)
+		if (lost || herr) {
+			/* the batch's calls after the loss were marshalled, not run */
+			for (size_t i = r->ndone; i < first + n; i++)
+				if (r->calls[i].outcome == HCF_CO_NOT_RUN)
+					memcpy(r->calls[i].after, r->calls[i].before,
+					       sizeof(r->calls[i].after));
+			first += n;
 			break;
+		}
 		first += n;
 	}
+	init_unreached(p, r, first);
 	if (!lost && !herr) {
 		find_stray_pages(k, r);
 		read_bufs(k, p, r);
@@ -673,7 +726,8 @@ static int kvm_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t
 	struct hcf_wire_call *wc = hcf_gmem_at(MEM(k), hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
 					      sizeof(*wc));
 	volatile struct hcf_mbox *mb = mbox(k);
-	marshal(k, p, &p->calls[0], wc);
+	struct hcf_call_result scratch;
+	marshal(k, p, &p->calls[0], wc, &scratch);
 	wc->flags = 0;
 	uint64_t seq = ++k->seq;
 	mb->cmd = HCF_CMD_RAW_LOOP;
