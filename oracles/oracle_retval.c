@@ -38,10 +38,14 @@ static bool op_has_error(const struct hcf_op *op, int64_t e)
 	return false;
 }
 
-/* An explicitly declared success set (as opposed to "nothing said"). */
+/*
+ * Is the success set a constraint? The loader turns an absent "returns:" into
+ * `any`, so an empty set is the spec saying "no success value at all"
+ * (returns: [] for a call that only fails), and is enforced.
+ */
 static bool returns_declared(const struct hcf_vset *s)
 {
-	return s->any || s->n > 0;
+	return !s->any;
 }
 
 /* "0, 0x10..0x20" into buf. */

@@ -17,7 +17,8 @@
 
 /* ---- a small ABI, built by hand (everything malloc'ed for hcf_spec_free) */
 
-enum { OP_GET, OP_CARRY, OP_TRAP, OP_WALL, OP_CLOCK, OP_KILL, OP_COUNT, OP_NONE_CONV, NOPS };
+enum { OP_GET, OP_CARRY, OP_TRAP, OP_WALL, OP_CLOCK, OP_KILL, OP_COUNT, OP_NONE_CONV, OP_ERRONLY,
+       NOPS };
 enum { ST_WALL };
 
 #define EPERM_ 1
@@ -180,12 +181,16 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	vset_add(&op->returns, 0, 0);
 
 	op = op_init(abi, OP_COUNT, "count", 7); /* success values unspecified */
+	op->returns.any = true; /* what the loader makes of an absent returns: */
 	errors_add(op, EINVAL_);
 
 	op = op_init(abi, OP_NONE_CONV, "raw", 8);
 	op->err = HCF_ERR_NONE;
 	vset_add(&op->returns, 0, 3);
 	errors_add(op, 0x80);
+
+	op = op_init(abi, OP_ERRONLY, "erronly", 9); /* returns: [] -- it only ever fails */
+	errors_add(op, ENOSYS_);
 	return abi;
 }
 
@@ -564,6 +569,13 @@ static void test_retval_neg_errno(void **state)
 	assert_int_equal(one_ret(OP_COUNT, 12345, false, &f), HCF_V_PASS);
 	fx_free(&f);
 	assert_int_equal(one_ret(OP_COUNT, (uint64_t)-EPERM_, false, &f), HCF_V_FAIL);
+	fx_free(&f);
+
+	/* returns: [] -- no success value at all: 0 is a FAIL, the error passes. */
+	assert_int_equal(one_ret(OP_ERRONLY, 0, false, &f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "retval", "rax"));
+	fx_free(&f);
+	assert_int_equal(one_ret(OP_ERRONLY, (uint64_t)-ENOSYS_, false, &f), HCF_V_PASS);
 	fx_free(&f);
 }
 
