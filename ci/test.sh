@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# test.sh: the test suite, as CI runs it.
+#
+#   ci/test.sh
+#
+# 1. setup.sh: dependencies and the build (warnings are errors);
+# 2. every test: unit tests (cmocka, no VM) and integration tests, which run
+#    real VMs on /dev/kvm and print SKIP with the reason where it is missing;
+# 3. an ASan+UBSan build of the unit tests, run.
+# Exits non-zero if anything failed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+start=$(date +%s)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build"
+ci/setup.sh build
+
+step "tests (unit and integration)"
+ctest --test-dir build --output-on-failure -j2
+
+step "unit tests under ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug \
+	-DHCF_SANITIZE=ON >/dev/null
+ninja -C build-asan $(ctest --test-dir build -N -L unit | sed -n 's/.*unit\/\(test_[a-z_]*\)$/\1/p')
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan -L unit --output-on-failure -j2
+
+step "done in $(($(date +%s) - start)) s"
