@@ -83,6 +83,21 @@ void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_
 	cr->detail = NULL;
 }
 
+uint8_t *hcf_result_buf_storage(struct hcf_prog_result *r, size_t b, uint32_t size, uint64_t gva)
+{
+	struct hcf_buf_after *ba = &r->bufs[b];
+	uint32_t total = size + 2 * HCF_BUF_GUARD;
+	if (ba->cap < total) {
+		free(ba->bytes);
+		ba->bytes = hcf_xmalloc(total);
+		ba->cap = total;
+	}
+	ba->size = size;
+	ba->gva = gva;
+	ba->valid = false;
+	return ba->bytes;
+}
+
 struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i)
 {
 	if (i >= r->ncalls)

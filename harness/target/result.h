@@ -107,6 +107,9 @@ void hcf_result_clear(struct hcf_prog_result *r); /* reset program fields, keep 
 /* Every field of a call result: not run yet, before = after = before[],
  * no vector state, no detail. */
 void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_NGPR]);
+/* Storage for buffer b's read-back (guards included), grown as needed; sets
+ * size and gva. Returns the bytes to fill. */
+uint8_t *hcf_result_buf_storage(struct hcf_prog_result *r, size_t b, uint32_t size, uint64_t gva);
 /* Storage for call i's vector state (grows r->vecs to the program's size). */
 struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i);
 void hcf_result_free(struct hcf_prog_result *r);

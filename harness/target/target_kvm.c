@@ -575,17 +575,10 @@ static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf
 	r->nbufs = p->nbufs;
 	r->guard_byte = GUARD_BYTE;
 	for (size_t b = 0; b < p->nbufs; b++) {
-		struct hcf_buf_after *ba = &r->bufs[b];
 		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		if (ba->cap < total) {
-			free(ba->bytes);
-			ba->bytes = hcf_xmalloc(total);
-			ba->cap = total;
-		}
-		ba->gva = k->buf_gva[b];
-		ba->size = p->bufs[b].size;
-		ba->valid = hcf_gmem_read(MEM(k), hcf_gpa(k->buf_gva[b] - HCF_BUF_GUARD), ba->bytes,
-					  total) == 0;
+		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, k->buf_gva[b]);
+		r->bufs[b].valid = hcf_gmem_read(MEM(k), hcf_gpa(k->buf_gva[b] - HCF_BUF_GUARD), bytes,
+						 total) == 0;
 	}
 }
 

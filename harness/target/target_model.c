@@ -86,11 +86,7 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 	for (size_t b = 0; b < p->nbufs; b++) {
 		struct hcf_buf_after *ba = &r->bufs[b];
 		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		if (ba->cap < total) {
-			free(ba->bytes);
-			ba->bytes = hcf_xmalloc(total);
-			ba->cap = total;
-		}
+		hcf_result_buf_storage(r, b, p->bufs[b].size, gva[b]);
 		memset(ba->bytes, r->guard_byte, total);
 		if (p->bufs[b].init)
 			memcpy(ba->bytes + HCF_BUF_GUARD, p->bufs[b].init, p->bufs[b].size);
@@ -104,8 +100,6 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 				memcpy(ba->bytes + HCF_BUF_GUARD + rl->at, &v, 8);
 			}
 		}
-		ba->gva = gva[b];
-		ba->size = p->bufs[b].size;
 		ba->valid = true;
 	}
 	return 0;
