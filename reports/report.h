@@ -95,4 +95,9 @@ void hcf_report_summary_free(struct hcf_report_summary *s);
 const char *hcf_fmt_value(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
 			  char *buf, size_t len);
 
+/* One test as the JSON object of a results.jsonl line (a jansson json_t *,
+ * new reference; void * so that this header needs no jansson). Findings use
+ * it to keep the results of the program that found them. */
+void *hcf_report_test_json_v(const struct hcf_test *t, const struct hcf_test_outcome *o);
+
 #endif /* HCF_REPORT_H */

@@ -157,7 +157,14 @@ static json_t *jcall(const struct hcf_test *t, const struct hcf_test_outcome *o,
 }
 
 /* One line of results.jsonl (docs/reports.md describes every field). */
-static json_t *jtest(const struct hcf_test *t, const struct hcf_test_outcome *o)
+static json_t *hcf_report_test_json(const struct hcf_test *t, const struct hcf_test_outcome *o);
+
+void *hcf_report_test_json_v(const struct hcf_test *t, const struct hcf_test_outcome *o)
+{
+	return hcf_report_test_json(t, o);
+}
+
+static json_t *hcf_report_test_json(const struct hcf_test *t, const struct hcf_test_outcome *o)
 {
 	char reason[768];
 	json_t *j = json_object();
@@ -191,7 +198,7 @@ static void jsonl_test(void *vst, const struct hcf_test *t, const struct hcf_tes
 	struct jsonl_state *st = vst;
 	if (st->err)
 		return;
-	json_t *j = jtest(t, o);
+	json_t *j = hcf_report_test_json(t, o);
 	/* Compact, so one test is one line: jansson escapes newlines in strings. */
 	char *line = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
