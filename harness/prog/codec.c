@@ -11,10 +11,11 @@
  *
  * The encoder writes the canonical form: all buffers first with their exact
  * bytes, then their pointers, then every call either as a spec-driven call
- * whose inputs are raw values, references or "unset", or, when that form
- * cannot say it (an undeclared call, a number register overridden, rsp set),
- * as a raw call that lists registers explicitly. It reads only what
- * hcf_prog_equal compares, so encode(decode(encode(p))) is encode(p).
+ * whose inputs use only the exact value kinds (unset, reference, zero, small,
+ * raw), or, when that form cannot say it (an undeclared call, a number
+ * register overridden, rsp set), as a raw call that lists registers
+ * explicitly. It reads only what hcf_prog_equal compares, so
+ * encode(decode(encode(p))) is encode(p).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,7 +242,7 @@ static const struct addr_kind {
 	{ "buffer last byte", true, true, -1, 0 },
 	{ "one past buffer end", true, true, 0, 0 },
 	{ "byte before buffer", true, false, -1, 0 },
-	{ "buffer start (again: the common case)", true, false, 0, 0 },
+	{ "buffer start (twice in the table: the common case)", true, false, 0, 0 },
 	{ "NULL page", false, false, 0, 0x10 },
 	{ "just past guest RAM", false, false, 0, HCF_GUEST_MEM_SIZE },
 	{ "last byte of guest RAM", false, false, 0, HCF_GUEST_MEM_SIZE - 1 },
