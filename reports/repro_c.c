@@ -1,0 +1,3379 @@
+/* repro_c.c: "hcfuzz repro": a finding as a standalone C program on /dev/kvm. */
+/*
+ * The emitted program has three parts. A fixed runtime (the rt_* tables
+ * below, copied verbatim): it creates a VM the way hcfuzz's in-process VMM
+ * does, runs it under a watchdog and answers port and MMIO exits like
+ * hcfuzz's default "empty" responder. Generated tables: the register image of
+ * every call, the program's buffers, and the guest code as machine-code
+ * bytes, each instruction on its own line with its assembly in a comment,
+ * produced by the small x86-64 encoder in this file. A generated check: the
+ * one comparison the finding's signature calls for, with the contract values
+ * taken from the spec and written into the program as constants.
+ *
+ * The guest code does what hcfuzz's agent does for a call (guests/agent/
+ * trampoline.S), unrolled: load every register but RSP, issue the
+ * transport's instruction, store every register and RFLAGS. Exceptions go
+ * through an IDT whose stubs record them into the call's result slot and
+ * continue at the next call through a per-slot continuation table. Addresses
+ * are absolute (everything lives below 8 MiB), so the code needs no
+ * relocation and the bytes in the C array are exactly what runs.
+ */
+#include "reports/repro.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hcf_proto.h"
+#include "oracles/oracle.h"
+#include "util/xalloc.h"
+
+/* ---- the emitted program's guest layout ---------------------------------- */
+
+/* hcfuzz's layout (hcf_proto.h) where the agent had its image, mailbox and
+ * arena; rt_prelude spells the same numbers as #defines. */
+#define RP_CODE_GPA HCF_GPA_AGENT
+#define RP_CODE_MAX HCF_AGENT_MAX
+#define RP_CTL_GPA HCF_GPA_MBOX
+#define RP_CONT_GPA (HCF_GPA_MBOX + 0x1000u)
+#define RP_RES_GPA (HCF_GPA_MBOX + 0x10000u)
+#define RP_STACK_TOP HCF_GPA_STACK_HI
+#define RP_DONE_PORT HCF_PORT_DOORBELL
+#define RP_EV_DONE HCF_EV_DONE
+#define RP_EV_PANIC HCF_EV_PANIC
+#define RP_SEQ_TAG 0x51e90000u
+#define RP_SLOT_SIZE 456u
+#define RP_NSETUP 3u            /* setup slots after the calls: PVM probe, VIF page, hypercall page */
+#define RP_GUARD_BYTE 0x5a      /* harness/target/target_kvm.c fills guards with it */
+#define RP_BUF_ALIGN 64u        /* and aligns buffers to it */
+
+_Static_assert(RP_CTL_GPA == 0x200000 && RP_CODE_GPA == 0x100000 && RP_STACK_TOP == 0x20000 &&
+		       HCF_GPA_ARENA == 0x600000 && HCF_GUEST_MEM_SIZE == 0x800000 &&
+		       HCF_GPA_PGTABLES == 0x8000 && HCF_GPA_GDT == 0x2000 && HCF_GPA_IDT == 0x3000 &&
+		       RP_DONE_PORT == 0xe8,
+	       "rt_prelude spells these addresses out");
+_Static_assert(RP_CONT_GPA + 8ull * (HCF_REPRO_MAX_CALLS + RP_NSETUP) <= RP_RES_GPA,
+	       "continuation table overlaps the result slots");
+_Static_assert(RP_RES_GPA + (uint64_t)RP_SLOT_SIZE * (HCF_REPRO_MAX_CALLS + RP_NSETUP) <=
+		       HCF_GPA_ARENA,
+	       "result slots overlap the arena");
+
+/* struct ctl (the guest's variables) and struct slot (a call's result), as
+ * rt_prelude declares them. */
+enum {
+	CTL_CUR = 0, CTL_CUR_SLOT = 8, CTL_IN_CALL = 16, CTL_SCRATCH = 24, CTL_HC_TARGET = 32,
+	CTL_PANIC_VECTOR = 40, CTL_PANIC_ERR = 48, CTL_PANIC_RIP = 56, CTL_IDTR = 64, CTL_XMM = 128,
+};
+enum {
+	SL_SEQ = 0, SL_OUTCOME = 8, SL_VECTOR = 16, SL_ERR = 24, SL_RIP = 32, SL_CR2 = 40,
+	SL_RFL_BEFORE = 48, SL_RFL_AFTER = 56, SL_RSP_BEFORE = 64, SL_GPR = 72, SL_XMM = 200,
+};
+
+/* ---- the x86-64 encoder ------------------------------------------------- */
+
+/* One line of the guest_code[] listing: an instruction's bytes, or a label. */
+struct as_line {
+	size_t off, len;     /* len 0: a label line */
+	char text[120];
+};
+
+struct as_fixup {
+	size_t at;           /* a rel32 field */
+	size_t label;
+};
+
+struct as {
+	uint8_t *code;
+	size_t len, cap;
+	struct as_line *lines;
+	size_t nlines, lcap;
+	size_t *label;       /* code offset per label, SIZE_MAX until bound */
+	size_t nlabels, labcap;
+	struct as_fixup *fix;
+	size_t nfix, fixcap;
+};
+
+static void put8(struct as *a, uint8_t v)
+{
+	if (a->len == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 4096;
+		a->code = hcf_xrealloc(a->code, a->cap);
+	}
+	a->code[a->len++] = v;
+}
+
+static void put32(struct as *a, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		put8(a, (uint8_t)(v >> (8 * i)));
+}
+
+static void put64(struct as *a, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		put8(a, (uint8_t)(v >> (8 * i)));
+}
+
+static void as_line_add(struct as *a, size_t off, const char *fmt, va_list ap)
+{
+	if (a->nlines == a->lcap) {
+		a->lcap = a->lcap ? 2 * a->lcap : 256;
+		a->lines = hcf_xreallocarray(a->lines, a->lcap, sizeof(*a->lines));
+	}
+	struct as_line *l = &a->lines[a->nlines++];
+	l->off = off;
+	l->len = a->len - off;
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+}
+
+/* The bytes from start to here are one instruction; fmt is its assembly. */
+static void as_note(struct as *a, size_t start, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void as_note(struct as *a, size_t start, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	as_line_add(a, start, fmt, ap);
+	va_end(ap);
+}
+
+/* A label or section line in the listing. */
+static void as_comment(struct as *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void as_comment(struct as *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	as_line_add(a, a->len, fmt, ap);
+	va_end(ap);
+}
+
+static size_t as_new_label(struct as *a)
+{
+	if (a->nlabels == a->labcap) {
+		a->labcap = a->labcap ? 2 * a->labcap : 64;
+		a->label = hcf_xreallocarray(a->label, a->labcap, sizeof(*a->label));
+	}
+	a->label[a->nlabels] = SIZE_MAX;
+	return a->nlabels++;
+}
+
+static void as_bind(struct as *a, size_t l)
+{
+	a->label[l] = a->len;
+}
+
+static void as_rel32(struct as *a, size_t l)
+{
+	if (a->nfix == a->fixcap) {
+		a->fixcap = a->fixcap ? 2 * a->fixcap : 64;
+		a->fix = hcf_xreallocarray(a->fix, a->fixcap, sizeof(*a->fix));
+	}
+	a->fix[a->nfix++] = (struct as_fixup){ a->len, l };
+	put32(a, 0);
+}
+
+/* Patch every rel32 now that all labels are bound. Returns 0, or -1 for a
+ * label never bound (a bug in the generator). */
+static int as_resolve(struct as *a)
+{
+	for (size_t i = 0; i < a->nfix; i++) {
+		size_t to = a->label[a->fix[i].label], at = a->fix[i].at;
+		if (to == SIZE_MAX)
+			return -1;
+		uint32_t rel = (uint32_t)((int64_t)to - (int64_t)(at + 4));
+		for (unsigned k = 0; k < 4; k++)
+			a->code[at + k] = (uint8_t)(rel >> (8 * k));
+	}
+	return 0;
+}
+
+static void as_free(struct as *a)
+{
+	free(a->code);
+	free(a->lines);
+	free(a->label);
+	free(a->fix);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Instructions without operands, or with fixed ones. */
+enum fixed {
+	F_VMCALL, F_VMMCALL, F_SYSCALL, F_RDMSR, F_WRMSR, F_PUSHFQ, F_POPFQ, F_HLT, F_INT3,
+	F_OUT8, F_OUT16, F_OUT32, F_IN8, F_IN16, F_IN32,
+	F_MMIO_W8, F_MMIO_W16, F_MMIO_W32, F_MMIO_W64, F_MMIO_R8, F_MMIO_R16, F_MMIO_R32, F_MMIO_R64,
+	F_TEST_EDX, F_XOR_EDX, F_XOR_ECX, F_MOV_RCX_CR2,
+	F_COUNT
+};
+
+static const struct fixed_insn {
+	uint8_t len;
+	uint8_t b[4];
+	const char *text;
+} fixed_insns[F_COUNT] = {
+	[F_VMCALL] = { 3, { 0x0f, 0x01, 0xc1 }, "vmcall" },
+	[F_VMMCALL] = { 3, { 0x0f, 0x01, 0xd9 }, "vmmcall" },
+	[F_SYSCALL] = { 2, { 0x0f, 0x05 }, "syscall" },
+	[F_RDMSR] = { 2, { 0x0f, 0x32 }, "rdmsr" },
+	[F_WRMSR] = { 2, { 0x0f, 0x30 }, "wrmsr" },
+	[F_PUSHFQ] = { 1, { 0x9c }, "pushfq" },
+	[F_POPFQ] = { 1, { 0x9d }, "popfq" },
+	[F_HLT] = { 1, { 0xf4 }, "hlt" },
+	[F_INT3] = { 1, { 0xcc }, "int3" },
+	[F_OUT8] = { 1, { 0xee }, "out dx, al" },
+	[F_OUT16] = { 2, { 0x66, 0xef }, "out dx, ax" },
+	[F_OUT32] = { 1, { 0xef }, "out dx, eax" },
+	[F_IN8] = { 1, { 0xec }, "in al, dx" },
+	[F_IN16] = { 2, { 0x66, 0xed }, "in ax, dx" },
+	[F_IN32] = { 1, { 0xed }, "in eax, dx" },
+	[F_MMIO_W8] = { 2, { 0x88, 0x02 }, "mov byte [rdx], al" },
+	[F_MMIO_W16] = { 3, { 0x66, 0x89, 0x02 }, "mov word [rdx], ax" },
+	[F_MMIO_W32] = { 2, { 0x89, 0x02 }, "mov dword [rdx], eax" },
+	[F_MMIO_W64] = { 3, { 0x48, 0x89, 0x02 }, "mov qword [rdx], rax" },
+	[F_MMIO_R8] = { 2, { 0x8a, 0x02 }, "mov al, byte [rdx]" },
+	[F_MMIO_R16] = { 3, { 0x66, 0x8b, 0x02 }, "mov ax, word [rdx]" },
+	[F_MMIO_R32] = { 2, { 0x8b, 0x02 }, "mov eax, dword [rdx]" },
+	[F_MMIO_R64] = { 3, { 0x48, 0x8b, 0x02 }, "mov rax, qword [rdx]" },
+	[F_TEST_EDX] = { 2, { 0x85, 0xd2 }, "test edx, edx" },
+	[F_XOR_EDX] = { 2, { 0x31, 0xd2 }, "xor edx, edx" },
+	[F_XOR_ECX] = { 2, { 0x31, 0xc9 }, "xor ecx, ecx" },
+	[F_MOV_RCX_CR2] = { 3, { 0x0f, 0x20, 0xd1 }, "mov rcx, cr2" },
+};
+
+static void e_fixed(struct as *a, enum fixed f, const char *why)
+{
+	const struct fixed_insn *fi = &fixed_insns[f];
+	size_t s = a->len;
+	for (unsigned i = 0; i < fi->len; i++)
+		put8(a, fi->b[i]);
+	if (why)
+		as_note(a, s, "%-22s ; %s", fi->text, why);
+	else
+		as_note(a, s, "%s", fi->text);
+}
+
+/* A memory operand: an absolute address (below 2 GiB, sign-extended disp32)
+ * or a base register plus disp32. */
+struct mem {
+	bool abs;
+	unsigned base;
+	int32_t disp;
+};
+
+static struct mem m_abs(uint64_t addr)
+{
+	return (struct mem){ .abs = true, .disp = (int32_t)addr };
+}
+
+static struct mem m_base(unsigned base, int32_t disp)
+{
+	return (struct mem){ .abs = false, .base = base, .disp = disp };
+}
+
+/* Instructions with a ModRM memory operand: prefix, REX.W, opcode, and
+ * either a register operand in the reg field (ext < 0) or an opcode
+ * extension (/digit). */
+enum mform { MF_STORE, MF_LOAD, MF_STORE_IMM32, MF_POP, MF_CMP_IMM8, MF_CALL, MF_LIDT,
+	     MF_MOVDQU_LOAD, MF_MOVDQU_STORE, MF_COUNT };
+
+static const struct mform_row {
+	uint8_t prefix;      /* 0: none */
+	bool w;
+	uint8_t nop;
+	uint8_t op[2];
+	int8_t ext;
+} mforms[MF_COUNT] = {
+	[MF_STORE] = { 0, true, 1, { 0x89 }, -1 },              /* mov r/m64, r64 */
+	[MF_LOAD] = { 0, true, 1, { 0x8b }, -1 },               /* mov r64, r/m64 */
+	[MF_STORE_IMM32] = { 0, true, 1, { 0xc7 }, 0 },         /* mov r/m64, imm32 */
+	[MF_POP] = { 0, false, 1, { 0x8f }, 0 },                /* pop r/m64 */
+	[MF_CMP_IMM8] = { 0, true, 1, { 0x83 }, 7 },            /* cmp r/m64, imm8 */
+	[MF_CALL] = { 0, false, 1, { 0xff }, 2 },               /* call r/m64 */
+	[MF_LIDT] = { 0, false, 2, { 0x0f, 0x01 }, 3 },         /* lidt m */
+	[MF_MOVDQU_LOAD] = { 0xf3, false, 2, { 0x0f, 0x6f }, -1 },  /* movdqu xmm, m128 */
+	[MF_MOVDQU_STORE] = { 0xf3, false, 2, { 0x0f, 0x7f }, -1 }, /* movdqu m128, xmm */
+};
+
+static void e_mem(struct as *a, enum mform f, unsigned reg, struct mem m)
+{
+	const struct mform_row *r = &mforms[f];
+	unsigned regf = r->ext >= 0 ? (unsigned)r->ext : reg;
+	if (r->prefix)
+		put8(a, r->prefix);
+	uint8_t rex = (uint8_t)(0x40 | (r->w ? 8 : 0) | ((regf & 8) ? 4 : 0) |
+				(!m.abs && (m.base & 8) ? 1 : 0));
+	if (rex != 0x40)
+		put8(a, rex);
+	for (unsigned i = 0; i < r->nop; i++)
+		put8(a, r->op[i]);
+	if (m.abs) {
+		put8(a, (uint8_t)((regf & 7) << 3 | 4)); /* mod 00, SIB follows */
+		put8(a, 0x25);                           /* no base, no index: disp32 */
+	} else {
+		put8(a, (uint8_t)(0x80 | (regf & 7) << 3 | (m.base & 7))); /* mod 10: disp32 */
+		if ((m.base & 7) == 4)
+			put8(a, 0x24);                   /* rsp/r12 need a SIB byte */
+	}
+	put32(a, (uint32_t)m.disp);
+}
+
+static const char *rn(unsigned r)
+{
+	return hcf_reg_name(r);
+}
+
+/* mov reg, imm64 */
+static void e_mov_imm64(struct as *a, unsigned reg, uint64_t v, const char *why)
+{
+	size_t s = a->len;
+	put8(a, (uint8_t)(0x48 | ((reg & 8) ? 1 : 0)));
+	put8(a, (uint8_t)(0xb8 + (reg & 7)));
+	put64(a, v);
+	char t[48];
+	snprintf(t, sizeof(t), "mov %s, 0x%" PRIx64, rn(reg), v);
+	if (why && *why)
+		as_note(a, s, "%-22s ; %s", t, why);
+	else
+		as_note(a, s, "%s", t);
+}
+
+/* mov r32, imm32 (zero-extends; rax..rdi only) */
+static void e_mov_imm32(struct as *a, unsigned reg, uint32_t v, const char *why)
+{
+	static const char *const r32[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+	size_t s = a->len;
+	put8(a, (uint8_t)(0xb8 + (reg & 7)));
+	put32(a, v);
+	char t[48];
+	snprintf(t, sizeof(t), "mov %s, 0x%" PRIx32, r32[reg & 7], v);
+	if (why && *why)
+		as_note(a, s, "%-22s ; %s", t, why);
+	else
+		as_note(a, s, "%s", t);
+}
+
+/* mov qword [m], imm32 (sign-extended) */
+static void e_store_imm(struct as *a, struct mem m, uint32_t v, const char *dst, const char *why)
+{
+	size_t s = a->len;
+	e_mem(a, MF_STORE_IMM32, 0, m);
+	put32(a, v);
+	char t[64];
+	snprintf(t, sizeof(t), "mov qword [%s], 0x%" PRIx32, dst, v);
+	if (why)
+		as_note(a, s, "%-22s ; %s", t, why);
+	else
+		as_note(a, s, "%s", t);
+}
+
+/* mov [m], reg */
+static void e_store(struct as *a, struct mem m, unsigned reg, const char *dst)
+{
+	size_t s = a->len;
+	e_mem(a, MF_STORE, reg, m);
+	as_note(a, s, "mov [%s], %s", dst, rn(reg));
+}
+
+/* mov reg, [m] */
+static void e_load(struct as *a, unsigned reg, struct mem m, const char *src)
+{
+	size_t s = a->len;
+	e_mem(a, MF_LOAD, reg, m);
+	as_note(a, s, "mov %s, [%s]", rn(reg), src);
+}
+
+static void e_movdqu(struct as *a, bool store, unsigned x, struct mem m, const char *place)
+{
+	size_t s = a->len;
+	e_mem(a, store ? MF_MOVDQU_STORE : MF_MOVDQU_LOAD, x, m);
+	if (store)
+		as_note(a, s, "movdqu [%s], xmm%u", place, x);
+	else
+		as_note(a, s, "movdqu xmm%u, [%s]", x, place);
+}
+
+/* pushfq; pop qword [m]: RFLAGS into memory without touching a register. */
+static void e_save_rflags(struct as *a, uint64_t addr, const char *dst)
+{
+	e_fixed(a, F_PUSHFQ, NULL);
+	size_t s = a->len;
+	e_mem(a, MF_POP, 0, m_abs(addr));
+	as_note(a, s, "pop qword [%s]", dst);
+}
+
+/* mov rsp, imm32 */
+static void e_set_rsp(struct as *a, uint32_t v, const char *why)
+{
+	size_t s = a->len;
+	put8(a, 0x48);
+	put8(a, 0xc7);
+	put8(a, 0xc4);
+	put32(a, v);
+	char t[48];
+	snprintf(t, sizeof(t), "mov rsp, 0x%" PRIx32, v);
+	as_note(a, s, "%-22s ; %s", t, why);
+}
+
+/* jmp / jcc rel32 to a label */
+static void e_jmp(struct as *a, size_t l, const char *to)
+{
+	size_t s = a->len;
+	put8(a, 0xe9);
+	as_rel32(a, l);
+	as_note(a, s, "jmp %s", to);
+}
+
+static void e_jne(struct as *a, size_t l, const char *to)
+{
+	size_t s = a->len;
+	put8(a, 0x0f);
+	put8(a, 0x85);
+	as_rel32(a, l);
+	as_note(a, s, "jne %s", to);
+}
+
+static void e_je(struct as *a, size_t l, const char *to)
+{
+	size_t s = a->len;
+	put8(a, 0x0f);
+	put8(a, 0x84);
+	as_rel32(a, l);
+	as_note(a, s, "je %s", to);
+}
+
+/* push imm32 (sign-extended to 64 bits) */
+static void e_push_imm(struct as *a, uint32_t v, const char *why)
+{
+	size_t s = a->len;
+	put8(a, 0x68);
+	put32(a, v);
+	char t[48];
+	snprintf(t, sizeof(t), "push 0x%" PRIx32, v);
+	as_note(a, s, "%-22s ; %s", t, why);
+}
+
+static void e_int(struct as *a, uint8_t v)
+{
+	size_t s = a->len;
+	put8(a, 0xcd);
+	put8(a, v);
+	as_note(a, s, "int 0x%x", v);
+}
+
+/* cmp eax, imm32 */
+static void e_cmp_eax(struct as *a, uint32_t v, const char *why)
+{
+	size_t s = a->len;
+	put8(a, 0x3d);
+	put32(a, v);
+	char t[48];
+	snprintf(t, sizeof(t), "cmp eax, 0x%" PRIx32, v);
+	as_note(a, s, "%-22s ; %s", t, why);
+}
+
+/* cmp reg64, imm8 */
+static void e_cmp_reg_imm8(struct as *a, unsigned reg, uint8_t v)
+{
+	size_t s = a->len;
+	put8(a, (uint8_t)(0x48 | ((reg & 8) ? 1 : 0)));
+	put8(a, 0x83);
+	put8(a, (uint8_t)(0xc0 | 7 << 3 | (reg & 7)));
+	put8(a, v);
+	as_note(a, s, "cmp %s, %u", rn(reg), v);
+}
+
+/* cmp qword [m], imm8 */
+static void e_cmp_mem_imm8(struct as *a, struct mem m, uint8_t v, const char *what)
+{
+	size_t s = a->len;
+	e_mem(a, MF_CMP_IMM8, 0, m);
+	put8(a, v);
+	as_note(a, s, "cmp qword [%s], %u", what, v);
+}
+
+/* xor reg64, imm32 */
+static void e_xor_imm(struct as *a, unsigned reg, uint32_t v)
+{
+	size_t s = a->len;
+	put8(a, (uint8_t)(0x48 | ((reg & 8) ? 1 : 0)));
+	put8(a, 0x81);
+	put8(a, (uint8_t)(0xc0 | 6 << 3 | (reg & 7)));
+	put32(a, v);
+	as_note(a, s, "xor %s, 0x%" PRIx32, rn(reg), v);
+}
+
+/* jmp [table + rax * 8] */
+static void e_jmp_table(struct as *a, uint64_t table, const char *what)
+{
+	size_t s = a->len;
+	put8(a, 0xff);
+	put8(a, 0x24);   /* /4, SIB follows */
+	put8(a, 0xc5);   /* scale 8, index rax, no base */
+	put32(a, (uint32_t)table);
+	as_note(a, s, "jmp [%s + rax * 8]", what);
+}
+
+/* ---- transports ----------------------------------------------------------- */
+
+/* The instruction each transport issues (INT and HCPAGE take an operand and
+ * are encoded by gen_transport). NATIVE is emitted as vmcall; the program
+ * patches it to vmmcall at run time unless the CPU is Intel, as hcfuzz's
+ * kvm target resolves it from the vendor its agent reports. */
+static const struct xport_insn {
+	enum hcf_xport_kind kind;
+	bool is_read;
+	uint8_t width;       /* 0: any */
+	enum fixed insn;
+} xport_insns[] = {
+	{ HCF_XPORT_VMCALL, false, 0, F_VMCALL },
+	{ HCF_XPORT_VMMCALL, false, 0, F_VMMCALL },
+	{ HCF_XPORT_NATIVE, false, 0, F_VMCALL },
+	{ HCF_XPORT_SYSCALL, false, 0, F_SYSCALL },
+	{ HCF_XPORT_PIO, false, 1, F_OUT8 },
+	{ HCF_XPORT_PIO, false, 2, F_OUT16 },
+	{ HCF_XPORT_PIO, false, 4, F_OUT32 },
+	{ HCF_XPORT_PIO, true, 1, F_IN8 },
+	{ HCF_XPORT_PIO, true, 2, F_IN16 },
+	{ HCF_XPORT_PIO, true, 4, F_IN32 },
+	{ HCF_XPORT_MMIO, false, 1, F_MMIO_W8 },
+	{ HCF_XPORT_MMIO, false, 2, F_MMIO_W16 },
+	{ HCF_XPORT_MMIO, false, 4, F_MMIO_W32 },
+	{ HCF_XPORT_MMIO, false, 8, F_MMIO_W64 },
+	{ HCF_XPORT_MMIO, true, 1, F_MMIO_R8 },
+	{ HCF_XPORT_MMIO, true, 2, F_MMIO_R16 },
+	{ HCF_XPORT_MMIO, true, 4, F_MMIO_R32 },
+	{ HCF_XPORT_MMIO, true, 8, F_MMIO_R64 },
+};
+
+static const struct xport_insn *xport_lookup(const struct hcf_transport *t)
+{
+	for (size_t i = 0; i < sizeof(xport_insns) / sizeof(xport_insns[0]); i++) {
+		const struct xport_insn *x = &xport_insns[i];
+		if (x->kind == t->kind && (x->width == 0 || (x->width == t->width && x->is_read == t->is_read)))
+			return x;
+	}
+	return NULL;
+}
+
+/* "int 0x1b", "pio out 4 bytes to 0x500 + nr" */
+static void xport_describe(const struct hcf_transport *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case HCF_XPORT_INT:
+		snprintf(buf, len, "int 0x%x", t->vector);
+		break;
+	case HCF_XPORT_PIO:
+		snprintf(buf, len, "port I/O (%s, %u bytes) to port 0x%x + number", t->is_read ? "in" : "out",
+			 t->width, t->port_base);
+		break;
+	case HCF_XPORT_MMIO:
+		snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 " + number * %u",
+			 t->is_read ? "read" : "write", t->width, t->mmio_base, t->mmio_scale);
+		break;
+	case HCF_XPORT_HCPAGE:
+		snprintf(buf, len, "call into the hypercall page (MSR 0x%x, %u bytes per entry)",
+			 t->hcpage_msr, t->hcpage_stride);
+		break;
+	case HCF_XPORT_NATIVE:
+		snprintf(buf, len, "native (vmcall on Intel, vmmcall otherwise)");
+		break;
+	default:
+		snprintf(buf, len, "%s", hcf_xport_name(t->kind));
+		break;
+	}
+}
+
+/* ---- text helpers ----------------------------------------------------------- */
+
+/* Text for a C comment: printable ASCII, and nothing that ends or nests a
+ * comment or forms a trigraph. */
+static void cmt(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+	char prev = 0;
+	for (; s && *s && o + 3 < len; s++) {
+		char c = (unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ? '?' : *s;
+		if ((prev == '*' && c == '/') || (prev == '/' && c == '*') || (prev == '?' && c == '?'))
+			out[o++] = ' ';
+		out[o++] = c;
+		prev = c;
+	}
+	out[o] = '\0';
+}
+
+/* A C string literal body: escapes, octal for anything unprintable, no
+ * trigraphs. */
+static void cstr(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+	for (; s && *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\' || c == '?') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c > 0x7e) {
+			o += (size_t)snprintf(out + o, len - o, "\\%03o", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* An int64_t as a C expression of that type. */
+static const char *c_i64(int64_t v, char *buf, size_t len)
+{
+	if (v == INT64_MIN)
+		snprintf(buf, len, "INT64_MIN");
+	else if (v < INT32_MIN || v > INT32_MAX)
+		snprintf(buf, len, "INT64_C(%" PRId64 ")", v);
+	else
+		snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+/* ---- what to check: the plan ---------------------------------------------- */
+
+enum ck {
+	CK_CLOBBER_REG, CK_CLOBBER_FLAG, CK_CLOBBER_XMM, CK_EXCEPTION, CK_RETVAL,
+	CK_MODEL_REG, CK_MODEL_FLAG, CK_MODEL_EXC, CK_MODEL_MONO, CK_MEMORY, CK_PAGES, CK_LIVENESS,
+	CK_COUNT
+};
+
+enum lv { LV_HANG, LV_LOST, LV_BAD, LV_PROGRAM };
+
+/* Which bytes of a buffer image (guard, data, guard) the memory check reads. */
+enum mreg { MR_GUARD_BEFORE, MR_GUARD_AFTER, MR_GUARDS, MR_DATA_RANGE, MR_DATA };
+
+struct plan {
+	enum ck kind;
+	size_t call;                 /* the program call the check is on */
+	size_t ncalls;               /* calls replayed */
+	const struct hcf_op *op;     /* NULL: an undeclared number */
+	char name[96];               /* op name, or nr=0x... */
+	char at[128];                /* "call 0 (invlpg)" */
+	char what[200];              /* "clobber rax at call 0 (invlpg)" */
+	unsigned reg, bit, xmm, width;
+	uint64_t expect, mask;       /* model */
+	int exp_vector;              /* model exception: -1 when the call should return */
+	size_t prev;                 /* model monotonic: the earlier call */
+	enum lv lv;
+	bool vec;                    /* XMM0-15 around the checked call */
+	int mbuf;                    /* memory: buffer, -1 every buffer */
+	enum mreg mreg;
+	uint32_t dlo, dhi;           /* MR_DATA_RANGE: buffer offsets */
+	char mlabel[64];
+};
+
+struct cx {
+	const struct hcf_repro_src *src;
+	const struct hcf_abi *abi;
+	const struct hcf_prog *p;
+	const struct hcf_finding *f;
+};
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A full 64-bit register name ("rax", never an alias). */
+static unsigned parse_reg64(const char *s)
+{
+	unsigned w;
+	unsigned r = hcf_reg_parse(s, &w);
+	return r != HCF_REG_NONE && r < HCF_NGPR && w == 64 ? r : HCF_REG_NONE;
+}
+
+/* "rflags.CF" or "rflags.bit5": the bit, or -1. */
+static int parse_flag(const char *s)
+{
+	if (!starts(s, "rflags."))
+		return -1;
+	s += 7;
+	for (unsigned b = 0; b < 32; b++) {
+		const char *n = hcf_rflags_bit_name(b);
+		if (n && !strcmp(n, s))
+			return (int)b;
+	}
+	unsigned b;
+	char tail;
+	if (sscanf(s, "bit%u%c", &b, &tail) == 1 && b < 64)
+		return (int)b;
+	return -1;
+}
+
+static unsigned clamp_width(unsigned w)
+{
+	return w == 0 || w > 64 ? 64 : w;
+}
+
+static uint64_t width_mask(unsigned w)
+{
+	return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+/* The width the model oracle compares reg at (oracle_model.c reg_width). */
+static unsigned model_width(const struct hcf_abi *abi, const struct hcf_op *op, unsigned reg)
+{
+	if (op)
+		for (size_t i = 0; i < op->nargs; i++)
+			if (op->args[i].reg == reg && (op->args[i].dir & HCF_DIR_OUT))
+				return clamp_width(op->args[i].width);
+	if (op && op->ret_reg == reg)
+		return clamp_width(op->ret_width);
+	if (!op && abi->ret_reg == reg)
+		return clamp_width(abi->ret_width);
+	return 64;
+}
+
+typedef int (*parse_fn)(struct plan *pl, const struct cx *cx, char *err, size_t errlen);
+
+static int parse_clobber(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	const char *w = cx->f->sig.where;
+	unsigned r = parse_reg64(w), x;
+	int bit = parse_flag(w);
+	char tail;
+	if (r != HCF_REG_NONE) {
+		pl->kind = CK_CLOBBER_REG;
+		pl->reg = r;
+	} else if (bit >= 0) {
+		pl->kind = CK_CLOBBER_FLAG;
+		pl->bit = (unsigned)bit;
+	} else if (sscanf(w, "xmm%u%c", &x, &tail) == 1 && x < 16) {
+		pl->kind = CK_CLOBBER_XMM;
+		pl->xmm = x;
+		pl->vec = true;
+	} else {
+		snprintf(err, errlen, "clobber finding on \"%s\": not a register, RFLAGS bit or XMM register", w);
+		return -1;
+	}
+	snprintf(pl->what, sizeof(pl->what), "clobber %s at %s", w, pl->at);
+	return 0;
+}
+
+static int parse_exception(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	(void)cx;
+	pl->kind = CK_EXCEPTION;
+	snprintf(pl->what, sizeof(pl->what), "exception at %s", pl->at);
+	return 0;
+}
+
+/* The status field the op reports through (oracle_retval.c read_status), as
+ * buffer b at offset off, size bytes. */
+static int status_place(const struct cx *cx, const struct plan *pl, int *b, int64_t *off,
+			unsigned *size, char *why, size_t len)
+{
+	const struct hcf_abi *abi = cx->abi;
+	const struct hcf_op *op = pl->op;
+	if (op->status_struct < 0 || (size_t)op->status_struct >= abi->nstructs) {
+		snprintf(why, len, "the spec names no status structure");
+		return -1;
+	}
+	const struct hcf_struct *st = &abi->structs[op->status_struct];
+	if (op->status_field < 0 || (size_t)op->status_field >= st->nfields) {
+		snprintf(why, len, "the spec names no status field in %s", st->name);
+		return -1;
+	}
+	const struct hcf_field *fl = &st->fields[op->status_field];
+	if (fl->size == 0 || fl->size > 8) {
+		snprintf(why, len, "status field %s.%s is %u bytes", st->name, fl->name, fl->size);
+		return -1;
+	}
+	for (size_t i = 0; i < op->nargs; i++) {
+		if (op->args[i].struct_idx != op->status_struct || op->args[i].reg >= HCF_NGPR)
+			continue;
+		const struct hcf_bufref *ref = &cx->p->calls[pl->call].ref[op->args[i].reg];
+		if (ref->buf < 0 || (size_t)ref->buf >= cx->p->nbufs)
+			break;
+		int64_t o = (int64_t)ref->offset + fl->offset;
+		if (ref->offset < 0 || o + fl->size > (int64_t)cx->p->bufs[ref->buf].size) {
+			snprintf(why, len, "%s.%s lies outside buf%d", st->name, fl->name, ref->buf);
+			return -1;
+		}
+		*b = ref->buf;
+		*off = o;
+		*size = fl->size;
+		return 0;
+	}
+	snprintf(why, len, "no argument of %s points into a program buffer holding %s", op->name, st->name);
+	return -1;
+}
+
+static int parse_retval(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	const struct hcf_abi *abi = cx->abi;
+	const struct hcf_op *op = pl->op;
+	pl->kind = CK_RETVAL;
+	if (!op) {
+		if (abi->ret_reg >= HCF_NGPR || abi->undeclared_returns.any) {
+			snprintf(err, errlen, "retval finding on an undeclared number, but the spec allows "
+					      "undeclared numbers any return value");
+			return -1;
+		}
+		pl->reg = abi->ret_reg;
+		pl->width = clamp_width(abi->ret_width);
+	} else if ((unsigned)op->err >= HCF_ERR_COUNT) {
+		snprintf(err, errlen, "%s: unknown error convention", op->name);
+		return -1;
+	} else if (op->err == HCF_ERR_STATUS_FIELD) {
+		int b;
+		int64_t off;
+		unsigned size;
+		char why[160];
+		if (status_place(cx, pl, &b, &off, &size, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "retval finding on %s: %s", op->name, why);
+			return -1;
+		}
+		pl->reg = op->ret_reg;
+		pl->width = clamp_width(op->ret_width);
+		pl->ncalls = cx->p->ncalls; /* the status is read after the program, as hcfuzz does */
+	} else {
+		if (op->ret_reg >= HCF_NGPR) {
+			snprintf(err, errlen, "retval finding on %s, which returns nothing in a register", op->name);
+			return -1;
+		}
+		pl->reg = op->ret_reg;
+		pl->width = clamp_width(op->ret_width);
+	}
+	snprintf(pl->what, sizeof(pl->what), "retval %s at %s", cx->f->sig.where, pl->at);
+	return 0;
+}
+
+/* The exception vector a mnemonic names ("#GP"), or -1. */
+static int vector_of(const char *s)
+{
+	for (unsigned v = 0; v < 32; v++) {
+		const char *m = hcf_exc_mnemonic(v);
+		if (m && !strncmp(s, m, strlen(m)) && !isalnum((unsigned char)s[strlen(m)]))
+			return (int)v;
+	}
+	return -1;
+}
+
+static int parse_model(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	const struct hcf_finding *f = cx->f;
+	const char *w = f->sig.where;
+	unsigned r = parse_reg64(w);
+	int bit = parse_flag(w);
+	if (!strcmp(w, "exception")) {
+		pl->kind = CK_MODEL_EXC;
+		const char *rs = f->reason;
+		if (starts(rs, "expected the call to return")) {
+			pl->exp_vector = -1;
+		} else if (f->has_values && f->expected < 256) {
+			pl->exp_vector = (int)f->expected;
+		} else if (starts(rs, "expected ") && vector_of(rs + 9) >= 0) {
+			pl->exp_vector = vector_of(rs + 9);
+		} else {
+			snprintf(err, errlen, "model finding on the exception: neither the values nor the "
+					      "reason (\"%s\") say which outcome the model expected", rs);
+			return -1;
+		}
+		snprintf(pl->what, sizeof(pl->what), "model outcome at %s", pl->at);
+		return 0;
+	}
+	if (r != HCF_REG_NONE && strstr(f->reason, "monotonic")) {
+		pl->kind = CK_MODEL_MONO;
+		pl->reg = r;
+		pl->width = model_width(cx->abi, pl->op, r);
+		pl->mask = width_mask(pl->width);
+		const struct hcf_pcall *c = &cx->p->calls[pl->call];
+		size_t j = pl->call;
+		while (j-- > 0)
+			if (cx->p->calls[j].op == c->op)
+				break;
+		if (j == SIZE_MAX) {
+			snprintf(err, errlen, "monotonic model finding on %s, but no earlier call of %s is in "
+					      "the program", w, pl->name);
+			return -1;
+		}
+		pl->prev = j;
+		snprintf(pl->what, sizeof(pl->what), "model: %s went back at %s", w, pl->at);
+		return 0;
+	}
+	if (!f->has_values) {
+		snprintf(err, errlen, "model finding on %s without the expected value (finding.json has "
+				      "no \"expected\")", w);
+		return -1;
+	}
+	if (r != HCF_REG_NONE) {
+		pl->kind = CK_MODEL_REG;
+		pl->reg = r;
+		pl->width = model_width(cx->abi, pl->op, r);
+		pl->mask = width_mask(pl->width);
+		pl->expect = f->expected & pl->mask;
+	} else if (bit >= 0) {
+		pl->kind = CK_MODEL_FLAG;
+		pl->bit = (unsigned)bit;
+		pl->expect = (f->expected >> bit) & 1;
+	} else {
+		snprintf(err, errlen, "model finding on \"%s\": not a register, RFLAGS bit or the exception", w);
+		return -1;
+	}
+	snprintf(pl->what, sizeof(pl->what), "model %s at %s", w, pl->at);
+	return 0;
+}
+
+/* Narrow a data finding to what its label names (oracle_memory.c labels). */
+static void memory_data_range(struct plan *pl, const struct cx *cx, uint32_t off)
+{
+	const struct hcf_buf *b = &cx->p->bufs[pl->mbuf];
+	const struct hcf_struct *st = b->struct_idx >= 0 && (size_t)b->struct_idx < cx->abi->nstructs ?
+					      &cx->abi->structs[b->struct_idx] : NULL;
+	const char *l = pl->mlabel;
+	size_t ll = strlen(l);
+	pl->mreg = MR_DATA_RANGE;
+	pl->dlo = 0;
+	pl->dhi = b->size;
+	if (!st || !strcmp(l, "read-only"))
+		return;
+	if (starts(l, "past ")) {
+		pl->dlo = st->size < b->size ? st->size : b->size;
+		return;
+	}
+	if (ll > 8 && !strcmp(l + ll - 8, " padding")) {
+		/* the uncovered run around the first changed byte */
+		uint8_t covered[HCF_BUF_MAX];
+		memset(covered, 0, sizeof(covered));
+		for (size_t k = 0; k < st->nfields; k++)
+			for (uint64_t i = st->fields[k].offset;
+			     i < (uint64_t)st->fields[k].offset + st->fields[k].size && i < b->size; i++)
+				covered[i] = 1;
+		uint32_t end = st->size < b->size ? st->size : b->size;
+		if (off >= end || covered[off]) {
+			pl->dhi = end;
+			return;
+		}
+		uint32_t lo = off, hi = off;
+		while (lo > 0 && !covered[lo - 1])
+			lo--;
+		while (hi < end && !covered[hi])
+			hi++;
+		pl->dlo = lo;
+		pl->dhi = hi;
+		return;
+	}
+	const char *dot = strrchr(l, '.');
+	for (size_t k = 0; dot && k < st->nfields; k++) {
+		const struct hcf_field *fl = &st->fields[k];
+		if (strcmp(fl->name, dot + 1) != 0)
+			continue;
+		pl->dlo = fl->offset < b->size ? fl->offset : b->size;
+		pl->dhi = (uint64_t)fl->offset + fl->size < b->size ? fl->offset + fl->size : b->size;
+		return;
+	}
+}
+
+static int parse_memory(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	const char *ew = cx->src->exact_where;
+	const char *w = ew && *ew ? ew : cx->f->sig.where;
+	int b = -1, n = 0;
+	unsigned off = 0;
+	pl->kind = CK_MEMORY;
+	pl->ncalls = cx->p->ncalls; /* memory is compared after the whole program */
+	pl->mbuf = -1;
+	if (starts(w, "page") || !strcmp(w, "pages")) {
+		pl->kind = CK_PAGES;
+		snprintf(pl->what, sizeof(pl->what), "memory: stray page write at %s", pl->at);
+		return 0;
+	}
+	if (sscanf(w, "guard buf%d-%u%n", &b, &off, &n) == 2 && !w[n]) {
+		pl->mreg = MR_GUARD_BEFORE;
+	} else if (sscanf(w, "guard buf%d+%u%n", &b, &off, &n) == 2 && !w[n]) {
+		pl->mreg = MR_GUARD_AFTER;
+	} else if (sscanf(w, "buf%d+%u (%63[^)])%n", &b, &off, pl->mlabel, &n) == 3 && !w[n]) {
+		if (b >= 0 && (size_t)b < cx->p->nbufs)
+			pl->mbuf = b;
+		if (pl->mbuf >= 0)
+			memory_data_range(pl, cx, off);
+		else
+			pl->mreg = MR_DATA;
+	} else if (!strcmp(w, "guard")) {
+		pl->mreg = MR_GUARDS;
+	} else if (starts(w, "buffer")) {
+		pl->mreg = MR_DATA;
+	} else {
+		snprintf(err, errlen, "memory finding on \"%s\": not a buffer, guard or page (a harness "
+				      "problem, not something the hypervisor did, cannot be replayed)", w);
+		return -1;
+	}
+	if (pl->mreg == MR_GUARD_BEFORE || pl->mreg == MR_GUARD_AFTER) {
+		if (b < 0 || (size_t)b >= cx->p->nbufs) {
+			snprintf(err, errlen, "memory finding on \"%s\", but the program has %zu buffers", w,
+				 cx->p->nbufs);
+			return -1;
+		}
+		pl->mbuf = b;
+	}
+	if (cx->p->nbufs == 0) {
+		snprintf(err, errlen, "memory finding on \"%s\", but the program has no buffers", w);
+		return -1;
+	}
+	snprintf(pl->what, sizeof(pl->what), "memory %s after %s", w, pl->at);
+	return 0;
+}
+
+static int parse_liveness(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	const char *w = cx->f->sig.where, *rc = cx->f->sig.rclass;
+	pl->kind = CK_LIVENESS;
+	if (!strcmp(w, "program")) {
+		pl->lv = LV_PROGRAM;
+		pl->ncalls = cx->p->ncalls;
+	} else if (!strcmp(rc, "hang")) {
+		pl->lv = LV_HANG;
+	} else if (starts(rc, "lost:") || !strcmp(rc, "guest-lost")) {
+		pl->lv = LV_LOST;
+	} else if (!strcmp(rc, "bad-result")) {
+		pl->lv = LV_BAD;
+	} else {
+		snprintf(err, errlen, "liveness finding of class \"%s\": not a hang, lost guest or bad result", rc);
+		return -1;
+	}
+	snprintf(pl->what, sizeof(pl->what), "liveness (%s) at %s", rc, pl->at);
+	return 0;
+}
+
+/* One row per oracle: how its findings become a check. */
+static const struct {
+	const char *oracle;
+	parse_fn parse;
+} oracle_rows[] = {
+	{ "clobber", parse_clobber },
+	{ "exception", parse_exception },
+	{ "retval", parse_retval },
+	{ "model", parse_model },
+	{ "memory", parse_memory },
+	{ "liveness", parse_liveness },
+};
+
+static const char *call_op_name(const struct cx *cx, size_t i)
+{
+	const struct hcf_op *op = hcf_oracle_call_op(cx->abi, cx->p, i);
+	return op ? op->name : "undeclared";
+}
+
+/*
+ * The call the check is on: the one finding.json names when the program has
+ * it with the signature's op; else (a minimized program renumbers its calls)
+ * the last call of that op.
+ */
+static int pick_call(const struct cx *cx, size_t *call, char *err, size_t errlen)
+{
+	const struct hcf_finding_sig *s = &cx->f->sig;
+	size_t n = cx->p->ncalls;
+	if (n == 0) {
+		snprintf(err, errlen, "the finding's program has no calls");
+		return -1;
+	}
+	if (s->call < n && !strcmp(call_op_name(cx, s->call), s->op)) {
+		*call = s->call;
+		return 0;
+	}
+	for (size_t i = n; i-- > 0;)
+		if (!strcmp(call_op_name(cx, i), s->op)) {
+			*call = i;
+			return 0;
+		}
+	snprintf(err, errlen, "the signature names %s, but no call of the program is %s", s->op,
+		 !strcmp(s->op, "undeclared") ? "an undeclared number" : "to it");
+	return -1;
+}
+
+static int make_plan(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->mbuf = -1;
+	if (pick_call(cx, &pl->call, err, errlen) != 0)
+		return -1;
+	pl->ncalls = pl->call + 1; /* later calls cannot change what this one did */
+	pl->op = hcf_oracle_call_op(cx->abi, cx->p, pl->call);
+	hcf_pcall_name(cx->p, &cx->p->calls[pl->call], pl->name, sizeof(pl->name));
+	snprintf(pl->at, sizeof(pl->at), "call %zu (%s)", pl->call, pl->name);
+	for (size_t i = 0; i < sizeof(oracle_rows) / sizeof(oracle_rows[0]); i++) {
+		if (strcmp(oracle_rows[i].oracle, cx->f->sig.oracle) != 0)
+			continue;
+		if (oracle_rows[i].parse(pl, cx, err, errlen) != 0)
+			return -1;
+		if (pl->ncalls > HCF_REPRO_MAX_CALLS) {
+			snprintf(err, errlen, "the program replays %zu calls, more than the %u a reproducer holds: "
+					      "minimize the finding first (hcfuzz minimize)",
+				 pl->ncalls, HCF_REPRO_MAX_CALLS);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "no reproducer check for findings of the %s oracle", cx->f->sig.oracle);
+	return -1;
+}
+
+/* ---- the fixed parts of the emitted program ------------------------------- */
+
+/* Before the generated tables: includes, the guest layout, struct slot and struct ctl. */
+static const char *const rt_prelude[] = {
+	"#define _GNU_SOURCE",
+	"#include <errno.h>",
+	"#include <fcntl.h>",
+	"#include <inttypes.h>",
+	"#include <linux/kvm.h>",
+	"#include <signal.h>",
+	"#include <stdarg.h>",
+	"#include <stddef.h>",
+	"#include <stdint.h>",
+	"#include <stdio.h>",
+	"#include <stdlib.h>",
+	"#include <string.h>",
+	"#include <sys/ioctl.h>",
+	"#include <sys/mman.h>",
+	"#include <sys/time.h>",
+	"#include <time.h>",
+	"#include <unistd.h>",
+	"",
+	"/* Older kernel headers lack these (Linux 6.0 added the quirk control). */",
+	"#ifndef KVM_CAP_DISABLE_QUIRKS2",
+	"#define KVM_CAP_DISABLE_QUIRKS2 213",
+	"#endif",
+	"#ifndef KVM_X86_QUIRK_FIX_HYPERCALL_INSN",
+	"#define KVM_X86_QUIRK_FIX_HYPERCALL_INSN (1 << 5)",
+	"#endif",
+	"",
+	"/* ---- guest memory: the layout of hcfuzz's VM --------------------------- */",
+	"",
+	"#define MEM_SIZE    0x800000ull  /* 8 MiB of RAM at guest-physical 0, one memory slot */",
+	"#define GDT_GPA     0x2000ull    /* flat GDT; the TSS at GDT_GPA + 0x800 */",
+	"#define IDT_GPA     0x3000ull    /* 256 interrupt gates to the exception stubs */",
+	"#define VIF_GPA     0x4000ull    /* PVM's virtual-interrupt-flag page */",
+	"#define HCPAGE_GPA  0x5000ull    /* hypercall page (hypercall_page transport) */",
+	"#define PML4_GPA    0x8000ull    /* PML4, PDPT, four PDs, the PT of the first 2 MiB */",
+	"#define STACK_TOP   0x20000ull",
+	"#define CODE_GPA    0x100000ull  /* guest_code[] */",
+	"#define CTL_GPA     0x200000ull  /* the guest's variables (struct ctl) */",
+	"#define CONT_GPA    0x201000ull  /* per slot: where the exception path goes on */",
+	"#define RES_GPA     0x210000ull  /* one struct slot per call, then the setup slots */",
+	"#define ARENA_GPA   0x600000ull  /* the program's buffers */",
+	"#define GUARD       64u          /* guard bytes on each side of a buffer */",
+	"#define GUARD_BYTE  0x5a",
+	"",
+	"#define DONE_PORT   0xe8u        /* the guest writes EV_DONE or EV_PANIC to this port */",
+	"#define EV_DONE     0x454e4f44u",
+	"#define EV_PANIC    0x43494e50u",
+	"#define SEQ_TAG     0x51e90000u  /* slot i is complete once its seq is SEQ_TAG ^ i */",
+	"",
+	"/* A run that completes no call for this long hangs (hcfuzz's default watchdog). */",
+	"#define WATCHDOG_MS 2000u",
+	"",
+	"enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NGPR };",
+	"static const char *const gpr_name[NGPR] = {",
+	"\t\"rax\", \"rcx\", \"rdx\", \"rbx\", \"rsp\", \"rbp\", \"rsi\", \"rdi\",",
+	"\t\"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"r13\", \"r14\", \"r15\",",
+	"};",
+	"",
+	"/* One call's result, written by the guest right after the call (or by its",
+	" * exception handler); seq last, so a complete slot is a whole one. */",
+	"struct slot {",
+	"\tuint64_t seq;",
+	"\tuint64_t outcome;            /* 1: the call returned, 2: it raised an exception */",
+	"\tuint64_t vector, error_code, fault_rip, cr2;",
+	"\tuint64_t rflags_before, rflags_after;",
+	"\tuint64_t rsp_before;         /* RSP is the one register the guest does not load */",
+	"\tuint64_t gpr[NGPR];          /* right after the call, or at the exception */",
+	"\tuint8_t xmm[16][16];         /* XMM0-15 after the call, when the check needs them */",
+	"};",
+	"_Static_assert(sizeof(struct slot) == 456, \"the guest code writes 456-byte slots\");",
+	"",
+	"/* The guest's variables at CTL_GPA. */",
+	"struct ctl {",
+	"\tuint64_t cur;                /* slot of the call in flight */",
+	"\tuint64_t cur_slot;           /* its address */",
+	"\tuint64_t in_call;            /* 1 from loading the registers until they are stored */",
+	"\tuint64_t scratch;",
+	"\tuint64_t hc_target;          /* hypercall-page entry of the call in flight */",
+	"\tuint64_t panic_vector, panic_error_code, panic_rip; /* an exception outside a call */",
+	"\tuint8_t idtr[16];            /* lidt operand: 16-bit limit, 64-bit base */",
+	"\tuint8_t reserved[48];",
+	"\tuint8_t xmm_sentinel[16][16];",
+	"};",
+	"_Static_assert(offsetof(struct ctl, xmm_sentinel) == 128, \"the guest code knows this layout\");",
+};
+
+/* After the generated tables: the VM, the run loop and what to print. */
+static const char *const rt_vm[] = {
+	"",
+	"/* ---- the VM ------------------------------------------------------------- */",
+	"",
+	"static void setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));",
+	"static void setup_error(const char *fmt, ...)",
+	"{",
+	"\tva_list ap;",
+	"\tva_start(ap, fmt);",
+	"\tfprintf(stderr, \"repro: setup error: \");",
+	"\tvfprintf(stderr, fmt, ap);",
+	"\tfprintf(stderr, \"\\n\");",
+	"\tva_end(ap);",
+	"\texit(2);",
+	"}",
+	"",
+	"/* Capabilities the VM cannot do without, and what for. */",
+	"static const struct {",
+	"\tint cap;",
+	"\tconst char *name, *why;",
+	"} required_caps[] = {",
+	"\t{ KVM_CAP_USER_MEMORY, \"KVM_CAP_USER_MEMORY\", \"guest RAM from this process\" },",
+	"\t{ KVM_CAP_IMMEDIATE_EXIT, \"KVM_CAP_IMMEDIATE_EXIT\", \"the watchdog that stops a guest that never exits\" },",
+	"\t{ KVM_CAP_EXT_CPUID, \"KVM_CAP_EXT_CPUID\", \"the guest's CPUID table\" },",
+	"};",
+	"",
+	"struct vm {",
+	"\tint kvm, vm, vcpu;",
+	"\tstruct kvm_run *run;",
+	"\tsize_t run_size;",
+	"\tuint8_t *mem;",
+	"\tchar vendor[13];             /* CPUID vendor the guest sees */",
+	"\tint quirk_disabled;          /* KVM's FIX_HYPERCALL_INSN quirk is off */",
+	"};",
+	"",
+	"static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)",
+	"{",
+	"\tmemcpy(mem + gpa, &v, 8);",
+	"}",
+	"",
+	"/*",
+	" * Identity page tables over the low 4 GiB: 2 MiB pages, the first 2 MiB in",
+	" * 4 KiB pages so that page 0 stays unmapped (NULL faults). Every entry is",
+	" * user-accessible (PVM runs a guest natively only then) and has accessed and",
+	" * dirty preset, so the CPU never writes the tables.",
+	" */",
+	"static void build_page_tables(uint8_t *mem)",
+	"{",
+	"\tconst uint64_t f = 0x1 | 0x2 | 0x4 | 0x20 | 0x40; /* P RW US A D */",
+	"\tconst uint64_t pdpt = PML4_GPA + 0x1000, pd = PML4_GPA + 0x2000, pt = PML4_GPA + 0x6000;",
+	"\tput64(mem, PML4_GPA, pdpt | f);",
+	"\tfor (uint64_t g = 0; g < 4; g++) {",
+	"\t\tput64(mem, pdpt + 8 * g, (pd + 0x1000 * g) | f);",
+	"\t\tfor (uint64_t i = 0; i < 512; i++)",
+	"\t\t\tput64(mem, pd + 0x1000 * g + 8 * i, (g << 30 | i << 21) | f | 0x80 /* PS */);",
+	"\t}",
+	"\tput64(mem, pd, pt | f);",
+	"\tfor (uint64_t i = 1; i < 512; i++)",
+	"\t\tput64(mem, pt + 8 * i, i << 12 | f);",
+	"}",
+	"",
+	"/* Flat GDT: 64-bit code at 0x08, data at 0x10, a busy 64-bit TSS at 0x18. */",
+	"static void build_gdt(uint8_t *mem)",
+	"{",
+	"\tconst uint64_t tss = GDT_GPA + 0x800;",
+	"\tput64(mem, GDT_GPA + 0x08, 0x00af9b000000ffffull);",
+	"\tput64(mem, GDT_GPA + 0x10, 0x00cf93000000ffffull);",
+	"\tput64(mem, GDT_GPA + 0x18, 0x67 | (tss & 0xffffff) << 16 | 0x8bull << 40 | (tss >> 24 & 0xff) << 56);",
+	"\tput64(mem, GDT_GPA + 0x20, tss >> 32);",
+	"}",
+	"",
+	"/* 256 interrupt gates (DPL0, selector 0x08), vector v to the stub at STUBS_OFF + 16 * v. */",
+	"static void build_idt(uint8_t *mem)",
+	"{",
+	"\tfor (uint64_t v = 0; v < 256; v++) {",
+	"\t\tuint64_t a = CODE_GPA + STUBS_OFF + 16 * v;",
+	"\t\tput64(mem, IDT_GPA + 16 * v,",
+	"\t\t      (a & 0xffff) | 0x08ull << 16 | 0x8eull << 40 | (a >> 16 & 0xffff) << 48);",
+	"\t\tput64(mem, IDT_GPA + 16 * v + 8, a >> 32);",
+	"\t}",
+	"\tstruct ctl *c = (struct ctl *)(mem + CTL_GPA);",
+	"\tuint16_t limit = 256 * 16 - 1;",
+	"\tuint64_t base = IDT_GPA;",
+	"\tmemcpy(c->idtr, &limit, 2);",
+	"\tmemcpy(c->idtr + 2, &base, 8);",
+	"}",
+	"",
+	"/* Long mode with paging and SSE, as hcfuzz sets it up (no EFER.SCE). */",
+	"static void set_long_mode(struct vm *v)",
+	"{",
+	"\tstruct kvm_sregs s;",
+	"\tif (ioctl(v->vcpu, KVM_GET_SREGS, &s) < 0)",
+	"\t\tsetup_error(\"KVM_GET_SREGS: %s\", strerror(errno));",
+	"\tstruct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,",
+	"\t\t\t\t    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };",
+	"\tstruct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,",
+	"\t\t\t\t    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };",
+	"\tstruct kvm_segment tss = { .base = GDT_GPA + 0x800, .limit = 0x67, .selector = 0x18,",
+	"\t\t\t\t   .type = 11, .present = 1, .s = 0 };",
+	"\ts.cs = code;",
+	"\ts.ds = s.es = s.fs = s.gs = s.ss = data;",
+	"\ts.tr = tss;",
+	"\tmemset(&s.ldt, 0, sizeof(s.ldt));",
+	"\ts.ldt.unusable = 1;",
+	"\ts.gdt.base = GDT_GPA;",
+	"\ts.gdt.limit = 0x7ff;",
+	"\ts.idt.base = 0; /* the guest loads its IDT itself (lidt) */",
+	"\ts.idt.limit = 0;",
+	"\ts.cr3 = PML4_GPA;",
+	"\ts.cr0 = 0x80000033; /* PG NE ET MP PE */",
+	"\ts.cr4 = 0x620;      /* OSXMMEXCPT OSFXSR PAE */",
+	"\ts.efer = 0x500;     /* LMA LME */",
+	"\tif (ioctl(v->vcpu, KVM_SET_SREGS, &s) < 0)",
+	"\t\tsetup_error(\"KVM_SET_SREGS (long mode): %s\", strerror(errno));",
+	"\tstruct kvm_regs r;",
+	"\tmemset(&r, 0, sizeof(r));",
+	"\tr.rip = CODE_GPA + ENTRY_OFF;",
+	"\tr.rsp = STACK_TOP;",
+	"\tr.rflags = 0x2;",
+	"\tif (ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)",
+	"\t\tsetup_error(\"KVM_SET_REGS: %s\", strerror(errno));",
+	"}",
+	"",
+	"/* The guest's CPUID table is what KVM supports, as in hcfuzz. */",
+	"static void set_cpuid(struct vm *v)",
+	"{",
+	"\tfor (unsigned n = 256; n <= 4096; n *= 2) {",
+	"\t\tstruct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));",
+	"\t\tif (!c)",
+	"\t\t\tsetup_error(\"out of memory\");",
+	"\t\tc->nent = n;",
+	"\t\tif (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {",
+	"\t\t\tint e = errno;",
+	"\t\t\tfree(c);",
+	"\t\t\tif (e == E2BIG)",
+	"\t\t\t\tcontinue;",
+	"\t\t\tsetup_error(\"KVM_GET_SUPPORTED_CPUID: %s\", strerror(e));",
+	"\t\t}",
+	"\t\tfor (unsigned i = 0; i < c->nent; i++)",
+	"\t\t\tif (c->entries[i].function == 0) {",
+	"\t\t\t\tmemcpy(v->vendor, &c->entries[i].ebx, 4);",
+	"\t\t\t\tmemcpy(v->vendor + 4, &c->entries[i].edx, 4);",
+	"\t\t\t\tmemcpy(v->vendor + 8, &c->entries[i].ecx, 4);",
+	"\t\t\t}",
+	"\t\tif (ioctl(v->vcpu, KVM_SET_CPUID2, c) < 0)",
+	"\t\t\tsetup_error(\"KVM_SET_CPUID2: %s\", strerror(errno));",
+	"\t\tfree(c);",
+	"\t\treturn;",
+	"\t}",
+	"\tsetup_error(\"KVM_GET_SUPPORTED_CPUID: more than 4096 entries\");",
+	"}",
+	"",
+	"static void vm_create(struct vm *v)",
+	"{",
+	"\tmemset(v, 0, sizeof(*v));",
+	"\tv->kvm = open(\"/dev/kvm\", O_RDWR | O_CLOEXEC);",
+	"\tif (v->kvm < 0)",
+	"\t\tsetup_error(\"cannot open /dev/kvm: %s\", strerror(errno));",
+	"\tint api = ioctl(v->kvm, KVM_GET_API_VERSION, 0);",
+	"\tif (api != KVM_API_VERSION)",
+	"\t\tsetup_error(\"/dev/kvm: API version %d, this program needs %d\", api, KVM_API_VERSION);",
+	"\tfor (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)",
+	"\t\tif (ioctl(v->kvm, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)",
+	"\t\t\tsetup_error(\"/dev/kvm lacks %s, needed for %s\", required_caps[i].name,",
+	"\t\t\t\t    required_caps[i].why);",
+	"\tv->vm = ioctl(v->kvm, KVM_CREATE_VM, 0);",
+	"\tif (v->vm < 0)",
+	"\t\tsetup_error(\"KVM_CREATE_VM: %s\", strerror(errno));",
+	"\t/* With KVM's FIX_HYPERCALL_INSN quirk the hypervisor rewrites the other",
+	"\t * vendor's vmcall/vmmcall in guest memory; hcfuzz turns it off so that",
+	"\t * the instruction is a clean #UD. */",
+	"\tint quirks = ioctl(v->kvm, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);",
+	"\tif (quirks > 0 && (quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN)) {",
+	"\t\tstruct kvm_enable_cap ec;",
+	"\t\tmemset(&ec, 0, sizeof(ec));",
+	"\t\tec.cap = KVM_CAP_DISABLE_QUIRKS2;",
+	"\t\tec.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN;",
+	"\t\tv->quirk_disabled = ioctl(v->vm, KVM_ENABLE_CAP, &ec) == 0;",
+	"\t}",
+	"\tv->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);",
+	"\tif (v->mem == MAP_FAILED)",
+	"\t\tsetup_error(\"guest RAM: %s\", strerror(errno));",
+	"\tstruct kvm_userspace_memory_region region = {",
+	"\t\t.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,",
+	"\t\t.userspace_addr = (uint64_t)(uintptr_t)v->mem,",
+	"\t};",
+	"\tif (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)",
+	"\t\tsetup_error(\"KVM_SET_USER_MEMORY_REGION: %s\", strerror(errno));",
+	"\tv->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);",
+	"\tif (v->vcpu < 0)",
+	"\t\tsetup_error(\"KVM_CREATE_VCPU: %s\", strerror(errno));",
+	"\tint sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);",
+	"\tif (sz < (int)sizeof(struct kvm_run))",
+	"\t\tsetup_error(\"KVM_GET_VCPU_MMAP_SIZE: %s\", sz < 0 ? strerror(errno) : \"too small\");",
+	"\tv->run_size = (size_t)sz;",
+	"\tv->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);",
+	"\tif (v->run == MAP_FAILED)",
+	"\t\tsetup_error(\"mmap of kvm_run: %s\", strerror(errno));",
+	"\tset_cpuid(v);",
+	"}",
+	"",
+	"/* Guest memory before the first instruction. */",
+	"static void load_guest(struct vm *v)",
+	"{",
+	"\tuint8_t *mem = v->mem;",
+	"\tbuild_page_tables(mem);",
+	"\tbuild_gdt(mem);",
+	"\tbuild_idt(mem);",
+	"\tmemcpy(mem + CODE_GPA, guest_code, sizeof(guest_code));",
+	"\tpatch_native(mem + CODE_GPA, v->vendor);",
+	"\tfor (size_t s = 0; s < NSLOTS; s++)",
+	"\t\tput64(mem, CONT_GPA + 8 * s, CODE_GPA + cont_off[s]);",
+	"\tstruct ctl *c = (struct ctl *)(mem + CTL_GPA);",
+	"\tfor (int i = 0; i < 16; i++)",
+	"\t\tfor (int j = 0; j < 16; j++)",
+	"\t\t\tc->xmm_sentinel[i][j] = (uint8_t)((0xc0 + i) ^ (j * 0x11));",
+	"\twrite_buffers(mem);",
+	"\tset_long_mode(v);",
+	"}",
+	"",
+	"/* ---- running it ----------------------------------------------------------- */",
+	"",
+	"enum end {",
+	"\tEND_DONE,            /* every call ran */",
+	"\tEND_HANG,            /* no call completed within WATCHDOG_MS */",
+	"\tEND_SHUTDOWN,        /* triple fault */",
+	"\tEND_INTERNAL_ERROR,  /* KVM could not go on (emulation failure ...) */",
+	"\tEND_ENTRY_FAILED,    /* KVM could not enter the guest */",
+	"\tEND_PANIC,           /* an exception outside a call: the guest code itself broke */",
+	"\tEND_UNEXPECTED,      /* an exit this VMM does not expect */",
+	"\tEND_GO_ON            /* not an end: enter the guest again */",
+	"};",
+	"static const char *const end_name[] = {",
+	"\t\"finished\", \"hung\", \"shut down (triple fault)\", \"hit a KVM internal error\",",
+	"\t\"could not be entered\", \"took an exception outside a call\", \"exited unexpectedly\",",
+	"};",
+	"",
+	"struct run_result {",
+	"\tenum end end;",
+	"\tchar detail[200];",
+	"\tsize_t inflight;             /* first call without a complete result (NCALLS: none) */",
+	"\tconst struct slot *slots;    /* results, indexed by call (then the setup slots) */",
+	"\tconst struct ctl *ctl;",
+	"\tconst uint8_t *mem;          /* guest RAM after the run */",
+	"\tconst uint8_t *mem_before;   /* guest RAM before it (only for the stray-page check) */",
+	"};",
+	"",
+	"static struct kvm_run *watchdog_run;",
+	"",
+	"/* SIGALRM: make KVM_RUN return, so the run loop can look at the watchdog. */",
+	"static void on_alarm(int sig)",
+	"{",
+	"\t(void)sig;",
+	"\tif (watchdog_run)",
+	"\t\twatchdog_run->immediate_exit = 1;",
+	"}",
+	"",
+	"static uint64_t now_ms(void)",
+	"{",
+	"\tstruct timespec ts;",
+	"\tclock_gettime(CLOCK_MONOTONIC, &ts);",
+	"\treturn (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;",
+	"}",
+	"",
+	"/* Calls whose result is complete, counting on from `from`. */",
+	"static size_t calls_complete(const uint8_t *mem, size_t from)",
+	"{",
+	"\tconst struct slot *s = (const struct slot *)(mem + RES_GPA);",
+	"\twhile (from < NCALLS && s[from].seq == (SEQ_TAG ^ from) &&",
+	"\t       (s[from].outcome == 1 || s[from].outcome == 2))",
+	"\t\tfrom++;",
+	"\treturn from;",
+	"}",
+	"",
+	"/* Port I/O: the done port, or the transport's device, which answers like",
+	" * hcfuzz's default \"empty\" responder: reads return all ones, writes vanish. */",
+	"static enum end on_io(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\tstruct kvm_run *r = v->run;",
+	"\tuint8_t *data = (uint8_t *)r + r->io.data_offset;",
+	"\tif (r->io.port == DONE_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 4) {",
+	"\t\tuint32_t ev;",
+	"\t\tmemcpy(&ev, data, 4);",
+	"\t\tif (ev == EV_DONE)",
+	"\t\t\treturn END_DONE;",
+	"\t\tif (ev == EV_PANIC) {",
+	"\t\t\tconst struct ctl *c = (const struct ctl *)(v->mem + CTL_GPA);",
+	"\t\t\tsnprintf(detail, len, \"vector %\" PRIu64 \" (error code 0x%\" PRIx64 \") at rip 0x%\" PRIx64,",
+	"\t\t\t\t c->panic_vector, c->panic_error_code, c->panic_rip);",
+	"\t\t\treturn END_PANIC;",
+	"\t\t}",
+	"\t}",
+	"\tif (r->io.direction == KVM_EXIT_IO_IN)",
+	"\t\tmemset(data, 0xff, (size_t)r->io.size * r->io.count);",
+	"\treturn END_GO_ON;",
+	"}",
+	"",
+	"/* MMIO: the same empty device. */",
+	"static enum end on_mmio(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\t(void)detail;",
+	"\t(void)len;",
+	"\tif (!v->run->mmio.is_write)",
+	"\t\tmemset(v->run->mmio.data, 0xff, v->run->mmio.len > 8 ? 8 : v->run->mmio.len);",
+	"\treturn END_GO_ON;",
+	"}",
+	"",
+	"/* HLT (PVM's hypercall 0x1009 halts the vCPU): nothing wakes it but us. */",
+	"static enum end on_resume(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\t(void)v;",
+	"\t(void)detail;",
+	"\t(void)len;",
+	"\treturn END_GO_ON;",
+	"}",
+	"",
+	"static enum end on_internal_error(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\tsnprintf(detail, len, \"suberror %u\", v->run->internal.suberror);",
+	"\treturn END_INTERNAL_ERROR;",
+	"}",
+	"",
+	"static enum end on_fail_entry(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\tsnprintf(detail, len, \"hardware entry failure reason 0x%llx\",",
+	"\t\t (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);",
+	"\treturn END_ENTRY_FAILED;",
+	"}",
+	"",
+	"static enum end on_shutdown(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\t(void)v;",
+	"\t(void)detail;",
+	"\t(void)len;",
+	"\treturn END_SHUTDOWN;",
+	"}",
+	"",
+	"/* Exit reasons, and what each means for the run. */",
+	"static const struct {",
+	"\tuint32_t reason;",
+	"\tenum end (*handle)(struct vm *v, char *detail, size_t len);",
+	"} exits[] = {",
+	"\t{ KVM_EXIT_IO, on_io },",
+	"\t{ KVM_EXIT_MMIO, on_mmio },",
+	"\t{ KVM_EXIT_HLT, on_resume },",
+	"\t{ KVM_EXIT_INTR, on_resume },",
+	"\t{ KVM_EXIT_HYPERCALL, on_resume },",
+	"\t{ KVM_EXIT_SHUTDOWN, on_shutdown },",
+	"\t{ KVM_EXIT_INTERNAL_ERROR, on_internal_error },",
+	"\t{ KVM_EXIT_FAIL_ENTRY, on_fail_entry },",
+	"};",
+	"",
+	"static enum end handle_exit(struct vm *v, char *detail, size_t len)",
+	"{",
+	"\tfor (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)",
+	"\t\tif (exits[i].reason == v->run->exit_reason)",
+	"\t\t\treturn exits[i].handle(v, detail, len);",
+	"\tsnprintf(detail, len, \"exit reason %u\", v->run->exit_reason);",
+	"\treturn END_UNEXPECTED;",
+	"}",
+	"",
+	"/*",
+	" * KVM_RUN until the guest reports it is done or is lost. A periodic SIGALRM",
+	" * breaks KVM_RUN (immediate_exit) so that a guest that never exits, or keeps",
+	" * exiting without finishing a call, becomes a hang after WATCHDOG_MS.",
+	" */",
+	"static void run_guest(struct vm *v, struct run_result *rr)",
+	"{",
+	"\tstruct sigaction sa;",
+	"\tmemset(&sa, 0, sizeof(sa));",
+	"\tsa.sa_handler = on_alarm;",
+	"\tsigemptyset(&sa.sa_mask);",
+	"\tsa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */",
+	"\tif (sigaction(SIGALRM, &sa, NULL) != 0)",
+	"\t\tsetup_error(\"sigaction: %s\", strerror(errno));",
+	"\twatchdog_run = v->run;",
+	"\tstruct itimerval tick = { { 0, 50000 }, { 0, 50000 } };",
+	"\tif (setitimer(ITIMER_REAL, &tick, NULL) != 0)",
+	"\t\tsetup_error(\"setitimer: %s\", strerror(errno));",
+	"",
+	"\tsize_t done = 0;",
+	"\tuint64_t progress = now_ms();",
+	"\tmemset(rr, 0, sizeof(*rr));",
+	"\tfor (;;) {",
+	"\t\tint rc = ioctl(v->vcpu, KVM_RUN, 0);",
+	"\t\tint e = errno;",
+	"\t\tv->run->immediate_exit = 0;",
+	"\t\tsize_t now_done = calls_complete(v->mem, done);",
+	"\t\tif (now_done != done) {",
+	"\t\t\tdone = now_done;",
+	"\t\t\tprogress = now_ms();",
+	"\t\t}",
+	"\t\tenum end end = END_GO_ON;",
+	"\t\tif (rc < 0 && e != EINTR && e != EAGAIN)",
+	"\t\t\tsetup_error(\"KVM_RUN: %s\", strerror(e));",
+	"\t\tif (rc == 0)",
+	"\t\t\tend = handle_exit(v, rr->detail, sizeof(rr->detail));",
+	"\t\tif (end == END_GO_ON && now_ms() - progress >= WATCHDOG_MS) {",
+	"\t\t\tend = END_HANG;",
+	"\t\t\tsnprintf(rr->detail, sizeof(rr->detail), \"no call completed within %u ms\", WATCHDOG_MS);",
+	"\t\t}",
+	"\t\tif (end != END_GO_ON) {",
+	"\t\t\trr->end = end;",
+	"\t\t\tbreak;",
+	"\t\t}",
+	"\t}",
+	"\tstruct itimerval off;",
+	"\tmemset(&off, 0, sizeof(off));",
+	"\tsetitimer(ITIMER_REAL, &off, NULL);",
+	"\twatchdog_run = NULL;",
+	"\trr->inflight = calls_complete(v->mem, 0);",
+	"\trr->slots = (const struct slot *)(v->mem + RES_GPA);",
+	"\trr->ctl = (const struct ctl *)(v->mem + CTL_GPA);",
+	"\trr->mem = v->mem;",
+	"}",
+	"",
+	"/* ---- describing what happened ------------------------------------------- */",
+	"",
+	"static const char *const exc_mnemonic[32] = {",
+	"\t\"#DE\", \"#DB\", \"NMI\", \"#BP\", \"#OF\", \"#BR\", \"#UD\", \"#NM\", \"#DF\", \"#CSO\", \"#TS\", \"#NP\",",
+	"\t\"#SS\", \"#GP\", \"#PF\", NULL, \"#MF\", \"#AC\", \"#MC\", \"#XM\", \"#VE\", \"#CP\", NULL, NULL,",
+	"\tNULL, NULL, NULL, NULL, \"#HV\", \"#VC\", \"#SX\", NULL,",
+	"};",
+	"/* Vectors for which the CPU pushes an error code. */",
+	"#define ERRCODE_VECTORS 0x60227d00u",
+	"",
+	"static const char *vector_str(uint64_t vector, uint64_t error_code, char *buf, size_t len)",
+	"{",
+	"\tconst char *m = vector < 32 ? exc_mnemonic[vector] : NULL;",
+	"\tif (!m)",
+	"\t\tsnprintf(buf, len, \"vector %\" PRIu64, vector);",
+	"\telse if (ERRCODE_VECTORS >> vector & 1)",
+	"\t\tsnprintf(buf, len, \"%s(0x%\" PRIx64 \")\", m, error_code);",
+	"\telse",
+	"\t\tsnprintf(buf, len, \"%s\", m);",
+	"\treturn buf;",
+	"}",
+	"",
+	"/* \"call 2 (invlpg)\" */",
+	"static const char *call_str(size_t i, char *buf, size_t len)",
+	"{",
+	"\tsnprintf(buf, len, \"call %zu (%s)\", i, i < NCALLS ? call_name[i] : \"?\");",
+	"\treturn buf;",
+	"}",
+	"",
+	"/* Where and how the run stopped short of call `want`: \"the guest hung at call 1 (nr=0x2000) ...\" */",
+	"static const char *stop_str(const struct run_result *rr, char *buf, size_t len)",
+	"{",
+	"\tchar c[96];",
+	"\tif (rr->end == END_DONE)",
+	"\t\tsnprintf(buf, len, \"the guest reported done after %zu of %u calls\", rr->inflight,",
+	"\t\t\t (unsigned)NCALLS);",
+	"\telse if (rr->inflight < NCALLS)",
+	"\t\tsnprintf(buf, len, \"the guest %s at %s%s%s\", end_name[rr->end],",
+	"\t\t\t call_str(rr->inflight, c, sizeof(c)), rr->detail[0] ? \": \" : \"\", rr->detail);",
+	"\telse",
+	"\t\tsnprintf(buf, len, \"the guest %s after its last call%s%s\", end_name[rr->end],",
+	"\t\t\t rr->detail[0] ? \": \" : \"\", rr->detail);",
+	"\treturn buf;",
+	"}",
+	"",
+	"/* What the PVM probe at the start of the guest found. */",
+	"static void print_platform(const struct vm *v, const struct run_result *rr)",
+	"{",
+	"\tconst struct slot *probe = &rr->slots[SLOT_PROBE], *vif = &rr->slots[SLOT_VIF];",
+	"\tint pvm = probe->seq == (SEQ_TAG ^ SLOT_PROBE) && probe->outcome == 1 &&",
+	"\t\t  (uint32_t)probe->gpr[RAX] == 0x4d5650 && (uint32_t)probe->gpr[RDX] == 0;",
+	"\tint native = pvm && vif->seq == (SEQ_TAG ^ SLOT_VIF) && vif->outcome == 1;",
+	"\tprintf(\"repro: CPU vendor %s; %s%s; KVM FIX_HYPERCALL_INSN quirk %s\\n\", v->vendor,",
+	"\t       pvm ? \"PVM (MSR 0x4b564d11 reads \\\"PVM\\\")\" : \"not PVM (MSR 0x4b564d11 does not read \\\"PVM\\\")\",",
+	"\t       pvm ? (native ? \", guest runs natively (VIF page registered)\" :",
+	"\t\t\t       \", VIF page registration failed: guest stays in PVM's emulator\") : \"\",",
+	"\t       v->quirk_disabled ? \"disabled\" : \"left on\");",
+	"}",
+	"",
+	"/* The checked call: how it ended and what changed. */",
+	"static void print_call(const struct run_result *rr, size_t i)",
+	"{",
+	"\tchar c[96], x[48];",
+	"\tif (rr->inflight <= i) {",
+	"\t\tchar stop[320];",
+	"\t\tprintf(\"repro: %s did not complete: %s\\n\", call_str(i, c, sizeof(c)),",
+	"\t\t       stop_str(rr, stop, sizeof(stop)));",
+	"\t\treturn;",
+	"\t}",
+	"\tconst struct slot *s = &rr->slots[i];",
+	"\tif (s->outcome == 2)",
+	"\t\tprintf(\"repro: %s raised %s at rip 0x%\" PRIx64 \"\\n\", call_str(i, c, sizeof(c)),",
+	"\t\t       vector_str(s->vector, s->error_code, x, sizeof(x)), s->fault_rip);",
+	"\telse",
+	"\t\tprintf(\"repro: %s returned\\n\", call_str(i, c, sizeof(c)));",
+	"\tfor (int r = 0; r < NGPR; r++) {",
+	"\t\tuint64_t before = r == RSP ? s->rsp_before : loaded[i][r];",
+	"\t\tif (s->gpr[r] != before)",
+	"\t\t\tprintf(\"repro:   %-4s 0x%\" PRIx64 \" -> 0x%\" PRIx64 \"\\n\", gpr_name[r], before, s->gpr[r]);",
+	"\t}",
+	"\tif ((s->rflags_before ^ s->rflags_after) & 0xcd5)",
+	"\t\tprintf(\"repro:   rflags 0x%\" PRIx64 \" -> 0x%\" PRIx64 \"\\n\", s->rflags_before, s->rflags_after);",
+	"}",
+};
+
+/* After the check. */
+static const char *const rt_main[] = {
+	"",
+	"/* ---- main ----------------------------------------------------------------- */",
+	"",
+	"int main(void)",
+	"{",
+	"\tstruct vm v;",
+	"\tvm_create(&v);",
+	"\tload_guest(&v);",
+	"\tconst uint8_t *before = before_run(v.mem);",
+	"\tstruct run_result rr;",
+	"\trun_guest(&v, &rr);",
+	"\trr.mem_before = before;",
+	"\tprint_platform(&v, &rr);",
+	"\tconst struct ctl *c = rr.ctl;",
+	"\tif (rr.end != END_DONE && rr.inflight == 0 && c->cur >= NCALLS) {",
+	"\t\tchar stop[320];",
+	"\t\tsetup_error(\"the guest was lost before its first call (setup slot %\" PRIu64 \"): %s\",",
+	"\t\t\t    c->cur, stop_str(&rr, stop, sizeof(stop)));",
+	"\t}",
+	"\tprint_call(&rr, CHECK_CALL);",
+	"\tchar msg[512];",
+	"\tint verdict = check(&rr, msg, sizeof(msg));",
+	"\tstatic const char *const verdict_name[] = { \"NOT REPRODUCED\", \"REPRODUCED\", \"SETUP ERROR\",",
+	"\t\t\t\t\t\t    \"INCONCLUSIVE\" };",
+	"\tprintf(\"%s: %s\\n\", verdict_name[verdict], msg);",
+	"\treturn verdict;",
+	"}",
+};
+
+/* ---- the guest code --------------------------------------------------------- */
+
+struct gen {
+	const struct cx *cx;
+	const struct plan *pl;
+	struct as a;
+	size_t ncalls, nslots;
+	size_t slot_probe, slot_vif, slot_hcpage;
+	uint64_t (*img)[HCF_NGPR];   /* the register image of each call */
+	uint64_t buf_gpa[HCF_PROG_MAX_BUFS];
+	uint8_t *buf_init[HCF_PROG_MAX_BUFS]; /* initial contents, pointers patched in */
+	size_t *call_l;              /* label of each call; [ncalls] is "done" */
+	size_t *cont_l;              /* per slot: where the exception path goes on */
+	size_t *native_at;           /* offsets of the vmcall bytes patched at run time */
+	size_t nnative;
+	size_t entry_off, stubs_off;
+};
+
+static uint64_t slot_gpa(size_t s)
+{
+	return RP_RES_GPA + (uint64_t)s * RP_SLOT_SIZE;
+}
+
+static const char *slot_str(const struct gen *g, size_t s, char *buf, size_t len)
+{
+	if (s < g->ncalls)
+		snprintf(buf, len, "res[%zu]", s);
+	else
+		snprintf(buf, len, "res[%s]", s == g->slot_probe ? "PROBE" : s == g->slot_vif ? "VIF" : "HCPAGE");
+	return buf;
+}
+
+/* Lay the buffers out as harness/target/target_kvm.c layout_bufs does. */
+static int layout_bufs(struct gen *g, char *err, size_t errlen)
+{
+	const struct hcf_prog *p = g->cx->p;
+	uint64_t cur = HCF_GPA_ARENA;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		uint64_t total = (uint64_t)buf->size + 2 * HCF_BUF_GUARD;
+		if (buf->size == 0 || buf->size > HCF_BUF_MAX || cur + total > HCF_GPA_ARENA + HCF_ARENA_SIZE) {
+			snprintf(err, errlen, "buf%zu (%u bytes) does not fit the arena", b, buf->size);
+			return -1;
+		}
+		g->buf_gpa[b] = cur + HCF_BUF_GUARD;
+		g->buf_init[b] = hcf_xcalloc(1, buf->size);
+		if (buf->init)
+			memcpy(g->buf_init[b], buf->init, buf->size);
+		cur = (cur + total + RP_BUF_ALIGN - 1) & ~(uint64_t)(RP_BUF_ALIGN - 1);
+	}
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
+			const struct hcf_buf_reloc *rl = &buf->relocs[r];
+			if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || (uint64_t)rl->at + 8 > buf->size) {
+				snprintf(err, errlen, "buf%zu: a pointer at %u outside the buffer or to no buffer", b,
+					 rl->at);
+				return -1;
+			}
+			uint64_t v = g->buf_gpa[rl->buf] + (uint64_t)(int64_t)rl->offset;
+			for (unsigned k = 0; k < 8; k++)
+				g->buf_init[b][rl->at + k] = (uint8_t)(v >> (8 * k));
+		}
+	}
+	return 0;
+}
+
+/* The register image hcfuzz's kvm target loads for call i (marshal in
+ * target_kvm.c): the program's values, buffer addresses, the port or MMIO
+ * address in rdx; the hypercall-page entry in *target. */
+static void call_image(const struct gen *g, size_t i, uint64_t gpr[HCF_NGPR], uint64_t *target)
+{
+	const struct hcf_prog *p = g->cx->p;
+	const struct hcf_pcall *c = &p->calls[i];
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		gpr[r] = c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs ?
+				 g->buf_gpa[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset :
+				 c->gpr[r];
+	gpr[HCF_RSP] = 0;
+	uint64_t nr = hcf_pcall_nr(p, c);
+	*target = 0;
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
+		break;
+	case HCF_XPORT_MMIO:
+		gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
+		break;
+	case HCF_XPORT_HCPAGE:
+		*target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Slot bookkeeping before the instruction: which slot, and "in a call". */
+static void gen_slot_begin(struct gen *g, size_t s)
+{
+	struct as *a = &g->a;
+	char sn[32], why[48];
+	slot_str(g, s, sn, sizeof(sn));
+	snprintf(why, sizeof(why), "%s is in flight", sn);
+	e_store_imm(a, m_abs(RP_CTL_GPA + CTL_CUR), (uint32_t)s, "ctl.cur", why);
+	snprintf(why, sizeof(why), "its address");
+	e_store_imm(a, m_abs(RP_CTL_GPA + CTL_CUR_SLOT), (uint32_t)slot_gpa(s), "ctl.cur_slot", why);
+}
+
+static void gen_in_call(struct gen *g, bool on)
+{
+	e_store_imm(&g->a, m_abs(RP_CTL_GPA + CTL_IN_CALL), on ? 1 : 0, "ctl.in_call",
+		    on ? "an exception from here on is the call's" : "the call is over");
+}
+
+/* After the stores: the outcome, then the seq tag that makes the slot complete. */
+static void gen_slot_end(struct gen *g, size_t s)
+{
+	char sn[32], d[48];
+	slot_str(g, s, sn, sizeof(sn));
+	snprintf(d, sizeof(d), "%s.outcome", sn);
+	e_store_imm(&g->a, m_abs(slot_gpa(s) + SL_OUTCOME), 1, d, "returned");
+	snprintf(d, sizeof(d), "%s.seq", sn);
+	e_store_imm(&g->a, m_abs(slot_gpa(s) + SL_SEQ), RP_SEQ_TAG ^ (uint32_t)s, d, "SEQ_TAG ^ slot: complete");
+}
+
+/* wrmsr ecx <- eax (edx = 0) as a setup slot. */
+static void gen_setup_wrmsr(struct gen *g, size_t s, uint32_t msr, uint32_t value, const char *what)
+{
+	struct as *a = &g->a;
+	gen_slot_begin(g, s);
+	gen_in_call(g, true);
+	e_mov_imm32(a, HCF_RCX, msr, what);
+	e_mov_imm32(a, HCF_RAX, value, "");
+	e_fixed(a, F_XOR_EDX, NULL);
+	e_fixed(a, F_WRMSR, NULL);
+	gen_in_call(g, false);
+	gen_slot_end(g, s);
+}
+
+/*
+ * Setup, as hcfuzz's agent does it: load the IDT; read the PVM MSR (a #GP on
+ * anything but PVM lands in the IDT and skips ahead); on PVM register the VIF
+ * page so that the guest runs natively; fill the hypercall page when the
+ * transport uses one.
+ */
+static void gen_setup(struct gen *g, size_t l_after_vif)
+{
+	struct as *a = &g->a;
+	char sn[32], d[64];
+	g->entry_off = a->len;
+	as_comment(a, "entry: load the IDT (the host built it at IDT_GPA)");
+	size_t s0 = a->len;
+	e_mem(a, MF_LIDT, 0, m_abs(RP_CTL_GPA + CTL_IDTR));
+	as_note(a, s0, "lidt [ctl.idtr]");
+
+	as_comment(a, "setup: does MSR 0x%x read \"PVM\"? (#GP elsewhere: on to after_vif)", HCF_MSR_PVM_ID);
+	gen_slot_begin(g, g->slot_probe);
+	gen_in_call(g, true);
+	e_mov_imm32(a, HCF_RCX, HCF_MSR_PVM_ID, "PVM's identification MSR");
+	e_fixed(a, F_RDMSR, NULL);
+	gen_in_call(g, false);
+	slot_str(g, g->slot_probe, sn, sizeof(sn));
+	snprintf(d, sizeof(d), "%s.gpr[rax]", sn);
+	e_store(a, m_abs(slot_gpa(g->slot_probe) + SL_GPR + 8 * HCF_RAX), HCF_RAX, d);
+	snprintf(d, sizeof(d), "%s.gpr[rdx]", sn);
+	e_store(a, m_abs(slot_gpa(g->slot_probe) + SL_GPR + 8 * HCF_RDX), HCF_RDX, d);
+	gen_slot_end(g, g->slot_probe);
+	e_cmp_eax(a, (uint32_t)HCF_PVM_ID_VALUE, "\"PVM\"?");
+	e_jne(a, l_after_vif, "after_vif");
+	e_fixed(a, F_TEST_EDX, NULL);
+	e_jne(a, l_after_vif, "after_vif");
+
+	as_comment(a, "setup: PVM: register the VIF page; from the next instruction the guest runs natively");
+	gen_setup_wrmsr(g, g->slot_vif, HCF_MSR_PVM_VIF, (uint32_t)HCF_GPA_VIF, "PVM's VIF MSR <- VIF_GPA");
+	as_bind(a, l_after_vif);
+	as_comment(a, "after_vif:");
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	if (t->kind == HCF_XPORT_HCPAGE) {
+		as_comment(a, "setup: have the hypervisor fill the hypercall page (MSR 0x%x <- HCPAGE_GPA)",
+			   t->hcpage_msr);
+		gen_setup_wrmsr(g, g->slot_hcpage, t->hcpage_msr, (uint32_t)HCF_GPA_HCPAGE, "hypercall-page MSR");
+	}
+}
+
+/* The transport's instruction for one call. */
+static void gen_transport(struct gen *g)
+{
+	struct as *a = &g->a;
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	if (t->kind == HCF_XPORT_INT) {
+		e_int(a, t->vector);
+		return;
+	}
+	if (t->kind == HCF_XPORT_HCPAGE) {
+		size_t s = a->len;
+		e_mem(a, MF_CALL, 0, m_abs(RP_CTL_GPA + CTL_HC_TARGET));
+		as_note(a, s, "call [ctl.hc_target]");
+		return;
+	}
+	const struct xport_insn *x = xport_lookup(t);
+	if (t->kind == HCF_XPORT_NATIVE) {
+		g->native_at = hcf_xreallocarray(g->native_at, g->nnative + 1, sizeof(*g->native_at));
+		g->native_at[g->nnative++] = a->len;
+		e_fixed(a, x->insn, "(vmmcall unless the CPU is Intel: patch_native)");
+		return;
+	}
+	e_fixed(a, x->insn, NULL);
+}
+
+static const char *reg_role(const struct gen *g, size_t i, unsigned r, char *buf, size_t len)
+{
+	const struct hcf_prog *p = g->cx->p;
+	const struct hcf_pcall *c = &p->calls[i];
+	const struct hcf_op *op = hcf_oracle_call_op(g->cx->abi, p, i);
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	buf[0] = '\0';
+	if ((t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) && r == HCF_RDX)
+		snprintf(buf, len, t->kind == HCF_XPORT_PIO ? "port" : "MMIO address");
+	else if (r == hcf_prog_nr_reg(g->cx->abi) && (c->set & HCF_REGBIT(r)))
+		snprintf(buf, len, "call number");
+	else if (c->ref[r].buf >= 0)
+		snprintf(buf, len, "&buf%d%+d", c->ref[r].buf, c->ref[r].offset);
+	else if (!(c->set & HCF_REGBIT(r)))
+		snprintf(buf, len, "sentinel");
+	for (size_t k = 0; op && k < op->nargs && !buf[0]; k++)
+		if (op->args[k].reg == r && op->args[k].name)
+			snprintf(buf, len, "%s", op->args[k].name);
+	return buf;
+}
+
+/* One call: load, issue, store (trampoline.S, unrolled). */
+static void gen_call(struct gen *g, size_t i)
+{
+	struct as *a = &g->a;
+	const struct hcf_prog *p = g->cx->p;
+	const struct hcf_pcall *c = &p->calls[i];
+	bool vec = g->pl->vec && i == g->pl->call;
+	char name[96], sn[32], d[64], role[48];
+	uint64_t target;
+	call_image(g, i, g->img[i], &target);
+	slot_str(g, i, sn, sizeof(sn));
+	hcf_pcall_name(p, c, name, sizeof(name));
+
+	as_bind(a, g->call_l[i]);
+	as_comment(a, "0x%05zx call %zu: %s", a->len, i, name);
+	gen_slot_begin(g, i);
+	if (g->cx->abi->transport.kind == HCF_XPORT_HCPAGE)
+		e_store_imm(a, m_abs(RP_CTL_GPA + CTL_HC_TARGET), (uint32_t)target, "ctl.hc_target",
+			    "its hypercall-page entry");
+	for (unsigned x = 0; vec && x < 16; x++) {
+		snprintf(d, sizeof(d), "ctl.xmm_sentinel[%u]", x);
+		e_movdqu(a, false, x, m_abs(RP_CTL_GPA + CTL_XMM + 16 * x), d);
+	}
+	gen_in_call(g, true);
+	uint32_t rfl = (uint32_t)(0x2 | (c->rflags & HCF_RFLAGS_LOADABLE));
+	e_push_imm(a, rfl, "RFLAGS the program asks for");
+	e_fixed(a, F_POPFQ, NULL);
+	snprintf(d, sizeof(d), "%s.rflags_before", sn);
+	e_save_rflags(a, slot_gpa(i) + SL_RFL_BEFORE, d);
+	snprintf(d, sizeof(d), "%s.rsp_before", sn);
+	e_store(a, m_abs(slot_gpa(i) + SL_RSP_BEFORE), HCF_RSP, d);
+	for (unsigned r = 1; r <= HCF_NGPR; r++) {
+		unsigned reg = r % HCF_NGPR; /* rcx .. r15, rax last as the agent does */
+		if (reg == HCF_RSP)
+			continue;
+		e_mov_imm64(a, reg, g->img[i][reg], reg_role(g, i, reg, role, sizeof(role)));
+	}
+	gen_transport(g);
+	for (unsigned r = 0; r < HCF_NGPR; r++) {
+		snprintf(d, sizeof(d), "%s.gpr[%s]", sn, rn(r));
+		e_store(a, m_abs(slot_gpa(i) + SL_GPR + 8 * r), r, d);
+	}
+	e_set_rsp(a, (uint32_t)RP_STACK_TOP, "the guest's own stack again");
+	snprintf(d, sizeof(d), "%s.rflags_after", sn);
+	e_save_rflags(a, slot_gpa(i) + SL_RFL_AFTER, d);
+	for (unsigned x = 0; vec && x < 16; x++) {
+		snprintf(d, sizeof(d), "%s.xmm[%u]", sn, x);
+		e_movdqu(a, true, x, m_abs(slot_gpa(i) + SL_XMM + 16 * x), d);
+	}
+	gen_in_call(g, false);
+	gen_slot_end(g, i);
+}
+
+/* After an exception in the checked call: its XMM registers, then on. */
+static void gen_vec_tail(struct gen *g, size_t l)
+{
+	struct as *a = &g->a;
+	size_t i = g->pl->call;
+	char sn[32], d[64];
+	slot_str(g, i, sn, sizeof(sn));
+	as_bind(a, l);
+	as_comment(a, "after an exception in call %zu: its XMM registers too", i);
+	for (unsigned x = 0; x < 16; x++) {
+		snprintf(d, sizeof(d), "%s.xmm[%u]", sn, x);
+		e_movdqu(a, true, x, m_abs(slot_gpa(i) + SL_XMM + 16 * x), d);
+	}
+	e_jmp(a, g->call_l[i + 1], i + 1 < g->ncalls ? "the next call" : "done");
+}
+
+/*
+ * The exception path, common to all 256 stubs (stack: vector, error code,
+ * RIP, CS, RFLAGS, RSP, SS). Outside a call it is the guest's own fault:
+ * report a panic. Inside, store the registers at the fault and the frame into
+ * the slot in flight, and go on where the continuation table says.
+ */
+static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
+{
+	struct as *a = &g->a;
+	const unsigned RAX = HCF_RAX, RCX = HCF_RCX, RSI = HCF_RSI, RSP = HCF_RSP;
+	char d[48];
+	as_bind(a, l_exc);
+	as_comment(a, "exc_common: an exception; the stubs pushed the vector (and 0 for no error code)");
+	e_cmp_mem_imm8(a, m_abs(RP_CTL_GPA + CTL_IN_CALL), 0, "ctl.in_call");
+	e_je(a, l_panic, "panic");
+	e_store(a, m_abs(RP_CTL_GPA + CTL_SCRATCH), RAX, "ctl.scratch");
+	e_load(a, RAX, m_abs(RP_CTL_GPA + CTL_CUR_SLOT), "ctl.cur_slot");
+	for (unsigned r = 1; r < HCF_NGPR; r++) {
+		if (r == RSP)
+			continue;
+		snprintf(d, sizeof(d), "rax + gpr[%s]", rn(r));
+		e_store(a, m_base(RAX, SL_GPR + 8 * (int32_t)r), r, d);
+	}
+	e_load(a, RCX, m_abs(RP_CTL_GPA + CTL_SCRATCH), "ctl.scratch");
+	e_store(a, m_base(RAX, SL_GPR), RCX, "rax + gpr[rax]");
+	e_load(a, RSI, m_base(RSP, 0), "rsp");
+	e_store(a, m_base(RAX, SL_VECTOR), RSI, "rax + vector");
+	static const struct {
+		int32_t frame;
+		int32_t slot;
+		const char *what;
+	} frame_fields[] = {
+		{ 8, SL_ERR, "error_code" },
+		{ 16, SL_RIP, "fault_rip" },
+		{ 32, SL_RFL_AFTER, "rflags_after" },
+		{ 40, SL_GPR + 8 * HCF_RSP, "gpr[rsp]" },
+	};
+	for (size_t k = 0; k < sizeof(frame_fields) / sizeof(frame_fields[0]); k++) {
+		char src[24];
+		snprintf(src, sizeof(src), "rsp + %d", frame_fields[k].frame);
+		e_load(a, RCX, m_base(RSP, frame_fields[k].frame), src);
+		snprintf(d, sizeof(d), "rax + %s", frame_fields[k].what);
+		e_store(a, m_base(RAX, frame_fields[k].slot), RCX, d);
+	}
+	size_t l_nocr2 = as_new_label(a);
+	e_fixed(a, F_XOR_ECX, NULL);
+	e_cmp_reg_imm8(a, RSI, 14);
+	e_jne(a, l_nocr2, "1f (CR2 only for #PF)");
+	e_fixed(a, F_MOV_RCX_CR2, NULL);
+	as_bind(a, l_nocr2);
+	as_comment(a, "1:");
+	e_store(a, m_base(RAX, SL_CR2), RCX, "rax + cr2");
+	e_store_imm(a, m_base(RAX, SL_OUTCOME), 2, "rax + outcome", "exception");
+	gen_in_call(g, false);
+	e_load(a, RCX, m_abs(RP_CTL_GPA + CTL_CUR), "ctl.cur");
+	e_xor_imm(a, RCX, RP_SEQ_TAG);
+	e_store(a, m_base(RAX, SL_SEQ), RCX, "rax + seq");
+	e_set_rsp(a, (uint32_t)RP_STACK_TOP, "drop the frame");
+	e_load(a, RAX, m_abs(RP_CTL_GPA + CTL_CUR), "ctl.cur");
+	e_jmp_table(a, RP_CONT_GPA, "cont");
+
+	as_bind(a, l_panic);
+	as_comment(a, "panic: an exception outside a call; tell the host and stop");
+	static const struct {
+		int32_t frame;
+		uint32_t ctl;
+		const char *what;
+	} panic_fields[] = {
+		{ 0, CTL_PANIC_VECTOR, "ctl.panic_vector" },
+		{ 8, CTL_PANIC_ERR, "ctl.panic_error_code" },
+		{ 16, CTL_PANIC_RIP, "ctl.panic_rip" },
+	};
+	for (size_t k = 0; k < sizeof(panic_fields) / sizeof(panic_fields[0]); k++) {
+		char src[24];
+		snprintf(src, sizeof(src), "rsp + %d", panic_fields[k].frame);
+		e_load(a, RCX, m_base(RSP, panic_fields[k].frame), src);
+		e_store(a, m_abs(RP_CTL_GPA + panic_fields[k].ctl), RCX, panic_fields[k].what);
+	}
+	size_t l_loop = as_new_label(a);
+	as_bind(a, l_loop);
+	as_comment(a, "2:");
+	e_mov_imm32(a, HCF_RDX, RP_DONE_PORT, "DONE_PORT");
+	e_mov_imm32(a, HCF_RAX, RP_EV_PANIC, "EV_PANIC");
+	e_fixed(a, F_OUT32, NULL);
+	e_fixed(a, F_HLT, NULL);
+	e_jmp(a, l_loop, "2b");
+}
+
+/* 256 exception stubs of 16 bytes at STUBS_OFF. */
+static void gen_stubs(struct gen *g, size_t l_exc)
+{
+	struct as *a = &g->a;
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	size_t pad = a->len;
+	while (a->len % 16)
+		put8(a, fixed_insns[F_INT3].b[0]);
+	if (a->len > pad)
+		as_note(a, pad, "int3 x %zu (padding: the stubs start 16-byte aligned)", a->len - pad);
+	g->stubs_off = a->len;
+	as_comment(a, "0x%05zx the IDT's 256 stubs, 16 bytes each", a->len);
+	for (unsigned v = 0; v < 256; v++) {
+		size_t s = a->len;
+		/* A software "int N" to a vector that normally has an error code
+		 * pushes none: the transport's own vector is treated that way, as
+		 * the agent does. */
+		bool errcode = hcf_exc_has_error_code(v) && !(t->kind == HCF_XPORT_INT && v == t->vector);
+		if (!errcode) {
+			put8(a, 0x6a); /* push 0 */
+			put8(a, 0x00);
+		}
+		put8(a, 0x68);
+		put32(a, v);
+		put8(a, 0xe9);
+		as_rel32(a, l_exc);
+		const char *m = hcf_exc_mnemonic(v);
+		char what[24] = "";
+		if (m)
+			snprintf(what, sizeof(what), " (%s)", m);
+		while ((a->len - g->stubs_off) % 16)
+			put8(a, 0xcc); /* int3 padding */
+		as_note(a, s, "vector %u%s: %spush %u; jmp exc_common; int3 padding", v, what,
+			errcode ? "" : "push 0; ", v);
+	}
+}
+
+static void gen_free(struct gen *g)
+{
+	as_free(&g->a);
+	free(g->img);
+	free(g->call_l);
+	free(g->cont_l);
+	free(g->native_at);
+	for (size_t b = 0; b < HCF_PROG_MAX_BUFS; b++)
+		free(g->buf_init[b]);
+}
+
+static int gen_code(struct gen *g, char *err, size_t errlen)
+{
+	struct as *a = &g->a;
+	const struct hcf_transport *t = &g->cx->abi->transport;
+	if (t->kind != HCF_XPORT_INT && t->kind != HCF_XPORT_HCPAGE && !xport_lookup(t)) {
+		snprintf(err, errlen, "transport %s (width %u) has no instruction in the reproducer",
+			 hcf_xport_name(t->kind), t->width);
+		return -1;
+	}
+	if (layout_bufs(g, err, errlen) != 0)
+		return -1;
+	g->ncalls = g->pl->ncalls;
+	g->slot_probe = g->ncalls;
+	g->slot_vif = g->ncalls + 1;
+	g->slot_hcpage = g->ncalls + 2;
+	g->nslots = g->ncalls + RP_NSETUP;
+	g->img = hcf_xcalloc(g->ncalls, sizeof(*g->img));
+	g->call_l = hcf_xcalloc(g->ncalls + 1, sizeof(*g->call_l));
+	g->cont_l = hcf_xcalloc(g->nslots, sizeof(*g->cont_l));
+	for (size_t i = 0; i <= g->ncalls; i++)
+		g->call_l[i] = as_new_label(a);
+	size_t l_after_vif = as_new_label(a), l_exc = as_new_label(a), l_panic = as_new_label(a);
+	size_t l_vec_tail = as_new_label(a);
+
+	gen_setup(g, l_after_vif);
+	for (size_t i = 0; i < g->ncalls; i++) {
+		gen_call(g, i);
+		g->cont_l[i] = g->call_l[i + 1];
+	}
+	if (g->pl->vec)
+		g->cont_l[g->pl->call] = l_vec_tail;
+	g->cont_l[g->slot_probe] = l_after_vif;
+	g->cont_l[g->slot_vif] = l_after_vif;
+	g->cont_l[g->slot_hcpage] = g->call_l[0];
+
+	as_bind(a, g->call_l[g->ncalls]);
+	as_comment(a, "0x%05zx done: tell the host", a->len);
+	e_mov_imm32(a, HCF_RDX, RP_DONE_PORT, "DONE_PORT");
+	e_mov_imm32(a, HCF_RAX, RP_EV_DONE, "EV_DONE");
+	e_fixed(a, F_OUT32, NULL);
+	e_fixed(a, F_HLT, NULL);
+	e_jmp(a, g->call_l[g->ncalls], "done");
+	if (g->pl->vec)
+		gen_vec_tail(g, l_vec_tail);
+	gen_exc(g, l_exc, l_panic);
+	gen_stubs(g, l_exc);
+	if (as_resolve(a) != 0) {
+		snprintf(err, errlen, "internal error: a jump to a label never placed");
+		return -1;
+	}
+	/* guest_code[] is printed from the listing: it must hold every byte */
+	size_t covered = 0;
+	for (size_t k = 0; k < a->nlines; k++)
+		if (a->lines[k].off == covered)
+			covered += a->lines[k].len;
+	if (covered != a->len) {
+		snprintf(err, errlen, "internal error: the listing covers %zu of %zu code bytes", covered, a->len);
+		return -1;
+	}
+	if (a->len > RP_CODE_MAX) {
+		snprintf(err, errlen, "the guest code (%zu bytes for %zu calls) does not fit its %llu bytes: "
+				      "minimize the finding first (hcfuzz minimize)",
+			 a->len, g->ncalls, (unsigned long long)RP_CODE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- writing the C program ------------------------------------------------- */
+
+struct em {
+	FILE *f;
+	const struct cx *cx;
+	const struct plan *pl;
+	struct gen *g;
+};
+
+static void pf(struct em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pf(struct em *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(e->f, fmt, ap);
+	va_end(ap);
+}
+
+static void put_text(struct em *e, const char *const *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pf(e, "%s\n", lines[i]);
+}
+
+/* Upper-case register name as the emitted enum spells it. */
+static const char *RN(unsigned r)
+{
+	static const char *const names[HCF_NGPR] = {
+		"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+		"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+	};
+	return r < HCF_NGPR ? names[r] : "RAX";
+}
+
+/* A comment paragraph: text wrapped at 96 columns after `first` (then
+ * `cont`), sanitized for a comment. */
+static void pwrap(struct em *e, const char *first, const char *cont, const char *text)
+{
+	char clean[2048];
+	cmt(text, clean, sizeof(clean));
+	const char *p = clean, *prefix = first;
+	const size_t width = 96;
+	do {
+		size_t room = width > strlen(prefix) ? width - strlen(prefix) : 40;
+		size_t n = strlen(p);
+		if (n > room) {
+			size_t cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			n = cut ? cut : room;
+		}
+		pf(e, "%s%.*s\n", prefix, (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		prefix = cont;
+	} while (*p);
+}
+
+static void fmt_regmask(hcf_regmask_t m, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (unsigned r = 0; r < HCF_NGPR && o < len; r++)
+		if (m & HCF_REGBIT(r))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", rn(r));
+	if (!o)
+		snprintf(buf, len, "no register");
+}
+
+static void fmt_vset(const struct hcf_vset *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	if (s->any) {
+		snprintf(buf, len, "any value");
+		return;
+	}
+	for (size_t i = 0; i < s->n && o + 1 < len; i++) {
+		int k = s->r[i].lo == s->r[i].hi ?
+				snprintf(buf + o, len - o, "%s%" PRId64, i ? ", " : "", s->r[i].lo) :
+				snprintf(buf + o, len - o, "%s%" PRId64 "..%" PRId64, i ? ", " : "", s->r[i].lo,
+					 s->r[i].hi);
+		if (k < 0)
+			break;
+		o += (size_t)k;
+	}
+	if (!s->n)
+		snprintf(buf, len, "none");
+}
+
+/* Error codes with their names from the constants table: "ENOSYS (38)". */
+static void fmt_errors(const struct cx *cx, const struct hcf_op *op, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; op && i < op->nerrors && o + 1 < len; i++) {
+		const char *name = NULL;
+		for (size_t k = 0; k < cx->abi->nconsts && !name; k++)
+			if (cx->abi->consts[k].value == op->errors[i])
+				name = cx->abi->consts[k].name;
+		int n = name ? snprintf(buf + o, len - o, "%s%s (%" PRId64 ")", o ? ", " : "", name, op->errors[i]) :
+			       snprintf(buf + o, len - o, "%s%" PRId64, o ? ", " : "", op->errors[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	if (!o)
+		snprintf(buf, len, "none");
+}
+
+static void fmt_vectors(uint32_t mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (unsigned v = 0; v < 32 && o + 1 < len; v++)
+		if (mask & (1u << v)) {
+			const char *m = hcf_exc_mnemonic(v);
+			int n = m ? snprintf(buf + o, len - o, "%s%s", o ? ", " : "", m) :
+				    snprintf(buf + o, len - o, "%svector %u", o ? ", " : "", v);
+			if (n < 0)
+				break;
+			o += (size_t)n;
+		}
+	if (!o)
+		snprintf(buf, len, "none");
+}
+
+static hcf_regmask_t may_change(const struct cx *cx, const struct hcf_op *op)
+{
+	return op ? hcf_op_may_change(cx->abi, op) : hcf_abi_undeclared_may_change(cx->abi);
+}
+
+static uint32_t allowed_vectors(const struct cx *cx, const struct hcf_op *op)
+{
+	return op ? op->exceptions : cx->abi->undeclared_exceptions;
+}
+
+static const char *err_conv_name(const struct cx *cx, const struct hcf_op *op)
+{
+	return hcf_err_conv_name(op ? op->err : cx->abi->err);
+}
+
+/* What the contract says, in a sentence, for the comment block. */
+static void contract_text(struct em *e, char *buf, size_t len)
+{
+	const struct cx *cx = e->cx;
+	const struct plan *pl = e->pl;
+	const struct hcf_op *op = pl->op;
+	char m[160], r[160], x[160];
+	switch (pl->kind) {
+	case CK_CLOBBER_REG:
+		fmt_regmask(may_change(cx, op), m, sizeof(m));
+		snprintf(buf, len, "%s may change %s (outputs, declared clobbers, transport clobbers); "
+				   "%s must come back as it was loaded, whether the call returns or raises an "
+				   "exception.",
+			 pl->name, m, rn(pl->reg));
+		break;
+	case CK_CLOBBER_FLAG:
+		snprintf(buf, len, "%s may change RFLAGS bits 0x%" PRIx64 "%s; bit %u (%s) is not among them.",
+			 pl->name, op ? op->rflags_may_change : 0,
+			 (op ? op->err : cx->abi->err) == HCF_ERR_CARRY ? " and CF (carry convention)" : "", pl->bit,
+			 hcf_rflags_bit_name(pl->bit) ? hcf_rflags_bit_name(pl->bit) : "unnamed");
+		break;
+	case CK_CLOBBER_XMM:
+		snprintf(buf, len, "no call may change a vector register; xmm%u is loaded with a sentinel "
+				   "pattern before the call and compared after it.", pl->xmm);
+		break;
+	case CK_EXCEPTION:
+		fmt_vectors(allowed_vectors(cx, op), x, sizeof(x));
+		snprintf(buf, len, "the exceptions %s may raise: %s.", pl->name, x);
+		break;
+	case CK_RETVAL:
+		if (!op) {
+			fmt_vset(&cx->abi->undeclared_returns, r, sizeof(r));
+			snprintf(buf, len, "an undeclared number must return %s in %s (%u bits).", r,
+				 rn(pl->reg), pl->width);
+		} else {
+			fmt_vset(&op->returns, r, sizeof(r));
+			fmt_errors(cx, op, x, sizeof(x));
+			snprintf(buf, len, "%s returns %s in %s (%u bits); errors: %s; error convention %s.",
+				 pl->name, r, pl->reg < HCF_NGPR ? rn(pl->reg) : "no register", pl->width, x,
+				 err_conv_name(cx, op));
+		}
+		break;
+	case CK_MODEL_REG:
+		snprintf(buf, len, "hcfuzz's reference model (%s) predicted %s = 0x%" PRIx64
+				   " after the call (compared in its low %u bits).",
+			 cx->abi->model ? cx->abi->model : "spec", rn(pl->reg), pl->expect, pl->width);
+		break;
+	case CK_MODEL_FLAG:
+		snprintf(buf, len, "hcfuzz's reference model predicted RFLAGS bit %u = %" PRIu64 " after the call.",
+			 pl->bit, pl->expect);
+		break;
+	case CK_MODEL_EXC:
+		if (pl->exp_vector < 0)
+			snprintf(buf, len, "hcfuzz's reference model predicted that the call returns.");
+		else
+			snprintf(buf, len, "hcfuzz's reference model predicted exception %s (vector %d).",
+				 hcf_exc_mnemonic((unsigned)pl->exp_vector) ?
+					 hcf_exc_mnemonic((unsigned)pl->exp_vector) : "?",
+				 pl->exp_vector);
+		break;
+	case CK_MODEL_MONO:
+		snprintf(buf, len, "the spec says %s of %s never goes back: it must not be smaller than after "
+				   "call %zu.", rn(pl->reg), pl->name, pl->prev);
+		break;
+	case CK_MEMORY:
+		snprintf(buf, len, "the hypervisor may write only OUT fields and writable buffers; the guards "
+				   "around every buffer and every other byte keep what was written before the run.");
+		break;
+	case CK_PAGES:
+		snprintf(buf, len, "the hypervisor may not change guest memory outside the pages the guest "
+				   "writes itself (stack, results, buffers, VIF and hypercall pages).");
+		break;
+	case CK_LIVENESS:
+		if (op && op->destructive)
+			snprintf(buf, len, "the call must come back (the spec marks %s destructive, so hcfuzz "
+					   "allows it to take the guest down; the check asks anyway).", pl->name);
+		else
+			snprintf(buf, len, "the call must come back: %s is not marked destructive in the spec.",
+				 pl->name);
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+}
+
+static void emit_header(struct em *e)
+{
+	const struct cx *cx = e->cx;
+	const struct plan *pl = e->pl;
+	const struct hcf_finding *f = cx->f;
+	const struct hcf_prog *p = cx->p;
+	char t[1024], u[512];
+
+	const char *file = cx->src->file_name ? cx->src->file_name : "repro.c";
+	char fc[256];
+	cmt(file, fc, sizeof(fc));
+	pf(e, "/*\n");
+	snprintf(t, sizeof(t), "%s: hcfuzz finding %s, as a program of its own.", fc, f->sig.id);
+	pwrap(e, " * ", " * ", t);
+	pf(e, " *\n");
+	snprintf(t, sizeof(t), "%s (%s)", f->sig.text, hcf_verdict_name(f->sig.verdict));
+	pwrap(e, " * Signature    ", " *              ", t);
+	contract_text(e, u, sizeof(u));
+	snprintf(t, sizeof(t), "%s: %s", pl->what, u);
+	pwrap(e, " * Checks       ", " *              ", t);
+	if (f->has_values)
+		snprintf(t, sizeof(t), "expected 0x%" PRIx64 ", got 0x%" PRIx64 "%s%s", f->expected, f->got,
+			 f->reason[0] ? ": " : "", f->reason);
+	else
+		snprintf(t, sizeof(t), "%s", f->reason[0] ? f->reason : "(no reason recorded)");
+	pwrap(e, " * hcfuzz saw   ", " *              ", t);
+	char xp[160];
+	xport_describe(&cx->abi->transport, xp, sizeof(xp));
+	snprintf(t, sizeof(t), "call %zu of %zu: %s, number 0x%" PRIx64 ", through %s", pl->call, p->ncalls,
+		 pl->name, hcf_pcall_nr(p, &p->calls[pl->call]), xp);
+	pwrap(e, " * The call     ", " *              ", t);
+	snprintf(t, sizeof(t), "%s (ABI %s%s%s)", cx->src->spec_path ? cx->src->spec_path : cx->abi->path,
+		 cx->abi->name, cx->abi->description ? ": " : "", cx->abi->description ? cx->abi->description : "");
+	pwrap(e, " * Spec         ", " *              ", t);
+	if (pl->op && pl->op->doc) {
+		snprintf(t, sizeof(t), "%s: %s", pl->op->name, pl->op->doc);
+		pwrap(e, " *              ", " *              ", t);
+	}
+	snprintf(t, sizeof(t), "%s%s%s%s%s", cx->src->first_seen ? cx->src->first_seen : "",
+		 f->engine[0] ? " by " : "", f->engine, cx->src->hypervisor ? " on " : "",
+		 cx->src->hypervisor ? cx->src->hypervisor : "");
+	if (t[0])
+		pwrap(e, " * Found        ", " *              ", t);
+	snprintf(t, sizeof(t), "%s of the finding (%zu call%s, %zu buffer%s)%s",
+		 cx->src->program_name ? cx->src->program_name : "the program", p->ncalls,
+		 p->ncalls == 1 ? "" : "s", p->nbufs, p->nbufs == 1 ? "" : "s",
+		 pl->ncalls < p->ncalls ? "; the calls after the checked one are left out, they cannot "
+					  "change what it did" : "");
+	pwrap(e, " * Program      ", " *              ", t);
+	char *text = hcf_prog_to_text(p);
+	size_t shown = 0;
+	for (char *line = text, *nl; line && *line && shown < 200; line = nl ? nl + 1 : NULL, shown++) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char c[1024];
+		cmt(line, c, sizeof(c));
+		pf(e, " *     %.200s%s\n", c, strlen(c) > 200 ? " ..." : "");
+		if (!nl)
+			break;
+	}
+	if (shown >= 200)
+		pf(e, " *     ... (the rest of the program is in the finding's directory)\n");
+	free(text);
+	pf(e, " *\n"
+	      " * Build and run (x86-64 Linux, read and write access to /dev/kvm, libc only):\n"
+	      " *\n"
+	      " *     cc -O2 -o repro %s && ./repro\n"
+	      " *\n", fc);
+	pf(e, " * It prints what it saw and one verdict line, and exits\n"
+	      " *     0  NOT REPRODUCED  the hypervisor keeps the contract now\n"
+	      " *     1  REPRODUCED      the finding is still there\n"
+	      " *     2  setup error     no usable /dev/kvm, a missing KVM capability, a guest lost\n"
+	      " *                        before its first call\n"
+	      " *     3  INCONCLUSIVE    the guest hung or died before the call could be checked\n"
+	      " *\n"
+	      " * How: the VM is the one hcfuzz builds for its guest agent: 8 MiB of RAM at\n"
+	      " * guest-physical 0 in one memory slot, identity page tables over 4 GiB (user-accessible,\n"
+	      " * accessed and dirty preset, page 0 unmapped), a flat GDT with a TSS, long mode, CPUID\n"
+	      " * from KVM_GET_SUPPORTED_CPUID and KVM's FIX_HYPERCALL_INSN quirk disabled. The guest\n"
+	      " * code in guest_code[] (machine code, every instruction's assembly beside it) loads an\n"
+	      " * IDT that catches all 256 vectors, reads MSR 0x4b564d11 and, when it says \"PVM\",\n"
+	      " * registers PVM's VIF page so that the guest runs natively (hcfuzz's agent does the\n"
+	      " * same; elsewhere the read faults and the guest goes on). Then, per call, it loads every\n"
+	      " * general-purpose register but RSP with the value hcfuzz loaded (loaded[] below: the\n"
+	      " * program's values, buffer addresses, and a sentinel 0x5e5e<reg><call> in each register\n"
+	      " * the program leaves unset), issues the transport's instruction and stores every\n"
+	      " * register and RFLAGS into the call's result slot. An exception lands in the IDT, which\n"
+	      " * records it in the slot and goes on with the next call. Port and MMIO accesses exit to\n"
+	      " * this program, which answers like hcfuzz's default responder (reads return all ones);\n"
+	      " * every KVM_RUN runs under a watchdog.\n"
+	      " */\n");
+}
+
+static void emit_finding(struct em *e)
+{
+	struct gen *g = e->g;
+	const struct cx *cx = e->cx;
+	const struct hcf_prog *p = cx->p;
+	char s[256];
+
+	pf(e, "\n/* ---- this finding's program ------------------------------------------------ */\n\n");
+	pf(e, "#define NCALLS %zuu               /* calls replayed */\n", g->ncalls);
+	pf(e, "#define CHECK_CALL %zuu           /* the call the finding is about */\n", e->pl->call);
+	pf(e, "#define SLOT_PROBE (NCALLS + 0)  /* setup slots after the calls: the PVM probe, */\n"
+	      "#define SLOT_VIF (NCALLS + 1)    /* the VIF page registration, */\n"
+	      "#define SLOT_HCPAGE (NCALLS + 2) /* the hypercall page (hypercall_page transport) */\n"
+	      "#define NSLOTS (NCALLS + 3)\n");
+	pf(e, "#define ENTRY_OFF 0x%zxu         /* where the guest starts in guest_code[] */\n", g->entry_off);
+	pf(e, "#define STUBS_OFF 0x%zxu       /* the 256 exception stubs, 16 bytes each */\n\n", g->stubs_off);
+
+	pf(e, "static const char *const call_name[NCALLS] = {\n");
+	for (size_t i = 0; i < g->ncalls; i++) {
+		char n[96];
+		hcf_pcall_name(p, &p->calls[i], n, sizeof(n));
+		cstr(n, s, sizeof(s));
+		pf(e, "\t\"%s\",\n", s);
+	}
+	pf(e, "};\n\n");
+
+	pf(e, "/*\n"
+	      " * The register image each call loads, exactly as hcfuzz loaded it: the program's\n"
+	      " * values, buffer addresses, and in every register the program leaves unset its\n"
+	      " * sentinel 0x5e5e<reg><call>. RSP is not loaded: the guest keeps its stack.\n"
+	      " */\n");
+	pf(e, "static const uint64_t loaded[NCALLS][NGPR] = {\n");
+	for (size_t i = 0; i < g->ncalls; i++) {
+		char n[96], set[160];
+		hcf_pcall_name(p, &p->calls[i], n, sizeof(n));
+		cmt(n, s, sizeof(s));
+		fmt_regmask(p->calls[i].set, set, sizeof(set));
+		pf(e, "\t/* call %zu: %s; set by the program: %s */\n\t{", i, s, set);
+		unsigned col = 0;
+		for (unsigned r = 0; r < HCF_NGPR; r++) {
+			if (r == HCF_RSP)
+				continue;
+			if (col && col % 3 == 0)
+				pf(e, "\n\t ");
+			pf(e, " [%s] = 0x%016" PRIx64 "ull,", RN(r), g->img[i][r]);
+			col++;
+		}
+		pf(e, " },\n");
+	}
+	pf(e, "};\n\n");
+
+	pf(e, "/* Where the exception path goes on, per slot: the next call's code (offsets in\n"
+	      " * guest_code[]); the host writes the table to CONT_GPA. */\n");
+	pf(e, "static const uint32_t cont_off[NSLOTS] = {");
+	for (size_t sl = 0; sl < g->nslots; sl++)
+		pf(e, "%s0x%05zx,", sl % 8 ? " " : "\n\t", g->a.label[g->cont_l[sl]]);
+	pf(e, "\n};\n\n");
+
+	pf(e, "/*\n"
+	      " * The guest code: machine code, each instruction with its assembly. res[i] is the\n"
+	      " * struct slot of call i at RES_GPA, ctl the struct ctl at CTL_GPA; every address is\n"
+	      " * absolute.\n"
+	      " */\n");
+	pf(e, "static const uint8_t guest_code[] = {\n");
+	for (size_t k = 0; k < g->a.nlines; k++) {
+		const struct as_line *l = &g->a.lines[k];
+		char c[160];
+		cmt(l->text, c, sizeof(c));
+		if (!l->len) {
+			pf(e, "\t/* %s */\n", c);
+			continue;
+		}
+		char bytes[128];
+		size_t o = 0;
+		for (size_t b = 0; b < l->len && o + 8 < sizeof(bytes); b++)
+			o += (size_t)snprintf(bytes + o, sizeof(bytes) - o, "0x%02x,%s", g->a.code[l->off + b],
+					      b + 1 < l->len ? " " : "");
+		pf(e, "\t%-60s /* %s */\n", bytes, c);
+	}
+	pf(e, "};\n\n");
+
+	if (g->nnative) {
+		pf(e, "/* Offsets of the native transport's instruction, emitted as vmcall (0f 01 c1):\n"
+		      " * hcfuzz issues vmcall on Intel CPUs and vmmcall (0f 01 d9) on all others. */\n");
+		pf(e, "static const uint32_t native_at[] = {");
+		for (size_t k = 0; k < g->nnative; k++)
+			pf(e, "%s0x%05zx,", k % 8 ? " " : "\n\t", g->native_at[k]);
+		pf(e, "\n};\n\n");
+		pf(e, "static void patch_native(uint8_t *code, const char *vendor)\n{\n"
+		      "\tif (!strcmp(vendor, \"GenuineIntel\"))\n\t\treturn;\n"
+		      "\tfor (size_t i = 0; i < sizeof(native_at) / sizeof(native_at[0]); i++)\n"
+		      "\t\tcode[native_at[i] + 2] = 0xd9; /* vmcall -> vmmcall */\n}\n\n");
+	} else {
+		xport_describe(&cx->abi->transport, s, sizeof(s));
+		pf(e, "/* The transport (%s) does not depend on the CPU vendor. */\n", s);
+		pf(e, "static void patch_native(uint8_t *code, const char *vendor)\n{\n"
+		      "\t(void)code;\n\t(void)vendor;\n}\n\n");
+	}
+
+	if (!p->nbufs) {
+		pf(e, "/* The program has no buffers. */\n"
+		      "static void write_buffers(uint8_t *mem)\n{\n\t(void)mem;\n}\n");
+		return;
+	}
+	pf(e, "/*\n"
+	      " * The program's buffers, laid out as hcfuzz's kvm target lays them out: from\n"
+	      " * ARENA_GPA, each between GUARD bytes of GUARD_BYTE on either side, 64-byte aligned;\n"
+	      " * pointers inside them already hold the addresses they point to.\n"
+	      " */\n");
+	pf(e, "#define NBUFS %zuu\n", p->nbufs);
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		const char *sname = buf->struct_idx >= 0 && (size_t)buf->struct_idx < cx->abi->nstructs ?
+					    cx->abi->structs[buf->struct_idx].name : NULL;
+		cmt(sname ? sname : "", s, sizeof(s));
+		pf(e, "/* buf%zu: %u bytes at 0x%" PRIx64 ", %s%s%s */\n", b, buf->size, g->buf_gpa[b],
+		   sname ? "struct " : "raw, ", sname ? s : "",
+		   sname ? "" : (buf->dir & HCF_DIR_OUT) ? "writable" : "read-only");
+		pf(e, "static const uint8_t buf%zu_init[%u] = {", b, buf->size);
+		for (uint32_t i = 0; i < buf->size; i++)
+			pf(e, "%s0x%02x,", i % 16 ? " " : "\n\t", g->buf_init[b][i]);
+		pf(e, "\n};\n");
+	}
+	pf(e, "static const struct {\n\tuint64_t gpa;\n\tuint32_t size;\n\tconst uint8_t *init;\n} bufs[NBUFS] = {\n");
+	for (size_t b = 0; b < p->nbufs; b++)
+		pf(e, "\t{ 0x%" PRIx64 "ull, %u, buf%zu_init },\n", g->buf_gpa[b], p->bufs[b].size, b);
+	pf(e, "};\n\n");
+	pf(e, "static void write_buffers(uint8_t *mem)\n{\n"
+	      "\tfor (size_t b = 0; b < NBUFS; b++) {\n"
+	      "\t\tmemset(mem + bufs[b].gpa - GUARD, GUARD_BYTE, bufs[b].size + 2 * GUARD);\n"
+	      "\t\tmemcpy(mem + bufs[b].gpa, bufs[b].init, bufs[b].size);\n"
+	      "\t}\n}\n");
+}
+
+/* ---- the checks, one emitter per kind -------------------------------------- */
+
+static void emit_no_snapshot(struct em *e)
+{
+	pf(e, "/* Nothing to remember before the run. */\n"
+	      "static const uint8_t *before_run(const uint8_t *mem)\n{\n\t(void)mem;\n\treturn NULL;\n}\n\n");
+}
+
+/* The start of a check on the call's result: not reached is inconclusive. */
+static void emit_check_open(struct em *e)
+{
+	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	      "\tchar stop[320];\n"
+	      "\tif (rr->inflight <= CHECK_CALL) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s not checked: %%s\", check_at, stop_str(rr, stop, sizeof(stop)));\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n"
+	      "\tconst struct slot *s = &rr->slots[CHECK_CALL];\n");
+}
+
+static void emit_contract_comment(struct em *e)
+{
+	char u[512], t[800];
+	contract_text(e, u, sizeof(u));
+	u[0] = (char)toupper((unsigned char)u[0]);
+	snprintf(t, sizeof(t), "The check: %s. %s", e->pl->what, u);
+	pf(e, "/*\n");
+	pwrap(e, " * ", " * ", t);
+	pf(e, " */\n");
+}
+
+static void emit_clobber_reg(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	if (pl->reg == HCF_RSP)
+		pf(e, "\tuint64_t want = s->rsp_before, got = s->gpr[RSP];\n");
+	else
+		pf(e, "\tuint64_t want = loaded[CHECK_CALL][%s], got = s->gpr[%s];\n", RN(pl->reg), RN(pl->reg));
+	pf(e, "\tif (got != want) {\n"
+	      "\t\tsnprintf(msg, len, \"clobber %s at %%s: expected 0x%%\" PRIx64 \" got 0x%%\" PRIx64, check_at,\n"
+	      "\t\t\t want, got);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%s at %%s kept its value 0x%%\" PRIx64, check_at, got);\n"
+	      "\treturn 0;\n}\n",
+	   rn(pl->reg), rn(pl->reg));
+}
+
+static void emit_clobber_flag(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	const char *n = hcf_rflags_bit_name(pl->bit);
+	char name[16];
+	if (n)
+		snprintf(name, sizeof(name), "%s", n);
+	else
+		snprintf(name, sizeof(name), "bit%u", pl->bit);
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tunsigned was = (unsigned)(s->rflags_before >> %u & 1);\n"
+	      "\tunsigned now = (unsigned)(s->rflags_after >> %u & 1);\n",
+	   pl->bit, pl->bit);
+	pf(e, "\tif (was != now) {\n"
+	      "\t\tsnprintf(msg, len, \"clobber rflags.%s at %%s: %s changed from %%u to %%u (rflags 0x%%\" PRIx64\n"
+	      "\t\t\t \" -> 0x%%\" PRIx64 \")\", check_at, was, now, s->rflags_before, s->rflags_after);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"rflags.%s at %%s kept its value %%u\", check_at, now);\n"
+	      "\treturn 0;\n}\n",
+	   name, name, name);
+}
+
+static void emit_clobber_xmm(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tconst uint8_t *want = rr->ctl->xmm_sentinel[%u], *got = s->xmm[%u];\n", pl->xmm, pl->xmm);
+	pf(e, "\tif (memcmp(want, got, 16) != 0) {\n"
+	      "\t\tunsigned first = 0;\n"
+	      "\t\twhile (want[first] == got[first])\n"
+	      "\t\t\tfirst++;\n"
+	      "\t\tsnprintf(msg, len, \"clobber xmm%u at %%s: byte %%u expected 0x%%02x got 0x%%02x\", check_at,\n"
+	      "\t\t\t first, want[first], got[first]);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"xmm%u at %%s kept its value\", check_at);\n"
+	      "\treturn 0;\n}\n",
+	   pl->xmm, pl->xmm);
+}
+
+static void emit_exception(struct em *e)
+{
+	char x[160];
+	uint32_t allowed = allowed_vectors(e->cx, e->pl->op);
+	fmt_vectors(allowed, x, sizeof(x));
+	emit_no_snapshot(e);
+	pf(e, "#define ALLOWED_VECTORS 0x%08" PRIx32 "u /* %s */\n\n", allowed, x);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tchar v[48];\n"
+	      "\tif (s->outcome != 2) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s returned without an exception\", check_at);\n"
+	      "\t\treturn 0;\n"
+	      "\t}\n"
+	      "\tvector_str(s->vector, s->error_code, v, sizeof(v));\n"
+	      "\tif (s->vector >= 32 || !(ALLOWED_VECTORS >> s->vector & 1)) {\n"
+	      "\t\tsnprintf(msg, len, \"exception at %%s: got %%s at rip 0x%%\" PRIx64 \", allowed: %s\",\n"
+	      "\t\t\t check_at, v, s->fault_rip);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%%s raised %%s, which the spec allows\", check_at, v);\n"
+	      "\treturn 0;\n}\n",
+	   x);
+}
+
+/* "v == 0 || (v >= 5 && v <= 9)" for a value set; *uses_v false when the
+ * expression does not mention v. */
+static void vset_expr(const struct hcf_vset *s, char *buf, size_t len, bool *uses_v)
+{
+	size_t o = 0;
+	char a[40], b[40];
+	*uses_v = false;
+	if (s->any) {
+		snprintf(buf, len, "1");
+		return;
+	}
+	for (size_t i = 0; i < s->n && o + 1 < len; i++) {
+		int64_t lo = s->r[i].lo, hi = s->r[i].hi;
+		int k;
+		if (lo == INT64_MIN && hi == INT64_MAX) {
+			snprintf(buf, len, "1");
+			*uses_v = false;
+			return;
+		}
+		if (lo == hi)
+			k = snprintf(buf + o, len - o, "%sv == %s", o ? " || " : "", c_i64(lo, a, sizeof(a)));
+		else if (lo == INT64_MIN)
+			k = snprintf(buf + o, len - o, "%sv <= %s", o ? " || " : "", c_i64(hi, a, sizeof(a)));
+		else if (hi == INT64_MAX)
+			k = snprintf(buf + o, len - o, "%sv >= %s", o ? " || " : "", c_i64(lo, a, sizeof(a)));
+		else
+			k = snprintf(buf + o, len - o, "%s(v >= %s && v <= %s)", o ? " || " : "",
+				     c_i64(lo, a, sizeof(a)), c_i64(hi, b, sizeof(b)));
+		if (k < 0)
+			break;
+		o += (size_t)k;
+		*uses_v = true;
+	}
+	if (!o)
+		snprintf(buf, len, "0");
+}
+
+static void emit_allowed_fns(struct em *e, const struct hcf_vset *returns, const struct hcf_op *op,
+			     bool need_returns)
+{
+	char expr[2048], r[256], x[256], a[40];
+	bool uses;
+	if (need_returns) {
+		vset_expr(returns, expr, sizeof(expr), &uses);
+		fmt_vset(returns, r, sizeof(r));
+		pf(e, "/* Success values the spec allows: %s */\n", r);
+		pf(e, "static int allowed_return(int64_t v)\n{\n%s\treturn %s;\n}\n\n", uses ? "" : "\t(void)v;\n",
+		   expr);
+	}
+	if (!op)
+		return;
+	fmt_errors(e->cx, op, x, sizeof(x));
+	size_t o = 0;
+	expr[0] = '\0';
+	for (size_t i = 0; i < op->nerrors && o + 1 < sizeof(expr); i++)
+		o += (size_t)snprintf(expr + o, sizeof(expr) - o, "%se == %s", o ? " || " : "",
+				      c_i64(op->errors[i], a, sizeof(a)));
+	pf(e, "/* Error codes the spec allows (as positive numbers): %s */\n", x);
+	pf(e, "static int allowed_error(int64_t e)\n{\n%s\treturn %s;\n}\n\n", o ? "" : "\t(void)e;\n",
+	   o ? expr : "0");
+}
+
+/* int64_t v from the return register, sign-extended from its width. */
+static void emit_ret_value(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	pf(e, "\tuint64_t raw = s->gpr[%s];\n", RN(pl->reg));
+	if (pl->width >= 64)
+		pf(e, "\tint64_t v = (int64_t)raw;\n");
+	else
+		pf(e, "\tint64_t v = (int64_t)(raw << %u) >> %u; /* sign-extended from %u bits */\n",
+		   64 - pl->width, 64 - pl->width, pl->width);
+}
+
+static void emit_retval(struct em *e)
+{
+	const struct cx *cx = e->cx;
+	const struct plan *pl = e->pl;
+	const struct hcf_op *op = pl->op;
+	char r[256], x[256];
+	emit_no_snapshot(e);
+	if (!op) {
+		fmt_vset(&cx->abi->undeclared_returns, r, sizeof(r));
+		emit_allowed_fns(e, &cx->abi->undeclared_returns, NULL, true);
+		emit_contract_comment(e);
+		emit_check_open(e);
+		emit_ret_value(e);
+		pf(e, "\tint ok = allowed_return(v);\n");
+		snprintf(x, sizeof(x), "an undeclared number must return %s", r);
+	} else {
+		fmt_vset(&op->returns, r, sizeof(r));
+		/* a status-field op's register is checked only when its returns are declared */
+		emit_allowed_fns(e, &op->returns, op,
+				 op->err != HCF_ERR_STATUS_FIELD || (pl->reg < HCF_NGPR && !op->returns.any));
+		char errs[256];
+		fmt_errors(cx, op, errs, sizeof(errs));
+		snprintf(x, sizeof(x), "allowed returns %s; errors %s (%s)", r, errs, hcf_err_conv_name(op->err));
+		if (op->err == HCF_ERR_STATUS_FIELD) {
+			int b = 0;
+			int64_t off = 0;
+			unsigned size = 0;
+			char why[160];
+			status_place(cx, pl, &b, &off, &size, why, sizeof(why));
+			pf(e, "/* The status field: %u bytes at buf%d + %" PRId64 ", read after the program. */\n"
+			      "#define STATUS_GPA 0x%" PRIx64 "ull\n#define STATUS_SIZE %uu\n\n",
+			   size, b, off, e->g->buf_gpa[b] + (uint64_t)off, size);
+		}
+		emit_contract_comment(e);
+		emit_check_open(e);
+		switch (op->err) {
+		case HCF_ERR_NEG_ERRNO:
+			emit_ret_value(e);
+			/* an explicit success range covering an error value wins; "any" does not */
+			pf(e, "\tint ok = v >= -4095 && v <= -1 ? allowed_error(-v)%s : allowed_return(v);\n",
+			   op->returns.any ? "" : " || allowed_return(v)");
+			break;
+		case HCF_ERR_CARRY:
+			emit_ret_value(e);
+			pf(e, "\tint ok = s->rflags_after & 1 ? allowed_error(v) : allowed_return(v); /* CF: an error */\n");
+			break;
+		case HCF_ERR_STATUS_FIELD:
+			pf(e, "\tuint64_t status = 0;\n"
+			      "\tmemcpy(&status, rr->mem + STATUS_GPA, STATUS_SIZE);\n"
+			      "\tint64_t st = (int64_t)(status << (64 - 8 * STATUS_SIZE)) >> (64 - 8 * STATUS_SIZE);\n"
+			      "\tint ok = status == 0 || allowed_error((int64_t)status) || allowed_error(st) ||\n"
+			      "\t\t allowed_error(-st);\n");
+			if (pl->reg < HCF_NGPR && !op->returns.any) {
+				emit_ret_value(e);
+				pf(e, "\tok = ok && (allowed_return(v) || allowed_error(v));\n");
+			} else {
+				pf(e, "\tuint64_t raw = status;\n\tint64_t v = st;\n");
+			}
+			break;
+		default:
+			emit_ret_value(e);
+			pf(e, "\tint ok = allowed_return(v) || allowed_error(v);\n");
+			break;
+		}
+	}
+	char xs[300];
+	cstr(x, xs, sizeof(xs));
+	pf(e, "\tif (s->outcome != 1) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s raised an exception: no return value to check\", check_at);\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n"
+	      "\tif (!ok) {\n"
+	      "\t\tsnprintf(msg, len, \"retval at %%s: 0x%%\" PRIx64 \" (%%\" PRId64 \") is not allowed: %%s\",\n"
+	      "\t\t\t check_at, raw, v, \"%s\");\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%%s returned 0x%%\" PRIx64 \" (%%\" PRId64 \"), which the spec allows\", check_at,\n"
+	      "\t\t raw, v);\n"
+	      "\treturn 0;\n}\n",
+	   xs);
+}
+
+static void emit_model_reg(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	pf(e, "#define EXPECTED 0x%" PRIx64 "ull /* what hcfuzz's model predicted */\n"
+	      "#define MASK 0x%" PRIx64 "ull     /* the bits it compares (%u) */\n\n",
+	   pl->expect, pl->mask, pl->width);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tuint64_t got = s->gpr[%s];\n", RN(pl->reg));
+	pf(e, "\tif (s->outcome != 1) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s raised an exception instead of returning: %s not compared\", check_at);\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n"
+	      "\tif ((got & MASK) != EXPECTED) {\n"
+	      "\t\tsnprintf(msg, len, \"model %s at %%s: expected 0x%%\" PRIx64 \" got 0x%%\" PRIx64, check_at,\n"
+	      "\t\t\t (uint64_t)EXPECTED, got);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%s at %%s is 0x%%\" PRIx64 \" as the model predicted\", check_at, got);\n"
+	      "\treturn 0;\n}\n",
+	   rn(pl->reg), rn(pl->reg), rn(pl->reg));
+}
+
+static void emit_model_flag(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tunsigned got = (unsigned)(s->rflags_after >> %u & 1), want = %" PRIu64 "u;\n", pl->bit, pl->expect);
+	pf(e, "\tif (s->outcome != 1) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s raised an exception instead of returning: RFLAGS not compared\",\n"
+	      "\t\t\t check_at);\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n"
+	      "\tif (got != want) {\n"
+	      "\t\tsnprintf(msg, len, \"model rflags bit %u at %%s: expected %%u got %%u\", check_at, want, got);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"rflags bit %u at %%s is %%u as the model predicted\", check_at, got);\n"
+	      "\treturn 0;\n}\n",
+	   pl->bit, pl->bit);
+}
+
+static void emit_model_exc(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tchar v[48];\n");
+	if (pl->exp_vector < 0) {
+		pf(e, "\tif (s->outcome == 2) {\n"
+		      "\t\tsnprintf(msg, len, \"model at %%s: expected the call to return, got %%s at rip \"\n"
+		      "\t\t\t \"0x%%\" PRIx64, check_at, vector_str(s->vector, s->error_code, v, sizeof(v)),\n"
+		      "\t\t\t s->fault_rip);\n"
+		      "\t\treturn 1;\n"
+		      "\t}\n"
+		      "\t(void)v;\n"
+		      "\tsnprintf(msg, len, \"%%s returned, as the model predicted\", check_at);\n"
+		      "\treturn 0;\n}\n");
+		return;
+	}
+	pf(e, "\tconst uint64_t want = %d;\n", pl->exp_vector);
+	pf(e, "\tif (s->outcome != 2) {\n"
+	      "\t\tsnprintf(msg, len, \"model at %%s: expected %%s, but the call returned\", check_at,\n"
+	      "\t\t\t vector_str(want, 0, v, sizeof(v)));\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tif (s->vector != want) {\n"
+	      "\t\tchar w[48];\n"
+	      "\t\tsnprintf(msg, len, \"model at %%s: expected %%s, got %%s\", check_at,\n"
+	      "\t\t\t vector_str(want, 0, w, sizeof(w)), vector_str(s->vector, s->error_code, v, sizeof(v)));\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%%s raised %%s, as the model predicted\", check_at,\n"
+	      "\t\t vector_str(s->vector, s->error_code, v, sizeof(v)));\n"
+	      "\treturn 0;\n}\n");
+}
+
+static void emit_model_mono(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	pf(e, "#define PREV_CALL %zuu /* the earlier call of the same op */\n#define MASK 0x%" PRIx64 "ull\n\n",
+	   pl->prev, pl->mask);
+	emit_contract_comment(e);
+	emit_check_open(e);
+	pf(e, "\tconst struct slot *p = &rr->slots[PREV_CALL];\n"
+	   "\tif (s->outcome != 1 || p->outcome != 1) {\n"
+	   "\t\tsnprintf(msg, len, \"%%s or call %%u raised an exception: nothing to compare\", check_at,\n"
+	   "\t\t\t (unsigned)PREV_CALL);\n"
+	   "\t\treturn 3;\n"
+	   "\t}\n"
+	   "\tuint64_t was = p->gpr[%s] & MASK, now = s->gpr[%s] & MASK;\n"
+	   "\tif (now < was) {\n"
+	   "\t\tsnprintf(msg, len, \"model %s at %%s went back from 0x%%\" PRIx64 \" (call %%u) to 0x%%\" PRIx64,\n"
+	   "\t\t\t check_at, was, (unsigned)PREV_CALL, now);\n"
+	   "\t\treturn 1;\n"
+	   "\t}\n"
+	   "\tsnprintf(msg, len, \"%s at %%s did not go back (0x%%\" PRIx64 \" -> 0x%%\" PRIx64 \")\", check_at,\n"
+	   "\t\t was, now);\n"
+	   "\treturn 0;\n}\n",
+	   RN(pl->reg), RN(pl->reg), rn(pl->reg), rn(pl->reg));
+}
+
+/* Which bytes of buffer b's image (guard, data, guard) the memory check
+ * compares: the named place, less what may change (OUT fields, writable raw
+ * buffers, pointer bytes). */
+static void memory_mask(const struct em *e, size_t b, uint8_t *must)
+{
+	const struct cx *cx = e->cx;
+	const struct plan *pl = e->pl;
+	const struct hcf_buf *buf = &cx->p->bufs[b];
+	size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD, g = HCF_BUF_GUARD;
+	memset(must, 0, total);
+	if (pl->mbuf >= 0 && (size_t)pl->mbuf != b)
+		return;
+	switch (pl->mreg) {
+	case MR_GUARD_BEFORE:
+		memset(must, 1, g);
+		return;
+	case MR_GUARD_AFTER:
+		memset(must + g + buf->size, 1, g);
+		return;
+	case MR_GUARDS:
+		memset(must, 1, g);
+		memset(must + g + buf->size, 1, g);
+		return;
+	case MR_DATA_RANGE:
+		memset(must + g + pl->dlo, 1, pl->dhi > pl->dlo ? pl->dhi - pl->dlo : 0);
+		break;
+	case MR_DATA:
+		memset(must + g, 1, buf->size);
+		break;
+	}
+	if (buf->struct_idx >= 0 && (size_t)buf->struct_idx < cx->abi->nstructs) {
+		const struct hcf_struct *st = &cx->abi->structs[buf->struct_idx];
+		for (size_t k = 0; k < st->nfields; k++)
+			if (st->fields[k].dir & HCF_DIR_OUT)
+				for (uint64_t i = st->fields[k].offset;
+				     i < (uint64_t)st->fields[k].offset + st->fields[k].size && i < buf->size; i++)
+					must[g + i] = 0;
+	} else if (buf->dir & HCF_DIR_OUT) {
+		memset(must + g, 0, buf->size);
+	}
+	for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++)
+		for (uint64_t i = buf->relocs[r].at; i < (uint64_t)buf->relocs[r].at + 8 && i < buf->size; i++)
+			must[g + i] = 0;
+}
+
+static void emit_memory(struct em *e)
+{
+	const struct cx *cx = e->cx;
+	struct gen *g = e->g;
+	uint8_t must[HCF_BUF_MAX + 2 * HCF_BUF_GUARD];
+	size_t nreg = 0;
+	emit_no_snapshot(e);
+	pf(e, "/*\n"
+	      " * The bytes the hypervisor may not change, as runs of guest memory with the\n"
+	      " * values written before the run (GUARD_BYTE in the guards, the program's bytes\n"
+	      " * inside the buffers).\n"
+	      " */\n");
+	for (size_t b = 0; b < cx->p->nbufs; b++) {
+		const struct hcf_buf *buf = &cx->p->bufs[b];
+		size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD;
+		memory_mask(e, b, must);
+		for (size_t i = 0; i < total;) {
+			if (!must[i]) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j < total && must[j])
+				j++;
+			pf(e, "static const uint8_t mem%zu[%zu] = {", nreg, j - i);
+			for (size_t k = i; k < j; k++) {
+				uint8_t v = k < HCF_BUF_GUARD || k >= HCF_BUF_GUARD + buf->size ?
+						    RP_GUARD_BYTE : g->buf_init[b][k - HCF_BUF_GUARD];
+				pf(e, "%s0x%02x,", (k - i) % 16 ? " " : "\n\t", v);
+			}
+			pf(e, "\n};\n");
+			nreg++;
+			i = j;
+		}
+	}
+	pf(e, "static const struct {\n\tuint64_t gpa;\n\tsize_t len;\n\tconst uint8_t *want;\n\tconst char *what;\n"
+	      "} regions[] = {\n");
+	nreg = 0;
+	for (size_t b = 0; b < cx->p->nbufs; b++) {
+		const struct hcf_buf *buf = &cx->p->bufs[b];
+		size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD;
+		memory_mask(e, b, must);
+		for (size_t i = 0; i < total;) {
+			if (!must[i]) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j < total && must[j])
+				j++;
+			char what[96];
+			int64_t lo = (int64_t)i - HCF_BUF_GUARD, hi = (int64_t)j - HCF_BUF_GUARD;
+			if (j <= HCF_BUF_GUARD)
+				snprintf(what, sizeof(what), "the guard before buf%zu", b);
+			else if (i >= HCF_BUF_GUARD + buf->size)
+				snprintf(what, sizeof(what), "the guard after buf%zu", b);
+			else
+				snprintf(what, sizeof(what), "buf%zu bytes %" PRId64 "..%" PRId64, b, lo, hi - 1);
+			pf(e, "\t{ 0x%" PRIx64 "ull, %zu, mem%zu, \"%s\" },\n",
+			   g->buf_gpa[b] - HCF_BUF_GUARD + i, j - i, nreg, what);
+			nreg++;
+			i = j;
+		}
+	}
+	pf(e, "};\n\n");
+	emit_contract_comment(e);
+	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	      "\tfor (size_t k = 0; k < sizeof(regions) / sizeof(regions[0]); k++) {\n"
+	      "\t\tconst uint8_t *got = rr->mem + regions[k].gpa;\n"
+	      "\t\tsize_t n = 0, first = 0;\n"
+	      "\t\tfor (size_t i = 0; i < regions[k].len; i++)\n"
+	      "\t\t\tif (got[i] != regions[k].want[i] && !n++)\n"
+	      "\t\t\t\tfirst = i;\n"
+	      "\t\tif (n) {\n"
+	      "\t\t\tsnprintf(msg, len, \"memory after %%s: %%zu of %%zu bytes of %%s changed, first at 0x%%\" PRIx64\n"
+	      "\t\t\t\t \": expected 0x%%02x got 0x%%02x\", check_at, n, regions[k].len, regions[k].what,\n"
+	      "\t\t\t\t regions[k].gpa + first, regions[k].want[first], got[first]);\n"
+	      "\t\t\treturn 1;\n"
+	      "\t\t}\n"
+	      "\t}\n"
+	      "\tchar stop[320];\n"
+	      "\tif (rr->inflight <= CHECK_CALL) {\n"
+	      "\t\tsnprintf(msg, len, \"memory unchanged, but %%s\", stop_str(rr, stop, sizeof(stop)));\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"the bytes the hypervisor may not write are unchanged after %%s\", check_at);\n"
+	      "\treturn 0;\n}\n");
+}
+
+static void emit_pages(struct em *e)
+{
+	pf(e, "/* Pages the guest itself writes, as hcfuzz counts them (its agent's boot block, IDT,\n"
+	      " * VIF and hypercall pages, stacks, mailbox and arena): every other page must keep\n"
+	      " * its bytes. */\n"
+	      "static const struct {\n\tuint64_t lo, hi;\n} writable[] = {\n"
+	      "\t{ 0x1000, 0x2000 }, { IDT_GPA, HCPAGE_GPA + 0x1000 }, { 0x10000, 0x24000 }, { CTL_GPA, MEM_SIZE },\n"
+	      "};\n\n"
+	      "/* The stray-page check compares every page with its bytes before the run. */\n"
+	      "static const uint8_t *before_run(const uint8_t *mem)\n{\n"
+	      "\tuint8_t *copy = malloc(MEM_SIZE);\n"
+	      "\tif (!copy)\n\t\tsetup_error(\"out of memory\");\n"
+	      "\tmemcpy(copy, mem, MEM_SIZE);\n"
+	      "\treturn copy;\n}\n\n");
+	emit_contract_comment(e);
+	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	      "\tfor (uint64_t pg = 0; pg < MEM_SIZE; pg += 0x1000) {\n"
+	      "\t\tint mine = 0;\n"
+	      "\t\tfor (size_t k = 0; k < sizeof(writable) / sizeof(writable[0]); k++)\n"
+	      "\t\t\tmine |= pg >= writable[k].lo && pg < writable[k].hi;\n"
+	      "\t\tif (mine || !memcmp(rr->mem + pg, rr->mem_before + pg, 0x1000))\n"
+	      "\t\t\tcontinue;\n"
+	      "\t\tsize_t first = 0;\n"
+	      "\t\twhile (rr->mem[pg + first] == rr->mem_before[pg + first])\n"
+	      "\t\t\tfirst++;\n"
+	      "\t\tsnprintf(msg, len, \"memory: page 0x%%\" PRIx64 \" changed by the end of the program (%%s), first at 0x%%\"\n"
+	      "\t\t\t PRIx64 \": 0x%%02x -> 0x%%02x\", pg, check_at, pg + first, rr->mem_before[pg + first],\n"
+	      "\t\t\t rr->mem[pg + first]);\n"
+	      "\t\treturn 1;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"no page outside the guest's writable areas changed (%%s)\", check_at);\n"
+	      "\treturn 0;\n}\n");
+}
+
+/* A run that stopped before the checked call cannot tell (not emitted for
+ * call 0, where the comparison would always be false). */
+static void emit_earlier_stop(struct em *e)
+{
+	if (e->pl->call == 0)
+		return;
+	pf(e, "\tif (rr->inflight < CHECK_CALL) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s not checked: %%s\", check_at, stop);\n"
+	      "\t\treturn 3;\n"
+	      "\t}\n");
+}
+
+static void emit_liveness(struct em *e)
+{
+	const struct plan *pl = e->pl;
+	emit_no_snapshot(e);
+	emit_contract_comment(e);
+	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	      "\tchar stop[320];\n"
+	      "\tstop_str(rr, stop, sizeof(stop));\n");
+	switch (pl->lv) {
+	case LV_PROGRAM:
+		pf(e, "\tif (rr->end != END_DONE) {\n"
+		      "\t\tsnprintf(msg, len, \"liveness: %%s\", stop);\n"
+		      "\t\treturn 1;\n"
+		      "\t}\n"
+		      "\tsnprintf(msg, len, \"the guest came through every call (%%s)\", check_at);\n"
+		      "\treturn 0;\n}\n");
+		return;
+	case LV_BAD:
+		emit_earlier_stop(e);
+		pf(e, "\tif (rr->inflight == CHECK_CALL && rr->end == END_DONE) {\n"
+		      "\t\tsnprintf(msg, len, \"liveness at %%s: its result slot holds garbage (seq 0x%%\" PRIx64\n"
+		      "\t\t\t \", outcome %%\" PRIu64 \")\", check_at, rr->slots[CHECK_CALL].seq,\n"
+		      "\t\t\t rr->slots[CHECK_CALL].outcome);\n"
+		      "\t\treturn 1;\n"
+		      "\t}\n");
+		break;
+	case LV_HANG:
+	case LV_LOST:
+		emit_earlier_stop(e);
+		pf(e, "\tif (rr->inflight == CHECK_CALL && rr->end %s) {\n"
+		      "\t\tsnprintf(msg, len, \"liveness at %%s: %%s\", check_at, stop);\n"
+		      "\t\treturn 1;\n"
+		      "\t}\n",
+		   pl->lv == LV_HANG ? "== END_HANG" : "!= END_HANG && rr->end != END_DONE");
+		break;
+	}
+	pf(e, "\tif (rr->inflight > CHECK_CALL) {\n"
+	      "\t\tsnprintf(msg, len, \"%%s came back\", check_at);\n"
+	      "\t\treturn 0;\n"
+	      "\t}\n"
+	      "\tsnprintf(msg, len, \"%%s did not come back, but not the way the finding says: %%s\", check_at,\n"
+	      "\t\t stop);\n"
+	      "\treturn 1;\n}\n");
+}
+
+static void (*const check_emitters[CK_COUNT])(struct em *e) = {
+	[CK_CLOBBER_REG] = emit_clobber_reg,
+	[CK_CLOBBER_FLAG] = emit_clobber_flag,
+	[CK_CLOBBER_XMM] = emit_clobber_xmm,
+	[CK_EXCEPTION] = emit_exception,
+	[CK_RETVAL] = emit_retval,
+	[CK_MODEL_REG] = emit_model_reg,
+	[CK_MODEL_FLAG] = emit_model_flag,
+	[CK_MODEL_EXC] = emit_model_exc,
+	[CK_MODEL_MONO] = emit_model_mono,
+	[CK_MEMORY] = emit_memory,
+	[CK_PAGES] = emit_pages,
+	[CK_LIVENESS] = emit_liveness,
+};
+
+static void emit_check(struct em *e)
+{
+	char s[256];
+	cstr(e->pl->at, s, sizeof(s));
+	pf(e, "\n/* ---- the check ------------------------------------------------------------- */\n\n");
+	pf(e, "static const char check_at[] = \"%s\";\n\n", s);
+	check_emitters[e->pl->kind](e);
+}
+
+int hcf_repro_emit(FILE *out, const struct hcf_repro_src *src, struct hcf_repro_info *info,
+		   char *err, size_t errlen)
+{
+	if (!src || !src->abi || !src->f || src->f->prog.abi != src->abi) {
+		snprintf(err, errlen, "the finding's program was not parsed against the spec given");
+		return -1;
+	}
+	struct cx cx = { .src = src, .abi = src->abi, .p = &src->f->prog, .f = src->f };
+	char why[256];
+	if (hcf_prog_validate(cx.p, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "the finding's program is not valid: %s", why);
+		return -1;
+	}
+	struct plan pl;
+	if (make_plan(&pl, &cx, err, errlen) != 0)
+		return -1;
+	struct gen g;
+	memset(&g, 0, sizeof(g));
+	g.cx = &cx;
+	g.pl = &pl;
+	int rc = -1;
+	if (gen_code(&g, err, errlen) != 0)
+		goto out;
+	struct em e = { .f = out, .cx = &cx, .pl = &pl, .g = &g };
+	emit_header(&e);
+	put_text(&e, rt_prelude, sizeof(rt_prelude) / sizeof(rt_prelude[0]));
+	emit_finding(&e);
+	put_text(&e, rt_vm, sizeof(rt_vm) / sizeof(rt_vm[0]));
+	emit_check(&e);
+	put_text(&e, rt_main, sizeof(rt_main) / sizeof(rt_main[0]));
+	if (fflush(out) != 0 || ferror(out)) {
+		snprintf(err, errlen, "writing the program failed");
+		goto out;
+	}
+	if (info) {
+		info->call = pl.call;
+		info->ncalls = pl.ncalls;
+		snprintf(info->check, sizeof(info->check), "%s", pl.what);
+	}
+	rc = 0;
+out:
+	gen_free(&g);
+	return rc;
+}
