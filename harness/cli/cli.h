@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "spec/spec.h"
+#include "util/status.h"
 
 struct hcf_command {
 	const char *name;
@@ -33,10 +34,6 @@ int hcf_cmd_report(int argc, char **argv);
 /* Load a spec, printing diagnostics to stderr. Returns 0, or HCF_EXIT_USAGE. */
 int hcf_cli_load_spec(const char *path, struct hcf_abi **abi);
 
-/* The live status line: rewritten in place on a terminal, one line every
- * few seconds otherwise (CI logs). */
-void hcf_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void hcf_status_done(void);  /* end the status line */
 
 /* Find specs/NAME.yaml: $HCF_SPEC_DIR, next to the binary (build tree or
  * install), ./specs. Returns 0 with the path in out, or -1. */

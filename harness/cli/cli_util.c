@@ -10,43 +10,9 @@
 
 #include "cli/cli.h"
 
-static bool status_shown;
-static time_t status_last;
-
-void hcf_status(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (isatty(STDERR_FILENO)) {
-		/* rewrite in place, cut to the terminal's usual width */
-		fprintf(stderr, "\r\033[K%.*s", 118, line);
-		status_shown = true;
-	} else {
-		/* a log (CI): one line every few seconds is progress enough */
-		time_t now = time(NULL);
-		if (now - status_last < 5)
-			return;
-		status_last = now;
-		fprintf(stderr, "%s\n", line);
-	}
-	fflush(stderr);
-}
-
-void hcf_status_done(void)
-{
-	if (status_shown)
-		fprintf(stderr, "\n");
-	status_shown = false;
-	status_last = 0;
-}
-
 void hcf_cli_error(const char *cmd, const char *fmt, ...)
 {
-	if (status_shown)
-		hcf_status_done();
+	hcf_status_done();
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "hcfuzz %s: ", cmd);

@@ -40,6 +40,10 @@ struct hcf_target_info {
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
 	bool fix_hypercall_quirk_disabled;
 	char notes[512];          /* capabilities checked, quirks, what was skipped */
+	/* running counts, for campaigns and benchmarks */
+	uint64_t resets;          /* ops->reset calls served from the snapshot */
+	uint64_t pages_restored;  /* pages those resets copied back */
+	uint64_t rebuilds;        /* VMs torn down and built again */
 };
 
 struct hcf_target;

@@ -47,7 +47,6 @@ struct kvm_target {
 	uint64_t buf_gva[HCF_PROG_MAX_BUFS];
 	char console[256];         /* agent debug console tail */
 	size_t console_len;
-	size_t rebuilds;
 	uint8_t xmm_sentinel[16][16];
 };
 
@@ -203,7 +202,7 @@ static int rebuild(struct kvm_target *k)
 	char err[256];
 	hcf_vmm_close(k->vm);
 	k->vm = NULL;
-	k->rebuilds++;
+	k->info.rebuilds++;
 	if (boot(k, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hcfuzz: kvm: rebuilding the VM failed: %s\n", err);
 		return -1;
@@ -675,6 +674,8 @@ static int kvm_reset(struct hcf_target *t)
 	size_t pages;
 	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, &pages) != 0)
 		return rebuild(k);
+	k->info.resets++;
+	k->info.pages_restored += pages;
 	return 0;
 }
 

@@ -1,0 +1,56 @@
+/*
+ * campaign.h: a fuzzing campaign, run by "hcfuzz fuzz".
+ *
+ * The campaign directory holds everything, so a campaign resumes where it
+ * stopped (also after kill -9) with corpus and findings intact:
+ *
+ *   DIR/campaign.json    spec, engine, jobs, one entry per run
+ *   DIR/seeds/           the inputs the engines start from
+ *   DIR/corpus/          libFuzzer's corpus; DIR/afl/ AFL++'s sync directory
+ *   DIR/findings/<id>/   findings (fuzz/finding.h), minimized, with repro.c
+ *   DIR/stats/           one progress file per fuzzing process
+ *   DIR/stats.csv        the campaign's progress over time (for the plots)
+ *   DIR/logs/            the engines' output
+ *   DIR/quarantine/      anything found damaged (never deleted)
+ *   DIR/report.md, report.html, plot-*.svg
+ *
+ * Engines run as their own processes, several in parallel through their own
+ * mechanisms (libFuzzer -fork=N, AFL++ -M/-S on one sync directory); this
+ * process starts and stops them, shows a live status line, checks disk
+ * space, and at the end minimizes findings, writes their reproducers and the
+ * report.
+ */
+#ifndef HCF_FUZZ_CAMPAIGN_H
+#define HCF_FUZZ_CAMPAIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hcf_campaign_opts {
+	const char *spec;      /* spec path */
+	const char *engine;    /* "libfuzzer" (default) or "afl" */
+	unsigned jobs;         /* parallel instances; 0: 1 */
+	unsigned seconds;      /* 0: until interrupted */
+	const char *dir;       /* campaign directory */
+	const char *target;    /* "kvm" (default) or "model" */
+	const char *seeds;     /* seed corpus; NULL: corpus/<abi>/ next to the spec's specs/ */
+	bool no_minimize;      /* leave findings as found */
+	bool quiet;            /* no status line */
+};
+
+struct hcf_campaign_result {
+	size_t findings;       /* in the directory at the end */
+	size_t new_findings;   /* found by this run */
+	unsigned long long execs, calls;
+	double seconds;
+	int worst_verdict;     /* enum hcf_verdict of the worst finding, 0 (PASS) if none */
+	char stopped[160];     /* why the run ended */
+	bool error;            /* ended by an error (disk full, engines failed) */
+};
+
+/* Run (or resume) a campaign. Returns 0, or -1 when it could not start
+ * (message in err). */
+int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_result *res,
+		     char *err, size_t errlen);
+
+#endif /* HCF_FUZZ_CAMPAIGN_H */

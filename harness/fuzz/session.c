@@ -1,0 +1,243 @@
+/* session.c: a fuzzing process's VM, its executions, features, findings and stats file. */
+#include "fuzz/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fuzz/finding.h"
+#include "oracles/models/model.h"
+#include "oracles/oracle.h"
+#include "prog/codec.h"
+#include "spec/spec.h"
+#include "target/target.h"
+#include "util/fileio.h"
+#include "util/xalloc.h"
+
+#define MAX_SIGS 16
+#define SEEN_MAX 4096
+
+struct hcf_fuzz_session {
+	struct hcf_fuzz_session_opts o;
+	char *dir;
+	char *spec_path;
+	char engine[16];
+	struct hcf_abi *abi;
+	struct hcf_target *t;
+	struct hcf_model model;
+	bool have_model;
+	struct hcf_prog prog;
+	struct hcf_prog_result res;
+	struct hcf_call_verdict *cvs;
+	size_t cvs_cap;
+	struct hcf_feature_set seen;
+	struct hcf_kcov kcov;
+	struct hcf_fuzz_counters c;
+	char seen_ids[SEEN_MAX][17]; /* finding ids this process knows are stored */
+	size_t nseen_ids;
+	time_t started, last_flush;
+	char *stats_json, *stats_bits;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_session_opts *o,
+			  char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!o->spec_path) {
+		snprintf(err, errlen, "no spec (HCF_FUZZ_SPEC)");
+		return -1;
+	}
+	struct hcf_fuzz_session *s = hcf_xcalloc(1, sizeof(*s));
+	s->o = *o;
+	/* findings name their spec by absolute path: minimize and repro run
+	 * later, from anywhere */
+	char *abs = realpath(o->spec_path, NULL);
+	s->spec_path = abs ? abs : hcf_xstrdup(o->spec_path);
+	s->dir = o->dir ? hcf_xstrdup(o->dir) : NULL;
+	snprintf(s->engine, sizeof(s->engine), "%s", o->engine ? o->engine : "fuzz");
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	if (hcf_spec_load(s->spec_path, &s->abi, &d) != 0) {
+		snprintf(err, errlen, "%s: %s", d.n ? d.d[0].file : s->spec_path,
+			 d.n ? d.d[0].msg : "cannot load the spec");
+		hcf_fuzz_session_close(s);
+		return -1;
+	}
+	struct hcf_target_opts topts = { 0 };
+	if (hcf_target_open(o->target ? o->target : "kvm", &s->t, s->abi, &topts, err, errlen) != 0) {
+		hcf_fuzz_session_close(s);
+		return -1;
+	}
+	s->have_model = hcf_model_open(&s->model, s->abi, s->t->ops->info(s->t)) == 0;
+	hcf_prog_init(&s->prog, s->abi);
+	hcf_result_init(&s->res, 1);
+	hcf_kcov_open(&s->kcov);
+	s->started = time(NULL);
+	if (s->dir) {
+		char *stats = hcf_xasprintf("%s/stats", s->dir);
+		if (hcf_mkdir_p(stats, 0755) != 0) {
+			snprintf(err, errlen, "cannot create %s: %s", stats, strerror(errno));
+			free(stats);
+			hcf_fuzz_session_close(s);
+			return -1;
+		}
+		s->stats_json = hcf_xasprintf("%s/%s-%ld.json", stats, s->engine, (long)getpid());
+		s->stats_bits = hcf_xasprintf("%s/%s-%ld.features", stats, s->engine, (long)getpid());
+		free(stats);
+	}
+	*out = s;
+	return 0;
+}
+
+static bool known_id(struct hcf_fuzz_session *s, const char *id)
+{
+	for (size_t i = 0; i < s->nseen_ids; i++)
+		if (!strcmp(s->seen_ids[i], id))
+			return true;
+	return false;
+}
+
+static void remember_id(struct hcf_fuzz_session *s, const char *id)
+{
+	if (s->nseen_ids < SEEN_MAX)
+		snprintf(s->seen_ids[s->nseen_ids++], sizeof(s->seen_ids[0]), "%s", id);
+}
+
+/* Store what is new; -1 if storing failed (the campaign must stop). */
+static int keep_findings(struct hcf_fuzz_session *s, const uint8_t *data, size_t len)
+{
+	struct hcf_finding_sig sigs[MAX_SIGS];
+	size_t n = hcf_finding_sigs(s->abi, &s->prog, &s->res, s->cvs, sigs, MAX_SIGS);
+	for (size_t i = 0; i < n; i++) {
+		if (known_id(s, sigs[i].id))
+			continue;
+		if (!s->dir) {
+			remember_id(s, sigs[i].id);
+			continue;
+		}
+		struct hcf_finding_meta meta = { .spec_path = s->spec_path,
+						 .tinfo = s->t->ops->info(s->t),
+						 .engine = s->engine };
+		char err[512];
+		int rc = hcf_finding_store(s->dir, &sigs[i], data, len, &s->prog, &s->res, s->cvs, &meta,
+					   err, sizeof(err));
+		if (rc < 0) {
+			s->c.store_errors++;
+			fprintf(stderr, "hcfuzz: cannot store finding %s: %s\n", sigs[i].text, err);
+			return -1;
+		}
+		if (rc == 1)
+			s->c.findings_new++;
+		remember_id(s, sigs[i].id);
+	}
+	return 0;
+}
+
+size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, size_t len,
+			     uint32_t *slots, size_t max)
+{
+	hcf_prog_decode(&s->prog, s->abi, data, len);
+	double t0 = now_s();
+	s->t->ops->reset(s->t);
+	s->c.reset_seconds += now_s() - t0;
+	if (s->have_model && s->model.ops->reset)
+		s->model.ops->reset(s->model.st); /* the VM is back at boot: so is the model */
+	hcf_kcov_reset(&s->kcov);
+	s->t->ops->run(s->t, &s->prog, &s->res);
+	s->c.execs++;
+	s->c.calls += s->prog.ncalls;
+	size_t n = 0;
+	if (!s->o.no_oracles) {
+		if (s->prog.ncalls > s->cvs_cap) {
+			free(s->cvs);
+			s->cvs_cap = s->prog.ncalls;
+			s->cvs = hcf_xcalloc(s->cvs_cap, sizeof(*s->cvs));
+		}
+		hcf_oracles_check(s->abi, &s->prog, &s->res, s->have_model ? &s->model : NULL,
+				  s->t->ops->info(s->t), s->cvs);
+		n = hcf_features_of(&s->prog, &s->res, s->cvs, slots, max);
+		n += hcf_kcov_collect(&s->kcov, slots + n, max - n);
+		if (hcf_feature_set_add(&s->seen, slots, n))
+			s->c.last_new_feature_unix = (uint64_t)time(NULL);
+		if (keep_findings(s, data, len) != 0) {
+			hcf_fuzz_session_flush(s);
+			return (size_t)-1;
+		}
+	}
+	time_t now = time(NULL);
+	if (now != s->last_flush)
+		hcf_fuzz_session_flush(s);
+	return n;
+}
+
+const struct hcf_fuzz_counters *hcf_fuzz_session_counters(const struct hcf_fuzz_session *s)
+{
+	struct hcf_fuzz_counters *c = (struct hcf_fuzz_counters *)&s->c;
+	const struct hcf_target_info *ti = s->t->ops->info(s->t);
+	c->resets = ti->resets;
+	c->pages_restored = ti->pages_restored;
+	c->rebuilds = ti->rebuilds;
+	c->features = s->seen.count;
+	return c;
+}
+
+const char *hcf_fuzz_session_kcov(const struct hcf_fuzz_session *s)
+{
+	return s->kcov.why;
+}
+
+void hcf_fuzz_session_flush(struct hcf_fuzz_session *s)
+{
+	s->last_flush = time(NULL);
+	if (!s->stats_json)
+		return;
+	const struct hcf_fuzz_counters *c = hcf_fuzz_session_counters(s);
+	char buf[768];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"version\": 1, \"pid\": %ld, \"engine\": \"%s\", \"started_unix\": %lld, "
+			 "\"updated_unix\": %lld, \"execs\": %llu, \"calls\": %llu, \"findings_new\": %llu, "
+			 "\"features\": %zu, \"last_new_feature_unix\": %llu, \"resets\": %llu, "
+			 "\"pages_restored\": %llu, \"rebuilds\": %llu, \"reset_seconds\": %.6f}\n",
+			 (long)getpid(), s->engine, (long long)s->started, (long long)s->last_flush,
+			 (unsigned long long)c->execs, (unsigned long long)c->calls,
+			 (unsigned long long)c->findings_new, c->features,
+			 (unsigned long long)c->last_new_feature_unix, (unsigned long long)c->resets,
+			 (unsigned long long)c->pages_restored, (unsigned long long)c->rebuilds,
+			 c->reset_seconds);
+	/* Best effort: a full disk is caught by the campaign's own checks, and a
+	 * missing stats file only costs the status line. */
+	hcf_write_file_atomic(s->stats_bits, s->seen.bits, sizeof(s->seen.bits));
+	hcf_write_file_atomic(s->stats_json, buf, (size_t)n);
+}
+
+void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
+{
+	if (!s)
+		return;
+	if (s->t)
+		hcf_fuzz_session_flush(s);
+	hcf_kcov_close(&s->kcov);
+	if (s->have_model)
+		hcf_model_close(&s->model);
+	hcf_result_free(&s->res);
+	if (s->abi)
+		hcf_prog_free(&s->prog);
+	free(s->cvs);
+	hcf_target_close(s->t);
+	hcf_spec_free(s->abi);
+	free(s->spec_path);
+	free(s->dir);
+	free(s->stats_json);
+	free(s->stats_bits);
+	free(s);
+}

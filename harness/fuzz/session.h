@@ -1,0 +1,60 @@
+/*
+ * session.h: one fuzzing process: a VM kept across executions, an input in,
+ * features and findings out.
+ *
+ * The fuzz targets (libFuzzer and AFL++ builds of one LLVMFuzzerTestOneInput)
+ * and the benchmark share it. The VM is created once; every execution decodes
+ * the input into a program, resets the VM to its boot snapshot (registers and
+ * the pages the guest dirtied), runs the program, judges it with the oracles
+ * and the model, turns what happened into feature slots, and stores every
+ * new finding in the campaign directory. A guest killed by a destructive call
+ * is rebuilt by the target. Progress goes to the campaign directory's stats/
+ * folder, one file per process, for the campaign's status line.
+ */
+#ifndef HCF_SESSION_H
+#define HCF_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz/features.h"
+
+struct hcf_fuzz_session_opts {
+	const char *spec_path;
+	const char *dir;        /* campaign directory: findings/ and stats/; NULL: none kept */
+	const char *engine;     /* "libfuzzer", "afl", "bench" */
+	const char *target;     /* "kvm" (default) or "model" */
+	bool no_oracles;        /* benchmark ceiling: run only */
+};
+
+struct hcf_fuzz_counters {
+	uint64_t execs;
+	uint64_t calls;
+	uint64_t findings_new;     /* stored by this process */
+	uint64_t store_errors;
+	double reset_seconds;      /* total time in resets */
+	uint64_t resets, pages_restored, rebuilds;
+	size_t features;           /* distinct slots seen by this process */
+	uint64_t last_new_feature_unix;
+};
+
+struct hcf_fuzz_session;
+
+int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_session_opts *o,
+			  char *err, size_t errlen);
+/*
+ * One execution of data[0..len). Writes the feature slots it hit into slots
+ * (at most max) and returns how many. Returns (size_t)-1 if the campaign must
+ * stop (a finding could not be stored: full disk, unwritable directory), with
+ * the reason printed.
+ */
+size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, size_t len,
+			     uint32_t *slots, size_t max);
+const struct hcf_fuzz_counters *hcf_fuzz_session_counters(const struct hcf_fuzz_session *s);
+const char *hcf_fuzz_session_kcov(const struct hcf_fuzz_session *s);
+/* Write the stats file now (also done every second by exec). */
+void hcf_fuzz_session_flush(struct hcf_fuzz_session *s);
+void hcf_fuzz_session_close(struct hcf_fuzz_session *s);
+
+#endif /* HCF_SESSION_H */
