@@ -74,7 +74,9 @@ static void check_not_run(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 {
 	const struct hcf_prog_result *r = ctx->res;
 	size_t stop = hcf_oracle_stop_index(r);
-	if (stop < ctx->idx && r->calls[stop].outcome != HCF_CO_NOT_RUN)
+	if (cr->detail) /* the target said why it did not run this one call */
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome", "%s", cr->detail);
+	else if (stop < ctx->idx && r->calls[stop].outcome != HCF_CO_NOT_RUN)
 		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome",
 				     "not run: the program stopped at call %zu (%s)", stop,
 				     hcf_call_outcome_name(r->calls[stop].outcome));

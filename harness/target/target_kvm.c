@@ -245,6 +245,29 @@ static int layout_bufs(struct kvm_target *k, const struct hcf_prog *p)
 	return 0;
 }
 
+/*
+ * Calls the harness will not make: port I/O to the agent's own doorbell or
+ * debug console, MMIO into guest RAM (it would be a plain store into the
+ * agent's memory, not an exit). A spec does not declare these, but a raw
+ * fuzzed call can aim anywhere. They are reported as not run, with this
+ * reason, instead of corrupting the harness's channel. NULL: fine.
+ */
+static const char *refusal(const struct hcf_prog *p, const struct hcf_pcall *c)
+{
+	const struct hcf_transport *t = &p->abi->transport;
+	uint64_t nr = hcf_pcall_nr(p, c);
+	if (t->kind == HCF_XPORT_PIO) {
+		uint16_t port = (uint16_t)(t->port_base + nr);
+		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
+			return "not run: the port is the harness's own (doorbell, debug console)";
+	} else if (t->kind == HCF_XPORT_MMIO) {
+		uint64_t addr = t->mmio_base + nr * t->mmio_scale;
+		if (addr < HCF_GUEST_MEM_SIZE || addr + t->width < addr)
+			return "not run: the MMIO address is guest RAM, where the access is no exit";
+	}
+	return NULL;
+}
+
 static bool wants_vec(const struct kvm_target *k, const struct hcf_pcall *c)
 {
 	return c->capture_vec && k->info.vec_ok;
@@ -281,7 +304,7 @@ static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct
 	default:
 		break;
 	}
-	w->xport = k->wire_xport;
+	w->xport = refusal(p, c) ? HCF_WX_NONE : k->wire_xport;
 	w->width = t->width;
 	w->vector = t->vector;
 	w->flags = (uint8_t)((wants_vec(k, c) ? HCF_CALL_VEC : 0) | (k->opts.timing ? HCF_CALL_TSC : 0));
@@ -339,6 +362,14 @@ static void collect(struct kvm_target *k, const struct hcf_prog *p, size_t first
 		    (w.outcome == HCF_WO_EXCEPTION && w.vector > 255)) {
 			mark_lost(cr, HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
 				  "the result slot does not hold a fresh, well-formed result");
+			continue;
+		}
+		const char *refused = refusal(p, &p->calls[first + i]);
+		if (refused) {
+			/* the agent ran no instruction: there is nothing to judge */
+			cr->outcome = HCF_CO_NOT_RUN;
+			cr->detail = refused;
+			memcpy(cr->after, cr->before, sizeof(cr->after));
 			continue;
 		}
 		cr->before[HCF_RSP] = w.rsp_before;
