@@ -42,7 +42,7 @@ const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct 
 {
 	if (!abi || !p || idx >= p->ncalls || !p->calls)
 		return NULL;
-	int op = p->calls[idx].op;
+	int op = hcf_pcall_op(p, &p->calls[idx]);
 	/* A program from a corpus file or the decoder could name any index. */
 	if (op < 0 || (size_t)op >= abi->nops)
 		return NULL;

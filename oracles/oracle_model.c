@@ -139,14 +139,14 @@ static bool previous_call(const struct hcf_oracle_ctx *ctx, size_t *prev)
 {
 	const struct hcf_prog *p = ctx->prog;
 	const struct hcf_prog_result *r = ctx->res;
-	int op = p->calls[ctx->idx].op;
+	int op = hcf_pcall_op(p, &p->calls[ctx->idx]);
 	for (size_t j = ctx->idx; j-- > 0;) {
 		if (j >= r->ncalls || j >= p->ncalls)
 			continue;
 		enum hcf_call_outcome o = r->calls[j].outcome;
 		if (o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST)
 			return false;
-		if (p->calls[j].op == op && o == HCF_CO_RETURNED) {
+		if (hcf_pcall_op(p, &p->calls[j]) == op && o == HCF_CO_RETURNED) {
 			*prev = j;
 			return true;
 		}

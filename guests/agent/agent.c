@@ -209,7 +209,10 @@ static void probe(void)
 	boot->pvm_msr_faulted = fault != 0;
 	boot->pvm_msr_value = fault ? 0 : v;
 	boot->native = 0;
-	if (!fault && v == HCF_PVM_ID_VALUE && (boot->flags & HCF_BOOT_PVM_NATIVE)) {
+	if (!fault && v == HCF_PVM_ID_VALUE && (boot->flags & HCF_BOOT_PVM_KNOWN) &&
+	    (boot->flags & HCF_BOOT_PVM_NATIVE)) {
+		boot->native = 1; /* registered first thing in agent_main */
+	} else if (!fault && v == HCF_PVM_ID_VALUE && (boot->flags & HCF_BOOT_PVM_NATIVE)) {
 		/* From here on PVM runs the agent natively (page tables are U/S=1). */
 		uint64_t vif = boot->vif_gpa;
 		if (msr_access(AGENT_XP_WRMSR, HCF_MSR_PVM_VIF, &vif) == 0)
@@ -256,7 +259,17 @@ void agent_main(void)
 		debug_puts("hcf-agent: bad boot block\n");
 		agent_panic(0xffff, 0, 0, 0);
 	}
-	idt_init();
+	/* Every instruction before the VIF page is registered is emulated by
+	 * PVM (about 0.7 us each): when the host already knows it is PVM the
+	 * agent leaves the emulator first, and a host-built IDT saves the
+	 * 256-gate loop. The probe below still runs and reports. */
+	if ((boot->flags & (HCF_BOOT_PVM_KNOWN | HCF_BOOT_PVM_NATIVE)) ==
+	    (HCF_BOOT_PVM_KNOWN | HCF_BOOT_PVM_NATIVE)) {
+		uint32_t lo = (uint32_t)boot->vif_gpa, hi = (uint32_t)(boot->vif_gpa >> 32);
+		__asm__ volatile("wrmsr" : : "c"(HCF_MSR_PVM_VIF), "a"(lo), "d"(hi));
+	}
+	if (!(boot->flags & HCF_BOOT_IDT_READY))
+		idt_init();
 	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
 	probe();
 	doorbell(HCF_EV_READY);

@@ -89,6 +89,9 @@ enum hcf_cmd {
 /* Boot flags (IN). */
 #define HCF_BOOT_PVM_NATIVE 0x1u /* on PVM, register the VIF page to leave the emulator */
 #define HCF_BOOT_HCPAGE     0x2u /* write hcpage_msr to have the hypervisor fill HCF_GPA_HCPAGE */
+#define HCF_BOOT_IDT_READY  0x4u /* the host built the IDT at HCF_GPA_IDT and loaded IDTR */
+#define HCF_BOOT_PVM_KNOWN  0x8u /* PVM is known (an earlier boot probed it): register the VIF
+                                    page first thing, before any other instruction is emulated */
 
 /*
  * Boot block at HCF_GPA_BOOT. The host fills the IN part before the first

@@ -16,6 +16,7 @@ const struct hcf_command hcf_cmds[] = {
 	{ "spec", "validate spec files (spec check FILE...)", hcf_cmd_spec },
 	{ "conform", "run the systematic conformance plan of a spec on a target", hcf_cmd_conform },
 	{ "run", "run one program in the text format and show what changed", hcf_cmd_run },
+	{ "fuzz", "run a coverage-guided campaign (libFuzzer or AFL++), resumable", hcf_cmd_fuzz },
 	{ "minimize", "shrink findings to their smallest programs", hcf_cmd_minimize },
 	{ "repro", "write a finding as a standalone C program (libc and /dev/kvm only)", hcf_cmd_repro },
 	{ "report", "write the report (report.html, report.md) of a campaign directory", hcf_cmd_report },

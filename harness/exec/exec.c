@@ -31,7 +31,7 @@ static bool batchable(const struct hcf_abi *abi, const struct hcf_test *t)
 	const struct hcf_prog *p = &t->prog;
 	if (p->ncalls != 1 || p->nbufs != 0)
 		return false;
-	int op = p->calls[0].op;
+	int op = hcf_pcall_op(p, &p->calls[0]);
 	return !(op >= 0 && (size_t)op < abi->nops && abi->ops[op].destructive);
 }
 

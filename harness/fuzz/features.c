@@ -23,7 +23,7 @@ static uint64_t ret_bucket(const struct hcf_prog *p, const struct hcf_pcall *c,
 			   const struct hcf_call_result *cr)
 {
 	const struct hcf_abi *abi = p->abi;
-	int op = c->op;
+	int op = hcf_pcall_op(p, c);
 	unsigned reg = op >= 0 && (size_t)op < abi->nops ? abi->ops[op].ret_reg : abi->ret_reg;
 	if (reg >= HCF_NGPR)
 		return 0;
@@ -42,8 +42,9 @@ static uint64_t ret_bucket(const struct hcf_prog *p, const struct hcf_pcall *c,
 /* Undeclared numbers: the class of the number, not the number itself. */
 static uint64_t call_key(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
-	if (c->op >= 0)
-		return (uint64_t)c->op;
+	int op = hcf_pcall_op(p, c);
+	if (op >= 0)
+		return (uint64_t)op;
 	uint64_t nr = hcf_pcall_nr(p, c);
 	return 0x10000 + (nr ? (uint64_t)(64 - __builtin_clzll(nr)) : 0);
 }

@@ -203,6 +203,20 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c)
 	return xport_is_mapped(abi) ? v : v & ~abi->nr_or_mask;
 }
 
+int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
+{
+	const struct hcf_abi *abi = p->abi;
+	uint64_t nr = hcf_pcall_nr(p, c);
+	uint64_t sub = abi->subop_reg < HCF_NGPR ? c->gpr[abi->subop_reg] : 0;
+	if (c->op >= 0 && (size_t)c->op < abi->nops) {
+		const struct hcf_op *op = &abi->ops[c->op];
+		if (op->nr == nr && (!op->has_subop || op->subop == sub))
+			return c->op;
+	}
+	const struct hcf_op *op = hcf_spec_find_op(abi, nr, sub);
+	return op ? (int)(op - abi->ops) : -1;
+}
+
 const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, char *buf,
 			   size_t len)
 {

@@ -133,6 +133,14 @@ void hcf_prog_remove_call(struct hcf_prog *p, size_t i);
 
 /* The call number this call issues (as loaded into the number register, without the mask). */
 uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c);
+/*
+ * The op the call really issues: c->op unless its number (or sub-operation)
+ * register was overridden with something else, in which case the op the
+ * issued number names, or -1 when that number is undeclared. Oracles,
+ * models and features judge a call by what it did, not by its label.
+ */
+int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
+
 /* Name for reports: the op name, or "nr=0x..." for an undeclared number. */
 const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, char *buf, size_t len);
 

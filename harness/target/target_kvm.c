@@ -25,6 +25,7 @@
 #include "vmm/elf.h"
 #include "vmm/gmem.h"
 #include "vmm/vmm.h"
+#include "vmm/x86_setup.h"
 
 extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
 
@@ -48,6 +49,7 @@ struct kvm_target {
 	char console[256];         /* agent debug console tail */
 	size_t console_len;
 	uint8_t xmm_sentinel[16][16];
+	bool known_pvm;            /* an earlier boot found PVM: rebuilds skip the probe's detour */
 };
 
 static struct kvm_target *K(struct hcf_target *t)
@@ -128,6 +130,16 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 	b->magic = HCF_BOOT_MAGIC;
 	b->version = HCF_PROTO_VERSION;
 	b->flags = k->opts.pvm_emulated ? 0 : HCF_BOOT_PVM_NATIVE;
+	if (k->known_pvm)
+		b->flags |= HCF_BOOT_PVM_KNOWN;
+	/* The IDT from the agent's own table of entry points: built here, it
+	 * costs the agent no emulated loop under PVM. */
+	uint64_t table;
+	uint64_t handlers[256];
+	if (hcf_elf_symbol(k->agent, k->agent_len, "hcf_exc_entry", &table) == 0 &&
+	    hcf_gmem_read(m, hcf_gpa(table), handlers, sizeof(handlers)) == 0 &&
+	    hcf_x86_build_idt(m, handlers) == 0)
+		b->flags |= HCF_BOOT_IDT_READY;
 	b->mbox_gpa = HCF_GPA_MBOX;
 	b->vif_gpa = HCF_GPA_VIF;
 	if (k->base.abi && k->base.abi->transport.kind == HCF_XPORT_HCPAGE) {
@@ -177,6 +189,7 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 			ti->hv_signature[i] = '?';
 	}
 	ti->pvm = !probe.pvm_msr_faulted && probe.pvm_msr_value == HCF_PVM_ID_VALUE;
+	k->known_pvm = ti->pvm;
 	ti->native_mode = probe.native != 0;
 	snprintf(ti->target, sizeof(ti->target), "kvm");
 	if (ti->pvm)
@@ -200,7 +213,7 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 static int rebuild(struct kvm_target *k)
 {
 	char err[256];
-	hcf_vmm_close(k->vm);
+	hcf_vmm_close_async(k->vm);
 	k->vm = NULL;
 	k->info.rebuilds++;
 	if (boot(k, err, sizeof(err)) != 0) {
@@ -622,7 +635,7 @@ static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, 
 static bool prog_has_destructive(const struct hcf_prog *p)
 {
 	for (size_t i = 0; i < p->ncalls; i++) {
-		int op = p->calls[i].op;
+		int op = hcf_pcall_op(p, &p->calls[i]);
 		if (op >= 0 && (size_t)op < p->abi->nops && p->abi->ops[op].destructive)
 			return true;
 	}

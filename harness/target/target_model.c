@@ -33,7 +33,8 @@ static void set_unpredicted_return(const struct hcf_prog *p, const struct hcf_pc
 				   struct hcf_call_result *cr, const struct hcf_expect *e)
 {
 	const struct hcf_abi *abi = p->abi;
-	const struct hcf_op *op = c->op >= 0 && (size_t)c->op < abi->nops ? &abi->ops[c->op] : NULL;
+	int opi = hcf_pcall_op(p, c);
+	const struct hcf_op *op = opi >= 0 ? &abi->ops[opi] : NULL;
 	unsigned reg = op ? op->ret_reg : abi->ret_reg;
 	if (reg >= HCF_NGPR || (e->known & HCF_REGBIT(reg)))
 		return;

@@ -64,3 +64,39 @@ int hcf_elf_load(const uint8_t *image, size_t len, const struct hcf_gmem *m, uin
 	info->entry = eh.e_entry;
 	return 0;
 }
+
+int hcf_elf_symbol(const uint8_t *image, size_t len, const char *name, uint64_t *value)
+{
+	Elf64_Ehdr eh;
+	if (len < sizeof(eh))
+		return -1;
+	memcpy(&eh, image, sizeof(eh));
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > len ||
+	    (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff)
+		return -1;
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh, strh;
+		memcpy(&sh, image + eh.e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
+		if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum)
+			continue;
+		memcpy(&strh, image + eh.e_shoff + (uint64_t)sh.sh_link * sizeof(strh), sizeof(strh));
+		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset || strh.sh_offset > len ||
+		    strh.sh_size > len - strh.sh_offset || sh.sh_entsize != sizeof(Elf64_Sym))
+			return -1;
+		const char *strtab = (const char *)image + strh.sh_offset;
+		size_t nsym = sh.sh_size / sizeof(Elf64_Sym);
+		for (size_t k = 0; k < nsym; k++) {
+			Elf64_Sym sym;
+			memcpy(&sym, image + sh.sh_offset + k * sizeof(sym), sizeof(sym));
+			if (sym.st_name >= strh.sh_size)
+				continue;
+			const char *n = strtab + sym.st_name;
+			size_t maxlen = strh.sh_size - sym.st_name;
+			if (strnlen(n, maxlen) < maxlen && !strcmp(n, name)) {
+				*value = sym.st_value;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}

@@ -35,4 +35,8 @@ struct hcf_elf_info {
 int hcf_elf_load(const uint8_t *image, size_t len, const struct hcf_gmem *m, uint64_t lo,
 		 uint64_t hi, struct hcf_elf_info *info, char *err, size_t errlen);
 
+/* The value of symbol name in the image's symbol table. Returns 0, or -1
+ * when there is no such symbol (or no symbol table). */
+int hcf_elf_symbol(const uint8_t *image, size_t len, const char *name, uint64_t *value);
+
 #endif /* HCF_ELF_H */

@@ -45,6 +45,9 @@ struct hcf_vmm;
  * (no /dev/kvm, permission, a missing capability ...). */
 int hcf_vmm_open(struct hcf_vmm **out, const struct hcf_vmm_config *cfg, char *err, size_t errlen);
 void hcf_vmm_close(struct hcf_vmm *vm);
+/* The same, with the slow part (the kernel tearing the VM down, unmapping its
+ * memory) on a detached thread: a rebuild need not wait for it. */
+void hcf_vmm_close_async(struct hcf_vmm *vm);
 
 /* Is /dev/kvm usable at all? Returns 0, or -1 with the reason (for SKIP messages). */
 int hcf_vmm_available(char *why, size_t len);

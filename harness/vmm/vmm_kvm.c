@@ -51,8 +51,11 @@ struct hcf_vmm {
 	uint64_t *dirty_snap;
 	uint64_t *kvm_dirty;     /* scratch for KVM_GET_DIRTY_LOG */
 	size_t dirty_words;
-	/* snapshot */
-	uint8_t *snap_mem;
+	/* snapshot: only the pages that were ever touched (mincore) are kept;
+	 * every other page is zero, as the anonymous mapping started */
+	uint8_t *snap_mem;       /* nsnap pages, packed */
+	int32_t *snap_index;     /* per page: index into snap_mem, or -1 for a zero page */
+	size_t nsnap;
 	struct kvm_regs snap_regs;
 	struct kvm_sregs snap_sregs;
 	bool have_snap;
@@ -183,6 +186,33 @@ static int set_cpuid(struct hcf_vmm *vm, char *err, size_t errlen)
 
 /* ---- open / close ------------------------------------------------------- */
 
+static void *close_thread(void *arg)
+{
+	hcf_vmm_close(arg);
+	return NULL;
+}
+
+void hcf_vmm_close_async(struct hcf_vmm *vm)
+{
+	if (!vm)
+		return;
+	/* What belongs to this thread is undone here: the watchdog timer aims
+	 * at this thread, and its handler must never see an unmapped kvm_run. */
+	if (vm->timer_ok) {
+		timer_delete(vm->timer);
+		vm->timer_ok = false;
+	}
+	if (tls_run == vm->run)
+		tls_run = NULL;
+	pthread_attr_t a;
+	pthread_t t;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &a, close_thread, vm) != 0)
+		hcf_vmm_close(vm); /* no thread: close here */
+	pthread_attr_destroy(&a);
+}
+
 void hcf_vmm_close(struct hcf_vmm *vm)
 {
 	if (!vm)
@@ -202,6 +232,7 @@ void hcf_vmm_close(struct hcf_vmm *vm)
 	if (vm->mem.host)
 		munmap(vm->mem.host, vm->mem.size);
 	free(vm->snap_mem);
+	free(vm->snap_index);
 	free(vm->dirty);
 	free(vm->dirty_snap);
 	free(vm->kvm_dirty);
@@ -524,9 +555,24 @@ int hcf_vmm_snapshot(struct hcf_vmm *vm)
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->snap_regs) < 0 ||
 	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->snap_sregs) < 0)
 		return -1;
-	if (!vm->snap_mem)
-		vm->snap_mem = hcf_xmalloc(vm->mem.size);
-	memcpy(vm->snap_mem, vm->mem.host, vm->mem.size);
+	/* A booted guest has touched a few dozen pages of its 8 MiB; copying
+	 * only those makes a rebuild (after every destructive call) cheap. */
+	size_t npages = vm->mem.size / PAGE;
+	unsigned char *res = hcf_xmalloc(npages);
+	if (mincore(vm->mem.host, vm->mem.size, res) != 0)
+		memset(res, 1, npages); /* cannot tell: keep everything */
+	free(vm->snap_index);
+	vm->snap_index = hcf_xmalloc(npages * sizeof(*vm->snap_index));
+	vm->nsnap = 0;
+	for (size_t pg = 0; pg < npages; pg++)
+		vm->snap_index[pg] = (res[pg] & 1) ? (int32_t)vm->nsnap++ : -1;
+	free(vm->snap_mem);
+	vm->snap_mem = hcf_xmalloc(vm->nsnap ? vm->nsnap * PAGE : 1);
+	for (size_t pg = 0; pg < npages; pg++)
+		if (vm->snap_index[pg] >= 0)
+			memcpy(vm->snap_mem + (size_t)vm->snap_index[pg] * PAGE, vm->mem.host + pg * PAGE,
+			       PAGE);
+	free(res);
 	/* start the log afresh: from now on it names exactly what to restore */
 	if (vm->cfg.dirty_log) {
 		hcf_vmm_collect_dirty(vm);
@@ -537,11 +583,25 @@ int hcf_vmm_snapshot(struct hcf_vmm *vm)
 	return 0;
 }
 
+static const uint8_t zero_page[PAGE];
+
 const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa)
 {
 	if (!vm->have_snap || gpa >= vm->mem.size || vm->mem.size - gpa < PAGE)
 		return NULL;
-	return vm->snap_mem + (gpa & ~(PAGE - 1));
+	int32_t i = vm->snap_index[gpa / PAGE];
+	return i < 0 ? zero_page : vm->snap_mem + (size_t)i * PAGE;
+}
+
+/* Put page pg back as it was at the snapshot. */
+static void restore_page(struct hcf_vmm *vm, size_t pg)
+{
+	uint8_t *dst = vm->mem.host + pg * PAGE;
+	int32_t i = vm->snap_index[pg];
+	if (i < 0)
+		memset(dst, 0, PAGE);
+	else
+		memcpy(dst, vm->snap_mem + (size_t)i * PAGE, PAGE);
 }
 
 int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied)
@@ -560,7 +620,7 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size
 				uint64_t gpa = pg * PAGE;
 				if (pg >= npages || (gpa >= skip_lo && gpa < skip_hi))
 					continue;
-				memcpy(vm->mem.host + gpa, vm->snap_mem + gpa, PAGE);
+				restore_page(vm, pg);
 				copied++;
 			}
 		}
@@ -572,7 +632,7 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size
 			uint64_t gpa = pg * PAGE;
 			if (gpa >= skip_lo && gpa < skip_hi)
 				continue;
-			memcpy(vm->mem.host + gpa, vm->snap_mem + gpa, PAGE);
+			restore_page(vm, pg);
 			copied++;
 		}
 	}

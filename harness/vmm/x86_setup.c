@@ -57,6 +57,22 @@ int hcf_x86_build_tables(const struct hcf_gmem *m)
 	return 0;
 }
 
+int hcf_x86_build_idt(const struct hcf_gmem *m, const uint64_t handlers[256])
+{
+	uint8_t *idt = hcf_gmem_at(m, hcf_gpa(HCF_GPA_IDT), 256 * 16);
+	if (!idt)
+		return -1;
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t a = handlers[v];
+		uint64_t lo = (a & 0xffff) | ((uint64_t)HCF_X86_SEL_CODE << 16) | (0x8eull << 40) |
+			      ((a >> 16) & 0xffff) << 48;
+		uint64_t hi = a >> 32;
+		memcpy(idt + v * 16, &lo, 8);
+		memcpy(idt + v * 16 + 8, &hi, 8);
+	}
+	return 0;
+}
+
 void hcf_x86_long_mode_sregs(struct kvm_sregs *s)
 {
 	struct kvm_segment code = {
@@ -77,8 +93,8 @@ void hcf_x86_long_mode_sregs(struct kvm_sregs *s)
 	s->ldt = (struct kvm_segment){ .unusable = 1 };
 	s->gdt.base = HCF_GPA_GDT;
 	s->gdt.limit = 0x800 - 1;
-	s->idt.base = 0;
-	s->idt.limit = 0;
+	s->idt.base = HCF_GPA_IDT;
+	s->idt.limit = 256 * 16 - 1;
 	s->cr3 = PML4_GPA;
 	s->cr0 = 0x80000033;     /* PG | NE | ET | MP | PE */
 	s->cr4 = 0x620;          /* OSXMMEXCPT | OSFXSR | PAE */

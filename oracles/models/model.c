@@ -35,7 +35,7 @@ static const struct hcf_op *call_op(const struct hcf_abi *abi, const struct hcf_
 {
 	if (!p || !p->calls || idx >= p->ncalls)
 		return NULL;
-	int op = p->calls[idx].op;
+	int op = hcf_pcall_op(p, &p->calls[idx]);
 	return (op >= 0 && (size_t)op < abi->nops) ? &abi->ops[op] : NULL;
 }
 

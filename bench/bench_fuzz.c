@@ -1,0 +1,180 @@
+/*
+ * bench_fuzz.c: a fuzzing run's executions/s and calls/s against the ceiling
+ * of the same VM, with the reset cost and dirty pages per execution.
+ *
+ * One process, one VM, one session (harness/fuzz/session.h), exactly the code
+ * a fuzz target runs per input, fed seeded pseudo-random inputs (the same
+ * inputs every run). Measured in one run, interleaved over rounds:
+ *   fuzz      decode + reset to the boot snapshot + run + oracles + features
+ *             (findings are judged but not written: no campaign directory)
+ *   run only  the same without oracles and features
+ *   ceiling   an empty program's mailbox round trip: no decode, no reset, no
+ *             call, no oracles - the fastest one execution can be in this VM
+ * Printed with the ratios to the ceiling, the reset cost (us per execution),
+ * the pages a reset copies back and the VM rebuilds (a destructive call or a
+ * lost guest costs a new VM).
+ *
+ *   HCF_SOURCE_DIR=$PWD build/bench/bench_fuzz [SPEC] [INPUTS] [ROUNDS]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fuzz/session.h"
+#include "prog/prog.h"
+#include "spec/spec.h"
+#include "target/target.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Deterministic inputs: lengths 8..128, splitmix64 bytes. */
+static uint8_t *make_inputs(size_t n, size_t **lens)
+{
+	uint64_t x = 0x6863667a7a62656eull;
+	uint8_t *buf = malloc(n * 128);
+	*lens = malloc(n * sizeof(**lens));
+	for (size_t i = 0; i < n; i++) {
+		x += 0x9e3779b97f4a7c15ull;
+		uint64_t z = x;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		(*lens)[i] = 8 + (z >> 40) % 121;
+		for (size_t k = 0; k < 128; k++) {
+			x += 0x9e3779b97f4a7c15ull;
+			z = x;
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			buf[i * 128 + k] = (uint8_t)(z ^ (z >> 31));
+		}
+	}
+	return buf;
+}
+
+struct pass {
+	double seconds;
+	unsigned long long execs, calls, resets, pages, rebuilds;
+	double reset_s;
+};
+
+static int fuzz_pass(struct hcf_fuzz_session *s, const uint8_t *in, const size_t *lens, size_t n,
+		     struct pass *out)
+{
+	const struct hcf_fuzz_counters *c = hcf_fuzz_session_counters(s);
+	struct hcf_fuzz_counters before = *c;
+	uint32_t slots[512];
+	double t0 = now_s();
+	for (size_t i = 0; i < n; i++)
+		if (hcf_fuzz_session_exec(s, in + i * 128, lens[i], slots, 512) == (size_t)-1)
+			return -1;
+	out->seconds = now_s() - t0;
+	c = hcf_fuzz_session_counters(s);
+	out->execs = c->execs - before.execs;
+	out->calls = c->calls - before.calls;
+	out->resets = c->resets - before.resets;
+	out->pages = c->pages_restored - before.pages_restored;
+	out->rebuilds = c->rebuilds - before.rebuilds;
+	out->reset_s = c->reset_seconds - before.reset_seconds;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
+	char spec[4096];
+	if (argc > 1)
+		snprintf(spec, sizeof(spec), "%s", argv[1]);
+	else
+		snprintf(spec, sizeof(spec), "%s/specs/pvm.yaml", src);
+	size_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
+	int rounds = argc > 3 ? atoi(argv[3]) : 5;
+	if (n == 0 || rounds < 1 || rounds > 50) {
+		fprintf(stderr, "usage: bench_fuzz [SPEC] [INPUTS] [ROUNDS (1..50)]\n");
+		return 2;
+	}
+	char err[512];
+	struct hcf_fuzz_session *full = NULL, *bare = NULL;
+	struct hcf_fuzz_session_opts o = { .spec_path = spec, .engine = "bench" };
+	if (hcf_fuzz_session_open(&full, &o, err, sizeof(err)) != 0) {
+		printf("SKIP bench_fuzz: %s\n", err);
+		return 77;
+	}
+	o.no_oracles = true;
+	if (hcf_fuzz_session_open(&bare, &o, err, sizeof(err)) != 0) {
+		printf("SKIP bench_fuzz: %s\n", err);
+		return 77;
+	}
+	/* The ceiling: the same kind of VM, an empty command each time. */
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	struct hcf_target *t = NULL;
+	struct hcf_target_opts to = { 0 };
+	if (hcf_spec_load(spec, &abi, &d) != 0 ||
+	    hcf_target_open("kvm", &t, abi, &to, err, sizeof(err)) != 0) {
+		printf("SKIP bench_fuzz: %s\n", d.n ? d.d[0].msg : err);
+		return 77;
+	}
+	size_t *lens;
+	uint8_t *in = make_inputs(n, &lens);
+	struct pass warm;
+	fuzz_pass(full, in, lens, n / 4 + 1, &warm);
+	fuzz_pass(bare, in, lens, n / 4 + 1, &warm);
+
+	double f_eps[50], f_cps[50], b_eps[50], ceil_eps[50];
+	struct pass last = { 0 };
+	for (int k = 0; k < rounds; k++) {
+		struct pass f, b;
+		if (fuzz_pass(full, in, lens, n, &f) != 0 || fuzz_pass(bare, in, lens, n, &b) != 0) {
+			fprintf(stderr, "bench_fuzz: a finding could not be stored\n");
+			return 1;
+		}
+		double total = 0;
+		for (size_t i = 0; i < n; i++) {
+			double s;
+			t->ops->empty_round_trip(t, &s);
+			total += s;
+		}
+		f_eps[k] = (double)f.execs / f.seconds;
+		f_cps[k] = (double)f.calls / f.seconds;
+		b_eps[k] = (double)b.execs / b.seconds;
+		ceil_eps[k] = (double)n / total;
+		last = f;
+	}
+	double fe = median(f_eps, rounds), fc = median(f_cps, rounds), be = median(b_eps, rounds),
+	       ce = median(ceil_eps, rounds);
+	printf("bench_fuzz: %s, %zu seeded inputs x %d rounds (median)\n", spec, n, rounds);
+	printf("  ceiling: empty round trip    %9.0f execs/s   %7.1f us/exec\n", ce, 1e6 / ce);
+	printf("  run only (no oracles)        %9.0f execs/s   ratio to ceiling %.3f\n", be, be / ce);
+	printf("  fuzzing (decode..features)   %9.0f execs/s   ratio to ceiling %.3f   %.0f calls/s (%.1f calls/exec)\n",
+	       fe, fe / ce, fc, fc / fe);
+	printf("  harness cost over run-only   %.1f%%\n", (be / fe - 1) * 100);
+	printf("  reset                        %7.1f us/exec, %.1f dirty pages/exec restored\n",
+	       last.resets ? last.reset_s / (double)last.resets * 1e6 : 0.0,
+	       last.resets ? (double)last.pages / (double)last.resets : 0.0);
+	printf("  VM rebuilds                  %.1f per 1000 execs (destructive calls, lost guests)\n",
+	       last.execs ? (double)last.rebuilds * 1000.0 / (double)last.execs : 0.0);
+	free(in);
+	free(lens);
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+	hcf_fuzz_session_close(full);
+	hcf_fuzz_session_close(bare);
+	return 0;
+}

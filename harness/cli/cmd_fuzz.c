@@ -1,0 +1,136 @@
+/*
+ * cmd_fuzz.c: "hcfuzz fuzz", a coverage-guided fuzzing campaign with
+ * libFuzzer or AFL++ against the hypervisor behind the target.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_target.h"
+#include "fuzz/campaign.h"
+#include "oracles/verdict.h"
+#include "util/interrupt.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hcfuzz fuzz --spec FILE [--engine libfuzzer|afl] [--jobs N] [--time SECONDS]\n"
+		"                   [--out DIR] [options]\n"
+		"\n"
+		"Run a coverage-guided campaign: the engine mutates inputs, hcfuzz decodes each into a\n"
+		"program of the spec, runs it in a VM reset to its boot snapshot, judges it with the\n"
+		"oracles and feeds the hypervisor's behaviour back as coverage. Every verdict other\n"
+		"than PASS is a finding (DIR/findings/), deduplicated by signature; at the end each\n"
+		"new one is minimized and gets a standalone C reproducer, and DIR/report.html and\n"
+		"DIR/report.md are written. Run it again on the same DIR to resume.\n"
+		"\n"
+		"  --spec FILE        the ABI to fuzz (required)\n"
+		"  --engine NAME      libfuzzer (default) or afl\n"
+		"  --jobs N           parallel instances (libFuzzer -fork=N, AFL++ -M/-S); default 1\n"
+		"  --time SECONDS     stop after this long (default: until Ctrl-C)\n"
+		"  --out DIR          campaign directory (default out/fuzz-ABI)\n"
+		"  --target NAME      kvm (default) or model\n"
+		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
+		"  --no-minimize      leave findings as found\n"
+		"  -q, --quiet        no status line\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"exit codes: 0 no findings, 2 usage or malformed spec, 4 the campaign could not run or\n"
+		"            stopped on an error (disk full, engines died), otherwise the exit code of\n"
+		"            the most severe finding's verdict (5 FAIL, 6 HANG, 7 CRASH)\n");
+}
+
+int hcf_cmd_fuzz(int argc, char **argv)
+{
+	struct hcf_campaign_opts o = { .engine = "libfuzzer", .jobs = 1, .target = "kvm" };
+	char outbuf[512];
+	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN };
+	static const struct option lopts[] = {
+		{ "spec", required_argument, NULL, O_SPEC },
+		{ "engine", required_argument, NULL, O_ENGINE },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ "time", required_argument, NULL, O_TIME },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "target", required_argument, NULL, O_TARGET },
+		{ "seeds", required_argument, NULL, O_SEEDS },
+		{ "no-minimize", no_argument, NULL, O_NOMIN },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
+		uint64_t v;
+		switch (ch) {
+		case O_SPEC: o.spec = optarg; break;
+		case O_ENGINE:
+			if (strcmp(optarg, "libfuzzer") && strcmp(optarg, "afl")) {
+				hcf_cli_error("fuzz", "--engine: libfuzzer or afl, got %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			o.engine = optarg;
+			break;
+		case O_JOBS:
+			if (hcf_cli_parse_u64(optarg, &v) != 0 || v == 0 || v > 64) {
+				hcf_cli_error("fuzz", "--jobs: 1..64, got %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			o.jobs = (unsigned)v;
+			break;
+		case O_TIME:
+			if (hcf_cli_parse_u64(optarg, &v) != 0 || v > 30u * 86400) {
+				hcf_cli_error("fuzz", "--time: seconds (0 = until Ctrl-C), got %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			o.seconds = (unsigned)v;
+			break;
+		case O_OUT: o.dir = optarg; break;
+		case O_TARGET:
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "model")) {
+				hcf_cli_error("fuzz", "--target: kvm or model, got %s", optarg);
+				return HCF_EXIT_USAGE;
+			}
+			o.target = optarg;
+			break;
+		case O_SEEDS: o.seeds = optarg; break;
+		case O_NOMIN: o.no_minimize = true; break;
+		case 'q': o.quiet = true; break;
+		case 'h': usage(stdout); return HCF_EXIT_PASS;
+		default: usage(stderr); return HCF_EXIT_USAGE;
+		}
+	}
+	if (!o.spec || optind != argc) {
+		hcf_cli_error("fuzz", !o.spec ? "--spec is required" : "unexpected argument '%s'",
+			      optind < argc ? argv[optind] : "");
+		usage(stderr);
+		return HCF_EXIT_USAGE;
+	}
+	/* A malformed spec is a usage error with its position, before anything starts. */
+	struct hcf_abi *abi = NULL;
+	int rc = hcf_cli_load_spec(o.spec, &abi);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	if (!o.dir) {
+		snprintf(outbuf, sizeof(outbuf), "out/fuzz-%s", abi->name);
+		o.dir = outbuf;
+	}
+	hcf_spec_free(abi);
+
+	hcf_interrupt_install();
+	struct hcf_campaign_result res;
+	char err[512];
+	if (hcf_campaign_run(&o, &res, err, sizeof(err)) != 0) {
+		hcf_cli_error("fuzz", "%s", err);
+		return HCF_EXIT_ERROR;
+	}
+	printf("campaign %s: %s after %.0f s: %llu executions, %llu calls; %zu findings (%zu new)\n"
+	       "report: %s/report.html %s/report.md\n",
+	       o.dir, res.stopped, res.seconds, res.execs, res.calls, res.findings, res.new_findings,
+	       o.dir, o.dir);
+	if (res.error)
+		return HCF_EXIT_ERROR;
+	return hcf_verdict_exit_code((enum hcf_verdict)res.worst_verdict);
+}
