@@ -246,6 +246,15 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 		return;
 	if (last >= p->ncalls)
 		last = p->ncalls - 1;
+	/*
+	 * A guest that was lost may have run wild on its way down: a call that
+	 * reconfigured it (a destructive one) leaves exception delivery writing
+	 * frames wherever the new state points, buffers included. Those bytes
+	 * say nothing about the calls; the loss itself is the liveness oracle's
+	 * finding.
+	 */
+	if (r->liveness != HCF_LIVE_OK)
+		return;
 
 	size_t nb = p->nbufs < HCF_PROG_MAX_BUFS ? p->nbufs : HCF_PROG_MAX_BUFS;
 	if (r->nbufs < nb) {

@@ -28,6 +28,7 @@
 #include "oracles/verdict.h"
 #include "prog/codec.h"
 #include "prog/plan.h"
+#include "target/target.h"
 #include "reports/campaign.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
@@ -798,6 +799,15 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	snprintf(c->kcov, sizeof(c->kcov), "%s", kc.why);
 	hcf_kcov_close(&kc);
 	json_object_set_new(cj, "kcov", json_string(c->kcov));
+	/* What the engines will be talking to, for the record and the report
+	 * (and a clear error now rather than from every engine process). */
+	struct hcf_target *probe = NULL;
+	struct hcf_target_opts topts = { 0 };
+	if (hcf_target_open(o->target, &probe, c->abi, &topts, err, errlen) != 0)
+		goto out;
+	json_object_set_new(cj, "hypervisor", json_string(probe->ops->info(probe)->hypervisor));
+	json_object_set_new(cj, "target_notes", json_string(probe->ops->info(probe)->notes));
+	hcf_target_close(probe);
 	save_campaign_json(c, cj);
 
 	struct progress pg0;

@@ -900,6 +900,22 @@ static void test_memory_guards(void **state)
 	assert_int_equal(is->got, 0x77);
 	assert_int_equal(f.cvs[0].nissues, 2);
 	fx_free(&f);
+
+	/* The same damage left by a guest that was lost (a destructive call
+	 * took it down): the memory oracle does not judge it. */
+	int kill[] = { OP_KILL };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, kill);
+	b = fx_buf(&f, 16, -1, HCF_DIR_IN);
+	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b;
+	*fx_byte(&f, b, -3) = 0x00;
+	*fx_byte(&f, b, 4) = 0x99;
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	f.r.ndone = 0;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	assert_null(find_issue(&f.cvs[0], "memory", "guard buf0-3"));
+	fx_free(&f);
 }
 
 static void test_memory_fields(void **state)
