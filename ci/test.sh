@@ -6,7 +6,8 @@
 # 1. setup.sh: dependencies and the build (warnings are errors);
 # 2. every test: unit tests (cmocka, no VM) and integration tests, which run
 #    real VMs on /dev/kvm and print SKIP with the reason where it is missing;
-# 3. an ASan+UBSan build of the unit tests, run.
+# 3. ci/replay.sh: every spec's corpora replayed;
+# 4. an ASan+UBSan build of the unit tests, run.
 # Exits non-zero if anything failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,9 @@ ci/setup.sh build
 
 step "tests (unit and integration)"
 ctest --test-dir build --output-on-failure -j2
+
+step "regression replay of every spec's corpora"
+ci/replay.sh build/hcfuzz
 
 step "unit tests under ASan+UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug \

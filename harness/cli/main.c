@@ -18,8 +18,13 @@ const struct hcf_command hcf_cmds[] = {
 	{ "run", "run one program in the text format and show what changed", hcf_cmd_run },
 	{ "fuzz", "run a coverage-guided campaign (libFuzzer or AFL++), resumable", hcf_cmd_fuzz },
 	{ "minimize", "shrink findings to their smallest programs", hcf_cmd_minimize },
+	{ "replay", "replay corpora (regression), exit non-zero on any non-PASS", hcf_cmd_replay },
 	{ "repro", "write a finding as a standalone C program (libc and /dev/kvm only)", hcf_cmd_repro },
 	{ "report", "write the report (report.html, report.md) of a campaign directory", hcf_cmd_report },
+	{ "decode", "print fuzzer inputs as text programs", hcf_cmd_decode },
+	{ "encode", "turn a text program into a fuzzer input", hcf_cmd_encode },
+	{ "seeds", "write a spec's conformance plan as seed inputs", hcf_cmd_seeds },
+	{ "detect", "print the hypervisor behind /dev/kvm and the spec that fits", hcf_cmd_detect },
 	{ NULL, NULL, NULL }
 };
 

@@ -47,6 +47,7 @@ struct run_ctx {
 	struct hcf_call_verdict *cvs;
 	size_t cvs_cap;
 	int consecutive_harness_errors;
+	bool reset_each;
 };
 
 static void report(struct run_ctx *rc, size_t i, const struct hcf_test *t,
@@ -106,6 +107,10 @@ static void model_reset(struct run_ctx *rc)
 /* Run one test on its own. Returns 0, or -1 if the harness failed. */
 static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 {
+	if (rc->reset_each) {
+		rc->t->ops->reset(rc->t);
+		model_reset(rc);
+	}
 	double t0 = now_s();
 	int r = rc->t->ops->run(rc->t, &tests[i].prog, &rc->res);
 	double dt = now_s() - t0;
@@ -192,7 +197,9 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	hcf_prog_init(&rc.batch, abi);
 	hcf_result_init(&rc.res, 1);
 	size_t batch_max = opts && opts->batch_max ? opts->batch_max : HCF_MBOX_MAX_CALLS;
-	bool no_batching = opts && opts->no_batching;
+	rc.reset_each = opts && opts->reset_each;
+	/* programs that must each start from the snapshot run one by one */
+	bool no_batching = opts && (opts->no_batching || opts->reset_each);
 	double t0 = now_s();
 	int ret = 0;
 	size_t i = 0;

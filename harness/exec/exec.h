@@ -42,6 +42,8 @@ typedef void (*hcf_test_done_fn)(void *ctx, size_t i, const struct hcf_test *t,
 struct hcf_exec_opts {
 	size_t batch_max;    /* calls per mailbox batch; 0: HCF_MBOX_MAX_CALLS */
 	bool no_batching;    /* one program per run (debugging) */
+	bool reset_each;     /* every program starts from the target's boot snapshot
+	                        (replay: as the fuzzer ran it) */
 };
 
 struct hcf_exec_stats {

@@ -257,7 +257,34 @@ static uint64_t fnv(const uint8_t *p, size_t n)
 	return h;
 }
 
-static size_t copy_seed_files(const char *from, const char *to)
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* A seed file's bytes: a .hcf program is encoded, anything else is an input. */
+static uint8_t *seed_bytes(struct campaign *c, const char *path, size_t *len)
+{
+	if (!has_suffix(path, ".hcf"))
+		return (uint8_t *)hcf_read_file(path, 1u << 20, len);
+	struct hcf_prog p;
+	hcf_prog_init(&p, c->abi);
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	uint8_t *bytes = NULL;
+	char err[160];
+	if (hcf_prog_parse_file(&p, c->abi, path, &d) != 0) {
+		hcf_diags_print(&d, stderr); /* a bad seed is reported and skipped */
+		return NULL;
+	}
+	if (hcf_prog_encode(&p, &bytes, len, err, sizeof(err)) != 0)
+		fprintf(stderr, "hcfuzz fuzz: seed %s: %s; skipped\n", path, err);
+	hcf_prog_free(&p);
+	return bytes;
+}
+
+static size_t copy_seed_files(struct campaign *c, const char *from, const char *to)
 {
 	size_t n = 0;
 	DIR *d = opendir(from);
@@ -269,10 +296,10 @@ static size_t copy_seed_files(const char *from, const char *to)
 			continue;
 		char *p = path2(from, e->d_name);
 		if (is_dir(p)) {
-			n += copy_seed_files(p, to); /* seeds/, regression/ ... */
-		} else if (is_file(p)) {
+			n += copy_seed_files(c, p, to); /* seeds/, regression/ ... */
+		} else if (is_file(p) && !has_suffix(e->d_name, ".md")) {
 			size_t len = 0;
-			char *data = hcf_read_file(p, 1u << 20, &len);
+			uint8_t *data = seed_bytes(c, p, &len);
 			if (data) {
 				char *q = hcf_xasprintf("%s/seed-%016" PRIx64, to, fnv((uint8_t *)data, len));
 				if (!is_file(q) && hcf_write_file_atomic(q, data, len) == 0)
@@ -330,7 +357,7 @@ static void prepare_seeds(struct campaign *c)
 		from = hcf_xasprintf("%s/../corpus/%s", slash ? dup : ".", c->abi->name);
 		free(dup);
 	}
-	size_t n = is_dir(from) ? copy_seed_files(from, to) : 0;
+	size_t n = is_dir(from) ? copy_seed_files(c, from, to) : 0;
 	size_t p = plan_seeds(c, to);
 	if (!c->o->quiet)
 		fprintf(stderr, "hcfuzz fuzz: seeds: %zu from %s, %zu from the conformance plan\n", n,

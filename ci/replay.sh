@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# replay.sh: regression replay of every spec's corpora: what a hypervisor
+# project's CI calls.
+#
+#   ci/replay.sh [HCFUZZ]        HCFUZZ defaults to build/hcfuzz
+#
+# For each specs/NAME.yaml with a corpus/NAME/ (seeds and regression): replay
+# it on the hypervisor behind /dev/kvm when that is the one the spec
+# describes (hcfuzz detect), otherwise on the spec's reference model (the
+# corpus still decodes, runs and passes the oracles; the line says so).
+# JUnit XML per spec in out/replay-NAME/. Exits non-zero if any replay did.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+hcfuzz=${1:-$root/build/hcfuzz}
+[ -x "$hcfuzz" ] || { echo "replay: $hcfuzz not built (ci/setup.sh)" >&2; exit 2; }
+
+detected=$("$hcfuzz" detect 2>/dev/null | head -n1 | cut -d' ' -f1)
+[ -n "$detected" ] || detected="none (no usable /dev/kvm)"
+status=0
+for spec in "$root"/specs/*.yaml; do
+	name=$(basename "$spec" .yaml)
+	corpus=$root/corpus/$name
+	[ -d "$corpus" ] || continue
+	if [ "$name" = "$detected" ]; then
+		target=kvm
+		why="on the $detected hypervisor behind /dev/kvm"
+	else
+		target=model
+		why="on the reference model: /dev/kvm here is $detected, not $name"
+	fi
+	echo "replay: $name $why"
+	"$hcfuzz" replay --spec "$spec" --target "$target" --out "$root/out/replay-$name" -q "$corpus"
+	rc=$?
+	[ $rc = 0 ] || { echo "replay: $name failed (exit $rc)"; status=1; }
+done
+exit $status

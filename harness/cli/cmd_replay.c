@@ -1,0 +1,268 @@
+/*
+ * cmd_replay.c: "hcfuzz replay", regression replay of corpora.
+ *
+ * Every file under the given directories is an input: a fuzzer input
+ * (binary; decoded, never rejected) or a program in the text format (*.hcf;
+ * a malformed one is an error naming file:line:column, skipped, counted).
+ * Each runs from the target's boot snapshot, as a fuzzer ran it, and is
+ * judged by the oracles. A summary goes to the terminal, JUnit XML (and the
+ * other reports) to --out. Non-zero exit on any verdict other than PASS:
+ * this is what a hypervisor project's CI calls (ci/replay.sh).
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cli_target.h"
+#include "exec/exec.h"
+#include "oracles/models/model.h"
+#include "oracles/verdict.h"
+#include "prog/codec.h"
+#include "reports/report.h"
+#include "util/fileio.h"
+#include "util/interrupt.h"
+#include "util/xalloc.h"
+
+#define INPUT_MAX (1u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hcfuzz replay --spec FILE [options] DIR...\n"
+		"\n"
+		"Replay corpora deterministically: every file under each DIR (recursively) is run\n"
+		"from a freshly reset VM and judged. Binary files are fuzzer inputs (any bytes\n"
+		"decode); *.hcf files are programs in the text format.\n"
+		"\n"
+		"  --spec FILE        the ABI the corpora belong to (required)\n"
+		"  --out DIR          write junit.xml, results.jsonl and summary.md there\n"
+		"%s"
+		"  -q, --quiet        only the summary line\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"exit codes: 0 every input PASS, 2 usage or a malformed spec or .hcf file (and\n"
+		"            otherwise all PASS), 3 SKIP, 4 ERROR, 5 FAIL, 6 HANG, 7 CRASH\n",
+		hcf_cli_target_usage());
+}
+
+struct inputs {
+	struct hcf_test *tests;
+	size_t n, cap;
+	size_t malformed;
+};
+
+static struct hcf_test *add_test(struct inputs *in, const struct hcf_abi *abi, const char *path,
+				 const char *group)
+{
+	if (in->n == in->cap) {
+		in->cap = in->cap ? in->cap * 2 : 64;
+		in->tests = hcf_xreallocarray(in->tests, in->cap, sizeof(*in->tests));
+	}
+	struct hcf_test *t = &in->tests[in->n];
+	memset(t, 0, sizeof(*t));
+	size_t l = strlen(path);
+	/* the id keeps the end of long paths: that is where they differ */
+	snprintf(t->id, sizeof(t->id), "%s", l >= sizeof(t->id) ? path + l - sizeof(t->id) + 1 : path);
+	snprintf(t->group, sizeof(t->group), "%s", group);
+	hcf_prog_init(&t->prog, abi);
+	return t;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static void collect(struct inputs *in, const struct hcf_abi *abi, const char *dir,
+		    const char *group, int depth)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, NULL, alphasort); /* sorted: the same order every run */
+	if (n < 0) {
+		fprintf(stderr, "hcfuzz replay: %s: cannot read the directory\n", dir);
+		in->malformed++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char *p = hcf_xasprintf("%s/%s", dir, name);
+		struct stat st;
+		if (name[0] == '.' || stat(p, &st) != 0 || ends_with(name, ".md")) {
+			/* hidden files, READMEs: not inputs */
+		} else if (S_ISDIR(st.st_mode) && depth < 8) {
+			collect(in, abi, p, name, depth + 1);
+		} else if (S_ISREG(st.st_mode) && ends_with(name, ".hcf")) {
+			struct hcf_test *t = add_test(in, abi, p, group);
+			struct hcf_diags d;
+			hcf_diags_init(&d);
+			if (hcf_prog_parse_file(&t->prog, abi, p, &d) != 0) {
+				hcf_diags_print(&d, stderr);
+				hcf_prog_free(&t->prog);
+				in->malformed++;
+			} else {
+				snprintf(t->desc, sizeof(t->desc), "program, %zu calls", t->prog.ncalls);
+				in->n++;
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			size_t len = 0;
+			char *data = hcf_read_file(p, INPUT_MAX, &len);
+			if (!data) {
+				fprintf(stderr, "hcfuzz replay: %s: unreadable or larger than %u bytes\n", p,
+					INPUT_MAX);
+				in->malformed++;
+			} else {
+				struct hcf_test *t = add_test(in, abi, p, group);
+				hcf_prog_decode(&t->prog, abi, (const uint8_t *)data, len);
+				snprintf(t->desc, sizeof(t->desc), "fuzzer input, %zu bytes, %zu calls", len,
+					 t->prog.ncalls);
+				in->n++;
+				free(data);
+			}
+		}
+		free(p);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+struct replay_ctx {
+	struct hcf_report_dir *rd;
+	bool quiet;
+	size_t done, total;
+	struct hcf_tally tally;
+	const struct hcf_abi *abi;
+};
+
+static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
+{
+	struct replay_ctx *c = vctx;
+	c->done++;
+	hcf_tally_add(&c->tally, o->v);
+	if (c->rd)
+		hcf_report_dir_test(c->rd, t, o);
+	if (o->v != HCF_V_PASS) {
+		const char *reason = "";
+		for (size_t k = 0; k < t->prog.ncalls && !reason[0]; k++)
+			if (o->cvs && o->cvs[k].nissues)
+				reason = o->cvs[k].issues[0].reason;
+		if (c->quiet)
+			fprintf(stderr, "%s  %s: %s\n", hcf_verdict_name(o->v), t->id, reason);
+		else {
+			hcf_status_done();
+			printf("%-5s %s: %s\n", hcf_verdict_name(o->v), t->id, reason);
+		}
+	}
+	if (!c->quiet)
+		hcf_status("replay %s: %zu/%zu  PASS %zu  FAIL %zu", c->abi->name, c->done, c->total,
+			   c->tally.n[HCF_V_PASS], c->tally.n[HCF_V_FAIL]);
+}
+
+int hcf_cmd_replay(int argc, char **argv)
+{
+	const char *spec = NULL, *out = NULL;
+	bool quiet = false;
+	struct hcf_cli_target tgt;
+	hcf_cli_target_defaults(&tgt);
+	enum { O_SPEC = 256, O_OUT };
+	struct option lopts[32] = {
+		{ "spec", required_argument, NULL, O_SPEC },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	hcf_cli_target_options(lopts, 4);
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
+		switch (ch) {
+		case O_SPEC: spec = optarg; break;
+		case O_OUT: out = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return HCF_EXIT_PASS;
+		default:
+			if (hcf_cli_target_option(&tgt, ch, optarg, "replay") == 0)
+				break;
+			usage(stderr);
+			return HCF_EXIT_USAGE;
+		}
+	}
+	if (!spec || optind >= argc) {
+		hcf_cli_error("replay", !spec ? "--spec is required" : "expected one or more DIR");
+		usage(stderr);
+		return HCF_EXIT_USAGE;
+	}
+	struct hcf_abi *abi = NULL;
+	int rc = hcf_cli_load_spec(spec, &abi);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	struct inputs in = { 0 };
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			hcf_cli_error("replay", "%s: not a directory", argv[i]);
+			in.malformed++;
+			continue;
+		}
+		const char *slash = strrchr(argv[i], '/');
+		collect(&in, abi, argv[i], slash && slash[1] ? slash + 1 : argv[i], 0);
+	}
+	hcf_interrupt_install();
+	struct hcf_target *t = NULL;
+	char err[512];
+	if (hcf_target_open(tgt.name, &t, abi, &tgt.opts, err, sizeof(err)) != 0) {
+		hcf_cli_error("replay", "target %s: %s", tgt.name, err);
+		hcf_tests_free(in.tests, in.n);
+		hcf_spec_free(abi);
+		return HCF_EXIT_ERROR;
+	}
+	const struct hcf_target_info *ti = t->ops->info(t);
+	struct hcf_report_dir *rd = NULL;
+	if (out) {
+		struct hcf_run_info ri = { .command = "replay", .spec_path = abi->path, .abi = abi,
+					   .tinfo = ti, .started = time(NULL) };
+		const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
+							   &hcf_report_markdown };
+		rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
+		if (!rd) {
+			hcf_cli_error("replay", "%s", err);
+			hcf_target_close(t);
+			hcf_tests_free(in.tests, in.n);
+			hcf_spec_free(abi);
+			return HCF_EXIT_ERROR;
+		}
+	}
+	struct hcf_model model;
+	bool have_model = hcf_model_open(&model, abi, ti) == 0;
+	struct replay_ctx c = { .rd = rd, .quiet = quiet, .total = in.n, .abi = abi };
+	struct hcf_exec_opts eo = { .reset_each = true };
+	struct hcf_exec_stats stats;
+	int erc = hcf_exec_tests(t, abi, have_model ? &model : NULL, in.tests, in.n, &eo, on_test, &c,
+				 &stats);
+	if (!quiet)
+		hcf_status_done();
+	if (rd && hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0)
+		hcf_cli_error("replay", "writing reports: %s", err);
+	printf("replay %s on %s: %zu inputs (%zu malformed, skipped): PASS %zu, SKIP %zu, ERROR %zu, "
+	       "FAIL %zu, HANG %zu, CRASH %zu%s%s\n",
+	       abi->name, ti->hypervisor, stats.tests, in.malformed, stats.tally.n[HCF_V_PASS],
+	       stats.tally.n[HCF_V_SKIP], stats.tally.n[HCF_V_ERROR], stats.tally.n[HCF_V_FAIL],
+	       stats.tally.n[HCF_V_HANG], stats.tally.n[HCF_V_CRASH], out ? "; reports in " : "",
+	       out ? out : "");
+	int code = hcf_verdict_exit_code(stats.tally.worst);
+	if (erc != 0 && code < HCF_EXIT_ERROR)
+		code = HCF_EXIT_ERROR;
+	if (code == HCF_EXIT_PASS && in.malformed)
+		code = HCF_EXIT_USAGE;
+	if (have_model)
+		hcf_model_close(&model);
+	hcf_target_close(t);
+	hcf_tests_free(in.tests, in.n);
+	hcf_spec_free(abi);
+	return code;
+}
