@@ -1037,6 +1037,17 @@ static void test_liveness(void **state)
 	assert_non_null(strstr(f.cvs[2].issues[0].reason, "not run: the program stopped at call 1"));
 	fx_free(&f);
 
+	/* the same hang in a destructive call: the spec allows losing the guest */
+	int dops[] = { OP_GET, OP_KILL, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, dops);
+	f.r.calls[1].outcome = HCF_CO_HANG;
+	f.r.calls[1].lost_why = HCF_LIVE_HANG;
+	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_HANG;
+	fx_check(&f);
+	expect_only(&f.cvs[1], HCF_V_PASS);
+	fx_free(&f);
+
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
 	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
 	f.r.calls[0].lost_why = HCF_LIVE_INTERNAL_ERROR;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# it_fuzz_afl.sh: the AFL++ engine with two instances (-M/-S on one sync
+# directory) runs, shares its queue, and stores findings.
+. "$(dirname "$0")/lib.sh"
+set -e
+need_kvm
+command -v afl-fuzz >/dev/null || skip "afl-fuzz is not installed"
+bindir=$(dirname "$HCFUZZ")
+[ -x "$bindir/hcfuzz-fuzz-afl" ] || skip "hcfuzz-fuzz-afl not built (needs afl-clang-fast)"
+[ "$(detected_hypervisor)" = pvm ] || skip "the misstated contract describes the PVM build"
+
+out=$TMP/camp
+run timeout 300 "$HCFUZZ" fuzz --spec "$SRC/tests/fixtures/pvm-misstated.yaml" --engine afl --jobs 2 \
+	--time 15 --out "$out" -q --no-minimize
+[ "$rc" = 5 ] || { tail -20 "$out"/logs/afl-main.log; fail "AFL++ campaign exit $rc, expected 5"; }
+[ -d "$out/afl/main/queue" ] && [ -d "$out/afl/sec1/queue" ] || fail "no main and secondary instance"
+q=$(ls "$out/afl/main/queue" | grep -c '^id:' || true)
+[ "$q" -gt 5 ] || fail "the main queue holds only $q entries"
+[ "$(ls "$out/findings" | wc -l)" -gt 0 ] || fail "no findings"
+grep -q "fuzzing engines exited" "$out/campaign.json" && fail "the engines died"
+execs=$(tail -n1 "$out/stats.csv" | cut -d, -f3)
+[ "$execs" -gt 100 ] || fail "only $execs executions"
+ok "AFL++ x2: $execs executions, queue $q, $(ls "$out/findings" | wc -l) findings"
