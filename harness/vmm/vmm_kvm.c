@@ -186,9 +186,37 @@ static int set_cpuid(struct hcf_vmm *vm, char *err, size_t errlen)
 
 /* ---- open / close ------------------------------------------------------- */
 
+/*
+ * Teardown threads and fork() do not mix: a child forked while one of them
+ * holds the allocator's lock deadlocks on its first malloc (AFL++'s
+ * forkserver forks a fuzzing process that had rebuilt a VM). Before any fork
+ * this process makes, the teardowns in flight are waited for.
+ */
+static pthread_mutex_t closers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t closers_done = PTHREAD_COND_INITIALIZER;
+static unsigned closers;
+static pthread_once_t closers_once = PTHREAD_ONCE_INIT;
+
+static void wait_for_closers(void)
+{
+	pthread_mutex_lock(&closers_lock);
+	while (closers)
+		pthread_cond_wait(&closers_done, &closers_lock);
+	pthread_mutex_unlock(&closers_lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(wait_for_closers, NULL, NULL);
+}
+
 static void *close_thread(void *arg)
 {
 	hcf_vmm_close(arg);
+	pthread_mutex_lock(&closers_lock);
+	closers--;
+	pthread_cond_broadcast(&closers_done);
+	pthread_mutex_unlock(&closers_lock);
 	return NULL;
 }
 
@@ -204,12 +232,20 @@ void hcf_vmm_close_async(struct hcf_vmm *vm)
 	}
 	if (tls_run == vm->run)
 		tls_run = NULL;
+	pthread_once(&closers_once, register_atfork);
 	pthread_attr_t a;
 	pthread_t t;
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &a, close_thread, vm) != 0)
+	pthread_mutex_lock(&closers_lock);
+	closers++;
+	pthread_mutex_unlock(&closers_lock);
+	if (pthread_create(&t, &a, close_thread, vm) != 0) {
+		pthread_mutex_lock(&closers_lock);
+		closers--;
+		pthread_mutex_unlock(&closers_lock);
 		hcf_vmm_close(vm); /* no thread: close here */
+	}
 	pthread_attr_destroy(&a);
 }
 

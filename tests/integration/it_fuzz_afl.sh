@@ -18,6 +18,11 @@ q=$(ls "$out/afl/main/queue" | grep -c '^id:' || true)
 [ "$q" -gt 5 ] || fail "the main queue holds only $q entries"
 [ "$(ls "$out/findings" | wc -l)" -gt 0 ] || fail "no findings"
 grep -q "fuzzing engines exited" "$out/campaign.json" && fail "the engines died"
+# both instances ran inputs, by AFL++'s own count
+for i in main sec1; do
+	n=$(sed -n 's/^execs_done *: *//p' "$out/afl/$i/fuzzer_stats")
+	[ "${n:-0}" -gt 50 ] || fail "instance $i ran only ${n:-0} inputs"
+done
 execs=$(tail -n1 "$out/stats.csv" | cut -d, -f3)
-[ "$execs" -gt 100 ] || fail "only $execs executions"
-ok "AFL++ x2: $execs executions, queue $q, $(ls "$out/findings" | wc -l) findings"
+[ "$execs" -gt 0 ] || fail "the status line counted no executions"
+ok "AFL++ x2: $execs executions counted, queue $q, $(ls "$out/findings" | wc -l) findings"

@@ -17,12 +17,20 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "fuzz/session.h"
 
 #define MAX_SLOTS 512
 
 static struct hcf_fuzz_session *session;
+static pid_t session_pid; /* the process that opened it */
+
+static void flush_at_exit(void)
+{
+	if (session && session_pid == getpid())
+		hcf_fuzz_session_flush(session);
+}
 
 #ifdef HCF_FUZZ_LIBFUZZER
 /* libFuzzer scans this section after every input; it clears it before. */
@@ -84,6 +92,9 @@ static void open_session(void)
 		fprintf(stderr, "hcfuzz fuzz target: %s\n", err);
 		exit(4);
 	}
+	if (!session_pid)
+		atexit(flush_at_exit); /* short-lived children still count */
+	session_pid = getpid();
 	fprintf(stderr, "hcfuzz fuzz target: %s\n", hcf_fuzz_session_kcov(session));
 }
 
@@ -105,6 +116,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* AFL++'s driver runs an input in its forkserver parent before it
+	 * forks: a session (and VM) opened there is the parent's, useless in a
+	 * child (KVM answers only the process that created the VM). Drop our
+	 * copy and open our own. */
+	if (session && session_pid != getpid()) {
+		hcf_fuzz_session_close(session);
+		session = NULL;
+	}
 	if (!session)
 		open_session();
 	uint32_t slots[MAX_SLOTS];
