@@ -164,10 +164,16 @@ int main(int argc, char **argv)
 	printf("  run only (no oracles)        %9.0f execs/s   ratio to ceiling %.3f\n", be, be / ce);
 	printf("  fuzzing (decode..features)   %9.0f execs/s   ratio to ceiling %.3f   %.0f calls/s (%.1f calls/exec)\n",
 	       fe, fe / ce, fc, fc / fe);
-	printf("  harness cost over run-only   %.1f%%\n", (be / fe - 1) * 100);
-	printf("  reset                        %7.1f us/exec, %.1f dirty pages/exec restored\n",
-	       last.resets ? last.reset_s / (double)last.resets * 1e6 : 0.0,
+	double reset_us = last.resets ? last.reset_s / (double)last.resets * 1e6 : 0.0;
+	double judge_us = (1.0 / fe - 1.0 / be) * 1e6; /* decode + oracles + features */
+	double exec_us = 1e6 / fe;
+	printf("  reset                        %7.1f us/exec, %.1f dirty pages/exec restored\n", reset_us,
 	       last.resets ? (double)last.pages / (double)last.resets : 0.0);
+	printf("  harness per execution        %7.1f us: decode, oracles, features %.1f us + reset %.1f us\n",
+	       judge_us + reset_us, judge_us, reset_us);
+	printf("                               = %.1f%% of an execution (%.1f us), %.0f%% of the ceiling's round trip\n",
+	       (judge_us + reset_us) / exec_us * 100, exec_us, (judge_us + reset_us) / (1e6 / ce) * 100);
+	printf("  the rest is the hypervisor: the calls (%.1f per execution) and their exits\n", fc / fe);
 	printf("  VM rebuilds                  %.1f per 1000 execs (destructive calls, lost guests)\n",
 	       last.execs ? (double)last.rebuilds * 1000.0 / (double)last.execs : 0.0);
 	free(in);

@@ -203,6 +203,21 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 	ti->fix_hypercall_quirk_disabled = caps->fix_hypercall_quirk_disabled;
 	if (k->base.abi)
 		k->wire_xport = wire_xport_for(k->base.abi, ti->cpu_vendor);
+	/*
+	 * The snapshot is taken where the agent always is between programs:
+	 * parked at its DONE doorbell after a command. Its code is
+	 * deterministic, so its registers there are the same every time, and
+	 * every call loads all registers itself: a reset then only has to put
+	 * back the memory the guest dirtied, without the register ioctls.
+	 */
+	mb->cmd = HCF_CMD_EMPTY;
+	mb->seq = ++k->seq;
+	struct hcf_vx vx;
+	hcf_vmm_run(k->vm, k->watchdog_ms, &vx);
+	if (vx.kind != HCF_VX_DOORBELL || vx.u.io.value != HCF_EV_DONE || mb->ack_seq != k->seq) {
+		snprintf(err, errlen, "the agent did not answer its first command: %s", vx.detail);
+		return -1;
+	}
 	if (hcf_vmm_snapshot(k->vm) != 0) {
 		snprintf(err, errlen, "cannot snapshot the booted guest");
 		return -1;
@@ -716,7 +731,10 @@ static int kvm_reset(struct hcf_target *t)
 	if (!k->vm)
 		return rebuild(k);
 	size_t pages;
-	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, &pages) != 0)
+	/* the agent is parked at its doorbell, as it was at the snapshot:
+	 * memory is all that changed (a program that could have changed more
+	 * was followed by a rebuild) */
+	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, false, &pages) != 0)
 		return rebuild(k);
 	k->info.resets++;
 	k->info.pages_restored += pages;

@@ -91,12 +91,14 @@ void hcf_vmm_clear_dirty(struct hcf_vmm *vm);
  * so that a restore brings the pages back. */
 void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len);
 
-/* Remember registers, segment state and RAM; restore brings all of it back,
- * copying only the pages dirtied since (all pages without a dirty log).
- * skip_lo..skip_hi (GPA) is left as it is (the mailbox: the host rewrites
- * what it needs). pages_copied reports the restore's work. */
+/* Remember registers, segment state and RAM; restore brings RAM back,
+ * copying only the pages dirtied since (all pages without a dirty log), and
+ * with cpu_too the registers and segment state as well. skip_lo..skip_hi
+ * (GPA) is left as it is (the mailbox: the host rewrites what it needs).
+ * pages_copied reports the restore's work. */
 int hcf_vmm_snapshot(struct hcf_vmm *vm);
-int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, size_t *pages_copied);
+int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool cpu_too,
+		    size_t *pages_copied);
 
 /* The snapshot's copy of the page at gpa (4 KiB), or NULL without a snapshot. */
 const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa);
