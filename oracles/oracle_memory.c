@@ -31,8 +31,35 @@ struct image {
 	const uint8_t *got;
 	uint8_t want[IMAGE_MAX];
 	uint8_t free_[IMAGE_MAX];   /* 1: may differ (OUT bytes, relocations) */
-	struct hcf_call_verdict *cv; /* the call changes are attributed to */
+	struct hcf_call_verdict *cv; /* the call changes are attributed to by default */
+	/* for page attribution */
+	const struct hcf_prog *p;
+	const struct hcf_prog_result *r;
+	struct hcf_call_verdict *cvs;
+	size_t last;
+	uint64_t gva0;               /* guest address of image byte 0 */
 };
+
+/*
+ * Hypervisors act on pages: a write outside a buffer is usually made through
+ * a pointer another call passed into the same page (PVM writes its virtual
+ * IF into the whole page an unaligned VIF address falls in). The change goes
+ * to the last call that ran with a buffer pointer into the page of the first
+ * changed byte; without one, to the buffer's default owner.
+ */
+static struct hcf_call_verdict *pick_cv(const struct image *im, size_t first)
+{
+	uint64_t page = (im->gva0 + first) >> 12;
+	for (size_t i = im->last + 1; i-- > 0;) {
+		if (i >= im->r->ncalls)
+			continue;
+		const struct hcf_pcall *c = &im->p->calls[i];
+		for (unsigned reg = 0; reg < HCF_NGPR; reg++)
+			if (c->ref[reg].buf >= 0 && im->r->calls[i].before[reg] >> 12 == page)
+				return &im->cvs[i];
+	}
+	return im->cv;
+}
 
 /*
  * For every buffer, the call a change to it is attributed to: the last call
@@ -106,7 +133,8 @@ static void check_guards(struct image *im, uint8_t guard)
 	n = diff_region(im, 0, HCF_BUF_GUARD, &first);
 	if (n) {
 		snprintf(where, sizeof(where), "guard buf%d-%zu", im->b, HCF_BUF_GUARD - first);
-		hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, guard, im->got[first],
+		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, guard,
+					    im->got[first],
 					    "%zu of %u guard bytes before buf%d changed (first %zu "
 					    "bytes before the start): a write below the buffer",
 					    n, HCF_BUF_GUARD, im->b, HCF_BUF_GUARD - first);
@@ -115,7 +143,8 @@ static void check_guards(struct image *im, uint8_t guard)
 	if (n) {
 		size_t off = first - HCF_BUF_GUARD;
 		snprintf(where, sizeof(where), "guard buf%d+%zu", im->b, off);
-		hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, guard, im->got[first],
+		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, guard,
+					    im->got[first],
 					    "%zu of %u guard bytes after buf%d changed (first at "
 					    "+%zu, %zu past the %u-byte buffer): a write beyond it",
 					    n, HCF_BUF_GUARD, im->b, off, off - im->size, im->size);
@@ -134,7 +163,7 @@ static void check_data(struct image *im, uint32_t lo, uint32_t hi, const char *l
 	size_t off = first - HCF_BUF_GUARD;
 	char where[48];
 	snprintf(where, sizeof(where), "buf%d+%zu (%s)", im->b, off, label);
-	hcf_call_verdict_add_values(im->cv, HCF_V_FAIL, "memory", where, im->want[first],
+	hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, im->want[first],
 				    im->got[first],
 				    "%s changed: %zu of %u bytes differ, first at +%zu; the "
 				    "hypervisor may not write it",
@@ -191,8 +220,10 @@ static void check_struct(struct image *im, const struct hcf_struct *st)
 }
 
 static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
-			 const struct hcf_prog_result *r, int b, struct hcf_call_verdict *cv)
+			 const struct hcf_prog_result *r, int b, struct hcf_call_verdict *cvs,
+			 size_t owner, size_t last)
 {
+	struct hcf_call_verdict *cv = &cvs[owner];
 	const struct hcf_buf *pb = &p->bufs[b];
 	const struct hcf_buf_after *rb = &r->bufs[b];
 	static _Thread_local struct image im; /* 8 KiB: keep it off the stack */
@@ -219,6 +250,11 @@ static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
 	im.size = pb->size;
 	im.got = rb->bytes;
 	im.cv = cv;
+	im.p = p;
+	im.r = r;
+	im.cvs = cvs;
+	im.last = last;
+	im.gva0 = rb->gva - HCF_BUF_GUARD;
 	memset(im.want, r->guard_byte, (size_t)pb->size + 2 * HCF_BUF_GUARD);
 	if (pb->init)
 		memcpy(im.want + HCF_BUF_GUARD, pb->init, pb->size);
@@ -269,7 +305,7 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 	size_t owner[HCF_PROG_MAX_BUFS];
 	attribute_all(p, last, nb, owner);
 	for (size_t b = 0; b < nb; b++)
-		check_buffer(abi, p, r, (int)b, &cvs[owner[b]]);
+		check_buffer(abi, p, r, (int)b, cvs, owner[b], last);
 
 	/* Targets without a dirty log report none (stray_checked false). */
 	size_t ns = r->nstray < HCF_MAX_STRAY_PAGES ? r->nstray : HCF_MAX_STRAY_PAGES;

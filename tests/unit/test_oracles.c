@@ -918,6 +918,31 @@ static void test_memory_guards(void **state)
 	fx_free(&f);
 }
 
+/* A change is pinned on the call that passed a pointer into its page, not on
+ * the buffer's own (earlier) user: hypervisors act on pages. */
+static void test_memory_page_attribution(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	int b0 = fx_buf(&f, 16, -1, HCF_DIR_IN);
+	int b1 = fx_buf(&f, 16, -1, HCF_DIR_IN);
+	/* both in one page, after the first guard: the way the target lays
+	 * a program's buffers out */
+	f.r.bufs[b0].gva = 0x600040;
+	f.r.bufs[b1].gva = 0x600140;
+	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b0;
+	f.r.calls[0].before[HCF_RSI] = f.r.bufs[b0].gva;
+	f.p.calls[1].ref[HCF_RSI].buf = (int16_t)b1;
+	f.r.calls[1].before[HCF_RSI] = f.r.bufs[b1].gva;
+	*fx_byte(&f, b0, -1) = 0x01; /* b0's guard, written through b1's page */
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[1], "memory", "guard buf0-1"));
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	expect_only(&f.cvs[2], HCF_V_PASS);
+	fx_free(&f);
+}
+
 static void test_memory_fields(void **state)
 {
 	struct fx f;
@@ -1177,6 +1202,7 @@ int main(void)
 		cmocka_unit_test(test_model_monotonic),
 		cmocka_unit_test(test_driver_model_calls),
 		cmocka_unit_test(test_memory_guards),
+		cmocka_unit_test(test_memory_page_attribution),
 		cmocka_unit_test(test_memory_fields),
 		cmocka_unit_test(test_memory_raw_and_relocs),
 		cmocka_unit_test(test_memory_stray_page),
