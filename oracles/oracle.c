@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oracles/oracle.h"
 
@@ -63,6 +64,61 @@ const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op 
 	else
 		snprintf(buf, len, "0x%llx", (unsigned long long)v);
 	return buf;
+}
+
+/*
+ * A call whose argument points to a struct tells the hypervisor where that
+ * struct is: its OUT/INOUT fields at that address (rounded down by the
+ * struct's align_down) are the call's to write, whichever buffer, guard or
+ * page of the agent they fall in. A shared page registered by address (the
+ * PVM VIF page) is written there long after the call, so every call that ran
+ * counts, not only the one before a change. The agent maps guest memory 1:1,
+ * so the address is also the guest-physical one.
+ */
+size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *p,
+			      const struct hcf_prog_result *r, size_t first, size_t last,
+			      uint64_t lo, uint64_t hi, uint8_t *free_)
+{
+	size_t found = SIZE_MAX;
+	for (size_t i = first; i <= last && i < p->ncalls && i < r->ncalls; i++) {
+		const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
+		if (!op || r->calls[i].outcome == HCF_CO_NOT_RUN)
+			continue;
+		for (size_t a = 0; a < op->nargs; a++) {
+			const struct hcf_arg *arg = &op->args[a];
+			if (arg->struct_idx < 0 || (size_t)arg->struct_idx >= abi->nstructs ||
+			    arg->reg >= HCF_NGPR || !(arg->dir & HCF_DIR_IN))
+				continue;
+			const struct hcf_struct *st = &abi->structs[arg->struct_idx];
+			uint64_t align = st->align_down ? st->align_down : 1;
+			uint64_t base = r->calls[i].before[arg->reg] & ~(align - 1);
+			for (size_t k = 0; k < st->nfields; k++) {
+				const struct hcf_field *f = &st->fields[k];
+				if (!(f->dir & HCF_DIR_OUT))
+					continue;
+				uint64_t flo = base + f->offset, fhi = flo + f->size;
+				if (flo < base || fhi < flo) /* wraps around the address space */
+					continue;
+				uint64_t from = flo > lo ? flo : lo, to = fhi < hi ? fhi : hi;
+				if (from >= to)
+					continue;
+				if (found == SIZE_MAX)
+					found = i;
+				if (!free_)
+					return found;
+				memset(free_ + (from - lo), 1, to - from);
+			}
+		}
+	}
+	return found;
+}
+
+uint32_t hcf_oracle_allowed_exceptions(const struct hcf_oracle_ctx *ctx)
+{
+	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	if (ctx->expect)
+		allowed |= ctx->expect->extra_exceptions;
+	return allowed;
 }
 
 static bool outcome_completed(enum hcf_call_outcome o)

@@ -99,6 +99,23 @@ size_t hcf_oracle_stop_index(const struct hcf_prog_result *r);
 /* Index of the last call that ran (any outcome but NOT_RUN), or SIZE_MAX. */
 size_t hcf_oracle_last_ran(const struct hcf_prog_result *r);
 
+/*
+ * Which calls told the hypervisor to write where: for calls first..last that
+ * ran, the OUT/INOUT fields of every struct an argument points to (at the
+ * pointer rounded down by the struct's align_down) that overlap guest
+ * addresses [lo, hi). With free_ (indexed from lo) marks every covered byte;
+ * without, stops at the first. Returns the index of the first such call, or
+ * SIZE_MAX when none covers a byte.
+ */
+size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *p,
+			      const struct hcf_prog_result *r, size_t first, size_t last,
+			      uint64_t lo, uint64_t hi, uint8_t *free_);
+
+/* The exception vectors the call under check may raise: the spec's list for
+ * its op (or for undeclared numbers), plus what the model's prediction adds
+ * for the guest's state. */
+uint32_t hcf_oracle_allowed_exceptions(const struct hcf_oracle_ctx *ctx);
+
 /* Exception vectors: "#GP", NULL for a vector without a mnemonic. */
 const char *hcf_exc_mnemonic(unsigned vector);
 /* Does the CPU push an error code for this vector? */

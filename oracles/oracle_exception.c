@@ -1,6 +1,7 @@
 /*
  * oracle_exception.c: the exception oracle: a call may raise only the
- * exceptions its spec lists (an undeclared number: the ABI's list for those).
+ * exceptions its spec lists (an undeclared number: the ABI's list for those),
+ * and those the model says the guest's state adds (a shortened IDT).
  *
  * Also the table of x86 exception mnemonics, shared with the other oracles
  * and the reports.
@@ -70,7 +71,7 @@ void hcf_oracle_exception(const struct hcf_oracle_ctx *ctx, struct hcf_call_verd
 	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
 	if (cr->outcome != HCF_CO_EXCEPTION)
 		return;
-	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	uint32_t allowed = hcf_oracle_allowed_exceptions(ctx);
 	/* Vectors above 31 are interrupts, never an allowed outcome of a call;
 	 * the guard also keeps the shift defined. */
 	if (cr->vector < 32 && (allowed & (1u << cr->vector)))

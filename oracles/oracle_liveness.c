@@ -5,6 +5,11 @@
  * kill the guest), a result the harness cannot trust is ERROR, and a call the
  * program never reached is SKIP with the call it stopped at. The program part
  * catches a guest lost between calls, which no call outcome records.
+ *
+ * A program can sabotage the agent through the hypervisor: a call whose
+ * argument points a struct's OUT fields at the agent's page tables, IDT,
+ * code or mailbox has the hypervisor write there, as it must. The guest lost
+ * after that is the program's doing: SKIP, naming the call, not CRASH.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +69,43 @@ size_t hcf_oracle_last_ran(const struct hcf_prog_result *r)
 	return SIZE_MAX;
 }
 
+/* Guest memory the agent cannot lose without losing the guest: everything
+ * below the arena but the VIF page, which is the hypervisor's to write. */
+static const struct {
+	uint64_t lo, hi;
+	const char *what;
+} agent_private[] = {
+	{ HCF_GPA_BOOT, HCF_GPA_VIF, "boot block, GDT and IDT" },
+	{ HCF_GPA_HCPAGE, HCF_GPA_PGTABLES, "hypercall page" },
+	{ HCF_GPA_PGTABLES, HCF_GPA_STACK_LO, "page tables" },
+	{ HCF_GPA_STACK_LO, HCF_GPA_XSTACK_HI, "stacks" },
+	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
+	{ HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, "mailbox" },
+};
+
+/*
+ * Did a call up to upto point an OUT field at the agent's own memory? Then
+ * the lost guest is excused: a SKIP issue naming that call, and true.
+ */
+static bool self_inflicted(const struct hcf_abi *abi, const struct hcf_prog *p,
+			   const struct hcf_prog_result *r, size_t upto, const char *where,
+			   struct hcf_call_verdict *cv)
+{
+	for (size_t k = 0; k < sizeof(agent_private) / sizeof(agent_private[0]); k++) {
+		size_t at = hcf_oracle_pointed_out(abi, p, r, 0, upto, agent_private[k].lo,
+						   agent_private[k].hi, NULL);
+		if (at == SIZE_MAX)
+			continue;
+		const struct hcf_op *op = hcf_oracle_call_op(abi, p, at);
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", where,
+				     "guest lost after call %zu (%s) had the hypervisor write into the "
+				     "agent's %s: the program's doing, not the hypervisor's",
+				     at, op ? op->name : "?", agent_private[k].what);
+		return true;
+	}
+	return false;
+}
+
 static bool may_lose_guest(const struct hcf_oracle_ctx *ctx)
 {
 	return (ctx->op && ctx->op->destructive) || (ctx->expect && ctx->expect->may_lose_guest);
@@ -97,7 +139,7 @@ static void check_hang(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 	/* A destructive call may take the guest down, and a guest that never
 	 * comes back is as lost as one that shut down (a fuzzer found event
 	 * returns through a bogus frame spinning in PVM forever). */
-	if (may_lose_guest(ctx))
+	if (may_lose_guest(ctx) || self_inflicted(ctx->abi, ctx->prog, ctx->res, ctx->idx, "outcome", cv))
 		return;
 	hcf_call_verdict_add(cv, HCF_V_HANG, "liveness", "outcome",
 			     "no progress within the watchdog%s%s%s",
@@ -111,7 +153,8 @@ static void check_lost(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 	enum hcf_verdict v = lost_verdict(cr->lost_why);
 	/* The spec allows a destructive call to take the guest down; a harness
 	 * failure is never the call's doing. */
-	if (v == HCF_V_CRASH && may_lose_guest(ctx))
+	if (v == HCF_V_CRASH &&
+	    (may_lose_guest(ctx) || self_inflicted(ctx->abi, ctx->prog, ctx->res, ctx->idx, "outcome", cv)))
 		return;
 	hcf_call_verdict_add(cv, v, "liveness", "outcome", "guest lost during the call: %s (%s)%s%s",
 			     lost_what(cr->lost_why), hcf_liveness_name(cr->lost_why),
@@ -170,6 +213,8 @@ void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_pro
 	if (at >= n)
 		at = n - 1;
 	enum hcf_liveness why = r->liveness;
+	if (lost_verdict(why) != HCF_V_ERROR && self_inflicted(abi, p, r, at, "program", &cvs[at]))
+		return;
 	hcf_call_verdict_add(&cvs[at], lost_verdict(why), "liveness", "program",
 			     "guest lost outside a call: %s (%s)%s%.*s", lost_what(why),
 			     hcf_liveness_name(why), r->detail[0] ? ": " : "",

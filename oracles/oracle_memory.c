@@ -13,7 +13,8 @@
  * through a pointer stored in another referenced buffer; when no call
  * references it, to the last call that ran. Dirtied pages outside the
  * agent's writable areas (as the target's dirty log saw them) are findings of
- * the last call that ran.
+ * the last call that ran. OUT fields of a struct a call's argument points to
+ * may change wherever the pointer puts them (see hcf_oracle_pointed_out).
  */
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +267,9 @@ static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
 		     i++)
 			im.free_[HCF_BUF_GUARD + i] = 1;
 
+	hcf_oracle_pointed_out(abi, p, r, 0, last, im.gva0,
+			       im.gva0 + pb->size + 2 * HCF_BUF_GUARD, im.free_);
+
 	check_guards(&im, r->guard_byte);
 	if (pb->struct_idx >= 0 && (size_t)pb->struct_idx < abi->nstructs)
 		check_struct(&im, &abi->structs[pb->struct_idx]);
@@ -311,6 +315,9 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 	size_t ns = r->nstray < HCF_MAX_STRAY_PAGES ? r->nstray : HCF_MAX_STRAY_PAGES;
 	for (size_t k = 0; k < ns; k++) {
 		char where[48];
+		uint64_t pg = r->stray_pages[k] & ~0xfffull;
+		if (hcf_oracle_pointed_out(abi, p, r, 0, last, pg, pg + 4096, NULL) != SIZE_MAX)
+			continue; /* a call told the hypervisor to write there */
 		snprintf(where, sizeof(where), "page 0x%llx", (unsigned long long)r->stray_pages[k]);
 		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", where,
 				     "the guest dirtied a page outside the agent's writable areas");

@@ -48,7 +48,7 @@ static uint64_t width_mask(unsigned w)
 /* Is this exception one the exception oracle reports already? */
 static bool spec_disallows(const struct hcf_oracle_ctx *ctx, unsigned vector)
 {
-	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	uint32_t allowed = hcf_oracle_allowed_exceptions(ctx);
 	return vector >= 32 || !(allowed & (1u << vector));
 }
 

@@ -26,6 +26,8 @@
 typedef uint16_t hcf_regmask_t; /* bit (1 << enum hcf_gpr) per register */
 #define HCF_REGBIT(r) ((hcf_regmask_t)(1u << (r)))
 #define HCF_REG_NONE 0xffu
+/* Largest struct align_down: one page. */
+#define HCF_STRUCT_ALIGN_MAX 4096u
 
 /* Register names: "rax".."r15" and their 32/16/8-bit aliases resolve to the
  * full register plus a width in bits. Returns HCF_REG_NONE for unknown names. */
@@ -124,6 +126,10 @@ struct hcf_field {
 struct hcf_struct {
 	char *name;
 	uint32_t size;
+	/* The hypervisor clears the low bits of the address it is given: the
+	 * struct starts at the pointer rounded down to this power of two (1: at
+	 * the pointer itself). Shared pages registered by address often work so. */
+	uint32_t align_down;
 	struct hcf_field *fields;
 	size_t nfields;
 	struct hcf_srcpos pos;

@@ -558,6 +558,7 @@ static void parse_structs(struct ld *L, const struct hcf_ynode *map)
 		{ "size", S, true, 0 },
 		{ "fields", M, false, 0 },
 		{ "doc", S, false, 0 },
+		{ "align_down", S, false, 0 },
 	};
 	struct hcf_spec_ctx *c = L->c;
 	struct hcf_abi *abi = L->abi;
@@ -577,9 +578,18 @@ static void parse_structs(struct ld *L, const struct hcf_ynode *map)
 			hcf_spec_err(c, k, "struct name '%.40s' must be an identifier", k->str);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct hcf_ynode *v[3];
+		const struct hcf_ynode *v[4];
 		struct hcf_struct *st = &abi->structs[i];
-		hcf_spec_map_keys(c, hcf_y_val(map, i), "struct", keys, 3, 0, v);
+		st->align_down = 1;
+		hcf_spec_map_keys(c, hcf_y_val(map, i), "struct", keys, 4, 0, v);
+		uint64_t align;
+		if (v[3] && hcf_y_uint(c, v[3], HCF_STRUCT_ALIGN_MAX, "struct align_down", &align)) {
+			if (align == 0 || (align & (align - 1)))
+				hcf_spec_err(c, v[3], "struct '%.40s': align_down %llu is not a power of two",
+					     st->name, (unsigned long long)align);
+			else
+				st->align_down = (uint32_t)align;
+		}
 		if (!v[0])
 			continue;
 		uint64_t size;

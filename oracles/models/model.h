@@ -34,6 +34,11 @@ struct hcf_expect {
 	uint64_t rflags_mask;         /* RFLAGS bits predicted */
 	uint64_t rflags;
 	bool may_lose_guest;          /* a destructive call: losing the guest is allowed */
+	/* Exception vectors (bit per vector) the guest's state makes possible
+	 * beyond the spec's list: after a program shortened the IDT, an allowed
+	 * #UD arrives as #DF. Set by stateful models; the exception oracle
+	 * allows them. */
+	uint32_t extra_exceptions;
 	/* What the prediction rests on, for FAIL messages. Static strings (or
 	 * the spec's names), so predicting costs no formatting: the text is
 	 * put together only when an issue is reported (hcf_expect_why). */

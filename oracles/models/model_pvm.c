@@ -13,6 +13,12 @@
  * The decoding width of the number is not measured: a number whose low 32
  * bits name an implemented call but whose upper bits are set gets no
  * prediction, rather than a guess that could raise false findings.
+ *
+ * State: the IDT a program loaded (load IDTR). Exception delivery through an
+ * IDT too short for an allowed vector raises #GP, and #GP through it #DF;
+ * an IDT the agent did not build delivers whatever its gates say. The model
+ * adds those vectors to what later calls may raise, and lets them lose the
+ * guest (a #DF that cannot be delivered either shuts it down).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +60,16 @@ static const struct pvm_hc {
 
 #define PVM_ENOSYS_DEFAULT 38
 
+#define PVM_NR_LOAD_IDTR 0x1005
+#define PVM_GATE_SIZE 16u /* a 64-bit IDT gate */
+#define PVM_VEC_DF 8u
+#define PVM_VEC_GP 13u
+
 struct pvm_model {
 	int64_t enosys;
+	bool idt_loaded;      /* a call loaded IDTR since the guest was built */
+	uint64_t idt_base;
+	uint16_t idt_limit;
 };
 
 static void *pvm_create(const struct hcf_abi *abi, const struct hcf_target_info *ti)
@@ -73,6 +87,50 @@ static void pvm_destroy(void *st)
 	free(st);
 }
 
+static void pvm_reset(void *st)
+{
+	struct pvm_model *m = st;
+	m->idt_loaded = false;
+}
+
+static void pvm_observe(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			const struct hcf_call_result *r)
+{
+	struct pvm_model *m = st;
+	(void)abi, (void)p, (void)idx;
+	/* load IDTR: base in RBX, limit in CX; 0 in RAX when it took. */
+	if (r->outcome != HCF_CO_RETURNED || r->before[HCF_RAX] != PVM_NR_LOAD_IDTR ||
+	    r->after[HCF_RAX] != 0)
+		return;
+	m->idt_loaded = true;
+	m->idt_base = r->before[HCF_RBX];
+	m->idt_limit = (uint16_t)r->before[HCF_RCX];
+}
+
+static bool gate_present(const struct pvm_model *m, unsigned vector)
+{
+	return (uint32_t)vector * PVM_GATE_SIZE + PVM_GATE_SIZE - 1 <= m->idt_limit;
+}
+
+/* What a loaded IDT adds to the vectors a call may raise (see the top). */
+static void idt_effects(const struct pvm_model *m, uint32_t allowed, struct hcf_expect *e)
+{
+	if (!m->idt_loaded || !allowed)
+		return;
+	if (m->idt_base != HCF_GPA_IDT) {
+		e->extra_exceptions = ~0u;
+		e->may_lose_guest = true;
+		return;
+	}
+	for (unsigned v = 0; v < 32; v++) {
+		if (!(allowed & (1u << v)) || gate_present(m, v))
+			continue;
+		e->extra_exceptions |= (1u << PVM_VEC_GP) | (1u << PVM_VEC_DF);
+		if (!gate_present(m, PVM_VEC_DF)) /* #DF undeliverable: shutdown */
+			e->may_lose_guest = true;
+	}
+}
+
 static const struct pvm_hc *pvm_find(uint64_t nr)
 {
 	for (size_t i = 0; i < PVM_NHCS; i++)
@@ -88,6 +146,12 @@ static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 	hcf_model_predict_from_spec(abi, p, idx, before, e);
 
 	uint64_t nr = before[HCF_RAX];
+	const struct hcf_op *op = NULL;
+	int o = idx < p->ncalls ? hcf_pcall_op(p, &p->calls[idx]) : -1;
+	if (abi && o >= 0 && (size_t)o < abi->nops)
+		op = &abi->ops[o];
+	idt_effects(m, op ? op->exceptions : abi ? abi->undeclared_exceptions : 0, e);
+
 	const struct pvm_hc *hc = pvm_find(nr);
 	if (!hc) {
 		if ((nr >> 32) && pvm_find(nr & 0xffffffffull)) {
@@ -135,5 +199,7 @@ const struct hcf_model_ops hcf_model_pvm = {
 	.summary = "the PVM build on the development machines (int $0x1b, 0x1000..0x100e)",
 	.create = pvm_create,
 	.destroy = pvm_destroy,
+	.reset = pvm_reset,
 	.predict = pvm_predict,
+	.observe = pvm_observe,
 };

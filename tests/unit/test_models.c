@@ -286,6 +286,73 @@ static void test_pvm(void **state)
 	hcf_spec_free(abi);
 }
 
+/* The pvm model follows the IDT a program loads: an allowed #GP through an
+ * IDT too short for it arrives as #DF, and an IDT elsewhere may deliver
+ * anything. A reset (the guest rebuilt) forgets it. */
+static void test_pvm_idt(void **state)
+{
+	const char *names[] = { "load_idtr", "invlpg" };
+	const uint64_t nrs[] = { 0x1005, 0x1008 };
+	struct hcf_abi *abi = make_abi("pvm", 2, names, nrs);
+	abi->ops[1].exceptions = 1u << 13; /* #GP, for the test: not destructive */
+	struct hcf_model m;
+	struct one o;
+	struct hcf_call_result cr;
+	struct hcf_expect e;
+	const uint32_t gp_df = (1u << 13) | (1u << 8);
+	assert_int_equal(hcf_model_open(&m, abi, NULL), 0);
+
+	/* Nothing loaded: the spec's list. */
+	one_make(&o, abi, 1, 0x1008);
+	m.ops->predict(m.st, abi, &o.p, 0, o.before, &e);
+	assert_int_equal(e.extra_exceptions, 0);
+
+	static const struct {
+		uint64_t base, limit;
+		int rax_after;       /* what load_idtr returned */
+		uint32_t extra;
+		bool may_lose;
+	} rows[] = {
+		{ HCF_GPA_IDT, 0xfff, 0, 0, false },     /* the agent's own, whole: as before */
+		{ HCF_GPA_IDT, 0xdf, 0, 0, false },      /* gate 13 ends at 0xdf: still there */
+		{ HCF_GPA_IDT, 0xde, 0, gp_df, false },  /* #GP gate cut: #GP becomes #DF */
+		{ HCF_GPA_IDT, 0xb6, 0, gp_df, false },  /* the fuzzer's case: #DF delivered */
+		{ HCF_GPA_IDT, 0x7f, 0, gp_df, true },   /* no #DF gate either: shutdown */
+		{ HCF_GPA_IDT, 0x7f, -22, 0, false },    /* refused: the old IDT stands */
+		{ 0x600000, 0xfff, 0, ~0u, true },       /* someone else's gates */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		m.ops->reset(m.st);
+		hcf_call_result_init(&cr, o.before);
+		cr.outcome = HCF_CO_RETURNED;
+		cr.before[HCF_RAX] = 0x1005;
+		cr.before[HCF_RBX] = rows[i].base;
+		cr.before[HCF_RCX] = 0xabcd0000ull | rows[i].limit; /* CX: 16 bits */
+		cr.after[HCF_RAX] = (uint64_t)(int64_t)rows[i].rax_after;
+		m.ops->observe(m.st, abi, &o.p, 0, &cr);
+		m.ops->predict(m.st, abi, &o.p, 0, o.before, &e);
+		if (e.extra_exceptions != rows[i].extra)
+			print_message("row %zu: extra 0x%x\n", i, e.extra_exceptions);
+		assert_int_equal(e.extra_exceptions, rows[i].extra);
+		assert_int_equal(e.may_lose_guest, rows[i].may_lose);
+	}
+
+	/* A call with no allowed exception gains none: it should not fault. */
+	one_make(&o, abi, -1, 0x100e);
+	m.ops->predict(m.st, abi, &o.p, 0, o.before, &e);
+	assert_int_equal(e.extra_exceptions, 0);
+	assert_false(e.may_lose_guest);
+
+	/* The guest rebuilt: its IDT is the agent's again. */
+	m.ops->reset(m.st);
+	one_make(&o, abi, 1, 0x1008);
+	m.ops->predict(m.st, abi, &o.p, 0, o.before, &e);
+	assert_int_equal(e.extra_exceptions, 0);
+	assert_false(e.may_lose_guest);
+	hcf_model_close(&m);
+	hcf_spec_free(abi);
+}
+
 /* The model against the real spec: op names and constants resolve, every
  * declared call gets the answer kvm_emulate_hypercall gives at CPL0. */
 static void test_kvm_with_spec_file(void **state)
@@ -343,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_from_spec),
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_pvm),
+		cmocka_unit_test(test_pvm_idt),
 		cmocka_unit_test(test_kvm_with_spec_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -495,6 +495,36 @@ static void test_exceptions(void **state)
 	fx_free(&f);
 }
 
+/* A model can widen the list for the guest's state (the pvm model after a
+ * short IDT): the exception and model oracles both honour it. */
+static void test_exceptions_model_extra(void **state)
+{
+	struct fx f;
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_TRAP });
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[0].vector = 8; /* #DF in place of the allowed #UD */
+	struct hcf_expect e;
+	hcf_model_predict_from_spec(f.abi, &f.p, 0, f.r.calls[0].before, &e);
+	struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = 0,
+				      .op = &f.abi->ops[OP_TRAP], .expect = &e };
+	hcf_call_verdict_init(&f.cvs[0]);
+	hcf_oracle_exception(&ctx, &f.cvs[0]);
+	hcf_oracle_model(&ctx, &f.cvs[0]);
+	assert_int_equal(f.cvs[0].v, HCF_V_FAIL);
+	assert_non_null(strstr(find_issue(&f.cvs[0], "exception", NULL)->reason, "#DF"));
+
+	e.extra_exceptions = 1u << 8;
+	hcf_call_verdict_init(&f.cvs[0]);
+	hcf_oracle_exception(&ctx, &f.cvs[0]);
+	hcf_oracle_model(&ctx, &f.cvs[0]);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	/* ... and only that vector. */
+	f.r.calls[0].vector = 14;
+	hcf_oracle_exception(&ctx, &f.cvs[0]);
+	assert_int_equal(f.cvs[0].v, HCF_V_FAIL);
+	fx_free(&f);
+}
+
 static void test_exception_names(void **state)
 {
 	char buf[32];
@@ -1016,6 +1046,79 @@ static void test_memory_stray_page(void **state)
 	fx_free(&f);
 }
 
+/* How many memory-oracle issues the program got, over all calls. */
+static size_t memory_issues(const struct fx *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->p.ncalls; i++)
+		for (size_t k = 0; k < f->cvs[i].nissues; k++)
+			n += !strcmp(f->cvs[i].issues[k].oracle, "memory");
+	return n;
+}
+
+/*
+ * A call pointing a struct at memory tells the hypervisor where its OUT
+ * fields are: those bytes may change wherever they fall (rounded down by
+ * align_down), in a buffer of another call or in a page outside the agent's
+ * writable areas. IN fields there may not.
+ */
+static void test_memory_pointed_struct(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_WALL, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.abi->structs[ST_WALL].align_down = 0x40;
+	int b = fx_buf(&f, 64, -1, HCF_DIR_IN); /* read-only raw: nothing may change */
+	f.r.bufs[b].gva = 0x600040;
+	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b;
+	f.r.calls[0].before[HCF_RSI] = 0x600040;
+	/* walltime is told 0x600047: rounded down, the struct is the buffer's
+	 * first 24 bytes: status 0..4 and nsecs 8..16 are OUT */
+	f.r.calls[1].before[HCF_RDI] = f.r.calls[1].after[HCF_RDI] = 0x600047;
+	*fx_byte(&f, b, 1) = 0xee;
+	*fx_byte(&f, b, 12) = 0xee;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 0);
+
+	/* without the rounding, the struct starts at byte 7: byte 1 is not its */
+	f.abi->structs[ST_WALL].align_down = 1;
+	fx_check(&f);
+	assert_non_null(find_issue(&f.cvs[0], "memory", "buf0+1 (read-only)"));
+	f.abi->structs[ST_WALL].align_down = 0x40;
+
+	/* flags (4..8) is IN: still the hypervisor's to leave alone */
+	*fx_byte(&f, b, 5) = 0xee;
+	fx_check(&f);
+	assert_non_null(find_issue(&f.cvs[0], "memory", "buf0+5 (read-only)"));
+	assert_null(find_issue(&f.cvs[0], "memory", "buf0+1 (read-only)"));
+	*fx_byte(&f, b, 5) = 0x15;
+
+	/* a call that never ran told the hypervisor nothing */
+	f.r.calls[1].outcome = f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+	f.r.ndone = 1;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 1);
+	assert_non_null(strstr(find_issue(&f.cvs[0], "memory", "buf0+1 (read-only)")->reason,
+			       "2 of 64"));
+	fx_free(&f);
+
+	/* A dirtied page outside the writable areas, where a struct was
+	 * pointed: the call's doing, no finding; another page still is one. */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.abi->structs[ST_WALL].align_down = 0x1000;
+	f.r.calls[1].before[HCF_RDI] = f.r.calls[1].after[HCF_RDI] = 0x7010;
+	f.r.stray_checked = true;
+	f.r.stray_pages[0] = 0x7000;
+	f.r.nstray = 1;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 0);
+	f.r.stray_pages[0] = 0x9000;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 1);
+	assert_non_null(find_issue(&f.cvs[2], "memory", "page 0x9000"));
+	fx_free(&f);
+}
+
 static void test_memory_bad_shapes(void **state)
 {
 	struct fx f;
@@ -1117,6 +1220,49 @@ static void test_liveness(void **state)
 	fx_free(&f);
 }
 
+/* A program that had the hypervisor write into the agent's own memory (a
+ * struct pointed at its page tables) lost the guest by its own doing: SKIP
+ * naming the call, not CRASH. Pointed into the arena, the loss is a CRASH. */
+static void test_liveness_self_inflicted(void **state)
+{
+	static const struct {
+		uint64_t at;
+		bool lost_in_call;
+		enum hcf_verdict v;
+		const char *what;
+	} rows[] = {
+		{ HCF_GPA_PGTABLES + 0x10, false, HCF_V_SKIP, "page tables" },
+		{ HCF_GPA_AGENT + 0x800, true, HCF_V_SKIP, "code and data" },
+		{ HCF_GPA_MBOX, true, HCF_V_SKIP, "mailbox" },
+		{ HCF_GPA_ARENA + 0x100, false, HCF_V_CRASH, NULL },
+		{ HCF_GPA_VIF, true, HCF_V_CRASH, NULL },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { OP_WALL, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = rows[i].at;
+		if (rows[i].lost_in_call) {
+			f.r.calls[1].outcome = HCF_CO_GUEST_LOST;
+			f.r.calls[1].lost_why = HCF_LIVE_SHUTDOWN;
+		} else {
+			f.r.calls[1].outcome = HCF_CO_NOT_RUN;
+			f.r.ndone = 1;
+		}
+		f.r.liveness = HCF_LIVE_SHUTDOWN;
+		fx_check(&f);
+		expect_only(&f.cvs[1], rows[i].v);
+		if (rows[i].what) {
+			const struct hcf_issue *is = find_issue(
+				&f.cvs[1], "liveness", rows[i].lost_in_call ? "outcome" : "program");
+			assert_non_null(is);
+			assert_non_null(strstr(is->reason, "call 0 (walltime)"));
+			assert_non_null(strstr(is->reason, rows[i].what));
+		}
+		fx_free(&f);
+	}
+}
+
 static void test_liveness_between_calls(void **state)
 {
 	/* The agent panicked after call 0 completed: no call outcome says so. */
@@ -1191,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_rflags),
 		cmocka_unit_test(test_vector_registers),
 		cmocka_unit_test(test_exceptions),
+		cmocka_unit_test(test_exceptions_model_extra),
 		cmocka_unit_test(test_exception_names),
 		cmocka_unit_test(test_retval_neg_errno),
 		cmocka_unit_test(test_retval_carry),
@@ -1206,8 +1353,10 @@ int main(void)
 		cmocka_unit_test(test_memory_fields),
 		cmocka_unit_test(test_memory_raw_and_relocs),
 		cmocka_unit_test(test_memory_stray_page),
+		cmocka_unit_test(test_memory_pointed_struct),
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
+		cmocka_unit_test(test_liveness_self_inflicted),
 		cmocka_unit_test(test_liveness_between_calls),
 		cmocka_unit_test(test_worst_wins_and_overflow),
 		cmocka_unit_test(test_result_shorter_than_program),

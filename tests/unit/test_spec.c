@@ -684,6 +684,16 @@ static void test_invalid_fixtures(void **state)
 	}
 }
 
+/* align_down: 1 unless given, a power of two up to a page. */
+static void test_struct_align_down(void **state)
+{
+	struct hcf_abi *abi = buf_ok(HEAD "structs: {s: {size: 8}, p: {size: 8, align_down: 4096}}\n"
+				     CALLS);
+	assert_int_equal(hcf_spec_struct(abi, "s")->align_down, 1);
+	assert_int_equal(hcf_spec_struct(abi, "p")->align_down, 4096);
+	hcf_spec_free(abi);
+}
+
 /* Checks that are easier to read next to their input. */
 static void test_buffer_errors(void **state)
 {
@@ -734,6 +744,12 @@ static void test_buffer_errors(void **state)
 	buf_err(HEAD "subop: eax\n" CALLS, 6, 8, "cannot be the call number register");
 	buf_err(HEAD "structs: {s: {size: 8, fields: {a: {offset: 0, size: 8, buffer: nope}}}}\n" CALLS,
 		6, 65, "buffer length field 'nope' is not another field");
+	buf_err(HEAD "structs: {s: {size: 8, align_down: 24}}\n" CALLS, 6, 36,
+		"struct 's': align_down 24 is not a power of two");
+	buf_err(HEAD "structs: {s: {size: 8, align_down: 0}}\n" CALLS, 6, 36,
+		"align_down 0 is not a power of two");
+	buf_err(HEAD "structs: {s: {size: 8, align_down: 8192}}\n" CALLS, 6, 36,
+		"out of range");
 	buf_err(HEAD "structs: {s: {size: 8, fields: {a: {offset: 0, size: 8, dir: sideways}}}}\n" CALLS,
 		6, 62, "must be in, out or inout");
 	buf_err(HEAD "structs: {s: {size: 8, fields: {a: {offset: 0, size: 8, status: true}}}}\n" CALLS,
@@ -984,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(test_pio_mmio),
 		cmocka_unit_test(test_transports),
 		cmocka_unit_test(test_invalid_fixtures),
+		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_buffer_errors),
 		cmocka_unit_test(test_load_buffer),
 		cmocka_unit_test(test_find_op_subops),
