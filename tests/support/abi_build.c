@@ -107,16 +107,23 @@ void abi_arg(struct hcf_abi *abi, int opi, const char *name, unsigned reg, unsig
 		op->out_mask |= HCF_REGBIT(reg);
 }
 
+void abi_vset_add(struct hcf_vset *s, int64_t lo, int64_t hi)
+{
+	s->r = realloc(s->r, (s->n + 1) * sizeof(*s->r));
+	assert_non_null(s->r);
+	s->r[s->n++] = (struct hcf_vrange){ lo, hi };
+}
+
 void abi_hint(struct hcf_abi *abi, int opi, size_t argi, int64_t lo, int64_t hi)
 {
-	struct hcf_vset *h = &abi->ops[opi].args[argi].hints;
-	h->r = realloc(h->r, (h->n + 1) * sizeof(*h->r));
-	h->r[h->n++] = (struct hcf_vrange){ lo, hi };
+	abi_vset_add(&abi->ops[opi].args[argi].hints, lo, hi);
 }
 
 void abi_const(struct hcf_abi *abi, const char *name, int64_t v)
 {
 	abi->consts = realloc(abi->consts, (abi->nconsts + 1) * sizeof(*abi->consts));
+	assert_non_null(abi->consts);
 	abi->consts[abi->nconsts].name = strdup(name);
+	assert_non_null(abi->consts[abi->nconsts].name);
 	abi->consts[abi->nconsts++].value = v;
 }

@@ -22,6 +22,8 @@ int abi_op(struct hcf_abi *abi, const char *call, const char *sub, uint64_t nr,
 	  uint64_t subop);
 void abi_arg(struct hcf_abi *abi, int opi, const char *name, unsigned reg, unsigned width,
 	    enum hcf_dir dir, int struct_idx);
+/* Append the range lo..hi to a value set (returns, errors, hints). */
+void abi_vset_add(struct hcf_vset *s, int64_t lo, int64_t hi);
 void abi_hint(struct hcf_abi *abi, int opi, size_t argi, int64_t lo, int64_t hi);
 void abi_const(struct hcf_abi *abi, const char *name, int64_t v);
 

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "abi_build.h"
+
 #include "oracles/models/model.h"
 
 static char *xs(const char *s)
@@ -16,24 +18,6 @@ static char *xs(const char *s)
 	char *d = strdup(s);
 	assert_non_null(d);
 	return d;
-}
-
-static void vset_add(struct hcf_vset *s, int64_t lo, int64_t hi)
-{
-	s->r = realloc(s->r, (s->n + 1) * sizeof(*s->r));
-	assert_non_null(s->r);
-	s->r[s->n].lo = lo;
-	s->r[s->n].hi = hi;
-	s->n++;
-}
-
-static void const_add(struct hcf_abi *abi, const char *name, int64_t v)
-{
-	abi->consts = realloc(abi->consts, (abi->nconsts + 1) * sizeof(*abi->consts));
-	assert_non_null(abi->consts);
-	abi->consts[abi->nconsts].name = xs(name);
-	abi->consts[abi->nconsts].value = v;
-	abi->nconsts++;
 }
 
 /* An ABI with ops named names[] numbered nrs[], everything malloc'ed. */
@@ -146,7 +130,7 @@ static void test_from_spec(void **state)
 	abi->ops[1].exceptions = 1u << 6;
 	abi->ops[2].destructive = true;
 	abi->ret_width = 32;
-	vset_add(&abi->undeclared_returns, -38, -38);
+	abi_vset_add(&abi->undeclared_returns, -38, -38);
 	struct hcf_expect e;
 
 	predict(abi, 0, 1, &e);
@@ -174,7 +158,7 @@ static void test_from_spec(void **state)
 	assert_int_equal(e.known, HCF_REGBIT(HCF_RAX));
 
 	/* Several undeclared values allowed: no single prediction. */
-	vset_add(&abi->undeclared_returns, -1, -1);
+	abi_vset_add(&abi->undeclared_returns, -1, -1);
 	predict(abi, -1, 99, &e);
 	assert_int_equal(e.known, 0);
 
@@ -234,8 +218,8 @@ static void test_kvm(void **state)
 	const char *names[] = { "KVM_HC_SCHED_YIELD" };
 	const uint64_t nrs[] = { 0x77 };
 	abi = make_abi("kvm", 1, names, nrs);
-	const_add(abi, "KVM_ENOSYS", 1001);
-	const_add(abi, "KVM_HC_VAPIC_POLL_IRQ", 0x55);
+	abi_const(abi, "KVM_ENOSYS", 1001);
+	abi_const(abi, "KVM_HC_VAPIC_POLL_IRQ", 0x55);
 	predict(abi, -1, 0x55, &e);
 	expect_rax(&e, 0);
 	predict(abi, 0, 0x77, &e);

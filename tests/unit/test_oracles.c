@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "abi_build.h"
+
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 
@@ -31,15 +33,6 @@ static char *xs(const char *s)
 	char *d = strdup(s);
 	assert_non_null(d);
 	return d;
-}
-
-static void vset_add(struct hcf_vset *s, int64_t lo, int64_t hi)
-{
-	s->r = realloc(s->r, (s->n + 1) * sizeof(*s->r));
-	assert_non_null(s->r);
-	s->r[s->n].lo = lo;
-	s->r[s->n].hi = hi;
-	s->n++;
 }
 
 static void errors_add(struct hcf_op *op, int64_t e)
@@ -66,15 +59,6 @@ static struct hcf_arg *arg_add(struct hcf_op *op, const char *name, unsigned reg
 	if (dir & HCF_DIR_OUT)
 		op->out_mask |= HCF_REGBIT(reg);
 	return a;
-}
-
-static void const_add(struct hcf_abi *abi, const char *name, int64_t v)
-{
-	abi->consts = realloc(abi->consts, (abi->nconsts + 1) * sizeof(*abi->consts));
-	assert_non_null(abi->consts);
-	abi->consts[abi->nconsts].name = xs(name);
-	abi->consts[abi->nconsts].value = v;
-	abi->nconsts++;
 }
 
 static struct hcf_op *op_init(struct hcf_abi *abi, int i, const char *name, uint64_t nr)
@@ -116,10 +100,10 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	abi->ret_reg = HCF_RAX;
 	abi->ret_width = 64;
 	abi->err = HCF_ERR_NEG_ERRNO;
-	vset_add(&abi->undeclared_returns, -ENOSYS_, -ENOSYS_);
-	const_add(abi, "EPERM", EPERM_);
-	const_add(abi, "EINVAL", EINVAL_);
-	const_add(abi, "ENOSYS", ENOSYS_);
+	abi_vset_add(&abi->undeclared_returns, -ENOSYS_, -ENOSYS_);
+	abi_const(abi, "EPERM", EPERM_);
+	abi_const(abi, "EINVAL", EINVAL_);
+	abi_const(abi, "ENOSYS", ENOSYS_);
 
 	abi->structs = calloc(1, sizeof(*abi->structs));
 	assert_non_null(abi->structs);
@@ -146,19 +130,19 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	arg_add(op, "value", HCF_RSI, 64, HCF_DIR_OUT);
 	op->clobber_mask = HCF_REGBIT(HCF_RDX);
 	op->rflags_may_change = HCF_RFLAGS_ZF;
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 	errors_add(op, EINVAL_);
 	errors_add(op, ENOSYS_);
 
 	op = op_init(abi, OP_CARRY, "carry", 2);
 	op->err = HCF_ERR_CARRY;
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 	errors_add(op, 1);
 	errors_add(op, 2);
 
 	op = op_init(abi, OP_TRAP, "trap", 3);
 	op->exceptions = 1u << 6; /* #UD */
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 
 	op = op_init(abi, OP_WALL, "walltime", 4);
 	struct hcf_arg *a = arg_add(op, "wt", HCF_RDI, 64, HCF_DIR_IN);
@@ -173,12 +157,12 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	op = op_init(abi, OP_CLOCK, "clock", 5);
 	a = arg_add(op, "ticks", HCF_RDX, 64, HCF_DIR_OUT);
 	a->nondet = HCF_NONDET_MONOTONIC;
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 
 	op = op_init(abi, OP_KILL, "kill", 6);
 	op->destructive = true;
 	op->destructive_why = xs("reloads CR3");
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 
 	op = op_init(abi, OP_COUNT, "count", 7); /* success values unspecified */
 	op->returns.any = true; /* what the loader makes of an absent returns: */
@@ -186,7 +170,7 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 
 	op = op_init(abi, OP_NONE_CONV, "raw", 8);
 	op->err = HCF_ERR_NONE;
-	vset_add(&op->returns, 0, 3);
+	abi_vset_add(&op->returns, 0, 3);
 	errors_add(op, 0x80);
 
 	op = op_init(abi, OP_ERRONLY, "erronly", 9); /* returns: [] -- it only ever fails */
@@ -725,13 +709,13 @@ static struct hcf_abi *kvm_abi(void)
 	abi->ret_reg = HCF_RAX;
 	abi->ret_width = 64;
 	abi->err = HCF_ERR_NEG_ERRNO;
-	const_add(abi, "KVM_ENOSYS", 1000);
-	const_add(abi, "KVM_EPERM", 1);
+	abi_const(abi, "KVM_ENOSYS", 1000);
+	abi_const(abi, "KVM_EPERM", 1);
 	abi->ops = calloc(1, sizeof(*abi->ops));
 	assert_non_null(abi->ops);
 	abi->nops = 1;
 	struct hcf_op *op = op_init(abi, 0, "KVM_HC_VAPIC_POLL_IRQ", 1);
-	vset_add(&op->returns, 0, 0);
+	abi_vset_add(&op->returns, 0, 0);
 	errors_add(op, 1000);
 	return abi;
 }
