@@ -17,17 +17,10 @@
 #include <string.h>
 
 #include "prog/plan.h"
+#include "util/splitmix.h"
 #include "util/xalloc.h"
 
 #define MAX_STRUCT_DEPTH 4  /* pointer fields followed this deep (cycles end here) */
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
@@ -216,9 +209,9 @@ static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 	}
 	uint64_t s = pl->seed ^ fnv1a(fnv1a(0xcbf29ce484222325ull, op->name), a->name);
 	for (unsigned r = 0; r < pl->randoms; r++) {
-		uint64_t v = splitmix64(&s) & mask;
+		uint64_t v = hcf_splitmix64(&s) & mask;
 		for (int tries = 0; tries < 16 && vhas(l, v); tries++)
-			v = splitmix64(&s) & mask;
+			v = hcf_splitmix64(&s) & mask;
 		snprintf(kind, sizeof(kind), "random-%u", r);
 		vadd(l, kind, false, v, 0, "seeded random");
 	}

@@ -12,19 +12,12 @@
 #include <cmocka.h>
 
 #include "abi_build.h"
+#include "rand_prog.h"
 
 #include "prog/codec.h"
 #include "prog/prog.h"
 
 #define NRANDOM 20000 /* random inputs per ABI */
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* ---- ABIs ---------------------------------------------------------------- */
 
@@ -749,21 +742,6 @@ static void test_mutated_encodings(void **state)
 }
 
 /* ---- programs built through the API and the text format ---------------------------- */
-
-static uint64_t rnd_value(uint64_t *s, const struct hcf_abi *abi)
-{
-	switch (rnd(s) % 10) {
-	case 0: return 0;
-	case 1: return ~0ull;
-	case 2: return rnd(s) & 0xff;
-	case 3: return rnd(s) & 0xffffffffull;
-	case 4: return 1ull << (rnd(s) % 64);
-	case 5: return hcf_sentinel((unsigned)rnd(s) % HCF_NGPR, rnd(s) % 4);
-	case 6: return abi->ncalls ? abi->calls[rnd(s) % abi->ncalls].nr + rnd(s) % 3 - 1 : 0;
-	case 7: return abi->nconsts ? (uint64_t)abi->consts[rnd(s) % abi->nconsts].value : 7;
-	default: return rnd(s);
-	}
-}
 
 /* Any program within the codec's limits: any op or number, any register set
  * (the number register and rsp included) to any value or reference, headless

@@ -11,10 +11,9 @@
 #include <cmocka.h>
 
 #include "abi_build.h"
+#include "rand_prog.h"
 
 #include "prog/prog.h"
-
-
 
 /*
  * The main test ABI: number in rax, sub-operation in rdi, every kind of
@@ -786,29 +785,6 @@ static void test_round_trip_handwritten(void **state)
 		parse_ok(&p, fx->abi, texts[i]);
 		check_round_trip(&p);
 		hcf_prog_free(&p);
-	}
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rnd_value(uint64_t *s, const struct hcf_abi *abi)
-{
-	switch (rnd(s) % 10) {
-	case 0: return 0;
-	case 1: return ~0ull;
-	case 2: return rnd(s) & 0xff;
-	case 3: return rnd(s) & 0xffffffffull;
-	case 4: return 1ull << (rnd(s) % 64);
-	case 5: return hcf_sentinel((unsigned)rnd(s) % HCF_NGPR, rnd(s) % 4);
-	case 6: return abi->ncalls ? abi->calls[rnd(s) % abi->ncalls].nr + rnd(s) % 3 - 1 : 0;
-	case 7: return abi->nconsts ? (uint64_t)abi->consts[rnd(s) % abi->nconsts].value : 7;
-	default: return rnd(s);
 	}
 }
 
