@@ -48,6 +48,11 @@ void hcf_vmm_close(struct hcf_vmm *vm);
 /* The same, with the slow part (the kernel tearing the VM down, unmapping its
  * memory) on a detached thread: a rebuild need not wait for it. */
 void hcf_vmm_close_async(struct hcf_vmm *vm);
+/* Wait until every close_async has finished. Needed before the process
+ * stops itself (AFL++'s persistent loop raises SIGSTOP between inputs): a
+ * VM being torn down waits, uninterruptibly, for KVM's worker task, which
+ * may have stopped for that very SIGSTOP, and the stop never completes. */
+void hcf_vmm_wait_async_closes(void);
 
 /* Is /dev/kvm usable at all? Returns 0, or -1 with the reason (for SKIP messages). */
 int hcf_vmm_available(char *why, size_t len);

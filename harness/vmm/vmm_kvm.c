@@ -210,6 +210,11 @@ static void register_atfork(void)
 	pthread_atfork(wait_for_closers, NULL, NULL);
 }
 
+void hcf_vmm_wait_async_closes(void)
+{
+	wait_for_closers();
+}
+
 static void *close_thread(void *arg)
 {
 	hcf_vmm_close(arg);
