@@ -36,8 +36,8 @@ struct hcf_expect {
 	bool may_lose_guest;          /* a destructive call: losing the guest is allowed */
 	/* Exception vectors (bit per vector) the guest's state makes possible
 	 * beyond the spec's list: after a program shortened the IDT, an allowed
-	 * #UD arrives as #DF. Set by stateful models; the exception oracle
-	 * allows them. */
+	 * #GP whose gate is gone arrives as #DF. Set by stateful models; the
+	 * exception and model oracles allow them. */
 	uint32_t extra_exceptions;
 	/* What the prediction rests on, for FAIL messages. Static strings (or
 	 * the spec's names), so predicting costs no formatting: the text is
