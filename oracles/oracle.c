@@ -66,6 +66,22 @@ const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op 
 	return buf;
 }
 
+/* The struct argument arg of op points to for these register values: its
+ * pointer, or its pointer_when's while the condition holds; -1 for none. */
+static int pointed_struct(const struct hcf_op *op, const struct hcf_arg *arg,
+			  const uint64_t before[HCF_NGPR])
+{
+	if (arg->struct_idx >= 0)
+		return arg->struct_idx;
+	if (!arg->when.on || arg->when.arg < 0 || (size_t)arg->when.arg >= op->nargs)
+		return -1;
+	const struct hcf_arg *c = &op->args[arg->when.arg];
+	if (c->reg >= HCF_NGPR)
+		return -1;
+	uint64_t mask = c->width >= 64 || c->width == 0 ? ~0ull : (1ull << c->width) - 1;
+	return (before[c->reg] & mask) == arg->when.value ? arg->when.struct_idx : -1;
+}
+
 /*
  * A call whose argument points to a struct tells the hypervisor where that
  * struct is: its OUT/INOUT fields at that address (rounded down by the
@@ -86,10 +102,11 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 			continue;
 		for (size_t a = 0; a < op->nargs; a++) {
 			const struct hcf_arg *arg = &op->args[a];
-			if (arg->struct_idx < 0 || (size_t)arg->struct_idx >= abi->nstructs ||
-			    arg->reg >= HCF_NGPR || !(arg->dir & HCF_DIR_IN))
+			int si = pointed_struct(op, arg, r->calls[i].before);
+			if (si < 0 || (size_t)si >= abi->nstructs || arg->reg >= HCF_NGPR ||
+			    !(arg->dir & HCF_DIR_IN))
 				continue;
-			const struct hcf_struct *st = &abi->structs[arg->struct_idx];
+			const struct hcf_struct *st = &abi->structs[si];
 			uint64_t align = st->align_down ? st->align_down : 1;
 			uint64_t base = r->calls[i].before[arg->reg] & ~(align - 1);
 			for (size_t k = 0; k < st->nfields; k++) {

@@ -149,6 +149,17 @@ struct hcf_arg {
 	uint8_t width;           /* bits: 8, 16, 32 or 64 */
 	enum hcf_dir dir;
 	int struct_idx;          /* >= 0: the register holds a pointer to this struct */
+	/* pointer_when: the register holds a pointer to struct `struct_idx` only
+	 * while input `arg` (an index into the op's args) holds `value`, as an
+	 * MSR write's value is an address for some indexes only. Generators
+	 * leave such an argument a plain number; the oracles that ask where a
+	 * call told the hypervisor to write use it. */
+	struct {
+		bool on;
+		int struct_idx;
+		int arg;
+		uint64_t value;
+	} when;
 	enum hcf_nondet nondet;  /* outputs only */
 	struct hcf_vset hints;   /* interesting input values named by the spec */
 	struct hcf_srcpos pos;

@@ -1103,6 +1103,48 @@ static void test_memory_pointed_struct(void **state)
 	fx_free(&f);
 }
 
+/* pointer_when: the argument points to the struct only while another input
+ * holds the value (an MSR index); otherwise it is a number and the bytes at
+ * that address are not the call's to write. */
+static void test_memory_pointer_when(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_WALL };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	struct hcf_op *wall = &f.abi->ops[OP_WALL];
+	struct hcf_arg *kind = arg_add(wall, "kind", HCF_RSI, 32, HCF_DIR_IN);
+	(void)kind;
+	struct hcf_arg *wt = &wall->args[0];
+	wt->when.on = true;
+	wt->when.struct_idx = ST_WALL;
+	wt->when.arg = 1;
+	wt->when.value = 7;
+	wt->struct_idx = -1;
+	int b = fx_buf(&f, 64, -1, HCF_DIR_IN);
+	f.r.bufs[b].gva = 0x600040;
+	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b;
+	f.r.calls[0].before[HCF_RSI] = f.r.calls[0].after[HCF_RSI] = 0x600040;
+	f.r.calls[1].before[HCF_RDI] = f.r.calls[1].after[HCF_RDI] = 0x600040;
+	*fx_byte(&f, b, 9) = 0xee; /* walltime.nsecs, if rdi is a walltime */
+
+	/* only the low 32 bits of kind count: its width */
+	f.r.calls[1].before[HCF_RSI] = f.r.calls[1].after[HCF_RSI] = 0xdead000000000007ull;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 0);
+
+	f.r.calls[1].before[HCF_RSI] = f.r.calls[1].after[HCF_RSI] = 8;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 1);
+	assert_non_null(find_issue(&f.cvs[0], "memory", "buf0+9 (read-only)"));
+
+	/* a broken condition (an argument index the op lacks) never matches */
+	f.r.calls[1].before[HCF_RSI] = f.r.calls[1].after[HCF_RSI] = 7;
+	wt->when.arg = 9;
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 1);
+	fx_free(&f);
+}
+
 static void test_memory_bad_shapes(void **state)
 {
 	struct fx f;
@@ -1338,6 +1380,7 @@ int main(void)
 		cmocka_unit_test(test_memory_raw_and_relocs),
 		cmocka_unit_test(test_memory_stray_page),
 		cmocka_unit_test(test_memory_pointed_struct),
+		cmocka_unit_test(test_memory_pointer_when),
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_liveness_self_inflicted),

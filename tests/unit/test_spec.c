@@ -694,6 +694,44 @@ static void test_struct_align_down(void **state)
 	hcf_spec_free(abi);
 }
 
+/* pointer_when: resolved to another input and a value at its width; the
+ * argument stays a plain number for the generators. */
+static void test_pointer_when(void **state)
+{
+	struct hcf_abi *abi = buf_ok(
+		HEAD "constants: {VIF: 0x4b564d10}\nstructs: {p: {size: 8}}\n"
+		"calls:\n  - {name: w, nr: 1, input: {v: {reg: rcx, pointer: p, "
+		"pointer_when: {i: VIF}}, i: ebx}}\n");
+	const struct hcf_op *op = hcf_spec_op_by_name(abi, "w");
+	assert_non_null(op);
+	const struct hcf_arg *v = arg_named(op, "v");
+	assert_int_equal(v->struct_idx, -1);
+	assert_true(v->when.on);
+	assert_ptr_equal(&abi->structs[v->when.struct_idx], hcf_spec_struct(abi, "p"));
+	assert_string_equal(op->args[v->when.arg].name, "i");
+	assert_int_equal(v->when.value, 0x4b564d10);
+	hcf_spec_free(abi);
+
+	/* a negative value is taken at the input's width */
+	abi = buf_ok(HEAD "structs: {p: {size: 8}}\ncalls:\n  - {name: w, nr: 1, input: "
+			  "{v: {reg: rcx, pointer: p, pointer_when: {i: -1}}, i: ebx}}\n");
+	assert_int_equal(arg_named(hcf_spec_op_by_name(abi, "w"), "v")->when.value, 0xffffffffu);
+	hcf_spec_free(abi);
+
+#define PW_HEAD HEAD "structs: {p: {size: 8}}\ncalls:\n  - {name: w, nr: 1, input: "
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer_when: {i: 1}}, i: ebx}}\n", 8, 58,
+		"pointer_when of 'v' needs pointer:");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {j: 1}}, i: ebx}}\n", 8, 71,
+		"pointer_when of 'v': 'j' is not another input of w");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {i: 0x100000000}}, i: ebx}}\n",
+		8, 74, "pointer_when value 4294967296 does not fit 32-bit 'i'");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {i: 1, v: 2}}, i: ebx}}\n", 8,
+		70, "names one input and its value");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: 3}, i: ebx}}\n", 8, 70,
+		"'pointer_when' must be a mapping");
+#undef PW_HEAD
+}
+
 /* Checks that are easier to read next to their input. */
 static void test_buffer_errors(void **state)
 {
@@ -1001,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_transports),
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
+		cmocka_unit_test(test_pointer_when),
 		cmocka_unit_test(test_buffer_errors),
 		cmocka_unit_test(test_load_buffer),
 		cmocka_unit_test(test_find_op_subops),
