@@ -8,7 +8,7 @@ SRC=$HCF_SOURCE_DIR
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hcf-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { echo "FAIL: $*" >&2; echo "kept for inspection: $TMP" >&2; trap - EXIT; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 ok() { echo "ok - $*"; }
 
