@@ -46,7 +46,7 @@ static const struct pvm_hc {
 	{ 0x1003, "WRMSR (index in EBX, value in RCX)", PVM_SPEC, 0, true },
 	{ 0x1004, "load GDTR", PVM_SPEC, 0, true },
 	{ 0x1005, "load IDTR", PVM_SPEC, 0, true },
-	{ 0x1006, "not implemented", PVM_ENOSYS, 0, false },
+	{ 0x1006, "reserved number (answers -ENOSYS)", PVM_ENOSYS, 0, false },
 	{ 0x1007, "set a vCPU request bit", PVM_VALUE, 0, true },
 	{ 0x1008, "INVLPG", PVM_VALUE, 0, false },
 	{ 0x1009, "HLT (KVM_EXIT_HLT)", PVM_KEEP, 0, false },
