@@ -14,6 +14,8 @@
 
 #include "oracles/oracle.h"
 
+#include "oracles/anomaly.h"
+
 const struct hcf_oracle hcf_call_oracles[] = {
 	{ "liveness", "the call came back: no hang, no lost guest, a result the harness can trust",
 	  hcf_oracle_liveness, false },
@@ -78,53 +80,92 @@ static int pointed_struct(const struct hcf_op *op, const struct hcf_arg *arg,
 	const struct hcf_arg *c = &op->args[arg->when.arg];
 	if (c->reg >= HCF_NGPR)
 		return -1;
-	uint64_t mask = c->width >= 64 || c->width == 0 ? ~0ull : (1ull << c->width) - 1;
-	return (before[c->reg] & mask) == arg->when.value ? arg->when.struct_idx : -1;
+	return (before[c->reg] & hcf_x86_width_mask(c->width)) == arg->when.value ?
+		       arg->when.struct_idx :
+		       -1;
 }
 
+size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op,
+			      const uint64_t before[HCF_NGPR], struct hcf_span *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t a = 0; op && a < op->nargs; a++) {
+		const struct hcf_arg *arg = &op->args[a];
+		int si = pointed_struct(op, arg, before);
+		if (si < 0 || (size_t)si >= abi->nstructs || arg->reg >= HCF_NGPR ||
+		    !(arg->dir & HCF_DIR_IN))
+			continue;
+		const struct hcf_struct *st = &abi->structs[si];
+		uint64_t align = st->align_down ? st->align_down : 1;
+		uint64_t base = before[arg->reg] & ~(align - 1);
+		for (size_t k = 0; k < st->nfields && n < max; k++) {
+			const struct hcf_field *f = &st->fields[k];
+			uint64_t lo = base + f->offset, hi = lo + f->size;
+			if (!(f->dir & HCF_DIR_OUT) || lo < base || hi < lo) /* wraps around */
+				continue;
+			out[n].lo = lo;
+			out[n].hi = hi;
+			n++;
+		}
+	}
+	return n;
+}
+
+bool hcf_oracle_call_succeeded(const struct hcf_abi *abi, const struct hcf_prog *p,
+			       const struct hcf_prog_result *r, size_t idx)
+{
+	const struct hcf_op *op = hcf_oracle_call_op(abi, p, idx);
+	if (!op || idx >= r->ncalls || r->calls[idx].outcome != HCF_CO_RETURNED)
+		return false;
+	const struct hcf_call_result *cr = &r->calls[idx];
+	if (op->err == HCF_ERR_STATUS_FIELD) {
+		uint64_t status;
+		unsigned width;
+		struct hcf_loc where;
+		char why[120];
+		return hcf_oracle_status(abi, p, r, idx, op, &status, &width, &where, why,
+					 sizeof(why)) == 0 && status == 0;
+	}
+	if (op->ret_reg >= HCF_NGPR)
+		return true;
+	int64_t v = hcf_sext(cr->after[op->ret_reg], op->ret_width ? op->ret_width : 64);
+	switch (op->err) {
+	case HCF_ERR_NEG_ERRNO:
+		return !(v >= -4095 && v <= -1);
+	case HCF_ERR_CARRY:
+		return !(cr->rflags_after & HCF_X86_RFLAGS_CF);
+	default:
+		return true;
+	}
+}
+
+#define HCF_MAX_CALL_WRITES 64
+
 /*
- * A call whose argument points to a struct tells the hypervisor where that
- * struct is: its OUT/INOUT fields at that address (rounded down by the
- * struct's align_down) are the call's to write, whichever buffer, guard or
- * page of the agent they fall in. A shared page registered by address (the
- * PVM VIF page) is written there long after the call, so every call that ran
- * counts, not only the one before a change. The agent maps guest memory 1:1,
- * so the address is also the guest-physical one.
+ * A shared page registered by address (the PVM VIF page) is written there
+ * long after the call, so every call that ran counts, not only the one
+ * before a change.
  */
 size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *p,
 			      const struct hcf_prog_result *r, size_t first, size_t last,
 			      uint64_t lo, uint64_t hi, uint8_t *free_)
 {
 	size_t found = SIZE_MAX;
+	struct hcf_span w[HCF_MAX_CALL_WRITES];
 	for (size_t i = first; i <= last && i < p->ncalls && i < r->ncalls; i++) {
-		const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
-		if (!op || r->calls[i].outcome == HCF_CO_NOT_RUN)
+		if (r->calls[i].outcome == HCF_CO_NOT_RUN)
 			continue;
-		for (size_t a = 0; a < op->nargs; a++) {
-			const struct hcf_arg *arg = &op->args[a];
-			int si = pointed_struct(op, arg, r->calls[i].before);
-			if (si < 0 || (size_t)si >= abi->nstructs || arg->reg >= HCF_NGPR ||
-			    !(arg->dir & HCF_DIR_IN))
+		size_t n = hcf_oracle_call_writes(abi, hcf_oracle_call_op(abi, p, i),
+						  r->calls[i].before, w, HCF_MAX_CALL_WRITES);
+		for (size_t k = 0; k < n; k++) {
+			uint64_t from = w[k].lo > lo ? w[k].lo : lo, to = w[k].hi < hi ? w[k].hi : hi;
+			if (from >= to)
 				continue;
-			const struct hcf_struct *st = &abi->structs[si];
-			uint64_t align = st->align_down ? st->align_down : 1;
-			uint64_t base = r->calls[i].before[arg->reg] & ~(align - 1);
-			for (size_t k = 0; k < st->nfields; k++) {
-				const struct hcf_field *f = &st->fields[k];
-				if (!(f->dir & HCF_DIR_OUT))
-					continue;
-				uint64_t flo = base + f->offset, fhi = flo + f->size;
-				if (flo < base || fhi < flo) /* wraps around the address space */
-					continue;
-				uint64_t from = flo > lo ? flo : lo, to = fhi < hi ? fhi : hi;
-				if (from >= to)
-					continue;
-				if (found == SIZE_MAX)
-					found = i;
-				if (!free_)
-					return found;
-				memset(free_ + (from - lo), 1, to - from);
-			}
+			if (found == SIZE_MAX)
+				found = i;
+			if (!free_)
+				return found;
+			memset(free_ + (from - lo), 1, to - from);
 		}
 	}
 	return found;
@@ -149,20 +190,44 @@ static bool outcome_lost_guest(enum hcf_call_outcome o)
 	return o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST;
 }
 
+uint64_t hcf_oracle_rflags_compared(const struct hcf_target_info *ti)
+{
+	return ti && ti->rflags_captured ? ti->rflags_captured & HCF_X86_RFLAGS_ARCH :
+					   HCF_X86_RFLAGS_ARCH;
+}
+
 enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_prog *p,
 				   const struct hcf_prog_result *r, struct hcf_model *model,
 				   const struct hcf_target_info *tinfo, struct hcf_call_verdict *cvs)
 {
+	return hcf_oracles_check_anomalies(abi, p, r, model, tinfo, cvs, NULL);
+}
+
+enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const struct hcf_prog *p,
+					     const struct hcf_prog_result *r,
+					     struct hcf_model *model,
+					     const struct hcf_target_info *tinfo,
+					     struct hcf_call_verdict *cvs, bool *matched)
+{
 	size_t n = p->ncalls;
 	bool have_model = model && model->ops && model->ops->predict;
+	struct hcf_anomaly_scope scope = { .matched = matched,
+					   .nmatched = matched ? abi->nanomalies : 0 };
+	hcf_anomaly_scope_init(&scope, abi, p, r);
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		hcf_call_verdict_init(&cvs[i]);
+		cvs[i].idx = i;
+		if (abi->nanomalies)
+			cvs[i].hook = &scope.hook;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		/* The oracles index r->calls by the program's call index. */
 		if (!r->calls || i >= r->ncalls) {
-			hcf_call_verdict_add(&cvs[i], HCF_V_ERROR, "liveness", "result",
+			struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
+			snprintf(loc.name, sizeof(loc.name), "result");
+			hcf_call_verdict_add(&cvs[i], HCF_V_ERROR, "liveness", &loc,
 					     "no result for this call: the target returned %zu "
 					     "results for %zu calls",
 					     r->calls ? r->ncalls : 0, n);
@@ -207,7 +272,9 @@ enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_p
 		hcf_prog_oracles[k].check(abi, p, r, cvs);
 
 	enum hcf_verdict worst = HCF_V_PASS;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		cvs[i].hook = NULL; /* the scope ends here */
 		worst = hcf_verdict_worst(worst, cvs[i].v);
+	}
 	return worst;
 }

@@ -22,11 +22,12 @@
 #include "spec/spec.h"
 #include "target/result.h"
 #include "target/target.h"
+#include "util/x86.h"
 
-/* RFLAGS bits the clobber oracle compares (arithmetic flags and DF). IF is
- * left out: under PVM native mode the captured IF is the host's, not the
- * guest's virtual IF. */
-#define HCF_RFLAGS_COMPARED 0x0cd5ull
+/* RFLAGS bits the clobber oracle compares: every architectural bit the
+ * target captures faithfully (struct hcf_target_info rflags_captured; all of
+ * them when there is no target info). */
+uint64_t hcf_oracle_rflags_compared(const struct hcf_target_info *ti);
 
 struct hcf_oracle_ctx {
 	const struct hcf_abi *abi;
@@ -80,6 +81,19 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 		       const struct hcf_prog_result *r, struct hcf_call_verdict *cvs);
 
 /*
+ * Which bytes of buffer b the hypervisor may change, as the memory oracle
+ * judges them (and the reproducer checks them): OUT/INOUT fields of its
+ * struct, all of a raw buffer marked out or inout, the pointers the target
+ * patched in, and what calls 0..last pointed an OUT field at (from their
+ * registers in r; r NULL: none). free_ gets 1 per such byte of the image
+ * guard | data | guard (HCF_BUF_GUARD + size + HCF_BUF_GUARD bytes), whose
+ * first byte is at guest address gva0.
+ */
+void hcf_oracle_memory_free(const struct hcf_abi *abi, const struct hcf_prog *p,
+			    const struct hcf_prog_result *r, size_t b, uint64_t gva0, size_t last,
+			    uint8_t *free_);
+
+/*
  * The program part of the liveness oracle: a guest lost outside any call
  * (r->liveness not OK while no call result says so, e.g. the agent panicked
  * between calls) becomes an issue of the call the program stopped at.
@@ -99,13 +113,46 @@ size_t hcf_oracle_stop_index(const struct hcf_prog_result *r);
 /* Index of the last call that ran (any outcome but NOT_RUN), or SIZE_MAX. */
 size_t hcf_oracle_last_ran(const struct hcf_prog_result *r);
 
+/* Guest addresses [lo, hi). */
+struct hcf_span {
+	uint64_t lo, hi;
+};
+
+/*
+ * Where a call told the hypervisor it may write: the OUT/INOUT fields of
+ * every struct an argument points to (an argument's pointer, or its
+ * pointer_when's while the condition holds), at the pointer rounded down by
+ * the struct's align_down, for the registers the call loaded (before). The
+ * agent maps guest memory 1:1, so these are guest-physical addresses too.
+ * Up to max spans into out; returns how many.
+ */
+size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op,
+			      const uint64_t before[HCF_NGPR], struct hcf_span *out, size_t max);
+
+/* Did call idx return a success value, by its op's error convention? An
+ * exception, a lost guest, an error code, or a status field that is not 0
+ * (or cannot be read) is not success. */
+bool hcf_oracle_call_succeeded(const struct hcf_abi *abi, const struct hcf_prog *p,
+			       const struct hcf_prog_result *r, size_t idx);
+
+/*
+ * The status field of a status_field call: found through the op's pointer
+ * argument in the buffer the program pointed it at, read after the program.
+ * Returns 0 with the value, its width in bits and its place, or -1 with why.
+ * Bounds-checked throughout: offsets come from the program, bytes from the
+ * guest.
+ */
+int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
+		      const struct hcf_prog_result *r, size_t idx, const struct hcf_op *op,
+		      uint64_t *status, unsigned *width, struct hcf_loc *where, char *why,
+		      size_t ylen);
+
 /*
  * Which calls told the hypervisor to write where: for calls first..last that
- * ran, the OUT/INOUT fields of every struct an argument points to (at the
- * pointer rounded down by the struct's align_down) that overlap guest
- * addresses [lo, hi). With free_ (indexed from lo) marks every covered byte;
- * without, stops at the first. Returns the index of the first such call, or
- * SIZE_MAX when none covers a byte.
+ * ran, the spans of hcf_oracle_call_writes that overlap guest addresses
+ * [lo, hi). With free_ (indexed from lo) marks every covered byte; without,
+ * stops at the first. Returns the index of the first such call, or SIZE_MAX
+ * when none covers a byte.
  */
 size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *p,
 			      const struct hcf_prog_result *r, size_t first, size_t last,
@@ -116,15 +163,8 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
  * for the guest's state. */
 uint32_t hcf_oracle_allowed_exceptions(const struct hcf_oracle_ctx *ctx);
 
-/* Exception vectors: "#GP", NULL for a vector without a mnemonic. */
-const char *hcf_exc_mnemonic(unsigned vector);
-/* Does the CPU push an error code for this vector? */
-bool hcf_exc_has_error_code(unsigned vector);
 /* "#GP(0x0)", "#UD", "vector 0x45": into buf, returns buf. */
 const char *hcf_exc_format(char *buf, size_t len, unsigned vector, uint64_t error_code);
-
-/* RFLAGS bit names: "CF" for bit 0, NULL for a bit without a name. */
-const char *hcf_rflags_bit_name(unsigned bit);
 
 /* A value for messages: "-KVM_ENOSYS (0xfffffffffffffc18)" when the spec's
  * constants name it (after sign-extension from width bits), else "0x...". */
@@ -139,5 +179,12 @@ const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op 
 enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_prog *p,
 				   const struct hcf_prog_result *r, struct hcf_model *model,
 				   const struct hcf_target_info *tinfo, struct hcf_call_verdict *cvs);
+/* The same, saying which of the spec's known anomalies matched (matched:
+ * one flag per abi->anomalies, or NULL). */
+enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const struct hcf_prog *p,
+					     const struct hcf_prog_result *r,
+					     struct hcf_model *model,
+					     const struct hcf_target_info *tinfo,
+					     struct hcf_call_verdict *cvs, bool *matched);
 
 #endif /* HCF_ORACLE_H */

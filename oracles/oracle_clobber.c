@@ -5,8 +5,9 @@
  * Every general-purpose register, RSP included (the agent records the stack
  * pointer at the call, and an exception frame carries the RSP at the fault),
  * must keep its value unless it is an output, a declared clobber or an
- * architectural clobber of the transport. RFLAGS: the compared bits may change
- * only where the op declares it (and CF under the carry convention). Vector
+ * architectural clobber of the transport. RFLAGS: every architectural bit the
+ * target captures may change only where the op declares it (and CF under the
+ * carry convention). Vector
  * registers, where the target captured them, must not change at all: no spec
  * gives a hypercall XMM outputs.
  */
@@ -14,19 +15,6 @@
 #include <string.h>
 
 #include "oracles/oracle.h"
-
-/* RFLAGS bit names, by bit number. */
-static const char *const rflags_names[32] = {
-	[0] = "CF",   [2] = "PF",   [4] = "AF",   [6] = "ZF",  [7] = "SF",
-	[8] = "TF",   [9] = "IF",   [10] = "DF",  [11] = "OF", [12] = "IOPL0",
-	[13] = "IOPL1", [14] = "NT", [16] = "RF",  [17] = "VM", [18] = "AC",
-	[19] = "VIF", [20] = "VIP", [21] = "ID",
-};
-
-const char *hcf_rflags_bit_name(unsigned bit)
-{
-	return bit < 32 ? rflags_names[bit] : NULL;
-}
 
 static const char *who(const struct hcf_oracle_ctx *ctx)
 {
@@ -41,7 +29,8 @@ static void check_gprs(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 	for (unsigned r = 0; r < HCF_NGPR; r++) {
 		if (cr->before[r] == cr->after[r] || (may & HCF_REGBIT(r)))
 			continue;
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", hcf_reg_name(r), cr->before[r],
+		struct hcf_loc loc = hcf_loc_reg(r);
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", &loc, cr->before[r],
 					    cr->after[r],
 					    "%s changed, but it is not an output, declared clobber or "
 					    "transport clobber of %s",
@@ -57,18 +46,19 @@ static void check_rflags(const struct hcf_oracle_ctx *ctx, const struct hcf_call
 	/* The carry convention reports errors in CF: changing it is the point. */
 	if (err == HCF_ERR_CARRY)
 		allowed |= HCF_RFLAGS_CF;
-	uint64_t diff = (cr->rflags_before ^ cr->rflags_after) & HCF_RFLAGS_COMPARED & ~allowed;
+	/* After a fault (or an abort) the flags are the frame's, where the CPU
+	 * sets RF. */
+	if (cr->outcome == HCF_CO_EXCEPTION && hcf_x86_exc_sets_rf(cr->vector))
+		allowed |= HCF_X86_RFLAGS_RF;
+	uint64_t diff = (cr->rflags_before ^ cr->rflags_after) & hcf_oracle_rflags_compared(ctx->tinfo) & ~allowed;
 	/* only the bits that differ: this runs for every call */
 	while (diff) {
 		unsigned bit = (unsigned)__builtin_ctzll(diff);
 		diff &= diff - 1;
-		const char *name = hcf_rflags_bit_name(bit);
+		struct hcf_loc loc = hcf_loc_flag(bit);
 		char where[24];
-		if (name)
-			snprintf(where, sizeof(where), "rflags.%s", name);
-		else
-			snprintf(where, sizeof(where), "rflags.bit%u", bit);
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", where, cr->rflags_before,
+		hcf_loc_format(&loc, where, sizeof(where));
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", &loc, cr->rflags_before,
 					    cr->rflags_after,
 					    "%s changed from %u to %u, but %s may not change it",
 					    where + 7, (unsigned)((cr->rflags_before >> bit) & 1),
@@ -102,9 +92,9 @@ static void check_vec(const struct hcf_oracle_ctx *ctx, const struct hcf_call_re
 			}
 		/* expected/got: the 8-byte half holding the first change. */
 		unsigned half = first < 8 ? 0 : 8;
-		char where[8];
-		snprintf(where, sizeof(where), "xmm%u", x);
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", where, load_le64(b + half),
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_XMM);
+		loc.reg = (uint8_t)x;
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", &loc, load_le64(b + half),
 					    load_le64(a + half),
 					    "xmm%u changed (%u of 16 bytes, first at byte %u; values are "
 					    "bytes %u..%u): no call may change vector registers",

@@ -1,35 +1,45 @@
 /*
- * oracle_liveness.c: the liveness oracle: did the call come back?
+ * oracle_liveness.c: the liveness oracle: did the call come back, and if the
+ * guest was lost, is that a way the contract lets it end?
  *
- * A hang is HANG, a lost guest is CRASH (unless the spec says the call may
- * kill the guest), a result the harness cannot trust is ERROR, and a call the
- * program never reached is SKIP with the call it stopped at. The program part
- * catches a guest lost between calls, which no call outcome records.
+ * Per call: a call the program never reached is SKIP naming the call it
+ * stopped at; a result the harness cannot trust is ERROR. Losses are judged
+ * over the whole program, because a loss may be an earlier call's doing:
  *
- * A program can sabotage the agent through the hypervisor: a call whose
- * argument points a struct's OUT fields at the agent's page tables, IDT,
- * code or mailbox has the hypervisor write there, as it must. The guest lost
- * after that is the program's doing: SKIP, naming the call, not CRASH.
+ * 1. Never excused: a hang (a guest that does not come back from KVM_RUN is
+ *    a livelock in the host), a KVM internal error, a failed entry, an
+ *    unexpected exit (CRASH), garbage on the channel (ERROR). No declaration
+ *    changes that; a harness failure is ERROR.
+ * 2. A shutdown or an agent panic is LOST (an expected loss, counted and
+ *    shown) when the call it happened in declares it for its inputs; or when
+ *    a call that succeeded earlier (or this one) had the hypervisor write
+ *    agent memory it pointed at, and those bytes really changed (the
+ *    program's doing: the evidence names the call and the bytes); or when an
+ *    earlier destructive call that returned declares it. Otherwise CRASH.
+ * 3. A loss after a destructive call returned is blamed on that call: the
+ *    issue goes on the call that explains it (or, unexplained, on the last
+ *    destructive call that returned), naming the call the guest died in,
+ *    which carries the same verdict as a consequence.
  */
 #include <stdint.h>
 #include <stdio.h>
 
 #include "oracles/oracle.h"
 
-/* How each way of losing the guest is judged and described. The harness
- * failing is not the hypervisor's fault: ERROR, not CRASH. */
+/* How each way of losing the guest is judged when nothing explains it. The
+ * harness failing is not the hypervisor's fault: ERROR, not CRASH. */
 static const struct {
 	enum hcf_verdict v;
 	const char *what;
 } lost_table[HCF_LIVE_COUNT] = {
-	[HCF_LIVE_OK] = { HCF_V_CRASH, "the guest was lost for no recorded reason" },
+	[HCF_LIVE_OK] = { HCF_V_CRASH, "lost for no recorded reason" },
 	[HCF_LIVE_HANG] = { HCF_V_HANG, "no progress within the watchdog" },
-	[HCF_LIVE_SHUTDOWN] = { HCF_V_CRASH, "the guest shut down (triple fault)" },
+	[HCF_LIVE_SHUTDOWN] = { HCF_V_CRASH, "shutdown (triple fault)" },
 	[HCF_LIVE_INTERNAL_ERROR] = { HCF_V_CRASH, "KVM internal error" },
 	[HCF_LIVE_ENTRY_FAILED] = { HCF_V_CRASH, "KVM could not enter the guest again" },
-	[HCF_LIVE_AGENT_PANIC] = { HCF_V_CRASH, "the agent panicked (exception outside a call)" },
-	[HCF_LIVE_PROTOCOL] = { HCF_V_CRASH, "the guest's mailbox held garbage" },
-	[HCF_LIVE_UNEXPECTED_EXIT] = { HCF_V_CRASH, "the VM exited in a way the VMM does not expect" },
+	[HCF_LIVE_AGENT_PANIC] = { HCF_V_CRASH, "agent panic (an exception outside a call)" },
+	[HCF_LIVE_PROTOCOL] = { HCF_V_ERROR, "garbage in the guest's mailbox" },
+	[HCF_LIVE_UNEXPECTED_EXIT] = { HCF_V_CRASH, "an exit the VMM does not expect" },
 	[HCF_LIVE_HARNESS] = { HCF_V_ERROR, "the harness or the host failed" },
 };
 
@@ -69,102 +79,36 @@ size_t hcf_oracle_last_ran(const struct hcf_prog_result *r)
 	return SIZE_MAX;
 }
 
-/* Guest memory the agent cannot lose without losing the guest: everything
- * below the arena but the VIF page, which is the hypervisor's to write. */
-static const struct {
-	uint64_t lo, hi;
-	const char *what;
-} agent_private[] = {
-	{ HCF_GPA_BOOT, HCF_GPA_VIF, "boot block, GDT and IDT" },
-	{ HCF_GPA_HCPAGE, HCF_GPA_PGTABLES, "hypercall page" },
-	{ HCF_GPA_PGTABLES, HCF_GPA_STACK_LO, "page tables" },
-	{ HCF_GPA_STACK_LO, HCF_GPA_XSTACK_HI, "stacks" },
-	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
-	{ HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, "mailbox" },
-};
-
-/*
- * Did a call up to upto point an OUT field at the agent's own memory? Then
- * the lost guest is excused: a SKIP issue naming that call, and true.
- */
-static bool self_inflicted(const struct hcf_abi *abi, const struct hcf_prog *p,
-			   const struct hcf_prog_result *r, size_t upto, const char *where,
-			   struct hcf_call_verdict *cv)
-{
-	for (size_t k = 0; k < sizeof(agent_private) / sizeof(agent_private[0]); k++) {
-		size_t at = hcf_oracle_pointed_out(abi, p, r, 0, upto, agent_private[k].lo,
-						   agent_private[k].hi, NULL);
-		if (at == SIZE_MAX)
-			continue;
-		const struct hcf_op *op = hcf_oracle_call_op(abi, p, at);
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", where,
-				     "guest lost after call %zu (%s) had the hypervisor write into the "
-				     "agent's %s: the program's doing, not the hypervisor's",
-				     at, op ? op->name : "?", agent_private[k].what);
-		return true;
-	}
-	return false;
-}
-
-static bool may_lose_guest(const struct hcf_oracle_ctx *ctx)
-{
-	return (ctx->op && ctx->op->destructive) || (ctx->expect && ctx->expect->may_lose_guest);
-}
+/* ---- per call ----------------------------------------------------------- */
 
 static void check_not_run(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			  struct hcf_call_verdict *cv)
 {
 	const struct hcf_prog_result *r = ctx->res;
 	size_t stop = hcf_oracle_stop_index(r);
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
 	if (cr->detail) /* the target said why it did not run this one call */
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome", "%s", cr->detail);
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", &loc, "%s", cr->detail);
 	else if (stop < ctx->idx && r->calls[stop].outcome != HCF_CO_NOT_RUN)
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome",
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", &loc,
 				     "not run: the program stopped at call %zu (%s)", stop,
 				     hcf_call_outcome_name(r->calls[stop].outcome));
 	else if (r->liveness == HCF_LIVE_OK && !r->detail[0])
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome",
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", &loc,
 				     "not run: the program stopped before call %zu",
 				     stop < ctx->idx ? stop : ctx->idx);
 	else
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", "outcome",
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", &loc,
 				     "not run: the program stopped before call %zu (%s%s%.*s)",
 				     stop < ctx->idx ? stop : ctx->idx, hcf_liveness_name(r->liveness),
 				     r->detail[0] ? ": " : "", (int)sizeof(r->detail), r->detail);
 }
 
-static void check_hang(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
-		       struct hcf_call_verdict *cv)
-{
-	/* A destructive call may take the guest down, and a guest that never
-	 * comes back is as lost as one that shut down (a fuzzer found event
-	 * returns through a bogus frame spinning in PVM forever). */
-	if (may_lose_guest(ctx) || self_inflicted(ctx->abi, ctx->prog, ctx->res, ctx->idx, "outcome", cv))
-		return;
-	hcf_call_verdict_add(cv, HCF_V_HANG, "liveness", "outcome",
-			     "no progress within the watchdog%s%s%s",
-			     cr->detail ? " (" : "", cr->detail ? cr->detail : "",
-			     cr->detail ? ")" : "");
-}
-
-static void check_lost(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
-		       struct hcf_call_verdict *cv)
-{
-	enum hcf_verdict v = lost_verdict(cr->lost_why);
-	/* The spec allows a destructive call to take the guest down; a harness
-	 * failure is never the call's doing. */
-	if (v == HCF_V_CRASH &&
-	    (may_lose_guest(ctx) || self_inflicted(ctx->abi, ctx->prog, ctx->res, ctx->idx, "outcome", cv)))
-		return;
-	hcf_call_verdict_add(cv, v, "liveness", "outcome", "guest lost during the call: %s (%s)%s%s",
-			     lost_what(cr->lost_why), hcf_liveness_name(cr->lost_why),
-			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
-}
-
 static void check_bad(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 		      struct hcf_call_verdict *cv)
 {
-	hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", "outcome",
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+	hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", &loc,
 			     "the guest's report of this call cannot be trusted%s%s",
 			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
 }
@@ -172,13 +116,14 @@ static void check_bad(const struct hcf_oracle_ctx *ctx, const struct hcf_call_re
 typedef void (*outcome_fn)(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			   struct hcf_call_verdict *cv);
 
-/* One row per outcome; NULL: the call came back, nothing to say. */
+/* One row per outcome; NULL: nothing to say here (a call that came back, or
+ * a loss, which the program part judges). */
 static const outcome_fn outcome_table[HCF_CO_COUNT] = {
 	[HCF_CO_NOT_RUN] = check_not_run,
 	[HCF_CO_RETURNED] = NULL,
 	[HCF_CO_EXCEPTION] = NULL,
-	[HCF_CO_HANG] = check_hang,
-	[HCF_CO_GUEST_LOST] = check_lost,
+	[HCF_CO_HANG] = NULL,
+	[HCF_CO_GUEST_LOST] = NULL,
 	[HCF_CO_BAD_RESULT] = check_bad,
 };
 
@@ -186,7 +131,8 @@ void hcf_oracle_liveness(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdi
 {
 	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
 	if ((unsigned)cr->outcome >= HCF_CO_COUNT) {
-		hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", "outcome",
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+		hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", &loc,
 				     "the target reported an unknown outcome %u",
 				     (unsigned)cr->outcome);
 		return;
@@ -195,28 +141,240 @@ void hcf_oracle_liveness(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdi
 		outcome_table[cr->outcome](ctx, cr, cv);
 }
 
+/* ---- losses ------------------------------------------------------------- */
+
+/* Guest memory the agent cannot lose without losing the guest, for naming
+ * what a call had the hypervisor overwrite. */
+static const struct {
+	uint64_t lo, hi;
+	const char *what;
+} agent_areas[] = {
+	{ HCF_GPA_BOOT, HCF_GPA_GDT, "boot block" },
+	{ HCF_GPA_GDT, HCF_GPA_IDT, "GDT" },
+	{ HCF_GPA_IDT, HCF_GPA_VIF, "IDT" },
+	{ HCF_GPA_HCPAGE, HCF_GPA_PGTABLES, "hypercall page" },
+	{ HCF_GPA_PGTABLES, HCF_GPA_STACK_LO, "page tables" },
+	{ HCF_GPA_STACK_LO, HCF_GPA_XSTACK_HI, "stacks" },
+	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
+};
+
+static const char *agent_area(uint64_t gpa)
+{
+	for (size_t k = 0; k < sizeof(agent_areas) / sizeof(agent_areas[0]); k++)
+		if (gpa >= agent_areas[k].lo && gpa < agent_areas[k].hi)
+			return agent_areas[k].what;
+	return "memory";
+}
+
+/* What a loss is about. */
+struct loss {
+	const struct hcf_abi *abi;
+	const struct hcf_prog *p;
+	const struct hcf_prog_result *r;
+	struct hcf_call_verdict *cvs;
+	size_t at;                  /* the call the guest was lost in (or stopped at) */
+	bool in_call;               /* lost during call `at`; else between calls */
+	size_t upto;                /* the last call that ran, or SIZE_MAX */
+	enum hcf_liveness why;
+	const char *detail;
+};
+
+static const char *op_name(const struct loss *l, size_t i)
+{
+	const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+	return op ? op->name : "undeclared";
+}
+
+/* "during call 3 (flush_tlb)" or "between calls, before call 3". */
+static void where_lost(const struct loss *l, char *buf, size_t len)
+{
+	if (l->in_call)
+		snprintf(buf, len, "during call %zu (%s)", l->at, op_name(l, l->at));
+	else
+		snprintf(buf, len, "between calls, before call %zu", l->at);
+}
+
+/* Record verdict v for the loss on call `on`, and, when that is not the
+ * call the guest was lost in, the same verdict there as its consequence. */
+static void record(const struct loss *l, size_t on, enum hcf_verdict v, const char *text)
+{
+	struct hcf_issue is = {
+		.v = v,
+		.oracle = "liveness",
+		.loc = hcf_loc_of(l->in_call ? HCF_LOC_OUTCOME : HCF_LOC_PROGRAM),
+		.related = on == l->at ? SIZE_MAX : l->at,
+		.lost = (uint8_t)l->why,
+	};
+	char lost[64];
+	where_lost(l, lost, sizeof(lost));
+	/* the target's detail, when it says more than the kind (a shutdown's
+	 * does not) */
+	bool detail = l->detail && l->why != HCF_LIVE_SHUTDOWN;
+	snprintf(is.reason, sizeof(is.reason), "guest lost %s: %s%s%s; %s", lost, lost_what(l->why),
+		 detail ? ": " : "", detail ? l->detail : "", text);
+	hcf_call_verdict_put(&l->cvs[on], &is);
+	if (on == l->at)
+		return;
+	is.related = on;
+	is.consequence = true;
+	snprintf(is.reason, sizeof(is.reason), "guest lost here: %s; blamed on call %zu (%s): %s",
+		 lost_what(l->why), on, op_name(l, on), text);
+	hcf_call_verdict_put(&l->cvs[l->at], &is);
+}
+
+/* The last call before `at` that returned from a destructive op, or SIZE_MAX. */
+static size_t last_destructive(const struct loss *l, size_t before)
+{
+	for (size_t i = before; i-- > 0;) {
+		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		if (op && op->destructive && l->r->calls[i].outcome == HCF_CO_RETURNED)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* Does a destructive call up to `upto` declare this loss for its inputs?
+ * The latest one that does, or SIZE_MAX. */
+static size_t declared_by(const struct loss *l, size_t upto)
+{
+	for (size_t i = upto + 1; i-- > 0;) {
+		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		const struct hcf_call_result *cr = &l->r->calls[i];
+		bool ran = i == l->at && l->in_call ? true : cr->outcome == HCF_CO_RETURNED;
+		if (ran && hcf_op_may_end(op, l->why, cr->before))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Evidence that the program had the hypervisor overwrite the agent: a call up
+ * to `upto` that succeeded pointed an OUT field at agent memory whose bytes
+ * really differ from the snapshot. Fills text and returns the call, or
+ * SIZE_MAX.
+ */
+static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size_t len)
+{
+	struct hcf_span w[64];
+	for (size_t i = upto + 1; i-- > 0;) {
+		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		const struct hcf_call_result *cr = &l->r->calls[i];
+		if (!hcf_oracle_call_succeeded(l->abi, l->p, l->r, i))
+			continue;
+		size_t nw = hcf_oracle_call_writes(l->abi, op, cr->before, w, 64);
+		for (size_t k = 0; k < nw; k++)
+			for (size_t g = 0; g < l->r->npages; g++) {
+				const struct hcf_page_change *pc = &l->r->pages[g];
+				uint64_t lo = w[k].lo > pc->gpa ? w[k].lo : pc->gpa;
+				uint64_t hi = w[k].hi < pc->gpa + 4096 ? w[k].hi : pc->gpa + 4096;
+				unsigned n = 0, first = 0;
+				for (uint64_t a = lo; a < hi; a++)
+					if (hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
+						first = (unsigned)(a - pc->gpa);
+				if (!n)
+					continue;
+				snprintf(text, len,
+					 "the program's doing: call %zu (%s) succeeded and had the "
+					 "hypervisor write the agent's %s: %u byte%s at 0x%llx "
+					 "(0x%02x -> 0x%02x)",
+					 i, op->name, agent_area(pc->gpa + first), n, n == 1 ? "" : "s",
+					 (unsigned long long)(pc->gpa + first), pc->was[first],
+					 pc->now[first]);
+				return i;
+			}
+	}
+	return SIZE_MAX;
+}
+
+static void judge_loss(const struct loss *l)
+{
+	char text[200];
+	enum hcf_verdict unexplained = lost_verdict(l->why);
+	size_t upto = l->upto;
+
+	if (l->why == HCF_LIVE_HARNESS || upto == SIZE_MAX) {
+		record(l, l->at, unexplained, "nothing the program did explains it");
+		return;
+	}
+	if (hcf_liveness_declarable(l->why)) {
+		size_t by = declared_by(l, upto);
+		if (by != SIZE_MAX && by == l->at) {
+			const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, by);
+			snprintf(text, sizeof(text), "%s declares it may end the guest so for these "
+						     "inputs", op->name);
+			record(l, by, HCF_V_LOST, text);
+			return;
+		}
+		size_t self = self_inflicted(l, upto, text, sizeof(text));
+		if (self != SIZE_MAX) {
+			record(l, self, HCF_V_LOST, text);
+			return;
+		}
+		if (by != SIZE_MAX) {
+			const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, by);
+			snprintf(text, sizeof(text), "call %zu (%s) reconfigured the guest and declares it "
+						     "may end it so for its inputs", by, op->name);
+			record(l, by, HCF_V_LOST, text);
+			return;
+		}
+	}
+	size_t d = last_destructive(l, l->in_call ? l->at : upto + 1);
+	if (l->in_call) {
+		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, l->at);
+		if (op && op->destructive)
+			d = l->at; /* it reconfigured the guest itself */
+	}
+	if (d == SIZE_MAX) {
+		record(l, l->at, unexplained,
+		       hcf_liveness_declarable(l->why) ?
+			       "no call of the program declares this loss" :
+			       "no spec can declare this: it is always a verdict");
+		return;
+	}
+	if (d == l->at)
+		snprintf(text, sizeof(text), "%s", hcf_liveness_declarable(l->why) ?
+			 "it is destructive, but declares no such loss for these inputs" :
+			 "no spec can declare this: it is always a verdict");
+	else
+		snprintf(text, sizeof(text), "%s", hcf_liveness_declarable(l->why) ?
+			 "no call declares this loss; it is the last destructive call before it" :
+			 "the last destructive call before it; no spec can declare this loss");
+	record(l, d, unexplained, text);
+}
+
 void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_prog *p,
 				 const struct hcf_prog_result *r, struct hcf_call_verdict *cvs)
 {
-	if (r->liveness == HCF_LIVE_OK || p->ncalls == 0 || !r->calls)
+	if (p->ncalls == 0 || !r->calls)
 		return;
 	size_t n = r->ncalls < p->ncalls ? r->ncalls : p->ncalls;
-	/* A call outcome that already says the guest was lost covers it. */
+	struct loss l = { .abi = abi, .p = p, .r = r, .cvs = cvs };
+	/* A call the guest was lost in. */
 	for (size_t i = 0; i < n; i++) {
-		enum hcf_call_outcome o = r->calls[i].outcome;
-		if (o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST || o == HCF_CO_BAD_RESULT)
-			return;
-	}
-	/* Lost between calls: blame the first call that did not complete (the
-	 * agent was on its way to it), or the last call after a full run. */
-	size_t at = hcf_oracle_stop_index(r);
-	if (at >= n)
-		at = n - 1;
-	enum hcf_liveness why = r->liveness;
-	if (lost_verdict(why) != HCF_V_ERROR && self_inflicted(abi, p, r, at, "program", &cvs[at]))
+		const struct hcf_call_result *cr = &r->calls[i];
+		if (cr->outcome != HCF_CO_HANG && cr->outcome != HCF_CO_GUEST_LOST)
+			continue;
+		l.at = i;
+		l.upto = i;
+		l.in_call = true;
+		l.why = cr->outcome == HCF_CO_HANG ? HCF_LIVE_HANG : cr->lost_why;
+		l.detail = cr->detail;
+		judge_loss(&l);
 		return;
-	hcf_call_verdict_add(&cvs[at], lost_verdict(why), "liveness", "program",
-			     "guest lost outside a call: %s (%s)%s%.*s", lost_what(why),
-			     hcf_liveness_name(why), r->detail[0] ? ": " : "",
-			     (int)sizeof(r->detail), r->detail);
+	}
+	if (r->liveness == HCF_LIVE_OK)
+		return;
+	/* An untrusted result already says what went wrong. */
+	for (size_t i = 0; i < n; i++)
+		if (r->calls[i].outcome == HCF_CO_BAD_RESULT)
+			return;
+	/* Lost between calls: on the way to the first call that did not
+	 * complete, or after the last. */
+	size_t at = hcf_oracle_stop_index(r);
+	l.at = at >= n ? n - 1 : at;
+	l.upto = at >= n ? n - 1 : at ? at - 1 : SIZE_MAX;
+	l.in_call = false;
+	l.why = r->liveness;
+	l.detail = r->detail[0] ? r->detail : NULL;
+	judge_loss(&l);
 }

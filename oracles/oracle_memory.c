@@ -111,8 +111,9 @@ static void attribute_all(const struct hcf_prog *p, size_t last_ran, size_t nb,
 }
 
 /* Compare image bytes [lo, hi) that may not differ. Returns the number that
- * differ, and the first in *first. */
-static size_t diff_region(const struct image *im, size_t lo, size_t hi, size_t *first)
+ * differ, the first in *first and the last in *last. */
+static size_t diff_region(const struct image *im, size_t lo, size_t hi, size_t *first,
+			  size_t *last)
 {
 	size_t n = 0;
 	for (size_t i = lo; i < hi; i++) {
@@ -120,31 +121,44 @@ static size_t diff_region(const struct image *im, size_t lo, size_t hi, size_t *
 			continue;
 		if (!n)
 			*first = i;
+		*last = i;
 		n++;
 	}
 	return n;
 }
 
+/* The place of n changed image bytes first..last of kind k. */
+static struct hcf_loc image_loc(const struct image *im, enum hcf_loc_kind k, size_t first,
+				size_t last, size_t n)
+{
+	struct hcf_loc l = hcf_loc_of(k);
+	l.buf = (int16_t)im->b;
+	l.off = (int32_t)first - (int32_t)HCF_BUF_GUARD;
+	l.nbytes = (uint32_t)n;
+	l.addr = im->gva0 + first;
+	l.end = im->gva0 + last + 1;
+	return l;
+}
+
 static void check_guards(struct image *im, uint8_t guard)
 {
-	size_t first, n;
-	char where[48];
+	size_t first, last, n;
 	size_t end = HCF_BUF_GUARD + im->size;
 
-	n = diff_region(im, 0, HCF_BUF_GUARD, &first);
+	n = diff_region(im, 0, HCF_BUF_GUARD, &first, &last);
 	if (n) {
-		snprintf(where, sizeof(where), "guard buf%d-%zu", im->b, HCF_BUF_GUARD - first);
-		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, guard,
+		struct hcf_loc loc = image_loc(im, HCF_LOC_GUARD_BELOW, first, last, n);
+		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", &loc, guard,
 					    im->got[first],
 					    "%zu of %u guard bytes before buf%d changed (first %zu "
 					    "bytes before the start): a write below the buffer",
 					    n, HCF_BUF_GUARD, im->b, HCF_BUF_GUARD - first);
 	}
-	n = diff_region(im, end, end + HCF_BUF_GUARD, &first);
+	n = diff_region(im, end, end + HCF_BUF_GUARD, &first, &last);
 	if (n) {
 		size_t off = first - HCF_BUF_GUARD;
-		snprintf(where, sizeof(where), "guard buf%d+%zu", im->b, off);
-		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, guard,
+		struct hcf_loc loc = image_loc(im, HCF_LOC_GUARD_ABOVE, first, last, n);
+		hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", &loc, guard,
 					    im->got[first],
 					    "%zu of %u guard bytes after buf%d changed (first at "
 					    "+%zu, %zu past the %u-byte buffer): a write beyond it",
@@ -153,18 +167,19 @@ static void check_guards(struct image *im, uint8_t guard)
 }
 
 /* One finding for a data region [lo, hi) (buffer offsets) that may not change:
- * label goes into `where`, desc starts the reason. */
-static void check_data(struct image *im, uint32_t lo, uint32_t hi, const char *label,
-		       const char *desc)
+ * a place of kind k named name ("struct.field", the struct, or none), desc
+ * starts the reason. */
+static void check_data(struct image *im, uint32_t lo, uint32_t hi, enum hcf_loc_kind k,
+		       const char *name, const char *desc)
 {
-	size_t first;
-	size_t n = diff_region(im, HCF_BUF_GUARD + lo, HCF_BUF_GUARD + hi, &first);
+	size_t first, last;
+	size_t n = diff_region(im, HCF_BUF_GUARD + lo, HCF_BUF_GUARD + hi, &first, &last);
 	if (!n)
 		return;
 	size_t off = first - HCF_BUF_GUARD;
-	char where[48];
-	snprintf(where, sizeof(where), "buf%d+%zu (%s)", im->b, off, label);
-	hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", where, im->want[first],
+	struct hcf_loc loc = image_loc(im, k, first, last, n);
+	snprintf(loc.name, sizeof(loc.name), "%s", name ? name : "");
+	hcf_call_verdict_add_values(pick_cv(im, first), HCF_V_FAIL, "memory", &loc, im->want[first],
 				    im->got[first],
 				    "%s changed: %zu of %u bytes differ, first at +%zu; the "
 				    "hypervisor may not write it",
@@ -183,11 +198,8 @@ static void check_struct(struct image *im, const struct hcf_struct *st)
 	for (size_t k = 0; k < st->nfields; k++) {
 		const struct hcf_field *f = &st->fields[k];
 		uint64_t lo = f->offset, hi = (uint64_t)f->offset + f->size;
-		for (uint64_t i = lo; i < hi && i < im->size; i++) {
+		for (uint64_t i = lo; i < hi && i < im->size; i++)
 			covered[i] = 1;
-			if (f->dir & HCF_DIR_OUT)
-				im->free_[HCF_BUF_GUARD + i] = 1;
-		}
 	}
 	for (size_t k = 0; k < st->nfields; k++) {
 		const struct hcf_field *f = &st->fields[k];
@@ -198,7 +210,7 @@ static void check_struct(struct image *im, const struct hcf_struct *st)
 			hi = im->size;
 		snprintf(label, sizeof(label), "%s.%s", st->name, f->name);
 		snprintf(desc, sizeof(desc), "IN field %s", label);
-		check_data(im, f->offset, (uint32_t)hi, label, desc);
+		check_data(im, f->offset, (uint32_t)hi, HCF_LOC_FIELD, label, desc);
 	}
 	/* Padding, one finding per contiguous run. */
 	for (uint32_t i = 0; i < end;) {
@@ -210,14 +222,42 @@ static void check_struct(struct image *im, const struct hcf_struct *st)
 		while (j < end && !covered[j])
 			j++;
 		snprintf(label, sizeof(label), "%s padding", st->name);
-		check_data(im, i, j, label, label);
+		check_data(im, i, j, HCF_LOC_PADDING, st->name, label);
 		i = j;
 	}
 	if (st->size < im->size) {
-		snprintf(label, sizeof(label), "past %s", st->name);
 		snprintf(desc, sizeof(desc), "bytes after the end of %s", st->name);
-		check_data(im, st->size, im->size, label, desc);
+		check_data(im, st->size, im->size, HCF_LOC_PAST_STRUCT, st->name, desc);
 	}
+}
+
+void hcf_oracle_memory_free(const struct hcf_abi *abi, const struct hcf_prog *p,
+			    const struct hcf_prog_result *r, size_t b, uint64_t gva0, size_t last,
+			    uint8_t *free_)
+{
+	const struct hcf_buf *pb = &p->bufs[b];
+	uint8_t *data = free_ + HCF_BUF_GUARD;
+	memset(free_, 0, (size_t)pb->size + 2 * HCF_BUF_GUARD);
+	if (pb->struct_idx >= 0 && (size_t)pb->struct_idx < abi->nstructs) {
+		const struct hcf_struct *st = &abi->structs[pb->struct_idx];
+		for (size_t k = 0; k < st->nfields; k++) {
+			const struct hcf_field *f = &st->fields[k];
+			if (!(f->dir & HCF_DIR_OUT))
+				continue;
+			for (uint64_t i = f->offset; i < (uint64_t)f->offset + f->size && i < pb->size; i++)
+				data[i] = 1;
+		}
+	} else if (pb->dir & HCF_DIR_OUT) {
+		memset(data, 1, pb->size);
+	}
+	size_t nr = pb->nrelocs < HCF_BUF_MAX_RELOCS ? pb->nrelocs : HCF_BUF_MAX_RELOCS;
+	for (size_t k = 0; k < nr; k++)
+		for (uint64_t i = pb->relocs[k].at; i < (uint64_t)pb->relocs[k].at + 8 && i < pb->size;
+		     i++)
+			data[i] = 1;
+	if (r)
+		hcf_oracle_pointed_out(abi, p, r, 0, last, gva0, gva0 + pb->size + 2 * HCF_BUF_GUARD,
+				       free_);
 }
 
 static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
@@ -229,16 +269,17 @@ static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
 	const struct hcf_buf_after *rb = &r->bufs[b];
 	static _Thread_local struct image im; /* 8 KiB: keep it off the stack */
 
+	struct hcf_loc whole = hcf_loc_of(HCF_LOC_NONE);
+	snprintf(whole.name, sizeof(whole.name), "buf%d", b);
+	whole.buf = (int16_t)b;
 	if (!rb->valid || !rb->bytes) {
-		/* A lost guest's memory is gone with it; liveness says why. */
-		if (r->liveness == HCF_LIVE_OK)
-			hcf_call_verdict_add(cv, HCF_V_SKIP, "memory", "memory",
-					     "buf%d not checked: the target could not read it back", b);
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "memory", &whole,
+				     "buf%d not checked: the target could not read it back", b);
 		return;
 	}
 	if (pb->size == 0 || pb->size > HCF_BUF_MAX || rb->size != pb->size ||
 	    (uint64_t)rb->cap < (uint64_t)pb->size + 2 * HCF_BUF_GUARD) {
-		hcf_call_verdict_add(cv, HCF_V_ERROR, "memory", "memory",
+		hcf_call_verdict_add(cv, HCF_V_ERROR, "memory", &whole,
 				     "buf%d not checked: the target returned %u bytes (room %u) for a "
 				     "%u-byte buffer",
 				     b, rb->size, rb->cap, pb->size);
@@ -261,20 +302,47 @@ static void check_buffer(const struct hcf_abi *abi, const struct hcf_prog *p,
 		memcpy(im.want + HCF_BUF_GUARD, pb->init, pb->size);
 	else
 		memset(im.want + HCF_BUF_GUARD, 0, pb->size);
-	size_t nr = pb->nrelocs < HCF_BUF_MAX_RELOCS ? pb->nrelocs : HCF_BUF_MAX_RELOCS;
-	for (size_t k = 0; k < nr; k++)
-		for (uint64_t i = pb->relocs[k].at; i < (uint64_t)pb->relocs[k].at + 8 && i < pb->size;
-		     i++)
-			im.free_[HCF_BUF_GUARD + i] = 1;
-
-	hcf_oracle_pointed_out(abi, p, r, 0, last, im.gva0,
-			       im.gva0 + pb->size + 2 * HCF_BUF_GUARD, im.free_);
+	hcf_oracle_memory_free(abi, p, r, (size_t)b, im.gva0, last, im.free_);
 
 	check_guards(&im, r->guard_byte);
 	if (pb->struct_idx >= 0 && (size_t)pb->struct_idx < abi->nstructs)
 		check_struct(&im, &abi->structs[pb->struct_idx]);
 	else if (!(pb->dir & HCF_DIR_OUT))
-		check_data(&im, 0, pb->size, "read-only", "read-only buffer");
+		check_data(&im, 0, pb->size, HCF_LOC_READONLY, NULL, "read-only buffer");
+}
+
+/*
+ * A changed page nobody may write: its bytes are excused only where a call
+ * pointed an OUT field (hcf_oracle_pointed_out), byte by byte; the rest is a
+ * finding of the last call that ran.
+ */
+static void check_page(const struct hcf_abi *abi, const struct hcf_prog *p,
+		       const struct hcf_prog_result *r, const struct hcf_page_change *pc,
+		       struct hcf_call_verdict *cv, size_t last)
+{
+	static _Thread_local uint8_t free_[4096];
+	memset(free_, 0, sizeof(free_));
+	hcf_oracle_pointed_out(abi, p, r, 0, last, pc->gpa, pc->gpa + 4096, free_);
+	unsigned n = 0, first = 0, lastb = 0;
+	for (unsigned i = 0; i < 4096; i++) {
+		if (free_[i] || !hcf_page_byte_changed(pc, i))
+			continue;
+		if (!n++)
+			first = i;
+		lastb = i;
+	}
+	if (!n)
+		return; /* every changed byte is one a call told the hypervisor to write */
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_PAGE);
+	loc.off = (int32_t)first;
+	loc.nbytes = n;
+	loc.addr = pc->gpa + first;
+	loc.end = pc->gpa + lastb + 1;
+	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "memory", &loc, pc->was[first], pc->now[first],
+				    "%u byte%s of page 0x%llx changed, first at 0x%llx, where the "
+				    "agent does not write and no call pointed the hypervisor",
+				    n, n == 1 ? "" : "s", (unsigned long long)pc->gpa,
+				    (unsigned long long)loc.addr);
 }
 
 void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
@@ -286,24 +354,15 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 		return;
 	if (last >= p->ncalls)
 		last = p->ncalls - 1;
-	/*
-	 * A guest that was lost may have run wild on its way down: a call that
-	 * reconfigured it (a destructive one) leaves exception delivery writing
-	 * frames wherever the new state points, buffers included. Those bytes
-	 * say nothing about the calls; the loss itself is the liveness oracle's
-	 * finding.
-	 */
-	if (r->liveness != HCF_LIVE_OK)
-		return;
-
+	/* A lost guest is judged too: the host reads its memory whatever became
+	 * of its vCPU, and damage done before a loss is damage all the same. */
 	size_t nb = p->nbufs < HCF_PROG_MAX_BUFS ? p->nbufs : HCF_PROG_MAX_BUFS;
 	if (r->nbufs < nb) {
-		/* A lost guest's memory may be gone; liveness says why. */
-		if (r->liveness == HCF_LIVE_OK)
-			hcf_call_verdict_add(&cvs[last], HCF_V_ERROR, "memory", "memory",
-					     "the target returned %zu buffers for %zu; the rest are "
-					     "not checked",
-					     r->nbufs, nb);
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
+		hcf_call_verdict_add(&cvs[last], HCF_V_ERROR, "memory", &loc,
+				     "the target returned %zu buffers for %zu; the rest are "
+				     "not checked",
+				     r->nbufs, nb);
 		nb = r->nbufs;
 	}
 	size_t owner[HCF_PROG_MAX_BUFS];
@@ -311,19 +370,18 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 	for (size_t b = 0; b < nb; b++)
 		check_buffer(abi, p, r, (int)b, cvs, owner[b], last);
 
-	/* Targets without a dirty log report none (stray_checked false). */
-	size_t ns = r->nstray < HCF_MAX_STRAY_PAGES ? r->nstray : HCF_MAX_STRAY_PAGES;
-	for (size_t k = 0; k < ns; k++) {
-		char where[48];
-		uint64_t pg = r->stray_pages[k] & ~0xfffull;
-		if (hcf_oracle_pointed_out(abi, p, r, 0, last, pg, pg + 4096, NULL) != SIZE_MAX)
-			continue; /* a call told the hypervisor to write there */
-		snprintf(where, sizeof(where), "page 0x%llx", (unsigned long long)r->stray_pages[k]);
-		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", where,
-				     "the guest dirtied a page outside the agent's writable areas");
+	/* Targets without a dirty log report no pages (pages_checked false). */
+	size_t kept_stray = 0;
+	for (size_t k = 0; k < r->npages && r->pages; k++) {
+		if (r->pages[k].agent_writes)
+			continue;
+		kept_stray++;
+		check_page(abi, p, r, &r->pages[k], &cvs[last], last);
 	}
-	if (r->nstray > HCF_MAX_STRAY_PAGES)
-		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", "pages",
-				     "%zu more pages outside the agent's writable areas were dirtied",
-				     r->nstray - HCF_MAX_STRAY_PAGES);
+	size_t more = hcf_result_nstray(r) - kept_stray;
+	if (more) {
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_PAGES);
+		hcf_call_verdict_add(&cvs[last], HCF_V_FAIL, "memory", &loc,
+				     "%zu more pages outside the agent's writable areas changed", more);
+	}
 }

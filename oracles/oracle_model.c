@@ -40,11 +40,6 @@ static unsigned reg_width(const struct hcf_abi *abi, const struct hcf_op *op, un
 	return (w == 0 || w > 64) ? 64 : w;
 }
 
-static uint64_t width_mask(unsigned w)
-{
-	return w >= 64 ? ~0ull : (1ull << w) - 1;
-}
-
 /* Is this exception one the exception oracle reports already? */
 static bool spec_disallows(const struct hcf_oracle_ctx *ctx, unsigned vector)
 {
@@ -56,12 +51,14 @@ static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 			  const struct hcf_expect *e, struct hcf_call_verdict *cv)
 {
 	char got[40], exp[40], why[200];
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_EXCEPTION);
 	switch (e->outcome) {
 	case HCF_EXP_RETURN:
 		/* One finding, one issue: a vector the spec forbids is the
 		 * exception oracle's to report. */
 		if (cr->outcome == HCF_CO_EXCEPTION && !spec_disallows(ctx, cr->vector))
-			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
+			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, HCF_EXC_RETURNED,
+					     cr->vector,
 					     "expected the call to return, got %s at rip 0x%llx; %s",
 					     hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
 					     (unsigned long long)cr->fault_rip,
@@ -70,12 +67,13 @@ static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 	case HCF_EXP_EXCEPTION:
 		hcf_exc_format(exp, sizeof(exp), e->vector, 0);
 		if (cr->outcome == HCF_CO_RETURNED)
-			hcf_call_verdict_add(cv, HCF_V_FAIL, "model", "exception",
+			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, e->vector,
+					     HCF_EXC_RETURNED,
 					     "expected %s, but the call returned; %s", exp,
 					     hcf_expect_why(e, why, sizeof(why)));
-		else if (cr->vector != e->vector)
+		else if (cr->vector != e->vector && !e->exceptions_unknown)
 			hcf_call_verdict_add_values(
-				cv, HCF_V_FAIL, "model", "exception", e->vector, cr->vector,
+				cv, HCF_V_FAIL, "model", &loc, e->vector, cr->vector,
 				"expected %s, got %s; %s", exp,
 				hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
 				hcf_expect_why(e, why, sizeof(why)));
@@ -99,12 +97,13 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 		if (a && a->nondet != HCF_NONDET_NONE)
 			continue;
 		unsigned w = reg_width(ctx->abi, ctx->op, r);
-		uint64_t m = width_mask(w);
+		uint64_t m = hcf_x86_width_mask(w);
 		if (((e->gpr[r] ^ cr->after[r]) & m) == 0)
 			continue;
 		char exp[80], got[80], why[200];
+		struct hcf_loc loc = hcf_loc_reg(r);
 		hcf_call_verdict_add_values(
-			cv, HCF_V_FAIL, "model", hcf_reg_name(r), e->gpr[r], cr->after[r],
+			cv, HCF_V_FAIL, "model", &loc, e->gpr[r], cr->after[r],
 			"expected %s got %s; %s",
 			hcf_oracle_value_str(ctx->abi, ctx->op, e->gpr[r], w, exp, sizeof(exp)),
 			hcf_oracle_value_str(ctx->abi, ctx->op, cr->after[r], w, got, sizeof(got)),
@@ -115,15 +114,12 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 	while (diff) {
 		unsigned bit = (unsigned)__builtin_ctzll(diff);
 		diff &= diff - 1;
-		const char *name = hcf_rflags_bit_name(bit);
+		struct hcf_loc loc = hcf_loc_flag(bit);
 		char where[24];
-		if (name)
-			snprintf(where, sizeof(where), "rflags.%s", name);
-		else
-			snprintf(where, sizeof(where), "rflags.bit%u", bit);
+		hcf_loc_format(&loc, where, sizeof(where));
 		uint64_t want = (cr->rflags_after & ~e->rflags_mask) | (e->rflags & e->rflags_mask);
 		char why[200];
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", where, want, cr->rflags_after,
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, want, cr->rflags_after,
 					    "expected %s=%u got %u; %s", where + 7,
 					    (unsigned)((e->rflags >> bit) & 1),
 					    (unsigned)((cr->rflags_after >> bit) & 1),
@@ -172,16 +168,19 @@ static void check_monotonic(const struct hcf_oracle_ctx *ctx, const struct hcf_c
 		if (a->nondet != HCF_NONDET_MONOTONIC || !(a->dir & HCF_DIR_OUT) ||
 		    a->reg >= HCF_NGPR)
 			continue;
-		uint64_t m = width_mask(reg_width(ctx->abi, op, a->reg));
+		uint64_t m = hcf_x86_width_mask(reg_width(ctx->abi, op, a->reg));
 		uint64_t was = ctx->res->calls[j].after[a->reg] & m;
 		uint64_t now = cr->after[a->reg] & m;
 		if (now >= was)
 			continue;
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", hcf_reg_name(a->reg), was, now,
+		struct hcf_loc loc = hcf_loc_reg(a->reg);
+		struct hcf_issue *is = hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, was, now,
 					    "%s is monotonic but went back from 0x%llx (call %zu) "
 					    "to 0x%llx",
 					    a->name ? a->name : hcf_reg_name(a->reg),
 					    (unsigned long long)was, j, (unsigned long long)now);
+		if (is)
+			is->related = j; /* the earlier value it went back from */
 	}
 }
 

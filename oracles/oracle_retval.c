@@ -26,6 +26,7 @@ struct rv {
 	const struct hcf_call_result *cr;
 	const struct hcf_op *op;
 	unsigned reg, width;
+	struct hcf_loc loc; /* the return register as a place */
 	uint64_t raw;   /* the register as the guest saw it */
 	int64_t v;      /* sign-extended from width */
 };
@@ -106,7 +107,7 @@ static void fail_not_allowed(const struct rv *rv, struct hcf_call_verdict *cv, c
 {
 	char got[80], ok[64];
 	format_vset(ok, sizeof(ok), &rv->op->returns);
-	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &rv->loc,
 			     "%s: got %s; allowed returns: %s", what, val(rv, rv->raw, got, sizeof(got)),
 			     ok);
 }
@@ -124,7 +125,7 @@ static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
 		if (op_has_error(op, -rv->v) || (declared_ok && !op->returns.any))
 			return;
 		format_errors(errs, sizeof(errs), rv->ctx->abi, op, true);
-		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &rv->loc,
 				     "error %s not allowed for this call; allowed errors: %s",
 				     val(rv, rv->raw, got, sizeof(got)), errs);
 		return;
@@ -136,7 +137,7 @@ static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
 		int64_t low = hcf_sext(rv->raw, 32);
 		if (low >= -ERRNO_MAX && low <= -1 && op_has_error(op, -low)) {
 			uint64_t want = (uint64_t)low;
-			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &rv->loc,
 						    want, rv->raw,
 						    "error not sign-extended to 64 bits: expected %s, "
 						    "got 0x%llx",
@@ -149,7 +150,7 @@ static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
 		return; /* nothing said about success values: any non-error one will do */
 	if (rv->v > 0 && op_has_error(op, rv->v)) {
 		uint64_t want = (uint64_t)-rv->v;
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg), want,
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &rv->loc, want,
 					    rv->raw, "error returned as positive errno: expected %s",
 					    val(rv, want, exp, sizeof(exp)));
 		return;
@@ -169,7 +170,7 @@ static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 		if (is_err)
 			return;
 		format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
-		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(rv->reg),
+		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &rv->loc,
 				     "CF set but %s is not an allowed error code; allowed errors: %s",
 				     val(rv, rv->raw, got, sizeof(got)), errs);
 		return;
@@ -177,7 +178,8 @@ static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 	if (declared_ok)
 		return;
 	if (is_err) {
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", "rflags.CF",
+		struct hcf_loc cf_loc = hcf_loc_flag(0);
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &cf_loc,
 					    rv->cr->rflags_after | HCF_RFLAGS_CF, rv->cr->rflags_after,
 					    "error code without CF: %s in %s is an error code, not a "
 					    "success value, but CF is clear",
@@ -204,13 +206,11 @@ static void check_none(const struct rv *rv, struct hcf_call_verdict *cv)
  * after the call. Everything here is bounds-checked: offsets come from the
  * program (possibly fuzzed), bytes from the guest.
  */
-static int read_status(const struct rv *rv, uint64_t *status, unsigned *width, char *where,
-		       size_t wlen, char *why, size_t ylen)
+int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
+		      const struct hcf_prog_result *r, size_t idx, const struct hcf_op *op,
+		      uint64_t *status, unsigned *width, struct hcf_loc *where, char *why,
+		      size_t ylen)
 {
-	const struct hcf_abi *abi = rv->ctx->abi;
-	const struct hcf_prog *p = rv->ctx->prog;
-	const struct hcf_prog_result *r = rv->ctx->res;
-	const struct hcf_op *op = rv->op;
 
 	if (op->status_struct < 0 || (size_t)op->status_struct >= abi->nstructs) {
 		snprintf(why, ylen, "the spec names no status structure");
@@ -237,7 +237,7 @@ static int read_status(const struct rv *rv, uint64_t *status, unsigned *width, c
 		snprintf(why, ylen, "no argument of the call points to %s", st->name);
 		return -1;
 	}
-	const struct hcf_bufref *ref = &p->calls[rv->ctx->idx].ref[arg->reg];
+	const struct hcf_bufref *ref = &p->calls[idx].ref[arg->reg];
 	if (ref->buf < 0 || (size_t)ref->buf >= p->nbufs || (size_t)ref->buf >= r->nbufs ||
 	    ref->buf >= (int)HCF_PROG_MAX_BUFS) {
 		snprintf(why, ylen, "%s does not point into a program buffer", hcf_reg_name(arg->reg));
@@ -261,19 +261,27 @@ static int read_status(const struct rv *rv, uint64_t *status, unsigned *width, c
 		v |= (uint64_t)src[i] << (8 * i);
 	*status = v;
 	*width = f->size * 8;
-	snprintf(where, wlen, "buf%d+%lld (%s.%s)", ref->buf, (long long)off, st->name, f->name);
+	*where = hcf_loc_of(HCF_LOC_STATUS);
+	where->buf = (int16_t)ref->buf;
+	where->off = (int32_t)off;
+	where->nbytes = f->size;
+	where->addr = b->gva + (uint64_t)off;
+	where->end = where->addr + f->size;
+	snprintf(where->name, sizeof(where->name), "%s.%s", st->name, f->name);
 	return 0;
 }
 
 static void check_status_field(const struct rv *rv, struct hcf_call_verdict *cv)
 {
 	const struct hcf_op *op = rv->op;
-	char where[48], why[120], errs[96];
+	char why[120], errs[96];
+	struct hcf_loc where = hcf_loc_of(HCF_LOC_STATUS);
 	uint64_t status;
 	unsigned width;
 
-	if (read_status(rv, &status, &width, where, sizeof(where), why, sizeof(why)) < 0) {
-		hcf_call_verdict_add(cv, HCF_V_SKIP, "retval", "status", "status not checked: %s",
+	if (hcf_oracle_status(rv->ctx->abi, rv->ctx->prog, rv->ctx->res, rv->ctx->idx, op, &status,
+			      &width, &where, why, sizeof(why)) < 0) {
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "retval", &where, "status not checked: %s",
 				     why);
 		return;
 	}
@@ -285,7 +293,7 @@ static void check_status_field(const struct rv *rv, struct hcf_call_verdict *cv)
 	if (op_has_error(op, (int64_t)status) || op_has_error(op, s) || op_has_error(op, -s))
 		return;
 	format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
-	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", where, 0, status,
+	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &where, 0, status,
 				    "status %lld is neither 0 nor an allowed error; allowed errors: %s",
 				    (long long)s, errs);
 }
@@ -315,6 +323,7 @@ static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_
 	if (hcf_vset_contains(&abi->undeclared_returns, hcf_sext(raw, width)))
 		return;
 	char got[80], ok[64];
+	struct hcf_loc loc = hcf_loc_reg(abi->ret_reg);
 	format_vset(ok, sizeof(ok), &abi->undeclared_returns);
 	hcf_oracle_value_str(abi, NULL, raw, width, got, sizeof(got));
 	const struct hcf_vset *s = &abi->undeclared_returns;
@@ -323,14 +332,14 @@ static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_
 		char exp[80];
 		if (width < 64)
 			want &= (1ull << width) - 1;
-		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", hcf_reg_name(abi->ret_reg), want,
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &loc, want,
 					    raw, "undeclared call number: expected %s, got %s",
 					    hcf_oracle_value_str(abi, NULL, want, width, exp,
 								 sizeof(exp)),
 					    got);
 		return;
 	}
-	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", hcf_reg_name(abi->ret_reg),
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &loc,
 			     "undeclared call number returned %s; allowed: %s", got, ok);
 }
 
@@ -347,7 +356,7 @@ void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict
 	if ((unsigned)op->err >= HCF_ERR_COUNT)
 		return;
 	struct rv rv = { .ctx = ctx, .cr = cr, .op = op, .reg = op->ret_reg,
-			 .width = clamp_width(op->ret_width) };
+			 .width = clamp_width(op->ret_width), .loc = hcf_loc_reg(op->ret_reg) };
 	if (op->err == HCF_ERR_STATUS_FIELD) {
 		check_status_field(&rv, cv);
 		/* A register result beside the status is still bound by returns. */

@@ -95,9 +95,20 @@ void hcf_report_summary_free(struct hcf_report_summary *s);
 const char *hcf_fmt_value(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
 			  char *buf, size_t len);
 
+/* Why a test has its verdict, in one line (its decisive issue), into buf;
+ * NULL for a PASS without issues. */
+const char *hcf_report_test_reason(const struct hcf_test *t, const struct hcf_test_outcome *o,
+				   char *buf, size_t len);
+
 /* One test as the JSON object of a results.jsonl line (a jansson json_t *,
  * new reference; void * so that this header needs no jansson). Findings use
  * it to keep the results of the program that found them. */
 void *hcf_report_test_json_v(const struct hcf_test *t, const struct hcf_test_outcome *o);
+
+/* An issue's place as JSON ({"kind": "reg", "reg": "rbx"} ...; a json_t *,
+ * new reference) and back: the one spelling results.jsonl and finding.json
+ * share. from_json returns 0, or -1 for a malformed place. */
+void *hcf_loc_to_json_v(const struct hcf_loc *loc);
+int hcf_loc_from_json_v(const void *json, struct hcf_loc *loc);
 
 #endif /* HCF_REPORT_H */

@@ -68,12 +68,120 @@ static const struct {
 	[HCF_CO_BAD_RESULT] = { true, false },
 };
 
+void *hcf_loc_to_json_v(const struct hcf_loc *l)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", json_string(hcf_loc_kind_name(l->kind)));
+	switch (l->kind) {
+	case HCF_LOC_REG:
+		json_object_set_new(o, "reg", json_string(hcf_reg_name(l->reg)));
+		break;
+	case HCF_LOC_FLAG:
+		json_object_set_new(o, "bit", json_integer(l->bit));
+		break;
+	case HCF_LOC_XMM:
+		json_object_set_new(o, "xmm", json_integer(l->reg));
+		break;
+	default:
+		break;
+	}
+	if (l->buf >= 0)
+		json_object_set_new(o, "buf", json_integer(l->buf));
+	if (hcf_loc_is_memory(l)) {
+		json_object_set_new(o, "off", json_integer(l->off));
+		json_object_set_new(o, "bytes", json_integer(l->nbytes));
+		json_object_set_new(o, "addr", jhex(l->addr));
+		json_object_set_new(o, "end", jhex(l->end));
+	}
+	if (l->name[0])
+		json_object_set_new(o, "name", jstr(l->name, HCF_FIELD_LEN(l->name)));
+	return o;
+}
+
+static bool jget_hex(const json_t *o, const char *key, uint64_t *v)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	char *end;
+	if (!s)
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 16);
+	if (errno || end == s || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+int hcf_loc_from_json_v(const void *json, struct hcf_loc *l)
+{
+	const json_t *o = json;
+	*l = hcf_loc_of(HCF_LOC_NONE);
+	enum hcf_loc_kind k;
+	if (!json_is_object(o) || hcf_loc_kind_parse(json_string_value(json_object_get(o, "kind")),
+						     &k) != 0)
+		return -1;
+	l->kind = k;
+	const char *reg = json_string_value(json_object_get(o, "reg"));
+	json_int_t n;
+	switch (k) {
+	case HCF_LOC_REG:
+		if (!reg || (l->reg = (uint8_t)hcf_reg_parse(reg, NULL)) >= HCF_NGPR)
+			return -1;
+		break;
+	case HCF_LOC_FLAG:
+		n = json_integer_value(json_object_get(o, "bit"));
+		if (!json_is_integer(json_object_get(o, "bit")) || n < 0 || n > 63)
+			return -1;
+		l->bit = (uint8_t)n;
+		break;
+	case HCF_LOC_XMM:
+		n = json_integer_value(json_object_get(o, "xmm"));
+		if (!json_is_integer(json_object_get(o, "xmm")) || n < 0 || n > 15)
+			return -1;
+		l->reg = (uint8_t)n;
+		break;
+	default:
+		break;
+	}
+	const json_t *b = json_object_get(o, "buf");
+	if (json_is_integer(b)) {
+		if (json_integer_value(b) < 0 || json_integer_value(b) >= HCF_PROG_MAX_BUFS)
+			return -1;
+		l->buf = (int16_t)json_integer_value(b);
+	}
+	if (hcf_loc_is_memory(l)) {
+		const json_t *off = json_object_get(o, "off"), *nb = json_object_get(o, "bytes");
+		if (!json_is_integer(off) || !json_is_integer(nb) ||
+		    json_integer_value(off) < INT32_MIN || json_integer_value(off) > INT32_MAX ||
+		    json_integer_value(nb) < 0 || json_integer_value(nb) > UINT32_MAX ||
+		    !jget_hex(o, "addr", &l->addr) || !jget_hex(o, "end", &l->end))
+			return -1;
+		l->off = (int32_t)json_integer_value(off);
+		l->nbytes = (uint32_t)json_integer_value(nb);
+	}
+	const char *name = json_string_value(json_object_get(o, "name"));
+	if (name)
+		snprintf(l->name, sizeof(l->name), "%s", name);
+	return 0;
+}
+
 static json_t *jissue(const struct hcf_issue *is)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "oracle", jcstr(is->oracle));
 	json_object_set_new(o, "verdict", json_string(hcf_rpt_verdict(is->v)));
 	json_object_set_new(o, "where", jstr(is->where, HCF_FIELD_LEN(is->where)));
+	json_object_set_new(o, "loc", hcf_loc_to_json_v(&is->loc));
+	if (is->anomaly) {
+		json_object_set_new(o, "anomaly", jcstr(is->anomaly));
+		json_object_set_new(o, "was", json_string(hcf_rpt_verdict(is->was)));
+	}
+	if (is->related != SIZE_MAX)
+		json_object_set_new(o, "related_call", json_integer((json_int_t)is->related));
+	if (is->consequence)
+		json_object_set_new(o, "consequence", json_true());
+	if (is->lost)
+		json_object_set_new(o, "lost", json_string(hcf_liveness_name(is->lost)));
 	json_object_set_new(o, "expected", is->has_values ? jhex(is->expected) : json_null());
 	json_object_set_new(o, "got", is->has_values ? jhex(is->got) : json_null());
 	json_object_set_new(o, "reason", jstr(is->reason, HCF_FIELD_LEN(is->reason)));

@@ -19,19 +19,25 @@
  * unparsable for the CI that reads it.
  */
 
-/* How each verdict appears in a testcase. JUnit has no HANG or CRASH: they
- * are failures whose type names the verdict. */
+/* How each verdict appears in a testcase. JUnit has no HANG, CRASH, LOST,
+ * XFAIL or XPASS: as pytest does, a known anomaly is a skipped testcase and
+ * one that stopped reproducing a failure, each with a type naming the
+ * verdict; an expected loss passes, with the loss in its system-out. */
 static const struct {
-	const char *elem;   /* NULL: a plain passing testcase */
+	const char *elem;   /* NULL: a passing testcase */
 	bool body;          /* the issues as element text */
 	bool type;          /* a type="VERDICT" attribute */
+	bool out;           /* a passing testcase with its calls in system-out */
 } junit_elem[HCF_V_COUNT] = {
-	[HCF_V_PASS] = { NULL, false, false },
-	[HCF_V_SKIP] = { "skipped", false, false },
-	[HCF_V_ERROR] = { "error", true, true },
-	[HCF_V_FAIL] = { "failure", true, true },
-	[HCF_V_HANG] = { "failure", true, true },
-	[HCF_V_CRASH] = { "failure", true, true },
+	[HCF_V_PASS] = { NULL, false, false, false },
+	[HCF_V_LOST] = { NULL, false, false, true },
+	[HCF_V_XFAIL] = { "skipped", false, true, false },
+	[HCF_V_SKIP] = { "skipped", false, false, false },
+	[HCF_V_XPASS] = { "failure", true, true, false },
+	[HCF_V_ERROR] = { "error", true, true, false },
+	[HCF_V_FAIL] = { "failure", true, true, false },
+	[HCF_V_HANG] = { "failure", true, true, false },
+	[HCF_V_CRASH] = { "failure", true, true, false },
 };
 
 struct junit_state {
@@ -143,8 +149,14 @@ static void junit_test(void *vst, const struct hcf_test *t, const struct hcf_tes
 	hcf_rbuf_puts(b, "\" name=\"");
 	xml_str(b, t->id, HCF_FIELD_LEN(t->id), true);
 	hcf_rbuf_printf(b, "\" time=\"%.6f\"", o->seconds >= 0 ? o->seconds : 0.0);
-	if (!junit_elem[v].elem) {
+	if (!junit_elem[v].elem && !junit_elem[v].out) {
 		hcf_rbuf_puts(b, "/>\n");
+		return;
+	}
+	if (!junit_elem[v].elem) {
+		hcf_rbuf_puts(b, ">\n");
+		junit_calls(b, t, o);
+		hcf_rbuf_puts(b, "    </testcase>\n");
 		return;
 	}
 	hcf_rbuf_puts(b, ">\n");
@@ -196,7 +208,9 @@ static int junit_end(void *vst, const struct hcf_exec_stats *stats)
 {
 	struct junit_state *st = vst;
 	const struct hcf_tally *ty = &st->tally;
-	size_t failures = ty->n[HCF_V_FAIL] + ty->n[HCF_V_HANG] + ty->n[HCF_V_CRASH];
+	size_t failures = ty->n[HCF_V_FAIL] + ty->n[HCF_V_HANG] + ty->n[HCF_V_CRASH] +
+			  ty->n[HCF_V_XPASS];
+	size_t skipped = ty->n[HCF_V_SKIP] + ty->n[HCF_V_XFAIL];
 	double secs = stats ? stats->seconds : st->seconds;
 	char ts[32], host[256] = "unknown", seed[32];
 
@@ -211,13 +225,13 @@ static int junit_end(void *vst, const struct hcf_exec_stats *stats)
 	hcf_rbuf_printf(&h,
 			"<testsuites name=\"hcfuzz\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\""
 			" skipped=\"%zu\" time=\"%.3f\">\n",
-			ty->total, failures, ty->n[HCF_V_ERROR], ty->n[HCF_V_SKIP], secs);
+			ty->total, failures, ty->n[HCF_V_ERROR], skipped, secs);
 	hcf_rbuf_puts(&h, "  <testsuite name=\"hcfuzz.");
 	xml_cstr(&h, st->abi_name, true);
 	hcf_rbuf_printf(&h,
 			"\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\""
 			" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
-			ty->total, failures, ty->n[HCF_V_ERROR], ty->n[HCF_V_SKIP], secs, ts);
+			ty->total, failures, ty->n[HCF_V_ERROR], skipped, secs, ts);
 	xml_cstr(&h, host, true);
 	hcf_rbuf_puts(&h, "\">\n    <properties>\n");
 	junit_cproperty(&h, "abi", st->abi_name);

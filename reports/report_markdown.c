@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracles/anomaly.h"
 #include "reports/report.h"
 #include "reports/report_util.h"
 #include "util/xalloc.h"
@@ -30,6 +31,8 @@ struct md_state {
 	size_t nfindings[HCF_V_COUNT];          /* entries rendered (capped) */
 	/* where each entry ends in findings[v], so the list can stop between entries */
 	size_t entry_end[HCF_V_COUNT][HCF_REPORT_MD_FINDINGS];
+	const struct hcf_abi *abi;               /* lives as long as the run */
+	struct hcf_anomaly_counts anomalies;     /* tests that showed each known anomaly */
 };
 
 static void md_code(struct hcf_rbuf *b, const char *s, size_t n, bool in_table)
@@ -59,9 +62,11 @@ static void *md_begin(FILE *f, const struct hcf_run_info *ri)
 		}
 		st->seed = ri->seed;
 		st->started = ri->started;
+		st->abi = ri->abi;
 	} else {
 		st->abi_name = hcf_xstrdup("unknown");
 	}
+	hcf_anomaly_counts_init(&st->anomalies, st->abi);
 	return st;
 }
 
@@ -86,7 +91,12 @@ static void md_issue(struct hcf_rbuf *b, const struct hcf_test *t, size_t call,
 		hcf_rbuf_puts(b, " ");
 		md_code(b, is->where, wl, false);
 	}
-	if (is->has_values) {
+	if (is->anomaly) {
+		hcf_rbuf_puts(b, " (known anomaly ");
+		md_ccode(b, is->anomaly, false);
+		hcf_rbuf_printf(b, ", else %s)", hcf_rpt_verdict(is->was));
+	}
+	if (is->has_values && is->loc.kind != HCF_LOC_EXCEPTION) {
 		char e[160], g[160];
 		hcf_rbuf_puts(b, ": expected ");
 		md_ccode(b, hcf_rpt_issue_value(t->prog.abi, op, is, is->expected, e, sizeof(e)),
@@ -141,6 +151,8 @@ static void md_test(void *vst, const struct hcf_test *t, const struct hcf_test_o
 	hcf_tally_add(&st->tally, v);
 	hcf_rpt_groups_add(&st->groups, t->group, HCF_FIELD_LEN(t->group), v);
 	st->seconds += o->seconds;
+	if (o->cvs)
+		hcf_anomaly_counts_add(&st->anomalies, o->cvs, t->prog.ncalls);
 	if (v == HCF_V_PASS || st->nfindings[v] >= HCF_REPORT_MD_FINDINGS)
 		return;
 	md_finding(&st->findings[v], t, o, v);
@@ -159,12 +171,36 @@ static void md_fact(struct hcf_rbuf *b, const char *name, const char *value, siz
 	hcf_rbuf_puts(b, " |\n");
 }
 
-static void md_tally_cells(struct hcf_rbuf *b, const struct hcf_tally *ty)
+static void md_tally_cells(struct hcf_rbuf *b, const struct hcf_tally *ty,
+			   const struct hcf_tally *run)
 {
 	hcf_rbuf_printf(b, " %zu |", ty->total);
 	for (int v = 0; v < HCF_V_COUNT; v++)
-		hcf_rbuf_printf(b, " %zu |", ty->n[v]);
+		if (hcf_rpt_verdict_column((enum hcf_verdict)v, run))
+			hcf_rbuf_printf(b, " %zu |", ty->n[v]);
 	hcf_rbuf_printf(b, " %s |\n", ty->total ? hcf_rpt_verdict(ty->worst) : "-");
+}
+
+/* The spec's known anomalies: what each is, how many tests showed it, the
+ * evidence. A deviation is never hidden in the contract: it is listed. */
+static void md_anomalies(const struct md_state *st, struct hcf_rbuf *b)
+{
+	if (!st->abi || !st->abi->nanomalies)
+		return;
+	hcf_rbuf_puts(b, "\n## Known anomalies\n\nDeviations from the contract the spec lists; "
+			 "a result that matches one is XFAIL, an anomaly whose own program no "
+			 "longer shows it is XPASS.\n\n| id | what | tests | evidence |\n"
+			 "|---|---|--:|---|\n");
+	for (size_t k = 0; k < st->abi->nanomalies; k++) {
+		const struct hcf_anomaly *a = &st->abi->anomalies[k];
+		hcf_rbuf_puts(b, "| ");
+		md_ccode(b, a->id, true);
+		hcf_rbuf_puts(b, " | ");
+		hcf_rbuf_put_md(b, a->summary, strlen(a->summary));
+		hcf_rbuf_printf(b, " | %zu | ", st->anomalies.n ? st->anomalies.n[k] : 0);
+		hcf_rbuf_put_md(b, a->evidence, strlen(a->evidence));
+		hcf_rbuf_puts(b, " |\n");
+	}
 }
 
 static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_exec_stats *stats)
@@ -183,6 +219,10 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 	hcf_rbuf_put_md(b, st->abi_name, strlen(st->abi_name));
 	hcf_rbuf_printf(b, ", %s UTC\n\n", when);
 
+	if (st->has_tinfo && !strcmp(st->tinfo.target, "model"))
+		hcf_rbuf_puts(b, "**Self-check, not a conformance result**: the target is the spec's "
+				 "reference model, so this run checks the spec, the decoder and the "
+				 "oracles against the model they compare with, not a hypervisor.\n\n");
 	hcf_rbuf_puts(b, "| fact | value |\n|---|---|\n");
 	if (st->has_tinfo) {
 		const struct hcf_target_info *ti = &st->tinfo;
@@ -203,26 +243,32 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 
 	hcf_rbuf_puts(b, "## Verdicts\n\n| verdict | tests | share |\n|---|--:|--:|\n");
 	for (int v = 0; v < HCF_V_COUNT; v++)
-		hcf_rbuf_printf(b, "| %s | %zu | %.1f%% |\n", hcf_rpt_verdict((enum hcf_verdict)v),
-				ty->n[v], ty->total ? 100.0 * (double)ty->n[v] / (double)ty->total : 0.0);
+		if (hcf_rpt_verdict_column((enum hcf_verdict)v, ty))
+			hcf_rbuf_printf(b, "| %s | %zu | %.1f%% |\n",
+					hcf_rpt_verdict((enum hcf_verdict)v), ty->n[v],
+					ty->total ? 100.0 * (double)ty->n[v] / (double)ty->total : 0.0);
 	hcf_rbuf_printf(b, "| **total** | %zu | |\n\n", ty->total);
 
 	hcf_rbuf_puts(b, "## Groups\n\n| group | tests |");
 	for (int v = 0; v < HCF_V_COUNT; v++)
-		hcf_rbuf_printf(b, " %s |", hcf_rpt_verdict((enum hcf_verdict)v));
+		if (hcf_rpt_verdict_column((enum hcf_verdict)v, ty))
+			hcf_rbuf_printf(b, " %s |", hcf_rpt_verdict((enum hcf_verdict)v));
 	hcf_rbuf_puts(b, " worst |\n|---|--:|");
 	for (int v = 0; v < HCF_V_COUNT; v++)
-		hcf_rbuf_puts(b, "--:|");
+		if (hcf_rpt_verdict_column((enum hcf_verdict)v, ty))
+			hcf_rbuf_puts(b, "--:|");
 	hcf_rbuf_puts(b, "---|\n");
 	for (size_t i = 0; i < st->groups.n; i++) {
 		const struct hcf_rpt_group *g = &st->groups.g[i];
 		hcf_rbuf_puts(b, "| ");
 		md_code(b, g->name, strlen(g->name), true);
 		hcf_rbuf_puts(b, " |");
-		md_tally_cells(b, &g->tally);
+		md_tally_cells(b, &g->tally, ty);
 	}
 	hcf_rbuf_puts(b, "| **total** |");
-	md_tally_cells(b, ty);
+	md_tally_cells(b, ty, ty);
+
+	md_anomalies(st, b);
 
 	size_t nonpass = ty->total - ty->n[HCF_V_PASS], listed = 0;
 	hcf_rbuf_puts(b, "\n## Findings\n\n");
@@ -230,8 +276,10 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 		hcf_rbuf_puts(b, "Every test passed.\n");
 		return;
 	}
-	hcf_rbuf_printf(b, "%zu test%s did not pass, most severe first.\n\n", nonpass,
-			nonpass == 1 ? "" : "s");
+	hcf_rbuf_printf(b, "%zu test%s did not pass%s, most severe first.\n\n", nonpass,
+			nonpass == 1 ? "" : "s",
+			ty->n[HCF_V_LOST] || ty->n[HCF_V_XFAIL] ?
+				" (expected losses and known anomalies included)" : "");
 	/* Most severe first; within a verdict, in run order. */
 	for (int v = HCF_V_COUNT - 1; v > HCF_V_PASS && listed < HCF_REPORT_MD_FINDINGS; v--) {
 		size_t take = st->nfindings[v];
@@ -253,6 +301,7 @@ static void md_free(struct md_state *st)
 	for (int v = 0; v < HCF_V_COUNT; v++)
 		hcf_rbuf_free(&st->findings[v]);
 	hcf_rpt_groups_free(&st->groups);
+	hcf_anomaly_counts_free(&st->anomalies);
 	free(st->abi_name);
 	free(st->spec_path);
 	free(st->command);

@@ -34,7 +34,10 @@ struct hcf_report_summary {
 /* SGR colour per verdict. */
 static const char *const verdict_colour[HCF_V_COUNT] = {
 	[HCF_V_PASS] = "32",     /* green */
+	[HCF_V_LOST] = "34",     /* blue */
+	[HCF_V_XFAIL] = "33",    /* yellow */
 	[HCF_V_SKIP] = "36",     /* cyan */
+	[HCF_V_XPASS] = "1;33",  /* bold yellow */
 	[HCF_V_ERROR] = "35",    /* magenta */
 	[HCF_V_FAIL] = "31",     /* red */
 	[HCF_V_HANG] = "1;31",   /* bold red */
@@ -170,7 +173,9 @@ static size_t digits(size_t v)
 
 struct cols {
 	size_t group, tests, v[HCF_V_COUNT], worst;
+	bool show[HCF_V_COUNT];
 };
+
 
 static void row(const struct term *tm, const struct cols *w, const char *name,
 		const struct hcf_tally *ty, bool bold)
@@ -182,6 +187,8 @@ static void row(const struct term *tm, const struct cols *w, const char *name,
 	fputs("  ", tm->f);
 	term_cell(tm, num, strlen(num), w->tests, true, bold ? "1" : NULL);
 	for (int v = 0; v < HCF_V_COUNT; v++) {
+		if (!w->show[v])
+			continue;
 		snprintf(num, sizeof(num), "%zu", ty->n[v]);
 		fputs("  ", tm->f);
 		/* Only counts that are there get a colour; zeros stay dim. */
@@ -215,6 +222,7 @@ void hcf_report_summary_print(const struct hcf_report_summary *s, FILE *f,
 	if (w.tests < digits(ty->total))
 		w.tests = digits(ty->total);
 	for (int v = 0; v < HCF_V_COUNT; v++) {
+		w.show[v] = hcf_rpt_verdict_column((enum hcf_verdict)v, ty);
 		w.v[v] = strlen(hcf_rpt_verdict((enum hcf_verdict)v));
 		if (w.v[v] < digits(ty->n[v]))
 			w.v[v] = digits(ty->n[v]);
@@ -223,7 +231,8 @@ void hcf_report_summary_print(const struct hcf_report_summary *s, FILE *f,
 	}
 	size_t rest = 2 + w.tests + 2 + w.worst;
 	for (int v = 0; v < HCF_V_COUNT; v++)
-		rest += 2 + w.v[v];
+		if (w.show[v])
+			rest += 2 + w.v[v];
 	if (tm.width && w.group + rest > tm.width)
 		w.group = tm.width > rest + 8 ? tm.width - rest : 8;
 
@@ -240,6 +249,8 @@ void hcf_report_summary_print(const struct hcf_report_summary *s, FILE *f,
 	fputs("  ", f);
 	term_cell(&tm, "tests", 5, w.tests, true, "1");
 	for (int v = 0; v < HCF_V_COUNT; v++) {
+		if (!w.show[v])
+			continue;
 		const char *vn = hcf_rpt_verdict((enum hcf_verdict)v);
 		fputs("  ", f);
 		term_cell(&tm, vn, strlen(vn), w.v[v], true, "1");

@@ -1,5 +1,6 @@
 /* report_util.c: text buffers, UTF-8 repair, escaping and issue formatting shared by the writers. */
 #include "reports/report_util.h"
+#include "util/x86.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,19 +248,11 @@ const struct hcf_op *hcf_rpt_call_op(const struct hcf_prog *p, const struct hcf_
 	return &p->abi->ops[c->op];
 }
 
-/* Architectural exception mnemonics (Intel SDM vol. 3, table 6-1, plus the
- * AMD-only #HV, #VC, #SX). NULL: reserved. */
-static const char *const vector_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", NULL,
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", NULL, NULL,
-	NULL, NULL, NULL, NULL, "#HV", "#VC", "#SX", NULL,
-};
-
 const char *hcf_rpt_vector_name(unsigned vector, char *buf, size_t len)
 {
-	if (vector < 32 && vector_names[vector])
-		return vector_names[vector];
+	const char *m = hcf_x86_exc_mnemonic(vector);
+	if (m)
+		return m;
 	snprintf(buf, len, "vector %u", vector);
 	return buf;
 }
@@ -278,10 +271,7 @@ const char *hcf_rpt_issue_value(const struct hcf_abi *abi, const struct hcf_op *
 	/* Constant names are return values and error codes: a clobbered rdx that
 	 * happens to hold 1 is not "KVM_EPERM". */
 	unsigned ret = op ? op->ret_reg : abi ? abi->ret_reg : HCF_REG_NONE;
-	char where[sizeof(is->where) + 1];
-	snprintf(where, sizeof(where), "%.*s", (int)HCF_FIELD_LEN(is->where), is->where);
-	unsigned reg = hcf_reg_parse(where, NULL);
-	bool named = ret != HCF_REG_NONE && reg == ret;
+	bool named = ret != HCF_REG_NONE && is->loc.kind == HCF_LOC_REG && is->loc.reg == ret;
 	return hcf_fmt_value(named ? abi : NULL, op, v, buf, len);
 }
 
@@ -291,15 +281,20 @@ const char *hcf_rpt_issue_line(const struct hcf_abi *abi, const struct hcf_op *o
 	const char *oracle = is->oracle ? is->oracle : "?";
 	int wl = (int)HCF_FIELD_LEN(is->where), rl = (int)HCF_FIELD_LEN(is->reason);
 	const char *wsep = wl ? " " : "";
-	if (is->has_values) {
+	/* a known anomaly says which, and what it would have been */
+	char anom[96] = "";
+	if (is->anomaly)
+		snprintf(anom, sizeof(anom), " [known anomaly %s, else %s]", is->anomaly,
+			 hcf_rpt_verdict(is->was));
+	if (is->has_values && is->loc.kind != HCF_LOC_EXCEPTION) {
 		char e[160], g[160];
 		hcf_rpt_issue_value(abi, op, is, is->expected, e, sizeof(e));
 		hcf_rpt_issue_value(abi, op, is, is->got, g, sizeof(g));
-		snprintf(buf, len, "%s%s%.*s: expected %s got %s%s%.*s", oracle, wsep, wl, is->where,
-			 e, g, rl ? ": " : "", rl, is->reason);
+		snprintf(buf, len, "%s%s%.*s%s: expected %s got %s%s%.*s", oracle, wsep, wl, is->where,
+			 anom, e, g, rl ? ": " : "", rl, is->reason);
 	} else {
-		snprintf(buf, len, "%s%s%.*s%s%.*s", oracle, wsep, wl, is->where, rl ? ": " : "", rl,
-			 is->reason);
+		snprintf(buf, len, "%s%s%.*s%s%s%.*s", oracle, wsep, wl, is->where, anom,
+			 rl ? ": " : "", rl, is->reason);
 	}
 	return buf;
 }
@@ -445,4 +440,17 @@ const char *hcf_rpt_iso_time(time_t t, char *buf, size_t len)
 	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))
 		snprintf(buf, len, "1970-01-01T00:00:00");
 	return buf;
+}
+
+const char *hcf_report_test_reason(const struct hcf_test *t, const struct hcf_test_outcome *o,
+				   char *buf, size_t len)
+{
+	return hcf_rpt_test_reason(t, o, buf, len);
+}
+
+bool hcf_rpt_verdict_column(enum hcf_verdict v, const struct hcf_tally *total)
+{
+	if (v != HCF_V_LOST && v != HCF_V_XFAIL && v != HCF_V_XPASS)
+		return true;
+	return total && (unsigned)v < HCF_V_COUNT && total->n[v];
 }

@@ -97,6 +97,11 @@ const char *hcf_rpt_test_reason(const struct hcf_test *t, const struct hcf_test_
 void hcf_rpt_issue_lines(struct hcf_rbuf *b, const struct hcf_test *t,
 			 const struct hcf_test_outcome *o);
 
+/* Does a verdict get a column in a table of this run's tallies? The XTF
+ * verdicts always do (a zero is news too); the classes a spec's declarations
+ * make (LOST, XFAIL, XPASS) when a test has them. */
+bool hcf_rpt_verdict_column(enum hcf_verdict v, const struct hcf_tally *total);
+
 /* ---- per-group counts -------------------------------------------------- */
 
 struct hcf_rpt_group {

@@ -37,8 +37,6 @@ struct hcf_repro_src {
 	const char *file_name;     /* the program's file name, for its comment (NULL: "repro.c") */
 	const char *spec_path;     /* the spec file, for the comment (NULL: abi->path) */
 	const char *program_name;  /* "minimized.hcf" or "program.hcf", for the comment */
-	const char *exact_where;   /* finding.json "exact_where": the memory oracle's precise
-	                              place ("guard buf0-63"); NULL when absent */
 	const char *hypervisor;    /* finding.json "hypervisor", NULL when absent */
 	const char *first_seen;    /* finding.json "first_seen", NULL when absent */
 };

@@ -31,6 +31,7 @@
 
 #include "hcf_proto.h"
 #include "oracles/oracle.h"
+#include "prog/layout.h"
 #include "util/xalloc.h"
 
 /* ---- the emitted program's guest layout ---------------------------------- */
@@ -49,13 +50,12 @@
 #define RP_SEQ_TAG 0x51e90000u
 #define RP_SLOT_SIZE 456u
 #define RP_NSETUP 3u            /* setup slots after the calls: PVM probe, VIF page, hypercall page */
-#define RP_GUARD_BYTE 0x5a      /* harness/target/target_kvm.c fills guards with it */
-#define RP_BUF_ALIGN 64u        /* and aligns buffers to it */
 
 _Static_assert(RP_CTL_GPA == 0x200000 && RP_CODE_GPA == 0x100000 && RP_STACK_TOP == 0x20000 &&
 		       HCF_GPA_ARENA == 0x600000 && HCF_GUEST_MEM_SIZE == 0x800000 &&
 		       HCF_GPA_PGTABLES == 0x8000 && HCF_GPA_GDT == 0x2000 && HCF_GPA_IDT == 0x3000 &&
-		       RP_DONE_PORT == 0xe8,
+		       RP_DONE_PORT == 0xe8 && HCF_GUARD_BYTE == 0x5a && HCF_BUF_GUARD == 64 &&
+		       HCF_GPA_STACK_GUARD == 0xf000,
 	       "rt_prelude spells these addresses out");
 _Static_assert(RP_CONT_GPA + 8ull * (HCF_REPRO_MAX_CALLS + RP_NSETUP) <= RP_RES_GPA,
 	       "continuation table overlaps the result slots");
@@ -645,9 +645,6 @@ enum ck {
 
 enum lv { LV_HANG, LV_LOST, LV_BAD, LV_PROGRAM };
 
-/* Which bytes of a buffer image (guard, data, guard) the memory check reads. */
-enum mreg { MR_GUARD_BEFORE, MR_GUARD_AFTER, MR_GUARDS, MR_DATA_RANGE, MR_DATA };
-
 struct plan {
 	enum ck kind;
 	size_t call;                 /* the program call the check is on */
@@ -662,10 +659,8 @@ struct plan {
 	size_t prev;                 /* model monotonic: the earlier call */
 	enum lv lv;
 	bool vec;                    /* XMM0-15 around the checked call */
-	int mbuf;                    /* memory: buffer, -1 every buffer */
-	enum mreg mreg;
-	uint32_t dlo, dhi;           /* MR_DATA_RANGE: buffer offsets */
-	char mlabel[64];
+	int mbuf;                    /* memory: the buffer */
+	uint32_t ilo, ihi;           /* memory: the place, as offsets into its image */
 };
 
 struct cx {
@@ -675,45 +670,9 @@ struct cx {
 	const struct hcf_finding *f;
 };
 
-static bool starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* A full 64-bit register name ("rax", never an alias). */
-static unsigned parse_reg64(const char *s)
-{
-	unsigned w;
-	unsigned r = hcf_reg_parse(s, &w);
-	return r != HCF_REG_NONE && r < HCF_NGPR && w == 64 ? r : HCF_REG_NONE;
-}
-
-/* "rflags.CF" or "rflags.bit5": the bit, or -1. */
-static int parse_flag(const char *s)
-{
-	if (!starts(s, "rflags."))
-		return -1;
-	s += 7;
-	for (unsigned b = 0; b < 32; b++) {
-		const char *n = hcf_rflags_bit_name(b);
-		if (n && !strcmp(n, s))
-			return (int)b;
-	}
-	unsigned b;
-	char tail;
-	if (sscanf(s, "bit%u%c", &b, &tail) == 1 && b < 64)
-		return (int)b;
-	return -1;
-}
-
 static unsigned clamp_width(unsigned w)
 {
 	return w == 0 || w > 64 ? 64 : w;
-}
-
-static uint64_t width_mask(unsigned w)
-{
-	return w >= 64 ? ~0ull : (1ull << w) - 1;
 }
 
 /* The width the model oracle compares reg at (oracle_model.c reg_width). */
@@ -734,25 +693,27 @@ typedef int (*parse_fn)(struct plan *pl, const struct cx *cx, char *err, size_t 
 
 static int parse_clobber(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 {
-	const char *w = cx->f->sig.where;
-	unsigned r = parse_reg64(w), x;
-	int bit = parse_flag(w);
-	char tail;
-	if (r != HCF_REG_NONE) {
+	const struct hcf_loc *l = &cx->f->loc;
+	switch (l->kind) {
+	case HCF_LOC_REG:
 		pl->kind = CK_CLOBBER_REG;
-		pl->reg = r;
-	} else if (bit >= 0) {
+		pl->reg = l->reg;
+		break;
+	case HCF_LOC_FLAG:
 		pl->kind = CK_CLOBBER_FLAG;
-		pl->bit = (unsigned)bit;
-	} else if (sscanf(w, "xmm%u%c", &x, &tail) == 1 && x < 16) {
+		pl->bit = l->bit;
+		break;
+	case HCF_LOC_XMM:
 		pl->kind = CK_CLOBBER_XMM;
-		pl->xmm = x;
+		pl->xmm = l->reg;
 		pl->vec = true;
-	} else {
-		snprintf(err, errlen, "clobber finding on \"%s\": not a register, RFLAGS bit or XMM register", w);
+		break;
+	default:
+		snprintf(err, errlen, "clobber finding at %s: not a register, RFLAGS bit or XMM register",
+			 hcf_loc_kind_name(l->kind));
 		return -1;
 	}
-	snprintf(pl->what, sizeof(pl->what), "clobber %s at %s", w, pl->at);
+	snprintf(pl->what, sizeof(pl->what), "clobber %s at %s", cx->f->sig.where, pl->at);
 	return 0;
 }
 
@@ -847,192 +808,172 @@ static int parse_retval(struct plan *pl, const struct cx *cx, char *err, size_t 
 	return 0;
 }
 
-/* The exception vector a mnemonic names ("#GP"), or -1. */
-static int vector_of(const char *s)
-{
-	for (unsigned v = 0; v < 32; v++) {
-		const char *m = hcf_exc_mnemonic(v);
-		if (m && !strncmp(s, m, strlen(m)) && !isalnum((unsigned char)s[strlen(m)]))
-			return (int)v;
-	}
-	return -1;
-}
-
 static int parse_model(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 {
 	const struct hcf_finding *f = cx->f;
-	const char *w = f->sig.where;
-	unsigned r = parse_reg64(w);
-	int bit = parse_flag(w);
-	if (!strcmp(w, "exception")) {
-		pl->kind = CK_MODEL_EXC;
-		const char *rs = f->reason;
-		if (starts(rs, "expected the call to return")) {
-			pl->exp_vector = -1;
-		} else if (f->has_values && f->expected < 256) {
-			pl->exp_vector = (int)f->expected;
-		} else if (starts(rs, "expected ") && vector_of(rs + 9) >= 0) {
-			pl->exp_vector = vector_of(rs + 9);
-		} else {
-			snprintf(err, errlen, "model finding on the exception: neither the values nor the "
-					      "reason (\"%s\") say which outcome the model expected", rs);
+	const struct hcf_loc *l = &f->loc;
+	if (l->kind == HCF_LOC_EXCEPTION) {
+		/* expected: the vector the model predicted, or "returned" */
+		if (!f->has_values || (f->expected > 255 && f->expected != HCF_EXC_RETURNED)) {
+			snprintf(err, errlen, "model finding on the exception without the expected "
+					      "outcome (finding.json has no \"expected\")");
 			return -1;
 		}
+		pl->kind = CK_MODEL_EXC;
+		pl->exp_vector = f->expected == HCF_EXC_RETURNED ? -1 : (int)f->expected;
 		snprintf(pl->what, sizeof(pl->what), "model outcome at %s", pl->at);
 		return 0;
 	}
-	if (r != HCF_REG_NONE && strstr(f->reason, "monotonic")) {
-		pl->kind = CK_MODEL_MONO;
-		pl->reg = r;
-		pl->width = model_width(cx->abi, pl->op, r);
-		pl->mask = width_mask(pl->width);
-		const struct hcf_pcall *c = &cx->p->calls[pl->call];
+	if (l->kind == HCF_LOC_REG && f->related != SIZE_MAX) {
+		/* a monotonic output that went back: compared with that call */
 		size_t j = pl->call;
 		while (j-- > 0)
-			if (cx->p->calls[j].op == c->op)
+			if (cx->p->calls[j].op == cx->p->calls[pl->call].op)
 				break;
 		if (j == SIZE_MAX) {
 			snprintf(err, errlen, "monotonic model finding on %s, but no earlier call of %s is in "
-					      "the program", w, pl->name);
+					      "the program", f->sig.where, pl->name);
 			return -1;
 		}
+		pl->kind = CK_MODEL_MONO;
+		pl->reg = l->reg;
+		pl->width = model_width(cx->abi, pl->op, l->reg);
+		pl->mask = hcf_x86_width_mask(pl->width);
 		pl->prev = j;
-		snprintf(pl->what, sizeof(pl->what), "model: %s went back at %s", w, pl->at);
+		snprintf(pl->what, sizeof(pl->what), "model: %s went back at %s", f->sig.where, pl->at);
 		return 0;
 	}
 	if (!f->has_values) {
 		snprintf(err, errlen, "model finding on %s without the expected value (finding.json has "
-				      "no \"expected\")", w);
+				      "no \"expected\")", f->sig.where);
 		return -1;
 	}
-	if (r != HCF_REG_NONE) {
+	if (l->kind == HCF_LOC_REG) {
 		pl->kind = CK_MODEL_REG;
-		pl->reg = r;
-		pl->width = model_width(cx->abi, pl->op, r);
-		pl->mask = width_mask(pl->width);
+		pl->reg = l->reg;
+		pl->width = model_width(cx->abi, pl->op, l->reg);
+		pl->mask = hcf_x86_width_mask(pl->width);
 		pl->expect = f->expected & pl->mask;
-	} else if (bit >= 0) {
+	} else if (l->kind == HCF_LOC_FLAG) {
 		pl->kind = CK_MODEL_FLAG;
-		pl->bit = (unsigned)bit;
-		pl->expect = (f->expected >> bit) & 1;
+		pl->bit = l->bit;
+		pl->expect = (f->expected >> l->bit) & 1;
 	} else {
-		snprintf(err, errlen, "model finding on \"%s\": not a register, RFLAGS bit or the exception", w);
+		snprintf(err, errlen, "model finding at %s: not a register, RFLAGS bit or the exception",
+			 hcf_loc_kind_name(l->kind));
 		return -1;
 	}
-	snprintf(pl->what, sizeof(pl->what), "model %s at %s", w, pl->at);
+	snprintf(pl->what, sizeof(pl->what), "model %s at %s", f->sig.where, pl->at);
 	return 0;
 }
 
-/* Narrow a data finding to what its label names (oracle_memory.c labels). */
-static void memory_data_range(struct plan *pl, const struct cx *cx, uint32_t off)
+/* The bytes of the finding's buffer image (guard | data | guard) its place
+ * names: a guard, a field, a run of padding, the bytes past the struct, a
+ * read-only buffer. */
+static void memory_place(struct plan *pl, const struct cx *cx, const struct hcf_loc *l)
 {
 	const struct hcf_buf *b = &cx->p->bufs[pl->mbuf];
 	const struct hcf_struct *st = b->struct_idx >= 0 && (size_t)b->struct_idx < cx->abi->nstructs ?
 					      &cx->abi->structs[b->struct_idx] : NULL;
-	const char *l = pl->mlabel;
-	size_t ll = strlen(l);
-	pl->mreg = MR_DATA_RANGE;
-	pl->dlo = 0;
-	pl->dhi = b->size;
-	if (!st || !strcmp(l, "read-only"))
+	uint32_t g = HCF_BUF_GUARD, size = b->size, end = st && st->size < size ? st->size : size;
+	pl->ilo = g;
+	pl->ihi = g + size;
+	switch (l->kind) {
+	case HCF_LOC_GUARD_BELOW:
+		pl->ilo = 0;
+		pl->ihi = g;
 		return;
-	if (starts(l, "past ")) {
-		pl->dlo = st->size < b->size ? st->size : b->size;
+	case HCF_LOC_GUARD_ABOVE:
+		pl->ilo = g + size;
+		pl->ihi = 2 * g + size;
 		return;
-	}
-	if (ll > 8 && !strcmp(l + ll - 8, " padding")) {
-		/* the uncovered run around the first changed byte */
-		uint8_t covered[HCF_BUF_MAX];
-		memset(covered, 0, sizeof(covered));
-		for (size_t k = 0; k < st->nfields; k++)
-			for (uint64_t i = st->fields[k].offset;
-			     i < (uint64_t)st->fields[k].offset + st->fields[k].size && i < b->size; i++)
-				covered[i] = 1;
-		uint32_t end = st->size < b->size ? st->size : b->size;
-		if (off >= end || covered[off]) {
-			pl->dhi = end;
+	case HCF_LOC_PAST_STRUCT:
+		pl->ilo = g + end;
+		return;
+	case HCF_LOC_FIELD: {
+		const char *dot = strrchr(l->name, '.');
+		for (size_t k = 0; st && dot && k < st->nfields; k++) {
+			const struct hcf_field *fl = &st->fields[k];
+			if (strcmp(fl->name, dot + 1) != 0)
+				continue;
+			pl->ilo = g + (fl->offset < size ? fl->offset : size);
+			pl->ihi = g + ((uint64_t)fl->offset + fl->size < size ? fl->offset + fl->size : size);
 			return;
 		}
-		uint32_t lo = off, hi = off;
+		return;
+	}
+	case HCF_LOC_PADDING: {
+		/* the run of bytes no field covers around the first changed one */
+		uint8_t covered[HCF_BUF_MAX];
+		memset(covered, 0, sizeof(covered));
+		for (size_t k = 0; st && k < st->nfields; k++)
+			for (uint64_t i = st->fields[k].offset;
+			     i < (uint64_t)st->fields[k].offset + st->fields[k].size && i < size; i++)
+				covered[i] = 1;
+		uint32_t off = l->off >= 0 ? (uint32_t)l->off : 0, lo = off, hi = off;
+		if (off >= end || covered[off]) {
+			pl->ihi = g + end;
+			return;
+		}
 		while (lo > 0 && !covered[lo - 1])
 			lo--;
 		while (hi < end && !covered[hi])
 			hi++;
-		pl->dlo = lo;
-		pl->dhi = hi;
+		pl->ilo = g + lo;
+		pl->ihi = g + hi;
 		return;
 	}
-	const char *dot = strrchr(l, '.');
-	for (size_t k = 0; dot && k < st->nfields; k++) {
-		const struct hcf_field *fl = &st->fields[k];
-		if (strcmp(fl->name, dot + 1) != 0)
-			continue;
-		pl->dlo = fl->offset < b->size ? fl->offset : b->size;
-		pl->dhi = (uint64_t)fl->offset + fl->size < b->size ? fl->offset + fl->size : b->size;
+	default: /* a read-only buffer: all of it */
 		return;
 	}
 }
 
 static int parse_memory(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 {
-	const char *ew = cx->src->exact_where;
-	const char *w = ew && *ew ? ew : cx->f->sig.where;
-	int b = -1, n = 0;
-	unsigned off = 0;
+	const struct hcf_loc *l = &cx->f->loc;
 	pl->kind = CK_MEMORY;
 	pl->ncalls = cx->p->ncalls; /* memory is compared after the whole program */
 	pl->mbuf = -1;
-	if (starts(w, "page") || !strcmp(w, "pages")) {
+	if (l->kind == HCF_LOC_PAGE || l->kind == HCF_LOC_PAGES) {
 		pl->kind = CK_PAGES;
 		snprintf(pl->what, sizeof(pl->what), "memory: stray page write at %s", pl->at);
 		return 0;
 	}
-	if (sscanf(w, "guard buf%d-%u%n", &b, &off, &n) == 2 && !w[n]) {
-		pl->mreg = MR_GUARD_BEFORE;
-	} else if (sscanf(w, "guard buf%d+%u%n", &b, &off, &n) == 2 && !w[n]) {
-		pl->mreg = MR_GUARD_AFTER;
-	} else if (sscanf(w, "buf%d+%u (%63[^)])%n", &b, &off, pl->mlabel, &n) == 3 && !w[n]) {
-		if (b >= 0 && (size_t)b < cx->p->nbufs)
-			pl->mbuf = b;
-		if (pl->mbuf >= 0)
-			memory_data_range(pl, cx, off);
-		else
-			pl->mreg = MR_DATA;
-	} else if (!strcmp(w, "guard")) {
-		pl->mreg = MR_GUARDS;
-	} else if (starts(w, "buffer")) {
-		pl->mreg = MR_DATA;
-	} else {
-		snprintf(err, errlen, "memory finding on \"%s\": not a buffer, guard or page (a harness "
-				      "problem, not something the hypervisor did, cannot be replayed)", w);
+	if (!hcf_loc_is_memory(l) || l->kind == HCF_LOC_STATUS || l->buf < 0) {
+		snprintf(err, errlen, "memory finding at %s: not a buffer, guard or page (a harness "
+				      "problem, not something the hypervisor did, cannot be replayed)",
+			 cx->f->sig.where[0] ? cx->f->sig.where : hcf_loc_kind_name(l->kind));
 		return -1;
 	}
-	if (pl->mreg == MR_GUARD_BEFORE || pl->mreg == MR_GUARD_AFTER) {
-		if (b < 0 || (size_t)b >= cx->p->nbufs) {
-			snprintf(err, errlen, "memory finding on \"%s\", but the program has %zu buffers", w,
-				 cx->p->nbufs);
-			return -1;
-		}
-		pl->mbuf = b;
-	}
-	if (cx->p->nbufs == 0) {
-		snprintf(err, errlen, "memory finding on \"%s\", but the program has no buffers", w);
+	if ((size_t)l->buf >= cx->p->nbufs) {
+		snprintf(err, errlen, "memory finding on buf%d, but the program has %zu buffers", l->buf,
+			 cx->p->nbufs);
 		return -1;
 	}
-	snprintf(pl->what, sizeof(pl->what), "memory %s after %s", w, pl->at);
+	pl->mbuf = l->buf;
+	memory_place(pl, cx, l);
+	snprintf(pl->what, sizeof(pl->what), "memory %s after %s", cx->f->sig.where, pl->at);
 	return 0;
 }
 
 static int parse_liveness(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 {
-	const char *w = cx->f->sig.where, *rc = cx->f->sig.rclass;
+	const struct hcf_finding *f = cx->f;
+	const char *rc = f->sig.rclass;
 	pl->kind = CK_LIVENESS;
-	if (!strcmp(w, "program")) {
+	/* a loss blamed on an earlier call happened in the related one */
+	if (f->related != SIZE_MAX && f->related < cx->p->ncalls && f->related > pl->call) {
+		pl->call = f->related;
+		pl->ncalls = f->related + 1;
+		hcf_pcall_name(cx->p, &cx->p->calls[pl->call], pl->name, sizeof(pl->name));
+		snprintf(pl->at, sizeof(pl->at), "call %zu (%s)", pl->call, pl->name);
+	}
+	if (f->loc.kind == HCF_LOC_PROGRAM) {
 		pl->lv = LV_PROGRAM;
 		pl->ncalls = cx->p->ncalls;
 	} else if (!strcmp(rc, "hang")) {
 		pl->lv = LV_HANG;
-	} else if (starts(rc, "lost:") || !strcmp(rc, "guest-lost")) {
+	} else if (!strncmp(rc, "lost:", 5) || !strcmp(rc, "guest-lost")) {
 		pl->lv = LV_LOST;
 	} else if (!strcmp(rc, "bad-result")) {
 		pl->lv = LV_BAD;
@@ -1155,6 +1096,7 @@ static const char *const rt_prelude[] = {
 	"#define VIF_GPA     0x4000ull    /* PVM's virtual-interrupt-flag page */",
 	"#define HCPAGE_GPA  0x5000ull    /* hypercall page (hypercall_page transport) */",
 	"#define PML4_GPA    0x8000ull    /* PML4, PDPT, four PDs, the PT of the first 2 MiB */",
+	"#define STACK_GUARD 0xf000ull    /* unmapped, below the stack */",
 	"#define STACK_TOP   0x20000ull",
 	"#define CODE_GPA    0x100000ull  /* guest_code[] */",
 	"#define CTL_GPA     0x200000ull  /* the guest's variables (struct ctl) */",
@@ -1249,9 +1191,11 @@ static const char *const rt_vm[] = {
 	"",
 	"/*",
 	" * Identity page tables over the low 4 GiB: 2 MiB pages, the first 2 MiB in",
-	" * 4 KiB pages so that page 0 stays unmapped (NULL faults). Every entry is",
-	" * user-accessible (PVM runs a guest natively only then) and has accessed and",
-	" * dirty preset, so the CPU never writes the tables.",
+	" * 4 KiB pages so that page 0 stays unmapped (NULL faults), and the page below",
+	" * the stack (STACK_GUARD: a stack that runs over faults there instead of",
+	" * writing the page tables). Every entry is user-accessible (PVM runs a guest",
+	" * natively only then) and has accessed and dirty preset, so the CPU never",
+	" * writes the tables.",
 	" */",
 	"static void build_page_tables(uint8_t *mem)",
 	"{",
@@ -1265,7 +1209,8 @@ static const char *const rt_vm[] = {
 	"\t}",
 	"\tput64(mem, pd, pt | f);",
 	"\tfor (uint64_t i = 1; i < 512; i++)",
-	"\t\tput64(mem, pt + 8 * i, i << 12 | f);",
+	"\t\tif (i != STACK_GUARD >> 12)",
+	"\t\t\tput64(mem, pt + 8 * i, i << 12 | f);",
 	"}",
 	"",
 	"/* Flat GDT: 64-bit code at 0x08, data at 0x10, a busy 64-bit TSS at 0x18. */",
@@ -1748,8 +1693,10 @@ struct gen {
 	size_t ncalls, nslots;
 	size_t slot_probe, slot_vif, slot_hcpage;
 	uint64_t (*img)[HCF_NGPR];   /* the register image of each call */
+	struct hcf_layout layout;
 	uint64_t buf_gpa[HCF_PROG_MAX_BUFS];
-	uint8_t *buf_init[HCF_PROG_MAX_BUFS]; /* initial contents, pointers patched in */
+	uint8_t *buf_image[HCF_PROG_MAX_BUFS]; /* guard | contents | guard before the run */
+	uint8_t *buf_init[HCF_PROG_MAX_BUFS];  /* the contents: into buf_image */
 	size_t *call_l;              /* label of each call; [ncalls] is "done" */
 	size_t *cont_l;              /* per slot: where the exception path goes on */
 	size_t *native_at;           /* offsets of the vmcall bytes patched at run time */
@@ -1771,69 +1718,28 @@ static const char *slot_str(const struct gen *g, size_t s, char *buf, size_t len
 	return buf;
 }
 
-/* Lay the buffers out as harness/target/target_kvm.c layout_bufs does. */
+/* The buffers where hcfuzz's kvm target puts them, with the same bytes
+ * (prog/layout.h: one definition for both). */
 static int layout_bufs(struct gen *g, char *err, size_t errlen)
 {
 	const struct hcf_prog *p = g->cx->p;
-	uint64_t cur = HCF_GPA_ARENA;
+	if (hcf_layout_place(p, &g->layout, err, errlen) != 0)
+		return -1;
 	for (size_t b = 0; b < p->nbufs; b++) {
-		const struct hcf_buf *buf = &p->bufs[b];
-		uint64_t total = (uint64_t)buf->size + 2 * HCF_BUF_GUARD;
-		if (buf->size == 0 || buf->size > HCF_BUF_MAX || cur + total > HCF_GPA_ARENA + HCF_ARENA_SIZE) {
-			snprintf(err, errlen, "buf%zu (%u bytes) does not fit the arena", b, buf->size);
-			return -1;
-		}
-		g->buf_gpa[b] = cur + HCF_BUF_GUARD;
-		g->buf_init[b] = hcf_xcalloc(1, buf->size);
-		if (buf->init)
-			memcpy(g->buf_init[b], buf->init, buf->size);
-		cur = (cur + total + RP_BUF_ALIGN - 1) & ~(uint64_t)(RP_BUF_ALIGN - 1);
-	}
-	for (size_t b = 0; b < p->nbufs; b++) {
-		const struct hcf_buf *buf = &p->bufs[b];
-		for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
-			const struct hcf_buf_reloc *rl = &buf->relocs[r];
-			if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || (uint64_t)rl->at + 8 > buf->size) {
-				snprintf(err, errlen, "buf%zu: a pointer at %u outside the buffer or to no buffer", b,
-					 rl->at);
-				return -1;
-			}
-			uint64_t v = g->buf_gpa[rl->buf] + (uint64_t)(int64_t)rl->offset;
-			for (unsigned k = 0; k < 8; k++)
-				g->buf_init[b][rl->at + k] = (uint8_t)(v >> (8 * k));
-		}
+		g->buf_gpa[b] = g->layout.buf_gva[b];
+		g->buf_image[b] = hcf_xcalloc(1, (size_t)p->bufs[b].size + 2 * HCF_BUF_GUARD);
+		hcf_layout_image(p, &g->layout, b, g->buf_image[b]);
+		g->buf_init[b] = g->buf_image[b] + HCF_BUF_GUARD;
 	}
 	return 0;
 }
 
-/* The register image hcfuzz's kvm target loads for call i (marshal in
- * target_kvm.c): the program's values, buffer addresses, the port or MMIO
- * address in rdx; the hypercall-page entry in *target. */
+/* The register image hcfuzz's kvm target loads for call i (the agent keeps
+ * its own RSP); the hypercall-page entry in *target. */
 static void call_image(const struct gen *g, size_t i, uint64_t gpr[HCF_NGPR], uint64_t *target)
 {
-	const struct hcf_prog *p = g->cx->p;
-	const struct hcf_pcall *c = &p->calls[i];
-	const struct hcf_transport *t = &g->cx->abi->transport;
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		gpr[r] = c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs ?
-				 g->buf_gpa[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset :
-				 c->gpr[r];
+	hcf_layout_call_image(g->cx->p, &g->layout, i, gpr, target);
 	gpr[HCF_RSP] = 0;
-	uint64_t nr = hcf_pcall_nr(p, c);
-	*target = 0;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
-		break;
-	case HCF_XPORT_MMIO:
-		gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
-		break;
-	case HCF_XPORT_HCPAGE:
-		*target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
-		break;
-	default:
-		break;
-	}
 }
 
 /* Slot bookkeeping before the instruction: which slot, and "in a call". */
@@ -2144,7 +2050,7 @@ static void gen_stubs(struct gen *g, size_t l_exc)
 		/* A software "int N" to a vector that normally has an error code
 		 * pushes none: the transport's own vector is treated that way, as
 		 * the agent does. */
-		bool errcode = hcf_exc_has_error_code(v) && !(t->kind == HCF_XPORT_INT && v == t->vector);
+		bool errcode = hcf_x86_exc_has_error_code(v) && !(t->kind == HCF_XPORT_INT && v == t->vector);
 		if (!errcode) {
 			put8(a, 0x6a); /* push 0 */
 			put8(a, 0x00);
@@ -2153,7 +2059,7 @@ static void gen_stubs(struct gen *g, size_t l_exc)
 		put32(a, v);
 		put8(a, 0xe9);
 		as_rel32(a, l_exc);
-		const char *m = hcf_exc_mnemonic(v);
+		const char *m = hcf_x86_exc_mnemonic(v);
 		char what[24] = "";
 		if (m)
 			snprintf(what, sizeof(what), " (%s)", m);
@@ -2172,7 +2078,7 @@ static void gen_free(struct gen *g)
 	free(g->cont_l);
 	free(g->native_at);
 	for (size_t b = 0; b < HCF_PROG_MAX_BUFS; b++)
-		free(g->buf_init[b]);
+		free(g->buf_image[b]);
 }
 
 static int gen_code(struct gen *g, char *err, size_t errlen)
@@ -2360,7 +2266,7 @@ static void fmt_vectors(uint32_t mask, char *buf, size_t len)
 	buf[0] = '\0';
 	for (unsigned v = 0; v < 32 && o + 1 < len; v++)
 		if (mask & (1u << v)) {
-			const char *m = hcf_exc_mnemonic(v);
+			const char *m = hcf_x86_exc_mnemonic(v);
 			int n = m ? snprintf(buf + o, len - o, "%s%s", o ? ", " : "", m) :
 				    snprintf(buf + o, len - o, "%svector %u", o ? ", " : "", v);
 			if (n < 0)
@@ -2405,7 +2311,7 @@ static void contract_text(struct em *e, char *buf, size_t len)
 		snprintf(buf, len, "%s may change RFLAGS bits 0x%" PRIx64 "%s; bit %u (%s) is not among them.",
 			 pl->name, op ? op->rflags_may_change : 0,
 			 (op ? op->err : cx->abi->err) == HCF_ERR_CARRY ? " and CF (carry convention)" : "", pl->bit,
-			 hcf_rflags_bit_name(pl->bit) ? hcf_rflags_bit_name(pl->bit) : "unnamed");
+			 hcf_x86_rflags_name(pl->bit) ? hcf_x86_rflags_name(pl->bit) : "unnamed");
 		break;
 	case CK_CLOBBER_XMM:
 		snprintf(buf, len, "no call may change a vector register; xmm%u is loaded with a sentinel "
@@ -2442,8 +2348,8 @@ static void contract_text(struct em *e, char *buf, size_t len)
 			snprintf(buf, len, "hcfuzz's reference model predicted that the call returns.");
 		else
 			snprintf(buf, len, "hcfuzz's reference model predicted exception %s (vector %d).",
-				 hcf_exc_mnemonic((unsigned)pl->exp_vector) ?
-					 hcf_exc_mnemonic((unsigned)pl->exp_vector) : "?",
+				 hcf_x86_exc_mnemonic((unsigned)pl->exp_vector) ?
+					 hcf_x86_exc_mnemonic((unsigned)pl->exp_vector) : "?",
 				 pl->exp_vector);
 		break;
 	case CK_MODEL_MONO:
@@ -2754,7 +2660,7 @@ static void emit_clobber_reg(struct em *e)
 static void emit_clobber_flag(struct em *e)
 {
 	const struct plan *pl = e->pl;
-	const char *n = hcf_rflags_bit_name(pl->bit);
+	const char *n = hcf_x86_rflags_name(pl->bit);
 	char name[16];
 	if (n)
 		snprintf(name, sizeof(name), "%s", n);
@@ -3084,49 +2990,44 @@ static void emit_model_mono(struct em *e)
 	   RN(pl->reg), RN(pl->reg), rn(pl->reg), rn(pl->reg));
 }
 
+/*
+ * The results as the reproducer's run gives every call's registers to the
+ * hypervisor (the calls up to the checked one, as if they ran): what the
+ * memory oracle reads to know where a call pointed an OUT field.
+ */
+static void ran_as_reproduced(const struct em *e, struct hcf_prog_result *r)
+{
+	const struct hcf_prog *p = e->cx->p;
+	hcf_result_init(r, p->ncalls);
+	for (size_t i = 0; i < p->ncalls; i++) {
+		uint64_t gpr[HCF_NGPR], entry;
+		hcf_layout_call_image(p, &e->g->layout, i, gpr, &entry);
+		hcf_call_result_init(&r->calls[i], gpr);
+		r->calls[i].outcome = i < e->pl->ncalls ? HCF_CO_RETURNED : HCF_CO_NOT_RUN;
+	}
+}
+
 /* Which bytes of buffer b's image (guard, data, guard) the memory check
- * compares: the named place, less what may change (OUT fields, writable raw
- * buffers, pointer bytes). */
-static void memory_mask(const struct em *e, size_t b, uint8_t *must)
+ * compares: the finding's place, less every byte the hypervisor may change
+ * there, as the memory oracle decides it (hcf_oracle_memory_free: OUT
+ * fields, writable raw buffers, pointers, what calls pointed at). */
+static void memory_mask(const struct em *e, const struct hcf_prog_result *ran, size_t b,
+			uint8_t *must)
 {
 	const struct cx *cx = e->cx;
 	const struct plan *pl = e->pl;
 	const struct hcf_buf *buf = &cx->p->bufs[b];
-	size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD, g = HCF_BUF_GUARD;
+	size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD;
+	static uint8_t free_[HCF_BUF_MAX + 2 * HCF_BUF_GUARD];
 	memset(must, 0, total);
-	if (pl->mbuf >= 0 && (size_t)pl->mbuf != b)
+	if (pl->mbuf < 0 || (size_t)pl->mbuf != b || pl->ihi <= pl->ilo || pl->ihi > total)
 		return;
-	switch (pl->mreg) {
-	case MR_GUARD_BEFORE:
-		memset(must, 1, g);
-		return;
-	case MR_GUARD_AFTER:
-		memset(must + g + buf->size, 1, g);
-		return;
-	case MR_GUARDS:
-		memset(must, 1, g);
-		memset(must + g + buf->size, 1, g);
-		return;
-	case MR_DATA_RANGE:
-		memset(must + g + pl->dlo, 1, pl->dhi > pl->dlo ? pl->dhi - pl->dlo : 0);
-		break;
-	case MR_DATA:
-		memset(must + g, 1, buf->size);
-		break;
-	}
-	if (buf->struct_idx >= 0 && (size_t)buf->struct_idx < cx->abi->nstructs) {
-		const struct hcf_struct *st = &cx->abi->structs[buf->struct_idx];
-		for (size_t k = 0; k < st->nfields; k++)
-			if (st->fields[k].dir & HCF_DIR_OUT)
-				for (uint64_t i = st->fields[k].offset;
-				     i < (uint64_t)st->fields[k].offset + st->fields[k].size && i < buf->size; i++)
-					must[g + i] = 0;
-	} else if (buf->dir & HCF_DIR_OUT) {
-		memset(must + g, 0, buf->size);
-	}
-	for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++)
-		for (uint64_t i = buf->relocs[r].at; i < (uint64_t)buf->relocs[r].at + 8 && i < buf->size; i++)
-			must[g + i] = 0;
+	memset(must + pl->ilo, 1, pl->ihi - pl->ilo);
+	hcf_oracle_memory_free(cx->abi, cx->p, ran, b, e->g->buf_gpa[b] - HCF_BUF_GUARD,
+			       pl->ncalls ? pl->ncalls - 1 : 0, free_);
+	for (size_t i = 0; i < total; i++)
+		if (free_[i])
+			must[i] = 0;
 }
 
 static void emit_memory(struct em *e)
@@ -3135,6 +3036,8 @@ static void emit_memory(struct em *e)
 	struct gen *g = e->g;
 	uint8_t must[HCF_BUF_MAX + 2 * HCF_BUF_GUARD];
 	size_t nreg = 0;
+	struct hcf_prog_result ran;
+	ran_as_reproduced(e, &ran);
 	emit_no_snapshot(e);
 	pf(e, "/*\n"
 	      " * The bytes the hypervisor may not change, as runs of guest memory with the\n"
@@ -3144,7 +3047,7 @@ static void emit_memory(struct em *e)
 	for (size_t b = 0; b < cx->p->nbufs; b++) {
 		const struct hcf_buf *buf = &cx->p->bufs[b];
 		size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD;
-		memory_mask(e, b, must);
+		memory_mask(e, &ran, b, must);
 		for (size_t i = 0; i < total;) {
 			if (!must[i]) {
 				i++;
@@ -3155,8 +3058,7 @@ static void emit_memory(struct em *e)
 				j++;
 			pf(e, "static const uint8_t mem%zu[%zu] = {", nreg, j - i);
 			for (size_t k = i; k < j; k++) {
-				uint8_t v = k < HCF_BUF_GUARD || k >= HCF_BUF_GUARD + buf->size ?
-						    RP_GUARD_BYTE : g->buf_init[b][k - HCF_BUF_GUARD];
+				uint8_t v = g->buf_image[b][k];
 				pf(e, "%s0x%02x,", (k - i) % 16 ? " " : "\n\t", v);
 			}
 			pf(e, "\n};\n");
@@ -3170,7 +3072,7 @@ static void emit_memory(struct em *e)
 	for (size_t b = 0; b < cx->p->nbufs; b++) {
 		const struct hcf_buf *buf = &cx->p->bufs[b];
 		size_t total = (size_t)buf->size + 2 * HCF_BUF_GUARD;
-		memory_mask(e, b, must);
+		memory_mask(e, &ran, b, must);
 		for (size_t i = 0; i < total;) {
 			if (!must[i]) {
 				i++;
@@ -3216,10 +3118,35 @@ static void emit_memory(struct em *e)
 	      "\t}\n"
 	      "\tsnprintf(msg, len, \"the bytes the hypervisor may not write are unchanged after %%s\", check_at);\n"
 	      "\treturn 0;\n}\n");
+	hcf_result_free(&ran);
+}
+
+/* Where the program's calls told the hypervisor it may write (the memory
+ * oracle's rule, hcf_oracle_call_writes), as a table of the emitted program. */
+static void emit_may_write(struct em *e)
+{
+	const struct cx *cx = e->cx;
+	struct hcf_prog_result ran;
+	struct hcf_span w[64];
+	ran_as_reproduced(e, &ran);
+	pf(e, "/* Bytes a call pointed an OUT field at: the hypervisor's to write. */\n"
+	      "static const struct {\n\tuint64_t lo, hi;\n} may_write[] = {\n");
+	size_t n = 0;
+	for (size_t i = 0; i < e->pl->ncalls && i < cx->p->ncalls; i++) {
+		size_t k = hcf_oracle_call_writes(cx->abi, hcf_oracle_call_op(cx->abi, cx->p, i),
+						  ran.calls[i].before, w, 64);
+		for (size_t j = 0; j < k; j++, n++)
+			pf(e, "\t{ 0x%" PRIx64 "ull, 0x%" PRIx64 "ull }, /* call %zu */\n", w[j].lo, w[j].hi, i);
+	}
+	if (!n)
+		pf(e, "\t{ 0, 0 }, /* none */\n");
+	pf(e, "};\n\n");
+	hcf_result_free(&ran);
 }
 
 static void emit_pages(struct em *e)
 {
+	emit_may_write(e);
 	pf(e, "/* Pages the guest itself writes, as hcfuzz counts them (its agent's boot block, IDT,\n"
 	      " * VIF and hypercall pages, stacks, mailbox and arena): every other page must keep\n"
 	      " * its bytes. */\n"
@@ -3240,9 +3167,16 @@ static void emit_pages(struct em *e)
 	      "\t\t\tmine |= pg >= writable[k].lo && pg < writable[k].hi;\n"
 	      "\t\tif (mine || !memcmp(rr->mem + pg, rr->mem_before + pg, 0x1000))\n"
 	      "\t\t\tcontinue;\n"
-	      "\t\tsize_t first = 0;\n"
-	      "\t\twhile (rr->mem[pg + first] == rr->mem_before[pg + first])\n"
-	      "\t\t\tfirst++;\n"
+	      "\t\tsize_t first = 0x1000;\n"
+	      "\t\tfor (size_t i = 0; i < 0x1000 && first == 0x1000; i++) {\n"
+	      "\t\t\tint pointed = 0;\n"
+	      "\t\t\tfor (size_t k = 0; k < sizeof(may_write) / sizeof(may_write[0]); k++)\n"
+	      "\t\t\t\tpointed |= pg + i >= may_write[k].lo && pg + i < may_write[k].hi;\n"
+	      "\t\t\tif (!pointed && rr->mem[pg + i] != rr->mem_before[pg + i])\n"
+	      "\t\t\t\tfirst = i;\n"
+	      "\t\t}\n"
+	      "\t\tif (first == 0x1000)\n"
+	      "\t\t\tcontinue; /* every changed byte one a call pointed at */\n"
 	      "\t\tsnprintf(msg, len, \"memory: page 0x%%\" PRIx64 \" changed by the end of the program (%%s), first at 0x%%\"\n"
 	      "\t\t\t PRIx64 \": 0x%%02x -> 0x%%02x\", pg, check_at, pg + first, rr->mem_before[pg + first],\n"
 	      "\t\t\t rr->mem[pg + first]);\n"
@@ -3290,8 +3224,28 @@ static void emit_liveness(struct em *e)
 		      "\t\treturn 1;\n"
 		      "\t}\n");
 		break;
+	case LV_LOST: {
+		/* A loss the spec declares for these inputs (the call's own, or
+		 * an earlier destructive call's: hcf_op_may_end, as the liveness
+		 * oracle asks) is the contract kept, not the finding. */
+		bool shut = false, panic = false;
+		for (size_t j = 0; j <= pl->call && j < e->cx->p->ncalls; j++) {
+			const struct hcf_op *op = hcf_oracle_call_op(e->cx->abi, e->cx->p, j);
+			shut |= hcf_op_may_end(op, HCF_LIVE_SHUTDOWN, e->g->img[j]);
+			panic |= hcf_op_may_end(op, HCF_LIVE_AGENT_PANIC, e->g->img[j]);
+		}
+		if (shut || panic)
+			pf(e, "\t/* the spec declares this call may end the guest so (%s%s%s) */\n"
+			      "\tif (rr->inflight == CHECK_CALL && (%s || %s)) {\n"
+			      "\t\tsnprintf(msg, len, \"%%s ended the guest as the spec declares it may: %%s\",\n"
+			      "\t\t\t check_at, stop);\n"
+			      "\t\treturn 0;\n"
+			      "\t}\n",
+			   shut ? "shutdown" : "", shut && panic ? ", " : "", panic ? "agent panic" : "",
+			   shut ? "rr->end == END_SHUTDOWN" : "0", panic ? "rr->end == END_PANIC" : "0");
+	}
+		/* fall through */
 	case LV_HANG:
-	case LV_LOST:
 		emit_earlier_stop(e);
 		pf(e, "\tif (rr->inflight == CHECK_CALL && rr->end %s) {\n"
 		      "\t\tsnprintf(msg, len, \"liveness at %%s: %%s\", check_at, stop);\n"
@@ -3338,6 +3292,11 @@ int hcf_repro_emit(FILE *out, const struct hcf_repro_src *src, struct hcf_repro_
 {
 	if (!src || !src->abi || !src->f || src->f->prog.abi != src->abi) {
 		snprintf(err, errlen, "the finding's program was not parsed against the spec given");
+		return -1;
+	}
+	if (!src->f->has_loc) {
+		snprintf(err, errlen, "the finding has no typed place (\"loc\" in finding.json): it was "
+				      "stored by an older hcfuzz; run the campaign again");
 		return -1;
 	}
 	struct cx cx = { .src = src, .abi = src->abi, .p = &src->f->prog, .f = src->f };

@@ -53,7 +53,9 @@ enum hcf_gpr {
 #define HCF_GPA_IDT         0x00003000ull /* agent-built IDT, 256 gates */
 #define HCF_GPA_VIF         0x00004000ull /* PVM virtual-interrupt-flag page */
 #define HCF_GPA_HCPAGE      0x00005000ull /* hypercall page, filled by the hypervisor */
-#define HCF_GPA_PGTABLES    0x00008000ull /* PML4, PDPT, PD, PT: 4 pages */
+#define HCF_GPA_PGTABLES    0x00008000ull /* PML4, PDPT, four PDs, the PT of the first 2 MiB */
+#define HCF_GPA_STACK_GUARD 0x0000f000ull /* left unmapped: a stack that runs over faults
+                                             here instead of writing the page tables */
 #define HCF_GPA_STACK_LO    0x00010000ull /* agent stack, grows down from _HI */
 #define HCF_GPA_STACK_HI    0x00020000ull
 #define HCF_GPA_XSTACK_LO   0x00020000ull /* stack the agent moves to for exceptions */

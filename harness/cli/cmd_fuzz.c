@@ -126,10 +126,12 @@ int hcf_cmd_fuzz(int argc, char **argv)
 		hcf_cli_error("fuzz", "%s", err);
 		return HCF_EXIT_ERROR;
 	}
-	printf("campaign %s: %s after %.0f s: %llu executions, %llu calls; %zu findings (%zu new)\n"
+	printf("campaign %s: %s after %.0f s: %llu executions, %llu calls; %zu findings (%zu new);\n"
+	       "  %llu executions ended the guest as the spec declares (LOST), %llu showed known "
+	       "anomalies (XFAIL%s%s%s)\n"
 	       "report: %s/report.html %s/report.md\n",
 	       o.dir, res.stopped, res.seconds, res.execs, res.calls, res.findings, res.new_findings,
-	       o.dir, o.dir);
+	       res.lost, res.xfail, res.anomalies[0] ? ": " : "", res.anomalies, "", o.dir, o.dir);
 	if (res.error)
 		return HCF_EXIT_ERROR;
 	return hcf_verdict_exit_code((enum hcf_verdict)res.worst_verdict);

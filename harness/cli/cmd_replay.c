@@ -6,8 +6,10 @@
  * a malformed one is an error naming file:line:column, skipped, counted).
  * Each runs from the target's boot snapshot, as a fuzzer ran it, and is
  * judged by the oracles. A summary goes to the terminal, JUnit XML (and the
- * other reports) to --out. Non-zero exit on any verdict other than PASS:
- * this is what a hypervisor project's CI calls (ci/replay.sh).
+ * other reports) to --out. Non-zero exit on any verdict that fails a run
+ * (everything but PASS, expected losses and known anomalies): this is what a
+ * hypervisor project's CI calls (ci/replay.sh). On the model target a replay
+ * is a self-check of the spec, decoder and oracles, and says so.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #include "cli/cli.h"
 #include "cli/cli_target.h"
 #include "exec/exec.h"
+#include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"
 #include "prog/codec.h"
@@ -45,8 +48,12 @@ static void usage(FILE *f)
 		"  -q, --quiet        only the summary line\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"exit codes: 0 every input PASS, 2 usage or a malformed spec or .hcf file (and\n"
-		"            otherwise all PASS), 3 SKIP, 4 ERROR, 5 FAIL, 6 HANG, 7 CRASH\n",
+		"On --target model the reference model answers: a self-check of the spec, the\n"
+		"decoder and the oracles, never a conformance result.\n"
+		"\n"
+		"exit codes: 0 every input PASS, LOST or XFAIL, 2 usage or a malformed spec or\n"
+		"            .hcf file (and otherwise 0), 3 SKIP, 4 ERROR, 5 FAIL, 6 HANG, 7 CRASH,\n"
+		"            8 XPASS\n",
 		hcf_cli_target_usage());
 }
 
@@ -136,6 +143,7 @@ struct replay_ctx {
 	bool quiet;
 	size_t done, total;
 	struct hcf_tally tally;
+	struct hcf_anomaly_counts anomalies;
 	const struct hcf_abi *abi;
 };
 
@@ -144,23 +152,28 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 	struct replay_ctx *c = vctx;
 	c->done++;
 	hcf_tally_add(&c->tally, o->v);
+	if (o->cvs)
+		hcf_anomaly_counts_add(&c->anomalies, o->cvs, t->prog.ncalls);
 	if (c->rd)
 		hcf_report_dir_test(c->rd, t, o);
-	if (o->v != HCF_V_PASS) {
-		const char *reason = "";
-		for (size_t k = 0; k < t->prog.ncalls && !reason[0]; k++)
-			if (o->cvs && o->cvs[k].nissues)
-				reason = o->cvs[k].issues[0].reason;
-		if (c->quiet)
-			fprintf(stderr, "%s  %s: %s\n", hcf_verdict_name(o->v), t->id, reason);
-		else {
+	/* every result but a plain PASS is shown, expected losses and known
+	 * anomalies too; only the failing ones go to stderr in quiet mode */
+	if (o->v != HCF_V_PASS && (!c->quiet || hcf_verdict_fails(o->v))) {
+		char why[512];
+		const char *reason = hcf_report_test_reason(t, o, why, sizeof(why));
+		if (c->quiet) {
+			fprintf(stderr, "%s  %s: %s\n", hcf_verdict_name(o->v), t->id,
+				reason ? reason : "");
+		} else {
 			hcf_status_done();
-			printf("%-5s %s: %s\n", hcf_verdict_name(o->v), t->id, reason);
+			printf("%-5s %s: %s\n", hcf_verdict_name(o->v), t->id, reason ? reason : "");
 		}
 	}
-	if (!c->quiet)
-		hcf_status("replay %s: %zu/%zu  PASS %zu  FAIL %zu", c->abi->name, c->done, c->total,
-			   c->tally.n[HCF_V_PASS], c->tally.n[HCF_V_FAIL]);
+	if (!c->quiet) {
+		char tally[160];
+		hcf_status("replay %s: %zu/%zu  %s", c->abi->name, c->done, c->total,
+			   hcf_tally_format(&c->tally, tally, sizeof(tally)));
+	}
 }
 
 int hcf_cmd_replay(int argc, char **argv)
@@ -239,7 +252,12 @@ int hcf_cmd_replay(int argc, char **argv)
 	}
 	struct hcf_model model;
 	bool have_model = hcf_model_open(&model, abi, ti) == 0;
+	bool self_check = !strcmp(ti->target, "model");
+	if (self_check)
+		printf("replay %s: target model: a self-check of the spec, the decoder and the "
+		       "oracles against the reference model, not a conformance result\n", abi->name);
 	struct replay_ctx c = { .rd = rd, .quiet = quiet, .total = in.n, .abi = abi };
+	hcf_anomaly_counts_init(&c.anomalies, abi);
 	struct hcf_exec_opts eo = { .reset_each = true };
 	struct hcf_exec_stats stats;
 	int erc = hcf_exec_tests(t, abi, have_model ? &model : NULL, in.tests, in.n, &eo, on_test, &c,
@@ -248,12 +266,14 @@ int hcf_cmd_replay(int argc, char **argv)
 		hcf_status_done();
 	if (rd && hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0)
 		hcf_cli_error("replay", "writing reports: %s", err);
-	printf("replay %s on %s: %zu inputs (%zu malformed, skipped): PASS %zu, SKIP %zu, ERROR %zu, "
-	       "FAIL %zu, HANG %zu, CRASH %zu%s%s\n",
-	       abi->name, ti->hypervisor, stats.tests, in.malformed, stats.tally.n[HCF_V_PASS],
-	       stats.tally.n[HCF_V_SKIP], stats.tally.n[HCF_V_ERROR], stats.tally.n[HCF_V_FAIL],
-	       stats.tally.n[HCF_V_HANG], stats.tally.n[HCF_V_CRASH], out ? "; reports in " : "",
-	       out ? out : "");
+	char tally[200], ids[300];
+	hcf_tally_format(&stats.tally, tally, sizeof(tally));
+	hcf_anomaly_counts_format(&c.anomalies, ids, sizeof(ids));
+	printf("replay %s on %s%s: %zu inputs (%zu malformed, skipped): %s%s%s%s%s%s\n", abi->name,
+	       ti->hypervisor, self_check ? " (self-check)" : "", stats.tests, in.malformed, tally,
+	       ids[0] ? "; known anomalies: " : "", ids, out ? "; reports in " : "",
+	       out ? out : "", "");
+	hcf_anomaly_counts_free(&c.anomalies);
 	int code = hcf_verdict_exit_code(stats.tally.worst);
 	if (erc != 0 && code < HCF_EXIT_ERROR)
 		code = HCF_EXIT_ERROR;

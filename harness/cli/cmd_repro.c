@@ -46,7 +46,6 @@ static void usage(FILE *f)
 
 /* finding.json fields the finding loader does not keep. */
 struct extra {
-	char exact_where[96];   /* the memory oracle's precise place */
 	char hypervisor[32];
 	char first_seen[40];
 };
@@ -67,7 +66,6 @@ static void read_extra(const char *dir, struct extra *x)
 	free(path);
 	if (!j)
 		return; /* hcf_finding_load_meta read it a moment ago; nothing more to learn */
-	copy_str(j, "exact_where", x->exact_where, sizeof(x->exact_where));
 	copy_str(j, "hypervisor", x->hypervisor, sizeof(x->hypervisor));
 	copy_str(j, "first_seen", x->first_seen, sizeof(x->first_seen));
 	json_decref(j);
@@ -151,7 +149,6 @@ int hcf_cmd_repro(int argc, char **argv)
 		.f = f,
 		.spec_path = spec,
 		.program_name = !full && f->minimized ? "minimized.hcf" : "program.hcf",
-		.exact_where = x.exact_where[0] ? x.exact_where : NULL,
 		.hypervisor = x.hypervisor[0] ? x.hypervisor : NULL,
 		.first_seen = x.first_seen[0] ? x.first_seen : NULL,
 	};

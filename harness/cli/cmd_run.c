@@ -64,7 +64,7 @@ static void print_call(FILE *f, const struct hcf_abi *abi, const struct hcf_prog
 				hcf_fmt_value(abi, op, cr->before[r], b1, sizeof(b1)),
 				hcf_fmt_value(abi, op, cr->after[r], b2, sizeof(b2)));
 		}
-		uint64_t fl = (cr->rflags_before ^ cr->rflags_after) & HCF_RFLAGS_COMPARED;
+		uint64_t fl = (cr->rflags_before ^ cr->rflags_after) & HCF_X86_RFLAGS_ARCH;
 		if (fl) {
 			any = true;
 			fprintf(f, "    rflags 0x%llx -> 0x%llx\n", (unsigned long long)cr->rflags_before,
@@ -77,8 +77,11 @@ static void print_call(FILE *f, const struct hcf_abi *abi, const struct hcf_prog
 	}
 	for (size_t k = 0; k < cv->nissues; k++) {
 		const struct hcf_issue *is = &cv->issues[k];
-		fprintf(f, "    %s %s %s: ", hcf_verdict_name(is->v), is->oracle, is->where);
-		if (is->has_values)
+		fprintf(f, "    %s", hcf_verdict_name(is->v));
+		if (is->anomaly)
+			fprintf(f, " [%s, was %s]", is->anomaly, hcf_verdict_name(is->was));
+		fprintf(f, " %s %s: ", is->oracle, is->where);
+		if (is->has_values && is->loc.kind != HCF_LOC_EXCEPTION)
 			fprintf(f, "expected %s, got %s: ", hcf_fmt_value(abi, op, is->expected, b1, sizeof(b1)),
 				hcf_fmt_value(abi, op, is->got, b2, sizeof(b2)));
 		fprintf(f, "%s\n", is->reason);

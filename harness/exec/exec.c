@@ -48,6 +48,7 @@ struct run_ctx {
 	size_t cvs_cap;
 	int consecutive_harness_errors;
 	bool reset_each;
+	bool *matched;       /* per known anomaly: matched in the test being judged */
 };
 
 static void report(struct run_ctx *rc, size_t i, const struct hcf_test *t,
@@ -72,13 +73,39 @@ static struct hcf_call_verdict *cvs_for(struct run_ctx *rc, size_t n)
 	return rc->cvs;
 }
 
+/*
+ * A known anomaly's own program must still show it: if none of its issues
+ * matched the anomaly, the test gets an XPASS issue on its last call.
+ */
+static enum hcf_verdict check_reproduced(struct run_ctx *rc, const struct hcf_test *t,
+					 struct hcf_call_verdict *cvs, enum hcf_verdict v)
+{
+	size_t k = (size_t)(t->anomaly - rc->abi->anomalies);
+	if (k >= rc->abi->nanomalies || rc->matched[k] || !t->prog.ncalls)
+		return v;
+	struct hcf_call_verdict *cv = &cvs[t->prog.ncalls - 1];
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
+	snprintf(loc.name, sizeof(loc.name), "anomaly %s", t->anomaly->id);
+	struct hcf_issue *is = hcf_call_verdict_add(cv, HCF_V_XPASS, "anomaly", &loc,
+						    "known anomaly %s did not reproduce: %s; its "
+						    "program ran without it (fixed? then remove it "
+						    "from the spec)",
+						    t->anomaly->id, t->anomaly->summary);
+	if (is)
+		is->anomaly = t->anomaly->id;
+	return hcf_verdict_worst(v, cv->v);
+}
+
 /* Judge test t whose program is `view_prog` and whose result is `view`. */
 static void judge(struct run_ctx *rc, size_t i, const struct hcf_test *t,
 		  const struct hcf_prog_result *view, double seconds)
 {
 	const struct hcf_target_info *ti = rc->t->ops->info(rc->t);
 	struct hcf_call_verdict *cvs = cvs_for(rc, t->prog.ncalls ? t->prog.ncalls : 1);
-	enum hcf_verdict v = hcf_oracles_check(rc->abi, &t->prog, view, rc->model, ti, cvs);
+	enum hcf_verdict v = hcf_oracles_check_anomalies(rc->abi, &t->prog, view, rc->model, ti,
+							 cvs, rc->matched);
+	if (t->anomaly)
+		v = check_reproduced(rc, t, cvs, v);
 	report(rc, i, t, view, cvs, v, seconds);
 }
 
@@ -89,7 +116,7 @@ static void report_error(struct run_ctx *rc, struct hcf_test *tests, size_t from
 	for (size_t i = from; i < to; i++) {
 		struct hcf_call_verdict *cvs = cvs_for(rc, 1);
 		hcf_call_verdict_init(&cvs[0]);
-		hcf_call_verdict_add(&cvs[0], HCF_V_ERROR, "harness", "target", "%s", why);
+		hcf_call_verdict_add(&cvs[0], HCF_V_ERROR, "harness", NULL, "%s", why);
 		struct hcf_prog_result empty;
 		memset(&empty, 0, sizeof(empty));
 		empty.liveness = HCF_LIVE_HARNESS;
@@ -151,7 +178,7 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 		report_error(rc, tests, i, j, rc->res.detail[0] ? rc->res.detail : "the target failed");
 		return -1;
 	}
-	if (rc->res.nstray && j - i > 1) {
+	if (hcf_result_nstray(&rc->res) && j - i > 1) {
 		/* Pin stray writes on their call: judge these tests one by one. */
 		for (size_t k = i; k < j; k++)
 			if (run_single(rc, tests, k) != 0)
@@ -169,11 +196,13 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 		view.liveness = k == lost_at ? rc->res.liveness : HCF_LIVE_OK;
 		if (k == lost_at)
 			snprintf(view.detail, sizeof(view.detail), "%s", rc->res.detail);
-		view.stray_checked = rc->res.stray_checked;
+		view.pages_checked = rc->res.pages_checked;
 		view.seconds = per;
 		if (k == settled - 1) {
-			view.nstray = rc->res.nstray;
-			memcpy(view.stray_pages, rc->res.stray_pages, sizeof(view.stray_pages));
+			/* shared, read only: the view lives no longer than res */
+			view.pages = rc->res.pages;
+			view.npages = rc->res.npages;
+			view.pages_found = rc->res.pages_found;
 		}
 		judge(rc, i + k, &tests[i + k], &view, per);
 	}
@@ -196,6 +225,7 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 			      .stats = stats };
 	hcf_prog_init(&rc.batch, abi);
 	hcf_result_init(&rc.res, 1);
+	rc.matched = hcf_xcalloc(abi->nanomalies ? abi->nanomalies : 1, sizeof(*rc.matched));
 	size_t batch_max = opts && opts->batch_max ? opts->batch_max : HCF_MBOX_MAX_CALLS;
 	rc.reset_each = opts && opts->reset_each;
 	/* programs that must each start from the snapshot run one by one */
@@ -240,5 +270,6 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	hcf_prog_free(&rc.batch);
 	hcf_result_free(&rc.res);
 	free(rc.cvs);
+	free(rc.matched);
 	return ret;
 }

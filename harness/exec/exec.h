@@ -27,6 +27,9 @@ struct hcf_test {
 	char group[64];     /* op name, or "undeclared" */
 	char desc[128];     /* what this test varies */
 	struct hcf_prog prog;
+	/* The known anomaly this test is the program of: it must show it
+	 * (XFAIL), or the test is XPASS. NULL for other tests. */
+	const struct hcf_anomaly *anomaly;
 };
 
 struct hcf_test_outcome {

@@ -610,14 +610,51 @@ static void stop_engines(struct campaign *c)
 
 struct progress {
 	unsigned long long execs, calls;
+	unsigned long long lost, xfail;   /* expected losses, known anomalies */
 	size_t features, corpus, findings;
 	uint64_t last_new_feature_unix;
 	struct hcf_feature_set union_;
+	char anomalies[160];              /* the ids seen most, with counts */
 };
+
+/* Add one process's per-anomaly counts into sum (id -> count). */
+static void add_anomalies(json_t *sum, json_t *one)
+{
+	const char *id;
+	json_t *v;
+	json_object_foreach(one, id, v) {
+		json_int_t n = json_integer_value(v) + json_integer_value(json_object_get(sum, id));
+		json_object_set_new(sum, id, json_integer(n));
+	}
+}
+
+/* "id 120, id 3": the most frequent first, as much as fits. */
+static void format_anomalies(json_t *sum, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	while (used < len && json_object_size(sum)) {
+		const char *id, *best = NULL;
+		json_t *v;
+		json_int_t most = -1;
+		json_object_foreach(sum, id, v)
+			if (json_integer_value(v) > most) {
+				most = json_integer_value(v);
+				best = id;
+			}
+		int w = snprintf(buf + used, len - used, "%s%s %lld", used ? ", " : "", best,
+				 (long long)most);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+		json_object_del(sum, best);
+	}
+}
 
 static void read_progress(struct campaign *c, struct progress *pg)
 {
 	memset(pg, 0, sizeof(*pg));
+	json_t *anomalies = json_object();
 	char *sdir = path2(c->dir, "stats");
 	DIR *d = opendir(sdir);
 	if (d) {
@@ -630,6 +667,9 @@ static void read_progress(struct campaign *c, struct progress *pg)
 				if (j) {
 					pg->execs += (unsigned long long)json_integer_value(json_object_get(j, "execs"));
 					pg->calls += (unsigned long long)json_integer_value(json_object_get(j, "calls"));
+					pg->lost += (unsigned long long)json_integer_value(json_object_get(j, "lost"));
+					pg->xfail += (unsigned long long)json_integer_value(json_object_get(j, "xfail"));
+					add_anomalies(anomalies, json_object_get(j, "anomalies"));
 					uint64_t t = (uint64_t)json_integer_value(
 						json_object_get(j, "last_new_feature_unix"));
 					if (t > pg->last_new_feature_unix)
@@ -652,6 +692,8 @@ static void read_progress(struct campaign *c, struct progress *pg)
 		closedir(d);
 	}
 	free(sdir);
+	format_anomalies(anomalies, pg->anomalies, sizeof(pg->anomalies));
+	json_decref(anomalies);
 	pg->features = pg->union_.count;
 	char *fd = path2(c->dir, "findings");
 	pg->findings = count_entries(fd, NULL);
@@ -880,9 +922,12 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 				char hms[32];
 				fmt_hms(elapsed, hms, sizeof(hms));
 				hcf_status("fuzz %s %s  execs %llu (%.0f/s)  calls %llu (%.0f/s)  corpus %zu  "
-					   "features %zu  findings %zu  new feature %lds ago",
+					   "features %zu  findings %zu  new feature %lds ago  LOST %llu  "
+					   "XFAIL %llu%s%s%s",
 					   c->abi->name, hms, pg.execs, eps, pg.calls, cps, pg.corpus, pg.features,
-					   pg.findings, since < 0 ? 0 : since);
+					   pg.findings, since < 0 ? 0 : since, pg.lost, pg.xfail,
+					   pg.anomalies[0] ? " (" : "", pg.anomalies,
+					   pg.anomalies[0] ? ")" : "");
 			}
 		}
 		if (hcf_interrupted()) {
@@ -931,6 +976,9 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	json_t *last = json_array_get(runs, json_array_size(runs) - 1);
 	json_object_set_new(last, "seconds", json_real(ran));
 	json_object_set_new(last, "stopped", json_string(why));
+	json_object_set_new(last, "lost", json_integer((json_int_t)pg.lost));
+	json_object_set_new(last, "xfail", json_integer((json_int_t)pg.xfail));
+	json_object_set_new(last, "anomalies", json_string(pg.anomalies));
 	save_campaign_json(c, cj);
 
 	/* The interrupt ended the fuzzing; the findings still get their
@@ -946,6 +994,9 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	snprintf(res->stopped, sizeof(res->stopped), "%s", why);
 	res->execs = pg.execs;
 	res->calls = pg.calls;
+	res->lost = pg.lost;
+	res->xfail = pg.xfail;
+	snprintf(res->anomalies, sizeof(res->anomalies), "%s", pg.anomalies);
 	res->seconds = ran;
 	res->new_findings = pg.findings > findings_before ? pg.findings - findings_before : 0;
 	rc = 0;

@@ -40,30 +40,40 @@ static uint64_t fnv1a(const char *s)
 }
 
 /*
- * The memory oracle names places with program-specific numbers ("buf2+17",
- * "page 0x101000"); the same bug met through another program must get the
- * same signature, so only the kind of place stays, with a field name if any.
+ * A place as a signature names it: memory places carry program-specific
+ * numbers ("buf2+17", "page 0x101000"), and the same bug met through another
+ * program must get the same signature, so only the kind of place stays, with
+ * a field name if any.
  */
-static void normalize_where(const char *oracle, const char *where, char *out, size_t len)
+static void normalize_where(const struct hcf_issue *is, char *out, size_t len)
 {
-	if (strcmp(oracle, "memory") != 0) {
-		snprintf(out, len, "%s", where);
-		return;
+	const struct hcf_loc *l = &is->loc;
+	switch (l->kind) {
+	case HCF_LOC_GUARD_BELOW:
+	case HCF_LOC_GUARD_ABOVE:
+		snprintf(out, len, "guard");
+		break;
+	case HCF_LOC_STATUS:
+	case HCF_LOC_FIELD:
+		snprintf(out, len, "buffer (%s)", l->name);
+		break;
+	case HCF_LOC_PADDING:
+		snprintf(out, len, "buffer (%s padding)", l->name);
+		break;
+	case HCF_LOC_PAST_STRUCT:
+		snprintf(out, len, "buffer (past %s)", l->name);
+		break;
+	case HCF_LOC_READONLY:
+		snprintf(out, len, "buffer (read-only)");
+		break;
+	case HCF_LOC_PAGE:
+	case HCF_LOC_PAGES:
+		snprintf(out, len, "page");
+		break;
+	default:
+		snprintf(out, len, "%s", is->where);
+		break;
 	}
-	static const struct {
-		const char *prefix, *kind;
-	} kinds[] = { { "guard", "guard" }, { "buf", "buffer" }, { "page", "page" } };
-	const char *kind = "memory";
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strncmp(where, kinds[i].prefix, strlen(kinds[i].prefix))) {
-			kind = kinds[i].kind;
-			break;
-		}
-	const char *paren = strchr(where, '(');
-	if (paren)
-		snprintf(out, len, "%s %.*s", kind, (int)strcspn(paren, ")") + 1, paren);
-	else
-		snprintf(out, len, "%s", kind);
 }
 
 static void result_class(const struct hcf_call_result *cr, char *out, size_t len)
@@ -96,14 +106,15 @@ size_t hcf_finding_sigs(const struct hcf_abi *abi, const struct hcf_prog *p,
 		size_t kept = cv->nissues < HCF_MAX_ISSUES ? cv->nissues : HCF_MAX_ISSUES;
 		for (size_t k = 0; k < kept && n < max; k++) {
 			const struct hcf_issue *is = &cv->issues[k];
-			if (is->v < HCF_V_ERROR)
+			/* the blamed call's issue stands for a loss, not its echo */
+			if (is->v < HCF_V_ERROR || is->consequence)
 				continue;
 			struct hcf_finding_sig s;
 			memset(&s, 0, sizeof(s));
 			const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
 			snprintf(s.oracle, sizeof(s.oracle), "%s", is->oracle ? is->oracle : "?");
 			snprintf(s.op, sizeof(s.op), "%s", op ? op->name : "undeclared");
-			normalize_where(s.oracle, is->where, s.where, sizeof(s.where));
+			normalize_where(is, s.where, sizeof(s.where));
 			if (i < r->ncalls)
 				result_class(&r->calls[i], s.rclass, sizeof(s.rclass));
 			else
@@ -166,6 +177,10 @@ static json_t *finding_json(const struct hcf_finding_sig *sig, const struct hcf_
 		json_object_set_new(j, "expected", sig->issue->has_values ? hex(sig->issue->expected) : json_null());
 		json_object_set_new(j, "got", sig->issue->has_values ? hex(sig->issue->got) : json_null());
 		json_object_set_new(j, "exact_where", json_string(sig->issue->where));
+		json_object_set_new(j, "loc", hcf_loc_to_json_v(&sig->issue->loc));
+		if (sig->issue->related != SIZE_MAX)
+			json_object_set_new(j, "related_call",
+					    json_integer((json_int_t)sig->issue->related));
 	}
 	json_object_set_new(j, "spec", json_string(meta && meta->spec_path ? meta->spec_path : ""));
 	json_object_set_new(j, "abi", json_string(p->abi && p->abi->name ? p->abi->name : ""));
@@ -353,6 +368,12 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 	snprintf(f->reason, sizeof(f->reason), "%s", jget_str(j, "reason") ? jget_str(j, "reason") : "");
 	f->has_values = parse_hex(jget_str(j, "expected"), &f->expected) &&
 			parse_hex(jget_str(j, "got"), &f->got);
+	/* the typed place; findings stored before it existed have none */
+	f->has_loc = hcf_loc_from_json_v(json_object_get(j, "loc"), &f->loc) == 0;
+	json_t *rel = json_object_get(j, "related_call");
+	f->related = json_is_integer(rel) && json_integer_value(rel) >= 0 ?
+			     (size_t)json_integer_value(rel) :
+			     SIZE_MAX;
 	snprintf(f->spec, sizeof(f->spec), "%s", jget_str(j, "spec") ? jget_str(j, "spec") : "");
 	snprintf(f->abi, sizeof(f->abi), "%s", jget_str(j, "abi") ? jget_str(j, "abi") : "");
 	snprintf(f->engine, sizeof(f->engine), "%s", jget_str(j, "engine") ? jget_str(j, "engine") : "");

@@ -19,7 +19,9 @@
  *     "oracle": "clobber", "op": "invlpg", "where": "rax", "class": "returned",
  *     "verdict": "FAIL", "call": 0, "reason": "...",
  *     "expected": "0x...", "got": "0x...",
- *     "exact_where": "rax" (the oracle's own words; "where" is normalised),
+ *     "exact_where": "rax" (the place as people read it; "where" is normalised),
+ *     "loc": { the place as typed data: docs/findings.md },
+ *     "related_call": 3 (a loss: the other call; absent when none),
  *     "result": { one results.jsonl line: calls with before/after registers,
  *                 outcomes, exceptions and every issue (docs/reports.md) },
  *     "spec": "specs/pvm.yaml", "abi": "pvm", "target": "kvm", "hypervisor": "pvm",
@@ -89,6 +91,9 @@ struct hcf_finding {
 	char reason[200];
 	uint64_t expected, got;
 	bool has_values;
+	struct hcf_loc loc;        /* the issue's place (has_loc) */
+	bool has_loc;
+	size_t related;            /* the issue's other call, or SIZE_MAX */
 	char spec[1024];
 	char abi[64];
 	char engine[16];

@@ -2,6 +2,7 @@
 #include "fuzz/session.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "fuzz/finding.h"
+#include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "prog/codec.h"
@@ -36,6 +38,7 @@ struct hcf_fuzz_session {
 	struct hcf_feature_set seen;
 	struct hcf_kcov kcov;
 	struct hcf_fuzz_counters c;
+	struct hcf_anomaly_counts anomalies;
 	char seen_ids[SEEN_MAX][17]; /* finding ids this process knows are stored */
 	size_t nseen_ids;
 	time_t started, last_flush;
@@ -79,6 +82,7 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		return -1;
 	}
 	s->have_model = hcf_model_open(&s->model, s->abi, s->t->ops->info(s->t)) == 0;
+	hcf_anomaly_counts_init(&s->anomalies, s->abi);
 	hcf_prog_init(&s->prog, s->abi);
 	hcf_result_init(&s->res, 1);
 	hcf_kcov_open(&s->kcov);
@@ -163,8 +167,13 @@ size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, si
 			s->cvs_cap = s->prog.ncalls;
 			s->cvs = hcf_xcalloc(s->cvs_cap, sizeof(*s->cvs));
 		}
-		hcf_oracles_check(s->abi, &s->prog, &s->res, s->have_model ? &s->model : NULL,
-				  s->t->ops->info(s->t), s->cvs);
+		enum hcf_verdict v = hcf_oracles_check(s->abi, &s->prog, &s->res,
+						       s->have_model ? &s->model : NULL,
+						       s->t->ops->info(s->t), s->cvs);
+		s->c.lost += v == HCF_V_LOST;
+		size_t seen = s->anomalies.total;
+		hcf_anomaly_counts_add(&s->anomalies, s->cvs, s->prog.ncalls);
+		s->c.xfail += s->anomalies.total != seen;
 		n = hcf_features_of(&s->prog, &s->res, s->cvs, slots, max);
 		n += hcf_kcov_collect(&s->kcov, slots + n, max - n);
 		if (hcf_feature_set_add(&s->seen, slots, n))
@@ -196,28 +205,47 @@ const char *hcf_fuzz_session_kcov(const struct hcf_fuzz_session *s)
 	return s->kcov.why;
 }
 
+const char *hcf_fuzz_session_anomalies(const struct hcf_fuzz_session *s, char *buf, size_t len)
+{
+	return hcf_anomaly_counts_format(&s->anomalies, buf, len);
+}
+
 void hcf_fuzz_session_flush(struct hcf_fuzz_session *s)
 {
 	s->last_flush = time(NULL);
 	if (!s->stats_json)
 		return;
 	const struct hcf_fuzz_counters *c = hcf_fuzz_session_counters(s);
-	char buf[768];
-	int n = snprintf(buf, sizeof(buf),
-			 "{\"version\": 1, \"pid\": %ld, \"engine\": \"%s\", \"started_unix\": %lld, "
-			 "\"updated_unix\": %lld, \"execs\": %llu, \"calls\": %llu, \"findings_new\": %llu, "
-			 "\"features\": %zu, \"last_new_feature_unix\": %llu, \"resets\": %llu, "
-			 "\"pages_restored\": %llu, \"rebuilds\": %llu, \"reset_seconds\": %.6f}\n",
-			 (long)getpid(), s->engine, (long long)s->started, (long long)s->last_flush,
-			 (unsigned long long)c->execs, (unsigned long long)c->calls,
-			 (unsigned long long)c->findings_new, c->features,
-			 (unsigned long long)c->last_new_feature_unix, (unsigned long long)c->resets,
-			 (unsigned long long)c->pages_restored, (unsigned long long)c->rebuilds,
-			 c->reset_seconds);
+	json_t *j = json_pack("{s:i, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			      "s:f, s:I, s:I}",
+			      "version", 1, "pid", (json_int_t)getpid(), "engine", s->engine,
+			      "started_unix", (json_int_t)s->started,
+			      "updated_unix", (json_int_t)s->last_flush,
+			      "execs", (json_int_t)c->execs, "calls", (json_int_t)c->calls,
+			      "findings_new", (json_int_t)c->findings_new,
+			      "features", (json_int_t)c->features,
+			      "last_new_feature_unix", (json_int_t)c->last_new_feature_unix,
+			      "resets", (json_int_t)c->resets,
+			      "pages_restored", (json_int_t)c->pages_restored,
+			      "rebuilds", (json_int_t)c->rebuilds, "reset_seconds", c->reset_seconds,
+			      "lost", (json_int_t)c->lost, "xfail", (json_int_t)c->xfail);
+	if (!j)
+		return;
+	json_t *an = json_object();
+	for (size_t k = 0; s->anomalies.n && k < s->abi->nanomalies; k++)
+		if (s->anomalies.n[k])
+			json_object_set_new(an, s->abi->anomalies[k].id,
+					    json_integer((json_int_t)s->anomalies.n[k]));
+	json_object_set_new(j, "anomalies", an);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
 	/* Best effort: a full disk is caught by the campaign's own checks, and a
 	 * missing stats file only costs the status line. */
 	hcf_write_file_atomic(s->stats_bits, s->seen.bits, sizeof(s->seen.bits));
-	hcf_write_file_atomic(s->stats_json, buf, (size_t)n);
+	if (text) {
+		hcf_write_file_atomic(s->stats_json, text, strlen(text));
+		free(text);
+	}
 }
 
 void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
@@ -227,6 +255,7 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 	if (s->t)
 		hcf_fuzz_session_flush(s);
 	hcf_kcov_close(&s->kcov);
+	hcf_anomaly_counts_free(&s->anomalies);
 	if (s->have_model)
 		hcf_model_close(&s->model);
 	hcf_result_free(&s->res);

@@ -37,6 +37,8 @@ struct hcf_fuzz_counters {
 	uint64_t resets, pages_restored, rebuilds;
 	size_t features;           /* distinct slots seen by this process */
 	uint64_t last_new_feature_unix;
+	uint64_t lost;             /* executions that ended the guest as the spec declares */
+	uint64_t xfail;            /* executions that showed a known anomaly */
 };
 
 struct hcf_fuzz_session;
@@ -53,6 +55,8 @@ size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, si
 			     uint32_t *slots, size_t max);
 const struct hcf_fuzz_counters *hcf_fuzz_session_counters(const struct hcf_fuzz_session *s);
 const char *hcf_fuzz_session_kcov(const struct hcf_fuzz_session *s);
+/* Executions per known anomaly of the spec ("pvm-cr-status 120, ..."). */
+const char *hcf_fuzz_session_anomalies(const struct hcf_fuzz_session *s, char *buf, size_t len);
 /* Write the stats file now (also done every second by exec). */
 void hcf_fuzz_session_flush(struct hcf_fuzz_session *s);
 void hcf_fuzz_session_close(struct hcf_fuzz_session *s);

@@ -456,6 +456,35 @@ int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 	return 0;
 }
 
+int hcf_plan_add_anomalies(const struct hcf_abi *abi, struct hcf_test **tests, size_t *n,
+			   struct hcf_diags *diags)
+{
+	if (!abi || !tests || !n) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct planner pl = { .abi = abi, .tests = *tests, .n = *n, .cap = *n };
+	int rc = 0;
+	for (size_t k = 0; k < abi->nanomalies; k++) {
+		const struct hcf_anomaly *a = &abi->anomalies[k];
+		char id[96], name[160];
+		snprintf(id, sizeof(id), "anomaly/%s", a->id);
+		snprintf(name, sizeof(name), "%s: known anomaly %s, reproduce", abi->path, a->id);
+		struct hcf_test *t = new_test(&pl, "anomalies", id, a->summary);
+		t->anomaly = a;
+		if (hcf_prog_parse(&t->prog, abi, name, a->reproduce, strlen(a->reproduce), diags) != 0)
+			rc = -1;
+	}
+	*tests = pl.tests; /* it may have moved, whatever happened */
+	if (rc != 0) {
+		for (size_t i = *n; i < pl.n; i++)
+			hcf_prog_free(&pl.tests[i].prog);
+		return -1;
+	}
+	*n = pl.n;
+	return 0;
+}
+
 void hcf_tests_free(struct hcf_test *tests, size_t n)
 {
 	if (!tests)

@@ -44,4 +44,12 @@ struct hcf_plan_opts {
 int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 		   struct hcf_test **tests, size_t *n);
 
+/*
+ * Append one test per known anomaly of the spec: its reproduce program, id
+ * "anomaly/<id>", group "anomalies". Returns 0, or -1 with diagnostics when
+ * a program does not parse (then *tests and *n are as they were).
+ */
+int hcf_plan_add_anomalies(const struct hcf_abi *abi, struct hcf_test **tests, size_t *n,
+			   struct hcf_diags *diags);
+
 #endif /* HCF_PLAN_H */

@@ -22,6 +22,7 @@
 
 #include "hcf_proto.h"
 #include "util/diag.h"
+#include "util/liveness.h"
 
 typedef uint16_t hcf_regmask_t; /* bit (1 << enum hcf_gpr) per register */
 #define HCF_REGBIT(r) ((hcf_regmask_t)(1u << (r)))
@@ -135,6 +136,83 @@ struct hcf_struct {
 	struct hcf_srcpos pos;
 };
 
+/* ---- conditions on a call's inputs ------------------------------------ */
+
+/* One input's test: the register (at the input's width, then AND mask) is in
+ * set, or, with negate, is not. */
+struct hcf_pred {
+	uint8_t reg;             /* enum hcf_gpr */
+	uint8_t width;           /* bits the input is read at */
+	uint64_t mask;           /* all ones unless the spec says mask: */
+	struct hcf_vset set;     /* compared as signed 64-bit values, like returns */
+	bool negate;
+};
+
+/* Every predicate holds (no predicate: always). */
+struct hcf_cond {
+	struct hcf_pred *p;
+	size_t n;
+};
+
+bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR]);
+
+/* ---- how a call may end the guest (the loss model) --------------------- */
+
+/*
+ * A destructive call may end the guest only in ways its spec declares, and
+ * only in ways the architecture can explain (hcf_liveness_declarable): a
+ * shutdown (triple fault) or an exception the agent cannot survive. A hang
+ * in the hypervisor, a KVM internal error, a failed entry, an unexpected
+ * exit or garbage on the channel no spec can excuse.
+ */
+struct hcf_loss {
+	unsigned ends;           /* bit per enum hcf_liveness */
+	struct hcf_cond when;    /* only for these inputs */
+};
+
+/* ---- known anomalies ---------------------------------------------------- */
+
+/* What a known anomaly looks like in a result. */
+enum hcf_anomaly_kind {
+	HCF_ANOM_REG,            /* a register after the call holds a value of `values` */
+	HCF_ANOM_EXCEPTION,      /* the call raised one of `vectors` */
+	HCF_ANOM_OUTCOME,        /* the call ended the guest this way (bit per enum hcf_liveness) */
+	HCF_ANOM_MEMORY,         /* the hypervisor wrote bytes within a window an input names */
+	HCF_ANOM_COUNT
+};
+
+/*
+ * A deviation from the contract the hypervisor is known to make: an id, what
+ * it is, the evidence, a program that shows it, and a precise match. An issue
+ * that matches is XFAIL with the id; the program not showing it any more is
+ * XPASS. The contract itself stays what the hypervisor should do.
+ */
+struct hcf_anomaly {
+	char *id;
+	char *summary;
+	char *evidence;
+	char *reproduce;         /* program text (docs/program-format.md) */
+	int *ops;                /* op indices it concerns; -1: undeclared numbers */
+	size_t nops;
+	uint32_t checks;         /* bit per oracle (hcf_anomaly_check_bit); 0: every oracle */
+	struct hcf_cond when;    /* on the inputs of the call it concerns */
+	enum hcf_anomaly_kind kind;
+	uint8_t reg;             /* REG */
+	struct hcf_vset values;  /* REG */
+	int instead_of;          /* REG: the exception it replaces (-1 none): the model's
+	                            "expected #GP, but the call returned" is part of it */
+	uint32_t vectors;        /* EXCEPTION */
+	unsigned outcomes;       /* OUTCOME: bit per enum hcf_liveness kind */
+	uint8_t mem_reg;         /* MEMORY: the input holding the address */
+	uint64_t mem_align;      /* MEMORY: the window starts at the address aligned down */
+	uint32_t mem_size;       /* MEMORY: and is this long */
+	struct hcf_srcpos pos;
+};
+
+/* The oracle names an anomaly's checks: may list (bit i is names[i]). */
+extern const char *const hcf_anomaly_check_names[];
+uint32_t hcf_anomaly_check_bit(const char *oracle);
+
 /* ---- arguments and ops ------------------------------------------------ */
 
 enum hcf_nondet {
@@ -190,8 +268,10 @@ struct hcf_op {
 	int status_struct, status_field; /* HCF_ERR_STATUS_FIELD */
 
 	uint32_t exceptions;         /* bit v: exception vector v (0..31) allowed */
-	bool destructive;            /* may kill or reconfigure the guest */
+	bool destructive;            /* may reconfigure the guest: rebuilt after it */
 	char *destructive_why;
+	struct hcf_loss *losses;     /* how it may end the guest; none: it may not */
+	size_t nlosses;
 	struct hcf_srcpos pos;
 };
 
@@ -240,6 +320,9 @@ struct hcf_abi {
 	uint8_t ret_width;
 	enum hcf_err_conv err;       /* ABI default convention */
 
+	struct hcf_anomaly *anomalies; /* known deviations from the contract */
+	size_t nanomalies;
+
 	char *model;                 /* reference model name (oracles/models), or NULL */
 	struct hcf_srcpos pos;
 
@@ -273,6 +356,10 @@ const struct hcf_struct *hcf_spec_struct(const struct hcf_abi *abi, const char *
  * the op's convention is negative errno. Returns NULL if none fits. */
 const char *hcf_spec_value_name(const struct hcf_abi *abi, const struct hcf_op *op, int64_t v,
 				char *buf, size_t len);
+
+/* May op end the guest this way (a liveness kind, enum hcf_liveness) with
+ * these inputs? Only shutdown and agent panic can ever be declared. */
+bool hcf_op_may_end(const struct hcf_op *op, unsigned liveness_kind, const uint64_t in[HCF_NGPR]);
 
 /* Every register the op may change: outputs, clobbers, transport clobbers. */
 hcf_regmask_t hcf_op_may_change(const struct hcf_abi *abi, const struct hcf_op *op);

@@ -18,6 +18,7 @@
 
 #include "spec/spec_parse.h"
 #include "util/fileio.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 #define S HCF_YT_SCALAR
@@ -29,23 +30,6 @@
 #define HCF_SPEC_MAX_FILE (16u << 20)
 
 /* ---- small tables ------------------------------------------------------ */
-
-static const struct {
-	const char *name;
-	unsigned vector;
-} exc_names[] = {
-	{ "DE", 0 },  { "DB", 1 },  { "NMI", 2 }, { "BP", 3 },  { "OF", 4 },  { "BR", 5 },
-	{ "UD", 6 },  { "NM", 7 },  { "DF", 8 },  { "TS", 10 }, { "NP", 11 }, { "SS", 12 },
-	{ "GP", 13 }, { "PF", 14 }, { "MF", 16 }, { "AC", 17 }, { "MC", 18 }, { "XM", 19 },
-	{ "VE", 20 }, { "CP", 21 },
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} rflags_names[] = {
-	{ "CF", 0 }, { "PF", 2 }, { "AF", 4 }, { "ZF", 6 }, { "SF", 7 }, { "DF", 10 }, { "OF", 11 },
-};
 
 static const struct {
 	const char *name;
@@ -88,6 +72,7 @@ struct props {
 	uint8_t ret_reg, ret_width;
 	const char *doc;
 	const struct hcf_ynode *conv_node, *rets_node, *errs_node;
+	const struct hcf_ynode *destr_node; /* destructive's mapping form (the loss model) */
 };
 
 static void props_free(struct props *p)
@@ -313,16 +298,12 @@ static bool parse_exceptions(struct ld *L, const struct hcf_ynode *seq, uint32_t
 				*out |= 1u << v;
 			continue;
 		}
-		const char *name = it->str + (it->str[0] == '#');
-		size_t k;
-		for (k = 0; k < NELEM(exc_names); k++)
-			if (!strcmp(exc_names[k].name, name))
-				break;
-		if (k == NELEM(exc_names))
+		int v = hcf_x86_exc_parse(it->str);
+		if (v < 0)
 			hcf_spec_err(c, it, "unknown exception '%.40s' (known: DE DB NMI BP OF BR UD "
 					    "NM DF TS NP SS GP PF MF AC MC XM VE CP, or 0..31)", it->str);
 		else
-			*out |= 1u << exc_names[k].vector;
+			*out |= 1u << v;
 	}
 	return c->nerr == before;
 }
@@ -334,18 +315,37 @@ static bool parse_rflags(struct ld *L, const struct hcf_ynode *seq, uint64_t *ou
 	*out = 0;
 	for (size_t i = 0; i < hcf_y_nitems(seq); i++) {
 		const struct hcf_ynode *it = seq->kids[i];
-		size_t k = NELEM(rflags_names);
-		if (it->kind == HCF_Y_SCALAR)
-			for (k = 0; k < NELEM(rflags_names); k++)
-				if (!strcmp(rflags_names[k].name, it->str))
-					break;
-		if (k == NELEM(rflags_names))
-			hcf_spec_err(c, it, "unknown RFLAGS bit '%.40s' (known: CF PF AF ZF SF OF DF)",
+		int bit = it->kind == HCF_Y_SCALAR ? hcf_x86_rflags_parse(it->str) : -1;
+		if (bit < 0)
+			hcf_spec_err(c, it, "unknown RFLAGS bit '%.40s' (known: CF PF AF ZF SF TF IF DF "
+					    "OF IOPL0 IOPL1 NT RF VM AC VIF VIP ID)",
 				     it->kind == HCF_Y_SCALAR ? it->str : hcf_y_kind_name(it));
 		else
-			*out |= 1ull << rflags_names[k].bit;
+			*out |= 1ull << bit;
 	}
 	return c->nerr == before;
+}
+
+/* The shared value parsers, for the other parts of the native language
+ * (spec_contract.c). */
+bool hcf_spec_value(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+		    int64_t *out)
+{
+	struct ld L = { .c = c, .abi = c->abi };
+	return parse_value(&L, n, what, out);
+}
+
+void hcf_spec_vset(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+		   struct hcf_vset *out)
+{
+	struct ld L = { .c = c, .abi = c->abi };
+	parse_vset(&L, n, what, false, out);
+}
+
+bool hcf_spec_exceptions(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, uint32_t *out)
+{
+	struct ld L = { .c = c, .abi = c->abi };
+	return parse_exceptions(&L, seq, out);
 }
 
 static bool parse_errconv(struct ld *L, const struct hcf_ynode *n, enum hcf_err_conv *out)
@@ -825,7 +825,7 @@ static const struct hcf_spec_key call_keys[CK_COUNT] = {
 	[CK_ERRCONV] = { "error_convention", S, false, 0 },
 	[CK_EXC] = { "exceptions", Q, false, 0 },
 	[CK_RFLAGS] = { "rflags", Q, false, 0 },
-	[CK_DESTR] = { "destructive", S, false, 0 },
+	[CK_DESTR] = { "destructive", S | M, false, 0 },
 	[CK_SUBOPS] = { "subops", Q, false, IN_CALL },
 };
 
@@ -865,7 +865,11 @@ static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *
 	if (v[CK_DESTR]) {
 		const struct hcf_ynode *d = v[CK_DESTR];
 		p->has_destr = true;
-		if (d->plain && (!strcmp(d->str, "true") || !strcmp(d->str, "false"))) {
+		if (d->kind == HCF_Y_MAP) {
+			/* read once the op's inputs are known: conditions name them */
+			p->destr = true;
+			p->destr_node = d;
+		} else if (d->plain && (!strcmp(d->str, "true") || !strcmp(d->str, "false"))) {
 			p->destr = !strcmp(d->str, "true");
 		} else if (d->len == 0) {
 			hcf_spec_err(c, d, "destructive must be true, false or a reason");
@@ -1178,6 +1182,7 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	op->destructive = PICK(destr, has_destr);
 	const char *why = PICK(why, has_destr);
 	op->destructive_why = why ? hcf_xstrdup(why) : NULL;
+	const struct hcf_ynode *destr_node = PICK(destr_node, has_destr);
 
 	const struct props *rp = sub && sub->has_rets ? sub : call;
 	if (rp->has_rets) {
@@ -1213,6 +1218,8 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	if (args_v[1])
 		parse_args(L, &b, args_v[1], HCF_DIR_OUT);
 	resolve_pointer_when(L, &b);
+	if (destr_node)
+		hcf_spec_losses(c, destr_node, op);
 
 	const struct hcf_ynode *conv_at = sub && sub->conv_node ? sub->conv_node
 				       : call->conv_node ? call->conv_node : node;
@@ -1378,7 +1385,8 @@ void hcf_spec_check_call_dups(struct hcf_spec_ctx *c)
 }
 
 enum { TK_VERSION, TK_ABI, TK_DESC, TK_MODEL, TK_TRANSPORT, TK_CALLNR, TK_SUBOP, TK_RETURN,
-       TK_ERRCONV, TK_CLOBBERS, TK_EXC, TK_CONSTS, TK_UNDECL, TK_STRUCTS, TK_CALLS, TK_COUNT };
+       TK_ERRCONV, TK_CLOBBERS, TK_EXC, TK_CONSTS, TK_UNDECL, TK_STRUCTS, TK_CALLS, TK_ANOMALIES,
+       TK_COUNT };
 static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_VERSION] = { "hcfuzz_spec", S, true, 0 },
 	[TK_ABI] = { "abi", S, true, 0 },
@@ -1395,6 +1403,7 @@ static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_UNDECL] = { "undeclared", M, false, 0 },
 	[TK_STRUCTS] = { "structs", M, false, 0 },
 	[TK_CALLS] = { "calls", Q, true, 0 },
+	[TK_ANOMALIES] = { "known_anomalies", Q, false, 0 },
 };
 
 void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
@@ -1491,6 +1500,8 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 	for (size_t i = 0; i < hcf_y_nitems(v[TK_CALLS]); i++)
 		parse_call(&L, v[TK_CALLS]->kids[i]);
 	hcf_spec_check_call_dups(c);
+	if (v[TK_ANOMALIES])
+		hcf_spec_anomalies(c, v[TK_ANOMALIES]);
 }
 
 /* ---- entry points ------------------------------------------------------ */

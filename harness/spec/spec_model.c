@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "spec/spec.h"
+#include "util/x86.h"
 
 /* Register aliases: name, register, width in bits. */
 static const struct {
@@ -45,11 +46,7 @@ unsigned hcf_reg_parse(const char *name, unsigned *width_bits)
 
 const char *hcf_reg_name(unsigned reg)
 {
-	static const char *const names[HCF_NGPR] = {
-		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-	};
-	return reg < HCF_NGPR ? names[reg] : "?";
+	return hcf_x86_gpr_name(reg);
 }
 
 static const struct hcf_xport_info xport_table[HCF_XPORT_COUNT] = {
@@ -177,6 +174,50 @@ static void free_vset(struct hcf_vset *s)
 	s->n = 0;
 }
 
+bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR])
+{
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct hcf_pred *p = &c->p[i];
+		if (p->reg >= HCF_NGPR)
+			return false;
+		uint64_t v = regs[p->reg] & hcf_x86_width_mask(p->width) & p->mask;
+		if (hcf_vset_contains(&p->set, (int64_t)v) == p->negate)
+			return false;
+	}
+	return true;
+}
+
+bool hcf_op_may_end(const struct hcf_op *op, unsigned kind, const uint64_t in[HCF_NGPR])
+{
+	if (!op || kind >= HCF_LIVE_COUNT || !hcf_liveness_declarable((enum hcf_liveness)kind))
+		return false;
+	for (size_t i = 0; i < op->nlosses; i++)
+		if ((op->losses[i].ends & (1u << kind)) && hcf_cond_holds(&op->losses[i].when, in))
+			return true;
+	return false;
+}
+
+const char *const hcf_anomaly_check_names[] = {
+	"liveness", "exception", "clobber", "retval", "model", "memory", NULL,
+};
+
+uint32_t hcf_anomaly_check_bit(const char *oracle)
+{
+	for (unsigned i = 0; oracle && hcf_anomaly_check_names[i]; i++)
+		if (!strcmp(hcf_anomaly_check_names[i], oracle))
+			return 1u << i;
+	return 0;
+}
+
+static void free_cond(struct hcf_cond *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free_vset(&c->p[i].set);
+	free(c->p);
+	c->p = NULL;
+	c->n = 0;
+}
+
 void hcf_spec_free(struct hcf_abi *abi)
 {
 	if (!abi)
@@ -194,6 +235,9 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free_vset(&op->returns);
 		free(op->errors);
 		free(op->destructive_why);
+		for (size_t j = 0; j < op->nlosses; j++)
+			free_cond(&op->losses[j].when);
+		free(op->losses);
 	}
 	free(abi->ops);
 	for (size_t i = 0; i < abi->ncalls; i++)
@@ -209,6 +253,17 @@ void hcf_spec_free(struct hcf_abi *abi)
 	for (size_t i = 0; i < abi->nconsts; i++)
 		free(abi->consts[i].name);
 	free(abi->consts);
+	for (size_t i = 0; i < abi->nanomalies; i++) {
+		struct hcf_anomaly *a = &abi->anomalies[i];
+		free(a->id);
+		free(a->summary);
+		free(a->evidence);
+		free(a->reproduce);
+		free(a->ops);
+		free_cond(&a->when);
+		free_vset(&a->values);
+	}
+	free(abi->anomalies);
 	free_vset(&abi->undeclared_returns);
 	free(abi->name);
 	free(abi->description);

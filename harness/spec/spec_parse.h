@@ -135,6 +135,24 @@ const char *hcf_y_str(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const c
 /* true / false. */
 bool hcf_y_bool(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what, bool *out);
 
+/* Values as the native language writes them (spec_load.c): an integer or
+ * a constant name (-NAME negates); a list of values and {min, max} ranges;
+ * a list of exception names or vectors. */
+bool hcf_spec_value(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+		    int64_t *out);
+void hcf_spec_vset(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+		   struct hcf_vset *out);
+bool hcf_spec_exceptions(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, uint32_t *out);
+
+/* The contract's conditional parts (spec_contract.c). A condition maps
+ * inputs of op (by argument or register name) to value tests; the loss model
+ * is destructive's mapping form; known_anomalies is a top-level list, read
+ * once every call is known. */
+void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
+		   struct hcf_cond *out);
+void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct hcf_op *op);
+void hcf_spec_anomalies(struct hcf_spec_ctx *c, const struct hcf_ynode *seq);
+
 /* ---- building the ABI ------------------------------------------------- */
 
 /* Append a call / an op, growing the arrays; returns its index. */

@@ -1,4 +1,4 @@
-/* result.c: result storage and the names of outcomes and liveness states. */
+/* result.c: result storage and the names of call outcomes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +11,6 @@ const char *hcf_call_outcome_name(enum hcf_call_outcome o)
 		"not-run", "returned", "exception", "hang", "guest-lost", "bad-result",
 	};
 	return (unsigned)o < HCF_CO_COUNT ? names[o] : "?";
-}
-
-const char *hcf_liveness_name(enum hcf_liveness l)
-{
-	static const char *const names[HCF_LIVE_COUNT] = {
-		"ok", "hang", "shutdown", "kvm-internal-error", "entry-failed", "agent-panic",
-		"protocol-violation", "unexpected-exit", "harness-error",
-	};
-	return (unsigned)l < HCF_LIVE_COUNT ? names[l] : "?";
 }
 
 int hcf_result_init(struct hcf_prog_result *r, size_t n)
@@ -46,6 +37,8 @@ void hcf_result_clear(struct hcf_prog_result *r)
 	size_t n = r->ncalls, cap = r->cap;
 	struct hcf_call_vec *vecs = r->vecs;
 	size_t vecs_cap = r->vecs_cap;
+	struct hcf_page_change *pages = r->pages;
+	size_t pages_cap = r->pages_cap;
 	uint8_t *bytes[HCF_PROG_MAX_BUFS];
 	uint32_t bcap[HCF_PROG_MAX_BUFS];
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
@@ -61,6 +54,8 @@ void hcf_result_clear(struct hcf_prog_result *r)
 	r->cap = cap;
 	r->vecs = vecs;
 	r->vecs_cap = vecs_cap;
+	r->pages = pages;
+	r->pages_cap = pages_cap;
 	/* buffer storage is kept for reuse; contents are invalid until refilled */
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++) {
 		r->bufs[i].bytes = bytes[i];
@@ -109,10 +104,36 @@ struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i)
 	return &r->vecs[i];
 }
 
+struct hcf_page_change *hcf_result_page_slot(struct hcf_prog_result *r)
+{
+	r->pages_found++;
+	if (r->npages >= HCF_MAX_PAGE_CHANGES)
+		return NULL;
+	if (!r->pages) {
+		r->pages = hcf_xcalloc(HCF_MAX_PAGE_CHANGES, sizeof(*r->pages));
+		r->pages_cap = HCF_MAX_PAGE_CHANGES;
+	}
+	struct hcf_page_change *pc = &r->pages[r->npages++];
+	pc->gpa = 0;
+	pc->agent_writes = false;
+	pc->nchanged = 0;
+	memset(pc->changed, 0, sizeof(pc->changed));
+	return pc;
+}
+
+size_t hcf_result_nstray(const struct hcf_prog_result *r)
+{
+	size_t n = r->pages_found > r->npages ? r->pages_found - r->npages : 0;
+	for (size_t i = 0; i < r->npages; i++)
+		n += !r->pages[i].agent_writes;
+	return n;
+}
+
 void hcf_result_free(struct hcf_prog_result *r)
 {
 	free(r->calls);
 	free(r->vecs);
+	free(r->pages);
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++)
 		free(r->bufs[i].bytes);
 	memset(r, 0, sizeof(*r));

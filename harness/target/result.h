@@ -19,6 +19,7 @@
 
 #include "hcf_proto.h"
 #include "prog/prog.h"
+#include "util/liveness.h"
 
 enum hcf_call_outcome {
 	HCF_CO_NOT_RUN = 0,    /* the program stopped before this call */
@@ -31,20 +32,7 @@ enum hcf_call_outcome {
 };
 const char *hcf_call_outcome_name(enum hcf_call_outcome o);
 
-/* Why a guest stopped, when it did. */
-enum hcf_liveness {
-	HCF_LIVE_OK = 0,
-	HCF_LIVE_HANG,            /* watchdog fired */
-	HCF_LIVE_SHUTDOWN,        /* triple fault / unexpected shutdown */
-	HCF_LIVE_INTERNAL_ERROR,  /* KVM internal error (emulation failure ...) */
-	HCF_LIVE_ENTRY_FAILED,    /* KVM could not enter the guest */
-	HCF_LIVE_AGENT_PANIC,     /* the agent took an exception outside a call */
-	HCF_LIVE_PROTOCOL,        /* the mailbox held garbage (bad seq, counts out of range) */
-	HCF_LIVE_UNEXPECTED_EXIT, /* an exit the VMM does not expect */
-	HCF_LIVE_HARNESS,         /* the harness or host failed (ioctl error, no memory) */
-	HCF_LIVE_COUNT
-};
-const char *hcf_liveness_name(enum hcf_liveness l);
+/* Why a guest stopped, when it did: enum hcf_liveness (util/liveness.h). */
 
 /* Vector registers around one call (only for calls that captured them). */
 struct hcf_call_vec {
@@ -79,7 +67,29 @@ struct hcf_buf_after {
 	bool valid;                  /* false if it could not be read back */
 };
 
-#define HCF_MAX_STRAY_PAGES 16
+/*
+ * A guest page whose bytes differ from the target's boot snapshot, found
+ * through the dirty log. Stray pages are the ones the agent never writes
+ * itself (page tables, GDT, IDT, code ...): a change there is the
+ * hypervisor's. After a lost guest the target also reports the pages the
+ * agent writes (stacks, data), marked agent_writes: their bytes are evidence
+ * only where a call told the hypervisor to write them.
+ */
+struct hcf_page_change {
+	uint64_t gpa;                /* the page */
+	bool agent_writes;           /* the agent writes this page itself */
+	uint16_t nchanged;           /* bytes that differ */
+	uint64_t changed[64];        /* bit per byte that differs */
+	uint8_t was[4096];           /* the snapshot's bytes */
+	uint8_t now[4096];           /* the bytes after the program */
+};
+
+#define HCF_MAX_PAGE_CHANGES 16
+
+static inline bool hcf_page_byte_changed(const struct hcf_page_change *pc, unsigned off)
+{
+	return off < 4096 && (pc->changed[off / 64] >> (off % 64) & 1);
+}
 
 struct hcf_prog_result {
 	struct hcf_call_result *calls;   /* one per program call */
@@ -91,10 +101,11 @@ struct hcf_prog_result {
 	struct hcf_buf_after bufs[HCF_PROG_MAX_BUFS];
 	size_t nbufs;
 	uint8_t guard_byte;              /* value the guards were filled with */
-	/* guest pages the program dirtied outside the agent's writable areas */
-	uint64_t stray_pages[HCF_MAX_STRAY_PAGES];
-	size_t nstray;
-	bool stray_checked;              /* false: the target cannot tell (no dirty log) */
+	/* guest pages that differ from the snapshot (at most HCF_MAX_PAGE_CHANGES
+	 * kept, storage reused across runs); pages_found counts every one */
+	struct hcf_page_change *pages;
+	size_t npages, pages_found, pages_cap;
+	bool pages_checked;              /* false: the target cannot tell (no dirty log) */
 	double seconds;                  /* wall time of the run */
 	struct hcf_call_vec *vecs;       /* per-call vector state, allocated when a call captures it */
 	size_t vecs_cap;
@@ -110,6 +121,11 @@ void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_
 /* Storage for buffer b's read-back (guards included), grown as needed; sets
  * size and gva. Returns the bytes to fill. */
 uint8_t *hcf_result_buf_storage(struct hcf_prog_result *r, size_t b, uint32_t size, uint64_t gva);
+/* Room for one more changed page (NULL when HCF_MAX_PAGE_CHANGES are kept:
+ * pages_found still counts it). */
+struct hcf_page_change *hcf_result_page_slot(struct hcf_prog_result *r);
+/* Stray pages: changed pages the agent does not write, kept and found. */
+size_t hcf_result_nstray(const struct hcf_prog_result *r);
 /* Storage for call i's vector state (grows r->vecs to the program's size). */
 struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i);
 void hcf_result_free(struct hcf_prog_result *r);

@@ -39,6 +39,11 @@ struct hcf_target_info {
 	bool vec_ok;              /* vector capture works on this target */
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
 	bool fix_hypercall_quirk_disabled;
+	/* RFLAGS bits the target captures faithfully around a call (0: every
+	 * architectural one). PVM's native mode runs the guest kernel at CPL3,
+	 * where popf cannot clear IF: the IF the agent sees is not the guest's
+	 * virtual IF, so that target leaves it out. */
+	uint64_t rflags_captured;
 	char notes[512];          /* capabilities checked, quirks, what was skipped */
 	/* running counts, for campaigns and benchmarks */
 	uint64_t resets;          /* ops->reset calls served from the snapshot */

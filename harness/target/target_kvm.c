@@ -18,9 +18,11 @@
 #include <time.h>
 
 #include "hcf_proto.h"
+#include "prog/layout.h"
 #include "target/devices.h"
 #include "target/target.h"
 #include "util/fileio.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 #include "vmm/elf.h"
 #include "vmm/gmem.h"
@@ -29,8 +31,6 @@
 
 extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
 
-#define GUARD_BYTE 0x5a
-#define BUF_ALIGN 64
 
 struct kvm_target {
 	struct hcf_target base;
@@ -45,7 +45,7 @@ struct kvm_target {
 	unsigned watchdog_ms;
 	uint8_t wire_xport;        /* the ABI's transport as the agent knows it */
 	struct hcf_device dev;     /* what answers PIO/MMIO exits */
-	uint64_t buf_gva[HCF_PROG_MAX_BUFS];
+	struct hcf_layout layout;  /* the program's buffers, as placed */
 	char console[256];         /* agent debug console tail */
 	size_t console_len;
 	uint8_t xmm_sentinel[16][16];
@@ -191,6 +191,9 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 	ti->pvm = !probe.pvm_msr_faulted && probe.pvm_msr_value == HCF_PVM_ID_VALUE;
 	k->known_pvm = ti->pvm;
 	ti->native_mode = probe.native != 0;
+	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
+	if (ti->pvm && ti->native_mode)
+		ti->rflags_captured &= ~HCF_X86_RFLAGS_IF;
 	snprintf(ti->target, sizeof(ti->target), "kvm");
 	if (ti->pvm)
 		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "pvm");
@@ -240,35 +243,18 @@ static int rebuild(struct kvm_target *k)
 
 /* ---- running a program ------------------------------------------------- */
 
-/* Lay the program's buffers out in the arena with guards; patch relocs. */
+/* Lay the program's buffers out in the arena with guards (prog/layout.h). */
 static int layout_bufs(struct kvm_target *k, const struct hcf_prog *p)
 {
-	const struct hcf_gmem *m = MEM(k);
-	uint64_t cur = HCF_GPA_ARENA;
+	char err[128];
+	if (hcf_layout_place(p, &k->layout, err, sizeof(err)) != 0)
+		return -1;
 	for (size_t b = 0; b < p->nbufs; b++) {
-		const struct hcf_buf *buf = &p->bufs[b];
-		uint64_t total = (uint64_t)buf->size + 2 * HCF_BUF_GUARD;
-		uint8_t *dst = hcf_gmem_at(m, hcf_gpa(cur), total);
-		if (!dst || cur + total > HCF_GPA_ARENA + HCF_ARENA_SIZE)
+		uint64_t total = (uint64_t)p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		uint8_t *dst = hcf_gmem_at(MEM(k), hcf_gpa(k->layout.buf_gva[b] - HCF_BUF_GUARD), total);
+		if (!dst)
 			return -1;
-		memset(dst, GUARD_BYTE, total);
-		if (buf->init)
-			memcpy(dst + HCF_BUF_GUARD, buf->init, buf->size);
-		else
-			memset(dst + HCF_BUF_GUARD, 0, buf->size);
-		k->buf_gva[b] = cur + HCF_BUF_GUARD;
-		cur = (cur + total + BUF_ALIGN - 1) & ~(uint64_t)(BUF_ALIGN - 1);
-	}
-	for (size_t b = 0; b < p->nbufs; b++) {
-		const struct hcf_buf *buf = &p->bufs[b];
-		for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
-			const struct hcf_buf_reloc *rl = &buf->relocs[r];
-			if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || (uint64_t)rl->at + 8 > buf->size)
-				return -1;
-			uint64_t v = k->buf_gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
-			if (hcf_gmem_write(m, hcf_gpa(k->buf_gva[b] + rl->at), &v, 8) != 0)
-				return -1;
-		}
+		hcf_layout_image(p, &k->layout, b, dst);
 	}
 	return 0;
 }
@@ -309,29 +295,9 @@ static bool wants_vec(const struct kvm_target *k, const struct hcf_pcall *c)
 static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct hcf_pcall *c,
 		    struct hcf_wire_call *w, struct hcf_call_result *cr)
 {
-	const struct hcf_abi *abi = p->abi;
-	const struct hcf_transport *t = &abi->transport;
-	uint64_t *g = cr->before;
-	for (unsigned r = 0; r < HCF_NGPR; r++) {
-		if (c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs)
-			g[r] = k->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset;
-		else
-			g[r] = c->gpr[r];
-	}
-	uint64_t nr = hcf_pcall_nr(p, c), target = 0;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		g[HCF_RDX] = (uint16_t)(t->port_base + nr);
-		break;
-	case HCF_XPORT_MMIO:
-		g[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
-		break;
-	case HCF_XPORT_HCPAGE:
-		target = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
-		break;
-	default:
-		break;
-	}
+	const struct hcf_transport *t = &p->abi->transport;
+	uint64_t *g = cr->before, target;
+	hcf_layout_call_image(p, &k->layout, (size_t)(c - p->calls), g, &target);
 	w->xport = refusal(p, c) ? HCF_WX_NONE : k->wire_xport;
 	w->width = t->width;
 	w->vector = t->vector;
@@ -590,40 +556,77 @@ out:
 }
 
 /*
- * Pages outside everything the agent may legitimately write that the guest
- * both dirtied and changed. "Dirty" alone is not enough: PVM was seen to
- * mark an untouched agent code page dirty once after the switch to native
- * mode; what counts is memory that moved, compared with the boot snapshot.
+ * Where the agent writes after the snapshot: its stacks and its writable
+ * segments. Changes there are its own (reported only after a lost guest, as
+ * evidence for what a call pointed at). The mailbox (outside the dirty log),
+ * the arena (judged buffer by buffer) and the VIF page (the hypervisor's by
+ * registration) are not judged page by page. Everything else (boot block,
+ * GDT, IDT, hypercall page, page tables, code) nobody may change.
  */
-static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
+static bool page_agent_writes(const struct kvm_target *k, uint64_t gpa)
+{
+	if (gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_XSTACK_HI)
+		return true;
+	for (size_t s = 0; s < k->elf.nsegs; s++)
+		if (k->elf.segs[s].writable && gpa >= k->elf.segs[s].lo && gpa < k->elf.segs[s].hi)
+			return true;
+	return false;
+}
+
+static bool page_not_judged(uint64_t gpa)
+{
+	return (gpa >= HCF_GPA_VIF && gpa < HCF_GPA_VIF + 0x1000) ||
+	       (gpa >= HCF_GPA_MBOX && gpa < HCF_GPA_MBOX + HCF_MBOX_SIZE) ||
+	       (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
+}
+
+/* One dirtied page against the snapshot: kept when a byte moved. "Dirty"
+ * alone is not enough: PVM was seen to mark an untouched agent code page
+ * dirty once after the switch to native mode. */
+static void note_page(struct kvm_target *k, struct hcf_prog_result *r, uint64_t gpa,
+		      bool agent_writes)
+{
+	const uint8_t *was = hcf_vmm_snapshot_page(k->vm, gpa);
+	const uint8_t *now = hcf_gmem_at(MEM(k), hcf_gpa(gpa), 4096);
+	if (!was || !now || memcmp(was, now, 4096) == 0)
+		return;
+	if (agent_writes && r->npages >= HCF_MAX_PAGE_CHANGES)
+		return; /* evidence only: never crowd out a stray page's count */
+	struct hcf_page_change *pc = hcf_result_page_slot(r);
+	if (!pc)
+		return;
+	pc->gpa = gpa;
+	pc->agent_writes = agent_writes;
+	memcpy(pc->was, was, 4096);
+	memcpy(pc->now, now, 4096);
+	for (unsigned i = 0; i < 4096; i++)
+		if (was[i] != now[i]) {
+			pc->changed[i / 64] |= 1ull << (i % 64);
+			pc->nchanged++;
+		}
+}
+
+/*
+ * The pages the program changed, from the dirty log: every stray page, and
+ * after a lost guest (with_agent) the agent's own pages too, for the
+ * liveness oracle's question whether a call had the hypervisor write there.
+ */
+static void find_changed_pages(struct kvm_target *k, struct hcf_prog_result *r, bool with_agent)
 {
 	if (hcf_vmm_collect_dirty(k->vm) != 0)
 		return;
 	size_t npages;
 	const uint64_t *bm = hcf_vmm_dirty_bitmap(k->vm, &npages);
-	r->stray_checked = true;
-	for (size_t pg = 0; pg < npages; pg++) {
-		if (!(bm[pg / 64] >> (pg % 64) & 1))
-			continue;
-		uint64_t gpa = (uint64_t)pg * 4096;
-		bool ok = (gpa >= HCF_GPA_BOOT && gpa < HCF_GPA_BOOT + 0x1000) ||
-			  (gpa >= HCF_GPA_IDT && gpa < HCF_GPA_IDT + 0x1000) ||
-			  (gpa >= HCF_GPA_VIF && gpa < HCF_GPA_VIF + 0x1000) ||
-			  (gpa >= HCF_GPA_HCPAGE && gpa < HCF_GPA_HCPAGE + 0x1000) ||
-			  (gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_XSTACK_HI) ||
-			  (gpa >= HCF_GPA_MBOX && gpa < HCF_GPA_MBOX + HCF_MBOX_SIZE) ||
-			  (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
-		for (size_t s = 0; !ok && s < k->elf.nsegs; s++)
-			ok = k->elf.segs[s].writable && gpa >= k->elf.segs[s].lo && gpa < k->elf.segs[s].hi;
-		if (ok)
-			continue;
-		const uint8_t *was = hcf_vmm_snapshot_page(k->vm, gpa);
-		const uint8_t *now = hcf_gmem_at(MEM(k), hcf_gpa(gpa), 4096);
-		if (was && now && memcmp(was, now, 4096) == 0)
-			continue;
-		if (r->nstray < HCF_MAX_STRAY_PAGES)
-			r->stray_pages[r->nstray++] = gpa;
-	}
+	r->pages_checked = true;
+	for (int pass = 0; pass < (with_agent ? 2 : 1); pass++)
+		for (size_t pg = 0; pg < npages; pg++) {
+			if (!(bm[pg / 64] >> (pg % 64) & 1))
+				continue;
+			uint64_t gpa = (uint64_t)pg * 4096;
+			if (page_not_judged(gpa) || page_agent_writes(k, gpa) != (pass == 1))
+				continue;
+			note_page(k, r, gpa, pass == 1);
+		}
 	/* the next run is judged on its own writes */
 	hcf_vmm_clear_dirty(k->vm);
 }
@@ -631,11 +634,11 @@ static void find_stray_pages(struct kvm_target *k, struct hcf_prog_result *r)
 static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	r->nbufs = p->nbufs;
-	r->guard_byte = GUARD_BYTE;
+	r->guard_byte = HCF_GUARD_BYTE;
 	for (size_t b = 0; b < p->nbufs; b++) {
 		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, k->buf_gva[b]);
-		r->bufs[b].valid = hcf_gmem_read(MEM(k), hcf_gpa(k->buf_gva[b] - HCF_BUF_GUARD), bytes,
+		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, k->layout.buf_gva[b]);
+		r->bufs[b].valid = hcf_gmem_read(MEM(k), hcf_gpa(k->layout.buf_gva[b] - HCF_BUF_GUARD), bytes,
 						 total) == 0;
 	}
 }
@@ -701,13 +704,12 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 		first += n;
 	}
 	init_unreached(p, r, first);
-	if (!lost && !herr) {
-		find_stray_pages(k, r);
-		read_bufs(k, p, r);
-	} else {
-		/* the buffers are whatever the dying guest left: still worth a look */
-		read_bufs(k, p, r);
-	}
+	/* a lost guest's memory is still there to read: its buffers and pages
+	 * are judged like any other (the memory oracle), and its own pages are
+	 * the evidence of what a call had the hypervisor write */
+	if (!herr)
+		find_changed_pages(k, r, lost);
+	read_bufs(k, p, r);
 	r->seconds = (double)(now_ns() - t0) / 1e9;
 	if (herr) {
 		if (r->liveness == HCF_LIVE_OK)

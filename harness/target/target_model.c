@@ -14,6 +14,7 @@
 
 #include "hcf_proto.h"
 #include "oracles/models/model.h"
+#include "prog/layout.h"
 #include "target/target.h"
 #include "util/xalloc.h"
 
@@ -47,20 +48,22 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 {
 	struct model_target *mt = (struct model_target *)t;
 	hcf_result_reserve(r, p->ncalls);
-	uint64_t gva[HCF_PROG_MAX_BUFS];
-	uint64_t cur = HCF_GPA_ARENA;
-	for (size_t b = 0; b < p->nbufs; b++) {
-		gva[b] = cur + HCF_BUF_GUARD;
-		cur += ((uint64_t)p->bufs[b].size + 2 * HCF_BUF_GUARD + 63) & ~63ull;
+	/* the buffers where the kvm target puts them: the same addresses */
+	struct hcf_layout l;
+	char err[128];
+	if (hcf_layout_place(p, &l, err, sizeof(err)) != 0) {
+		for (size_t i = 0; i < p->ncalls; i++)
+			hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+		r->liveness = HCF_LIVE_HARNESS;
+		snprintf(r->detail, sizeof(r->detail), "%s", err);
+		return -1;
 	}
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct hcf_pcall *c = &p->calls[i];
 		struct hcf_call_result *cr = &r->calls[i];
+		uint64_t entry;
 		hcf_call_result_init(cr, c->gpr);
-		for (unsigned reg = 0; reg < HCF_NGPR; reg++)
-			cr->before[reg] = c->ref[reg].buf >= 0 && (size_t)c->ref[reg].buf < p->nbufs ?
-						  gva[c->ref[reg].buf] + (uint64_t)(int64_t)c->ref[reg].offset :
-						  c->gpr[reg];
+		hcf_layout_call_image(p, &l, i, cr->before, &entry);
 		cr->before[HCF_RSP] = HCF_GPA_STACK_HI - 0x100;
 		cr->rflags_before = 0x2 | (c->rflags & HCF_RFLAGS_LOADABLE);
 		struct hcf_expect e;
@@ -83,25 +86,11 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 	r->ndone = p->ncalls;
 	r->liveness = HCF_LIVE_OK;
 	r->nbufs = p->nbufs;
-	r->guard_byte = 0x5a;
+	r->guard_byte = HCF_GUARD_BYTE;
 	for (size_t b = 0; b < p->nbufs; b++) {
-		struct hcf_buf_after *ba = &r->bufs[b];
-		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		hcf_result_buf_storage(r, b, p->bufs[b].size, gva[b]);
-		memset(ba->bytes, r->guard_byte, total);
-		if (p->bufs[b].init)
-			memcpy(ba->bytes + HCF_BUF_GUARD, p->bufs[b].init, p->bufs[b].size);
-		else
-			memset(ba->bytes + HCF_BUF_GUARD, 0, p->bufs[b].size);
-		/* pointers inside buffers hold what the target patched in */
-		for (size_t k = 0; k < p->bufs[b].nrelocs; k++) {
-			const struct hcf_buf_reloc *rl = &p->bufs[b].relocs[k];
-			if (rl->buf >= 0 && (size_t)rl->buf < p->nbufs && (uint64_t)rl->at + 8 <= p->bufs[b].size) {
-				uint64_t v = gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
-				memcpy(ba->bytes + HCF_BUF_GUARD + rl->at, &v, 8);
-			}
-		}
-		ba->valid = true;
+		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, l.buf_gva[b]);
+		hcf_layout_image(p, &l, b, bytes);
+		r->bufs[b].valid = true;
 	}
 	return 0;
 }

@@ -18,7 +18,9 @@
 #define PT0_GPA  (HCF_GPA_PGTABLES + 0x6000) /* 4 KiB pages of the first 2 MiB */
 #define TSS_GPA  (HCF_GPA_GDT + 0x800)
 
-_Static_assert(PT0_GPA + 0x1000 <= HCF_GPA_STACK_LO, "page tables overlap the stack");
+_Static_assert(PT0_GPA + 0x1000 <= HCF_GPA_STACK_GUARD &&
+		       HCF_GPA_STACK_GUARD + 0x1000 == HCF_GPA_STACK_LO,
+	       "page tables, the stack's guard page and the stack overlap");
 
 int hcf_x86_build_tables(const struct hcf_gmem *m)
 {
@@ -40,10 +42,14 @@ int hcf_x86_build_tables(const struct hcf_gmem *m)
 		for (unsigned i = 0; i < 512; i++)
 			pd[g * 512 + i] = ((uint64_t)g << 30) + ((uint64_t)i << 21) | flags | PTE_PS;
 	}
-	/* The first 2 MiB in 4 KiB pages, so page 0 can stay unmapped. */
+	/* The first 2 MiB in 4 KiB pages, so page 0 can stay unmapped, and the
+	 * page below the stack: a guest whose exception delivery loops (SMEP
+	 * over the agent's user pages makes every handler fetch fault again)
+	 * runs its stack down into it and shuts down, instead of writing its
+	 * frames over the page tables below. */
 	pd[0] = PT0_GPA | flags;
 	for (unsigned i = 0; i < 512; i++)
-		pt[i] = i == 0 ? 0 : ((uint64_t)i << 12) | flags;
+		pt[i] = i == 0 || i == HCF_GPA_STACK_GUARD >> 12 ? 0 : ((uint64_t)i << 12) | flags;
 
 	memset(gdt, 0, 0x1000);
 	gdt[0] = 0;

@@ -65,7 +65,6 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 		 * prediction either way. */
 		if (op->exceptions)
 			e->outcome = HCF_EXP_UNKNOWN;
-		e->may_lose_guest = op->destructive;
 		e->why_model = "spec";
 		e->why_what = op->name;
 		e->why = "as the spec declares it";

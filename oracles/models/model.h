@@ -2,9 +2,9 @@
  * model.h: reference models, one per ABI.
  *
  * A model predicts what a correct hypervisor does with a call: the values of
- * the outputs it can know, whether the call returns or raises an exception,
- * and whether the guest may be lost (destructive calls). The model oracle
- * compares a result with the prediction. Models may keep state across the
+ * the outputs it can know, whether the call returns or raises an exception.
+ * It predicts the contract, never a deviation (a spec's known anomalies say
+ * those). The model oracle compares a result with the prediction. Models may keep state across the
  * calls of one guest's life (observe), and are reset when the guest is
  * rebuilt. Models are rows of a table (model.c), chosen by a spec's
  * "model:" key.
@@ -33,12 +33,15 @@ struct hcf_expect {
 	uint64_t gpr[HCF_NGPR];
 	uint64_t rflags_mask;         /* RFLAGS bits predicted */
 	uint64_t rflags;
-	bool may_lose_guest;          /* a destructive call: losing the guest is allowed */
 	/* Exception vectors (bit per vector) the guest's state makes possible
 	 * beyond the spec's list: after a program shortened the IDT, an allowed
 	 * #GP whose gate is gone arrives as #DF. Set by stateful models; the
 	 * exception and model oracles allow them. */
 	uint32_t extra_exceptions;
+	/* Why an allowed exception may arrive as any vector (a GDT or IDT the
+	 * agent did not build), or NULL. The vector is then not judged, and
+	 * the oracles say so; whether a call may raise at all still is. */
+	const char *exceptions_unknown;
 	/* What the prediction rests on, for FAIL messages. Static strings (or
 	 * the spec's names), so predicting costs no formatting: the text is
 	 * put together only when an issue is reported (hcf_expect_why). */

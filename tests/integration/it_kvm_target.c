@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -336,6 +337,14 @@ int main(void)
 {
 	char why[256];
 	if (hcf_vmm_available(why, sizeof(why)) != 0) {
+		/* as tests/integration/lib.sh: with HCF_REQUIRE_VM=1 and a
+		 * /dev/kvm, not running is a failure */
+		const char *req = getenv("HCF_REQUIRE_VM");
+		if (req && !strcmp(req, "1") && access("/dev/kvm", F_OK) == 0) {
+			printf("FAIL it_kvm_target: would skip, but HCF_REQUIRE_VM=1 and /dev/kvm "
+			       "exists: %s\n", why);
+			return 1;
+		}
 		printf("SKIP it_kvm_target: %s\n", why);
 		return 77;
 	}

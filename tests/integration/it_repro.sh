@@ -18,8 +18,9 @@ MISSTATED=tests/fixtures/pvm-misstated.yaml
 FINDINGS=$TMP/campaign/findings
 CFLAGS="-std=c11 -Wall -Wextra -Werror -O2"
 
-# finding NAME ORACLE OP WHERE CLASS CALL EXPECTED GOT SPEC [EXACT_WHERE] < program.hcf
-# EXPECTED and GOT may be "" (no values, as finding.json's null).
+# finding NAME ORACLE OP WHERE CLASS CALL EXPECTED GOT SPEC LOC < program.hcf
+# EXPECTED and GOT may be "" (no values, as finding.json's null); LOC is the
+# typed place as finding.json holds it (docs/findings.md).
 finding() {
 	local d=$FINDINGS/$1 exp=null got=null
 	mkdir -p "$d"
@@ -32,12 +33,17 @@ finding() {
 {
   "version": 1, "id": "$1", "signature": "$2|$3|$4|$5",
   "oracle": "$2", "op": "$3", "where": "$4", "class": "$5", "verdict": "FAIL", "call": $6,
-  "reason": "made by it_repro.sh", "expected": $exp, "got": $got, "exact_where": "${10:-$4}",
+  "reason": "made by it_repro.sh", "expected": $exp, "got": $got, "loc": ${10},
   "spec": "$9", "abi": "$abi", "target": "kvm", "hypervisor": "pvm", "engine": "test",
   "first_seen": "2026-11-21T20:01:02Z", "first_seen_unix": 1795300862, "minimized": false
 }
 EOF
 }
+RAX='{"kind": "reg", "reg": "rax"}'
+RBX='{"kind": "reg", "reg": "rbx"}'
+EXC='{"kind": "exception"}'
+OUTCOME='{"kind": "outcome"}'
+GUARD='{"kind": "guard-below", "buf": 0, "off": -63, "bytes": 1, "addr": "0x600001", "end": "0x600002"}'
 
 # expect NAME RC TEXT: emit (from the source tree, where finding.json's relative
 # spec path resolves), compile, run; the exit code must be RC and the verdict
@@ -54,48 +60,53 @@ expect() {
 }
 
 # The three the design asks for.
-echo 'call invlpg addr=0x100000' | finding clobber-rax clobber invlpg rax returned 0 0x1008 0x0 $MISSTATED
+echo 'call invlpg addr=0x100000' | finding clobber-rax clobber invlpg rax returned 0 0x1008 0x0 $MISSTATED "$RAX"
 expect clobber-rax 1 "REPRODUCED: clobber rax at call 0 (invlpg): expected 0x1008 got 0x0"
 grep -q '^ \* Signature    clobber|invlpg|rax|returned (FAIL)' "$FINDINGS/clobber-rax/repro.c" ||
 	fail "the comment block does not name the signature"
 grep -q 'cc -O2 -o repro repro.c && ./repro' "$FINDINGS/clobber-rax/repro.c" ||
 	fail "the comment block does not say how to build and run it"
 
-echo 'call invlpg addr=0x100000' | finding clobber-rbx clobber invlpg rbx returned 0 "" "" $MISSTATED
+echo 'call invlpg addr=0x100000' | finding clobber-rbx clobber invlpg rbx returned 0 "" "" $MISSTATED "$RBX"
 expect clobber-rbx 0 "NOT REPRODUCED: rbx at call 0 (invlpg) kept its value 0x100000"
 
-echo 'call nr=0x2000' | finding model-undeclared model undeclared rax returned 0 0x1234 0xffffffffffffffda $MISSTATED
+echo 'call nr=0x2000' | finding model-undeclared model undeclared rax returned 0 0x1234 0xffffffffffffffda $MISSTATED "$RAX"
 expect model-undeclared 1 "REPRODUCED: model rax at call 0 (nr=0x2000): expected 0x1234 got 0xffffffffffffffda"
 
 # Return values: a misstated success value reproduces, PVM's real -ENOSYS for
 # an undeclared number does not.
-echo 'call reserved_1006' | finding retval-1006 retval reserved_1006 rax returned 0 "" "" $MISSTATED
+echo 'call reserved_1006' | finding retval-1006 retval reserved_1006 rax returned 0 "" "" $MISSTATED "$RAX"
 expect retval-1006 1 "REPRODUCED: retval at call 0 (reserved_1006): 0xffffffffffffffda (-38) is not allowed"
-printf 'call flush_tlb\ncall nr=0x2000 rbx=7\n' | finding retval-undeclared retval undeclared rax returned 1 "" "" specs/pvm.yaml
+printf 'call flush_tlb\ncall nr=0x2000 rbx=7\n' | finding retval-undeclared retval undeclared rax returned 1 "" "" specs/pvm.yaml "$RAX"
 expect retval-undeclared 0 "NOT REPRODUCED: call 1 (nr=0x2000) returned 0xffffffffffffffda (-38)"
 
 # Exceptions through the IDT: syscall on PVM jumps to LSTAR 0 and faults (#PF).
-echo 'call ping' | finding exception-syscall exception ping exception 'exception:#PF' 0 "" "" tests/fixtures/specs/valid/full.yaml
+echo 'call ping' | finding exception-syscall exception ping exception 'exception:#PF' 0 "" "" tests/fixtures/specs/valid/full.yaml "$EXC"
 expect exception-syscall 1 "REPRODUCED: exception at call 0 (ping): got #PF(0x0) at rip 0x0"
 
 # Memory: PVM writes its VIF page where set_vif_page points, over the guard.
 printf 'buf b size=16 fill=0x11\ncall set_vif_page gpa=&b\n' |
-	finding memory-guard memory set_vif_page guard returned 0 0x5a 0x0 specs/pvm.yaml 'guard buf0-63'
+	finding memory-guard memory set_vif_page guard returned 0 0x5a 0x0 specs/pvm.yaml "$GUARD"
 expect memory-guard 1 "of the guard before buf0 changed"
 
 # Liveness: an event return with canonical arguments triple-faults (with the
-# sentinels, which are not canonical, PVM raises #GP(0) and the call comes back).
-echo 'call event_return_a a=0 b=0 c=0' | finding liveness-lost liveness event_return_a outcome lost:shutdown 0 "" "" specs/pvm.yaml
+# sentinels, which are not canonical, PVM raises #GP(0) and the call comes
+# back). The misstated spec declares no way for it to end the guest: a loss
+# reproduces; specs/pvm.yaml declares exactly this shutdown: the guest ends as
+# the contract allows, and the reproducer says so, as the liveness oracle does.
+echo 'call event_return_a a=0 b=0 c=0' | finding liveness-lost liveness event_return_a outcome lost:shutdown 0 "" "" $MISSTATED "$OUTCOME"
 expect liveness-lost 1 "REPRODUCED: liveness at call 0 (event_return_a): the guest shut down (triple fault)"
-echo 'call event_return_a' | finding liveness-gp liveness event_return_a outcome lost:shutdown 0 "" "" specs/pvm.yaml
+echo 'call event_return_a a=0 b=0 c=0' | finding liveness-declared liveness event_return_a outcome lost:shutdown 0 "" "" specs/pvm.yaml "$OUTCOME"
+expect liveness-declared 0 "NOT REPRODUCED: call 0 (event_return_a) ended the guest as the spec declares it may"
+echo 'call event_return_a' | finding liveness-gp liveness event_return_a outcome lost:shutdown 0 "" "" $MISSTATED "$OUTCOME"
 expect liveness-gp 0 "NOT REPRODUCED: call 0 (event_return_a) came back"
 
 # The native transport (vmmcall on this AMD host): PVM answers -KVM_EPERM.
-echo 'call nr=0x2000' | finding kvm-undeclared retval undeclared rax returned 0 "" "" specs/kvm.yaml
+echo 'call nr=0x2000' | finding kvm-undeclared retval undeclared rax returned 0 "" "" specs/kvm.yaml "$RAX"
 expect kvm-undeclared 1 "0xffffffffffffffff (-1) is not allowed: an undeclared number must return -1000"
 
 # Port I/O answered by the program's own empty device: nothing clobbered.
-echo 'call pong data=1' | finding pio-clobber clobber pong rbx returned 0 "" "" tests/fixtures/responder.yaml
+echo 'call pong data=1' | finding pio-clobber clobber pong rbx returned 0 "" "" tests/fixtures/responder.yaml "$RBX"
 expect pio-clobber 0 "NOT REPRODUCED: rbx at call 0 (pong) kept its value"
 
 # clang-14 accepts the output too, when installed.

@@ -9,7 +9,17 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/hcf-it.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 fail() { echo "FAIL: $*" >&2; echo "kept for inspection: $TMP" >&2; trap - EXIT; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+# Skip with the reason (exit 77). Where /dev/kvm exists and the run must have
+# VM coverage (HCF_REQUIRE_VM=1, which .ci/run sets there), a test that would
+# skip fails instead: a green run has run its VM tests.
+skip() {
+	if [ "${HCF_REQUIRE_VM:-0}" = 1 ] && [ -e /dev/kvm ]; then
+		echo "FAIL: this test would skip, but HCF_REQUIRE_VM=1 and /dev/kvm exists: $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 77
+}
 ok() { echo "ok - $*"; }
 
 # Skip unless /dev/kvm can run VMs.

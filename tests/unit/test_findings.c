@@ -137,10 +137,15 @@ static void test_memory_where_normalised(void **state)
 	struct hcf_call_verdict cvs[1];
 	judge(w, &p, &r, cvs);
 	/* two memory issues at places only a program's numbering tells apart */
-	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", "guard buf0-3", "x");
-	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", "guard buf2+70", "x");
-	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", "buf1+5 (req.len)", "x");
-	hcf_call_verdict_add(&cvs[0], HCF_V_SKIP, "liveness", "outcome", "not a finding");
+	struct hcf_loc below = { .kind = HCF_LOC_GUARD_BELOW, .buf = 0, .off = -3, .nbytes = 1 };
+	struct hcf_loc above = { .kind = HCF_LOC_GUARD_ABOVE, .buf = 2, .off = 70, .nbytes = 1 };
+	struct hcf_loc field = { .kind = HCF_LOC_FIELD, .buf = 1, .off = 5, .nbytes = 1,
+				 .name = "req.len" };
+	struct hcf_loc outcome = { .kind = HCF_LOC_OUTCOME, .buf = -1 };
+	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", &below, "x");
+	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", &above, "x");
+	hcf_call_verdict_add(&cvs[0], HCF_V_FAIL, "memory", &field, "x");
+	hcf_call_verdict_add(&cvs[0], HCF_V_SKIP, "liveness", &outcome, "not a finding");
 	struct hcf_finding_sig sigs[8];
 	size_t n = hcf_finding_sigs(w->abi, &p, &r, cvs, sigs, 8);
 	assert_int_equal(n, 2);

@@ -14,13 +14,14 @@
 
 #include "abi_build.h"
 
+#include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 
 /* ---- a small ABI, built by hand (everything malloc'ed for hcf_spec_free) */
 
 enum { OP_GET, OP_CARRY, OP_TRAP, OP_WALL, OP_CLOCK, OP_KILL, OP_COUNT, OP_NONE_CONV, OP_ERRONLY,
-       NOPS };
+       OP_RECONF, NOPS };
 enum { ST_WALL };
 
 #define EPERM_ 1
@@ -163,6 +164,11 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	op->destructive = true;
 	op->destructive_why = xs("reloads CR3");
 	abi_vset_add(&op->returns, 0, 0);
+	/* it may end the guest by a shutdown, whatever its inputs */
+	op->losses = calloc(1, sizeof(*op->losses));
+	assert_non_null(op->losses);
+	op->losses[0].ends = 1u << HCF_LIVE_SHUTDOWN;
+	op->nlosses = 1;
 
 	op = op_init(abi, OP_COUNT, "count", 7); /* success values unspecified */
 	op->returns.any = true; /* what the loader makes of an absent returns: */
@@ -175,6 +181,12 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 
 	op = op_init(abi, OP_ERRONLY, "erronly", 9); /* returns: [] -- it only ever fails */
 	errors_add(op, ENOSYS_);
+
+	/* destructive, but declares no way to end the guest */
+	op = op_init(abi, OP_RECONF, "reconf", 10);
+	op->destructive = true;
+	op->destructive_why = xs("reloads a descriptor table");
+	abi_vset_add(&op->returns, 0, 0);
 	return abi;
 }
 
@@ -264,6 +276,31 @@ static int fx_buf(struct fx *f, uint32_t size, int struct_idx, enum hcf_dir dir)
 static uint8_t *fx_byte(struct fx *f, int b, int off)
 {
 	return &f->r.bufs[b].bytes[(int)HCF_BUF_GUARD + off];
+}
+
+/* A page the target found changed: bytes [off, off + n) differ from the
+ * snapshot (was 0x00, now 0xff). agent_writes: a page the agent writes. */
+static struct hcf_page_change *fx_page_as(struct fx *f, uint64_t gpa, unsigned off, unsigned n,
+					  bool agent_writes)
+{
+	f->r.pages_checked = true;
+	struct hcf_page_change *pc = hcf_result_page_slot(&f->r);
+	assert_non_null(pc);
+	pc->gpa = gpa;
+	pc->agent_writes = agent_writes;
+	memset(pc->was, 0, sizeof(pc->was));
+	memset(pc->now, 0, sizeof(pc->now));
+	for (unsigned i = off; i < off + n && i < 4096; i++) {
+		pc->changed[i / 64] |= 1ull << (i % 64);
+		pc->now[i] = 0xff;
+		pc->nchanged++;
+	}
+	return pc;
+}
+
+static struct hcf_page_change *fx_page(struct fx *f, uint64_t gpa, unsigned off, unsigned n)
+{
+	return fx_page_as(f, gpa, off, n, false);
 }
 
 static void dump(const struct hcf_call_verdict *cv);
@@ -368,8 +405,48 @@ static void test_declared_changes_pass(void **state)
 	f.r.calls[0].after[HCF_RSI] = 0x1234;     /* output */
 	f.r.calls[0].after[HCF_RDX] = 0x5678;     /* declared clobber */
 	f.r.calls[0].rflags_after |= HCF_RFLAGS_ZF; /* declared flag */
-	f.r.calls[0].rflags_after ^= 0x200;       /* IF: not compared */
 	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	fx_free(&f);
+}
+
+/* Every architectural RFLAGS bit is compared, unless the target says it
+ * cannot capture it (PVM's native mode: IF); RF may be set in the frame of a
+ * fault, where the CPU puts it. */
+static void test_rflags_captured(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	static const unsigned bits[] = { 8 /* TF */, 9 /* IF */, 14 /* NT */, 18 /* AC */ };
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+		f.r.calls[0].rflags_after ^= 1ull << bits[i];
+		assert_int_equal(fx_check(&f), HCF_V_FAIL);
+		assert_non_null(find_issue(&f.cvs[0], "clobber", NULL));
+		assert_int_equal(f.cvs[0].issues[0].loc.kind, HCF_LOC_FLAG);
+		assert_int_equal(f.cvs[0].issues[0].loc.bit, bits[i]);
+		fx_free(&f);
+	}
+	/* a target that cannot capture IF: only IF is left out */
+	struct hcf_target_info ti = { .rflags_captured = HCF_X86_RFLAGS_ARCH & ~HCF_X86_RFLAGS_IF };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	f.r.calls[0].rflags_after ^= HCF_X86_RFLAGS_IF;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, NULL, &ti, f.cvs), HCF_V_PASS);
+	f.r.calls[0].rflags_after ^= HCF_X86_RFLAGS_TF;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, NULL, &ti, f.cvs), HCF_V_FAIL);
+	fx_free(&f);
+
+	/* RF in a fault's frame (#UD) is the CPU's; after a trap or a return it
+	 * is a change */
+	int trap[] = { OP_TRAP };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, trap);
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[0].vector = 6;
+	f.r.calls[0].rflags_after |= HCF_X86_RFLAGS_RF;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	f.r.calls[0].outcome = HCF_CO_RETURNED;
+	f.r.calls[0].after[HCF_RAX] = 0;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "rflags.RF"));
 	fx_free(&f);
 }
 
@@ -516,12 +593,12 @@ static void test_exception_names(void **state)
 	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 13, 0x18), "#GP(0x18)");
 	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 14, 2), "#PF(0x2)");
 	assert_string_equal(hcf_exc_format(buf, sizeof(buf), 200, 0), "vector 0xc8");
-	assert_null(hcf_exc_mnemonic(15));
-	assert_null(hcf_exc_mnemonic(255));
-	assert_string_equal(hcf_rflags_bit_name(0), "CF");
-	assert_string_equal(hcf_rflags_bit_name(11), "OF");
-	assert_null(hcf_rflags_bit_name(1));
-	assert_null(hcf_rflags_bit_name(99));
+	assert_null(hcf_x86_exc_mnemonic(15));
+	assert_null(hcf_x86_exc_mnemonic(255));
+	assert_string_equal(hcf_x86_rflags_name(0), "CF");
+	assert_string_equal(hcf_x86_rflags_name(11), "OF");
+	assert_null(hcf_x86_rflags_name(1));
+	assert_null(hcf_x86_rflags_name(99));
 }
 
 /* ---- retval ------------------------------------------------------------ */
@@ -877,13 +954,14 @@ static void test_driver_model_calls(void **state)
 	f.r.ndone = 1;
 	struct count_model cm = { 0 };
 	struct hcf_model m = { .ops = &count_ops, .st = &cm };
-	/* The destructive call may kill the guest; the rest was not run. */
+	/* The destructive call ends the guest as it declares (LOST); the rest
+	 * was not run. */
 	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_SKIP);
 	assert_int_equal(cm.predicts, 2); /* not for the call that never ran */
 	assert_int_equal(cm.observes, 1); /* only completed calls */
 	assert_int_equal(cm.resets, 1);   /* the guest is rebuilt after the loss */
 	expect_only(&f.cvs[0], HCF_V_PASS);
-	expect_only(&f.cvs[1], HCF_V_PASS);
+	expect_only(&f.cvs[1], HCF_V_LOST);
 	expect_only(&f.cvs[2], HCF_V_SKIP);
 	fx_free(&f);
 }
@@ -915,8 +993,9 @@ static void test_memory_guards(void **state)
 	assert_int_equal(f.cvs[0].nissues, 2);
 	fx_free(&f);
 
-	/* The same damage left by a guest that was lost (a destructive call
-	 * took it down): the memory oracle does not judge it. */
+	/* The same damage left by a guest that was then lost (a destructive
+	 * call took it down, as it may): the loss is declared, the damage is
+	 * judged all the same. */
 	int kill[] = { OP_KILL };
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, kill);
 	b = fx_buf(&f, 16, -1, HCF_DIR_IN);
@@ -927,8 +1006,10 @@ static void test_memory_guards(void **state)
 	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
 	f.r.liveness = HCF_LIVE_SHUTDOWN;
 	f.r.ndone = 0;
-	assert_int_equal(fx_check(&f), HCF_V_PASS);
-	assert_null(find_issue(&f.cvs[0], "memory", "guard buf0-3"));
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "memory", "guard buf0-3"));
+	assert_non_null(find_issue(&f.cvs[0], "memory", "buf0+4 (read-only)"));
+	assert_int_equal(find_issue(&f.cvs[0], "liveness", NULL)->v, HCF_V_LOST);
 	fx_free(&f);
 }
 
@@ -1019,13 +1100,13 @@ static void test_memory_stray_page(void **state)
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
 	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
 	f.r.ndone = 2;
-	f.r.stray_checked = true;
-	f.r.stray_pages[0] = 0x7000;
-	f.r.nstray = 1;
+	fx_page(&f, 0x7000, 0x10, 1);
 	assert_int_equal(fx_check(&f), HCF_V_FAIL);
 	const struct hcf_issue *is = find_issue(&f.cvs[1], "memory", "page 0x7000");
 	assert_non_null(is);
-	assert_non_null(strstr(is->reason, "outside the agent's writable areas"));
+	assert_non_null(strstr(is->reason, "where the agent does not write"));
+	assert_int_equal(is->loc.kind, HCF_LOC_PAGE);
+	assert_int_equal(is->loc.addr, 0x7010);
 	expect_only(&f.cvs[0], HCF_V_PASS);
 	fx_free(&f);
 }
@@ -1086,17 +1167,25 @@ static void test_memory_pointed_struct(void **state)
 			       "2 of 64"));
 	fx_free(&f);
 
-	/* A dirtied page outside the writable areas, where a struct was
-	 * pointed: the call's doing, no finding; another page still is one. */
+	/* A changed page outside the writable areas, where a struct was
+	 * pointed: the bytes of its OUT fields are the call's doing, no
+	 * finding; a byte of the page beside them, or another page, still is
+	 * one. */
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
 	f.abi->structs[ST_WALL].align_down = 0x1000;
 	f.r.calls[1].before[HCF_RDI] = f.r.calls[1].after[HCF_RDI] = 0x7010;
-	f.r.stray_checked = true;
-	f.r.stray_pages[0] = 0x7000;
-	f.r.nstray = 1;
+	struct hcf_page_change *pc = fx_page(&f, 0x7000, 0x08, 8); /* nsecs: OUT */
 	fx_check(&f);
 	assert_int_equal(memory_issues(&f), 0);
-	f.r.stray_pages[0] = 0x9000;
+	pc->changed[0] |= 1ull << 0x14; /* clock_id: IN */
+	fx_check(&f);
+	assert_int_equal(memory_issues(&f), 1);
+	const struct hcf_issue *pis = find_issue(&f.cvs[2], "memory", "page 0x7000");
+	assert_non_null(pis);
+	assert_int_equal(pis->loc.addr, 0x7014);
+	assert_int_equal(pis->loc.nbytes, 1);
+	pc->changed[0] &= ~(1ull << 0x14);
+	f.r.pages[0].gpa = 0x9000;
 	fx_check(&f);
 	assert_int_equal(memory_issues(&f), 1);
 	assert_non_null(find_issue(&f.cvs[2], "memory", "page 0x9000"));
@@ -1160,12 +1249,14 @@ static void test_memory_bad_shapes(void **state)
 	f.r.bufs[b].valid = true;
 	f.r.nbufs = 0;
 	assert_int_equal(fx_check(&f), HCF_V_ERROR);
-	/* ... unless the guest is gone (then liveness has the finding). */
+	/* ... also when the guest is gone: its memory is still there to read
+	 * (and the loss is the liveness oracle's finding beside it). */
 	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
 	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
 	f.r.liveness = HCF_LIVE_SHUTDOWN;
 	assert_int_equal(fx_check(&f), HCF_V_CRASH);
-	assert_int_equal(f.cvs[0].nissues, 1);
+	assert_int_equal(f.cvs[0].nissues, 2);
+	assert_non_null(find_issue(&f.cvs[0], "memory", NULL));
 	f.r.nbufs = 1;
 	fx_free(&f);
 }
@@ -1191,15 +1282,16 @@ static void test_liveness(void **state)
 	assert_non_null(strstr(f.cvs[2].issues[0].reason, "not run: the program stopped at call 1"));
 	fx_free(&f);
 
-	/* the same hang in a destructive call: the spec allows losing the guest */
+	/* the same hang in a destructive call that may end the guest: a hang
+	 * inside the hypervisor is never a declared way to end it */
 	int dops[] = { OP_GET, OP_KILL, OP_GET };
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, dops);
 	f.r.calls[1].outcome = HCF_CO_HANG;
 	f.r.calls[1].lost_why = HCF_LIVE_HANG;
 	f.r.calls[2].outcome = HCF_CO_NOT_RUN;
 	f.r.liveness = HCF_LIVE_HANG;
-	fx_check(&f);
-	expect_only(&f.cvs[1], HCF_V_PASS);
+	assert_int_equal(fx_check(&f), HCF_V_HANG);
+	expect_only(&f.cvs[1], HCF_V_HANG);
 	fx_free(&f);
 
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
@@ -1214,13 +1306,15 @@ static void test_liveness(void **state)
 	assert_non_null(strstr(f.cvs[0].issues[0].reason, "emulation failure"));
 	fx_free(&f);
 
-	/* Destructive: allowed to lose the guest. */
+	/* Destructive and declaring a shutdown: an expected loss, shown. */
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_KILL });
 	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
 	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
 	f.r.liveness = HCF_LIVE_SHUTDOWN;
-	assert_int_equal(fx_check(&f), HCF_V_PASS);
-	assert_int_equal(f.cvs[0].nissues, 0);
+	assert_int_equal(fx_check(&f), HCF_V_LOST);
+	assert_int_equal(f.cvs[0].nissues, 1);
+	assert_non_null(strstr(f.cvs[0].issues[0].reason, "kill declares"));
+	assert_int_equal(f.cvs[0].issues[0].lost, HCF_LIVE_SHUTDOWN);
 	fx_free(&f);
 
 	/* ... but a harness failure is an ERROR even there. */
@@ -1246,28 +1340,51 @@ static void test_liveness(void **state)
 	fx_free(&f);
 }
 
-/* A program that had the hypervisor write into the agent's own memory (a
- * struct pointed at its page tables) lost the guest by its own doing: SKIP
- * naming the call, not CRASH. Pointed into the arena, the loss is a CRASH. */
+/*
+ * A program that had the hypervisor write into the agent's own memory lost
+ * the guest by its own doing: LOST on the pointing call, naming it and the
+ * bytes, but only when that call succeeded and those bytes really changed.
+ * A call that failed (an error code, an exception), bytes that did not
+ * change, or a change beside the pointed bytes excuse nothing: CRASH.
+ */
 static void test_liveness_self_inflicted(void **state)
 {
 	static const struct {
-		uint64_t at;
-		bool lost_in_call;
+		uint64_t at;           /* where call 0 (walltime) points */
+		bool lost_in_call;     /* in call 1, or between the calls */
+		unsigned changed_off;  /* the byte of the page that changed (its offset) */
+		int64_t status;        /* walltime's status field (0: success) */
+		bool raised;           /* walltime raised an exception instead */
 		enum hcf_verdict v;
-		const char *what;
+		const char *what;      /* the agent area named */
 	} rows[] = {
-		{ HCF_GPA_PGTABLES + 0x10, false, HCF_V_SKIP, "page tables" },
-		{ HCF_GPA_AGENT + 0x800, true, HCF_V_SKIP, "code and data" },
-		{ HCF_GPA_MBOX, true, HCF_V_SKIP, "mailbox" },
-		{ HCF_GPA_ARENA + 0x100, false, HCF_V_CRASH, NULL },
-		{ HCF_GPA_VIF, true, HCF_V_CRASH, NULL },
+		/* nsecs (8..16) of the struct at the page tables changed */
+		{ HCF_GPA_PGTABLES + 0x10, false, 0x18, 0, false, HCF_V_LOST, "page tables" },
+		{ HCF_GPA_AGENT + 0x800, true, 0x808, 0, false, HCF_V_LOST, "code and data" },
+		/* the pointing call failed: nothing it did explains the loss */
+		{ HCF_GPA_PGTABLES + 0x10, true, 0x18, EINVAL_, false, HCF_V_CRASH, NULL },
+		{ HCF_GPA_PGTABLES + 0x10, true, 0x18, 0, true, HCF_V_CRASH, NULL },
+		/* a byte beside the pointed ones changed (status is at 0x10..0x14:
+		 * 0x14 is flags, an IN field) */
+		{ HCF_GPA_PGTABLES + 0x10, true, 0x14, 0, false, HCF_V_CRASH, NULL },
+		/* pointed into the arena: no agent memory was hit */
+		{ HCF_GPA_ARENA + 0x100, false, 0x18, 0, false, HCF_V_CRASH, NULL },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct fx f;
 		int ops[] = { OP_WALL, OP_GET };
 		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		/* walltime reports through its status field: a buffer holds it */
+		int b = fx_buf(&f, 24, ST_WALL, HCF_DIR_INOUT);
+		f.p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+		memset(fx_byte(&f, b, 0), 0, 4);
+		*fx_byte(&f, b, 0) = (uint8_t)rows[i].status;
 		f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = rows[i].at;
+		if (rows[i].raised) {
+			f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+			f.r.calls[0].vector = 13;
+		}
+		fx_page(&f, rows[i].at & ~0xfffull, (unsigned)(rows[i].changed_off & 0xfff), 1);
 		if (rows[i].lost_in_call) {
 			f.r.calls[1].outcome = HCF_CO_GUEST_LOST;
 			f.r.calls[1].lost_why = HCF_LIVE_SHUTDOWN;
@@ -1277,16 +1394,294 @@ static void test_liveness_self_inflicted(void **state)
 		}
 		f.r.liveness = HCF_LIVE_SHUTDOWN;
 		fx_check(&f);
-		expect_only(&f.cvs[1], rows[i].v);
+		const char *where = rows[i].lost_in_call ? "outcome" : "program";
+		const struct hcf_issue *is = find_issue(&f.cvs[rows[i].what ? 0 : 1], "liveness", where);
+		if (!is)
+			fail_msg("row %zu: no liveness issue", i);
+		if (is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s: %s", i, hcf_verdict_name(is->v),
+				 hcf_verdict_name(rows[i].v), is->reason);
 		if (rows[i].what) {
-			const struct hcf_issue *is = find_issue(
-				&f.cvs[1], "liveness", rows[i].lost_in_call ? "outcome" : "program");
-			assert_non_null(is);
+			/* on the pointing call, naming it, the bytes and the loss's call */
 			assert_non_null(strstr(is->reason, "call 0 (walltime)"));
 			assert_non_null(strstr(is->reason, rows[i].what));
+			assert_non_null(strstr(is->reason, "0x00 -> 0xff"));
+			assert_int_equal(is->related, 1);
+			const struct hcf_issue *echo = find_issue(&f.cvs[1], "liveness", where);
+			assert_non_null(echo);
+			assert_true(echo->consequence);
+			assert_int_equal(echo->v, HCF_V_LOST);
 		}
 		fx_free(&f);
 	}
+}
+
+/* A loss after a destructive call returned is that call's: LOST on it when
+ * it declares the loss, CRASH on it when it does not, naming the call the
+ * guest died in (which carries the same verdict as a consequence); the
+ * innocent call is never blamed alone. Undeclarable losses stay what they
+ * are whatever came before. */
+static void test_liveness_blame(void **state)
+{
+	static const struct {
+		int first;             /* the call before the loss */
+		enum hcf_liveness why; /* the loss, during call 1 (get) */
+		enum hcf_verdict v;
+		size_t on;             /* the call the issue is on */
+	} rows[] = {
+		{ OP_KILL, HCF_LIVE_SHUTDOWN, HCF_V_LOST, 0 },
+		{ OP_RECONF, HCF_LIVE_SHUTDOWN, HCF_V_CRASH, 0 },
+		{ OP_GET, HCF_LIVE_SHUTDOWN, HCF_V_CRASH, 1 },
+		{ OP_KILL, HCF_LIVE_AGENT_PANIC, HCF_V_CRASH, 0 }, /* kill declares shutdowns only */
+		{ OP_KILL, HCF_LIVE_INTERNAL_ERROR, HCF_V_CRASH, 0 },
+		{ OP_KILL, HCF_LIVE_HANG, HCF_V_HANG, 0 },
+		{ OP_KILL, HCF_LIVE_ENTRY_FAILED, HCF_V_CRASH, 0 },
+		{ OP_KILL, HCF_LIVE_UNEXPECTED_EXIT, HCF_V_CRASH, 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { rows[i].first, OP_GET, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+		f.r.calls[1].outcome = rows[i].why == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST;
+		f.r.calls[1].lost_why = rows[i].why;
+		f.r.calls[2].outcome = HCF_CO_NOT_RUN;
+		f.r.liveness = rows[i].why;
+		f.r.ndone = 1;
+		enum hcf_verdict worst = fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[rows[i].on], "liveness", "outcome");
+		if (!is || is->v != rows[i].v || is->consequence)
+			fail_msg("row %zu: %s on call %zu, expected %s", i,
+				 is ? hcf_verdict_name(is->v) : "nothing", rows[i].on,
+				 hcf_verdict_name(rows[i].v));
+		assert_int_equal(worst, hcf_verdict_worst(rows[i].v, HCF_V_SKIP));
+		assert_int_equal(is->lost, rows[i].why);
+		if (rows[i].on == 0) {
+			/* both calls named, the loss's own call carries it too */
+			assert_non_null(strstr(is->reason, "during call 1 (get)"));
+			assert_int_equal(is->related, 1);
+			const struct hcf_issue *echo = find_issue(&f.cvs[1], "liveness", "outcome");
+			assert_non_null(echo);
+			assert_true(echo->consequence);
+			assert_int_equal(echo->v, rows[i].v);
+			assert_non_null(strstr(echo->reason, "blamed on call 0"));
+		}
+		fx_free(&f);
+	}
+}
+
+/* A declared loss holds only for the inputs its condition names. */
+static void test_liveness_loss_condition(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_KILL };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	struct hcf_loss *l = &f.abi->ops[OP_KILL].losses[0];
+	l->when.p = calloc(1, sizeof(*l->when.p));
+	assert_non_null(l->when.p);
+	l->when.n = 1;
+	l->when.p[0] = (struct hcf_pred){ .reg = HCF_RBX, .width = 64, .mask = 0xfff, .negate = true };
+	abi_vset_add(&l->when.p[0].set, 0, 0); /* only when rbx is not page-aligned */
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	f.r.calls[0].before[HCF_RBX] = 0x8001;
+	assert_int_equal(fx_check(&f), HCF_V_LOST);
+	f.r.calls[0].before[HCF_RBX] = 0x8000;
+	assert_int_equal(fx_check(&f), HCF_V_CRASH);
+	assert_non_null(strstr(f.cvs[0].issues[0].reason, "declares no such loss"));
+	fx_free(&f);
+}
+
+/* ---- known anomalies ---------------------------------------------------- */
+
+/* A known anomaly of kind k concerning op (or -1: undeclared numbers). */
+static struct hcf_anomaly *anomaly_add(struct hcf_abi *abi, const char *id, int op,
+				       enum hcf_anomaly_kind k)
+{
+	abi->anomalies = realloc(abi->anomalies, (abi->nanomalies + 1) * sizeof(*abi->anomalies));
+	assert_non_null(abi->anomalies);
+	struct hcf_anomaly *a = &abi->anomalies[abi->nanomalies++];
+	memset(a, 0, sizeof(*a));
+	a->id = xs(id);
+	a->summary = xs("a deviation");
+	a->evidence = xs("measured");
+	a->reproduce = xs("call get");
+	a->ops = calloc(1, sizeof(*a->ops));
+	assert_non_null(a->ops);
+	a->ops[0] = op;
+	a->nops = 1;
+	a->kind = k;
+	a->instead_of = -1;
+	return a;
+}
+
+/* predicts #GP for every call: a contract the anomaly below breaks */
+static void gp_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+		       const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->outcome = HCF_EXP_EXCEPTION;
+	e->vector = 13;
+	e->why_model = "test";
+	e->why = "refused";
+}
+
+static void test_anomaly_register(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	struct hcf_anomaly *a = anomaly_add(f.abi, "status-leak", OP_GET, HCF_ANOM_REG);
+	a->reg = HCF_RAX;
+	abi_vset_add(&a->values, 1, 1);
+	a->instead_of = 13;
+	f.abi->ops[OP_GET].exceptions = 1u << 13;
+	static const struct hcf_model_ops gp_ops = { .name = "gp", .predict = gp_predict };
+	struct hcf_model m = { .ops = &gp_ops };
+
+	/* returns 1 where the model says #GP: both issues are the anomaly's */
+	f.r.calls[0].after[HCF_RAX] = 1;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_XFAIL);
+	assert_int_equal(f.cvs[0].nissues, 2);
+	for (size_t k = 0; k < 2; k++) {
+		assert_int_equal(f.cvs[0].issues[k].v, HCF_V_XFAIL);
+		assert_int_equal(f.cvs[0].issues[k].was, HCF_V_FAIL);
+		assert_string_equal(f.cvs[0].issues[k].anomaly, "status-leak");
+	}
+	/* which anomalies matched, for XPASS */
+	bool matched[1] = { false };
+	hcf_oracles_check_anomalies(f.abi, &f.p, &f.r, &m, NULL, f.cvs, matched);
+	assert_true(matched[0]);
+
+	/* another register the call clobbers is not part of it */
+	f.r.calls[0].after[HCF_RBX] ^= 1;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "clobber", "rbx");
+	assert_non_null(is);
+	assert_null(is->anomaly);
+	f.r.calls[0].after[HCF_RBX] ^= 1;
+
+	/* a value the anomaly does not name is a plain FAIL */
+	f.r.calls[0].after[HCF_RAX] = 7;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	memset(matched, 0, sizeof(matched));
+	hcf_oracles_check_anomalies(f.abi, &f.p, &f.r, &m, NULL, f.cvs, matched);
+	assert_false(matched[0]);
+
+	/* only for the inputs the condition names */
+	f.r.calls[0].after[HCF_RAX] = 1;
+	a->when.p = calloc(1, sizeof(*a->when.p));
+	assert_non_null(a->when.p);
+	a->when.n = 1;
+	a->when.p[0] = (struct hcf_pred){ .reg = HCF_RDI, .width = 64, .mask = ~0ull };
+	abi_vset_add(&a->when.p[0].set, 5, 5);
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = 5;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_XFAIL);
+
+	/* only the oracles it lists */
+	a->checks = hcf_anomaly_check_bit("retval");
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	assert_int_equal(find_issue(&f.cvs[0], "retval", "rax")->v, HCF_V_XFAIL);
+	assert_int_equal(find_issue(&f.cvs[0], "model", "exception")->v, HCF_V_FAIL);
+	fx_free(&f);
+}
+
+/* A hang can be a known deviation (XFAIL, still shown); a harness problem
+ * never is: ERROR stays ERROR. */
+static void test_anomaly_outcome(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	struct hcf_anomaly *a = anomaly_add(f.abi, "livelock", OP_GET, HCF_ANOM_OUTCOME);
+	a->outcomes = 1u << HCF_LIVE_HANG;
+	f.r.calls[0].outcome = HCF_CO_HANG;
+	f.r.calls[0].lost_why = HCF_LIVE_HANG;
+	f.r.calls[1].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_HANG;
+	f.r.ndone = 0;
+	assert_int_equal(fx_check(&f), HCF_V_SKIP); /* call 1: not run */
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "liveness", "outcome");
+	assert_int_equal(is->v, HCF_V_XFAIL);
+	assert_int_equal(is->was, HCF_V_HANG);
+	assert_string_equal(is->anomaly, "livelock");
+	/* a shutdown is not what it names */
+	f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+	f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+	f.r.liveness = HCF_LIVE_SHUTDOWN;
+	fx_check(&f);
+	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_CRASH);
+	/* garbage on the channel, whatever the anomaly names */
+	a->outcomes = ~0u;
+	f.r.calls[0].outcome = HCF_CO_BAD_RESULT;
+	f.r.calls[0].lost_why = HCF_LIVE_PROTOCOL;
+	f.r.liveness = HCF_LIVE_PROTOCOL;
+	fx_check(&f);
+	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_ERROR);
+	fx_free(&f);
+}
+
+/* Memory: the changed bytes must lie in the window an input of the call
+ * names (aligned down, so long); a change beside it stays a FAIL. */
+static void test_anomaly_memory(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	struct hcf_anomaly *a = anomaly_add(f.abi, "rounding", OP_GET, HCF_ANOM_MEMORY);
+	a->mem_reg = HCF_RDI;
+	a->mem_align = 0x1000;
+	a->mem_size = 8;
+	int b = fx_buf(&f, 64, -1, HCF_DIR_IN);
+	f.r.bufs[b].gva = 0x600040; /* its guard starts the page */
+	f.p.calls[1].ref[HCF_RSI].buf = (int16_t)b;
+	/* call 0 names an address inside the buffer */
+	f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = 0x600058;
+	*fx_byte(&f, b, -64 + 1) = 0; /* byte 1 of the page: in the window */
+	assert_int_equal(fx_check(&f), HCF_V_XFAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[1], "memory", "guard buf0-63");
+	assert_non_null(is);
+	assert_string_equal(is->anomaly, "rounding");
+	assert_int_equal(is->related, 0); /* the call whose input names the window */
+	*fx_byte(&f, b, -64 + 9) = 0; /* and byte 9: beside it */
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	fx_free(&f);
+}
+
+/* An issue the list has no room for is matched like a kept one: the call is
+ * XFAIL, not FAIL, when every issue is a known deviation. */
+static void test_anomaly_dropped(void **state)
+{
+	struct fx f;
+	int ops[] = { OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	static const unsigned regs[] = { HCF_RBX, HCF_RBP, HCF_RCX, HCF_R8,  HCF_R9,
+					 HCF_R10, HCF_R11, HCF_R12, HCF_R13, HCF_R14 };
+	char id[16];
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		snprintf(id, sizeof(id), "clobbers-%zu", i);
+		struct hcf_anomaly *a = anomaly_add(f.abi, id, OP_GET, HCF_ANOM_REG);
+		a->reg = (uint8_t)regs[i];
+		abi_vset_add(&a->values, 0x77, 0x77);
+		f.r.calls[0].after[regs[i]] = 0x77;
+	}
+	assert_int_equal(fx_check(&f), HCF_V_XFAIL);
+	assert_int_equal(f.cvs[0].nissues, HCF_MAX_ISSUES);
+	assert_int_equal(f.cvs[0].dropped, 2);
+	/* the counts a status line shows: one program, each anomaly once */
+	struct hcf_anomaly_counts c;
+	hcf_anomaly_counts_init(&c, f.abi);
+	hcf_anomaly_counts_add(&c, f.cvs, 1);
+	assert_int_equal(c.total, 1);
+	char buf[256];
+	hcf_anomaly_counts_format(&c, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "clobbers-0 1"));
+	hcf_anomaly_counts_free(&c);
+	/* one more, unlisted, clobber: FAIL though it may be the dropped one */
+	f.r.calls[0].after[HCF_R15] = 0x77;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	fx_free(&f);
 }
 
 static void test_liveness_between_calls(void **state)
@@ -1303,6 +1698,19 @@ static void test_liveness_between_calls(void **state)
 	const struct hcf_issue *is = find_issue(&f.cvs[1], "liveness", "program");
 	assert_non_null(is);
 	assert_non_null(strstr(is->reason, "agent"));
+	fx_free(&f);
+
+	/* ... after a destructive call that declares it: that call's, LOST */
+	int kops[] = { OP_KILL, OP_GET };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, kops);
+	f.abi->ops[OP_KILL].losses[0].ends |= 1u << HCF_LIVE_AGENT_PANIC;
+	f.r.calls[1].outcome = HCF_CO_NOT_RUN;
+	f.r.liveness = HCF_LIVE_AGENT_PANIC;
+	f.r.ndone = 1;
+	assert_int_equal(fx_check(&f), HCF_V_SKIP);
+	is = find_issue(&f.cvs[0], "liveness", "program");
+	assert_non_null(is);
+	assert_int_equal(is->v, HCF_V_LOST);
 	fx_free(&f);
 }
 
@@ -1359,6 +1767,7 @@ int main(void)
 		cmocka_unit_test(test_clobber_rbx_fails),
 		cmocka_unit_test(test_clobber_rsp_fails),
 		cmocka_unit_test(test_declared_changes_pass),
+		cmocka_unit_test(test_rflags_captured),
 		cmocka_unit_test(test_transport_clobbers),
 		cmocka_unit_test(test_rflags),
 		cmocka_unit_test(test_vector_registers),
@@ -1384,6 +1793,12 @@ int main(void)
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_liveness_self_inflicted),
+		cmocka_unit_test(test_liveness_blame),
+		cmocka_unit_test(test_liveness_loss_condition),
+		cmocka_unit_test(test_anomaly_register),
+		cmocka_unit_test(test_anomaly_outcome),
+		cmocka_unit_test(test_anomaly_memory),
+		cmocka_unit_test(test_anomaly_dropped),
 		cmocka_unit_test(test_liveness_between_calls),
 		cmocka_unit_test(test_worst_wins_and_overflow),
 		cmocka_unit_test(test_result_shorter_than_program),

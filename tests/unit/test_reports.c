@@ -207,6 +207,10 @@ static struct hcf_issue *add_issue(struct fx *fx, size_t i, enum hcf_verdict v, 
 	struct hcf_issue *is = &cv->issues[cv->nissues++];
 	is->v = v;
 	is->oracle = oracle;
+	/* the place as an oracle types it: a register where the text names one */
+	unsigned w, reg = hcf_reg_parse(where, &w);
+	is->loc = reg != HCF_REG_NONE && w == 64 ? hcf_loc_reg(reg) : hcf_loc_of(HCF_LOC_NONE);
+	is->related = SIZE_MAX;
 	snprintf(is->where, sizeof(is->where), "%s", where);
 	is->has_values = values;
 	is->expected = exp;
@@ -355,6 +359,7 @@ static void test_fmt_value(void **state)
 	assert_string_equal(hcf_fmt_value(abi, NULL, 1, buf, 0), "");
 
 	struct hcf_issue is = { .v = HCF_V_FAIL, .oracle = "model", .where = "rax",
+				.loc = { .kind = HCF_LOC_REG, .reg = HCF_RAX, .buf = -1 },
 				.has_values = true, .expected = ENOSYS_NEG, .got = EPERM_NEG,
 				.reason = "differs" };
 	char line[256];

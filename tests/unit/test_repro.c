@@ -13,6 +13,7 @@
 #include "fuzz/finding.h"
 #include "reports/repro.h"
 #include "spec/spec.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 #define assert_contains(text, needle)                                                    \
@@ -67,6 +68,7 @@ static void make_finding(struct fixture *fx, const char *spec, const char *prog,
 	snprintf(f->sig.text, sizeof(f->sig.text), "%s|%s|%s|%s", oracle, op, where, rclass);
 	snprintf(f->sig.id, sizeof(f->sig.id), "00000000000000%02x", (unsigned)call);
 	f->sig.verdict = HCF_V_FAIL;
+	f->related = SIZE_MAX;
 	f->sig.call = call;
 	snprintf(f->spec, sizeof(f->spec), "%s", spec);
 	snprintf(f->engine, sizeof(f->engine), "test");
@@ -79,12 +81,73 @@ static void make_finding(struct fixture *fx, const char *spec, const char *prog,
 	}
 }
 
-/* Emit; returns hcf_repro_emit's result, the text in fx->text. */
-static int emit(struct fixture *fx, const char *exact_where)
+/*
+ * The typed place an oracle would have stored for a finding at `where` (its
+ * rendering, "rbx", "rflags.CF", "guard buf0-63", "buf1+0 (req.len)"): the
+ * fixtures name places as people read them, the emitter reads the type.
+ */
+static bool loc_of(const char *where, struct hcf_loc *l)
 {
+	int b, n = 0;
+	long off;
+	unsigned v;
+	char name[40], tail;
+	*l = hcf_loc_of(HCF_LOC_NONE);
+	unsigned w, r = hcf_reg_parse(where, &w);
+	if (r != HCF_REG_NONE && w == 64) {
+		*l = hcf_loc_reg(r);
+	} else if (!strncmp(where, "rflags.", 7)) {
+		int bit = hcf_x86_rflags_parse(where + 7);
+		if (bit < 0 && sscanf(where + 7, "bit%u%c", &v, &tail) == 1)
+			bit = (int)v;
+		if (bit < 0)
+			return false;
+		*l = hcf_loc_flag((unsigned)bit);
+	} else if (sscanf(where, "xmm%u%c", &v, &tail) == 1 && v < 16) {
+		l->kind = HCF_LOC_XMM;
+		l->reg = (uint8_t)v;
+	} else if (!strcmp(where, "exception") || !strcmp(where, "outcome") ||
+		   !strcmp(where, "program")) {
+		enum hcf_loc_kind k;
+		hcf_loc_kind_parse(where, &k);
+		l->kind = k;
+	} else if (sscanf(where, "guard buf%d-%ld%n", &b, &off, &n) == 2 && !where[n]) {
+		l->kind = HCF_LOC_GUARD_BELOW;
+		l->buf = (int16_t)b;
+		l->off = (int32_t)-off;
+		l->nbytes = 1;
+	} else if (sscanf(where, "guard buf%d+%ld%n", &b, &off, &n) == 2 && !where[n]) {
+		l->kind = HCF_LOC_GUARD_ABOVE;
+		l->buf = (int16_t)b;
+		l->off = (int32_t)off;
+		l->nbytes = 1;
+	} else if (sscanf(where, "buf%d+%ld (%39[^)])%n", &b, &off, name, &n) == 3 && !where[n]) {
+		l->kind = HCF_LOC_FIELD;
+		if (!strcmp(name, "read-only"))
+			l->kind = HCF_LOC_READONLY;
+		else
+			snprintf(l->name, sizeof(l->name), "%s", name);
+		l->buf = (int16_t)b;
+		l->off = (int32_t)off;
+		l->nbytes = 1;
+	} else if (sscanf(where, "page 0x%lx%n", &off, &n) == 1 && !where[n]) {
+		l->kind = HCF_LOC_PAGE;
+		l->addr = (uint64_t)off;
+		l->nbytes = 1;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Emit; returns hcf_repro_emit's result, the text in fx->text. place: the
+ * finding's typed place, as loc_of reads it (NULL: the signature's). */
+static int emit(struct fixture *fx, const char *place)
+{
+	fx->f.has_loc = loc_of(place ? place : fx->f.sig.where, &fx->f.loc);
 	struct hcf_repro_src src = {
 		.abi = fx->abi, .f = &fx->f, .spec_path = fx->f.spec, .program_name = "program.hcf",
-		.exact_where = exact_where, .hypervisor = "pvm", .first_seen = "2026-11-21T20:01:02Z",
+		.hypervisor = "pvm", .first_seen = "2026-11-21T20:01:02Z",
 	};
 	free(fx->text);
 	fx->text = NULL;
@@ -357,12 +420,15 @@ static void test_model_checks(void **state)
 	/* the outcome: the model expected a return */
 	make_finding(&fx, "specs/pvm.yaml", "call event_return_d\n", "model", "event_return_d", "exception",
 		     "exception:#GP", 0);
-	snprintf(fx.f.reason, sizeof(fx.f.reason), "expected the call to return, got #GP(0x0) at rip 0x1");
+	fx.f.has_values = true;
+	fx.f.expected = HCF_EXC_RETURNED;
+	fx.f.got = 13;
 	assert_int_equal(emit(&fx, NULL), 0);
 	assert_contains(fx.text, "expected the call to return, got %s");
 	syntax_check(&fx, "model outcome (return)");
-	/* ... or an exception, named in the reason */
-	snprintf(fx.f.reason, sizeof(fx.f.reason), "expected #UD, but the call returned; model pvm");
+	/* ... or an exception: its vector */
+	fx.f.expected = 6;
+	fx.f.got = HCF_EXC_RETURNED;
 	assert_int_equal(emit(&fx, NULL), 0);
 	assert_contains(fx.text, "const uint64_t want = 6;");
 	syntax_check(&fx, "model outcome (#UD)");
@@ -371,7 +437,7 @@ static void test_model_checks(void **state)
 	/* monotonic: against the earlier call of the same op */
 	make_finding(&fx, "tests/fixtures/specs/valid/full.yaml", "call rw a=1\ncall ping\ncall rw a=2\n", "model",
 		     "rw", "rdx", "returned", 2);
-	snprintf(fx.f.reason, sizeof(fx.f.reason), "t is monotonic but went back from 0x5 (call 0) to 0x4");
+	fx.f.related = 0; /* the call it went back from */
 	assert_int_equal(emit(&fx, NULL), 0);
 	assert_contains(fx.text, "#define PREV_CALL 0u");
 	assert_contains(fx.text, "#define MASK 0xffffffffull");
@@ -390,9 +456,10 @@ static void test_memory_checks(void **state)
 	assert_contains(fx.text, "[RBX] = 0x0000000000600040ull");
 	assert_contains(fx.text, "memset(mem + bufs[b].gpa - GUARD, GUARD_BYTE, bufs[b].size + 2 * GUARD);");
 	syntax_check(&fx, "memory guard");
-	/* without the exact place: every guard of every buffer */
-	assert_int_equal(emit(&fx, NULL), 0);
+	/* the guard above, by its own place */
+	assert_int_equal(emit(&fx, "guard buf0+16"), 0);
 	assert_contains(fx.text, "\"the guard after buf0\"");
+	assert_lacks(fx.text, "\"the guard before buf0\"");
 	/* stray pages: a snapshot of RAM before the run */
 	assert_int_equal(emit(&fx, "page 0x101000"), 0);
 	assert_contains(fx.text, "uint8_t *copy = malloc(MEM_SIZE);");

@@ -732,6 +732,138 @@ static void test_pointer_when(void **state)
 #undef PW_HEAD
 }
 
+/* destructive's mapping form: how a call may end the guest, and for which
+ * inputs; only ways the architecture explains can be declared. */
+static void test_loss_model(void **state)
+{
+	struct hcf_abi *abi = buf_ok(
+		HEAD "constants: {PML4: 0x8000}\ncalls:\n"
+		"  - name: cr3\n    nr: 1\n    input: {value: rbx}\n"
+		"    destructive:\n      why: switches page tables\n      ends: [shutdown]\n"
+		"      when: {value: {mask: 0xfffff000, not: PML4}}\n"
+		"  - name: gdt\n    nr: 2\n    input: {base: rbx, limit: cx}\n"
+		"    destructive:\n      ends:\n        - {by: shutdown, when: {base: {not: 0x2000}}}\n"
+		"        - {by: [shutdown, agent-panic], when: {limit: {is: {min: 0, max: 0xe}}}}\n"
+		"  - {name: plain, nr: 3, destructive: \"reconfigures, never ends\"}\n");
+	const struct hcf_op *cr3 = op_named(abi, "cr3");
+	assert_true(cr3->destructive);
+	assert_string_equal(cr3->destructive_why, "switches page tables");
+	assert_int_equal(cr3->nlosses, 1);
+	uint64_t in[HCF_NGPR] = { 0 };
+	in[HCF_RBX] = 0;
+	assert_true(hcf_op_may_end(cr3, HCF_LIVE_SHUTDOWN, in));
+	assert_false(hcf_op_may_end(cr3, HCF_LIVE_AGENT_PANIC, in));
+	assert_false(hcf_op_may_end(cr3, HCF_LIVE_HANG, in));
+	in[HCF_RBX] = 0x8fff;
+	assert_false(hcf_op_may_end(cr3, HCF_LIVE_SHUTDOWN, in));
+	in[HCF_RBX] = 0x100008000ull; /* outside the mask: still the PML4 */
+	assert_false(hcf_op_may_end(cr3, HCF_LIVE_SHUTDOWN, in));
+
+	const struct hcf_op *gdt = op_named(abi, "gdt");
+	assert_int_equal(gdt->nlosses, 2);
+	in[HCF_RBX] = 0x2000;
+	in[HCF_RCX] = 0xffff0007; /* limit is cx: 16 bits */
+	assert_true(hcf_op_may_end(gdt, HCF_LIVE_AGENT_PANIC, in));
+	in[HCF_RCX] = 0x7ff;
+	assert_false(hcf_op_may_end(gdt, HCF_LIVE_SHUTDOWN, in));
+	in[HCF_RBX] = 0;
+	assert_true(hcf_op_may_end(gdt, HCF_LIVE_SHUTDOWN, in));
+	assert_false(hcf_op_may_end(gdt, HCF_LIVE_AGENT_PANIC, in));
+
+	const struct hcf_op *plain = op_named(abi, "plain");
+	assert_true(plain->destructive);
+	assert_int_equal(plain->nlosses, 0);
+	assert_false(hcf_op_may_end(plain, HCF_LIVE_SHUTDOWN, in));
+	hcf_spec_free(abi);
+
+#define LM_HEAD HEAD "calls:\n  - name: c\n    nr: 1\n    input: {v: rbx}\n    destructive:\n"
+	/* line 11 holds what follows "destructive:" */
+	buf_err(LM_HEAD "      ends: [hang]\n", 11, 14, "'hang' cannot be declared");
+	buf_err(LM_HEAD "      ends: [kvm-internal-error]\n", 11, 14, "cannot be declared");
+	buf_err(LM_HEAD "      ends: [melt]\n", 11, 14, "unknown way to end the guest 'melt'");
+	buf_err(LM_HEAD "      ends: []\n", 11, 13, "an empty list");
+	buf_err(LM_HEAD "      ends: shutdown\n      when: {w: 1}\n", 12, 14,
+		"'w' is neither an input of c nor a register");
+	buf_err(LM_HEAD "      why: x\n      when: {v: 1}\n", 12, 13, "when: without ends:");
+	buf_err(LM_HEAD "      ends: shutdown\n      when: {v: {is: 1, not: 2}}\n", 12, 17,
+		"exactly one of is: and not:");
+	buf_err(LM_HEAD "      ends: shutdown\n      when: {v: {is: {min: 5, max: 1}}}\n", 12, 22,
+		"range min 5 is above max 1");
+	buf_err(LM_HEAD "      sure: yes\n", 11, 7, "unknown key 'sure'");
+#undef LM_HEAD
+}
+
+/* known_anomalies: each with an id, what it is, the calls, a precise match,
+ * its program and its evidence; malformed ones are errors at their node. */
+static void test_known_anomalies(void **state)
+{
+	struct hcf_abi *abi = buf_ok(
+		HEAD "constants: {STATUS: 1}\nstructs: {page: {size: 8, fields: {w: {offset: 0, "
+		"size: 8, dir: inout}}}}\ncalls:\n"
+		"  - {name: a, nr: 1, input: {v: rbx}, exceptions: [GP]}\n"
+		"  - {name: b, nr: 2, input: {p: {reg: rbx, pointer: page}}}\n"
+		"known_anomalies:\n"
+		"  - id: status-leak\n    summary: returns 1 instead of #GP\n    calls: [a, undeclared]\n"
+		"    match: {reg: rax, value: [STATUS, 2], instead_of: GP}\n    checks: [retval, model]\n"
+		"    reproduce: |\n      call a v=0\n    evidence: measured\n"
+		"  - id: rounding\n    summary: writes at the page start\n    calls: b\n"
+		"    when: {p: {mask: 0xfff, not: 0}}\n"
+		"    match: {memory: {at: p, align_down: 4096, size: 8}}\n"
+		"    reproduce: \"call b p=1\"\n    evidence: found by fuzzing\n"
+		"  - {id: hangs, summary: s, calls: [a], match: {outcome: [hang, shutdown]}, "
+		"reproduce: x, evidence: e}\n"
+		"  - {id: ud, summary: s, calls: a, match: {exception: UD}, reproduce: x, evidence: e}\n");
+	assert_int_equal(abi->nanomalies, 4);
+	const struct hcf_anomaly *a = &abi->anomalies[0];
+	assert_string_equal(a->id, "status-leak");
+	assert_int_equal(a->kind, HCF_ANOM_REG);
+	assert_int_equal(a->nops, 2);
+	assert_int_equal(a->ops[0], 0);
+	assert_int_equal(a->ops[1], -1);
+	assert_int_equal(a->reg, HCF_RAX);
+	assert_int_equal(a->values.n, 2);
+	assert_int_equal(a->instead_of, 13);
+	assert_int_equal(a->checks, hcf_anomaly_check_bit("retval") | hcf_anomaly_check_bit("model"));
+	assert_string_equal(a->reproduce, "call a v=0\n");
+	a = &abi->anomalies[1];
+	assert_int_equal(a->kind, HCF_ANOM_MEMORY);
+	assert_int_equal(a->mem_reg, HCF_RBX);
+	assert_int_equal(a->mem_align, 4096);
+	assert_int_equal(a->mem_size, 8);
+	assert_int_equal(a->when.n, 1);
+	a = &abi->anomalies[2];
+	assert_int_equal(a->kind, HCF_ANOM_OUTCOME);
+	assert_int_equal(a->outcomes, (1u << HCF_LIVE_HANG) | (1u << HCF_LIVE_SHUTDOWN));
+	assert_int_equal(abi->anomalies[3].vectors, 1u << 6);
+	hcf_spec_free(abi);
+
+#define KA_HEAD HEAD "calls:\n  - {name: a, nr: 1, input: {v: rbx}}\nknown_anomalies:\n"
+#define KA_REST "calls: a, reproduce: x, evidence: e}\n"
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {reg: rax, value: 1}}\n", 9, 5,
+		"missing required key 'calls'");
+	buf_err(KA_HEAD "  - {id: \"a b\", summary: s, match: {reg: rax, value: 1}, " KA_REST, 9, 10,
+		"anomaly id 'a b'");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {reg: rax, value: 1}, " KA_REST
+			"  - {id: x, summary: s, match: {reg: rax, value: 1}, " KA_REST,
+		10, 10, "anomaly id 'x' already used at 9:5");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {reg: rax}, " KA_REST, 9, 38,
+		"reg: needs value:");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {reg: rax, value: 1, exception: GP}, " KA_REST,
+		9, 32, "exactly one of reg:");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {outcome: harness-error}, " KA_REST, 9, 42,
+		"a way the hypervisor ends a guest");
+	buf_err(KA_HEAD "  - {id: x, summary: s, calls: [a, c], match: {exception: GP}, "
+			"reproduce: x, evidence: e}\n", 9, 36, "unknown call 'c'");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {exception: GP}, when: {w: 1}, " KA_REST, 9, 56,
+		"'w' is neither an input of a nor a register");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {memory: {at: v, size: 0}}, " KA_REST, 9, 55,
+		"a window of size 0");
+	buf_err(KA_HEAD "  - {id: x, summary: s, checks: [telepathy], match: {exception: GP}, " KA_REST,
+		9, 34, "checks: an oracle name");
+#undef KA_HEAD
+#undef KA_REST
+}
+
 /* Checks that are easier to read next to their input. */
 static void test_buffer_errors(void **state)
 {
@@ -1040,6 +1172,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_pointer_when),
+		cmocka_unit_test(test_loss_model),
+		cmocka_unit_test(test_known_anomalies),
 		cmocka_unit_test(test_buffer_errors),
 		cmocka_unit_test(test_load_buffer),
 		cmocka_unit_test(test_find_op_subops),

@@ -1,0 +1,80 @@
+/* layout.c: buffers in the arena and the register image of each call. */
+#include "prog/layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int hcf_layout_place(const struct hcf_prog *p, struct hcf_layout *l, char *err, size_t errlen)
+{
+	uint64_t cur = HCF_GPA_ARENA;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		uint64_t total = (uint64_t)buf->size + 2 * HCF_BUF_GUARD;
+		if (buf->size == 0 || buf->size > HCF_BUF_MAX ||
+		    cur + total > HCF_GPA_ARENA + HCF_ARENA_SIZE) {
+			snprintf(err, errlen, "buf%zu (%u bytes) does not fit the arena", b, buf->size);
+			return -1;
+		}
+		l->buf_gva[b] = cur + HCF_BUF_GUARD;
+		cur = (cur + total + HCF_BUF_ALIGN - 1) & ~(uint64_t)(HCF_BUF_ALIGN - 1);
+	}
+	for (size_t b = 0; b < p->nbufs; b++) {
+		const struct hcf_buf *buf = &p->bufs[b];
+		for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
+			const struct hcf_buf_reloc *rl = &buf->relocs[r];
+			if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs ||
+			    (uint64_t)rl->at + 8 > buf->size) {
+				snprintf(err, errlen, "buf%zu: a pointer at %u outside the buffer or to no "
+						      "buffer", b, rl->at);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void hcf_layout_image(const struct hcf_prog *p, const struct hcf_layout *l, size_t b,
+		      uint8_t *image)
+{
+	const struct hcf_buf *buf = &p->bufs[b];
+	memset(image, HCF_GUARD_BYTE, (size_t)buf->size + 2 * HCF_BUF_GUARD);
+	uint8_t *data = image + HCF_BUF_GUARD;
+	if (buf->init)
+		memcpy(data, buf->init, buf->size);
+	else
+		memset(data, 0, buf->size);
+	for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
+		const struct hcf_buf_reloc *rl = &buf->relocs[r];
+		if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || (uint64_t)rl->at + 8 > buf->size)
+			continue; /* hcf_layout_place refused it */
+		uint64_t v = l->buf_gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
+		for (unsigned k = 0; k < 8; k++)
+			data[rl->at + k] = (uint8_t)(v >> (8 * k));
+	}
+}
+
+void hcf_layout_call_image(const struct hcf_prog *p, const struct hcf_layout *l, size_t i,
+			   uint64_t gpr[HCF_NGPR], uint64_t *entry)
+{
+	const struct hcf_pcall *c = &p->calls[i];
+	const struct hcf_transport *t = &p->abi->transport;
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		gpr[r] = c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs ?
+				 l->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset :
+				 c->gpr[r];
+	uint64_t nr = hcf_pcall_nr(p, c);
+	*entry = 0;
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
+		break;
+	case HCF_XPORT_MMIO:
+		gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
+		break;
+	case HCF_XPORT_HCPAGE:
+		*entry = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,493 @@
+/*
+ * spec_contract.c: the conditional parts of a contract in the native
+ * language: conditions on a call's inputs, the ways a destructive call may
+ * end the guest, and the known anomalies (docs/spec-format.md).
+ *
+ * All three name inputs by argument (or register) name, so they are read
+ * after the arguments of their call; known anomalies name calls, so they are
+ * read after every call. Every problem is reported at its node.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec/spec_parse.h"
+#include "util/x86.h"
+#include "util/xalloc.h"
+
+#define S HCF_YT_SCALAR
+#define Q HCF_YT_SEQ
+#define M HCF_YT_MAP
+
+/* ---- conditions --------------------------------------------------------- */
+
+/* The register and width an input name stands for: an argument of op that
+ * the call reads, or a register name (rax, ebx ...). */
+static bool resolve_input(struct hcf_spec_ctx *c, const struct hcf_ynode *k,
+			  const struct hcf_op *op, uint8_t *reg, uint8_t *width)
+{
+	for (size_t i = 0; op && i < op->nargs; i++)
+		if (!strcmp(op->args[i].name, k->str)) {
+			if (!(op->args[i].dir & HCF_DIR_IN)) {
+				hcf_spec_err(c, k, "'%.40s' is an output of %s; a condition tests inputs",
+					     k->str, op->name);
+				return false;
+			}
+			*reg = op->args[i].reg;
+			*width = op->args[i].width;
+			return true;
+		}
+	unsigned w = 0, r = hcf_reg_parse(k->str, &w);
+	if (r == HCF_REG_NONE || r == HCF_RSP) {
+		hcf_spec_err(c, k, "'%.40s' is neither an input of %s nor a register", k->str,
+			     op ? op->name : "an undeclared call");
+		return false;
+	}
+	*reg = (uint8_t)r;
+	*width = (uint8_t)w;
+	return true;
+}
+
+/* A value test: one value, a list of values and ranges, or one {min, max}. */
+static void parse_values(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+			 struct hcf_vset *out)
+{
+	static const struct hcf_spec_key range_keys[] = {
+		{ "min", S, true, 0 },
+		{ "max", S, true, 0 },
+	};
+	memset(out, 0, sizeof(*out));
+	if (n->kind == HCF_Y_SEQ) {
+		hcf_spec_vset(c, n, what, out);
+		return;
+	}
+	int64_t lo, hi;
+	if (n->kind == HCF_Y_MAP) {
+		const struct hcf_ynode *v[2];
+		if (!hcf_spec_map_keys(c, n, "range", range_keys, 2, 0, v) ||
+		    !hcf_spec_value(c, v[0], "min", &lo) || !hcf_spec_value(c, v[1], "max", &hi))
+			return;
+		if (lo > hi) {
+			hcf_spec_err(c, n, "%s: range min %lld is above max %lld", what, (long long)lo,
+				     (long long)hi);
+			return;
+		}
+	} else if (hcf_spec_value(c, n, what, &lo)) {
+		hi = lo;
+	} else {
+		return;
+	}
+	out->r = hcf_xcalloc(1, sizeof(*out->r));
+	out->r[0].lo = lo;
+	out->r[0].hi = hi;
+	out->n = 1;
+}
+
+void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
+		   struct hcf_cond *out)
+{
+	static const struct hcf_spec_key test_keys[] = {
+		{ "mask", S, false, 0 },
+		{ "is", S | Q | M, false, 0 },
+		{ "not", S | Q | M, false, 0 },
+	};
+	memset(out, 0, sizeof(*out));
+	if (map->kind != HCF_Y_MAP) {
+		hcf_spec_err(c, map, "a condition is a mapping of inputs to values, e.g. "
+				     "{value: {not: 0}}, not %s", hcf_y_kind_name(map));
+		return;
+	}
+	hcf_spec_check_dup_keys(c, map);
+	size_t n = hcf_y_npairs(map);
+	out->p = hcf_xcalloc(n ? n : 1, sizeof(*out->p));
+	for (size_t i = 0; i < n; i++) {
+		const struct hcf_ynode *k = hcf_y_key(map, i), *v = hcf_y_val(map, i);
+		struct hcf_pred pr = { .mask = ~0ull };
+		if (!resolve_input(c, k, op, &pr.reg, &pr.width))
+			continue;
+		const struct hcf_ynode *values = v;
+		if (v->kind == HCF_Y_MAP) {
+			const struct hcf_ynode *t[3];
+			if (!hcf_spec_map_keys(c, v, "input test", test_keys, 3, 0, t))
+				continue;
+			if (!t[1] == !t[2]) {
+				hcf_spec_err(c, v, "an input test has exactly one of is: and not:");
+				continue;
+			}
+			uint64_t mask;
+			if (t[0]) {
+				if (!hcf_y_uint(c, t[0], UINT64_MAX, "mask", &mask))
+					continue;
+				pr.mask = mask;
+			}
+			pr.negate = t[2] != NULL;
+			values = t[1] ? t[1] : t[2];
+		}
+		unsigned before = c->nerr;
+		parse_values(c, values, k->str, &pr.set);
+		if (c->nerr != before) {
+			free(pr.set.r);
+			continue;
+		}
+		out->p[out->n++] = pr;
+	}
+}
+
+/* ---- the loss model ----------------------------------------------------- */
+
+/* A way to end the guest: a liveness name the architecture can explain. */
+static bool parse_end(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *ends)
+{
+	if (n->kind != HCF_Y_SCALAR) {
+		hcf_spec_err(c, n, "a way to end the guest is a name (shutdown, agent-panic), not %s",
+			     hcf_y_kind_name(n));
+		return false;
+	}
+	int k = hcf_liveness_parse(n->str);
+	if (k < 0) {
+		hcf_spec_err(c, n, "unknown way to end the guest '%.40s' (known: shutdown, "
+				   "agent-panic)", n->str);
+		return false;
+	}
+	if (!hcf_liveness_declarable((enum hcf_liveness)k)) {
+		hcf_spec_err(c, n, "'%.40s' cannot be declared: only a shutdown or an exception the "
+				   "agent cannot survive is the guest's doing; a hang, an internal "
+				   "error, a failed entry, an unexpected exit or garbage is always a "
+				   "verdict", n->str);
+		return false;
+	}
+	*ends |= 1u << k;
+	return true;
+}
+
+/* One or several names. */
+static bool parse_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *ends)
+{
+	if (n->kind != HCF_Y_SEQ)
+		return parse_end(c, n, ends);
+	bool ok = hcf_y_nitems(n) > 0;
+	if (!ok)
+		hcf_spec_err(c, n, "an empty list of ways to end the guest");
+	for (size_t i = 0; i < hcf_y_nitems(n); i++)
+		ok &= parse_end(c, n->kids[i], ends);
+	return ok;
+}
+
+/* Append b's predicates to a (a loss's own condition and the shared one). */
+static void cond_append(struct hcf_cond *a, const struct hcf_cond *b)
+{
+	if (!b->n)
+		return;
+	a->p = hcf_xreallocarray(a->p, a->n + b->n, sizeof(*a->p));
+	for (size_t i = 0; i < b->n; i++) {
+		struct hcf_pred pr = b->p[i];
+		pr.set.r = hcf_xcalloc(pr.set.n ? pr.set.n : 1, sizeof(*pr.set.r));
+		memcpy(pr.set.r, b->p[i].set.r, pr.set.n * sizeof(*pr.set.r));
+		a->p[a->n++] = pr;
+	}
+}
+
+static void add_loss(struct hcf_op *op, unsigned ends, struct hcf_cond *when)
+{
+	op->losses = hcf_xreallocarray(op->losses, op->nlosses + 1, sizeof(*op->losses));
+	op->losses[op->nlosses].ends = ends;
+	op->losses[op->nlosses].when = *when;
+	op->nlosses++;
+	memset(when, 0, sizeof(*when));
+}
+
+void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct hcf_op *op)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "why", S, false, 0 },
+		{ "ends", S | Q, false, 0 },
+		{ "when", M, false, 0 },
+	};
+	static const struct hcf_spec_key item_keys[] = {
+		{ "by", S | Q, true, 0 },
+		{ "when", M, false, 0 },
+	};
+	const struct hcf_ynode *v[3];
+	if (!hcf_spec_map_keys(c, map, "destructive", keys, 3, 0, v))
+		return;
+	if (v[0] && v[0]->len)
+		op->destructive_why = hcf_xstrdup(v[0]->str);
+	struct hcf_cond shared = { 0 };
+	if (v[2]) {
+		if (!v[1])
+			hcf_spec_err(c, v[2], "%s: when: without ends: says nothing (when may the "
+					      "call end the guest, and how?)", op->name);
+		hcf_spec_cond(c, v[2], op, &shared);
+	}
+	const struct hcf_ynode *ends = v[1];
+	if (ends && ends->kind == HCF_Y_SEQ && !hcf_y_nitems(ends))
+		hcf_spec_err(c, ends, "an empty list of ways to end the guest");
+	for (size_t i = 0; ends && i < (ends->kind == HCF_Y_SEQ ? hcf_y_nitems(ends) : 1); i++) {
+		const struct hcf_ynode *it = ends->kind == HCF_Y_SEQ ? ends->kids[i] : ends;
+		unsigned bits = 0;
+		struct hcf_cond when = { 0 };
+		if (it->kind == HCF_Y_MAP) {
+			const struct hcf_ynode *w[2];
+			if (!hcf_spec_map_keys(c, it, "way to end the guest", item_keys, 2, 0, w) ||
+			    !parse_ends(c, w[0], &bits))
+				continue;
+			if (w[1])
+				hcf_spec_cond(c, w[1], op, &when);
+		} else if (!parse_end(c, it, &bits)) {
+			continue;
+		}
+		cond_append(&when, &shared);
+		add_loss(op, bits, &when);
+	}
+	for (size_t i = 0; i < shared.n; i++)
+		free(shared.p[i].set.r);
+	free(shared.p);
+}
+
+/* ---- known anomalies -------------------------------------------------- */
+
+enum { AK_ID, AK_SUMMARY, AK_CALLS, AK_MATCH, AK_CHECKS, AK_WHEN, AK_REPRODUCE, AK_EVIDENCE,
+       AK_COUNT };
+static const struct hcf_spec_key anomaly_keys[AK_COUNT] = {
+	[AK_ID] = { "id", S, true, 0 },
+	[AK_SUMMARY] = { "summary", S, true, 0 },
+	[AK_CALLS] = { "calls", S | Q, true, 0 },
+	[AK_MATCH] = { "match", M, true, 0 },
+	[AK_CHECKS] = { "checks", Q, false, 0 },
+	[AK_WHEN] = { "when", M, false, 0 },
+	[AK_REPRODUCE] = { "reproduce", S, true, 0 },
+	[AK_EVIDENCE] = { "evidence", S, true, 0 },
+};
+
+static bool is_anomaly_id(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* calls: op names, or "undeclared" (stored as -1). */
+static void parse_anomaly_calls(struct hcf_spec_ctx *c, const struct hcf_ynode *n,
+				struct hcf_anomaly *a)
+{
+	size_t cnt = n->kind == HCF_Y_SEQ ? hcf_y_nitems(n) : 1;
+	if (cnt == 0)
+		hcf_spec_err(c, n, "calls: name at least one call");
+	a->ops = hcf_xcalloc(cnt ? cnt : 1, sizeof(*a->ops));
+	for (size_t i = 0; i < cnt; i++) {
+		const struct hcf_ynode *it = n->kind == HCF_Y_SEQ ? n->kids[i] : n;
+		if (it->kind != HCF_Y_SCALAR) {
+			hcf_spec_err(c, it, "calls: a call name, not %s", hcf_y_kind_name(it));
+			continue;
+		}
+		if (!strcmp(it->str, "undeclared")) {
+			a->ops[a->nops++] = -1;
+			continue;
+		}
+		const struct hcf_op *op = hcf_spec_op_by_name(c->abi, it->str);
+		if (!op)
+			hcf_spec_err(c, it, "unknown call '%.60s' (a call or call.subop of this spec, or "
+					    "undeclared)", it->str);
+		else
+			a->ops[a->nops++] = (int)(op - c->abi->ops);
+	}
+}
+
+static const struct hcf_op *first_op(const struct hcf_spec_ctx *c, const struct hcf_anomaly *a)
+{
+	return a->nops && a->ops[0] >= 0 ? &c->abi->ops[a->ops[0]] : NULL;
+}
+
+/* A condition names inputs of the first call; the others must have them in
+ * the same registers, or the test would mean different things. */
+static void check_cond_calls(struct hcf_spec_ctx *c, const struct hcf_ynode *when,
+			     const struct hcf_anomaly *a)
+{
+	for (size_t i = 1; i < a->nops; i++) {
+		const struct hcf_op *op = a->ops[i] >= 0 ? &c->abi->ops[a->ops[i]] : NULL;
+		for (size_t k = 0; k < hcf_y_npairs(when); k++) {
+			uint8_t reg, width, reg0 = 0, w0 = 0;
+			const struct hcf_ynode *key = hcf_y_key(when, k);
+			if (!resolve_input(c, key, first_op(c, a), &reg0, &w0) ||
+			    !resolve_input(c, key, op, &reg, &width))
+				return;
+			if (reg != reg0 || width != w0) {
+				hcf_spec_err(c, key, "'%.40s' is %s in one call of this anomaly and %s in "
+						     "another: name the register instead",
+					     key->str, hcf_reg_name(reg0), hcf_reg_name(reg));
+				return;
+			}
+		}
+	}
+}
+
+enum { MK_REG, MK_VALUE, MK_INSTEAD, MK_EXC, MK_OUTCOME, MK_MEMORY, MK_COUNT };
+static const struct hcf_spec_key match_keys[MK_COUNT] = {
+	[MK_REG] = { "reg", S, false, 0 },
+	[MK_VALUE] = { "value", S | Q | M, false, 0 },
+	[MK_INSTEAD] = { "instead_of", S, false, 0 },
+	[MK_EXC] = { "exception", S | Q, false, 0 },
+	[MK_OUTCOME] = { "outcome", S | Q, false, 0 },
+	[MK_MEMORY] = { "memory", M, false, 0 },
+};
+
+static void parse_memory_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n,
+			       struct hcf_anomaly *a)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "at", S, true, 0 },
+		{ "align_down", S, false, 0 },
+		{ "size", S, true, 0 },
+	};
+	const struct hcf_ynode *v[3];
+	if (!hcf_spec_map_keys(c, n, "memory match", keys, 3, 0, v))
+		return;
+	uint8_t width;
+	if (!resolve_input(c, v[0], first_op(c, a), &a->mem_reg, &width))
+		return;
+	uint64_t x;
+	a->mem_align = 1;
+	if (v[1] && hcf_y_uint(c, v[1], 1ull << 30, "align_down", &x)) {
+		if (x == 0 || (x & (x - 1)))
+			hcf_spec_err(c, v[1], "align_down %llu is not a power of two",
+				     (unsigned long long)x);
+		else
+			a->mem_align = x;
+	}
+	if (hcf_y_uint(c, v[2], 1u << 30, "size", &x)) {
+		if (x == 0)
+			hcf_spec_err(c, v[2], "a window of size 0 matches nothing");
+		a->mem_size = (uint32_t)x;
+	}
+}
+
+static void parse_outcomes(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *out)
+{
+	size_t cnt = n->kind == HCF_Y_SEQ ? hcf_y_nitems(n) : 1;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct hcf_ynode *it = n->kind == HCF_Y_SEQ ? n->kids[i] : n;
+		int k = it->kind == HCF_Y_SCALAR ? hcf_liveness_parse(it->str) : -1;
+		if (k <= HCF_LIVE_OK || k == HCF_LIVE_HARNESS)
+			hcf_spec_err(c, it, "outcome '%.40s': a way the hypervisor ends a guest (hang, "
+					    "shutdown, kvm-internal-error, entry-failed, agent-panic, "
+					    "protocol-violation, unexpected-exit)",
+				     it->kind == HCF_Y_SCALAR ? it->str : hcf_y_kind_name(it));
+		else
+			*out |= 1u << k;
+	}
+}
+
+static void parse_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_anomaly *a)
+{
+	const struct hcf_ynode *v[MK_COUNT];
+	if (!hcf_spec_map_keys(c, n, "match", match_keys, MK_COUNT, 0, v))
+		return;
+	int forms = !!v[MK_REG] + !!v[MK_EXC] + !!v[MK_OUTCOME] + !!v[MK_MEMORY];
+	if (forms != 1) {
+		hcf_spec_err(c, n, "match: exactly one of reg: (with value:), exception:, outcome: "
+				   "or memory:");
+		return;
+	}
+	a->instead_of = -1;
+	if ((v[MK_VALUE] || v[MK_INSTEAD]) && !v[MK_REG])
+		hcf_spec_err(c, v[MK_VALUE] ? v[MK_VALUE] : v[MK_INSTEAD],
+			     "value: and instead_of: go with reg:");
+	if (v[MK_REG]) {
+		unsigned w, r = hcf_reg_parse(v[MK_REG]->str, &w);
+		a->kind = HCF_ANOM_REG;
+		if (r == HCF_REG_NONE)
+			hcf_spec_err(c, v[MK_REG], "unknown register '%.40s'", v[MK_REG]->str);
+		a->reg = (uint8_t)r;
+		if (!v[MK_VALUE])
+			hcf_spec_err(c, v[MK_REG], "reg: needs value: (the value the register holds "
+						   "instead of what the contract says)");
+		else
+			parse_values(c, v[MK_VALUE], "value", &a->values);
+		if (v[MK_INSTEAD]) {
+			a->instead_of = hcf_x86_exc_parse(v[MK_INSTEAD]->str);
+			if (a->instead_of < 0)
+				hcf_spec_err(c, v[MK_INSTEAD], "instead_of: an exception (GP, UD ...), "
+							       "not '%.40s'", v[MK_INSTEAD]->str);
+		}
+	} else if (v[MK_EXC]) {
+		a->kind = HCF_ANOM_EXCEPTION;
+		const struct hcf_ynode *e = v[MK_EXC];
+		if (e->kind == HCF_Y_SEQ) {
+			hcf_spec_exceptions(c, e, &a->vectors);
+		} else {
+			int vec = hcf_x86_exc_parse(e->str);
+			if (vec < 0)
+				hcf_spec_err(c, e, "unknown exception '%.40s'", e->str);
+			else
+				a->vectors = 1u << vec;
+		}
+	} else if (v[MK_OUTCOME]) {
+		a->kind = HCF_ANOM_OUTCOME;
+		parse_outcomes(c, v[MK_OUTCOME], &a->outcomes);
+	} else {
+		a->kind = HCF_ANOM_MEMORY;
+		parse_memory_match(c, v[MK_MEMORY], a);
+	}
+}
+
+static void parse_checks(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, uint32_t *out)
+{
+	for (size_t i = 0; i < hcf_y_nitems(seq); i++) {
+		const struct hcf_ynode *it = seq->kids[i];
+		uint32_t bit = it->kind == HCF_Y_SCALAR ? hcf_anomaly_check_bit(it->str) : 0;
+		if (!bit)
+			hcf_spec_err(c, it, "checks: an oracle name (liveness, exception, clobber, "
+					    "retval, model, memory), not '%.40s'",
+				     it->kind == HCF_Y_SCALAR ? it->str : hcf_y_kind_name(it));
+		*out |= bit;
+	}
+}
+
+static void parse_anomaly(struct hcf_spec_ctx *c, const struct hcf_ynode *it)
+{
+	struct hcf_abi *abi = c->abi;
+	const struct hcf_ynode *v[AK_COUNT];
+	if (!hcf_spec_map_keys(c, it, "known anomaly", anomaly_keys, AK_COUNT, 0, v))
+		return;
+	abi->anomalies = hcf_xreallocarray(abi->anomalies, abi->nanomalies + 1,
+					   sizeof(*abi->anomalies));
+	struct hcf_anomaly *a = &abi->anomalies[abi->nanomalies++];
+	memset(a, 0, sizeof(*a));
+	a->pos = hcf_spec_pos(c, it);
+	a->id = hcf_xstrdup(v[AK_ID]->str);
+	a->summary = hcf_xstrdup(v[AK_SUMMARY]->str);
+	a->evidence = hcf_xstrdup(v[AK_EVIDENCE]->str);
+	a->reproduce = hcf_xstrdup(v[AK_REPRODUCE]->str);
+	if (!is_anomaly_id(a->id))
+		hcf_spec_err(c, v[AK_ID], "anomaly id '%.40s': use letters, digits, '-', '_' and '.'",
+			     a->id);
+	for (size_t i = 0; i + 1 < abi->nanomalies; i++)
+		if (!strcmp(abi->anomalies[i].id, a->id))
+			hcf_spec_err(c, v[AK_ID], "anomaly id '%.40s' already used at %u:%u", a->id,
+				     abi->anomalies[i].pos.line, abi->anomalies[i].pos.col);
+	for (const char *s = a->summary; *s; s++)
+		if (*s == '\n') {
+			hcf_spec_err(c, v[AK_SUMMARY], "summary: one line (it heads every report "
+						       "line of the anomaly)");
+			break;
+		}
+	if (!v[AK_REPRODUCE]->len)
+		hcf_spec_err(c, v[AK_REPRODUCE], "reproduce: a program that shows the anomaly");
+	parse_anomaly_calls(c, v[AK_CALLS], a);
+	if (v[AK_WHEN]) {
+		hcf_spec_cond(c, v[AK_WHEN], first_op(c, a), &a->when);
+		check_cond_calls(c, v[AK_WHEN], a);
+	}
+	if (v[AK_CHECKS])
+		parse_checks(c, v[AK_CHECKS], &a->checks);
+	parse_match(c, v[AK_MATCH], a);
+}
+
+void hcf_spec_anomalies(struct hcf_spec_ctx *c, const struct hcf_ynode *seq)
+{
+	for (size_t i = 0; i < hcf_y_nitems(seq); i++)
+		parse_anomaly(c, seq->kids[i]);
+}

@@ -1,0 +1,38 @@
+/*
+ * liveness.h: how a guest can stop: the one list the spec (the ways a call may
+ * end the guest, known anomalies), the targets (why a guest was lost) and the
+ * oracles (what each way is worth) share.
+ */
+#ifndef HCF_LIVENESS_H
+#define HCF_LIVENESS_H
+
+#include <stdbool.h>
+
+enum hcf_liveness {
+	HCF_LIVE_OK = 0,
+	HCF_LIVE_HANG,            /* no progress within the watchdog */
+	HCF_LIVE_SHUTDOWN,        /* triple fault / unexpected shutdown */
+	HCF_LIVE_INTERNAL_ERROR,  /* KVM internal error (emulation failure ...) */
+	HCF_LIVE_ENTRY_FAILED,    /* KVM could not enter the guest */
+	HCF_LIVE_AGENT_PANIC,     /* the agent took an exception outside a call */
+	HCF_LIVE_PROTOCOL,        /* the mailbox held garbage (bad seq, counts out of range) */
+	HCF_LIVE_UNEXPECTED_EXIT, /* an exit the VMM does not expect */
+	HCF_LIVE_HARNESS,         /* the harness or host failed (ioctl error, no memory) */
+	HCF_LIVE_COUNT
+};
+
+/* "ok", "hang", "shutdown", "kvm-internal-error" ... "?" out of range. */
+const char *hcf_liveness_name(enum hcf_liveness l);
+/* The kind a name gives, or -1. */
+int hcf_liveness_parse(const char *name);
+
+/* Ways the architecture can explain a guest ending, so a spec may declare
+ * that a call ends it so: a shutdown and an exception the agent cannot
+ * survive. The others (a hang, an internal error, a failed entry, an
+ * unexpected exit, garbage, a harness failure) no spec can excuse. */
+static inline bool hcf_liveness_declarable(enum hcf_liveness l)
+{
+	return l == HCF_LIVE_SHUTDOWN || l == HCF_LIVE_AGENT_PANIC;
+}
+
+#endif /* HCF_LIVENESS_H */
