@@ -38,3 +38,17 @@ need_jq() { command -v jq >/dev/null || skip "jq is not installed"; }
 
 # Run a command, capture its exit code in $rc without tripping set -e.
 run() { set +e; "$@"; rc=$?; set -e; }
+
+# Every finding of campaign DIR must have one of the signatures given
+# (oracle|op|where|class): a finding nobody expected is a failure, listed.
+only_findings() {
+	local dir=$1 f sig bad=""
+	shift
+	for f in "$dir"/findings/*/finding.json; do
+		[ -e "$f" ] || continue
+		sig=$(jq -r .signature "$f")
+		case " $* " in *" $sig "*) ;; *) bad="$bad
+  $sig ($(jq -r .verdict "$f"): $(jq -r .reason "$f"))" ;; esac
+	done
+	[ -z "$bad" ] || fail "findings the misstated contract does not explain:$bad"
+}
