@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "oracles/verdict.h"
+#include "prog/plan.h"
 
 static void usage(FILE *f)
 {
@@ -79,9 +80,12 @@ static void print_summary(const char *path, const struct hcf_abi *abi)
 		snprintf(xport, sizeof(xport), "int %#x", abi->transport.vector);
 	else
 		snprintf(xport, sizeof(xport), "%s", hcf_xport_name(abi->transport.kind));
-	printf("%s: ok: abi %s, %zu call%s, %zu sub-operation%s, %zu op%s, transport %s\n", path,
+	printf("%s: ok: abi %s, %zu call%s, %zu sub-operation%s, %zu op%s, transport %s", path,
 	       abi->name, abi->ncalls, plural(abi->ncalls), nsub, plural(nsub), abi->nops,
 	       plural(abi->nops), xport);
+	if (abi->nanomalies)
+		printf(", %zu known anomal%s", abi->nanomalies, abi->nanomalies == 1 ? "y" : "ies");
+	printf("\n");
 }
 
 static int spec_check(int argc, char **argv)
@@ -128,9 +132,22 @@ static int spec_check(int argc, char **argv)
 			rc = HCF_EXIT_USAGE;
 			continue;
 		}
-		print_summary(argv[i], abi);
-		if (list)
-			print_ops(abi);
+		/* the known anomalies' programs must parse against the spec
+		 * (hcfuzz conform runs them) */
+		struct hcf_test *tests = NULL;
+		size_t ntests = 0;
+		if (hcf_plan_add_anomalies(abi, &tests, &ntests, &diags) != 0) {
+			fflush(stdout);
+			hcf_diags_print(&diags, stderr);
+			fflush(stderr);
+			printf("%s: invalid\n", argv[i]);
+			rc = HCF_EXIT_USAGE;
+		} else {
+			print_summary(argv[i], abi);
+			if (list)
+				print_ops(abi);
+		}
+		hcf_tests_free(tests, ntests);
 		hcf_spec_free(abi);
 	}
 	fflush(stdout);

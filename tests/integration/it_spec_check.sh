@@ -58,6 +58,16 @@ for f in "$src"/tests/fixtures/specs/invalid/*; do
 	has out "$f: invalid"
 done
 
+# A known anomaly's program that does not parse against its spec: the spec
+# is invalid (hcfuzz conform runs the program), and the error names the
+# anomaly and the position in its program.
+sed 's/      call set_cr0 value=0/      call set_cr0 valeu=0/' "$src/specs/pvm.yaml" >"$tmp/anom.yaml"
+run 2 spec check "$tmp/anom.yaml"
+has err "known anomaly pvm-cr-status, reproduce:1:"
+has out "$tmp/anom.yaml: invalid"
+run 0 spec check "$src/specs/pvm.yaml"
+has out "transport int 0x1b, 4 known anomalies"
+
 # Unreadable file, usage errors, help.
 run 2 spec check "$tmp/missing.yaml"
 has err "$tmp/missing.yaml: error: cannot read"
