@@ -542,7 +542,18 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 			snprintf(r->detail, sizeof(r->detail), "%s", vx.detail);
 			goto out;
 		}
-		snprintf(r->detail, sizeof(r->detail), "%s%s%s", vx.detail,
+		/* where a guest that made no progress was: in the agent's code
+		 * around the hypercall (waiting on the hypervisor) or elsewhere
+		 * (running wild) is the first thing a developer asks */
+		char where[96] = "";
+		uint64_t gpr[HCF_NGPR], rip, rflags;
+		if (lv == HCF_LIVE_HANG && hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0)
+			snprintf(where, sizeof(where), "; guest rip 0x%llx (%s), rsp 0x%llx",
+				 (unsigned long long)rip,
+				 rip >= HCF_GPA_AGENT && rip < HCF_GPA_AGENT + HCF_AGENT_MAX ?
+					 "the agent's code" : "outside the agent's code",
+				 (unsigned long long)gpr[HCF_RSP]);
+		snprintf(r->detail, sizeof(r->detail), "%s%s%s%s", vx.detail, where,
 			 k->console_len ? "; agent said: " : "", k->console);
 		if (first + nd < r->ncalls)
 			mark_lost(&r->calls[first + nd], lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST,
