@@ -35,8 +35,9 @@ static void usage(FILE *f)
 		"  --summary          only the verdict tally and timing, not every call\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"exit codes: 0 PASS, 2 usage or malformed spec/program, 3 SKIP, 4 ERROR, 5 FAIL,\n"
-		"            6 HANG, 7 CRASH: the most severe verdict of the program\n",
+		"exit codes: 0 PASS (also LOST: the guest ended as the spec declares, and XFAIL: a\n"
+		"            known anomaly), 2 usage or malformed spec/program, 3 SKIP, 4 ERROR,\n"
+		"            5 FAIL, 6 HANG, 7 CRASH: the most severe verdict of the program\n",
 		hcf_cli_target_usage());
 }
 

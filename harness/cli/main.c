@@ -37,8 +37,8 @@ static void usage(FILE *f)
 	for (const struct hcf_command *c = hcf_cmds; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'hcfuzz COMMAND --help' describes a command.\n"
-		   "exit codes: 0 PASS, 2 usage or malformed input, 3 SKIP, 4 ERROR, 5 FAIL,\n"
-		   "            6 HANG, 7 CRASH (the most severe verdict of the run wins)\n");
+		   "exit codes: 0 PASS, LOST or XFAIL, 2 usage or malformed input, 3 SKIP, 4 ERROR,\n"
+		   "            5 FAIL, 6 HANG, 7 CRASH, 8 XPASS (the most severe verdict wins)\n");
 }
 
 int main(int argc, char **argv)

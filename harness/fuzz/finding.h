@@ -1,8 +1,10 @@
 /*
  * finding.h: findings, their signatures and their place on disk.
  *
- * Every verdict other than PASS that a campaign (or a replay) meets is a
- * finding. Findings are deduplicated by signature: the oracle, the call (op
+ * Every ERROR, FAIL, HANG or CRASH that a campaign (or a replay) meets is a
+ * finding; LOST and XFAIL are outcomes the spec declares, and an issue that
+ * is only the consequence of another (the memory a lost guest left) is
+ * evidence inside that other's finding, not one of its own. Findings are deduplicated by signature: the oracle, the call (op
  * name, or "undeclared"), the register or field, and the result class (how
  * the call ended). A finding lives in its own directory, written under a
  * temporary name and renamed into place, so it is either complete or absent:
