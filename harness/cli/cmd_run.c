@@ -17,6 +17,7 @@
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "oracles/verdict.h"
+#include "prog/layout.h"
 #include "prog/prog.h"
 #include "reports/report.h"
 #include "util/interrupt.h"
@@ -33,6 +34,8 @@ static void usage(FILE *f)
 		"  --spec FILE        the ABI the program is written against (required)\n"
 		"%s"
 		"  --summary          only the verdict tally and timing, not every call\n"
+		"  --memory           also every byte that changed: in each buffer and its guards,\n"
+		"                     and in each guest page that differs from the boot snapshot\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"exit codes: 0 PASS (also LOST: the guest ended as the spec declares, and XFAIL: a\n"
@@ -91,25 +94,104 @@ static void print_call(FILE *f, const struct hcf_abi *abi, const struct hcf_prog
 		fprintf(f, "    (%zu more issues)\n", cv->dropped);
 }
 
+/* One run of changed bytes: where, then the bytes before and after, at most
+ * MEM_RUN_SHOWN of them (the length says how many changed). */
+#define MEM_RUN_SHOWN 32u
+
+static void print_run(FILE *f, const char *where, uint64_t gpa, const uint8_t *was,
+		      const uint8_t *now, size_t n)
+{
+	fprintf(f, "    %s (0x%llx, %zu bytes): ", where, (unsigned long long)gpa, n);
+	for (size_t k = 0; k < n && k < MEM_RUN_SHOWN; k++)
+		fprintf(f, "%02x", was[k]);
+	fprintf(f, "%s -> ", n > MEM_RUN_SHOWN ? "..." : "");
+	for (size_t k = 0; k < n && k < MEM_RUN_SHOWN; k++)
+		fprintf(f, "%02x", now[k]);
+	fprintf(f, "%s\n", n > MEM_RUN_SHOWN ? "..." : "");
+}
+
+/* Each run of bytes that differ between was and now (n bytes at gpa), named
+ * label+offset, where the first byte is at offset base_off. */
+static void print_changes(FILE *f, const char *label, long base_off, uint64_t gpa,
+			  const uint8_t *was, const uint8_t *now, size_t n)
+{
+	for (size_t k = 0; k < n;) {
+		if (was[k] == now[k]) {
+			k++;
+			continue;
+		}
+		size_t e = k;
+		while (e < n && was[e] != now[e])
+			e++;
+		char where[96];
+		snprintf(where, sizeof(where), "%s%+ld", label, (long)k + base_off);
+		print_run(f, where, gpa + k, was + k, now + k, e - k);
+		k = e;
+	}
+}
+
+/* The memory a program changed: buffers (guards included) against their
+ * images before the first call, and the pages the target found changed. */
+static void print_memory(FILE *f, const struct hcf_prog *p, const struct hcf_prog_result *r)
+{
+	struct hcf_layout l;
+	char err[160];
+	if (hcf_layout_place(p, &l, err, sizeof(err)) != 0) {
+		fprintf(f, "memory: %s\n", err);
+		return;
+	}
+	fprintf(f, "memory:\n");
+	for (size_t b = 0; b < p->nbufs && b < r->nbufs; b++) {
+		const struct hcf_buf_after *ba = &r->bufs[b];
+		char label[32];
+		snprintf(label, sizeof(label), "buf%zu", b);
+		if (!ba->valid) {
+			fprintf(f, "    %s: not read back\n", label);
+			continue;
+		}
+		size_t n = (size_t)p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		uint8_t *image = hcf_xmalloc(n);
+		hcf_layout_image(p, &l, b, image);
+		print_changes(f, label, -(long)HCF_BUF_GUARD, l.buf_gva[b] - HCF_BUF_GUARD, image,
+			      ba->bytes, n);
+		free(image);
+	}
+	if (!r->pages_checked) {
+		fprintf(f, "    (the target cannot tell which guest pages changed)\n");
+		return;
+	}
+	for (size_t k = 0; k < r->npages; k++) {
+		const struct hcf_page_change *pc = &r->pages[k];
+		char label[48];
+		snprintf(label, sizeof(label), "page 0x%llx%s", (unsigned long long)pc->gpa,
+			 pc->agent_writes ? " (agent's)" : "");
+		print_changes(f, label, 0, pc->gpa, pc->was, pc->now, sizeof(pc->now));
+	}
+	if (r->pages_found > r->npages)
+		fprintf(f, "    (%zu more changed pages not kept)\n", r->pages_found - r->npages);
+}
+
 int hcf_cmd_run(int argc, char **argv)
 {
 	const char *spec = NULL;
-	bool summary = false;
+	bool summary = false, memory = false;
 	struct hcf_cli_target tgt;
 	hcf_cli_target_defaults(&tgt);
-	enum { O_SPEC = 256, O_SUMMARY };
+	enum { O_SPEC = 256, O_SUMMARY, O_MEMORY };
 	struct option lopts[32] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "summary", no_argument, NULL, O_SUMMARY },
+		{ "memory", no_argument, NULL, O_MEMORY },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 3);
+	hcf_cli_target_options(lopts, 4);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
 		case O_SPEC: spec = optarg; break;
 		case O_SUMMARY: summary = true; break;
+		case O_MEMORY: memory = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
 		default:
 			if (hcf_cli_target_option(&tgt, ch, optarg, "run") == 0)
@@ -175,6 +257,8 @@ int hcf_cmd_run(int argc, char **argv)
 	}
 	if (r.liveness != HCF_LIVE_OK || trc != 0)
 		printf("guest: %s: %s\n", hcf_liveness_name(r.liveness), r.detail);
+	if (memory && trc == 0)
+		print_memory(stdout, &p, &r);
 	double run_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	double judge_s = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
 	printf("%zu calls, %zu completed: ", p.ncalls, r.ndone);
