@@ -6,20 +6,29 @@
  * stopped at; a result the harness cannot trust is ERROR. Losses are judged
  * over the whole program, because a loss may be an earlier call's doing:
  *
- * 1. Never excused: a hang (a guest that does not come back from KVM_RUN is
- *    a livelock in the host), a KVM internal error, a failed entry, an
+ * 1. Never excused: a hang (the vCPU frozen, or stuck in the agent: a
+ *    livelock in the host), a KVM internal error, a failed entry, an
  *    unexpected exit (CRASH), garbage on the channel (ERROR). No declaration
  *    changes that; a harness failure is ERROR.
- * 2. A shutdown or an agent panic is LOST (an expected loss, counted and
- *    shown) when the call it happened in declares it for its inputs; or when
- *    a call that succeeded earlier (or this one) had the hypervisor write
- *    agent memory it pointed at, and those bytes really changed (the
- *    program's doing: the evidence names the call and the bytes); or when an
- *    earlier destructive call that returned declares it. Otherwise CRASH.
- * 3. A loss after a destructive call returned is blamed on that call: the
+ * 2. A call that hands the guest over to the program's code (an event return
+ *    to a context the program describes), for inputs where it does: a
+ *    shutdown, an agent panic, a runaway (the vCPU executing outside the
+ *    agent) or garbage in the guest's report is the program's code's doing:
+ *    LOST, and the memory oracle does not judge what that code wrote.
+ * 3. A shutdown, an agent panic or a runaway is LOST (an expected loss,
+ *    counted and shown) when the call it happened in declares it for its
+ *    inputs; or when a call that succeeded earlier, or the call it happened
+ *    in, had the hypervisor write agent memory it pointed at, and those bytes
+ *    really changed (the program's doing: the evidence names the call and
+ *    the bytes); or when an earlier destructive call that returned declares
+ *    it. Otherwise CRASH.
+ * 4. A loss after a destructive call returned is blamed on that call: the
  *    issue goes on the call that explains it (or, unexplained, on the last
  *    destructive call that returned), naming the call the guest died in,
  *    which carries the same verdict as a consequence.
+ * 5. A garbled report followed by a loss is a loss in that call ("its
+ *    report garbled first"): a guest a call broke may limp on long enough to
+ *    half-write its result. Garbage with the guest alive is ERROR.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +50,8 @@ static const struct {
 	[HCF_LIVE_PROTOCOL] = { HCF_V_ERROR, "garbage in the guest's mailbox" },
 	[HCF_LIVE_UNEXPECTED_EXIT] = { HCF_V_CRASH, "an exit the VMM does not expect" },
 	[HCF_LIVE_HARNESS] = { HCF_V_ERROR, "the harness or the host failed" },
+	[HCF_LIVE_RUNAWAY] = { HCF_V_CRASH, "the guest runs away: executing outside the agent's "
+					    "code, never coming back" },
 };
 
 static enum hcf_verdict lost_verdict(enum hcf_liveness why)
@@ -104,10 +115,34 @@ static void check_not_run(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 				     r->detail[0] ? ": " : "", (int)sizeof(r->detail), r->detail);
 }
 
+/* A report that is garbage, and then the guest ended (a shutdown ...): a
+ * guest that limps on for a moment after a call broke it (stale TLB
+ * entries, a half-written slot) garbles its report as it dies. */
+static bool garbled_then_lost(const struct hcf_prog_result *r)
+{
+	return r->liveness != HCF_LIVE_OK && r->liveness != HCF_LIVE_PROTOCOL &&
+	       r->liveness != HCF_LIVE_HARNESS;
+}
+
 static void check_bad(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 		      struct hcf_call_verdict *cv)
 {
 	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+	/* The guest died after a garbled report: the loss is what happened
+	 * in this call, and the program part judges it. */
+	if (garbled_then_lost(ctx->res))
+		return;
+	/* A call that handed the guest over to the program's code: whatever
+	 * reached the result slot, the program's bytes wrote it. */
+	if (hcf_op_hands_over(ctx->op, cr->before)) {
+		hcf_call_verdict_add(cv, HCF_V_LOST, "liveness", &loc,
+				     "guest lost here: its report is garbage%s%s; %s hands the guest "
+				     "over to the program's code (%s), which wrote it; memory after "
+				     "it is not judged",
+				     cr->detail ? ": " : "", cr->detail ? cr->detail : "",
+				     ctx->op->name, ctx->op->hands_over);
+		return;
+	}
 	hcf_call_verdict_add(cv, HCF_V_ERROR, "liveness", &loc,
 			     "the guest's report of this call cannot be trusted%s%s",
 			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
@@ -177,6 +212,7 @@ struct loss {
 	size_t upto;                /* the last call that ran, or SIZE_MAX */
 	enum hcf_liveness why;
 	const char *detail;
+	bool garbled;               /* the call's report was garbage before the guest ended */
 };
 
 static const char *op_name(const struct loss *l, size_t i)
@@ -210,7 +246,8 @@ static void record(const struct loss *l, size_t on, enum hcf_verdict v, const ch
 	/* the target's detail, when it says more than the kind (a shutdown's
 	 * does not) */
 	bool detail = l->detail && l->why != HCF_LIVE_SHUTDOWN;
-	snprintf(is.reason, sizeof(is.reason), "guest lost %s: %s%s%s; %s", lost, lost_what(l->why),
+	snprintf(is.reason, sizeof(is.reason), "guest lost %s%s: %s%s%s; %s", lost,
+		 l->garbled ? ", its report garbled first" : "", lost_what(l->why),
 		 detail ? ": " : "", detail ? l->detail : "", text);
 	hcf_call_verdict_put(&l->cvs[on], &is);
 	if (on == l->at)
@@ -259,7 +296,10 @@ static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size
 	for (size_t i = upto + 1; i-- > 0;) {
 		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
 		const struct hcf_call_result *cr = &l->r->calls[i];
-		if (!hcf_oracle_call_succeeded(l->abi, l->p, l->r, i))
+		/* the call the guest died in never reported success, but bytes
+		 * that changed where it pointed show it did its write */
+		bool died_in = l->in_call && i == l->at;
+		if (!died_in && !hcf_oracle_call_succeeded(l->abi, l->p, l->r, i))
 			continue;
 		size_t nw = hcf_oracle_call_writes(l->abi, op, cr->before, w, 64);
 		for (size_t k = 0; k < nw; k++)
@@ -274,10 +314,10 @@ static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size
 				if (!n)
 					continue;
 				snprintf(text, len,
-					 "the program's doing: call %zu (%s) succeeded and had the "
-					 "hypervisor write the agent's %s: %u byte%s at 0x%llx "
-					 "(0x%02x -> 0x%02x)",
-					 i, op->name, agent_area(pc->gpa + first), n, n == 1 ? "" : "s",
+					 "the program's doing: call %zu (%s) %s the hypervisor write "
+					 "the agent's %s: %u byte%s at 0x%llx (0x%02x -> 0x%02x)",
+					 i, op->name, died_in ? "had" : "succeeded and had",
+					 agent_area(pc->gpa + first), n, n == 1 ? "" : "s",
 					 (unsigned long long)(pc->gpa + first), pc->was[first],
 					 pc->now[first]);
 				return i;
@@ -294,6 +334,17 @@ static void judge_loss(const struct loss *l)
 
 	if (l->why == HCF_LIVE_HARNESS || upto == SIZE_MAX) {
 		record(l, l->at, unexplained, "nothing the program did explains it");
+		return;
+	}
+	/* Handed over to the program's code: every way the guest itself can
+	 * end, garbage on the channel included, is the program's. */
+	const struct hcf_op *at_op = hcf_oracle_call_op(l->abi, l->p, l->at);
+	if (l->in_call && (hcf_liveness_declarable(l->why) || l->why == HCF_LIVE_PROTOCOL) &&
+	    hcf_op_hands_over(at_op, l->r->calls[l->at].before)) {
+		snprintf(text, sizeof(text), "%s hands the guest over to the program's code (%s): "
+					     "how it ends is the program's; memory after it is not "
+					     "judged", at_op->name, at_op->hands_over);
+		record(l, l->at, HCF_V_LOST, text);
 		return;
 	}
 	if (hcf_liveness_declarable(l->why)) {
@@ -352,13 +403,15 @@ void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_pro
 	/* A call the guest was lost in. */
 	for (size_t i = 0; i < n; i++) {
 		const struct hcf_call_result *cr = &r->calls[i];
-		if (cr->outcome != HCF_CO_HANG && cr->outcome != HCF_CO_GUEST_LOST)
+		bool bad = cr->outcome == HCF_CO_BAD_RESULT && garbled_then_lost(r);
+		if (cr->outcome != HCF_CO_HANG && cr->outcome != HCF_CO_GUEST_LOST && !bad)
 			continue;
 		l.at = i;
 		l.upto = i;
 		l.in_call = true;
-		l.why = cr->outcome == HCF_CO_HANG ? HCF_LIVE_HANG : cr->lost_why;
-		l.detail = cr->detail;
+		l.why = cr->outcome == HCF_CO_HANG ? HCF_LIVE_HANG : bad ? r->liveness : cr->lost_why;
+		l.detail = bad ? (r->detail[0] ? r->detail : NULL) : cr->detail;
+		l.garbled = bad;
 		judge_loss(&l);
 		return;
 	}

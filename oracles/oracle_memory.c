@@ -354,6 +354,13 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 		return;
 	if (last >= p->ncalls)
 		last = p->ncalls - 1;
+	/* A guest handed over to the program's code ran bytes the program
+	 * chose, which may write anything; what the hypervisor wrote cannot be
+	 * told from that (the liveness verdict says so). */
+	size_t stop = hcf_oracle_stop_index(r);
+	if (stop < p->ncalls && r->calls[stop].outcome != HCF_CO_NOT_RUN &&
+	    hcf_op_hands_over(hcf_oracle_call_op(abi, p, stop), r->calls[stop].before))
+		return;
 	/* A lost guest is judged too: the host reads its memory whatever became
 	 * of its vCPU, and damage done before a loss is damage all the same. */
 	size_t nb = p->nbufs < HCF_PROG_MAX_BUFS ? p->nbufs : HCF_PROG_MAX_BUFS;

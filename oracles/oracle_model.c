@@ -66,7 +66,18 @@ static void check_outcome(const struct hcf_oracle_ctx *ctx, const struct hcf_cal
 		break;
 	case HCF_EXP_EXCEPTION:
 		hcf_exc_format(exp, sizeof(exp), e->vector, 0);
-		if (cr->outcome == HCF_CO_RETURNED)
+		if (cr->outcome == HCF_CO_RETURNED && e->translated) {
+			/* the deviation is the call's: it raised nothing (the
+			 * contract's exception, not the vector delivery would
+			 * have made of it, is what known anomalies name) */
+			char raised[40];
+			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, e->raised,
+					     HCF_EXC_RETURNED,
+					     "expected %s (arriving as %s through the descriptor "
+					     "tables the program loaded), but the call returned; %s",
+					     hcf_exc_format(raised, sizeof(raised), e->raised, 0), exp,
+					     hcf_expect_why(e, why, sizeof(why)));
+		} else if (cr->outcome == HCF_CO_RETURNED)
 			hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, e->vector,
 					     HCF_EXC_RETURNED,
 					     "expected %s, but the call returned; %s", exp,

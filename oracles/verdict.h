@@ -150,7 +150,7 @@ struct hcf_issue {
 	bool consequence;
 	/* Liveness issues about a loss: how the guest ended (enum hcf_liveness). */
 	uint8_t lost;
-	char reason[200];
+	char reason[320];
 };
 
 #define HCF_MAX_ISSUES 8

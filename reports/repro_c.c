@@ -971,7 +971,9 @@ static int parse_liveness(struct plan *pl, const struct cx *cx, char *err, size_
 	if (f->loc.kind == HCF_LOC_PROGRAM) {
 		pl->lv = LV_PROGRAM;
 		pl->ncalls = cx->p->ncalls;
-	} else if (!strcmp(rc, "hang")) {
+	} else if (!strcmp(rc, "hang") || !strcmp(rc, "lost:runaway")) {
+		/* the reproducer does not sample a guest that stops making
+		 * progress: a runaway shows there as a hang */
 		pl->lv = LV_HANG;
 	} else if (!strncmp(rc, "lost:", 5) || !strcmp(rc, "guest-lost")) {
 		pl->lv = LV_LOST;

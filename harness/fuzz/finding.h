@@ -90,7 +90,7 @@ bool hcf_finding_exists(const char *dir, const char *id);
 struct hcf_finding {
 	char path[4096];       /* the finding's directory */
 	struct hcf_finding_sig sig;
-	char reason[200];
+	char reason[320];
 	uint64_t expected, got;
 	bool has_values;
 	struct hcf_loc loc;        /* the place (has_loc) */

@@ -272,6 +272,13 @@ struct hcf_op {
 	char *destructive_why;
 	struct hcf_loss *losses;     /* how it may end the guest; none: it may not */
 	size_t nlosses;
+	/* Hands the guest over to code the program's inputs name (an event
+	 * return to a context it describes), for inputs where hands_over_when
+	 * holds: from then on the guest runs the program's bytes, not the
+	 * agent, so every way the guest itself can end is declared (see
+	 * hcf_op_hands_over) and the memory it changed is its own. */
+	char *hands_over;            /* how, as the spec says it; NULL: it does not */
+	struct hcf_cond hands_over_when;
 	struct hcf_srcpos pos;
 };
 
@@ -358,8 +365,11 @@ const char *hcf_spec_value_name(const struct hcf_abi *abi, const struct hcf_op *
 				char *buf, size_t len);
 
 /* May op end the guest this way (a liveness kind, enum hcf_liveness) with
- * these inputs? Only shutdown and agent panic can ever be declared. */
+ * these inputs? Only shutdown, agent panic and a runaway can ever be
+ * declared; a call that hands the guest over declares all three. */
 bool hcf_op_may_end(const struct hcf_op *op, unsigned liveness_kind, const uint64_t in[HCF_NGPR]);
+/* Does op hand the guest over to the program's code with these inputs? */
+bool hcf_op_hands_over(const struct hcf_op *op, const uint64_t in[HCF_NGPR]);
 
 /* Every register the op may change: outputs, clobbers, transport clobbers. */
 hcf_regmask_t hcf_op_may_change(const struct hcf_abi *abi, const struct hcf_op *op);

@@ -138,21 +138,22 @@ void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const st
 static bool parse_end(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *ends)
 {
 	if (n->kind != HCF_Y_SCALAR) {
-		hcf_spec_err(c, n, "a way to end the guest is a name (shutdown, agent-panic), not %s",
+		hcf_spec_err(c, n, "a way to end the guest is a name (shutdown, agent-panic, runaway), "
+				   "not %s",
 			     hcf_y_kind_name(n));
 		return false;
 	}
 	int k = hcf_liveness_parse(n->str);
 	if (k < 0) {
 		hcf_spec_err(c, n, "unknown way to end the guest '%.40s' (known: shutdown, "
-				   "agent-panic)", n->str);
+				   "agent-panic, runaway)", n->str);
 		return false;
 	}
 	if (!hcf_liveness_declarable((enum hcf_liveness)k)) {
-		hcf_spec_err(c, n, "'%.40s' cannot be declared: only a shutdown or an exception the "
-				   "agent cannot survive is the guest's doing; a hang, an internal "
-				   "error, a failed entry, an unexpected exit or garbage is always a "
-				   "verdict", n->str);
+		hcf_spec_err(c, n, "'%.40s' cannot be declared: only a shutdown, an exception the "
+				   "agent cannot survive or a guest running away into code of its own "
+				   "is the guest's doing; a hang, an internal error, a failed entry, an "
+				   "unexpected exit or garbage is always a verdict", n->str);
 		return false;
 	}
 	*ends |= 1u << k;
@@ -201,22 +202,30 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 		{ "why", S, false, 0 },
 		{ "ends", S | Q, false, 0 },
 		{ "when", M, false, 0 },
+		{ "hands_over", S, false, 0 },
 	};
 	static const struct hcf_spec_key item_keys[] = {
 		{ "by", S | Q, true, 0 },
 		{ "when", M, false, 0 },
 	};
-	const struct hcf_ynode *v[3];
-	if (!hcf_spec_map_keys(c, map, "destructive", keys, 3, 0, v))
+	const struct hcf_ynode *v[4];
+	if (!hcf_spec_map_keys(c, map, "destructive", keys, 4, 0, v))
 		return;
 	if (v[0] && v[0]->len)
 		op->destructive_why = hcf_xstrdup(v[0]->str);
 	struct hcf_cond shared = { 0 };
 	if (v[2]) {
-		if (!v[1])
-			hcf_spec_err(c, v[2], "%s: when: without ends: says nothing (when may the "
-					      "call end the guest, and how?)", op->name);
+		if (!v[1] && !v[3])
+			hcf_spec_err(c, v[2], "%s: when: without ends: or hands_over: says nothing "
+					      "(when may the call end the guest, and how?)", op->name);
 		hcf_spec_cond(c, v[2], op, &shared);
+	}
+	if (v[3]) {
+		if (!v[3]->len)
+			hcf_spec_err(c, v[3], "%s: hands_over: says how the call hands the guest "
+					      "over (\"to user mode at rip = rbx\"), not nothing", op->name);
+		op->hands_over = hcf_xstrdup(v[3]->str);
+		cond_append(&op->hands_over_when, &shared);
 	}
 	const struct hcf_ynode *ends = v[1];
 	if (ends && ends->kind == HCF_Y_SEQ && !hcf_y_nitems(ends))

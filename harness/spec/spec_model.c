@@ -191,10 +191,17 @@ bool hcf_op_may_end(const struct hcf_op *op, unsigned kind, const uint64_t in[HC
 {
 	if (!op || kind >= HCF_LIVE_COUNT || !hcf_liveness_declarable((enum hcf_liveness)kind))
 		return false;
+	if (hcf_op_hands_over(op, in))
+		return true;
 	for (size_t i = 0; i < op->nlosses; i++)
 		if ((op->losses[i].ends & (1u << kind)) && hcf_cond_holds(&op->losses[i].when, in))
 			return true;
 	return false;
+}
+
+bool hcf_op_hands_over(const struct hcf_op *op, const uint64_t in[HCF_NGPR])
+{
+	return op && op->hands_over && hcf_cond_holds(&op->hands_over_when, in);
 }
 
 const char *const hcf_anomaly_check_names[] = {
@@ -238,6 +245,8 @@ void hcf_spec_free(struct hcf_abi *abi)
 		for (size_t j = 0; j < op->nlosses; j++)
 			free_cond(&op->losses[j].when);
 		free(op->losses);
+		free(op->hands_over);
+		free_cond(&op->hands_over_when);
 	}
 	free(abi->ops);
 	for (size_t i = 0; i < abi->ncalls; i++)

@@ -342,6 +342,55 @@ static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
 	}
 }
 
+static bool in_agent_code(uint64_t rip)
+{
+	return rip >= HCF_GPA_AGENT && rip < HCF_GPA_AGENT + HCF_AGENT_MAX;
+}
+
+/* How long a guest that made no progress runs again to see whether it
+ * executes at all. */
+#define RUNAWAY_SAMPLE_MS 20u
+
+/*
+ * The agent made no progress: is the vCPU frozen (the hypervisor livelocked,
+ * or the agent stuck in a call: a HANG, never excused), or does it execute
+ * code outside the agent, a guest that ran away into bytes of its own? Run
+ * it a little longer and compare: any exit, or any register that changed,
+ * means it executes. A vCPU at a jump to itself executes too, though its
+ * registers never change; the bytes are read at rip as a guest-physical
+ * address, which the agent's identity map makes them. *how says which.
+ */
+static bool runs_away(struct kvm_target *k, const uint64_t gpr[HCF_NGPR], uint64_t rip,
+		      uint64_t rflags, const char **how)
+{
+	if (in_agent_code(rip))
+		return false;
+	static const uint8_t jmp_self8[] = { 0xeb, 0xfe };
+	static const uint8_t jmp_self32[] = { 0xe9, 0xfb, 0xff, 0xff, 0xff };
+	const uint8_t *code = hcf_gmem_at(MEM(k), hcf_gpa(rip), sizeof(jmp_self32));
+	if (code && (!memcmp(code, jmp_self8, sizeof(jmp_self8)) ||
+		     !memcmp(code, jmp_self32, sizeof(jmp_self32)))) {
+		*how = "a jump to itself there: the guest loops in code of its own";
+		return true;
+	}
+	struct hcf_vx vx;
+	if (hcf_vmm_run(k->vm, RUNAWAY_SAMPLE_MS, &vx) != 0)
+		return false;
+	if (vx.kind != HCF_VX_HANG) {
+		*how = "it still executes (it exits to the host), outside the agent";
+		return true;
+	}
+	uint64_t gpr2[HCF_NGPR], rip2, rflags2;
+	if (hcf_vmm_get_gprs(k->vm, gpr2, &rip2, &rflags2) != 0)
+		return false;
+	if (rip2 == rip && rflags2 == rflags && !memcmp(gpr, gpr2, sizeof(gpr2))) {
+		*how = "its registers did not change while it ran again: the vCPU is frozen";
+		return false;
+	}
+	*how = "its registers keep changing: it executes outside the agent";
+	return true;
+}
+
 /* Copy and validate the agent's results for calls [first, first + n). */
 static void collect(struct kvm_target *k, const struct hcf_prog *p, size_t first, uint32_t n,
 		    uint64_t seq, struct hcf_prog_result *r)
@@ -545,14 +594,17 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 		/* where a guest that made no progress was: in the agent's code
 		 * around the hypercall (waiting on the hypervisor) or elsewhere
 		 * (running wild) is the first thing a developer asks */
-		char where[96] = "";
+		char where[160] = "";
 		uint64_t gpr[HCF_NGPR], rip, rflags;
-		if (lv == HCF_LIVE_HANG && hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0)
-			snprintf(where, sizeof(where), "; guest rip 0x%llx (%s), rsp 0x%llx",
+		if (lv == HCF_LIVE_HANG && hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0) {
+			const char *how = NULL;
+			if (runs_away(k, gpr, rip, rflags, &how))
+				lv = HCF_LIVE_RUNAWAY;
+			snprintf(where, sizeof(where), "; guest rip 0x%llx (%s), rsp 0x%llx%s%s",
 				 (unsigned long long)rip,
-				 rip >= HCF_GPA_AGENT && rip < HCF_GPA_AGENT + HCF_AGENT_MAX ?
-					 "the agent's code" : "outside the agent's code",
-				 (unsigned long long)gpr[HCF_RSP]);
+				 in_agent_code(rip) ? "the agent's code" : "outside the agent's code",
+				 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "");
+		}
 		snprintf(r->detail, sizeof(r->detail), "%s%s%s%s", vx.detail, where,
 			 k->console_len ? "; agent said: " : "", k->console);
 		if (first + nd < r->ncalls)
@@ -661,16 +713,6 @@ static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, 
 		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
 }
 
-static bool prog_has_destructive(const struct hcf_prog *p)
-{
-	for (size_t i = 0; i < p->ncalls; i++) {
-		int op = hcf_pcall_op(p, &p->calls[i]);
-		if (op >= 0 && (size_t)op < p->abi->nops && p->abi->ops[op].destructive)
-			return true;
-	}
-	return false;
-}
-
 static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct kvm_target *k = K(t);
@@ -731,7 +773,7 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 	}
 	/* A lost guest, or one a destructive call may have reconfigured behind
 	 * the snapshot's back (CR0, GDT, MSRs, PVM state), is rebuilt. */
-	if (lost || prog_has_destructive(p)) {
+	if (lost || hcf_prog_has_destructive(p)) {
 		if (rebuild(k) != 0)
 			return -1;
 	}

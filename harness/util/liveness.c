@@ -13,6 +13,7 @@ static const char *const names[HCF_LIVE_COUNT] = {
 	[HCF_LIVE_PROTOCOL] = "protocol-violation",
 	[HCF_LIVE_UNEXPECTED_EXIT] = "unexpected-exit",
 	[HCF_LIVE_HARNESS] = "harness-error",
+	[HCF_LIVE_RUNAWAY] = "runaway",
 };
 
 const char *hcf_liveness_name(enum hcf_liveness l)

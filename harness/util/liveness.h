@@ -18,6 +18,8 @@ enum hcf_liveness {
 	HCF_LIVE_PROTOCOL,        /* the mailbox held garbage (bad seq, counts out of range) */
 	HCF_LIVE_UNEXPECTED_EXIT, /* an exit the VMM does not expect */
 	HCF_LIVE_HARNESS,         /* the harness or host failed (ioctl error, no memory) */
+	HCF_LIVE_RUNAWAY,         /* no progress of the agent, but the vCPU kept executing
+	                             outside the agent's code: the guest runs code of its own */
 	HCF_LIVE_COUNT
 };
 
@@ -27,12 +29,14 @@ const char *hcf_liveness_name(enum hcf_liveness l);
 int hcf_liveness_parse(const char *name);
 
 /* Ways the architecture can explain a guest ending, so a spec may declare
- * that a call ends it so: a shutdown and an exception the agent cannot
- * survive. The others (a hang, an internal error, a failed entry, an
- * unexpected exit, garbage, a harness failure) no spec can excuse. */
+ * that a call ends it so: a shutdown, an exception the agent cannot survive,
+ * and a guest that runs away into code of its own (still executing, but not
+ * the agent). The others (a hang with the vCPU frozen or inside the agent, an
+ * internal error, a failed entry, an unexpected exit, garbage, a harness
+ * failure) no spec can excuse. */
 static inline bool hcf_liveness_declarable(enum hcf_liveness l)
 {
-	return l == HCF_LIVE_SHUTDOWN || l == HCF_LIVE_AGENT_PANIC;
+	return l == HCF_LIVE_SHUTDOWN || l == HCF_LIVE_AGENT_PANIC || l == HCF_LIVE_RUNAWAY;
 }
 
 #endif /* HCF_LIVENESS_H */

@@ -28,7 +28,12 @@ enum hcf_expect_outcome {
 
 struct hcf_expect {
 	enum hcf_expect_outcome outcome;
-	uint8_t vector;
+	uint8_t vector;               /* the exception as the guest sees it, after delivery */
+	/* Delivery through tables the program loaded turns the exception the
+	 * call raises (the one the contract names) into another vector (#GP
+	 * into #DF): then translated is set and raised holds the original. */
+	bool translated;
+	uint8_t raised;
 	hcf_regmask_t known;          /* registers whose value after the call is predicted */
 	uint64_t gpr[HCF_NGPR];
 	uint64_t rflags_mask;         /* RFLAGS bits predicted */

@@ -1492,6 +1492,129 @@ static void test_liveness_loss_condition(void **state)
 	fx_free(&f);
 }
 
+/* A call that hands the guest over to the program's code (an event return
+ * to a context the program describes): every way the guest itself ends is
+ * the program's (LOST), garbage included, and memory is not judged after
+ * it; what only the hypervisor does stays a verdict, and so does anything
+ * for inputs where the call does not hand over. */
+static void test_liveness_hands_over(void **state)
+{
+	static const struct {
+		int op;
+		enum hcf_call_outcome outcome;
+		enum hcf_liveness why;   /* the program's liveness */
+		uint64_t rbx;            /* hands over only for rbx < 0x1000 */
+		enum hcf_verdict v;
+		bool memory_judged;
+	} rows[] = {
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_SHUTDOWN, 0x10, HCF_V_LOST, false },
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_RUNAWAY, 0x10, HCF_V_LOST, false },
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC, 0x10, HCF_V_LOST, false },
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_PROTOCOL, 0x10, HCF_V_LOST, false },
+		{ OP_RECONF, HCF_CO_BAD_RESULT, HCF_LIVE_OK, 0x10, HCF_V_LOST, false },
+		{ OP_RECONF, HCF_CO_BAD_RESULT, HCF_LIVE_SHUTDOWN, 0x10, HCF_V_LOST, false },
+		/* the hypervisor's own failures */
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_INTERNAL_ERROR, 0x10, HCF_V_CRASH, false },
+		{ OP_RECONF, HCF_CO_HANG, HCF_LIVE_HANG, 0x10, HCF_V_HANG, false },
+		/* inputs it does not hand over for: an undeclared loss, memory judged */
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_SHUTDOWN, 0x2000, HCF_V_CRASH, true },
+		{ OP_RECONF, HCF_CO_GUEST_LOST, HCF_LIVE_RUNAWAY, 0x2000, HCF_V_CRASH, true },
+		/* a call that never hands over */
+		{ OP_GET, HCF_CO_GUEST_LOST, HCF_LIVE_RUNAWAY, 0x10, HCF_V_CRASH, true },
+		{ OP_GET, HCF_CO_BAD_RESULT, HCF_LIVE_OK, 0x10, HCF_V_ERROR, true },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { OP_GET, rows[i].op };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		struct hcf_op *ro = &f.abi->ops[OP_RECONF];
+		ro->hands_over = xs("resumes at rip = rbx");
+		ro->hands_over_when.p = calloc(1, sizeof(*ro->hands_over_when.p));
+		assert_non_null(ro->hands_over_when.p);
+		ro->hands_over_when.n = 1;
+		ro->hands_over_when.p[0] = (struct hcf_pred){ .reg = HCF_RBX, .width = 64,
+							      .mask = ~0ull };
+		abi_vset_add(&ro->hands_over_when.p[0].set, 0, 0xfff);
+		f.r.calls[1].before[HCF_RBX] = rows[i].rbx;
+		f.r.calls[1].outcome = rows[i].outcome;
+		f.r.calls[1].lost_why = rows[i].outcome == HCF_CO_BAD_RESULT ? HCF_LIVE_PROTOCOL
+									      : rows[i].why;
+		f.r.liveness = rows[i].why;
+		f.r.ndone = 1;
+		fx_page(&f, 0x7000, 0x10, 4); /* a page nobody may write changed */
+		fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[1], "liveness", "outcome");
+		if (!is || is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s%s%s", i, is ? hcf_verdict_name(is->v) : "nothing",
+				 hcf_verdict_name(rows[i].v), is ? ": " : "", is ? is->reason : "");
+		if (rows[i].v == HCF_V_LOST && rows[i].op == OP_RECONF)
+			assert_non_null(strstr(is->reason, "hands the guest over"));
+		bool judged = find_issue(&f.cvs[1], "memory", NULL) != NULL;
+		if (judged != rows[i].memory_judged)
+			fail_msg("row %zu: memory %sjudged", i, judged ? "" : "not ");
+		fx_free(&f);
+	}
+}
+
+/* A report that is garbage, and then the guest ended: the loss is the
+ * call's, judged by what it declares; garbage alone stays an ERROR. */
+static void test_liveness_garbled_then_lost(void **state)
+{
+	static const struct {
+		int op;
+		enum hcf_liveness why;
+		enum hcf_verdict v;
+	} rows[] = {
+		{ OP_KILL, HCF_LIVE_SHUTDOWN, HCF_V_LOST },
+		{ OP_GET, HCF_LIVE_SHUTDOWN, HCF_V_CRASH },
+		{ OP_KILL, HCF_LIVE_OK, HCF_V_ERROR },
+		{ OP_KILL, HCF_LIVE_PROTOCOL, HCF_V_ERROR },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ rows[i].op });
+		f.r.calls[0].outcome = HCF_CO_BAD_RESULT;
+		f.r.calls[0].lost_why = HCF_LIVE_PROTOCOL;
+		f.r.liveness = rows[i].why;
+		f.r.ndone = 1;
+		fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[0], "liveness", "outcome");
+		if (!is || is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s", i, is ? hcf_verdict_name(is->v) : "nothing",
+				 hcf_verdict_name(rows[i].v));
+		if (rows[i].why == HCF_LIVE_SHUTDOWN)
+			assert_non_null(strstr(is->reason, "its report garbled first"));
+		fx_free(&f);
+	}
+}
+
+/* The call the guest died in pointed the hypervisor at agent memory that
+ * really changed there: its write, the program's doing. */
+static void test_liveness_self_inflicted_in_call(void **state)
+{
+	for (int changed_in_window = 0; changed_in_window < 2; changed_in_window++) {
+		struct fx f;
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_WALL });
+		int b = fx_buf(&f, 24, ST_WALL, HCF_DIR_INOUT);
+		f.p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+		f.r.calls[0].before[HCF_RDI] = HCF_GPA_PGTABLES + 0x10;
+		/* nsecs (8..16 of the struct) changed, or a byte beyond it */
+		fx_page(&f, HCF_GPA_PGTABLES, changed_in_window ? 0x18 : 0x40, 1);
+		f.r.calls[0].outcome = HCF_CO_GUEST_LOST;
+		f.r.calls[0].lost_why = HCF_LIVE_SHUTDOWN;
+		f.r.liveness = HCF_LIVE_SHUTDOWN;
+		f.r.ndone = 0;
+		fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[0], "liveness", "outcome");
+		assert_non_null(is);
+		assert_int_equal(is->v, changed_in_window ? HCF_V_LOST : HCF_V_CRASH);
+		if (changed_in_window)
+			assert_non_null(strstr(is->reason, "call 0 (walltime) had the hypervisor write "
+							   "the agent's page tables"));
+		fx_free(&f);
+	}
+}
+
 /* ---- known anomalies ---------------------------------------------------- */
 
 /* A known anomaly of kind k concerning op (or -1: undeclared numbers). */
@@ -1524,6 +1647,16 @@ static void gp_predict(void *st, const struct hcf_abi *abi, const struct hcf_pro
 	e->vector = 13;
 	e->why_model = "test";
 	e->why = "refused";
+}
+
+/* predicts #GP, which the program's short IDT delivers as #DF */
+static void df_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+		       const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	gp_predict(st, abi, p, idx, before, e);
+	e->translated = true;
+	e->raised = 13;
+	e->vector = 8;
 }
 
 static void test_anomaly_register(void **state)
@@ -1578,6 +1711,16 @@ static void test_anomaly_register(void **state)
 	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
 	f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = 5;
 	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_XFAIL);
+
+	/* #GP the program's tables would deliver as #DF: the call still
+	 * returned instead of raising the #GP the anomaly names */
+	static const struct hcf_model_ops df_ops = { .name = "df", .predict = df_predict };
+	struct hcf_model dm = { .ops = &df_ops };
+	f.abi->ops[OP_GET].exceptions |= 1u << 8;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &dm, NULL, f.cvs), HCF_V_XFAIL);
+	is = find_issue(&f.cvs[0], "model", "exception");
+	assert_int_equal(is->expected, 13);
+	assert_non_null(strstr(is->reason, "arriving as #DF"));
 
 	/* only the oracles it lists */
 	a->checks = hcf_anomaly_check_bit("retval");
@@ -1795,6 +1938,9 @@ int main(void)
 		cmocka_unit_test(test_liveness_self_inflicted),
 		cmocka_unit_test(test_liveness_blame),
 		cmocka_unit_test(test_liveness_loss_condition),
+		cmocka_unit_test(test_liveness_hands_over),
+		cmocka_unit_test(test_liveness_garbled_then_lost),
+		cmocka_unit_test(test_liveness_self_inflicted_in_call),
 		cmocka_unit_test(test_anomaly_register),
 		cmocka_unit_test(test_anomaly_outcome),
 		cmocka_unit_test(test_anomaly_memory),

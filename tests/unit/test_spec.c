@@ -744,7 +744,11 @@ static void test_loss_model(void **state)
 		"  - name: gdt\n    nr: 2\n    input: {base: rbx, limit: cx}\n"
 		"    destructive:\n      ends:\n        - {by: shutdown, when: {base: {not: 0x2000}}}\n"
 		"        - {by: [shutdown, agent-panic], when: {limit: {is: {min: 0, max: 0xe}}}}\n"
-		"  - {name: plain, nr: 3, destructive: \"reconfigures, never ends\"}\n");
+		"  - {name: plain, nr: 3, destructive: \"reconfigures, never ends\"}\n"
+		"  - name: eret\n    nr: 4\n    input: {rip: rbx}\n"
+		"    destructive:\n      hands_over: resumes at rip = rbx\n"
+		"      when: {rip: {is: {min: 0, max: 0x7fffffffffff}}}\n"
+		"  - name: wild\n    nr: 5\n    destructive: {ends: runaway}\n");
 	const struct hcf_op *cr3 = op_named(abi, "cr3");
 	assert_true(cr3->destructive);
 	assert_string_equal(cr3->destructive_why, "switches page tables");
@@ -774,6 +778,23 @@ static void test_loss_model(void **state)
 	assert_true(plain->destructive);
 	assert_int_equal(plain->nlosses, 0);
 	assert_false(hcf_op_may_end(plain, HCF_LIVE_SHUTDOWN, in));
+	assert_false(hcf_op_hands_over(plain, in));
+
+	/* handing the guest over declares every way it can end itself, for
+	 * the inputs named, and nothing the hypervisor alone does */
+	const struct hcf_op *eret = op_named(abi, "eret");
+	assert_string_equal(eret->hands_over, "resumes at rip = rbx");
+	assert_int_equal(eret->nlosses, 0);
+	in[HCF_RBX] = 0x600000;
+	assert_true(hcf_op_hands_over(eret, in));
+	for (int k = 0; k < HCF_LIVE_COUNT; k++)
+		assert_int_equal(hcf_op_may_end(eret, (unsigned)k, in),
+				 k == HCF_LIVE_SHUTDOWN || k == HCF_LIVE_AGENT_PANIC ||
+					 k == HCF_LIVE_RUNAWAY);
+	in[HCF_RBX] = 0x800000000000ull;
+	assert_false(hcf_op_hands_over(eret, in));
+	assert_false(hcf_op_may_end(eret, HCF_LIVE_SHUTDOWN, in));
+	assert_true(hcf_op_may_end(op_named(abi, "wild"), HCF_LIVE_RUNAWAY, in));
 	hcf_spec_free(abi);
 
 #define LM_HEAD HEAD "calls:\n  - name: c\n    nr: 1\n    input: {v: rbx}\n    destructive:\n"
@@ -790,6 +811,8 @@ static void test_loss_model(void **state)
 	buf_err(LM_HEAD "      ends: shutdown\n      when: {v: {is: {min: 5, max: 1}}}\n", 12, 22,
 		"range min 5 is above max 1");
 	buf_err(LM_HEAD "      sure: yes\n", 11, 7, "unknown key 'sure'");
+	buf_err(LM_HEAD "      hands_over: \"\"\n", 11, 19, "says how the call hands the guest over");
+	buf_err(LM_HEAD "      ends: [protocol-violation]\n", 11, 14, "cannot be declared");
 #undef LM_HEAD
 }
 
