@@ -59,7 +59,7 @@ static void format_vset(char *buf, size_t len, const struct hcf_vset *s)
 		return;
 	}
 	if (s->n == 0) {
-		snprintf(buf, len, "unspecified");
+		snprintf(buf, len, "none");
 		return;
 	}
 	for (size_t i = 0; i < s->n && used < len; i++) {

@@ -283,7 +283,7 @@ const char *hcf_rpt_issue_line(const struct hcf_abi *abi, const struct hcf_op *o
 	const char *wsep = wl ? " " : "";
 	/* a known anomaly says which, and what it would have been */
 	char anom[96] = "";
-	if (is->anomaly)
+	if (is->anomaly && is->v == HCF_V_XFAIL)
 		snprintf(anom, sizeof(anom), " [known anomaly %s, else %s]", is->anomaly,
 			 hcf_rpt_verdict(is->was));
 	if (is->has_values && is->loc.kind != HCF_LOC_EXCEPTION) {

@@ -85,7 +85,7 @@ static enum hcf_verdict check_reproduced(struct run_ctx *rc, const struct hcf_te
 		return v;
 	struct hcf_call_verdict *cv = &cvs[t->prog.ncalls - 1];
 	struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
-	snprintf(loc.name, sizeof(loc.name), "anomaly %s", t->anomaly->id);
+	snprintf(loc.name, sizeof(loc.name), "%s", t->anomaly->id);
 	struct hcf_issue *is = hcf_call_verdict_add(cv, HCF_V_XPASS, "anomaly", &loc,
 						    "known anomaly %s did not reproduce: %s; its "
 						    "program ran without it (fixed? then remove it "

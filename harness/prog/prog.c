@@ -217,6 +217,16 @@ int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
 	return op ? (int)(op - abi->ops) : -1;
 }
 
+bool hcf_prog_has_destructive(const struct hcf_prog *p)
+{
+	for (size_t i = 0; i < p->ncalls; i++) {
+		int op = hcf_pcall_op(p, &p->calls[i]);
+		if (op >= 0 && (size_t)op < p->abi->nops && p->abi->ops[op].destructive)
+			return true;
+	}
+	return false;
+}
+
 const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, char *buf,
 			   size_t len)
 {

@@ -140,6 +140,9 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c);
  * models and features judge a call by what it did, not by its label.
  */
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
+/* Does any call of p reconfigure the guest (a destructive op)? A target
+ * gives the next program a fresh guest after one. */
+bool hcf_prog_has_destructive(const struct hcf_prog *p);
 
 /* Name for reports: the op name, or "nr=0x..." for an undeclared number. */
 const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, char *buf, size_t len);

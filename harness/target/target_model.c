@@ -44,6 +44,17 @@ static void set_unpredicted_return(const struct hcf_prog *p, const struct hcf_pc
 	cr->after[reg] = (uint64_t)v;
 }
 
+/* A call that may never come back (no success value, no error) and, for
+ * these inputs, may end the guest: a model cannot say what follows. */
+static bool never_returns(const struct hcf_prog *p, const struct hcf_pcall *c,
+			  const uint64_t before[HCF_NGPR])
+{
+	int opi = hcf_pcall_op(p, c);
+	const struct hcf_op *op = opi >= 0 ? &p->abi->ops[opi] : NULL;
+	return op && !op->returns.any && op->returns.n == 0 && op->nerrors == 0 &&
+	       hcf_op_may_end(op, HCF_LIVE_SHUTDOWN, before);
+}
+
 static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct model_target *mt = (struct model_target *)t;
@@ -58,6 +69,9 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		snprintf(r->detail, sizeof(r->detail), "%s", err);
 		return -1;
 	}
+	r->ndone = p->ncalls;
+	r->liveness = HCF_LIVE_OK;
+	r->detail[0] = '\0';
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct hcf_pcall *c = &p->calls[i];
 		struct hcf_call_result *cr = &r->calls[i];
@@ -73,6 +87,18 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		if (e.outcome == HCF_EXP_EXCEPTION) {
 			cr->outcome = HCF_CO_EXCEPTION;
 			cr->vector = e.vector;
+		} else if (never_returns(p, c, cr->before)) {
+			/* no model runs the code a call hands the guest over to:
+			 * the guest ends as the call declares */
+			cr->outcome = HCF_CO_GUEST_LOST;
+			cr->lost_why = HCF_LIVE_SHUTDOWN;
+			cr->detail = "the model target ends the guest as the call declares";
+			r->liveness = HCF_LIVE_SHUTDOWN;
+			snprintf(r->detail, sizeof(r->detail), "%s", cr->detail);
+			r->ndone = i;
+			for (size_t k = i + 1; k < p->ncalls; k++)
+				hcf_call_result_init(&r->calls[k], p->calls[k].gpr);
+			break;
 		} else {
 			cr->outcome = HCF_CO_RETURNED;
 			set_unpredicted_return(p, c, cr, &e);
@@ -83,8 +109,6 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		if (mt->model.ops->observe)
 			mt->model.ops->observe(mt->model.st, p->abi, p, i, cr);
 	}
-	r->ndone = p->ncalls;
-	r->liveness = HCF_LIVE_OK;
 	r->nbufs = p->nbufs;
 	r->guard_byte = HCF_GUARD_BYTE;
 	for (size_t b = 0; b < p->nbufs; b++) {
@@ -92,6 +116,10 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		hcf_layout_image(p, &l, b, bytes);
 		r->bufs[b].valid = true;
 	}
+	/* as the kvm target, the next program gets a fresh guest after one
+	 * that reconfigured or lost this one */
+	if ((r->liveness != HCF_LIVE_OK || hcf_prog_has_destructive(p)) && mt->model.ops->reset)
+		mt->model.ops->reset(mt->model.st);
 	return 0;
 }
 
