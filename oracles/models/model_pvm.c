@@ -195,7 +195,7 @@ static void event_return(const struct pvm_model *m, const uint64_t in[HCF_NGPR],
 	if (!canonical(in[HCF_RBX]) || !canonical(in[HCF_RDX]))
 		gp(e, "a frame address (rbx, rdx) that is not canonical: #GP(0)");
 	else
-		unknown(e, "resumes the frame's context: never returns here");
+		unknown(e, "resumes at rip = rbx, rsp = rdx: never returns here");
 }
 
 static void event_return_d(const struct pvm_model *m, const uint64_t in[HCF_NGPR],
@@ -205,7 +205,7 @@ static void event_return_d(const struct pvm_model *m, const uint64_t in[HCF_NGPR
 	if (a < 0x1000 || a > m->ram_last)
 		gp(e, "a frame address outside the guest's mapped RAM: #GP(0)");
 	else
-		unknown(e, "resumes the frame's context: never returns here");
+		unknown(e, "resumes the frame at rbx: never returns here");
 }
 
 static void set_vif_page(const struct pvm_model *m, const uint64_t in[HCF_NGPR],
@@ -317,6 +317,8 @@ static void delivered(const struct pvm_model *m, struct hcf_expect *e)
 	}
 	if (!m->idt_loaded || gate_present(m, e->vector))
 		return;
+	e->translated = true;
+	e->raised = e->vector;
 	if (gate_present(m, VEC_GP))
 		e->vector = VEC_GP;
 	else if (gate_present(m, VEC_DF))
