@@ -165,8 +165,9 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 			fprintf(stderr, "%s  %s: %s\n", hcf_verdict_name(o->v), t->id,
 				reason ? reason : "");
 		} else {
-			hcf_status_done();
+			hcf_status_clear();
 			printf("%-5s %s: %s\n", hcf_verdict_name(o->v), t->id, reason ? reason : "");
+			fflush(stdout);
 		}
 	}
 	if (!c->quiet) {

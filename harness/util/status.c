@@ -17,6 +17,9 @@ void hcf_status(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* what the command printed so far goes first: in a log that holds both
+	 * streams, a status line never lands inside a result line */
+	fflush(stdout);
 	if (isatty(STDERR_FILENO)) {
 		/* rewrite in place, cut to the terminal's usual width */
 		fprintf(stderr, "\r\033[K%.*s", 118, line);
@@ -37,6 +40,13 @@ void hcf_status_done(void)
 	if (status_shown)
 		fprintf(stderr, "\n");
 	status_shown = false;
-	status_last = 0;
+}
+
+void hcf_status_clear(void)
+{
+	if (status_shown)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+	status_shown = false;
 }
 
