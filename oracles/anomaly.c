@@ -32,11 +32,24 @@ static int call_op(const struct hcf_anomaly_scope *s, size_t i)
 	return op ? (int)(op - s->abi->ops) : -1;
 }
 
-/* Is call i one the anomaly names, with inputs its condition accepts? */
+/* Did a call before i run the anomaly's after: call with its inputs? */
+static bool after_holds(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i)
+{
+	if (a->after_op < 0)
+		return true;
+	for (size_t k = 0; k < i && k < s->r->ncalls; k++)
+		if (call_op(s, k) == a->after_op && s->r->calls[k].outcome == HCF_CO_RETURNED &&
+		    hcf_cond_holds(&a->after_when, s->r->calls[k].before))
+			return true;
+	return false;
+}
+
+/* Is call i one the anomaly names, with inputs its condition accepts (and
+ * after the call its after: names)? */
 static bool call_fits(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i)
 {
 	return i < s->p->ncalls && i < s->r->ncalls && concerns(a, call_op(s, i)) &&
-	       hcf_cond_holds(&a->when, s->r->calls[i].before);
+	       hcf_cond_holds(&a->when, s->r->calls[i].before) && after_holds(s, a, i);
 }
 
 static bool match_reg(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i,
@@ -69,6 +82,9 @@ static bool match_outcome(const struct hcf_anomaly_scope *s, const struct hcf_an
 	if (strcmp(is->oracle, "liveness") != 0 ||
 	    (is->loc.kind != HCF_LOC_OUTCOME && is->loc.kind != HCF_LOC_PROGRAM) ||
 	    is->lost >= HCF_LIVE_COUNT || !(a->outcomes & (1u << is->lost)))
+		return false;
+	/* where the guest was: only when the target said (loc end past addr) */
+	if (a->has_rip && (is->loc.end <= is->loc.addr || !hcf_pred_holds(&a->rip, is->loc.addr)))
 		return false;
 	/* the call the issue is on, or the other call of the loss */
 	return call_fits(s, a, i) || (is->related != SIZE_MAX && call_fits(s, a, is->related));

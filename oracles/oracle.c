@@ -75,14 +75,10 @@ static int pointed_struct(const struct hcf_op *op, const struct hcf_arg *arg,
 {
 	if (arg->struct_idx >= 0)
 		return arg->struct_idx;
-	if (!arg->when.on || arg->when.arg < 0 || (size_t)arg->when.arg >= op->nargs)
-		return -1;
-	const struct hcf_arg *c = &op->args[arg->when.arg];
-	if (c->reg >= HCF_NGPR)
-		return -1;
-	return (before[c->reg] & hcf_x86_width_mask(c->width)) == arg->when.value ?
-		       arg->when.struct_idx :
-		       -1;
+	for (size_t k = 0; k < arg->npointers; k++)
+		if (hcf_cond_holds(&arg->pointers[k].when, before))
+			return arg->pointers[k].struct_idx;
+	return -1;
 }
 
 size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op,

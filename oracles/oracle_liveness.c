@@ -193,12 +193,13 @@ static const struct {
 	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
 };
 
+/* The agent area gpa lies in, or NULL. */
 static const char *agent_area(uint64_t gpa)
 {
 	for (size_t k = 0; k < sizeof(agent_areas) / sizeof(agent_areas[0]); k++)
 		if (gpa >= agent_areas[k].lo && gpa < agent_areas[k].hi)
 			return agent_areas[k].what;
-	return "memory";
+	return NULL;
 }
 
 /* What a loss is about. */
@@ -241,14 +242,23 @@ static void record(const struct loss *l, size_t on, enum hcf_verdict v, const ch
 		.related = on == l->at ? SIZE_MAX : l->at,
 		.lost = (uint8_t)l->why,
 	};
+	const struct hcf_call_result *at = &l->r->calls[l->at];
+	if (l->in_call && at->has_lost_rip) {
+		/* OUTCOME's address: the guest's rip when it was lost */
+		is.loc.addr = at->lost_rip;
+		is.loc.end = at->lost_rip + 1;
+	}
 	char lost[64];
 	where_lost(l, lost, sizeof(lost));
 	/* the target's detail, when it says more than the kind (a shutdown's
 	 * does not) */
 	bool detail = l->detail && l->why != HCF_LIVE_SHUTDOWN;
-	snprintf(is.reason, sizeof(is.reason), "guest lost %s%s: %s%s%s; %s", lost,
+	char rip[40] = "";
+	if (is.loc.end > is.loc.addr && l->why == HCF_LIVE_INTERNAL_ERROR)
+		snprintf(rip, sizeof(rip), " at rip 0x%llx", (unsigned long long)is.loc.addr);
+	snprintf(is.reason, sizeof(is.reason), "guest lost %s%s: %s%s%s%s; %s", lost,
 		 l->garbled ? ", its report garbled first" : "", lost_what(l->why),
-		 detail ? ": " : "", detail ? l->detail : "", text);
+		 detail ? ": " : "", detail ? l->detail : "", rip, text);
 	hcf_call_verdict_put(&l->cvs[on], &is);
 	if (on == l->at)
 		return;
@@ -307,9 +317,12 @@ static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size
 				const struct hcf_page_change *pc = &l->r->pages[g];
 				uint64_t lo = w[k].lo > pc->gpa ? w[k].lo : pc->gpa;
 				uint64_t hi = w[k].hi < pc->gpa + 4096 ? w[k].hi : pc->gpa + 4096;
+				/* only the agent's own memory can explain its loss: a
+				 * write elsewhere (page 0, unused RAM) harms nothing */
 				unsigned n = 0, first = 0;
 				for (uint64_t a = lo; a < hi; a++)
-					if (hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
+					if (agent_area(a) &&
+					    hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
 						first = (unsigned)(a - pc->gpa);
 				if (!n)
 					continue;

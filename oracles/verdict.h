@@ -91,7 +91,8 @@ struct hcf_loc {
 	                           in the guard below) or from the page's start */
 	uint32_t nbytes;        /* memory: bytes that differ */
 	uint64_t addr, end;     /* memory: guest addresses of the first changed byte and one past
-	                           the last; PAGE: the page */
+	                           the last; PAGE: the page; OUTCOME: the guest's rip when it was
+	                           lost, end = addr + 1 (end 0: not known) */
 	char name[40];          /* FIELD, STATUS: "struct.field"; PADDING, PAST_STRUCT: the struct */
 };
 

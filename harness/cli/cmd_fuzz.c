@@ -133,6 +133,12 @@ int hcf_cmd_fuzz(int argc, char **argv)
 	       "report: %s/report.html %s/report.md\n",
 	       o.dir, res.stopped, res.seconds, res.execs, res.calls, res.findings, res.new_findings,
 	       res.lost, res.xfail, res.anomalies[0] ? ": " : "", res.anomalies, "", o.dir, o.dir);
+	if (res.not_reproduced)
+		printf("  %zu finding%s did not show again when minimized (flaky, or the state it "
+		       "needs is gone)\n", res.not_reproduced, res.not_reproduced == 1 ? "" : "s");
+	if (res.post_failed)
+		printf("  minimizing or writing a reproducer failed %zu time%s: %s/logs/post.log "
+		       "says why\n", res.post_failed, res.post_failed == 1 ? "" : "s", o.dir);
 	if (res.error)
 		return HCF_EXIT_ERROR;
 	return hcf_verdict_exit_code((enum hcf_verdict)res.worst_verdict);

@@ -793,11 +793,18 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 				hcf_status("minimizing %s", f.sig.text);
 			char *argv[] = { c->self, "minimize", "--max-seconds", "30", "--target",
 					 (char *)c->o->target, p, NULL };
-			run_self(c, argv);
+			/* hcfuzz minimize: 3 is "no longer reproduces", others
+			 * but 0 a failure; the user hears of both */
+			int rc = run_self(c, argv);
+			if (rc == 3)
+				res->not_reproduced++;
+			else if (rc != 0 && !hcf_interrupted())
+				res->post_failed++;
 		}
 		if (!is_file(repro) && !hcf_interrupted()) {
 			char *argv[] = { c->self, "repro", p, "-o", repro, NULL };
-			run_self(c, argv);
+			if (run_self(c, argv) != 0 && !hcf_interrupted())
+				res->post_failed++;
 		}
 		free(min);
 		free(repro);

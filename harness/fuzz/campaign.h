@@ -46,6 +46,8 @@ struct hcf_campaign_result {
 	char anomalies[160];   /* the known anomalies seen most ("id 120, id 3") */
 	double seconds;
 	int worst_verdict;     /* enum hcf_verdict of the worst finding, 0 (PASS) if none */
+	size_t not_reproduced; /* findings the minimizer could not make show again */
+	size_t post_failed;    /* findings whose minimizing or reproducer failed (logs/post.log) */
 	char stopped[160];     /* why the run ended */
 	bool error;            /* ended by an error (disk full, engines failed) */
 };

@@ -155,6 +155,8 @@ struct hcf_cond {
 };
 
 bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR]);
+/* One test on a value (its reg is not looked at). */
+bool hcf_pred_holds(const struct hcf_pred *p, uint64_t value);
 
 /* ---- how a call may end the guest (the loss model) --------------------- */
 
@@ -196,6 +198,11 @@ struct hcf_anomaly {
 	size_t nops;
 	uint32_t checks;         /* bit per oracle (hcf_anomaly_check_bit); 0: every oracle */
 	struct hcf_cond when;    /* on the inputs of the call it concerns */
+	/* after: only in programs where an earlier call ran op after_op (-1:
+	 * no such requirement) with inputs meeting after_when: the deviation
+	 * follows a state that call set up (a GDT the program loaded ...) */
+	int after_op;
+	struct hcf_cond after_when;
 	enum hcf_anomaly_kind kind;
 	uint8_t reg;             /* REG */
 	struct hcf_vset values;  /* REG */
@@ -203,6 +210,8 @@ struct hcf_anomaly {
 	                            "expected #GP, but the call returned" is part of it */
 	uint32_t vectors;        /* EXCEPTION */
 	unsigned outcomes;       /* OUTCOME: bit per enum hcf_liveness kind */
+	bool has_rip;            /* OUTCOME: only where the guest's rip, when it was lost, */
+	struct hcf_pred rip;     /*   passes this test (rip: in the spec) */
 	uint8_t mem_reg;         /* MEMORY: the input holding the address */
 	uint64_t mem_align;      /* MEMORY: the window starts at the address aligned down */
 	uint32_t mem_size;       /* MEMORY: and is this long */
@@ -221,23 +230,26 @@ enum hcf_nondet {
 	HCF_NONDET_MONOTONIC   /* never smaller than the previous value of this output */
 };
 
+/* An argument is the address of struct `struct_idx` when `when` holds. */
+struct hcf_arg_pointer {
+	int struct_idx;
+	struct hcf_cond when;
+};
+
 struct hcf_arg {
 	char *name;
 	uint8_t reg;             /* enum hcf_gpr */
 	uint8_t width;           /* bits: 8, 16, 32 or 64 */
 	enum hcf_dir dir;
 	int struct_idx;          /* >= 0: the register holds a pointer to this struct */
-	/* pointer_when: the register holds a pointer to struct `struct_idx` only
-	 * while input `arg` (an index into the op's args) holds `value`, as an
-	 * MSR write's value is an address for some indexes only. Generators
-	 * leave such an argument a plain number; the oracles that ask where a
-	 * call told the hypervisor to write use it. */
-	struct {
-		bool on;
-		int struct_idx;
-		int arg;
-		uint64_t value;
-	} when;
+	/* pointers (pointer_when is the one-item form): the register holds a
+	 * pointer to a struct only while the op's inputs meet a condition, a
+	 * different struct for each, as an MSR write's value is the address of
+	 * the structure that MSR names for some indexes only. Generators leave
+	 * such an argument a plain number; the oracles that ask where a call
+	 * told the hypervisor to write use the first item whose condition holds. */
+	struct hcf_arg_pointer *pointers;
+	size_t npointers;
 	enum hcf_nondet nondet;  /* outputs only */
 	struct hcf_vset hints;   /* interesting input values named by the spec */
 	struct hcf_srcpos pos;

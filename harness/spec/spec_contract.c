@@ -82,14 +82,48 @@ static void parse_values(struct hcf_spec_ctx *c, const struct hcf_ynode *n, cons
 	out->n = 1;
 }
 
-void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
-		   struct hcf_cond *out)
+/* One test: values (a value, a list, a range) or {is|not: VALUES, mask: M}.
+ * False, with the error reported, when it is malformed. */
+static bool parse_test(struct hcf_spec_ctx *c, const struct hcf_ynode *v, const char *what,
+		       struct hcf_pred *pr)
 {
 	static const struct hcf_spec_key test_keys[] = {
 		{ "mask", S, false, 0 },
 		{ "is", S | Q | M, false, 0 },
 		{ "not", S | Q | M, false, 0 },
 	};
+	const struct hcf_ynode *values = v;
+	if (v->kind == HCF_Y_MAP && (hcf_y_get(v, "is") || hcf_y_get(v, "not") ||
+				     hcf_y_get(v, "mask"))) {
+		const struct hcf_ynode *t[3];
+		if (!hcf_spec_map_keys(c, v, "input test", test_keys, 3, 0, t))
+			return false;
+		if (!t[1] == !t[2]) {
+			hcf_spec_err(c, v, "an input test has exactly one of is: and not:");
+			return false;
+		}
+		uint64_t mask;
+		if (t[0]) {
+			if (!hcf_y_uint(c, t[0], UINT64_MAX, "mask", &mask))
+				return false;
+			pr->mask = mask;
+		}
+		pr->negate = t[2] != NULL;
+		values = t[1] ? t[1] : t[2];
+	}
+	unsigned before = c->nerr;
+	parse_values(c, values, what, &pr->set);
+	if (c->nerr != before) {
+		free(pr->set.r);
+		pr->set.r = NULL;
+		return false;
+	}
+	return true;
+}
+
+void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
+		   struct hcf_cond *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (map->kind != HCF_Y_MAP) {
 		hcf_spec_err(c, map, "a condition is a mapping of inputs to values, e.g. "
@@ -102,32 +136,8 @@ void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct hcf_ynode *k = hcf_y_key(map, i), *v = hcf_y_val(map, i);
 		struct hcf_pred pr = { .mask = ~0ull };
-		if (!resolve_input(c, k, op, &pr.reg, &pr.width))
+		if (!resolve_input(c, k, op, &pr.reg, &pr.width) || !parse_test(c, v, k->str, &pr))
 			continue;
-		const struct hcf_ynode *values = v;
-		if (v->kind == HCF_Y_MAP) {
-			const struct hcf_ynode *t[3];
-			if (!hcf_spec_map_keys(c, v, "input test", test_keys, 3, 0, t))
-				continue;
-			if (!t[1] == !t[2]) {
-				hcf_spec_err(c, v, "an input test has exactly one of is: and not:");
-				continue;
-			}
-			uint64_t mask;
-			if (t[0]) {
-				if (!hcf_y_uint(c, t[0], UINT64_MAX, "mask", &mask))
-					continue;
-				pr.mask = mask;
-			}
-			pr.negate = t[2] != NULL;
-			values = t[1] ? t[1] : t[2];
-		}
-		unsigned before = c->nerr;
-		parse_values(c, values, k->str, &pr.set);
-		if (c->nerr != before) {
-			free(pr.set.r);
-			continue;
-		}
 		out->p[out->n++] = pr;
 	}
 }
@@ -254,8 +264,8 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 
 /* ---- known anomalies -------------------------------------------------- */
 
-enum { AK_ID, AK_SUMMARY, AK_CALLS, AK_MATCH, AK_CHECKS, AK_WHEN, AK_REPRODUCE, AK_EVIDENCE,
-       AK_COUNT };
+enum { AK_ID, AK_SUMMARY, AK_CALLS, AK_MATCH, AK_CHECKS, AK_WHEN, AK_AFTER, AK_REPRODUCE,
+       AK_EVIDENCE, AK_COUNT };
 static const struct hcf_spec_key anomaly_keys[AK_COUNT] = {
 	[AK_ID] = { "id", S, true, 0 },
 	[AK_SUMMARY] = { "summary", S, true, 0 },
@@ -263,6 +273,7 @@ static const struct hcf_spec_key anomaly_keys[AK_COUNT] = {
 	[AK_MATCH] = { "match", M, true, 0 },
 	[AK_CHECKS] = { "checks", Q, false, 0 },
 	[AK_WHEN] = { "when", M, false, 0 },
+	[AK_AFTER] = { "after", M, false, 0 },
 	[AK_REPRODUCE] = { "reproduce", S, true, 0 },
 	[AK_EVIDENCE] = { "evidence", S, true, 0 },
 };
@@ -333,13 +344,14 @@ static void check_cond_calls(struct hcf_spec_ctx *c, const struct hcf_ynode *whe
 	}
 }
 
-enum { MK_REG, MK_VALUE, MK_INSTEAD, MK_EXC, MK_OUTCOME, MK_MEMORY, MK_COUNT };
+enum { MK_REG, MK_VALUE, MK_INSTEAD, MK_EXC, MK_OUTCOME, MK_RIP, MK_MEMORY, MK_COUNT };
 static const struct hcf_spec_key match_keys[MK_COUNT] = {
 	[MK_REG] = { "reg", S, false, 0 },
 	[MK_VALUE] = { "value", S | Q | M, false, 0 },
 	[MK_INSTEAD] = { "instead_of", S, false, 0 },
 	[MK_EXC] = { "exception", S | Q, false, 0 },
 	[MK_OUTCOME] = { "outcome", S | Q, false, 0 },
+	[MK_RIP] = { "rip", S | Q | M, false, 0 },
 	[MK_MEMORY] = { "memory", M, false, 0 },
 };
 
@@ -404,6 +416,9 @@ static void parse_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struc
 	if ((v[MK_VALUE] || v[MK_INSTEAD]) && !v[MK_REG])
 		hcf_spec_err(c, v[MK_VALUE] ? v[MK_VALUE] : v[MK_INSTEAD],
 			     "value: and instead_of: go with reg:");
+	if (v[MK_RIP] && !v[MK_OUTCOME])
+		hcf_spec_err(c, v[MK_RIP], "rip: goes with outcome: (where the guest was when "
+					   "it was lost)");
 	if (v[MK_REG]) {
 		unsigned w, r = hcf_reg_parse(v[MK_REG]->str, &w);
 		a->kind = HCF_ANOM_REG;
@@ -436,6 +451,10 @@ static void parse_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struc
 	} else if (v[MK_OUTCOME]) {
 		a->kind = HCF_ANOM_OUTCOME;
 		parse_outcomes(c, v[MK_OUTCOME], &a->outcomes);
+		if (v[MK_RIP]) {
+			a->rip = (struct hcf_pred){ .mask = ~0ull, .width = 64 };
+			a->has_rip = parse_test(c, v[MK_RIP], "rip", &a->rip);
+		}
 	} else {
 		a->kind = HCF_ANOM_MEMORY;
 		parse_memory_match(c, v[MK_MEMORY], a);
@@ -453,6 +472,26 @@ static void parse_checks(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, ui
 				     it->kind == HCF_Y_SCALAR ? it->str : hcf_y_kind_name(it));
 		*out |= bit;
 	}
+}
+
+/* after: {call: NAME, when: CONDITION}: an earlier call of the program. */
+static void parse_after(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_anomaly *a)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "call", S, true, 0 },
+		{ "when", M, false, 0 },
+	};
+	const struct hcf_ynode *v[2];
+	if (!hcf_spec_map_keys(c, n, "after", keys, 2, 0, v))
+		return;
+	const struct hcf_op *op = hcf_spec_op_by_name(c->abi, v[0]->str);
+	if (!op) {
+		hcf_spec_err(c, v[0], "after: unknown call '%.60s'", v[0]->str);
+		return;
+	}
+	a->after_op = (int)(op - c->abi->ops);
+	if (v[1])
+		hcf_spec_cond(c, v[1], op, &a->after_when);
 }
 
 static void parse_anomaly(struct hcf_spec_ctx *c, const struct hcf_ynode *it)
@@ -490,6 +529,9 @@ static void parse_anomaly(struct hcf_spec_ctx *c, const struct hcf_ynode *it)
 		hcf_spec_cond(c, v[AK_WHEN], first_op(c, a), &a->when);
 		check_cond_calls(c, v[AK_WHEN], a);
 	}
+	a->after_op = -1;
+	if (v[AK_AFTER])
+		parse_after(c, v[AK_AFTER], a);
 	if (v[AK_CHECKS])
 		parse_checks(c, v[AK_CHECKS], &a->checks);
 	parse_match(c, v[AK_MATCH], a);

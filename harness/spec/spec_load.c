@@ -886,9 +886,10 @@ struct opb {
 	bool has_subop;
 	int reg_arg[HCF_NGPR];   /* index in op->args of the argument on each register */
 	const struct hcf_ynode *reg_node[HCF_NGPR];
-	/* pointer_when nodes by argument index, resolved once every section is
-	 * read (the argument they name may come later) */
+	/* pointer_when and pointers nodes by argument index, resolved once
+	 * every section is read (the inputs they name may come later) */
 	const struct hcf_ynode *when_node[HCF_NGPR];
+	const struct hcf_ynode *pointers_node[HCF_NGPR];
 };
 
 static const char *dir_section(enum hcf_dir d)
@@ -896,12 +897,14 @@ static const char *dir_section(enum hcf_dir d)
 	return d == HCF_DIR_IN ? "input" : d == HCF_DIR_OUT ? "output" : "inout";
 }
 
-enum { AK_REG, AK_WIDTH, AK_POINTER, AK_POINTER_WHEN, AK_HINTS, AK_NONDET, AK_DOC, AK_COUNT };
+enum { AK_REG, AK_WIDTH, AK_POINTER, AK_POINTER_WHEN, AK_POINTERS, AK_HINTS, AK_NONDET, AK_DOC,
+       AK_COUNT };
 static const struct hcf_spec_key arg_keys[AK_COUNT] = {
 	[AK_REG] = { "reg", S, true, 0 },
 	[AK_WIDTH] = { "width", S, false, 0 },
 	[AK_POINTER] = { "pointer", S, false, 0 },
 	[AK_POINTER_WHEN] = { "pointer_when", M, false, 0 },
+	[AK_POINTERS] = { "pointers", Q, false, 0 },
 	[AK_HINTS] = { "hints", Q, false, 0 },
 	[AK_NONDET] = { "nondeterministic", S, false, 0 },
 	[AK_DOC] = { "doc", S, false, 0 },
@@ -1030,16 +1033,19 @@ static void parse_args(struct ld *L, struct opb *b, const struct hcf_ynode *map,
 			else if (!(dir & HCF_DIR_IN))
 				hcf_spec_err(c, v[AK_POINTER_WHEN], "pointer_when applies to inputs, "
 								    "not to output '%.40s'", k->str);
-			else if (hcf_y_npairs(v[AK_POINTER_WHEN]) != 1)
-				hcf_spec_err(c, v[AK_POINTER_WHEN], "pointer_when of '%.40s' names "
-								    "one input and its value, e.g. "
-								    "{index: 0x4b564d10}", k->str);
-			else {
+			else
 				b->when_node[op->nargs - 1] = v[AK_POINTER_WHEN];
-				a->when.on = true;
-				a->when.struct_idx = a->struct_idx;
-				a->struct_idx = -1; /* a plain number for the generators */
-			}
+		}
+		if (v[AK_POINTERS]) {
+			if (v[AK_POINTER] || v[AK_POINTER_WHEN])
+				hcf_spec_err(c, v[AK_POINTERS], "'%.40s': pointers: lists every struct "
+								"with its condition; it goes without "
+								"pointer: and pointer_when:", k->str);
+			else if (!(dir & HCF_DIR_IN))
+				hcf_spec_err(c, v[AK_POINTERS], "pointers apply to inputs, not to "
+								"output '%.40s'", k->str);
+			else
+				b->pointers_node[op->nargs - 1] = v[AK_POINTERS];
 		}
 		if (v[AK_HINTS]) {
 			if (!(dir & HCF_DIR_IN))
@@ -1078,45 +1084,49 @@ static void parse_args(struct ld *L, struct opb *b, const struct hcf_ynode *map,
 	}
 }
 
-/* pointer_when: {arg: value} names another input of the op, and value
- * must fit that input's width. */
-static void resolve_pointer_when(struct ld *L, struct opb *b)
+static void add_pointer(struct hcf_arg *a, int struct_idx, const struct hcf_cond *when)
 {
+	a->pointers = hcf_xreallocarray(a->pointers, a->npointers + 1, sizeof(*a->pointers));
+	a->pointers[a->npointers].struct_idx = struct_idx;
+	a->pointers[a->npointers].when = *when;
+	a->npointers++;
+}
+
+/* pointer_when: CONDITION (with pointer: STRUCT) and pointers: [{to: STRUCT,
+ * when: CONDITION} ...]: conditions on the op's inputs (docs/spec-format.md,
+ * Conditions), resolved once all of them are known. The argument itself is
+ * then a plain number for the generators. */
+static void resolve_pointers(struct ld *L, struct opb *b)
+{
+	static const struct hcf_spec_key item_keys[] = {
+		{ "to", S, true, 0 },
+		{ "when", M, true, 0 },
+	};
 	struct hcf_spec_ctx *c = L->c;
 	struct hcf_op *op = b->op;
 	for (size_t i = 0; i < op->nargs && i < HCF_NGPR; i++) {
-		const struct hcf_ynode *w = b->when_node[i];
 		struct hcf_arg *a = &op->args[i];
-		if (!w || !a->when.on)
-			continue;
-		const struct hcf_ynode *name = hcf_y_key(w, 0), *val = hcf_y_val(w, 0);
-		size_t j;
-		for (j = 0; j < op->nargs; j++)
-			if (j != i && !strcmp(op->args[j].name, name->str))
-				break;
-		if (j == op->nargs || !(op->args[j].dir & HCF_DIR_IN)) {
-			hcf_spec_err(c, name, "pointer_when of '%.40s': '%.40s' is not another input "
-					      "of %s", a->name, name->str, op->name);
-			a->when.on = false;
-			continue;
+		struct hcf_cond when;
+		if (b->when_node[i] && a->struct_idx >= 0) {
+			hcf_spec_cond(c, b->when_node[i], op, &when);
+			add_pointer(a, a->struct_idx, &when);
+			a->struct_idx = -1;
 		}
-		unsigned wd = op->args[j].width;
-		uint64_t mask = wd >= 64 ? UINT64_MAX : (UINT64_C(1) << wd) - 1;
-		int64_t v;
-		if (!parse_value(L, val, "pointer_when value", &v)) {
-			a->when.on = false;
-			continue;
+		const struct hcf_ynode *seq = b->pointers_node[i];
+		for (size_t k = 0; seq && k < hcf_y_nitems(seq); k++) {
+			const struct hcf_ynode *v[2];
+			if (!hcf_spec_map_keys(c, seq->kids[k], "pointer", item_keys, 2, 0, v))
+				continue;
+			const struct hcf_struct *st = hcf_spec_struct(L->abi, v[0]->str);
+			if (!st) {
+				hcf_spec_err(c, v[0], "unknown struct '%.60s'", v[0]->str);
+				continue;
+			}
+			hcf_spec_cond(c, v[1], op, &when);
+			add_pointer(a, (int)(st - L->abi->structs), &when);
 		}
-		/* compared with the input at its width: a negative value is
-		 * its two's complement there, anything wider is an error */
-		if (wd < 64 && (v < -(INT64_C(1) << (wd - 1)) || v > (int64_t)mask)) {
-			hcf_spec_err(c, val, "pointer_when value %lld does not fit %u-bit '%.40s'",
-				     (long long)v, wd, op->args[j].name);
-			a->when.on = false;
-			continue;
-		}
-		a->when.arg = (int)j;
-		a->when.value = (uint64_t)v & mask;
+		if (seq && !hcf_y_nitems(seq))
+			hcf_spec_err(c, seq, "'%.40s': an empty list of pointers", a->name);
 	}
 }
 
@@ -1217,7 +1227,7 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 		parse_args(L, &b, args_v[2], HCF_DIR_INOUT);
 	if (args_v[1])
 		parse_args(L, &b, args_v[1], HCF_DIR_OUT);
-	resolve_pointer_when(L, &b);
+	resolve_pointers(L, &b);
 	if (destr_node)
 		hcf_spec_losses(c, destr_node, op);
 

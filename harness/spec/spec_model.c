@@ -174,14 +174,17 @@ static void free_vset(struct hcf_vset *s)
 	s->n = 0;
 }
 
+bool hcf_pred_holds(const struct hcf_pred *p, uint64_t value)
+{
+	uint64_t v = value & hcf_x86_width_mask(p->width) & p->mask;
+	return hcf_vset_contains(&p->set, (int64_t)v) != p->negate;
+}
+
 bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR])
 {
 	for (size_t i = 0; c && i < c->n; i++) {
 		const struct hcf_pred *p = &c->p[i];
-		if (p->reg >= HCF_NGPR)
-			return false;
-		uint64_t v = regs[p->reg] & hcf_x86_width_mask(p->width) & p->mask;
-		if (hcf_vset_contains(&p->set, (int64_t)v) == p->negate)
+		if (p->reg >= HCF_NGPR || !hcf_pred_holds(p, regs[p->reg]))
 			return false;
 	}
 	return true;
@@ -234,6 +237,9 @@ void hcf_spec_free(struct hcf_abi *abi)
 		for (size_t j = 0; j < op->nargs; j++) {
 			free(op->args[j].name);
 			free_vset(&op->args[j].hints);
+			for (size_t k = 0; k < op->args[j].npointers; k++)
+				free_cond(&op->args[j].pointers[k].when);
+			free(op->args[j].pointers);
 		}
 		free(op->args);
 		free(op->name);
@@ -270,7 +276,9 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free(a->reproduce);
 		free(a->ops);
 		free_cond(&a->when);
+		free_cond(&a->after_when);
 		free_vset(&a->values);
+		free_vset(&a->rip.set);
 	}
 	free(abi->anomalies);
 	free_vset(&abi->undeclared_returns);

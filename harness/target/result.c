@@ -76,6 +76,8 @@ void hcf_call_result_init(struct hcf_call_result *cr, const uint64_t before[HCF_
 	cr->vec = NULL;
 	cr->lost_why = HCF_LIVE_OK;
 	cr->detail = NULL;
+	cr->has_lost_rip = false;
+	cr->lost_rip = 0;
 }
 
 uint8_t *hcf_result_buf_storage(struct hcf_prog_result *r, size_t b, uint32_t size, uint64_t gva)

@@ -56,6 +56,8 @@ struct hcf_call_result {
 	const struct hcf_call_vec *vec; /* NULL unless has_vec: an entry of the program result's vecs */
 	const char *detail;          /* NULL, or why the call was lost / untrusted: a string that
 	                                lives as long as the program result (its detail, or static) */
+	bool has_lost_rip;           /* a loss in this call: the guest's rip when it was lost */
+	uint64_t lost_rip;
 };
 
 /* A buffer after the program: guard + contents + guard, as in guest memory. */

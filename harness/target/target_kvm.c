@@ -596,7 +596,8 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 		 * (running wild) is the first thing a developer asks */
 		char where[160] = "";
 		uint64_t gpr[HCF_NGPR], rip, rflags;
-		if (lv == HCF_LIVE_HANG && hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0) {
+		bool have_regs = hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0;
+		if (lv == HCF_LIVE_HANG && have_regs) {
 			const char *how = NULL;
 			if (runs_away(k, gpr, rip, rflags, &how))
 				lv = HCF_LIVE_RUNAWAY;
@@ -607,9 +608,13 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 		}
 		snprintf(r->detail, sizeof(r->detail), "%s%s%s%s", vx.detail, where,
 			 k->console_len ? "; agent said: " : "", k->console);
-		if (first + nd < r->ncalls)
-			mark_lost(&r->calls[first + nd], lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST,
-				  lv, r->detail);
+		if (first + nd < r->ncalls) {
+			struct hcf_call_result *cr = &r->calls[first + nd];
+			mark_lost(cr, lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST, lv, r->detail);
+			/* where it was: evidence, and what a known anomaly may name */
+			cr->has_lost_rip = have_regs;
+			cr->lost_rip = have_regs ? rip : 0;
+		}
 		r->liveness = lv;
 		*lost = true;
 		goto out;

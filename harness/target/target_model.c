@@ -44,15 +44,15 @@ static void set_unpredicted_return(const struct hcf_prog *p, const struct hcf_pc
 	cr->after[reg] = (uint64_t)v;
 }
 
-/* A call that may never come back (no success value, no error) and, for
- * these inputs, may end the guest: a model cannot say what follows. */
-static bool never_returns(const struct hcf_prog *p, const struct hcf_pcall *c,
-			  const uint64_t before[HCF_NGPR])
+/* A call that never comes back: it has a return register but no success
+ * value and no error. Where the model predicts no exception for it, the
+ * guest goes on elsewhere (an event return), which no model follows. */
+static bool never_returns(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
 	int opi = hcf_pcall_op(p, c);
 	const struct hcf_op *op = opi >= 0 ? &p->abi->ops[opi] : NULL;
-	return op && !op->returns.any && op->returns.n == 0 && op->nerrors == 0 &&
-	       hcf_op_may_end(op, HCF_LIVE_SHUTDOWN, before);
+	return op && op->ret_reg != HCF_REG_NONE && !op->returns.any && op->returns.n == 0 &&
+	       op->nerrors == 0;
 }
 
 static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
@@ -87,12 +87,13 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		if (e.outcome == HCF_EXP_EXCEPTION) {
 			cr->outcome = HCF_CO_EXCEPTION;
 			cr->vector = e.vector;
-		} else if (never_returns(p, c, cr->before)) {
-			/* no model runs the code a call hands the guest over to:
-			 * the guest ends as the call declares */
+		} else if (never_returns(p, c)) {
+			/* no model runs the code the guest goes on to: it ends
+			 * there (the liveness oracle asks whether a call of the
+			 * program declares that) */
 			cr->outcome = HCF_CO_GUEST_LOST;
 			cr->lost_why = HCF_LIVE_SHUTDOWN;
-			cr->detail = "the model target ends the guest as the call declares";
+			cr->detail = "the model target ends the guest where a call never returns";
 			r->liveness = HCF_LIVE_SHUTDOWN;
 			snprintf(r->detail, sizeof(r->detail), "%s", cr->detail);
 			r->ndone = i;

@@ -1192,23 +1192,28 @@ static void test_memory_pointed_struct(void **state)
 	fx_free(&f);
 }
 
-/* pointer_when: the argument points to the struct only while another input
- * holds the value (an MSR index); otherwise it is a number and the bytes at
- * that address are not the call's to write. */
-static void test_memory_pointer_when(void **state)
+/* pointers: the argument points to a struct only while the op's inputs meet
+ * its condition (an MSR index); otherwise it is a number and the bytes at
+ * that address are not the call's to write. The first item that holds wins. */
+static void test_memory_pointers(void **state)
 {
 	struct fx f;
 	int ops[] = { OP_GET, OP_WALL };
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
 	struct hcf_op *wall = &f.abi->ops[OP_WALL];
-	struct hcf_arg *kind = arg_add(wall, "kind", HCF_RSI, 32, HCF_DIR_IN);
-	(void)kind;
+	arg_add(wall, "kind", HCF_RSI, 32, HCF_DIR_IN);
 	struct hcf_arg *wt = &wall->args[0];
-	wt->when.on = true;
-	wt->when.struct_idx = ST_WALL;
-	wt->when.arg = 1;
-	wt->when.value = 7;
 	wt->struct_idx = -1;
+	wt->pointers = calloc(1, sizeof(*wt->pointers));
+	assert_non_null(wt->pointers);
+	wt->npointers = 1;
+	struct hcf_arg_pointer *ap = &wt->pointers[0];
+	ap->struct_idx = ST_WALL;
+	ap->when.p = calloc(1, sizeof(*ap->when.p));
+	assert_non_null(ap->when.p);
+	ap->when.n = 1;
+	ap->when.p[0] = (struct hcf_pred){ .reg = HCF_RSI, .width = 32, .mask = ~0ull };
+	abi_vset_add(&ap->when.p[0].set, 7, 7);
 	int b = fx_buf(&f, 64, -1, HCF_DIR_IN);
 	f.r.bufs[b].gva = 0x600040;
 	f.p.calls[0].ref[HCF_RSI].buf = (int16_t)b;
@@ -1225,12 +1230,6 @@ static void test_memory_pointer_when(void **state)
 	fx_check(&f);
 	assert_int_equal(memory_issues(&f), 1);
 	assert_non_null(find_issue(&f.cvs[0], "memory", "buf0+9 (read-only)"));
-
-	/* a broken condition (an argument index the op lacks) never matches */
-	f.r.calls[1].before[HCF_RSI] = f.r.calls[1].after[HCF_RSI] = 7;
-	wt->when.arg = 9;
-	fx_check(&f);
-	assert_int_equal(memory_issues(&f), 1);
 	fx_free(&f);
 }
 
@@ -1635,6 +1634,7 @@ static struct hcf_anomaly *anomaly_add(struct hcf_abi *abi, const char *id, int 
 	a->nops = 1;
 	a->kind = k;
 	a->instead_of = -1;
+	a->after_op = -1;
 	return a;
 }
 
@@ -1763,6 +1763,62 @@ static void test_anomaly_outcome(void **state)
 	fx_check(&f);
 	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_ERROR);
 	fx_free(&f);
+}
+
+/* An outcome anomaly may name where the guest was (rip:) and a call that
+ * must have run before (after:): without both it stays a CRASH. */
+static void test_anomaly_outcome_rip_after(void **state)
+{
+	static const struct {
+		int first;           /* the call before the lost one */
+		uint64_t first_rbx;  /* its input */
+		bool rip_known;
+		uint64_t rip;
+		enum hcf_verdict v;
+	} rows[] = {
+		{ OP_RECONF, 0x5000, true, 0x101800, HCF_V_XFAIL },
+		{ OP_RECONF, 0x2000, true, 0x101800, HCF_V_CRASH }, /* after:'s condition fails */
+		{ OP_GET, 0x5000, true, 0x101800, HCF_V_CRASH },    /* no after: call */
+		{ OP_RECONF, 0x5000, true, 0x900000, HCF_V_CRASH }, /* rip outside the range */
+		{ OP_RECONF, 0x5000, false, 0x101800, HCF_V_CRASH }, /* rip not known */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { rows[i].first, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		struct hcf_anomaly *a = anomaly_add(f.abi, "bad-cs", OP_GET, HCF_ANOM_OUTCOME);
+		a->outcomes = 1u << HCF_LIVE_INTERNAL_ERROR;
+		a->has_rip = true;
+		a->rip = (struct hcf_pred){ .width = 64, .mask = ~0ull };
+		abi_vset_add(&a->rip.set, 0x100000, 0x1fffff);
+		a->after_op = OP_RECONF;
+		a->after_when.p = calloc(1, sizeof(*a->after_when.p));
+		assert_non_null(a->after_when.p);
+		a->after_when.n = 1;
+		a->after_when.p[0] = (struct hcf_pred){ .reg = HCF_RBX, .width = 64, .mask = ~0ull,
+							 .negate = true };
+		abi_vset_add(&a->after_when.p[0].set, 0x2000, 0x2000);
+		f.r.calls[0].before[HCF_RBX] = rows[i].first_rbx;
+		f.r.calls[1].outcome = HCF_CO_GUEST_LOST;
+		f.r.calls[1].lost_why = HCF_LIVE_INTERNAL_ERROR;
+		f.r.calls[1].has_lost_rip = rows[i].rip_known;
+		f.r.calls[1].lost_rip = rows[i].rip;
+		f.r.liveness = HCF_LIVE_INTERNAL_ERROR;
+		f.r.ndone = 1;
+		fx_check(&f);
+		const struct hcf_issue *is = NULL;
+		for (size_t c = 0; c < 2 && !is; c++) {
+			is = find_issue(&f.cvs[c], "liveness", "outcome");
+			if (is && is->consequence)
+				is = NULL;
+		}
+		if (!is || is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s", i, is ? hcf_verdict_name(is->v) : "nothing",
+				 hcf_verdict_name(rows[i].v));
+		if (rows[i].rip_known)
+			assert_int_equal(is->loc.addr, rows[i].rip);
+		fx_free(&f);
+	}
 }
 
 /* Memory: the changed bytes must lie in the window an input of the call
@@ -1932,7 +1988,7 @@ int main(void)
 		cmocka_unit_test(test_memory_raw_and_relocs),
 		cmocka_unit_test(test_memory_stray_page),
 		cmocka_unit_test(test_memory_pointed_struct),
-		cmocka_unit_test(test_memory_pointer_when),
+		cmocka_unit_test(test_memory_pointers),
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_liveness_self_inflicted),
@@ -1943,6 +1999,7 @@ int main(void)
 		cmocka_unit_test(test_liveness_self_inflicted_in_call),
 		cmocka_unit_test(test_anomaly_register),
 		cmocka_unit_test(test_anomaly_outcome),
+		cmocka_unit_test(test_anomaly_outcome_rip_after),
 		cmocka_unit_test(test_anomaly_memory),
 		cmocka_unit_test(test_anomaly_dropped),
 		cmocka_unit_test(test_liveness_between_calls),

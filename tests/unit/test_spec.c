@@ -694,41 +694,53 @@ static void test_struct_align_down(void **state)
 	hcf_spec_free(abi);
 }
 
-/* pointer_when: resolved to another input and a value at its width; the
- * argument stays a plain number for the generators. */
-static void test_pointer_when(void **state)
+/* pointer_when (one struct) and pointers (a list): conditions on the op's
+ * inputs under which the argument is a struct's address; the argument stays
+ * a plain number for the generators. */
+static void test_pointers(void **state)
 {
 	struct hcf_abi *abi = buf_ok(
-		HEAD "constants: {VIF: 0x4b564d10}\nstructs: {p: {size: 8}}\n"
+		HEAD "constants: {VIF: 0x4b564d10}\nstructs: {p: {size: 8}, q: {size: 12}}\n"
 		"calls:\n  - {name: w, nr: 1, input: {v: {reg: rcx, pointer: p, "
-		"pointer_when: {i: VIF}}, i: ebx}}\n");
+		"pointer_when: {i: VIF}}, i: ebx}}\n"
+		"  - name: m\n    nr: 2\n    input:\n      i: ebx\n"
+		"      v: {reg: rcx, pointers: [{to: p, when: {i: VIF}},\n"
+		"                               {to: q, when: {i: [0x11, 0x12], v: {mask: 1, is: 1}}}]}\n");
 	const struct hcf_op *op = hcf_spec_op_by_name(abi, "w");
 	assert_non_null(op);
 	const struct hcf_arg *v = arg_named(op, "v");
 	assert_int_equal(v->struct_idx, -1);
-	assert_true(v->when.on);
-	assert_ptr_equal(&abi->structs[v->when.struct_idx], hcf_spec_struct(abi, "p"));
-	assert_string_equal(op->args[v->when.arg].name, "i");
-	assert_int_equal(v->when.value, 0x4b564d10);
-	hcf_spec_free(abi);
+	assert_int_equal(v->npointers, 1);
+	assert_ptr_equal(&abi->structs[v->pointers[0].struct_idx], hcf_spec_struct(abi, "p"));
+	uint64_t in[HCF_NGPR] = { 0 };
+	in[HCF_RBX] = 0xffffffff4b564d10ull; /* ebx: the low 32 bits */
+	assert_true(hcf_cond_holds(&v->pointers[0].when, in));
+	in[HCF_RBX] = 0x4b564d11;
+	assert_false(hcf_cond_holds(&v->pointers[0].when, in));
 
-	/* a negative value is taken at the input's width */
-	abi = buf_ok(HEAD "structs: {p: {size: 8}}\ncalls:\n  - {name: w, nr: 1, input: "
-			  "{v: {reg: rcx, pointer: p, pointer_when: {i: -1}}, i: ebx}}\n");
-	assert_int_equal(arg_named(hcf_spec_op_by_name(abi, "w"), "v")->when.value, 0xffffffffu);
+	const struct hcf_arg *mv = arg_named(hcf_spec_op_by_name(abi, "m"), "v");
+	assert_int_equal(mv->npointers, 2);
+	assert_ptr_equal(&abi->structs[mv->pointers[1].struct_idx], hcf_spec_struct(abi, "q"));
+	in[HCF_RBX] = 0x12;
+	in[HCF_RCX] = 0x600001;
+	assert_true(hcf_cond_holds(&mv->pointers[1].when, in));
+	in[HCF_RCX] = 0x600000; /* not enabled */
+	assert_false(hcf_cond_holds(&mv->pointers[1].when, in));
 	hcf_spec_free(abi);
 
 #define PW_HEAD HEAD "structs: {p: {size: 8}}\ncalls:\n  - {name: w, nr: 1, input: "
 	buf_err(PW_HEAD "{v: {reg: rcx, pointer_when: {i: 1}}, i: ebx}}\n", 8, 58,
 		"pointer_when of 'v' needs pointer:");
 	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {j: 1}}, i: ebx}}\n", 8, 71,
-		"pointer_when of 'v': 'j' is not another input of w");
-	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {i: 0x100000000}}, i: ebx}}\n",
-		8, 74, "pointer_when value 4294967296 does not fit 32-bit 'i'");
-	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: {i: 1, v: 2}}, i: ebx}}\n", 8,
-		70, "names one input and its value");
+		"'j' is neither an input of w nor a register");
 	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointer_when: 3}, i: ebx}}\n", 8, 70,
 		"'pointer_when' must be a mapping");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointers: [{to: z, when: {i: 1}}]}, i: ebx}}\n", 8, 60,
+		"unknown struct 'z'");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointers: [{to: p}]}, i: ebx}}\n", 8, 55,
+		"missing required key 'when'");
+	buf_err(PW_HEAD "{v: {reg: rcx, pointer: p, pointers: [{to: p, when: {i: 1}}]}, i: ebx}}\n",
+		8, 66, "goes without pointer:");
 #undef PW_HEAD
 }
 
@@ -835,8 +847,12 @@ static void test_known_anomalies(void **state)
 		"    reproduce: \"call b p=1\"\n    evidence: found by fuzzing\n"
 		"  - {id: hangs, summary: s, calls: [a], match: {outcome: [hang, shutdown]}, "
 		"reproduce: x, evidence: e}\n"
-		"  - {id: ud, summary: s, calls: a, match: {exception: UD}, reproduce: x, evidence: e}\n");
-	assert_int_equal(abi->nanomalies, 4);
+		"  - {id: ud, summary: s, calls: a, match: {exception: UD}, reproduce: x, evidence: e}\n"
+		"  - id: after-b\n    summary: s\n    calls: [a]\n"
+		"    after: {call: b, when: {p: {not: 0x2000}}}\n"
+		"    match: {outcome: kvm-internal-error, rip: {min: 0x100000, max: 0x1fffff}}\n"
+		"    reproduce: x\n    evidence: e\n");
+	assert_int_equal(abi->nanomalies, 5);
 	const struct hcf_anomaly *a = &abi->anomalies[0];
 	assert_string_equal(a->id, "status-leak");
 	assert_int_equal(a->kind, HCF_ANOM_REG);
@@ -858,6 +874,14 @@ static void test_known_anomalies(void **state)
 	assert_int_equal(a->kind, HCF_ANOM_OUTCOME);
 	assert_int_equal(a->outcomes, (1u << HCF_LIVE_HANG) | (1u << HCF_LIVE_SHUTDOWN));
 	assert_int_equal(abi->anomalies[3].vectors, 1u << 6);
+	assert_int_equal(abi->anomalies[0].after_op, -1);
+	assert_false(abi->anomalies[2].has_rip);
+	a = &abi->anomalies[4];
+	assert_int_equal(a->after_op, 1);
+	assert_int_equal(a->after_when.n, 1);
+	assert_true(a->has_rip);
+	assert_true(hcf_pred_holds(&a->rip, 0x101800));
+	assert_false(hcf_pred_holds(&a->rip, 0x7fffff));
 	hcf_spec_free(abi);
 
 #define KA_HEAD HEAD "calls:\n  - {name: a, nr: 1, input: {v: rbx}}\nknown_anomalies:\n"
@@ -883,6 +907,10 @@ static void test_known_anomalies(void **state)
 		"a window of size 0");
 	buf_err(KA_HEAD "  - {id: x, summary: s, checks: [telepathy], match: {exception: GP}, " KA_REST,
 		9, 34, "checks: an oracle name");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {exception: GP, rip: 1}, " KA_REST, 9, 53,
+		"rip: goes with outcome:");
+	buf_err(KA_HEAD "  - {id: x, summary: s, after: {call: z}, match: {exception: GP}, " KA_REST,
+		9, 39, "after: unknown call 'z'");
 #undef KA_HEAD
 #undef KA_REST
 }
@@ -1194,7 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_transports),
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
-		cmocka_unit_test(test_pointer_when),
+		cmocka_unit_test(test_pointers),
 		cmocka_unit_test(test_loss_model),
 		cmocka_unit_test(test_known_anomalies),
 		cmocka_unit_test(test_buffer_errors),
