@@ -398,24 +398,32 @@ static void test_pvm_idt(void **state)
 	hcf_spec_free(abi);
 }
 
-/* The model against the real spec: op names and constants resolve, every
- * declared call gets the answer kvm_emulate_hypercall gives at CPL0. */
-static void test_kvm_with_spec_file(void **state)
+/* A spec of the source tree (HCF_SOURCE_DIR, which ctest sets; skipped
+ * without it). */
+static struct hcf_abi *load_src(const char *rel)
 {
 	const char *src = getenv("HCF_SOURCE_DIR");
-	char path[4096];
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags diags;
 	if (!src) {
 		print_message("skipped: HCF_SOURCE_DIR not set (run under ctest)\n");
 		skip();
 	}
-	snprintf(path, sizeof(path), "%s/specs/kvm.yaml", src);
+	char path[4096];
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags diags;
+	snprintf(path, sizeof(path), "%s/%s", src, rel);
 	hcf_diags_init(&diags);
 	if (hcf_spec_load(path, &abi, &diags) < 0) {
 		hcf_diags_print(&diags, stderr);
 		fail_msg("%s does not load", path);
 	}
+	return abi;
+}
+
+/* The model against the real spec: op names and constants resolve, every
+ * declared call gets the answer kvm_emulate_hypercall gives at CPL0. */
+static void test_kvm_with_spec_file(void **state)
+{
+	struct hcf_abi *abi = load_src("specs/kvm.yaml");
 	assert_non_null(abi->model);
 	assert_string_equal(abi->model, "kvm");
 
@@ -452,20 +460,7 @@ static void test_kvm_with_spec_file(void **state)
  * anomalies it lists instead of widening it; then the model on its ops. */
 static void test_pvm_with_spec_file(void **state)
 {
-	const char *src = getenv("HCF_SOURCE_DIR");
-	char path[4096];
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags diags;
-	if (!src) {
-		print_message("skipped: HCF_SOURCE_DIR not set (run under ctest)\n");
-		skip();
-	}
-	snprintf(path, sizeof(path), "%s/specs/pvm.yaml", src);
-	hcf_diags_init(&diags);
-	if (hcf_spec_load(path, &abi, &diags) < 0) {
-		hcf_diags_print(&diags, stderr);
-		fail_msg("%s does not load", path);
-	}
+	struct hcf_abi *abi = load_src("specs/pvm.yaml");
 	assert_string_equal(abi->model, "pvm");
 	assert_int_equal(abi->transport.kind, HCF_XPORT_INT);
 	assert_int_equal(abi->transport.vector, 0x1b);
@@ -610,20 +605,6 @@ static void test_pvm_with_spec_file(void **state)
 	hcf_spec_free(abi);
 }
 
-static struct hcf_abi *load_src(const char *rel)
-{
-	const char *src = getenv("HCF_SOURCE_DIR");
-	char path[4096];
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags diags;
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	hcf_diags_init(&diags);
-	if (hcf_spec_load(path, &abi, &diags) < 0) {
-		hcf_diags_print(&diags, stderr);
-		fail_msg("%s does not load", path);
-	}
-	return abi;
-}
 
 static bool vsets_equal(const struct hcf_vset *a, const struct hcf_vset *b)
 {
@@ -639,10 +620,6 @@ static bool vsets_equal(const struct hcf_vset *a, const struct hcf_vset *b)
  * misstatements: the rest may not drift from the contract it copies. */
 static void test_misstated_fixture_follows_pvm(void **state)
 {
-	if (!getenv("HCF_SOURCE_DIR")) {
-		print_message("skipped: HCF_SOURCE_DIR not set (run under ctest)\n");
-		skip();
-	}
 	struct hcf_abi *pvm = load_src("specs/pvm.yaml");
 	struct hcf_abi *mis = load_src("tests/fixtures/pvm-misstated.yaml");
 	assert_int_equal(pvm->nops, mis->nops);
