@@ -192,6 +192,34 @@ uint64_t hcf_oracle_rflags_compared(const struct hcf_target_info *ti)
 					   HCF_X86_RFLAGS_ARCH;
 }
 
+/*
+ * Call `resumed` handed the guest over into the agent's own code, which
+ * reported as if the call had come back: nothing from there on is the
+ * hypervisor's answer to a call. The handing-over call is LOST (the guest
+ * left the agent's control as the spec says it may), the later ones are
+ * not judged.
+ */
+static void judge_after_resume(const struct hcf_abi *abi, const struct hcf_prog *p,
+			       const struct hcf_prog_result *r, size_t resumed, size_t i,
+			       struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = hcf_oracle_call_op(abi, p, resumed);
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+	uint64_t rip = r->calls[resumed].before[op->hands_over_rip];
+	if (i == resumed)
+		hcf_call_verdict_add(cv, HCF_V_LOST, "liveness", &loc,
+				     "%s hands the guest over to the program's code (%s), and the "
+				     "program resumed it at 0x%llx, in the agent's own code, which "
+				     "reported for this call: the report is the program's doing, not "
+				     "judged; memory is not judged either",
+				     op->name, op->hands_over, (unsigned long long)rip);
+	else
+		hcf_call_verdict_add(cv, HCF_V_SKIP, "liveness", &loc,
+				     "not judged: call %zu (%s) handed the guest over into the "
+				     "agent's own code at 0x%llx, which ran on from there",
+				     resumed, op->name, (unsigned long long)rip);
+}
+
 enum hcf_verdict hcf_oracles_check(const struct hcf_abi *abi, const struct hcf_prog *p,
 				   const struct hcf_prog_result *r, struct hcf_model *model,
 				   const struct hcf_target_info *tinfo, struct hcf_call_verdict *cvs)
@@ -218,7 +246,12 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 			cvs[i].hook = &scope.hook;
 	}
 
+	size_t resumed = r->calls ? hcf_oracle_resumed_in_agent(abi, p, r) : SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
+		if (i >= resumed) {
+			judge_after_resume(abi, p, r, resumed, i, &cvs[i]);
+			continue;
+		}
 		/* The oracles index r->calls by the program's call index. */
 		if (!r->calls || i >= r->ncalls) {
 			struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);

@@ -112,6 +112,12 @@ const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct 
 size_t hcf_oracle_stop_index(const struct hcf_prog_result *r);
 /* Index of the last call that ran (any outcome but NOT_RUN), or SIZE_MAX. */
 size_t hcf_oracle_last_ran(const struct hcf_prog_result *r);
+/* The first call that handed the guest over to the agent's own code (its
+ * spec names the rip, and the program put it there), which then reported as
+ * if the call had come back: from there on the program's bytes ran the
+ * agent. SIZE_MAX if none. */
+size_t hcf_oracle_resumed_in_agent(const struct hcf_abi *abi, const struct hcf_prog *p,
+				   const struct hcf_prog_result *r);
 
 /* Guest addresses [lo, hi). */
 struct hcf_span {

@@ -80,6 +80,23 @@ size_t hcf_oracle_stop_index(const struct hcf_prog_result *r)
 	return first_not_run;
 }
 
+size_t hcf_oracle_resumed_in_agent(const struct hcf_abi *abi, const struct hcf_prog *p,
+				   const struct hcf_prog_result *r)
+{
+	for (size_t i = 0; r->calls && i < r->ncalls && i < p->ncalls; i++) {
+		const struct hcf_call_result *cr = &r->calls[i];
+		const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
+		if (cr->outcome != HCF_CO_RETURNED && cr->outcome != HCF_CO_EXCEPTION &&
+		    cr->outcome != HCF_CO_BAD_RESULT)
+			continue;
+		if (op && op->hands_over_rip < HCF_NGPR && hcf_op_hands_over(op, cr->before) &&
+		    cr->before[op->hands_over_rip] >= HCF_GPA_AGENT &&
+		    cr->before[op->hands_over_rip] < HCF_GPA_AGENT + HCF_AGENT_MAX)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
 size_t hcf_oracle_last_ran(const struct hcf_prog_result *r)
 {
 	if (!r->calls)
@@ -257,8 +274,8 @@ static void record(const struct loss *l, size_t on, enum hcf_verdict v, const ch
 	if (is.loc.end > is.loc.addr && l->why == HCF_LIVE_INTERNAL_ERROR)
 		snprintf(rip, sizeof(rip), " at rip 0x%llx", (unsigned long long)is.loc.addr);
 	snprintf(is.reason, sizeof(is.reason), "guest lost %s%s: %s%s%s%s; %s", lost,
-		 l->garbled ? ", its report garbled first" : "", lost_what(l->why),
-		 detail ? ": " : "", detail ? l->detail : "", rip, text);
+		 l->garbled ? ", its report garbled first" : "", lost_what(l->why), rip,
+		 detail ? ": " : "", detail ? l->detail : "", text);
 	hcf_call_verdict_put(&l->cvs[on], &is);
 	if (on == l->at)
 		return;
@@ -410,6 +427,9 @@ void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_pro
 				 const struct hcf_prog_result *r, struct hcf_call_verdict *cvs)
 {
 	if (p->ncalls == 0 || !r->calls)
+		return;
+	/* the driver said what happened from the hand-over on */
+	if (hcf_oracle_resumed_in_agent(abi, p, r) != SIZE_MAX)
 		return;
 	size_t n = r->ncalls < p->ncalls ? r->ncalls : p->ncalls;
 	struct loss l = { .abi = abi, .p = p, .r = r, .cvs = cvs };

@@ -92,6 +92,9 @@ void *hcf_loc_to_json_v(const struct hcf_loc *l)
 		json_object_set_new(o, "bytes", json_integer(l->nbytes));
 		json_object_set_new(o, "addr", jhex(l->addr));
 		json_object_set_new(o, "end", jhex(l->end));
+	} else if ((l->kind == HCF_LOC_OUTCOME || l->kind == HCF_LOC_PROGRAM) && l->end > l->addr) {
+		/* where the guest was when it was lost */
+		json_object_set_new(o, "rip", jhex(l->addr));
 	}
 	if (l->name[0])
 		json_object_set_new(o, "name", jstr(l->name, HCF_FIELD_LEN(l->name)));
@@ -158,6 +161,10 @@ int hcf_loc_from_json_v(const void *json, struct hcf_loc *l)
 			return -1;
 		l->off = (int32_t)json_integer_value(off);
 		l->nbytes = (uint32_t)json_integer_value(nb);
+	} else if ((k == HCF_LOC_OUTCOME || k == HCF_LOC_PROGRAM) && json_object_get(o, "rip")) {
+		if (!jget_hex(o, "rip", &l->addr))
+			return -1;
+		l->end = l->addr + 1;
 	}
 	const char *name = json_string_value(json_object_get(o, "name"));
 	if (name)

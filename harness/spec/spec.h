@@ -291,6 +291,8 @@ struct hcf_op {
 	 * hcf_op_hands_over) and the memory it changed is its own. */
 	char *hands_over;            /* how, as the spec says it; NULL: it does not */
 	struct hcf_cond hands_over_when;
+	uint8_t hands_over_rip;      /* the input register holding the rip it resumes at, or
+	                                HCF_REG_NONE when the spec does not say */
 	struct hcf_srcpos pos;
 };
 

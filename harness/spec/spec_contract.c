@@ -206,13 +206,39 @@ static void add_loss(struct hcf_op *op, unsigned ends, struct hcf_cond *when)
 	memset(when, 0, sizeof(*when));
 }
 
+/* hands_over: "how" or {how: "how", rip: INPUT}: the input, when given, is
+ * the rip the guest resumes at. */
+static void parse_hands_over(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_op *op,
+			     const struct hcf_cond *shared)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "how", S, true, 0 },
+		{ "rip", S, false, 0 },
+	};
+	const struct hcf_ynode *how = n, *v[2];
+	if (n->kind == HCF_Y_MAP) {
+		if (!hcf_spec_map_keys(c, n, "hands_over", keys, 2, 0, v))
+			return;
+		how = v[0];
+		uint8_t width;
+		if (v[1] && resolve_input(c, v[1], op, &op->hands_over_rip, &width) && width != 64)
+			hcf_spec_err(c, v[1], "%s: hands_over rip: a 64-bit input, not %u bits",
+				     op->name, width);
+	}
+	if (!how->len)
+		hcf_spec_err(c, how, "%s: hands_over: says how the call hands the guest over "
+				     "(\"resumes at rip = rbx\"), not nothing", op->name);
+	op->hands_over = hcf_xstrdup(how->str);
+	cond_append(&op->hands_over_when, shared);
+}
+
 void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct hcf_op *op)
 {
 	static const struct hcf_spec_key keys[] = {
 		{ "why", S, false, 0 },
 		{ "ends", S | Q, false, 0 },
 		{ "when", M, false, 0 },
-		{ "hands_over", S, false, 0 },
+		{ "hands_over", S | M, false, 0 },
 	};
 	static const struct hcf_spec_key item_keys[] = {
 		{ "by", S | Q, true, 0 },
@@ -230,13 +256,8 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 					      "(when may the call end the guest, and how?)", op->name);
 		hcf_spec_cond(c, v[2], op, &shared);
 	}
-	if (v[3]) {
-		if (!v[3]->len)
-			hcf_spec_err(c, v[3], "%s: hands_over: says how the call hands the guest "
-					      "over (\"to user mode at rip = rbx\"), not nothing", op->name);
-		op->hands_over = hcf_xstrdup(v[3]->str);
-		cond_append(&op->hands_over_when, &shared);
-	}
+	if (v[3])
+		parse_hands_over(c, v[3], op, &shared);
 	const struct hcf_ynode *ends = v[1];
 	if (ends && ends->kind == HCF_Y_SEQ && !hcf_y_nitems(ends))
 		hcf_spec_err(c, ends, "an empty list of ways to end the guest");

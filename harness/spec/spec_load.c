@@ -1190,6 +1190,7 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	if (op->err == HCF_ERR_CARRY)
 		op->rflags_may_change |= 1ull << CF_BIT;
 	op->destructive = PICK(destr, has_destr);
+	op->hands_over_rip = HCF_REG_NONE;
 	const char *why = PICK(why, has_destr);
 	op->destructive_why = why ? hcf_xstrdup(why) : NULL;
 	const struct hcf_ynode *destr_node = PICK(destr_node, has_destr);

@@ -605,6 +605,15 @@ static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t f
 				 (unsigned long long)rip,
 				 in_agent_code(rip) ? "the agent's code" : "outside the agent's code",
 				 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "");
+		} else if (lv == HCF_LIVE_INTERNAL_ERROR && have_regs) {
+			/* the instruction KVM gave up on, read at rip as a
+			 * guest-physical address (the agent's identity map) */
+			const uint8_t *code = hcf_gmem_at(MEM(k), hcf_gpa(rip), 8);
+			if (code)
+				snprintf(where, sizeof(where),
+					 "; bytes at rip: %02x %02x %02x %02x %02x %02x %02x %02x",
+					 code[0], code[1], code[2], code[3], code[4], code[5], code[6],
+					 code[7]);
 		}
 		snprintf(r->detail, sizeof(r->detail), "%s%s%s%s", vx.detail, where,
 			 k->console_len ? "; agent said: " : "", k->console);

@@ -29,7 +29,7 @@ else
 fi
 
 # The verdicts of this host, group by group (the plan's seed is fixed).
-want="anomalies=XFAIL:9 event_return_a=LOST:15 event_return_a=PASS:10 event_return_b=LOST:15"
+want="anomalies=XFAIL:10 event_return_a=LOST:15 event_return_a=PASS:10 event_return_b=LOST:15"
 want="$want event_return_b=PASS:10 event_return_d=PASS:25 flush_tlb=PASS:1 hlt=PASS:1 invlpg=PASS:10"
 want="$want load_gdtr=PASS:20 load_idtr=PASS:20 reserved_1006=PASS:1 set_cr0=PASS:2 set_cr0=XFAIL:9"
 want="$want set_cr3=LOST:3 set_cr3=PASS:1 set_cr3=XFAIL:6 set_cr4=LOST:1 set_cr4=PASS:2 set_cr4=XFAIL:9"

@@ -580,6 +580,7 @@ static void test_pvm_with_spec_file(void **state)
 		{ "pvm-event-return-d-high-bits", HCF_ANOM_OUTCOME, 1 },
 		{ "pvm-exec-outside-ram", HCF_ANOM_OUTCOME, 3 },
 		{ "pvm-delivery-bad-code-segment", HCF_ANOM_OUTCOME, 7 },
+		{ "pvm-mmio-fpu-sse", HCF_ANOM_OUTCOME, 3 },
 	};
 	assert_int_equal(abi->nanomalies, sizeof(anomalies) / sizeof(anomalies[0]));
 	for (size_t i = 0; i < abi->nanomalies; i++) {

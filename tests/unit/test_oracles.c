@@ -1528,6 +1528,7 @@ static void test_liveness_hands_over(void **state)
 		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
 		struct hcf_op *ro = &f.abi->ops[OP_RECONF];
 		ro->hands_over = xs("resumes at rip = rbx");
+		ro->hands_over_rip = HCF_REG_NONE;
 		ro->hands_over_when.p = calloc(1, sizeof(*ro->hands_over_when.p));
 		assert_non_null(ro->hands_over_when.p);
 		ro->hands_over_when.n = 1;
@@ -1551,6 +1552,43 @@ static void test_liveness_hands_over(void **state)
 		bool judged = find_issue(&f.cvs[1], "memory", NULL) != NULL;
 		if (judged != rows[i].memory_judged)
 			fail_msg("row %zu: memory %sjudged", i, judged ? "" : "not ");
+		fx_free(&f);
+	}
+}
+
+/* A hand-over whose rip the program put in the agent's own code: the agent
+ * reports as if the call came back. That report, and everything after it,
+ * is the program's doing: LOST on the call, SKIP after, memory not judged;
+ * with the rip outside the agent, a return is the hypervisor's and judged. */
+static void test_liveness_resumed_in_agent(void **state)
+{
+	for (int in_agent = 0; in_agent < 2; in_agent++) {
+		struct fx f;
+		int ops[] = { OP_RECONF, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		struct hcf_op *ro = &f.abi->ops[OP_RECONF];
+		ro->hands_over = xs("resumes at rip = rbx");
+		ro->hands_over_rip = HCF_RBX;
+		uint64_t rip = in_agent ? HCF_GPA_AGENT + 0xf1e : 0x600040;
+		f.r.calls[0].before[HCF_RBX] = rip;
+		f.r.calls[0].after[HCF_RBX] = rip;
+		f.r.calls[0].after[HCF_RSP] = 0; /* the resumed context's */
+		f.r.calls[1].after[HCF_RAX] = 7; /* a wrong value, if it were judged */
+		fx_page(&f, 0x7000, 0x10, 4);
+		fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[0], "liveness", "outcome");
+		if (in_agent) {
+			assert_non_null(is);
+			assert_int_equal(is->v, HCF_V_LOST);
+			assert_non_null(strstr(is->reason, "in the agent's own code"));
+			assert_int_equal(f.cvs[0].v, HCF_V_LOST);
+			assert_int_equal(f.cvs[1].v, HCF_V_SKIP);
+			assert_null(find_issue(&f.cvs[1], "memory", NULL));
+		} else {
+			assert_null(is);
+			assert_non_null(find_issue(&f.cvs[0], "clobber", "rsp"));
+			assert_non_null(find_issue(&f.cvs[1], "memory", NULL));
+		}
 		fx_free(&f);
 	}
 }
@@ -1995,6 +2033,7 @@ int main(void)
 		cmocka_unit_test(test_liveness_blame),
 		cmocka_unit_test(test_liveness_loss_condition),
 		cmocka_unit_test(test_liveness_hands_over),
+		cmocka_unit_test(test_liveness_resumed_in_agent),
 		cmocka_unit_test(test_liveness_garbled_then_lost),
 		cmocka_unit_test(test_liveness_self_inflicted_in_call),
 		cmocka_unit_test(test_anomaly_register),

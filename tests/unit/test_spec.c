@@ -758,7 +758,7 @@ static void test_loss_model(void **state)
 		"        - {by: [shutdown, agent-panic], when: {limit: {is: {min: 0, max: 0xe}}}}\n"
 		"  - {name: plain, nr: 3, destructive: \"reconfigures, never ends\"}\n"
 		"  - name: eret\n    nr: 4\n    input: {rip: rbx}\n"
-		"    destructive:\n      hands_over: resumes at rip = rbx\n"
+		"    destructive:\n      hands_over: {how: resumes at rip = rbx, rip: rip}\n"
 		"      when: {rip: {is: {min: 0, max: 0x7fffffffffff}}}\n"
 		"  - name: wild\n    nr: 5\n    destructive: {ends: runaway}\n");
 	const struct hcf_op *cr3 = op_named(abi, "cr3");
@@ -796,6 +796,8 @@ static void test_loss_model(void **state)
 	 * the inputs named, and nothing the hypervisor alone does */
 	const struct hcf_op *eret = op_named(abi, "eret");
 	assert_string_equal(eret->hands_over, "resumes at rip = rbx");
+	assert_int_equal(eret->hands_over_rip, HCF_RBX);
+	assert_int_equal(op_named(abi, "plain")->hands_over_rip, HCF_REG_NONE);
 	assert_int_equal(eret->nlosses, 0);
 	in[HCF_RBX] = 0x600000;
 	assert_true(hcf_op_hands_over(eret, in));
@@ -824,6 +826,7 @@ static void test_loss_model(void **state)
 		"range min 5 is above max 1");
 	buf_err(LM_HEAD "      sure: yes\n", 11, 7, "unknown key 'sure'");
 	buf_err(LM_HEAD "      hands_over: \"\"\n", 11, 19, "says how the call hands the guest over");
+	buf_err(LM_HEAD "      hands_over: {how: x, rip: ebx}\n", 11, 33, "a 64-bit input, not 32 bits");
 	buf_err(LM_HEAD "      ends: [protocol-violation]\n", 11, 14, "cannot be declared");
 #undef LM_HEAD
 }
