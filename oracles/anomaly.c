@@ -218,8 +218,13 @@ const char *hcf_anomaly_counts_format(const struct hcf_anomaly_counts *c, char *
 		done[best] = true;
 		int w = snprintf(buf + used, len - used, "%s%s %zu", used ? ", " : "",
 				 c->abi->anomalies[best].id, c->n[best]);
-		if (w < 0)
+		if (w < 0 || (size_t)w >= len - used) {
+			/* whole entries only: say that more did not fit */
+			buf[used] = '\0';
+			if (used + 5 < len)
+				memcpy(buf + used, ", ...", 6);
 			break;
+		}
 		used += (size_t)w;
 	}
 	free(done);

@@ -614,7 +614,7 @@ struct progress {
 	size_t features, corpus, findings;
 	uint64_t last_new_feature_unix;
 	struct hcf_feature_set union_;
-	char anomalies[160];              /* the ids seen most, with counts */
+	char anomalies[512];              /* the ids seen most, with counts */
 };
 
 /* Add one process's per-anomaly counts into sum (id -> count). */
@@ -644,8 +644,13 @@ static void format_anomalies(json_t *sum, char *buf, size_t len)
 			}
 		int w = snprintf(buf + used, len - used, "%s%s %lld", used ? ", " : "", best,
 				 (long long)most);
-		if (w < 0 || (size_t)w >= len - used)
+		if (w < 0 || (size_t)w >= len - used) {
+			/* whole entries only: say that more did not fit */
+			buf[used] = '\0';
+			if (used + 5 < len)
+				memcpy(buf + used, ", ...", 6);
 			break;
+		}
 		used += (size_t)w;
 		json_object_del(sum, best);
 	}

@@ -43,7 +43,7 @@ struct hcf_campaign_result {
 	size_t new_findings;   /* found by this run */
 	unsigned long long execs, calls;
 	unsigned long long lost, xfail; /* executions: expected losses, known anomalies */
-	char anomalies[160];   /* the known anomalies seen most ("id 120, id 3") */
+	char anomalies[512];   /* the known anomalies seen most ("id 120, id 3") */
 	double seconds;
 	int worst_verdict;     /* enum hcf_verdict of the worst finding, 0 (PASS) if none */
 	size_t not_reproduced; /* findings the minimizer could not make show again */
