@@ -1697,6 +1697,38 @@ static void df_predict(void *st, const struct hcf_abi *abi, const struct hcf_pro
 	e->vector = 8;
 }
 
+/* predicts an exception through tables the agent did not build */
+static void unknown_tables_predict(void *st, const struct hcf_abi *abi, const struct hcf_prog *p,
+				   size_t idx, const uint64_t before[HCF_NGPR], struct hcf_expect *e)
+{
+	gp_predict(st, abi, p, idx, before, e);
+	e->exceptions_unknown = "call 0 loaded an IDT the agent did not build";
+}
+
+/* Registers an agent handler read from a frame it did not lay out are not
+ * evidence: SKIP, naming why, not a clobber FAIL; through the agent's own
+ * tables they are judged. */
+static void test_clobber_unknown_tables(void **state)
+{
+	struct fx f;
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, (int[]){ OP_GET });
+	f.abi->ops[OP_GET].exceptions = 1u << 13;
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	f.r.calls[0].vector = 13;
+	f.r.calls[0].after[HCF_RSP] = 0x10002;
+	static const struct hcf_model_ops unk_ops = { .name = "unk", .predict = unknown_tables_predict };
+	struct hcf_model m = { .ops = &unk_ops };
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_SKIP);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "clobber", "registers");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "did not lay out"));
+	static const struct hcf_model_ops gp2_ops = { .name = "gp", .predict = gp_predict };
+	m.ops = &gp2_ops;
+	assert_int_equal(hcf_oracles_check(f.abi, &f.p, &f.r, &m, NULL, f.cvs), HCF_V_FAIL);
+	assert_non_null(find_issue(&f.cvs[0], "clobber", "rsp"));
+	fx_free(&f);
+}
+
 static void test_anomaly_register(void **state)
 {
 	struct fx f;
@@ -2037,6 +2069,7 @@ int main(void)
 		cmocka_unit_test(test_liveness_garbled_then_lost),
 		cmocka_unit_test(test_liveness_self_inflicted_in_call),
 		cmocka_unit_test(test_anomaly_register),
+		cmocka_unit_test(test_clobber_unknown_tables),
 		cmocka_unit_test(test_anomaly_outcome),
 		cmocka_unit_test(test_anomaly_outcome_rip_after),
 		cmocka_unit_test(test_anomaly_memory),
