@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exec/targets.h"
 #include "fuzz/session.h"
 #include "prog/prog.h"
 #include "spec/spec.h"

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "prog/prog.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "exec/targets.h"
 #include "oracles/verdict.h"
 
 enum {

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cli_finding.h"
 #include "cli/cli_target.h"
+#include "exec/targets.h"
 #include "fuzz/minimize.h"
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"

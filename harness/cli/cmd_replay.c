@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "cli/cli_target.h"
 #include "exec/exec.h"
+#include "exec/targets.h"
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_target.h"
+#include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "oracles/verdict.h"

@@ -18,19 +18,10 @@
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "oracles/verdict.h"
+#include "prog/plan.h"
 #include "prog/prog.h"
 #include "target/result.h"
 #include "target/target.h"
-
-struct hcf_test {
-	char id[96];        /* unique within a run: "KVM_HC_KICK_CPU/rcx=all-ones" */
-	char group[64];     /* op name, or "undeclared" */
-	char desc[128];     /* what this test varies */
-	struct hcf_prog prog;
-	/* The known anomaly this test is the program of: it must show it
-	 * (XFAIL), or the test is XPASS. NULL for other tests. */
-	const struct hcf_anomaly *anomaly;
-};
 
 struct hcf_test_outcome {
 	enum hcf_verdict v;
@@ -64,6 +55,5 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 		   struct hcf_test *tests, size_t n, const struct hcf_exec_opts *opts,
 		   hcf_test_done_fn done, void *ctx, struct hcf_exec_stats *stats);
 
-void hcf_tests_free(struct hcf_test *tests, size_t n);
 
 #endif /* HCF_EXEC_H */

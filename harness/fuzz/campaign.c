@@ -23,13 +23,14 @@
 #include <unistd.h>
 
 #include "exec/exec.h"
+#include "exec/targets.h"
 #include "fuzz/features.h"
 #include "fuzz/finding.h"
 #include "oracles/verdict.h"
 #include "prog/codec.h"
 #include "prog/plan.h"
-#include "target/target.h"
 #include "reports/campaign.h"
+#include "target/target.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/status.h"

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/targets.h"
 #include "fuzz/finding.h"
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"

@@ -11,11 +11,26 @@
 #ifndef HCF_PLAN_H
 #define HCF_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exec/exec.h"
+#include "prog/prog.h"
 #include "spec/spec.h"
+#include "util/diag.h"
+
+/* A named program: what conform, replay and the executor run and report. */
+struct hcf_test {
+	char id[96];        /* unique within a run: "KVM_HC_KICK_CPU/rcx=all-ones" */
+	char group[64];     /* op name, or "undeclared" */
+	char desc[128];     /* what this test varies */
+	struct hcf_prog prog;
+	/* The known anomaly this test is the program of: it must show it
+	 * (XFAIL), or the test is XPASS. NULL for other tests. */
+	const struct hcf_anomaly *anomaly;
+};
+
+void hcf_tests_free(struct hcf_test *tests, size_t n);
 
 struct hcf_plan_opts {
 	uint64_t seed;            /* 0: HCF_PLAN_DEFAULT_SEED */

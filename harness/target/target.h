@@ -2,9 +2,10 @@
  * target.h: the interface every target implements.
  *
  * A target runs programs and returns results. The in-process KVM VMM is one
- * implementation ("kvm"); the reference-model target ("model") answers from
+ * implementation ("kvm"); the reference-model target ("model",
+ * exec/target_model.c, above the oracles whose models it runs) answers from
  * the spec's model without a VM, for self-tests and differential runs.
- * Targets are rows of a table (target.c); the CLI picks one by name.
+ * Targets are rows of a table (exec/targets.h); the CLI picks one by name.
  */
 #ifndef HCF_TARGET_H
 #define HCF_TARGET_H
@@ -80,13 +81,10 @@ struct hcf_target {
 	const struct hcf_abi *abi;
 };
 
-const struct hcf_target_ops *hcf_target_find(const char *name);
-/* Table of all targets, NULL-terminated. */
-extern const struct hcf_target_ops *const hcf_targets[];
+/* The targets this layer implements; exec/targets.h has the table of all. */
+extern const struct hcf_target_ops hcf_target_kvm_ops;
 
 /* Convenience wrappers. */
-int hcf_target_open(const char *name, struct hcf_target **out, const struct hcf_abi *abi,
-		    const struct hcf_target_opts *opts, char *err, size_t errlen);
 static inline int hcf_target_run(struct hcf_target *t, const struct hcf_prog *p,
 				 struct hcf_prog_result *r)
 {

@@ -2,15 +2,18 @@
 #include "util/interrupt.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "vmm/vmm.h"
-
 static volatile sig_atomic_t flag;
+static void (*volatile breaker)(void);
 
 void hcf_interrupt_request(void)
 {
 	flag = 1;
+	void (*b)(void) = breaker;
+	if (b)
+		b();
 }
 
 bool hcf_interrupted(void)
@@ -18,11 +21,15 @@ bool hcf_interrupted(void)
 	return flag != 0;
 }
 
+void hcf_interrupt_set_breaker(void (*fn)(void))
+{
+	breaker = fn;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
-	flag = 1;
-	hcf_vmm_request_stop();
+	hcf_interrupt_request();
 }
 
 void hcf_interrupt_install(void)

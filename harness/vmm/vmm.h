@@ -108,9 +108,7 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool
 /* The snapshot's copy of the page at gpa (4 KiB), or NULL without a snapshot. */
 const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa);
 
-/* Ask any running hcf_vmm_run in this process to return HCF_VX_INTERRUPTED.
- * Async-signal-safe: call it from a SIGINT handler. */
-void hcf_vmm_request_stop(void);
-bool hcf_vmm_stop_requested(void);
+/* A stop request (util/interrupt.h: hcf_interrupt_request, the SIGINT
+ * handler) makes any running hcf_vmm_run return HCF_VX_INTERRUPTED. */
 
 #endif /* HCF_VMM_H */

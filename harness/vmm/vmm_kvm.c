@@ -64,7 +64,6 @@ struct hcf_vmm {
 /* ---- signals ------------------------------------------------------------ */
 
 static __thread struct kvm_run *tls_run;
-static volatile sig_atomic_t stop_requested;
 static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
 
 static int watchdog_signal(void)
@@ -72,12 +71,19 @@ static int watchdog_signal(void)
 	return SIGRTMIN + 2;
 }
 
-static void on_watchdog(int sig)
+/* Make this thread's running KVM_RUN return (async-signal-safe): the
+ * watchdog's signal and the interrupt breaker (a stop request). */
+static void break_run(void)
 {
-	(void)sig;
 	struct kvm_run *r = tls_run;
 	if (r)
 		r->immediate_exit = 1;
+}
+
+static void on_watchdog(int sig)
+{
+	(void)sig;
+	break_run();
 }
 
 static void install_handler(void)
@@ -88,21 +94,9 @@ static void install_handler(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */
 	sigaction(watchdog_signal(), &sa, NULL);
+	hcf_interrupt_set_breaker(break_run);
 }
 
-void hcf_vmm_request_stop(void)
-{
-	stop_requested = 1;
-	hcf_interrupt_request();
-	struct kvm_run *r = tls_run;
-	if (r)
-		r->immediate_exit = 1;
-}
-
-bool hcf_vmm_stop_requested(void)
-{
-	return stop_requested != 0;
-}
 
 /* ---- capabilities ------------------------------------------------------- */
 
@@ -456,7 +450,7 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 	arm(vm, deadline);
 	for (;;) {
 		tls_run = vm->run;
-		if (stop_requested)
+		if (hcf_interrupted())
 			vm->run->immediate_exit = 1;
 		int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 		int e = errno;
@@ -467,7 +461,7 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 			.rc = rc,
 			.err = e,
 			.watchdog_expired = now_ns() >= deadline,
-			.user_interrupt = stop_requested != 0,
+			.user_interrupt = hcf_interrupted(),
 			.doorbell_port = HCF_PORT_DOORBELL,
 			.debugcon_port = HCF_PORT_DEBUGCON,
 		};

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "prog/prog.h"

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "exec/targets.h"
 #include "fuzz/features.h"
 #include "fuzz/finding.h"
 #include "fuzz/minimize.h"

@@ -1,11 +1,8 @@
-/* target.c: the table of targets and the open wrapper. */
+/* targets.c: the table of targets and the open wrapper. */
+#include "exec/targets.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "target/target.h"
-
-extern const struct hcf_target_ops hcf_target_kvm_ops;
-extern const struct hcf_target_ops hcf_target_model_ops;
 
 const struct hcf_target_ops *const hcf_targets[] = {
 	&hcf_target_kvm_ops,

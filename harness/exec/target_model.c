@@ -15,6 +15,7 @@
 #include "hcf_proto.h"
 #include "oracles/models/model.h"
 #include "prog/layout.h"
+#include "exec/targets.h"
 #include "target/target.h"
 #include "util/xalloc.h"
 
