@@ -12,7 +12,7 @@
 
 enum {
 	O_TARGET = 512, O_WATCHDOG, O_TIMING, O_VEC, O_AGENT, O_RESPONDER, O_BATCH, O_KEEP_QUIRK,
-	O_PVM_EMULATED,
+	O_PVM_EMULATED, O_TARGET_OPT,
 };
 
 static const struct option target_opts[] = {
@@ -25,6 +25,7 @@ static const struct option target_opts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "keep-fix-hypercall-quirk", no_argument, NULL, O_KEEP_QUIRK },
 	{ "pvm-emulated", no_argument, NULL, O_PVM_EMULATED },
+	{ "target-opt", required_argument, NULL, O_TARGET_OPT },
 };
 
 void hcf_cli_target_defaults(struct hcf_cli_target *t)
@@ -46,7 +47,9 @@ const char *hcf_cli_target_usage(void)
 	       "                     scribble (writes garbage over the mailbox), poke:GPA\n"
 	       "                     (writes a byte of guest memory behind the call)\n"
 	       "  --keep-fix-hypercall-quirk  leave KVM's vmcall/vmmcall patching quirk on\n"
-	       "  --pvm-emulated     on PVM, keep the agent in PVM's instruction emulator\n";
+	       "  --pvm-emulated     on PVM, keep the agent in PVM's instruction emulator\n"
+	       "  --target-opt K[=V] a parameter of the target (docs/targets.md); --responder\n"
+	       "                     and the two above are the kvm target's\n";
 }
 
 void hcf_cli_target_options(struct option *lopts, size_t at)
@@ -66,6 +69,23 @@ int hcf_cli_parse_u64(const char *s, uint64_t *v)
 	if (errno || *end)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+/* One target parameter, "key" or "key=value" (kept for the target to parse). */
+static int add_param(struct hcf_cli_target *t, const char *key, const char *value, const char *cmd)
+{
+	if (t->opts.nparams >= HCF_TARGET_MAX_PARAMS) {
+		hcf_cli_error(cmd, "at most %u target parameters", HCF_TARGET_MAX_PARAMS);
+		return -1;
+	}
+	char *p = t->param_store[t->opts.nparams];
+	if (snprintf(p, sizeof(t->param_store[0]), "%s%s%s", key, value ? "=" : "", value ? value : "") >=
+	    (int)sizeof(t->param_store[0])) {
+		hcf_cli_error(cmd, "target parameter too long: %s", key);
+		return -1;
+	}
+	t->opts.params[t->opts.nparams++] = p;
 	return 0;
 }
 
@@ -90,7 +110,7 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 	case O_TIMING: t->opts.timing = true; return 0;
 	case O_VEC: t->opts.want_vec = true; return 0;
 	case O_AGENT: t->opts.agent_path = arg; return 0;
-	case O_RESPONDER: t->opts.responder = arg; return 0;
+	case O_RESPONDER: return add_param(t, "responder", arg, cmd);
 	case O_BATCH:
 		if (hcf_cli_parse_u64(arg, &v) != 0 || v == 0 || v > HCF_MBOX_MAX_CALLS) {
 			hcf_cli_error(cmd, "--batch: 1..%u, got %s", HCF_MBOX_MAX_CALLS, arg);
@@ -98,8 +118,9 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 		}
 		t->batch = (size_t)v;
 		return 0;
-	case O_KEEP_QUIRK: t->opts.keep_fix_hypercall_quirk = true; return 0;
-	case O_PVM_EMULATED: t->opts.pvm_emulated = true; return 0;
+	case O_KEEP_QUIRK: return add_param(t, "keep-fix-hypercall-quirk", NULL, cmd);
+	case O_PVM_EMULATED: return add_param(t, "pvm-emulated", NULL, cmd);
+	case O_TARGET_OPT: return add_param(t, arg, NULL, cmd);
 	default: return 1;
 	}
 }

@@ -1,9 +1,10 @@
 /*
  * cli_target.h: the target options every running command shares.
  *
- * --target, --watchdog, --timing, --vec, --agent, --responder, --batch and
- * the PVM/KVM switches, parsed in one place; and opening the target, with the
- * spec picked from what the target detects when the user gave none.
+ * --target, --watchdog, --timing, --vec, --agent, --batch, --target-opt and
+ * the kvm target's switches (--responder and the PVM/KVM ones, which become
+ * its parameters), parsed in one place; and opening the target, with the spec
+ * picked from what the target detects when the user gave none.
  */
 #ifndef HCF_CLI_TARGET_H
 #define HCF_CLI_TARGET_H
@@ -18,7 +19,8 @@
 
 struct hcf_cli_target {
 	const char *name;              /* "kvm", "model" */
-	struct hcf_target_opts opts;
+	struct hcf_target_opts opts;   /* its params point into param_store */
+	char param_store[HCF_TARGET_MAX_PARAMS][128];
 	size_t batch;                  /* calls per mailbox batch (0: default) */
 };
 

@@ -163,8 +163,10 @@ const struct hcf_target_ops hcf_target_model_ops = {
 static int model_open(struct hcf_target **out, const struct hcf_abi *abi,
 		      const struct hcf_target_opts *opts, char *err, size_t errlen)
 {
-	(void)opts;
 	*out = NULL;
+	static const char *const no_params[] = { NULL };
+	if (hcf_target_params_check(opts, "model", no_params, err, errlen) != 0)
+		return -1;
 	if (!abi) {
 		snprintf(err, errlen, "the model target needs a spec");
 		return -1;

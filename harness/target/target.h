@@ -18,15 +18,27 @@
 #include "spec/spec.h"
 #include "target/result.h"
 
+#define HCF_TARGET_MAX_PARAMS 16
+
+/* What every target understands; what only one does travels as "key=value"
+ * (or "key") strings in params, which that target parses and refuses when
+ * it does not know them (docs/targets.md lists each target's). */
 struct hcf_target_opts {
-	unsigned watchdog_ms;     /* per KVM_RUN; 0: default (HCF_WATCHDOG_DEFAULT_MS) */
+	unsigned watchdog_ms;     /* no progress for this long: a hang; 0: HCF_WATCHDOG_DEFAULT_MS */
 	bool timing;              /* record rdtsc around every call */
 	bool want_vec;            /* capture XMM state where the target says it works */
-	bool keep_fix_hypercall_quirk; /* leave KVM's FIX_HYPERCALL_INSN quirk on */
-	bool pvm_emulated;        /* on PVM, stay in the instruction emulator (no VIF page) */
 	const char *agent_path;   /* agent ELF; NULL: the one built into hcfuzz */
-	const char *responder;    /* test-only PIO responder behaviour (docs/targets.md) */
+	const char *params[HCF_TARGET_MAX_PARAMS];
+	size_t nparams;
 };
+
+/* The value of target parameter key in opts: "" for a bare key, NULL when
+ * absent. */
+const char *hcf_target_param(const struct hcf_target_opts *opts, const char *key);
+/* Every parameter of opts is one of keys[] (NULL-terminated): 0, or -1 with
+ * the one that is not in err. */
+int hcf_target_params_check(const struct hcf_target_opts *opts, const char *target,
+			    const char *const keys[], char *err, size_t errlen);
 
 #define HCF_WATCHDOG_DEFAULT_MS 2000u
 
@@ -35,11 +47,11 @@ struct hcf_target_info {
 	char hypervisor[16];      /* "pvm", "kvm", "unknown", "model" */
 	char cpu_vendor[13];
 	char hv_signature[13];
-	bool pvm;                 /* the PVM MSR answered */
-	bool native_mode;         /* PVM: the agent registered its VIF page */
 	bool vec_ok;              /* vector capture works on this target */
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
-	bool fix_hypercall_quirk_disabled;
+	/* What only this target knows, as "key=value" words: the kvm target's
+	 * "pvm=yes native=yes fix-hypercall-quirk=disabled" (docs/targets.md). */
+	char facts[128];
 	/* RFLAGS bits the target captures faithfully around a call (0: every
 	 * architectural one). PVM's native mode runs the guest kernel at CPL3,
 	 * where popf cannot clear IF: the IF the agent sees is not the guest's

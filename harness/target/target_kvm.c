@@ -20,6 +20,7 @@
 #include "hcf_proto.h"
 #include "prog/layout.h"
 #include "target/devices.h"
+#include "target/engine.h"
 #include "target/target.h"
 #include "util/fileio.h"
 #include "util/x86.h"
@@ -37,19 +38,15 @@ struct kvm_target {
 	struct hcf_target_opts opts;
 	struct hcf_target_info info;
 	struct hcf_vmm *vm;
+	struct hcf_engine eng;     /* the agent protocol, over this VM (the channel below) */
 	uint8_t *agent;            /* agent ELF image (owned when loaded from a file) */
 	size_t agent_len;
 	bool agent_owned;
 	struct hcf_elf_info elf;
-	uint64_t seq;
-	unsigned watchdog_ms;
-	uint8_t wire_xport;        /* the ABI's transport as the agent knows it */
 	struct hcf_device dev;     /* what answers PIO/MMIO exits */
-	struct hcf_layout layout;  /* the program's buffers, as placed */
-	char console[256];         /* agent debug console tail */
-	size_t console_len;
-	uint8_t xmm_sentinel[16][16];
 	bool known_pvm;            /* an earlier boot found PVM: rebuilds skip the probe's detour */
+	bool keep_fix_hypercall_quirk; /* target option keep-fix-hypercall-quirk */
+	bool pvm_emulated;         /* target option pvm-emulated */
 };
 
 static struct kvm_target *K(struct hcf_target *t)
@@ -57,278 +54,19 @@ static struct kvm_target *K(struct hcf_target *t)
 	return (struct kvm_target *)t;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static const struct hcf_gmem *MEM(struct kvm_target *k)
 {
 	return hcf_vmm_mem(k->vm);
 }
 
-static volatile struct hcf_mbox *mbox(struct kvm_target *k)
+/* ---- the channel: the agent's VM, run in this process ---------------------- */
+
+static const struct hcf_gmem *chan_mem(void *ctx)
 {
-	return hcf_gmem_at(MEM(k), hcf_gpa(HCF_GPA_MBOX), sizeof(struct hcf_mbox));
+	return MEM(ctx);
 }
 
-/* ---- boot ----------------------------------------------------------------- */
-
-static void console_byte(struct kvm_target *k, uint8_t c)
-{
-	if (k->console_len + 1 >= sizeof(k->console)) {
-		memmove(k->console, k->console + 64, k->console_len - 64);
-		k->console_len -= 64;
-	}
-	k->console[k->console_len++] = (char)(c >= 0x20 && c < 0x7f ? c : (c == '\n' ? ' ' : '.'));
-	k->console[k->console_len] = '\0';
-}
-
-/* Resolve the spec's transport to what the agent executes. */
-static uint8_t wire_xport_for(const struct hcf_abi *abi, const char *vendor)
-{
-	const struct hcf_transport *t = &abi->transport;
-	switch (t->kind) {
-	case HCF_XPORT_VMCALL: return HCF_WX_VMCALL;
-	case HCF_XPORT_VMMCALL: return HCF_WX_VMMCALL;
-	case HCF_XPORT_NATIVE:
-		return strcmp(vendor, "GenuineIntel") == 0 ? HCF_WX_VMCALL : HCF_WX_VMMCALL;
-	case HCF_XPORT_INT: return HCF_WX_INT;
-	case HCF_XPORT_SYSCALL: return HCF_WX_SYSCALL;
-	case HCF_XPORT_HCPAGE: return HCF_WX_HCPAGE;
-	case HCF_XPORT_PIO: return t->is_read ? HCF_WX_PIO_IN : HCF_WX_PIO_OUT;
-	case HCF_XPORT_MMIO: return t->is_read ? HCF_WX_MMIO_READ : HCF_WX_MMIO_WRITE;
-	default: return HCF_WX_NONE;
-	}
-}
-
-/* Run until the agent rings READY (boot) and fill info from its probe. */
-static int boot(struct kvm_target *k, char *err, size_t errlen)
-{
-	struct hcf_vmm_config cfg = {
-		.mem_size = HCF_GUEST_MEM_SIZE,
-		.dirty_log = true,
-		.nolog_lo = HCF_GPA_MBOX,
-		.nolog_hi = HCF_GPA_MBOX + HCF_MBOX_SIZE,
-		.disable_fix_hypercall_quirk = !k->opts.keep_fix_hypercall_quirk,
-	};
-	if (hcf_vmm_open(&k->vm, &cfg, err, errlen) != 0)
-		return -1;
-	const struct hcf_gmem *m = MEM(k);
-	if (hcf_elf_load(k->agent, k->agent_len, m, HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX,
-			 &k->elf, err, errlen) != 0)
-		return -1;
-	struct hcf_boot *b = hcf_gmem_at(m, hcf_gpa(HCF_GPA_BOOT), sizeof(*b));
-	volatile struct hcf_mbox *mb = mbox(k);
-	if (!b || !mb) {
-		snprintf(err, errlen, "guest RAM too small for the boot block and mailbox");
-		return -1;
-	}
-	memset(b, 0, sizeof(*b));
-	b->magic = HCF_BOOT_MAGIC;
-	b->version = HCF_PROTO_VERSION;
-	b->flags = k->opts.pvm_emulated ? 0 : HCF_BOOT_PVM_NATIVE;
-	if (k->known_pvm)
-		b->flags |= HCF_BOOT_PVM_KNOWN;
-	/* The IDT from the agent's own table of entry points: built here, it
-	 * costs the agent no emulated loop under PVM. */
-	uint64_t table;
-	uint64_t handlers[256];
-	if (hcf_elf_symbol(k->agent, k->agent_len, "hcf_exc_entry", &table) == 0 &&
-	    hcf_gmem_read(m, hcf_gpa(table), handlers, sizeof(handlers)) == 0 &&
-	    hcf_x86_build_idt(m, handlers) == 0)
-		b->flags |= HCF_BOOT_IDT_READY;
-	b->mbox_gpa = HCF_GPA_MBOX;
-	b->vif_gpa = HCF_GPA_VIF;
-	if (k->base.abi && k->base.abi->transport.kind == HCF_XPORT_HCPAGE) {
-		b->flags |= HCF_BOOT_HCPAGE;
-		b->hcpage_msr = k->base.abi->transport.hcpage_msr;
-	}
-	memset((void *)mb, 0, sizeof(*mb));
-	mb->magic = HCF_MBOX_MAGIC;
-	mb->version = HCF_PROTO_VERSION;
-	memcpy((void *)mb->xmm_sentinel, k->xmm_sentinel, sizeof(k->xmm_sentinel));
-	if (hcf_vmm_setup_long_mode(k->vm, k->elf.entry, HCF_GPA_STACK_HI, err, errlen) != 0)
-		return -1;
-
-	k->console_len = 0;
-	k->console[0] = '\0';
-	uint64_t deadline = now_ns() + (uint64_t)k->watchdog_ms * 1000000ull * 4;
-	for (;;) {
-		uint64_t now = now_ns();
-		if (now >= deadline) {
-			snprintf(err, errlen, "the agent did not boot within %u ms", k->watchdog_ms * 4);
-			return -1;
-		}
-		struct hcf_vx vx;
-		hcf_vmm_run(k->vm, (unsigned)((deadline - now) / 1000000ull) + 1, &vx);
-		if (vx.kind == HCF_VX_DEBUGCON) {
-			console_byte(k, (uint8_t)vx.u.io.value);
-			continue;
-		}
-		if (vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_READY)
-			break;
-		snprintf(err, errlen, "agent boot failed: %s%s%s", vx.detail,
-			 k->console_len ? "; agent said: " : "", k->console);
-		return -1;
-	}
-	/* The probe block is guest-written: copy and terminate before use. */
-	struct hcf_boot probe;
-	memcpy(&probe, b, sizeof(probe));
-	struct hcf_target_info *ti = &k->info;
-	memcpy(ti->cpu_vendor, probe.cpu_vendor, 12);
-	ti->cpu_vendor[12] = '\0';
-	memcpy(ti->hv_signature, probe.hv_signature, 12);
-	ti->hv_signature[12] = '\0';
-	for (int i = 0; i < 12; i++) {
-		if (ti->cpu_vendor[i] && (ti->cpu_vendor[i] < 0x20 || ti->cpu_vendor[i] > 0x7e))
-			ti->cpu_vendor[i] = '?';
-		if (ti->hv_signature[i] && (ti->hv_signature[i] < 0x20 || ti->hv_signature[i] > 0x7e))
-			ti->hv_signature[i] = '?';
-	}
-	ti->pvm = !probe.pvm_msr_faulted && probe.pvm_msr_value == HCF_PVM_ID_VALUE;
-	k->known_pvm = ti->pvm;
-	ti->native_mode = probe.native != 0;
-	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
-	if (ti->pvm && ti->native_mode)
-		ti->rflags_captured &= ~HCF_X86_RFLAGS_IF;
-	snprintf(ti->target, sizeof(ti->target), "kvm");
-	if (ti->pvm)
-		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "pvm");
-	else if (!strncmp(ti->hv_signature, "KVMKVMKVM", 9))
-		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "kvm");
-	else
-		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "unknown");
-	const struct hcf_vmm_caps *caps = hcf_vmm_caps(k->vm);
-	ti->dirty_log = caps->dirty_log;
-	ti->fix_hypercall_quirk_disabled = caps->fix_hypercall_quirk_disabled;
-	if (k->base.abi)
-		k->wire_xport = wire_xport_for(k->base.abi, ti->cpu_vendor);
-	/*
-	 * The snapshot is taken where the agent always is between programs:
-	 * parked at its DONE doorbell after a command. Its code is
-	 * deterministic, so its registers there are the same every time, and
-	 * every call loads all registers itself: a reset then only has to put
-	 * back the memory the guest dirtied, without the register ioctls.
-	 */
-	mb->cmd = HCF_CMD_EMPTY;
-	mb->seq = ++k->seq;
-	struct hcf_vx vx;
-	hcf_vmm_run(k->vm, k->watchdog_ms, &vx);
-	if (vx.kind != HCF_VX_DOORBELL || vx.u.io.value != HCF_EV_DONE || mb->ack_seq != k->seq) {
-		snprintf(err, errlen, "the agent did not answer its first command: %s", vx.detail);
-		return -1;
-	}
-	if (hcf_vmm_snapshot(k->vm) != 0) {
-		snprintf(err, errlen, "cannot snapshot the booted guest");
-		return -1;
-	}
-	return 0;
-}
-
-static int rebuild(struct kvm_target *k)
-{
-	char err[256];
-	hcf_vmm_close_async(k->vm);
-	k->vm = NULL;
-	k->info.rebuilds++;
-	if (boot(k, err, sizeof(err)) != 0) {
-		fprintf(stderr, "hcfuzz: kvm: rebuilding the VM failed: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- running a program ------------------------------------------------- */
-
-/* Lay the program's buffers out in the arena with guards (prog/layout.h). */
-static int layout_bufs(struct kvm_target *k, const struct hcf_prog *p)
-{
-	char err[128];
-	if (hcf_layout_place(p, &k->layout, err, sizeof(err)) != 0)
-		return -1;
-	for (size_t b = 0; b < p->nbufs; b++) {
-		uint64_t total = (uint64_t)p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		uint8_t *dst = hcf_gmem_at(MEM(k), hcf_gpa(k->layout.buf_gva[b] - HCF_BUF_GUARD), total);
-		if (!dst)
-			return -1;
-		hcf_layout_image(p, &k->layout, b, dst);
-	}
-	return 0;
-}
-
-/*
- * Calls the harness will not make: port I/O to the agent's own doorbell or
- * debug console, MMIO into guest RAM (it would be a plain store into the
- * agent's memory, not an exit). A spec does not declare these, but a raw
- * fuzzed call can aim anywhere. They are reported as not run, with this
- * reason, instead of corrupting the harness's channel. NULL: fine.
- */
-static const char *refusal(const struct hcf_prog *p, const struct hcf_pcall *c)
-{
-	const struct hcf_transport *t = &p->abi->transport;
-	uint64_t nr = hcf_pcall_nr(p, c);
-	if (t->kind == HCF_XPORT_PIO) {
-		uint16_t port = (uint16_t)(t->port_base + nr);
-		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
-			return "not run: the port is the harness's own (doorbell, debug console)";
-	} else if (t->kind == HCF_XPORT_MMIO) {
-		uint64_t addr = t->mmio_base + nr * t->mmio_scale;
-		if (addr < HCF_GUEST_MEM_SIZE || addr + t->width < addr)
-			return "not run: the MMIO address is guest RAM, where the access is no exit";
-	}
-	return NULL;
-}
-
-static bool wants_vec(const struct kvm_target *k, const struct hcf_pcall *c)
-{
-	return c->capture_vec && k->info.vec_ok;
-}
-
-/*
- * The register image the agent loads for call c, into the result's before[]
- * (the host's own copy: the guest may scribble over the mailbox) and into the
- * mailbox slot w. The rest of the result is reset to "not run".
- */
-static void marshal(struct kvm_target *k, const struct hcf_prog *p, const struct hcf_pcall *c,
-		    struct hcf_wire_call *w, struct hcf_call_result *cr)
-{
-	const struct hcf_transport *t = &p->abi->transport;
-	uint64_t *g = cr->before, target;
-	hcf_layout_call_image(p, &k->layout, (size_t)(c - p->calls), g, &target);
-	w->xport = refusal(p, c) ? HCF_WX_NONE : k->wire_xport;
-	w->width = t->width;
-	w->vector = t->vector;
-	w->flags = (uint8_t)((wants_vec(k, c) ? HCF_CALL_VEC : 0) | (k->opts.timing ? HCF_CALL_TSC : 0));
-	w->reserved = 0;
-	w->target = target;
-	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;
-	memcpy(w->gpr, g, sizeof(w->gpr));
-
-	cr->outcome = HCF_CO_NOT_RUN;
-	cr->lost_why = HCF_LIVE_OK;
-	cr->vector = 0;
-	cr->has_vec = false;
-	cr->vec = NULL;
-	cr->detail = NULL;
-	cr->rflags_before = cr->rflags_after = 0;
-	cr->error_code = cr->fault_rip = cr->cr2 = 0;
-	cr->tsc_delta = 0;
-}
-
-/* detail must outlive the result: the program result's detail or a literal. */
-static void mark_lost(struct hcf_call_result *cr, enum hcf_call_outcome o, enum hcf_liveness why,
-		      const char *detail)
-{
-	cr->outcome = o;
-	cr->lost_why = why;
-	cr->detail = detail;
-	memcpy(cr->after, cr->before, sizeof(cr->after)); /* nothing trustworthy came back */
-}
-
-/* Map a fatal exit to a liveness state. */
+/* How a fatal exit ends the guest. */
 static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
 {
 	switch (kind) {
@@ -336,9 +74,68 @@ static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
 	case HCF_VX_SHUTDOWN: return HCF_LIVE_SHUTDOWN;
 	case HCF_VX_INTERNAL_ERROR: return HCF_LIVE_INTERNAL_ERROR;
 	case HCF_VX_ENTRY_FAILED: return HCF_LIVE_ENTRY_FAILED;
-	case HCF_VX_HOST_ERROR:
-	case HCF_VX_INTERRUPTED: return HCF_LIVE_HARNESS;
 	default: return HCF_LIVE_UNEXPECTED_EXIT;
+	}
+}
+
+/* Run the vCPU until the agent rings, writes its console, the guest is lost
+ * or timeout_ms pass; device accesses and halts are answered here. */
+static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
+{
+	struct kvm_target *k = ctx;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t deadline = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + timeout_ms;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		if (now >= deadline) {
+			ev->kind = HCF_CEV_TIMEOUT;
+			return;
+		}
+		struct hcf_vx vx;
+		hcf_vmm_run(k->vm, (unsigned)(deadline - now), &vx);
+		switch (vx.kind) {
+		case HCF_VX_DOORBELL:
+			ev->kind = HCF_CEV_DOORBELL;
+			ev->value = vx.u.io.value;
+			return;
+		case HCF_VX_DEBUGCON:
+			ev->kind = HCF_CEV_CONSOLE;
+			ev->value = vx.u.io.value;
+			return;
+		case HCF_VX_PIO:
+		case HCF_VX_MMIO:
+			if ((vx.kind == HCF_VX_PIO ? hcf_device_pio(&k->dev, k->vm, &vx) :
+						    hcf_device_mmio(&k->dev, k->vm, &vx)) != 0) {
+				ev->kind = HCF_CEV_HOST_ERROR;
+				snprintf(ev->detail, sizeof(ev->detail), "answering %s failed", vx.detail);
+				return;
+			}
+			continue;
+		case HCF_VX_HLT:
+			/* a halting hypercall (PVM 0x1009) or hlt: nothing will wake
+			 * the vCPU but us; re-enter, the watchdog bounds a halt loop */
+		case HCF_VX_HYPERCALL:
+			/* this VMM implements no userspace hypercalls */
+		case HCF_VX_RESUME:
+			continue;
+		case HCF_VX_HANG:
+			ev->kind = HCF_CEV_TIMEOUT;
+			return;
+		case HCF_VX_INTERRUPTED:
+			ev->kind = HCF_CEV_INTERRUPTED;
+			return;
+		case HCF_VX_HOST_ERROR:
+			ev->kind = HCF_CEV_HOST_ERROR;
+			snprintf(ev->detail, sizeof(ev->detail), "%s", vx.detail);
+			return;
+		default:
+			ev->kind = HCF_CEV_LOST;
+			ev->lost = liveness_for(vx.kind);
+			snprintf(ev->detail, sizeof(ev->detail), "%s", vx.detail);
+			return;
+		}
 	}
 }
 
@@ -391,245 +188,34 @@ static bool runs_away(struct kvm_target *k, const uint64_t gpr[HCF_NGPR], uint64
 	return true;
 }
 
-/* Copy and validate the agent's results for calls [first, first + n). */
-static void collect(struct kvm_target *k, const struct hcf_prog *p, size_t first, uint32_t n,
-		    uint64_t seq, struct hcf_prog_result *r)
+/* Where the guest was when it was lost or stopped making progress: in the
+ * agent's code around the hypercall (waiting on the hypervisor) or elsewhere
+ * (running wild) is the first thing a developer asks. */
+static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, uint64_t *rip)
 {
-	const struct hcf_gmem *m = MEM(k);
-	for (uint32_t i = 0; i < n; i++) {
-		struct hcf_call_result *cr = &r->calls[first + i];
-		struct hcf_wire_result w;
-		uint64_t at = HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF + (uint64_t)i * sizeof(w);
-		if (hcf_gmem_read(m, hcf_gpa(at), &w, sizeof(w)) != 0 || w.seq != (seq ^ i) ||
-		    (w.outcome != HCF_WO_RETURNED && w.outcome != HCF_WO_EXCEPTION) ||
-		    (w.outcome == HCF_WO_EXCEPTION && w.vector > 255)) {
-			mark_lost(cr, HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
-				  "the result slot does not hold a fresh, well-formed result");
-			continue;
-		}
-		const char *refused = refusal(p, &p->calls[first + i]);
-		if (refused) {
-			/* the agent ran no instruction: there is nothing to judge */
-			cr->outcome = HCF_CO_NOT_RUN;
-			cr->detail = refused;
-			memcpy(cr->after, cr->before, sizeof(cr->after));
-			continue;
-		}
-		cr->before[HCF_RSP] = w.rsp_before;
-		memcpy(cr->after, w.gpr, sizeof(cr->after));
-		cr->rflags_before = w.rflags_before;
-		cr->rflags_after = w.rflags_after;
-		cr->tsc_delta = w.tsc_delta;
-		if (w.outcome == HCF_WO_EXCEPTION) {
-			cr->outcome = HCF_CO_EXCEPTION;
-			cr->vector = (uint8_t)w.vector;
-			cr->error_code = w.error_code;
-			cr->fault_rip = w.fault_rip;
-			cr->cr2 = w.cr2;
-		} else {
-			cr->outcome = HCF_CO_RETURNED;
-		}
-		if (wants_vec(k, &p->calls[first + i])) {
-			uint64_t vat = HCF_GPA_MBOX + HCF_MBOX_VEC_OFF + (uint64_t)i * sizeof(struct hcf_wire_vec);
-			struct hcf_call_vec *cv = hcf_result_vec_slot(r, first + i);
-			if (cv && hcf_gmem_read(m, hcf_gpa(vat), &cv->after, sizeof(cv->after)) == 0) {
-				memcpy(&cv->before, k->xmm_sentinel, sizeof(cv->before));
-				cr->vec = cv;
-				cr->has_vec = true;
-			}
-		}
+	struct kvm_target *k = ctx;
+	uint64_t gpr[HCF_NGPR], rflags;
+	if (hcf_vmm_get_gprs(k->vm, gpr, rip, &rflags) != 0)
+		return;
+	*has_rip = true;
+	size_t used = strlen(ev->detail);
+	char *at = ev->detail + used;
+	size_t room = sizeof(ev->detail) - used;
+	if (ev->lost == HCF_LIVE_HANG) {
+		const char *how = NULL;
+		if (runs_away(k, gpr, *rip, rflags, &how))
+			ev->lost = HCF_LIVE_RUNAWAY;
+		snprintf(at, room, "; guest rip 0x%llx (%s), rsp 0x%llx%s%s", (unsigned long long)*rip,
+			 in_agent_code(*rip) ? "the agent's code" : "outside the agent's code",
+			 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "");
+	} else if (ev->lost == HCF_LIVE_INTERNAL_ERROR) {
+		/* the instruction KVM gave up on, read at rip as a guest-physical
+		 * address (the agent's identity map) */
+		const uint8_t *code = hcf_gmem_at(MEM(k), hcf_gpa(*rip), 8);
+		if (code)
+			snprintf(at, room, "; bytes at rip: %02x %02x %02x %02x %02x %02x %02x %02x",
+				 code[0], code[1], code[2], code[3], code[4], code[5], code[6], code[7]);
 	}
-}
-
-/*
- * How many calls of the batch finished, from the result slots themselves:
- * the agent reports progress only every 64 calls, but writes each slot's seq
- * tag right after its call. nd is a lower bound (the agent's ndone).
- */
-static uint32_t calls_finished(struct kvm_target *k, uint64_t seq, uint32_t nd, uint32_t n)
-{
-	const struct hcf_gmem *m = MEM(k);
-	while (nd < n) {
-		uint64_t tag;
-		uint64_t at = HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF +
-			      (uint64_t)nd * sizeof(struct hcf_wire_result) +
-			      offsetof(struct hcf_wire_result, seq);
-		if (hcf_gmem_read(m, hcf_gpa(at), &tag, sizeof(tag)) != 0 || tag != (seq ^ nd))
-			break;
-		nd++;
-	}
-	return nd;
-}
-
-/*
- * Run one mailbox batch: calls [first, first + n) of p. Returns the number
- * of calls finished; when the guest is lost, marks the call it was in and
- * returns with *lost set.
- */
-static size_t run_batch(struct kvm_target *k, const struct hcf_prog *p, size_t first, uint32_t n,
-			struct hcf_prog_result *r, bool *lost, int *harness_err)
-{
-	const struct hcf_gmem *m = MEM(k);
-	struct hcf_wire_call *wc = hcf_gmem_at(m, hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
-					      (uint64_t)n * sizeof(struct hcf_wire_call));
-	volatile struct hcf_mbox *mb = mbox(k);
-	*lost = false;
-	*harness_err = 0;
-	if (!wc || !mb) {
-		*harness_err = 1;
-		return 0;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		marshal(k, p, &p->calls[first + i], &wc[i], &r->calls[first + i]);
-
-	uint64_t seq = ++k->seq;
-	mb->cmd = HCF_CMD_BATCH;
-	mb->ncalls = n;
-	mb->seq = seq;
-	mb->ack_seq = 0;
-	mb->ndone = 0;
-
-	/* The watchdog measures progress: a guest that keeps exiting (a PIO
-	 * device in a loop, repeated HLT) without finishing calls also hangs. */
-	uint32_t last_done = 0;
-	uint64_t last_progress = now_ns();
-	const uint64_t budget = (uint64_t)k->watchdog_ms * 1000000ull;
-	size_t done = 0;
-	for (;;) {
-		uint64_t now = now_ns();
-		uint64_t left = now - last_progress >= budget ? 0 : budget - (now - last_progress);
-		struct hcf_vx vx;
-		if (left == 0) {
-			vx.kind = HCF_VX_HANG;
-			snprintf(vx.detail, sizeof(vx.detail), "no progress within %u ms", k->watchdog_ms);
-		} else {
-			hcf_vmm_run(k->vm, (unsigned)(left / 1000000ull) + 1, &vx);
-		}
-		uint32_t nd = mb->ndone;
-		if (nd > n)
-			nd = n; /* guest-written; a lie only shortens what we trust */
-		if (nd != last_done) {
-			last_done = nd;
-			last_progress = now_ns();
-		}
-		switch (vx.kind) {
-		case HCF_VX_DOORBELL:
-			if (vx.u.io.value == HCF_EV_DONE) {
-				uint32_t ndone = mb->ndone;
-				if (mb->ack_seq != seq || ndone != n) {
-					nd = calls_finished(k, seq, nd, n);
-					collect(k, p, first, nd, seq, r);
-					done = nd;
-					if (first + nd < r->ncalls)
-						mark_lost(&r->calls[first + nd], HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
-							  "the agent reported a batch it did not finish");
-					r->liveness = HCF_LIVE_PROTOCOL;
-					snprintf(r->detail, sizeof(r->detail),
-						 "mailbox: ack %llu for batch %llu, %u of %u calls done",
-						 (unsigned long long)mb->ack_seq, (unsigned long long)seq, ndone, n);
-					*lost = true;
-					goto out;
-				}
-				collect(k, p, first, n, seq, r);
-				done = n;
-				goto out;
-			}
-			if (vx.u.io.value == HCF_EV_PANIC) {
-				nd = calls_finished(k, seq, nd, n);
-				snprintf(r->detail, sizeof(r->detail),
-					 "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
-					 mb->panic_vector, (unsigned long long)mb->panic_rip,
-					 (unsigned long long)mb->panic_error_code,
-					 (unsigned long long)mb->panic_cr2);
-				collect(k, p, first, nd, seq, r);
-				done = nd;
-				if (first + nd < r->ncalls)
-					mark_lost(&r->calls[first + nd], HCF_CO_GUEST_LOST, HCF_LIVE_AGENT_PANIC,
-						  r->detail);
-				r->liveness = HCF_LIVE_AGENT_PANIC;
-				*lost = true;
-				goto out;
-			}
-			/* READY or garbage: the agent restarted or lies */
-			vx.kind = HCF_VX_UNEXPECTED;
-			snprintf(vx.detail, sizeof(vx.detail), "unexpected doorbell 0x%08x during a batch",
-				 vx.u.io.value);
-			break;
-		case HCF_VX_DEBUGCON:
-			console_byte(k, (uint8_t)vx.u.io.value);
-			continue;
-		case HCF_VX_PIO:
-			if (hcf_device_pio(&k->dev, k->vm, &vx) != 0) {
-				*harness_err = 1;
-				goto out;
-			}
-			continue;
-		case HCF_VX_MMIO:
-			if (hcf_device_mmio(&k->dev, k->vm, &vx) != 0) {
-				*harness_err = 1;
-				goto out;
-			}
-			continue;
-		case HCF_VX_HLT:
-			/* a halting hypercall (PVM 0x1009) or hlt: nothing will wake the
-			 * vCPU but us; re-enter, the watchdog bounds a halt loop */
-			continue;
-		case HCF_VX_HYPERCALL:
-			/* this VMM implements no userspace hypercalls */
-			continue;
-		default:
-			break;
-		}
-		/* The guest is lost (or the host failed): the call in flight is the culprit. */
-		nd = calls_finished(k, seq, nd, n);
-		collect(k, p, first, nd, seq, r);
-		done = nd;
-		enum hcf_liveness lv = liveness_for(vx.kind);
-		if (lv == HCF_LIVE_HARNESS) {
-			*harness_err = 1;
-			r->liveness = HCF_LIVE_HARNESS;
-			snprintf(r->detail, sizeof(r->detail), "%s", vx.detail);
-			goto out;
-		}
-		/* where a guest that made no progress was: in the agent's code
-		 * around the hypercall (waiting on the hypervisor) or elsewhere
-		 * (running wild) is the first thing a developer asks */
-		char where[160] = "";
-		uint64_t gpr[HCF_NGPR], rip, rflags;
-		bool have_regs = hcf_vmm_get_gprs(k->vm, gpr, &rip, &rflags) == 0;
-		if (lv == HCF_LIVE_HANG && have_regs) {
-			const char *how = NULL;
-			if (runs_away(k, gpr, rip, rflags, &how))
-				lv = HCF_LIVE_RUNAWAY;
-			snprintf(where, sizeof(where), "; guest rip 0x%llx (%s), rsp 0x%llx%s%s",
-				 (unsigned long long)rip,
-				 in_agent_code(rip) ? "the agent's code" : "outside the agent's code",
-				 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "");
-		} else if (lv == HCF_LIVE_INTERNAL_ERROR && have_regs) {
-			/* the instruction KVM gave up on, read at rip as a
-			 * guest-physical address (the agent's identity map) */
-			const uint8_t *code = hcf_gmem_at(MEM(k), hcf_gpa(rip), 8);
-			if (code)
-				snprintf(where, sizeof(where),
-					 "; bytes at rip: %02x %02x %02x %02x %02x %02x %02x %02x",
-					 code[0], code[1], code[2], code[3], code[4], code[5], code[6],
-					 code[7]);
-		}
-		snprintf(r->detail, sizeof(r->detail), "%s%s%s%s", vx.detail, where,
-			 k->console_len ? "; agent said: " : "", k->console);
-		if (first + nd < r->ncalls) {
-			struct hcf_call_result *cr = &r->calls[first + nd];
-			mark_lost(cr, lv == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST, lv, r->detail);
-			/* where it was: evidence, and what a known anomaly may name */
-			cr->has_lost_rip = have_regs;
-			cr->lost_rip = have_regs ? rip : 0;
-		}
-		r->liveness = lv;
-		*lost = true;
-		goto out;
-	}
-out:
-	return done;
 }
 
 /*
@@ -688,8 +274,9 @@ static void note_page(struct kvm_target *k, struct hcf_prog_result *r, uint64_t 
  * after a lost guest (with_agent) the agent's own pages too, for the
  * liveness oracle's question whether a call had the hypervisor write there.
  */
-static void find_changed_pages(struct kvm_target *k, struct hcf_prog_result *r, bool with_agent)
+static void chan_changed_pages(void *ctx, struct hcf_prog_result *r, bool with_agent)
 {
+	struct kvm_target *k = ctx;
 	if (hcf_vmm_collect_dirty(k->vm) != 0)
 		return;
 	size_t npages;
@@ -708,79 +295,160 @@ static void find_changed_pages(struct kvm_target *k, struct hcf_prog_result *r, 
 	hcf_vmm_clear_dirty(k->vm);
 }
 
-static void read_bufs(struct kvm_target *k, const struct hcf_prog *p, struct hcf_prog_result *r)
+static const struct hcf_channel_ops kvm_channel = {
+	.mem = chan_mem,
+	.wait = chan_wait,
+	.examine = chan_examine,
+	.changed_pages = chan_changed_pages,
+};
+
+/* ---- boot ----------------------------------------------------------------- */
+
+/* Resolve the spec's transport to what the agent executes. */
+static uint8_t wire_xport_for(const struct hcf_abi *abi, const char *vendor)
 {
-	r->nbufs = p->nbufs;
-	r->guard_byte = HCF_GUARD_BYTE;
-	for (size_t b = 0; b < p->nbufs; b++) {
-		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
-		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, k->layout.buf_gva[b]);
-		r->bufs[b].valid = hcf_gmem_read(MEM(k), hcf_gpa(k->layout.buf_gva[b] - HCF_BUF_GUARD), bytes,
-						 total) == 0;
+	const struct hcf_transport *t = &abi->transport;
+	switch (t->kind) {
+	case HCF_XPORT_VMCALL: return HCF_WX_VMCALL;
+	case HCF_XPORT_VMMCALL: return HCF_WX_VMMCALL;
+	case HCF_XPORT_NATIVE:
+		return strcmp(vendor, "GenuineIntel") == 0 ? HCF_WX_VMCALL : HCF_WX_VMMCALL;
+	case HCF_XPORT_INT: return HCF_WX_INT;
+	case HCF_XPORT_SYSCALL: return HCF_WX_SYSCALL;
+	case HCF_XPORT_HCPAGE: return HCF_WX_HCPAGE;
+	case HCF_XPORT_PIO: return t->is_read ? HCF_WX_PIO_IN : HCF_WX_PIO_OUT;
+	case HCF_XPORT_MMIO: return t->is_read ? HCF_WX_MMIO_READ : HCF_WX_MMIO_WRITE;
+	default: return HCF_WX_NONE;
 	}
 }
 
-/* Calls no batch reached: "not run", with the registers the program asked for. */
-static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, size_t from)
+/* What the agent's probe found, into the target's info. */
+static void take_probe(struct kvm_target *k, const struct hcf_boot *probe)
 {
-	for (size_t i = from; i < p->ncalls; i++)
+	struct hcf_target_info *ti = &k->info;
+	memcpy(ti->cpu_vendor, probe->cpu_vendor, 12);
+	ti->cpu_vendor[12] = '\0';
+	memcpy(ti->hv_signature, probe->hv_signature, 12);
+	ti->hv_signature[12] = '\0';
+	bool pvm = !probe->pvm_msr_faulted && probe->pvm_msr_value == HCF_PVM_ID_VALUE;
+	bool native = probe->native != 0;
+	k->known_pvm = pvm;
+	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
+	/* PVM's native mode runs the guest kernel at CPL3, where popf cannot
+	 * clear IF: the IF the agent sees is not the guest's virtual IF */
+	if (pvm && native)
+		ti->rflags_captured &= ~HCF_X86_RFLAGS_IF;
+	snprintf(ti->target, sizeof(ti->target), "kvm");
+	if (pvm)
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "pvm");
+	else if (!strncmp(ti->hv_signature, "KVMKVMKVM", 9))
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "kvm");
+	else
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "unknown");
+	const struct hcf_vmm_caps *caps = hcf_vmm_caps(k->vm);
+	ti->dirty_log = caps->dirty_log;
+	snprintf(ti->facts, sizeof(ti->facts), "pvm=%s native=%s fix-hypercall-quirk=%s",
+		 pvm ? "yes" : "no", native ? "yes" : "no",
+		 caps->fix_hypercall_quirk_disabled ? "disabled" : "on");
+	if (k->base.abi)
+		k->eng.wire_xport = wire_xport_for(k->base.abi, ti->cpu_vendor);
+}
+
+/* Build the VM, boot the agent, learn the hypervisor, take the snapshot. */
+static int boot(struct kvm_target *k, char *err, size_t errlen)
+{
+	struct hcf_vmm_config cfg = {
+		.mem_size = HCF_GUEST_MEM_SIZE,
+		.dirty_log = true,
+		.nolog_lo = HCF_GPA_MBOX,
+		.nolog_hi = HCF_GPA_MBOX + HCF_MBOX_SIZE,
+		.disable_fix_hypercall_quirk = !k->keep_fix_hypercall_quirk,
+	};
+	if (hcf_vmm_open(&k->vm, &cfg, err, errlen) != 0)
+		return -1;
+	const struct hcf_gmem *m = MEM(k);
+	if (hcf_elf_load(k->agent, k->agent_len, m, HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX,
+			 &k->elf, err, errlen) != 0)
+		return -1;
+	struct hcf_boot *b = hcf_gmem_at(m, hcf_gpa(HCF_GPA_BOOT), sizeof(*b));
+	if (!b || !hcf_gmem_at(m, hcf_gpa(HCF_GPA_MBOX), sizeof(struct hcf_mbox))) {
+		snprintf(err, errlen, "guest RAM too small for the boot block and mailbox");
+		return -1;
+	}
+	memset(b, 0, sizeof(*b));
+	b->magic = HCF_BOOT_MAGIC;
+	b->version = HCF_PROTO_VERSION;
+	b->flags = k->pvm_emulated ? 0 : HCF_BOOT_PVM_NATIVE;
+	if (k->known_pvm)
+		b->flags |= HCF_BOOT_PVM_KNOWN;
+	/* The IDT from the agent's own table of entry points: built here, it
+	 * costs the agent no emulated loop under PVM. */
+	uint64_t table;
+	uint64_t handlers[256];
+	if (hcf_elf_symbol(k->agent, k->agent_len, "hcf_exc_entry", &table) == 0 &&
+	    hcf_gmem_read(m, hcf_gpa(table), handlers, sizeof(handlers)) == 0 &&
+	    hcf_x86_build_idt(m, handlers) == 0)
+		b->flags |= HCF_BOOT_IDT_READY;
+	b->mbox_gpa = HCF_GPA_MBOX;
+	b->vif_gpa = HCF_GPA_VIF;
+	if (k->base.abi && k->base.abi->transport.kind == HCF_XPORT_HCPAGE) {
+		b->flags |= HCF_BOOT_HCPAGE;
+		b->hcpage_msr = k->base.abi->transport.hcpage_msr;
+	}
+	hcf_engine_mbox_init(&k->eng);
+	if (hcf_vmm_setup_long_mode(k->vm, k->elf.entry, HCF_GPA_STACK_HI, err, errlen) != 0)
+		return -1;
+	struct hcf_boot probe;
+	if (hcf_engine_boot(&k->eng, k->eng.watchdog_ms * 4, &probe, err, errlen) != 0)
+		return -1;
+	take_probe(k, &probe);
+	if (hcf_vmm_snapshot(k->vm) != 0) {
+		snprintf(err, errlen, "cannot snapshot the booted guest");
+		return -1;
+	}
+	return 0;
+}
+
+static int rebuild(struct kvm_target *k)
+{
+	char err[256];
+	hcf_vmm_close_async(k->vm);
+	k->vm = NULL;
+	k->info.rebuilds++;
+	if (boot(k, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hcfuzz: kvm: rebuilding the VM failed: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the target ------------------------------------------------------------ */
+
+static void not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
+{
+	hcf_result_reserve(r, p->ncalls);
+	for (size_t i = 0; i < p->ncalls; i++)
 		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+	r->liveness = HCF_LIVE_HARNESS;
+	snprintf(r->detail, sizeof(r->detail), "%s", why);
 }
 
 static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct kvm_target *k = K(t);
-	uint64_t t0 = now_ns();
-	hcf_result_reserve(r, p->ncalls);
 	if (!k->vm && rebuild(k) != 0) {
-		init_unreached(p, r, 0);
-		r->liveness = HCF_LIVE_HARNESS;
-		snprintf(r->detail, sizeof(r->detail), "no VM: rebuilding failed");
+		not_run(p, r, "no VM: rebuilding failed");
 		return -1;
 	}
 	if (p->abi != t->abi) {
-		init_unreached(p, r, 0);
-		r->liveness = HCF_LIVE_HARNESS;
-		snprintf(r->detail, sizeof(r->detail), "program for ABI %s on a target opened for %s",
+		char why[160];
+		snprintf(why, sizeof(why), "program for ABI %s on a target opened for %s",
 			 p->abi ? p->abi->name : "?", t->abi ? t->abi->name : "?");
+		not_run(p, r, why);
 		return -1;
 	}
-	if (layout_bufs(k, p) != 0) {
-		init_unreached(p, r, 0);
-		r->liveness = HCF_LIVE_HARNESS;
-		snprintf(r->detail, sizeof(r->detail), "the program's buffers do not fit the arena");
-		return -1;
-	}
-	size_t first = 0;
-	bool lost = false;
-	int herr = 0;
-	while (first < p->ncalls) {
-		uint32_t n = (uint32_t)(p->ncalls - first > HCF_MBOX_MAX_CALLS ? HCF_MBOX_MAX_CALLS :
-										 p->ncalls - first);
-		size_t done = run_batch(k, p, first, n, r, &lost, &herr);
-		r->ndone = first + done;
-		if (lost || herr) {
-			/* the batch's calls after the loss were marshalled, not run */
-			for (size_t i = r->ndone; i < first + n; i++)
-				if (r->calls[i].outcome == HCF_CO_NOT_RUN)
-					memcpy(r->calls[i].after, r->calls[i].before,
-					       sizeof(r->calls[i].after));
-			first += n;
-			break;
-		}
-		first += n;
-	}
-	init_unreached(p, r, first);
-	/* a lost guest's memory is still there to read: its buffers and pages
-	 * are judged like any other (the memory oracle), and its own pages are
-	 * the evidence of what a call had the hypervisor write */
-	if (!herr)
-		find_changed_pages(k, r, lost);
-	read_bufs(k, p, r);
-	r->seconds = (double)(now_ns() - t0) / 1e9;
-	if (herr) {
-		if (r->liveness == HCF_LIVE_OK)
-			r->liveness = HCF_LIVE_HARNESS;
+	bool lost;
+	if (hcf_engine_run(&k->eng, p, r, &lost) != 0) {
 		hcf_vmm_close(k->vm);
 		k->vm = NULL;
 		return -1;
@@ -826,62 +494,31 @@ static const struct hcf_target_info *kvm_info(struct hcf_target *t)
 	return &K(t)->info;
 }
 
-/* One command round trip without calls: the ceiling of this VM. */
 static int kvm_empty_round_trip(struct hcf_target *t, double *seconds)
 {
-	struct kvm_target *k = K(t);
-	volatile struct hcf_mbox *mb = mbox(k);
-	uint64_t seq = ++k->seq;
-	uint64_t t0 = now_ns();
-	mb->cmd = HCF_CMD_EMPTY;
-	mb->seq = seq;
-	struct hcf_vx vx;
-	hcf_vmm_run(k->vm, k->watchdog_ms, &vx);
-	*seconds = (double)(now_ns() - t0) / 1e9;
-	return vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
+	return hcf_engine_empty(&K(t)->eng, seconds);
 }
 
-/* The first call of p, issued `iterations` times in a bare loop in the guest. */
 static int kvm_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
 			double *seconds)
 {
-	struct kvm_target *k = K(t);
-	if (!p->ncalls || layout_bufs(k, p) != 0)
-		return -1;
-	struct hcf_wire_call *wc = hcf_gmem_at(MEM(k), hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
-					      sizeof(*wc));
-	volatile struct hcf_mbox *mb = mbox(k);
-	struct hcf_call_result scratch;
-	marshal(k, p, &p->calls[0], wc, &scratch);
-	wc->flags = 0;
-	uint64_t seq = ++k->seq;
-	mb->cmd = HCF_CMD_RAW_LOOP;
-	mb->raw_iterations = iterations;
-	mb->seq = seq;
-	uint64_t t0 = now_ns();
-	struct hcf_vx vx;
-	for (;;) {
-		hcf_vmm_run(k->vm, k->watchdog_ms * 10, &vx);
-		if (vx.kind == HCF_VX_HLT || vx.kind == HCF_VX_DEBUGCON)
-			continue;
-		break;
-	}
-	*seconds = (double)(now_ns() - t0) / 1e9;
-	return vx.kind == HCF_VX_DOORBELL && vx.u.io.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
+	return hcf_engine_raw_loop(&K(t)->eng, p, iterations, seconds);
 }
 
 static void fill_notes(struct kvm_target *k)
 {
 	struct hcf_target_info *ti = &k->info;
+	bool pvm = !strcmp(ti->hypervisor, "pvm");
+	bool native = strstr(ti->facts, "native=yes") != NULL;
 	snprintf(ti->notes, sizeof(ti->notes),
 		 "hypervisor %s (CPUID vendor %s, signature \"%s\"%s); agent %s; KVM FIX_HYPERCALL_INSN "
 		 "quirk %s; dirty-page log %s; vector capture %s; responder %s",
 		 ti->hypervisor, ti->cpu_vendor, ti->hv_signature,
-		 ti->pvm ? ", PVM MSR 0x4b564d11 = \"PVM\"" : "",
-		 ti->pvm ? (ti->native_mode ? "runs natively (VIF page registered)" :
-					      "runs in PVM's instruction emulator") :
-			   "runs in hardware-assisted mode",
-		 ti->fix_hypercall_quirk_disabled ? "disabled" : "left on",
+		 pvm ? ", PVM MSR 0x4b564d11 = \"PVM\"" : "",
+		 pvm ? (native ? "runs natively (VIF page registered)" :
+				 "runs in PVM's instruction emulator") :
+		       "runs in hardware-assisted mode",
+		 strstr(ti->facts, "fix-hypercall-quirk=disabled") ? "disabled" : "left on",
 		 ti->dirty_log ? "on (stray writes detected)" : "off",
 		 ti->vec_ok ? "on" : "off", k->dev.name);
 }
@@ -889,26 +526,27 @@ static void fill_notes(struct kvm_target *k)
 /* Try vector capture once: if SSE kills the guest here, leave it off. */
 static void probe_vec(struct kvm_target *k)
 {
-	k->info.vec_ok = false;
+	k->info.vec_ok = k->eng.vec_ok = false;
 	if (!k->opts.want_vec)
 		return;
-	if (k->info.pvm && !k->info.native_mode)
+	if (!strcmp(k->info.hypervisor, "pvm") && !strstr(k->info.facts, "native=yes"))
 		return; /* PVM's emulator kills the guest on most SSE */
-	k->info.vec_ok = true;
+	k->eng.vec_ok = true;
 	struct hcf_prog p;
 	hcf_prog_init(&p, k->base.abi);
 	struct hcf_pcall *c = hcf_prog_add_call(&p, -1, 0);
 	struct hcf_prog_result r;
 	hcf_result_init(&r, 1);
-	uint8_t saved = k->wire_xport;
-	k->wire_xport = HCF_WX_NONE;
+	uint8_t saved = k->eng.wire_xport;
+	k->eng.wire_xport = HCF_WX_NONE;
 	if (c)
 		c->capture_vec = true;
 	int rc = c ? kvm_run(&k->base, &p, &r) : -1;
-	k->wire_xport = saved;
-	k->info.vec_ok = rc == 0 && r.ncalls == 1 && r.calls[0].outcome == HCF_CO_RETURNED &&
-			 r.calls[0].has_vec &&
-			 !memcmp(&r.calls[0].vec->after, k->xmm_sentinel, sizeof(k->xmm_sentinel));
+	k->eng.wire_xport = saved;
+	k->eng.vec_ok = rc == 0 && r.ncalls == 1 && r.calls[0].outcome == HCF_CO_RETURNED &&
+			r.calls[0].has_vec &&
+			!memcmp(&r.calls[0].vec->after, k->eng.xmm_sentinel, sizeof(k->eng.xmm_sentinel));
+	k->info.vec_ok = k->eng.vec_ok;
 	hcf_result_free(&r);
 	hcf_prog_free(&p);
 	kvm_reset(&k->base);
@@ -937,10 +575,9 @@ static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
 	k->base.ops = &hcf_target_kvm_ops;
 	k->base.abi = abi;
 	k->opts = *opts;
-	k->watchdog_ms = opts->watchdog_ms ? opts->watchdog_ms : HCF_WATCHDOG_DEFAULT_MS;
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 16; j++)
-			k->xmm_sentinel[i][j] = (uint8_t)(0xc0 + i) ^ (uint8_t)(j * 0x11);
+	hcf_engine_init(&k->eng, (struct hcf_channel){ .ops = &kvm_channel, .ctx = k },
+			opts->watchdog_ms ? opts->watchdog_ms : HCF_WATCHDOG_DEFAULT_MS);
+	k->eng.timing = opts->timing;
 	if (opts->agent_path) {
 		k->agent = (uint8_t *)hcf_read_file(opts->agent_path, 16u << 20, &k->agent_len);
 		if (!k->agent) {
@@ -953,7 +590,15 @@ static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
 		k->agent = (uint8_t *)hcf_agent_elf;
 		k->agent_len = (size_t)(hcf_agent_elf_end - hcf_agent_elf);
 	}
-	if (hcf_device_init(&k->dev, opts->responder, err, errlen) != 0) {
+	static const char *const params[] = { "responder", "keep-fix-hypercall-quirk",
+					      "pvm-emulated", NULL };
+	if (hcf_target_params_check(opts, "kvm", params, err, errlen) != 0) {
+		kvm_close(&k->base);
+		return -1;
+	}
+	k->keep_fix_hypercall_quirk = hcf_target_param(opts, "keep-fix-hypercall-quirk") != NULL;
+	k->pvm_emulated = hcf_target_param(opts, "pvm-emulated") != NULL;
+	if (hcf_device_init(&k->dev, hcf_target_param(opts, "responder"), err, errlen) != 0) {
 		kvm_close(&k->base);
 		return -1;
 	}

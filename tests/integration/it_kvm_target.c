@@ -92,8 +92,8 @@ static void test_detect(void **state)
 	assert_true(!strcmp(ti->hypervisor, "pvm") || !strcmp(ti->hypervisor, "kvm"));
 	assert_true(!strcmp(ti->cpu_vendor, "AuthenticAMD") || !strcmp(ti->cpu_vendor, "GenuineIntel"));
 	assert_true(ti->dirty_log);
-	if (ti->pvm)
-		assert_true(ti->native_mode); /* the agent left PVM's emulator */
+	if (strstr(ti->facts, "pvm=yes"))
+		assert_non_null(strstr(ti->facts, "native=yes")); /* the agent left PVM's emulator */
 	hcf_target_close(t);
 }
 
@@ -185,7 +185,7 @@ static void test_wrong_vendor_instruction(void **state)
 		 "exceptions: [UD]\ncalls:\n  - {name: c, nr: 7}\n", amd ? "vmcall" : "vmmcall");
 	struct hcf_abi *abi = load(spec);
 	struct hcf_target *t = open_kvm(abi, NULL);
-	assert_true(t->ops->info(t)->fix_hypercall_quirk_disabled);
+	assert_non_null(strstr(t->ops->info(t)->facts, "fix-hypercall-quirk=disabled"));
 	struct hcf_prog p;
 	hcf_prog_init(&p, abi);
 	hcf_prog_add_call(&p, 0, 7);
@@ -270,8 +270,9 @@ static void test_hang_watchdog(void **state)
 		return;
 	struct hcf_abi *abi = load("hcfuzz_spec: 1\nabi: hang\ntransport: vmmcall\n"
 				   "call_number: {reg: rax}\nreturn: rax\ncalls:\n  - {name: c, nr: 1}\n");
-	struct hcf_target_opts o = { .watchdog_ms = 300, .pvm_emulated = true,
-				     .keep_fix_hypercall_quirk = true };
+	struct hcf_target_opts o = { .watchdog_ms = 300,
+				     .params = { "pvm-emulated", "keep-fix-hypercall-quirk" },
+				     .nparams = 2 };
 	struct hcf_target *t = open_kvm(abi, &o);
 	struct hcf_prog p;
 	hcf_prog_init(&p, abi);

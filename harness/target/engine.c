@@ -1,0 +1,518 @@
+/* engine.c: batches of calls to the guest agent over a channel, and their results. */
+#include "target/engine.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const struct hcf_gmem *MEM(const struct hcf_engine *e)
+{
+	return e->ch.ops->mem(e->ch.ctx);
+}
+
+static volatile struct hcf_mbox *mbox(const struct hcf_engine *e)
+{
+	return hcf_gmem_at(MEM(e), hcf_gpa(HCF_GPA_MBOX), sizeof(struct hcf_mbox));
+}
+
+static void wait_event(struct hcf_engine *e, uint64_t timeout_ns, struct hcf_chan_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	e->ch.ops->wait(e->ch.ctx, (unsigned)(timeout_ns / 1000000ull) + 1, ev);
+}
+
+static void console_byte(struct hcf_engine *e, uint8_t c)
+{
+	if (e->console_len + 1 >= sizeof(e->console)) {
+		memmove(e->console, e->console + 64, e->console_len - 64);
+		e->console_len -= 64;
+	}
+	e->console[e->console_len++] = (char)(c >= 0x20 && c < 0x7f ? c : (c == '\n' ? ' ' : '.'));
+	e->console[e->console_len] = '\0';
+}
+
+void hcf_engine_init(struct hcf_engine *e, struct hcf_channel ch, unsigned watchdog_ms)
+{
+	memset(e, 0, sizeof(*e));
+	e->ch = ch;
+	e->watchdog_ms = watchdog_ms;
+	e->wire_xport = HCF_WX_NONE;
+	/* what the agent loads into XMM0-15 before a call that captures them:
+	 * a value no call leaves behind by chance */
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 16; j++)
+			e->xmm_sentinel[i][j] = (uint8_t)(0xc0 + i) ^ (uint8_t)(j * 0x11);
+}
+
+void hcf_engine_mbox_init(struct hcf_engine *e)
+{
+	volatile struct hcf_mbox *mb = mbox(e);
+	if (!mb)
+		return;
+	memset((void *)mb, 0, sizeof(*mb));
+	mb->magic = HCF_MBOX_MAGIC;
+	mb->version = HCF_PROTO_VERSION;
+	memcpy((void *)mb->xmm_sentinel, e->xmm_sentinel, sizeof(e->xmm_sentinel));
+	e->console_len = 0;
+	e->console[0] = '\0';
+}
+
+/* A name the agent wrote, made printable. */
+static void printable(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] && (s[i] < 0x20 || s[i] > 0x7e))
+			s[i] = '?';
+}
+
+/* One command without calls; 0 when the agent acknowledged it in time. */
+static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
+{
+	volatile struct hcf_mbox *mb = mbox(e);
+	if (!mb)
+		return -1;
+	uint64_t seq = ++e->seq;
+	mb->cmd = HCF_CMD_EMPTY;
+	mb->seq = seq;
+	for (;;) {
+		wait_event(e, (uint64_t)e->watchdog_ms * 1000000ull, ev);
+		if (ev->kind == HCF_CEV_CONSOLE) {
+			console_byte(e, (uint8_t)ev->value);
+			continue;
+		}
+		return ev->kind == HCF_CEV_DOORBELL && ev->value == HCF_EV_DONE && mb->ack_seq == seq ?
+			       0 :
+			       -1;
+	}
+}
+
+int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *probe, char *err,
+		    size_t errlen)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= deadline) {
+			snprintf(err, errlen, "the agent did not boot within %u ms", timeout_ms);
+			return -1;
+		}
+		struct hcf_chan_event ev;
+		wait_event(e, deadline - now, &ev);
+		if (ev.kind == HCF_CEV_CONSOLE) {
+			console_byte(e, (uint8_t)ev.value);
+			continue;
+		}
+		if (ev.kind == HCF_CEV_DOORBELL && ev.value == HCF_EV_READY)
+			break;
+		snprintf(err, errlen, "agent boot failed: %s%s%s",
+			 ev.kind == HCF_CEV_DOORBELL ? "an unexpected doorbell" : ev.detail,
+			 e->console_len ? "; agent said: " : "", e->console);
+		return -1;
+	}
+	/* The probe block is guest-written: copy and terminate before use. */
+	if (hcf_gmem_read(MEM(e), hcf_gpa(HCF_GPA_BOOT), probe, sizeof(*probe)) != 0) {
+		snprintf(err, errlen, "the boot block is outside guest memory");
+		return -1;
+	}
+	printable(probe->cpu_vendor, sizeof(probe->cpu_vendor));
+	printable(probe->hv_signature, sizeof(probe->hv_signature));
+	/*
+	 * The agent is parked where it always is between programs: at its DONE
+	 * doorbell after a command. Its code is deterministic, so its registers
+	 * there are the same every time, and every call loads all registers
+	 * itself: a channel's snapshot taken now makes a reset a memory copy.
+	 */
+	struct hcf_chan_event ev;
+	if (empty_command(e, &ev) != 0) {
+		snprintf(err, errlen, "the agent did not answer its first command: %s", ev.detail);
+		return -1;
+	}
+	return 0;
+}
+
+const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c)
+{
+	const struct hcf_transport *t = &p->abi->transport;
+	uint64_t nr = hcf_pcall_nr(p, c);
+	if (t->kind == HCF_XPORT_PIO) {
+		uint16_t port = (uint16_t)(t->port_base + nr);
+		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
+			return "not run: the port is the harness's own (doorbell, debug console)";
+	} else if (t->kind == HCF_XPORT_MMIO) {
+		uint64_t addr = t->mmio_base + nr * t->mmio_scale;
+		if (addr < HCF_GUEST_MEM_SIZE || addr + t->width < addr)
+			return "not run: the MMIO address is guest RAM, where the access is no exit";
+	}
+	return NULL;
+}
+
+/* Lay the program's buffers out in the arena with guards (prog/layout.h). */
+static int layout_bufs(struct hcf_engine *e, const struct hcf_prog *p)
+{
+	char err[128];
+	if (hcf_layout_place(p, &e->layout, err, sizeof(err)) != 0)
+		return -1;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		uint64_t total = (uint64_t)p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		uint8_t *dst = hcf_gmem_at(MEM(e), hcf_gpa(e->layout.buf_gva[b] - HCF_BUF_GUARD), total);
+		if (!dst)
+			return -1;
+		hcf_layout_image(p, &e->layout, b, dst);
+	}
+	return 0;
+}
+
+static bool wants_vec(const struct hcf_engine *e, const struct hcf_pcall *c)
+{
+	return c->capture_vec && e->vec_ok;
+}
+
+/*
+ * The register image the agent loads for call c, into the result's before[]
+ * (the host's own copy: the guest may scribble over the mailbox) and into the
+ * mailbox slot w. The rest of the result is reset to "not run".
+ */
+static void marshal(struct hcf_engine *e, const struct hcf_prog *p, const struct hcf_pcall *c,
+		    struct hcf_wire_call *w, struct hcf_call_result *cr)
+{
+	const struct hcf_transport *t = &p->abi->transport;
+	uint64_t *g = cr->before, target;
+	hcf_layout_call_image(p, &e->layout, (size_t)(c - p->calls), g, &target);
+	w->xport = hcf_engine_refusal(p, c) ? HCF_WX_NONE : e->wire_xport;
+	w->width = t->width;
+	w->vector = t->vector;
+	w->flags = (uint8_t)((wants_vec(e, c) ? HCF_CALL_VEC : 0) | (e->timing ? HCF_CALL_TSC : 0));
+	w->reserved = 0;
+	w->target = target;
+	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;
+	memcpy(w->gpr, g, sizeof(w->gpr));
+	uint64_t before[HCF_NGPR];
+	memcpy(before, g, sizeof(before));
+	hcf_call_result_init(cr, before);
+}
+
+/* detail must outlive the result: the program result's detail or a literal. */
+static void mark_lost(struct hcf_call_result *cr, enum hcf_call_outcome o, enum hcf_liveness why,
+		      const char *detail)
+{
+	cr->outcome = o;
+	cr->lost_why = why;
+	cr->detail = detail;
+	memcpy(cr->after, cr->before, sizeof(cr->after)); /* nothing trustworthy came back */
+}
+
+static uint64_t slot_gpa(uint32_t i)
+{
+	return HCF_GPA_MBOX + HCF_MBOX_RESULTS_OFF + (uint64_t)i * sizeof(struct hcf_wire_result);
+}
+
+/* Copy and validate the agent's results for calls [first, first + n). */
+static void collect(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t n,
+		    uint64_t seq, struct hcf_prog_result *r)
+{
+	const struct hcf_gmem *m = MEM(e);
+	for (uint32_t i = 0; i < n; i++) {
+		struct hcf_call_result *cr = &r->calls[first + i];
+		struct hcf_wire_result w;
+		if (hcf_gmem_read(m, hcf_gpa(slot_gpa(i)), &w, sizeof(w)) != 0 || w.seq != (seq ^ i) ||
+		    (w.outcome != HCF_WO_RETURNED && w.outcome != HCF_WO_EXCEPTION) ||
+		    (w.outcome == HCF_WO_EXCEPTION && w.vector > 255)) {
+			mark_lost(cr, HCF_CO_BAD_RESULT, HCF_LIVE_PROTOCOL,
+				  "the result slot does not hold a fresh, well-formed result");
+			continue;
+		}
+		const char *refused = hcf_engine_refusal(p, &p->calls[first + i]);
+		if (refused) {
+			/* the agent ran no instruction: there is nothing to judge */
+			cr->outcome = HCF_CO_NOT_RUN;
+			cr->detail = refused;
+			memcpy(cr->after, cr->before, sizeof(cr->after));
+			continue;
+		}
+		cr->before[HCF_RSP] = w.rsp_before;
+		memcpy(cr->after, w.gpr, sizeof(cr->after));
+		cr->rflags_before = w.rflags_before;
+		cr->rflags_after = w.rflags_after;
+		cr->tsc_delta = w.tsc_delta;
+		if (w.outcome == HCF_WO_EXCEPTION) {
+			cr->outcome = HCF_CO_EXCEPTION;
+			cr->vector = (uint8_t)w.vector;
+			cr->error_code = w.error_code;
+			cr->fault_rip = w.fault_rip;
+			cr->cr2 = w.cr2;
+		} else {
+			cr->outcome = HCF_CO_RETURNED;
+		}
+		if (wants_vec(e, &p->calls[first + i])) {
+			uint64_t vat = HCF_GPA_MBOX + HCF_MBOX_VEC_OFF + (uint64_t)i * sizeof(struct hcf_wire_vec);
+			struct hcf_call_vec *cv = hcf_result_vec_slot(r, first + i);
+			if (cv && hcf_gmem_read(m, hcf_gpa(vat), &cv->after, sizeof(cv->after)) == 0) {
+				memcpy(&cv->before, e->xmm_sentinel, sizeof(cv->before));
+				cr->vec = cv;
+				cr->has_vec = true;
+			}
+		}
+	}
+}
+
+/*
+ * How many calls of the batch finished, from the result slots themselves:
+ * the agent writes each slot's seq tag right after its call (its ndone moves
+ * only every 64 calls). nd is a lower bound.
+ */
+static uint32_t calls_finished(struct hcf_engine *e, uint64_t seq, uint32_t nd, uint32_t n)
+{
+	const struct hcf_gmem *m = MEM(e);
+	while (nd < n) {
+		uint64_t tag;
+		uint64_t at = slot_gpa(nd) + offsetof(struct hcf_wire_result, seq);
+		if (hcf_gmem_read(m, hcf_gpa(at), &tag, sizeof(tag)) != 0 || tag != (seq ^ nd))
+			break;
+		nd++;
+	}
+	return nd;
+}
+
+/* Where the batch ends: results up to nd collected, call nd marked as the one
+ * the guest was lost in (how and why), the program's liveness set. */
+static void end_lost(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t nd,
+		     uint64_t seq, struct hcf_prog_result *r, struct hcf_chan_event *ev,
+		     enum hcf_call_outcome outcome)
+{
+	collect(e, p, first, nd, seq, r);
+	bool has_rip = false;
+	uint64_t rip = 0;
+	if (e->ch.ops->examine && ev->kind != HCF_CEV_DOORBELL)
+		e->ch.ops->examine(e->ch.ctx, ev, &has_rip, &rip);
+	if (ev->lost == HCF_LIVE_RUNAWAY)
+		outcome = HCF_CO_GUEST_LOST; /* it runs, but never comes back: lost, not hung */
+	snprintf(r->detail, sizeof(r->detail), "%s%s%s", ev->detail,
+		 e->console_len ? "; agent said: " : "", e->console);
+	if (first + nd < r->ncalls) {
+		struct hcf_call_result *cr = &r->calls[first + nd];
+		mark_lost(cr, outcome, ev->lost, r->detail);
+		/* where it was: evidence, and what a known anomaly may name */
+		cr->has_lost_rip = has_rip;
+		cr->lost_rip = has_rip ? rip : 0;
+	}
+	r->liveness = ev->lost;
+}
+
+/*
+ * Run one mailbox batch: calls [first, first + n) of p. Returns the number
+ * of calls finished; when the guest is lost, marks the call it was in and
+ * returns with *lost set; *harness_err when the channel failed.
+ */
+static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t n,
+			struct hcf_prog_result *r, bool *lost, int *harness_err)
+{
+	struct hcf_wire_call *wc = hcf_gmem_at(MEM(e), hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
+					      (uint64_t)n * sizeof(struct hcf_wire_call));
+	volatile struct hcf_mbox *mb = mbox(e);
+	*lost = false;
+	*harness_err = 0;
+	if (!wc || !mb) {
+		*harness_err = 1;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		marshal(e, p, &p->calls[first + i], &wc[i], &r->calls[first + i]);
+
+	uint64_t seq = ++e->seq;
+	mb->cmd = HCF_CMD_BATCH;
+	mb->ncalls = n;
+	mb->seq = seq;
+	mb->ack_seq = 0;
+	mb->ndone = 0;
+
+	/* The watchdog measures progress, calls finished: a guest that keeps
+	 * exiting (a device in a loop, repeated HLT) without finishing calls
+	 * hangs too. */
+	uint32_t done = 0;
+	uint64_t last_progress = now_ns();
+	const uint64_t budget = (uint64_t)e->watchdog_ms * 1000000ull;
+	for (;;) {
+		uint64_t now = now_ns();
+		struct hcf_chan_event ev;
+		memset(&ev, 0, sizeof(ev));
+		if (now - last_progress >= budget) {
+			ev.kind = HCF_CEV_TIMEOUT;
+		} else {
+			wait_event(e, budget - (now - last_progress), &ev);
+		}
+		uint32_t nd = calls_finished(e, seq, done, n);
+		if (nd != done) {
+			done = nd;
+			last_progress = now_ns();
+		}
+		switch (ev.kind) {
+		case HCF_CEV_CONSOLE:
+			console_byte(e, (uint8_t)ev.value);
+			continue;
+		case HCF_CEV_TIMEOUT:
+			if (now_ns() - last_progress < budget)
+				continue; /* calls finished meanwhile */
+			ev.lost = HCF_LIVE_HANG;
+			snprintf(ev.detail, sizeof(ev.detail), "no progress within %u ms", e->watchdog_ms);
+			end_lost(e, p, first, done, seq, r, &ev, HCF_CO_HANG);
+			*lost = true;
+			return done;
+		case HCF_CEV_DOORBELL:
+			if (ev.value == HCF_EV_DONE) {
+				uint32_t ndone = mb->ndone;
+				if (mb->ack_seq == seq && ndone == n) {
+					collect(e, p, first, n, seq, r);
+					return n;
+				}
+				ev.lost = HCF_LIVE_PROTOCOL;
+				snprintf(ev.detail, sizeof(ev.detail),
+					 "mailbox: ack %llu for batch %llu, %u of %u calls done",
+					 (unsigned long long)mb->ack_seq, (unsigned long long)seq, ndone, n);
+				end_lost(e, p, first, done, seq, r, &ev, HCF_CO_BAD_RESULT);
+				if (first + done < r->ncalls)
+					r->calls[first + done].detail =
+						"the agent reported a batch it did not finish";
+			} else if (ev.value == HCF_EV_PANIC) {
+				ev.lost = HCF_LIVE_AGENT_PANIC;
+				snprintf(ev.detail, sizeof(ev.detail),
+					 "agent panic: vector %u at rip 0x%llx (error 0x%llx, cr2 0x%llx)",
+					 mb->panic_vector, (unsigned long long)mb->panic_rip,
+					 (unsigned long long)mb->panic_error_code,
+					 (unsigned long long)mb->panic_cr2);
+				end_lost(e, p, first, done, seq, r, &ev, HCF_CO_GUEST_LOST);
+			} else {
+				/* READY or garbage: the agent restarted, or lies */
+				ev.lost = HCF_LIVE_UNEXPECTED_EXIT;
+				snprintf(ev.detail, sizeof(ev.detail),
+					 "unexpected doorbell 0x%08x during a batch", ev.value);
+				end_lost(e, p, first, done, seq, r, &ev, HCF_CO_GUEST_LOST);
+			}
+			*lost = true;
+			return done;
+		case HCF_CEV_LOST:
+			end_lost(e, p, first, done, seq, r, &ev, HCF_CO_GUEST_LOST);
+			*lost = true;
+			return done;
+		case HCF_CEV_HOST_ERROR:
+		case HCF_CEV_INTERRUPTED:
+		default:
+			collect(e, p, first, done, seq, r);
+			*harness_err = 1;
+			r->liveness = HCF_LIVE_HARNESS;
+			snprintf(r->detail, sizeof(r->detail), "%s",
+				 ev.kind == HCF_CEV_INTERRUPTED ? "interrupted" : ev.detail);
+			return done;
+		}
+	}
+}
+
+static void read_bufs(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_prog_result *r)
+{
+	r->nbufs = p->nbufs;
+	r->guard_byte = HCF_GUARD_BYTE;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		uint32_t total = p->bufs[b].size + 2 * HCF_BUF_GUARD;
+		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, e->layout.buf_gva[b]);
+		r->bufs[b].valid = hcf_gmem_read(MEM(e), hcf_gpa(e->layout.buf_gva[b] - HCF_BUF_GUARD),
+						 bytes, total) == 0;
+	}
+}
+
+/* Calls no batch reached: "not run", with the registers the program asked for. */
+static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, size_t from)
+{
+	for (size_t i = from; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+}
+
+int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_prog_result *r,
+		   bool *lost)
+{
+	uint64_t t0 = now_ns();
+	*lost = false;
+	hcf_result_reserve(r, p->ncalls);
+	if (layout_bufs(e, p) != 0) {
+		init_unreached(p, r, 0);
+		r->liveness = HCF_LIVE_HARNESS;
+		snprintf(r->detail, sizeof(r->detail), "the program's buffers do not fit the arena");
+		return -1;
+	}
+	size_t first = 0;
+	int herr = 0;
+	while (first < p->ncalls) {
+		uint32_t n = (uint32_t)(p->ncalls - first > HCF_MBOX_MAX_CALLS ? HCF_MBOX_MAX_CALLS :
+										 p->ncalls - first);
+		size_t done = run_batch(e, p, first, n, r, lost, &herr);
+		r->ndone = first + done;
+		if (*lost || herr) {
+			/* the batch's calls after the loss were marshalled, not run */
+			for (size_t i = r->ndone; i < first + n; i++)
+				if (r->calls[i].outcome == HCF_CO_NOT_RUN)
+					memcpy(r->calls[i].after, r->calls[i].before,
+					       sizeof(r->calls[i].after));
+			first += n;
+			break;
+		}
+		first += n;
+	}
+	init_unreached(p, r, first);
+	/* a lost guest's memory is still there to read: its buffers and pages
+	 * are judged like any other (the memory oracle), and its own pages are
+	 * the evidence of what a call had the hypervisor write */
+	if (!herr && e->ch.ops->changed_pages)
+		e->ch.ops->changed_pages(e->ch.ctx, r, *lost);
+	read_bufs(e, p, r);
+	r->seconds = (double)(now_ns() - t0) / 1e9;
+	if (herr) {
+		if (r->liveness == HCF_LIVE_OK)
+			r->liveness = HCF_LIVE_HARNESS;
+		return -1;
+	}
+	return 0;
+}
+
+int hcf_engine_empty(struct hcf_engine *e, double *seconds)
+{
+	uint64_t t0 = now_ns();
+	struct hcf_chan_event ev;
+	int rc = empty_command(e, &ev);
+	*seconds = (double)(now_ns() - t0) / 1e9;
+	return rc;
+}
+
+int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t iterations,
+			double *seconds)
+{
+	if (!p->ncalls || layout_bufs(e, p) != 0)
+		return -1;
+	struct hcf_wire_call *wc = hcf_gmem_at(MEM(e), hcf_gpa(HCF_GPA_MBOX + HCF_MBOX_CALLS_OFF),
+					      sizeof(*wc));
+	volatile struct hcf_mbox *mb = mbox(e);
+	if (!wc || !mb)
+		return -1;
+	struct hcf_call_result scratch;
+	marshal(e, p, &p->calls[0], wc, &scratch);
+	wc->flags = 0;
+	uint64_t seq = ++e->seq;
+	mb->cmd = HCF_CMD_RAW_LOOP;
+	mb->raw_iterations = iterations;
+	mb->seq = seq;
+	uint64_t t0 = now_ns();
+	struct hcf_chan_event ev;
+	for (;;) {
+		wait_event(e, (uint64_t)e->watchdog_ms * 10 * 1000000ull, &ev);
+		if (ev.kind == HCF_CEV_CONSOLE)
+			continue;
+		break;
+	}
+	*seconds = (double)(now_ns() - t0) / 1e9;
+	return ev.kind == HCF_CEV_DOORBELL && ev.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
+}
