@@ -32,6 +32,7 @@
 #include "hcf_proto.h"
 #include "oracles/oracle.h"
 #include "prog/layout.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 /* ---- the emitted program's guest layout ---------------------------------- */
@@ -202,9 +203,7 @@ static void as_free(struct as *a)
 
 /* Instructions without operands, or with fixed ones. */
 enum fixed {
-	F_VMCALL, F_VMMCALL, F_SYSCALL, F_RDMSR, F_WRMSR, F_PUSHFQ, F_POPFQ, F_HLT, F_INT3,
-	F_OUT8, F_OUT16, F_OUT32, F_IN8, F_IN16, F_IN32,
-	F_MMIO_W8, F_MMIO_W16, F_MMIO_W32, F_MMIO_W64, F_MMIO_R8, F_MMIO_R16, F_MMIO_R32, F_MMIO_R64,
+	F_RDMSR, F_WRMSR, F_PUSHFQ, F_POPFQ, F_HLT, F_INT3, F_OUT32,
 	F_TEST_EDX, F_XOR_EDX, F_XOR_ECX, F_MOV_RCX_CR2,
 	F_COUNT
 };
@@ -214,29 +213,13 @@ static const struct fixed_insn {
 	uint8_t b[4];
 	const char *text;
 } fixed_insns[F_COUNT] = {
-	[F_VMCALL] = { 3, { 0x0f, 0x01, 0xc1 }, "vmcall" },
-	[F_VMMCALL] = { 3, { 0x0f, 0x01, 0xd9 }, "vmmcall" },
-	[F_SYSCALL] = { 2, { 0x0f, 0x05 }, "syscall" },
 	[F_RDMSR] = { 2, { 0x0f, 0x32 }, "rdmsr" },
 	[F_WRMSR] = { 2, { 0x0f, 0x30 }, "wrmsr" },
 	[F_PUSHFQ] = { 1, { 0x9c }, "pushfq" },
 	[F_POPFQ] = { 1, { 0x9d }, "popfq" },
 	[F_HLT] = { 1, { 0xf4 }, "hlt" },
 	[F_INT3] = { 1, { 0xcc }, "int3" },
-	[F_OUT8] = { 1, { 0xee }, "out dx, al" },
-	[F_OUT16] = { 2, { 0x66, 0xef }, "out dx, ax" },
 	[F_OUT32] = { 1, { 0xef }, "out dx, eax" },
-	[F_IN8] = { 1, { 0xec }, "in al, dx" },
-	[F_IN16] = { 2, { 0x66, 0xed }, "in ax, dx" },
-	[F_IN32] = { 1, { 0xed }, "in eax, dx" },
-	[F_MMIO_W8] = { 2, { 0x88, 0x02 }, "mov byte [rdx], al" },
-	[F_MMIO_W16] = { 3, { 0x66, 0x89, 0x02 }, "mov word [rdx], ax" },
-	[F_MMIO_W32] = { 2, { 0x89, 0x02 }, "mov dword [rdx], eax" },
-	[F_MMIO_W64] = { 3, { 0x48, 0x89, 0x02 }, "mov qword [rdx], rax" },
-	[F_MMIO_R8] = { 2, { 0x8a, 0x02 }, "mov al, byte [rdx]" },
-	[F_MMIO_R16] = { 3, { 0x66, 0x8b, 0x02 }, "mov ax, word [rdx]" },
-	[F_MMIO_R32] = { 2, { 0x8b, 0x02 }, "mov eax, dword [rdx]" },
-	[F_MMIO_R64] = { 3, { 0x48, 0x8b, 0x02 }, "mov rax, qword [rdx]" },
 	[F_TEST_EDX] = { 2, { 0x85, 0xd2 }, "test edx, edx" },
 	[F_XOR_EDX] = { 2, { 0x31, 0xd2 }, "xor edx, edx" },
 	[F_XOR_ECX] = { 2, { 0x31, 0xc9 }, "xor ecx, ecx" },
@@ -514,76 +497,6 @@ static void e_jmp_table(struct as *a, uint64_t table, const char *what)
 	put8(a, 0xc5);   /* scale 8, index rax, no base */
 	put32(a, (uint32_t)table);
 	as_note(a, s, "jmp [%s + rax * 8]", what);
-}
-
-/* ---- transports ----------------------------------------------------------- */
-
-/* The instruction each transport issues (INT and HCPAGE take an operand and
- * are encoded by gen_transport). NATIVE is emitted as vmcall; the program
- * patches it to vmmcall at run time unless the CPU is Intel, as hcfuzz's
- * kvm target resolves it from the vendor its agent reports. */
-static const struct xport_insn {
-	enum hcf_xport_kind kind;
-	bool is_read;
-	uint8_t width;       /* 0: any */
-	enum fixed insn;
-} xport_insns[] = {
-	{ HCF_XPORT_VMCALL, false, 0, F_VMCALL },
-	{ HCF_XPORT_VMMCALL, false, 0, F_VMMCALL },
-	{ HCF_XPORT_NATIVE, false, 0, F_VMCALL },
-	{ HCF_XPORT_SYSCALL, false, 0, F_SYSCALL },
-	{ HCF_XPORT_PIO, false, 1, F_OUT8 },
-	{ HCF_XPORT_PIO, false, 2, F_OUT16 },
-	{ HCF_XPORT_PIO, false, 4, F_OUT32 },
-	{ HCF_XPORT_PIO, true, 1, F_IN8 },
-	{ HCF_XPORT_PIO, true, 2, F_IN16 },
-	{ HCF_XPORT_PIO, true, 4, F_IN32 },
-	{ HCF_XPORT_MMIO, false, 1, F_MMIO_W8 },
-	{ HCF_XPORT_MMIO, false, 2, F_MMIO_W16 },
-	{ HCF_XPORT_MMIO, false, 4, F_MMIO_W32 },
-	{ HCF_XPORT_MMIO, false, 8, F_MMIO_W64 },
-	{ HCF_XPORT_MMIO, true, 1, F_MMIO_R8 },
-	{ HCF_XPORT_MMIO, true, 2, F_MMIO_R16 },
-	{ HCF_XPORT_MMIO, true, 4, F_MMIO_R32 },
-	{ HCF_XPORT_MMIO, true, 8, F_MMIO_R64 },
-};
-
-static const struct xport_insn *xport_lookup(const struct hcf_transport *t)
-{
-	for (size_t i = 0; i < sizeof(xport_insns) / sizeof(xport_insns[0]); i++) {
-		const struct xport_insn *x = &xport_insns[i];
-		if (x->kind == t->kind && (x->width == 0 || (x->width == t->width && x->is_read == t->is_read)))
-			return x;
-	}
-	return NULL;
-}
-
-/* "int 0x1b", "pio out 4 bytes to 0x500 + nr" */
-static void xport_describe(const struct hcf_transport *t, char *buf, size_t len)
-{
-	switch (t->kind) {
-	case HCF_XPORT_INT:
-		snprintf(buf, len, "int 0x%x", t->vector);
-		break;
-	case HCF_XPORT_PIO:
-		snprintf(buf, len, "port I/O (%s, %u bytes) to port 0x%x + number", t->is_read ? "in" : "out",
-			 t->width, t->port_base);
-		break;
-	case HCF_XPORT_MMIO:
-		snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 " + number * %u",
-			 t->is_read ? "read" : "write", t->width, t->mmio_base, t->mmio_scale);
-		break;
-	case HCF_XPORT_HCPAGE:
-		snprintf(buf, len, "call into the hypercall page (MSR 0x%x, %u bytes per entry)",
-			 t->hcpage_msr, t->hcpage_stride);
-		break;
-	case HCF_XPORT_NATIVE:
-		snprintf(buf, len, "native (vmcall on Intel, vmmcall otherwise)");
-		break;
-	default:
-		snprintf(buf, len, "%s", hcf_xport_name(t->kind));
-		break;
-	}
 }
 
 /* ---- text helpers ----------------------------------------------------------- */
@@ -1847,14 +1760,22 @@ static void gen_transport(struct gen *g)
 		as_note(a, s, "call [ctl.hc_target]");
 		return;
 	}
-	const struct xport_insn *x = xport_lookup(t);
+	/* NATIVE is emitted as vmcall; the program patches it to vmmcall at run
+	 * time unless the CPU is Intel, as the kvm target resolves it from the
+	 * vendor its agent reports. */
+	uint8_t bytes[8];
+	const char *mnemonic = "?";
+	size_t n = hcf_xport_insn(t, bytes, &mnemonic), s = a->len;
 	if (t->kind == HCF_XPORT_NATIVE) {
 		g->native_at = hcf_xreallocarray(g->native_at, g->nnative + 1, sizeof(*g->native_at));
 		g->native_at[g->nnative++] = a->len;
-		e_fixed(a, x->insn, "(vmmcall unless the CPU is Intel: patch_native)");
-		return;
 	}
-	e_fixed(a, x->insn, NULL);
+	for (size_t k = 0; k < n; k++)
+		put8(a, bytes[k]);
+	if (t->kind == HCF_XPORT_NATIVE)
+		as_note(a, s, "%-22s ; %s", mnemonic, "(vmmcall unless the CPU is Intel: patch_native)");
+	else
+		as_note(a, s, "%s", mnemonic);
 }
 
 static const char *reg_role(const struct gen *g, size_t i, unsigned r, char *buf, size_t len)
@@ -1864,7 +1785,7 @@ static const char *reg_role(const struct gen *g, size_t i, unsigned r, char *buf
 	const struct hcf_op *op = hcf_oracle_call_op(g->cx->abi, p, i);
 	const struct hcf_transport *t = &g->cx->abi->transport;
 	buf[0] = '\0';
-	if ((t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) && r == HCF_RDX)
+	if (hcf_xport_addressed(t) && r == HCF_RDX)
 		snprintf(buf, len, t->kind == HCF_XPORT_PIO ? "port" : "MMIO address");
 	else if (r == hcf_prog_nr_reg(g->cx->abi) && (c->set & HCF_REGBIT(r)))
 		snprintf(buf, len, "call number");
@@ -2087,7 +2008,8 @@ static int gen_code(struct gen *g, char *err, size_t errlen)
 {
 	struct as *a = &g->a;
 	const struct hcf_transport *t = &g->cx->abi->transport;
-	if (t->kind != HCF_XPORT_INT && t->kind != HCF_XPORT_HCPAGE && !xport_lookup(t)) {
+	uint8_t insn[8];
+	if (t->kind != HCF_XPORT_INT && t->kind != HCF_XPORT_HCPAGE && !hcf_xport_insn(t, insn, NULL)) {
 		snprintf(err, errlen, "transport %s (width %u) has no instruction in the reproducer",
 			 hcf_xport_name(t->kind), t->width);
 		return -1;
@@ -2407,7 +2329,7 @@ static void emit_header(struct em *e)
 		snprintf(t, sizeof(t), "%s", f->reason[0] ? f->reason : "(no reason recorded)");
 	pwrap(e, " * hcfuzz saw   ", " *              ", t);
 	char xp[160];
-	xport_describe(&cx->abi->transport, xp, sizeof(xp));
+	hcf_xport_describe(&cx->abi->transport, xp, sizeof(xp));
 	snprintf(t, sizeof(t), "call %zu of %zu: %s, number 0x%" PRIx64 ", through %s", pl->call, p->ncalls,
 		 pl->name, hcf_pcall_nr(p, &p->calls[pl->call]), xp);
 	pwrap(e, " * The call     ", " *              ", t);
@@ -2567,7 +2489,7 @@ static void emit_finding(struct em *e)
 		      "\tfor (size_t i = 0; i < sizeof(native_at) / sizeof(native_at[0]); i++)\n"
 		      "\t\tcode[native_at[i] + 2] = 0xd9; /* vmcall -> vmmcall */\n}\n\n");
 	} else {
-		xport_describe(&cx->abi->transport, s, sizeof(s));
+		hcf_xport_describe(&cx->abi->transport, s, sizeof(s));
 		pf(e, "/* The transport (%s) does not depend on the CPU vendor. */\n", s);
 		pf(e, "static void patch_native(uint8_t *code, const char *vendor)\n{\n"
 		      "\t(void)code;\n\t(void)vendor;\n}\n\n");

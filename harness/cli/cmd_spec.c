@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "oracles/verdict.h"
 #include "prog/plan.h"
+#include "spec/transport.h"
 
 static void usage(FILE *f)
 {

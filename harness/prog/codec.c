@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "prog/codec.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 /* ---- layout (docs/fuzz-input-format.md) ------------------------------- */
@@ -70,11 +71,6 @@ static uint64_t width_mask(unsigned w)
 static unsigned norm_width(unsigned w)
 {
 	return w == 0 || w > 64 ? 64 : w;
-}
-
-static bool xport_mapped(const struct hcf_abi *abi)
-{
-	return abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
 }
 
 /* The registers hcf_prog_add_call fills for op (NULL: an undeclared number)
@@ -768,7 +764,7 @@ static void uk_unmasked(struct dec *d, uint64_t arg, struct cand *k)
 	const struct hcf_abi *abi = d->abi;
 	const struct hcf_call *call = call_at(abi, rd8(d));
 	uint64_t n = call ? call->nr : 0;
-	if (!abi->nr_or_mask || xport_mapped(abi)) {
+	if (!abi->nr_or_mask || hcf_xport_addressed(&abi->transport)) {
 		k->nr = n + 1;
 		return;
 	}
@@ -844,35 +840,16 @@ static const struct undecl_kind {
 };
 
 /*
- * Fold a number into the range the transport can issue safely: a port above
- * the base that is not one of the agent's, an MMIO address in a 64 KiB window above the base that is not
- * guest RAM (a write there is no exit: it would scribble over the agent), an
- * entry inside the hypercall page, or the number width without OR-mask bits
- * (they would alias a masked number). false when nothing fits.
+ * Fold a number into the range the transport can issue safely
+ * (hcf_xport_fold), and for a number register into its width without
+ * OR-mask bits (they would alias a masked number). false when nothing fits.
  */
 static bool fold_usable(const struct hcf_abi *abi, uint64_t *nr)
 {
-	const struct hcf_transport *t = &abi->transport;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		*nr %= 0x10000u - t->port_base;
-		/* the agent's own ports: a call there would talk to the VMM, not the device */
-		return t->port_base + *nr != HCF_PORT_DOORBELL && t->port_base + *nr != HCF_PORT_DEBUGCON;
-	case HCF_XPORT_MMIO: {
-		uint64_t scale = t->mmio_scale ? t->mmio_scale : 1;
-		*nr %= 0xffffu / scale + 1;
-		uint64_t addr = t->mmio_base + *nr * scale;
-		return addr >= t->mmio_base && addr >= HCF_GUEST_MEM_SIZE;
-	}
-	case HCF_XPORT_HCPAGE: {
-		uint64_t stride = t->hcpage_stride ? t->hcpage_stride : 32;
-		*nr %= stride < 4096 ? 4096 / stride : 1;
-		break;
-	}
-	default:
-		break;
-	}
-	*nr &= width_mask(norm_width(abi->nr_width)) & ~abi->nr_or_mask;
+	if (!hcf_xport_fold(&abi->transport, nr))
+		return false;
+	if (!hcf_xport_addressed(&abi->transport))
+		*nr &= width_mask(norm_width(abi->nr_width)) & ~abi->nr_or_mask;
 	return true;
 }
 

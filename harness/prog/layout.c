@@ -1,5 +1,6 @@
 /* layout.c: buffers in the arena and the register image of each call. */
 #include "prog/layout.h"
+#include "spec/transport.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,19 +63,9 @@ void hcf_layout_call_image(const struct hcf_prog *p, const struct hcf_layout *l,
 		gpr[r] = c->ref[r].buf >= 0 && (size_t)c->ref[r].buf < p->nbufs ?
 				 l->buf_gva[c->ref[r].buf] + (uint64_t)(int64_t)c->ref[r].offset :
 				 c->gpr[r];
-	uint64_t nr = hcf_pcall_nr(p, c);
-	*entry = 0;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		gpr[HCF_RDX] = (uint16_t)(t->port_base + nr);
-		break;
-	case HCF_XPORT_MMIO:
-		gpr[HCF_RDX] = t->mmio_base + nr * t->mmio_scale;
-		break;
-	case HCF_XPORT_HCPAGE:
-		*entry = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
-		break;
-	default:
-		break;
-	}
+	bool rdx_set;
+	uint64_t rdx;
+	hcf_xport_place(t, hcf_pcall_nr(p, c), &rdx_set, &rdx, entry);
+	if (rdx_set)
+		gpr[HCF_RDX] = rdx;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "prog/plan.h"
+#include "spec/transport.h"
 #include "util/splitmix.h"
 #include "util/xalloc.h"
 
@@ -304,25 +305,11 @@ static bool nr_declared(const struct hcf_abi *abi, uint64_t nr)
 /* Can the number be issued at all, and is it one the plan should try? */
 static bool nr_usable(const struct hcf_abi *abi, uint64_t nr)
 {
-	const struct hcf_transport *t = &abi->transport;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		return nr <= 0xffffu - t->port_base;
-	case HCF_XPORT_MMIO: {
-		/* a 64 KiB window above the base, never into guest RAM (a write
-		 * there is no exit: it would scribble over the agent) */
-		uint64_t scale = t->mmio_scale ? t->mmio_scale : 1;
-		if (nr > 0xffffu / scale)
-			return false;
-		uint64_t addr = t->mmio_base + nr * scale;
-		return addr >= t->mmio_base && addr >= HCF_GUEST_MEM_SIZE;
-	}
-	default: {
-		unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
-		/* bits of the OR mask would alias a masked number */
-		return !(nr & ~width_mask(w)) && !(nr & abi->nr_or_mask);
-	}
-	}
+	if (hcf_xport_addressed(&abi->transport))
+		return hcf_xport_usable(&abi->transport, nr);
+	unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
+	/* bits of the OR mask would alias a masked number */
+	return !(nr & ~width_mask(w)) && !(nr & abi->nr_or_mask);
 }
 
 static void cadd(struct clist *l, const struct hcf_abi *abi, uint64_t nr, bool raw,
@@ -368,8 +355,7 @@ static void add_undeclared_tests(struct planner *pl)
 	}
 	for (size_t i = 0; i < sizeof(far_numbers) / sizeof(far_numbers[0]); i++)
 		cadd(&l, abi, far_numbers[i], false, "far value");
-	bool mapped = abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
-	if (abi->nr_or_mask && !mapped && abi->ncalls) {
+	if (abi->nr_or_mask && !hcf_xport_addressed(&abi->transport) && abi->ncalls) {
 		uint64_t n = abi->calls[0].nr;
 		unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
 		if ((n | abi->nr_or_mask) != n && !(n & ~width_mask(w))) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "prog/prog.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 uint64_t hcf_sentinel(unsigned reg, size_t call_idx)
@@ -28,23 +29,18 @@ bool hcf_is_sentinel(uint64_t v)
 	return (v & (HCF_SENTINEL_MASK | 0x0000f00000000000ull)) == HCF_SENTINEL_BASE;
 }
 
-static bool xport_is_mapped(const struct hcf_abi *abi)
-{
-	return abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
-}
-
 unsigned hcf_prog_nr_reg(const struct hcf_abi *abi)
 {
 	/* PIO and MMIO carry the number in the port / address, which the agent
 	 * forms from rdx; the data register (rax) is an ordinary argument. */
-	if (xport_is_mapped(abi))
+	if (hcf_xport_addressed(&abi->transport))
 		return HCF_RDX;
 	return abi->nr_reg < HCF_NGPR ? abi->nr_reg : HCF_RAX;
 }
 
 uint64_t hcf_prog_nr_value(const struct hcf_abi *abi, uint64_t nr)
 {
-	return xport_is_mapped(abi) ? nr : nr | abi->nr_or_mask;
+	return hcf_xport_addressed(&abi->transport) ? nr : nr | abi->nr_or_mask;
 }
 
 void hcf_prog_init(struct hcf_prog *p, const struct hcf_abi *abi)
@@ -200,7 +196,7 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
 	const struct hcf_abi *abi = p->abi;
 	uint64_t v = c->gpr[hcf_prog_nr_reg(abi)];
-	return xport_is_mapped(abi) ? v : v & ~abi->nr_or_mask;
+	return hcf_xport_addressed(&abi->transport) ? v : v & ~abi->nr_or_mask;
 }
 
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "prog/prog.h"
+#include "spec/transport.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 
@@ -749,7 +750,7 @@ static int parse_nr_head(struct parser *ps, const struct tok *t, struct head *h)
 	if (parse_value(ps, t->val, t->vcol, false, &v) ||
 	    fit_width(ps, &v, t->val, t->vcol, nr_width(abi), "call number", &h->nr))
 		return -1;
-	if (abi->transport.kind != HCF_XPORT_PIO && abi->transport.kind != HCF_XPORT_MMIO)
+	if (!hcf_xport_addressed(&abi->transport))
 		h->nr &= ~abi->nr_or_mask; /* nr= takes the number with or without its mask */
 	if (dot) {
 		unsigned scol = t->vcol + (unsigned)(dot - t->val) + 1;
@@ -1182,7 +1183,7 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 	const struct hcf_abi *abi = pr->p->abi;
 	unsigned nreg = hcf_prog_nr_reg(abi);
 	unsigned sreg = abi->subop_reg;
-	bool mapped = abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
+	bool mapped = hcf_xport_addressed(&abi->transport);
 	FILE *f = pr->f;
 	*implied = 0;
 

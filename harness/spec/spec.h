@@ -63,15 +63,7 @@ struct hcf_transport {
 	hcf_regmask_t outputs;   /* architectural outputs (pio in / mmio read: rax) */
 };
 
-/* Static facts per transport kind, one row each (name, clobbers, ...). */
-struct hcf_xport_info {
-	enum hcf_xport_kind kind;
-	const char *name;        /* spec spelling */
-	hcf_regmask_t clobbers;  /* architectural clobbers */
-	const char *why;         /* one-line reason, shown in docs and FAIL messages */
-};
-const struct hcf_xport_info *hcf_xport_info(enum hcf_xport_kind kind);
-const char *hcf_xport_name(enum hcf_xport_kind kind);
+/* What each transport means and does: spec/transport.h. */
 
 /* ---- values ----------------------------------------------------------- */
 

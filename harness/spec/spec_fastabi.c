@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "spec/spec_parse.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 #define S HCF_YT_SCALAR

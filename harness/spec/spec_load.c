@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "spec/spec_parse.h"
+#include "spec/transport.h"
 #include "util/fileio.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
@@ -605,152 +606,6 @@ static void parse_structs(struct ld *L, const struct hcf_ynode *map)
 	}
 }
 
-enum { XK_KIND, XK_VECTOR, XK_PORT, XK_WIDTH, XK_DIRECTION, XK_BASE, XK_SCALE, XK_ACCESS,
-       XK_MSR, XK_STRIDE, XK_COUNT };
-#define XW(k) (1u << (k))
-static const struct hcf_spec_key xport_keys[XK_COUNT] = {
-	[XK_KIND] = { "kind", S, true, 0 },
-	[XK_VECTOR] = { "vector", S, true, XW(HCF_XPORT_INT) },
-	[XK_PORT] = { "port", S, true, XW(HCF_XPORT_PIO) },
-	[XK_WIDTH] = { "width", S, true, XW(HCF_XPORT_PIO) | XW(HCF_XPORT_MMIO) },
-	[XK_DIRECTION] = { "direction", S, false, XW(HCF_XPORT_PIO) },
-	[XK_BASE] = { "base", S, true, XW(HCF_XPORT_MMIO) },
-	[XK_SCALE] = { "scale", S, false, XW(HCF_XPORT_MMIO) },
-	[XK_ACCESS] = { "access", S, false, XW(HCF_XPORT_MMIO) },
-	[XK_MSR] = { "msr", S, true, XW(HCF_XPORT_HCPAGE) },
-	[XK_STRIDE] = { "stride", S, false, XW(HCF_XPORT_HCPAGE) },
-};
-
-static bool xport_kind(const char *name, enum hcf_xport_kind *out)
-{
-	for (unsigned k = 0; k < HCF_XPORT_COUNT; k++)
-		if (!strcmp(hcf_xport_name((enum hcf_xport_kind)k), name)) {
-			*out = (enum hcf_xport_kind)k;
-			return true;
-		}
-	return false;
-}
-
-static void unknown_transport(struct ld *L, const struct hcf_ynode *n)
-{
-	hcf_spec_err(L->c, n, "unknown transport '%.40s' (known: vmcall, vmmcall, native, "
-			      "syscall, int N, hypercall_page, pio, mmio)",
-		     n->kind == HCF_Y_SCALAR ? n->str : hcf_y_kind_name(n));
-}
-
-/* One of two words: e.g. direction out|in. */
-static bool parse_choice(struct ld *L, const struct hcf_ynode *n, const char *what,
-			 const char *no, const char *yes, bool *out)
-{
-	if (!strcmp(n->str, no) || !strcmp(n->str, yes)) {
-		*out = !strcmp(n->str, yes);
-		return true;
-	}
-	hcf_spec_err(L->c, n, "%s '%.40s': must be %s or %s", what, n->str, no, yes);
-	return false;
-}
-
-static bool parse_transport(struct ld *L, const struct hcf_ynode *n)
-{
-	struct hcf_spec_ctx *c = L->c;
-	struct hcf_transport *t = &L->abi->transport;
-	unsigned before = c->nerr;
-	uint64_t v;
-
-	memset(t, 0, sizeof(*t));
-	if (n->kind == HCF_Y_SCALAR) {
-		/* "int 0x1b" / "int 27": the one scalar form with a parameter. */
-		if (!strncmp(n->str, "int ", 4)) {
-			const char *num = n->str + 4;
-			bool neg;
-			while (*num == ' ')
-				num++;
-			if (!hcf_spec_int_syntax(num, &neg, &v) || neg || v > 255) {
-				hcf_spec_err(c, n, "transport '%.40s': the vector must be an integer "
-						   "0..255", n->str);
-				return false;
-			}
-			t->kind = HCF_XPORT_INT;
-			t->vector = (uint8_t)v;
-		} else if (!xport_kind(n->str, &t->kind)) {
-			unknown_transport(L, n);
-			return false;
-		} else if (t->kind == HCF_XPORT_INT || t->kind == HCF_XPORT_PIO ||
-			   t->kind == HCF_XPORT_MMIO || t->kind == HCF_XPORT_HCPAGE) {
-			hcf_spec_err(c, n, "transport '%s' needs parameters: write it as a mapping "
-					   "{kind: %s, ...}", n->str, n->str);
-			return false;
-		}
-	} else {
-		const struct hcf_ynode *kind = hcf_y_get(n, "kind"), *x[XK_COUNT];
-		if (kind && kind->kind == HCF_Y_SCALAR && !xport_kind(kind->str, &t->kind)) {
-			unknown_transport(L, kind);
-			return false;
-		}
-		if (!hcf_spec_map_keys(c, n, "transport", xport_keys, XK_COUNT, XW(t->kind), x))
-			return false;
-		switch (t->kind) {
-		case HCF_XPORT_INT:
-			if (hcf_y_uint(c, x[XK_VECTOR], 255, "vector", &v))
-				t->vector = (uint8_t)v;
-			break;
-		case HCF_XPORT_PIO:
-			if (hcf_y_uint(c, x[XK_PORT], 0xffff, "port", &v))
-				t->port_base = (uint16_t)v;
-			if (hcf_y_uint(c, x[XK_WIDTH], 4, "width", &v)) {
-				if (v != 1 && v != 2 && v != 4)
-					hcf_spec_err(c, x[XK_WIDTH], "pio width %llu: must be 1, 2 "
-								     "or 4 bytes", (unsigned long long)v);
-				t->width = (uint8_t)v;
-			}
-			if (x[XK_DIRECTION])
-				parse_choice(L, x[XK_DIRECTION], "direction", "out", "in",
-					     &t->is_read);
-			break;
-		case HCF_XPORT_MMIO:
-			if (hcf_y_uint(c, x[XK_BASE], UINT64_MAX, "base", &v))
-				t->mmio_base = v;
-			if (hcf_y_uint(c, x[XK_WIDTH], 8, "width", &v)) {
-				if (v != 1 && v != 2 && v != 4 && v != 8)
-					hcf_spec_err(c, x[XK_WIDTH], "mmio width %llu: must be 1, 2, "
-								     "4 or 8 bytes", (unsigned long long)v);
-				t->width = (uint8_t)v;
-			}
-			t->mmio_scale = 1;
-			if (x[XK_SCALE] && hcf_y_uint(c, x[XK_SCALE], UINT32_MAX, "scale", &v)) {
-				if (v == 0)
-					hcf_spec_err(c, x[XK_SCALE], "scale must not be 0");
-				t->mmio_scale = (uint32_t)v;
-			}
-			if (x[XK_ACCESS])
-				parse_choice(L, x[XK_ACCESS], "access", "write", "read", &t->is_read);
-			break;
-		case HCF_XPORT_HCPAGE:
-			if (hcf_y_uint(c, x[XK_MSR], UINT32_MAX, "msr", &v))
-				t->hcpage_msr = (uint32_t)v;
-			t->hcpage_stride = 32;
-			if (x[XK_STRIDE] && hcf_y_uint(c, x[XK_STRIDE], 4096, "stride", &v)) {
-				if (v == 0)
-					hcf_spec_err(c, x[XK_STRIDE], "stride must not be 0");
-				t->hcpage_stride = (uint32_t)v;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	t->clobbers = hcf_xport_info(t->kind)->clobbers;
-	t->outputs = ((t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) && t->is_read)
-			     ? HCF_REGBIT(HCF_RAX)
-			     : 0;
-	return c->nerr == before;
-}
-
-static bool is_port_transport(const struct hcf_abi *abi)
-{
-	return abi->transport.kind == HCF_XPORT_PIO || abi->transport.kind == HCF_XPORT_MMIO;
-}
-
 static void parse_call_number(struct ld *L, const struct hcf_ynode *n, const struct hcf_ynode *top)
 {
 	static const struct hcf_spec_key keys[] = {
@@ -763,7 +618,7 @@ static void parse_call_number(struct ld *L, const struct hcf_ynode *n, const str
 	const struct hcf_ynode *v[3];
 	unsigned reg, width;
 
-	if (is_port_transport(abi)) {
+	if (hcf_xport_addressed(&abi->transport)) {
 		/* The number is an offset from the port or MMIO base; the agent
 		 * keeps the resulting port / address in rdx. */
 		abi->nr_reg = HCF_RDX;
@@ -1312,17 +1167,6 @@ static void parse_subops(struct ld *L, size_t ci, const struct props *callp,
 	free(pos);
 }
 
-/* The largest call number the transport can carry. */
-static uint64_t max_call_nr(const struct hcf_abi *abi)
-{
-	const struct hcf_transport *t = &abi->transport;
-	if (t->kind == HCF_XPORT_PIO)
-		return 0xffffu - t->port_base;
-	if (t->kind == HCF_XPORT_MMIO)
-		return (UINT64_MAX - t->mmio_base) / (t->mmio_scale ? t->mmio_scale : 1);
-	return abi->nr_width >= 64 ? UINT64_MAX : (1ull << abi->nr_width) - 1;
-}
-
 static void parse_call(struct ld *L, const struct hcf_ynode *it)
 {
 	struct hcf_spec_ctx *c = L->c;
@@ -1341,7 +1185,7 @@ static void parse_call(struct ld *L, const struct hcf_ynode *it)
 			     name);
 		return;
 	}
-	if (!hcf_y_uint(c, v[CK_NR], max_call_nr(abi), "call number", &nr))
+	if (!hcf_y_uint(c, v[CK_NR], hcf_xport_max_nr(&abi->transport, abi->nr_width), "call number", &nr))
 		return;
 
 	size_t ci = hcf_spec_new_call(c);
@@ -1459,7 +1303,7 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 		parse_constants(&L, v[TK_CONSTS]);
 	if (v[TK_STRUCTS])
 		parse_structs(&L, v[TK_STRUCTS]);
-	if (!v[TK_TRANSPORT] || !parse_transport(&L, v[TK_TRANSPORT]))
+	if (!v[TK_TRANSPORT] || !hcf_xport_parse(L.c, v[TK_TRANSPORT], &L.abi->transport))
 		return; /* number ranges and registers depend on it */
 	parse_call_number(&L, v[TK_CALLNR], root);
 	if (v[TK_SUBOP] && parse_regref(&L, v[TK_SUBOP], "subop", false, &r, &w)) {

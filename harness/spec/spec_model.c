@@ -49,29 +49,6 @@ const char *hcf_reg_name(unsigned reg)
 	return hcf_x86_gpr_name(reg);
 }
 
-static const struct hcf_xport_info xport_table[HCF_XPORT_COUNT] = {
-	{ HCF_XPORT_VMCALL, "vmcall", 0, "Intel VMX hypercall instruction" },
-	{ HCF_XPORT_VMMCALL, "vmmcall", 0, "AMD SVM hypercall instruction" },
-	{ HCF_XPORT_NATIVE, "native", 0, "vmcall on Intel, vmmcall on AMD" },
-	{ HCF_XPORT_INT, "int", 0, "software interrupt int N" },
-	{ HCF_XPORT_SYSCALL, "syscall", HCF_REGBIT(HCF_RCX) | HCF_REGBIT(HCF_R11),
-	  "syscall saves RIP in RCX and RFLAGS in R11" },
-	{ HCF_XPORT_HCPAGE, "hypercall_page", 0, "call into a hypervisor-filled hypercall page" },
-	{ HCF_XPORT_PIO, "pio", 0, "port I/O to port base + number, data in RAX" },
-	{ HCF_XPORT_MMIO, "mmio", 0, "MMIO access to base + number * scale, data in RAX" },
-};
-
-const struct hcf_xport_info *hcf_xport_info(enum hcf_xport_kind kind)
-{
-	return (unsigned)kind < HCF_XPORT_COUNT ? &xport_table[kind] : NULL;
-}
-
-const char *hcf_xport_name(enum hcf_xport_kind kind)
-{
-	const struct hcf_xport_info *xi = hcf_xport_info(kind);
-	return xi ? xi->name : "?";
-}
-
 const char *hcf_err_conv_name(enum hcf_err_conv c)
 {
 	static const char *const names[HCF_ERR_COUNT] = {

@@ -1,4 +1,5 @@
 /* engine.c: batches of calls to the guest agent over a channel, and their results. */
+#include "spec/transport.h"
 #include "target/engine.h"
 
 #include <stddef.h>
@@ -140,18 +141,7 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 
 const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
-	const struct hcf_transport *t = &p->abi->transport;
-	uint64_t nr = hcf_pcall_nr(p, c);
-	if (t->kind == HCF_XPORT_PIO) {
-		uint16_t port = (uint16_t)(t->port_base + nr);
-		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
-			return "not run: the port is the harness's own (doorbell, debug console)";
-	} else if (t->kind == HCF_XPORT_MMIO) {
-		uint64_t addr = t->mmio_base + nr * t->mmio_scale;
-		if (addr < HCF_GUEST_MEM_SIZE || addr + t->width < addr)
-			return "not run: the MMIO address is guest RAM, where the access is no exit";
-	}
-	return NULL;
+	return hcf_xport_refusal(&p->abi->transport, hcf_pcall_nr(p, c));
 }
 
 /* Lay the program's buffers out in the arena with guards (prog/layout.h). */

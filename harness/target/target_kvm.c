@@ -19,6 +19,7 @@
 
 #include "hcf_proto.h"
 #include "prog/layout.h"
+#include "spec/transport.h"
 #include "target/devices.h"
 #include "target/engine.h"
 #include "target/target.h"
@@ -304,24 +305,6 @@ static const struct hcf_channel_ops kvm_channel = {
 
 /* ---- boot ----------------------------------------------------------------- */
 
-/* Resolve the spec's transport to what the agent executes. */
-static uint8_t wire_xport_for(const struct hcf_abi *abi, const char *vendor)
-{
-	const struct hcf_transport *t = &abi->transport;
-	switch (t->kind) {
-	case HCF_XPORT_VMCALL: return HCF_WX_VMCALL;
-	case HCF_XPORT_VMMCALL: return HCF_WX_VMMCALL;
-	case HCF_XPORT_NATIVE:
-		return strcmp(vendor, "GenuineIntel") == 0 ? HCF_WX_VMCALL : HCF_WX_VMMCALL;
-	case HCF_XPORT_INT: return HCF_WX_INT;
-	case HCF_XPORT_SYSCALL: return HCF_WX_SYSCALL;
-	case HCF_XPORT_HCPAGE: return HCF_WX_HCPAGE;
-	case HCF_XPORT_PIO: return t->is_read ? HCF_WX_PIO_IN : HCF_WX_PIO_OUT;
-	case HCF_XPORT_MMIO: return t->is_read ? HCF_WX_MMIO_READ : HCF_WX_MMIO_WRITE;
-	default: return HCF_WX_NONE;
-	}
-}
-
 /* What the agent's probe found, into the target's info. */
 static void take_probe(struct kvm_target *k, const struct hcf_boot *probe)
 {
@@ -351,7 +334,7 @@ static void take_probe(struct kvm_target *k, const struct hcf_boot *probe)
 		 pvm ? "yes" : "no", native ? "yes" : "no",
 		 caps->fix_hypercall_quirk_disabled ? "disabled" : "on");
 	if (k->base.abi)
-		k->eng.wire_xport = wire_xport_for(k->base.abi, ti->cpu_vendor);
+		k->eng.wire_xport = hcf_xport_wire(&k->base.abi->transport, ti->cpu_vendor);
 }
 
 /* Build the VM, boot the agent, learn the hypervisor, take the snapshot. */

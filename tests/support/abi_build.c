@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "abi_build.h"
+#include "spec/transport.h"
 
 
 struct hcf_abi *abi_new(const char *name, enum hcf_xport_kind kind, unsigned nr_reg,

@@ -17,6 +17,7 @@
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
+#include "spec/transport.h"
 
 /* ---- a small ABI, built by hand (everything malloc'ed for hcf_spec_free) */
 

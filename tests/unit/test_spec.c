@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "spec/spec.h"
+#include "spec/transport.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 

@@ -1,0 +1,362 @@
+/* transport.c: the transports, one row each, and everything that depends on one. */
+#include "spec/transport.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hcf_proto.h"
+#include "spec/spec_parse.h"
+
+#define S HCF_YT_SCALAR
+
+static const struct hcf_xport_info xport_table[HCF_XPORT_COUNT] = {
+	{ HCF_XPORT_VMCALL, "vmcall", 0, "Intel VMX hypercall instruction" },
+	{ HCF_XPORT_VMMCALL, "vmmcall", 0, "AMD SVM hypercall instruction" },
+	{ HCF_XPORT_NATIVE, "native", 0, "vmcall on Intel, vmmcall on AMD" },
+	{ HCF_XPORT_INT, "int", 0, "software interrupt int N" },
+	{ HCF_XPORT_SYSCALL, "syscall", HCF_REGBIT(HCF_RCX) | HCF_REGBIT(HCF_R11),
+	  "syscall saves RIP in RCX and RFLAGS in R11" },
+	{ HCF_XPORT_HCPAGE, "hypercall_page", 0, "call into a hypervisor-filled hypercall page" },
+	{ HCF_XPORT_PIO, "pio", 0, "port I/O to port base + number, data in RAX" },
+	{ HCF_XPORT_MMIO, "mmio", 0, "MMIO access to base + number * scale, data in RAX" },
+};
+
+const struct hcf_xport_info *hcf_xport_info(enum hcf_xport_kind kind)
+{
+	return (unsigned)kind < HCF_XPORT_COUNT ? &xport_table[kind] : NULL;
+}
+
+const char *hcf_xport_name(enum hcf_xport_kind kind)
+{
+	const struct hcf_xport_info *xi = hcf_xport_info(kind);
+	return xi ? xi->name : "?";
+}
+
+
+/* ---- reading a spec's transport -------------------------------------------- */
+
+enum { XK_KIND, XK_VECTOR, XK_PORT, XK_WIDTH, XK_DIRECTION, XK_BASE, XK_SCALE, XK_ACCESS,
+       XK_MSR, XK_STRIDE, XK_COUNT };
+#define XW(k) (1u << (k))
+static const struct hcf_spec_key xport_keys[XK_COUNT] = {
+	[XK_KIND] = { "kind", S, true, 0 },
+	[XK_VECTOR] = { "vector", S, true, XW(HCF_XPORT_INT) },
+	[XK_PORT] = { "port", S, true, XW(HCF_XPORT_PIO) },
+	[XK_WIDTH] = { "width", S, true, XW(HCF_XPORT_PIO) | XW(HCF_XPORT_MMIO) },
+	[XK_DIRECTION] = { "direction", S, false, XW(HCF_XPORT_PIO) },
+	[XK_BASE] = { "base", S, true, XW(HCF_XPORT_MMIO) },
+	[XK_SCALE] = { "scale", S, false, XW(HCF_XPORT_MMIO) },
+	[XK_ACCESS] = { "access", S, false, XW(HCF_XPORT_MMIO) },
+	[XK_MSR] = { "msr", S, true, XW(HCF_XPORT_HCPAGE) },
+	[XK_STRIDE] = { "stride", S, false, XW(HCF_XPORT_HCPAGE) },
+};
+
+static bool xport_kind(const char *name, enum hcf_xport_kind *out)
+{
+	for (unsigned k = 0; k < HCF_XPORT_COUNT; k++)
+		if (!strcmp(hcf_xport_name((enum hcf_xport_kind)k), name)) {
+			*out = (enum hcf_xport_kind)k;
+			return true;
+		}
+	return false;
+}
+
+static void unknown_transport(struct hcf_spec_ctx *c, const struct hcf_ynode *n)
+{
+	hcf_spec_err(c, n, "unknown transport '%.40s' (known: vmcall, vmmcall, native, "
+			      "syscall, int N, hypercall_page, pio, mmio)",
+		     n->kind == HCF_Y_SCALAR ? n->str : hcf_y_kind_name(n));
+}
+
+/* One of two words: e.g. direction out|in. */
+static bool parse_choice(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
+			 const char *no, const char *yes, bool *out)
+{
+	if (!strcmp(n->str, no) || !strcmp(n->str, yes)) {
+		*out = !strcmp(n->str, yes);
+		return true;
+	}
+	hcf_spec_err(c, n, "%s '%.40s': must be %s or %s", what, n->str, no, yes);
+	return false;
+}
+
+bool hcf_xport_parse(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_transport *t)
+{
+	unsigned before = c->nerr;
+	uint64_t v;
+
+	memset(t, 0, sizeof(*t));
+	if (n->kind == HCF_Y_SCALAR) {
+		/* "int 0x1b" / "int 27": the one scalar form with a parameter. */
+		if (!strncmp(n->str, "int ", 4)) {
+			const char *num = n->str + 4;
+			bool neg;
+			while (*num == ' ')
+				num++;
+			if (!hcf_spec_int_syntax(num, &neg, &v) || neg || v > 255) {
+				hcf_spec_err(c, n, "transport '%.40s': the vector must be an integer "
+						   "0..255", n->str);
+				return false;
+			}
+			t->kind = HCF_XPORT_INT;
+			t->vector = (uint8_t)v;
+		} else if (!xport_kind(n->str, &t->kind)) {
+			unknown_transport(c, n);
+			return false;
+		} else if (t->kind == HCF_XPORT_INT || t->kind == HCF_XPORT_PIO ||
+			   t->kind == HCF_XPORT_MMIO || t->kind == HCF_XPORT_HCPAGE) {
+			hcf_spec_err(c, n, "transport '%s' needs parameters: write it as a mapping "
+					   "{kind: %s, ...}", n->str, n->str);
+			return false;
+		}
+	} else {
+		const struct hcf_ynode *kind = hcf_y_get(n, "kind"), *x[XK_COUNT];
+		if (kind && kind->kind == HCF_Y_SCALAR && !xport_kind(kind->str, &t->kind)) {
+			unknown_transport(c, kind);
+			return false;
+		}
+		if (!hcf_spec_map_keys(c, n, "transport", xport_keys, XK_COUNT, XW(t->kind), x))
+			return false;
+		switch (t->kind) {
+		case HCF_XPORT_INT:
+			if (hcf_y_uint(c, x[XK_VECTOR], 255, "vector", &v))
+				t->vector = (uint8_t)v;
+			break;
+		case HCF_XPORT_PIO:
+			if (hcf_y_uint(c, x[XK_PORT], 0xffff, "port", &v))
+				t->port_base = (uint16_t)v;
+			if (hcf_y_uint(c, x[XK_WIDTH], 4, "width", &v)) {
+				if (v != 1 && v != 2 && v != 4)
+					hcf_spec_err(c, x[XK_WIDTH], "pio width %llu: must be 1, 2 "
+								     "or 4 bytes", (unsigned long long)v);
+				t->width = (uint8_t)v;
+			}
+			if (x[XK_DIRECTION])
+				parse_choice(c, x[XK_DIRECTION], "direction", "out", "in",
+					     &t->is_read);
+			break;
+		case HCF_XPORT_MMIO:
+			if (hcf_y_uint(c, x[XK_BASE], UINT64_MAX, "base", &v))
+				t->mmio_base = v;
+			if (hcf_y_uint(c, x[XK_WIDTH], 8, "width", &v)) {
+				if (v != 1 && v != 2 && v != 4 && v != 8)
+					hcf_spec_err(c, x[XK_WIDTH], "mmio width %llu: must be 1, 2, "
+								     "4 or 8 bytes", (unsigned long long)v);
+				t->width = (uint8_t)v;
+			}
+			t->mmio_scale = 1;
+			if (x[XK_SCALE] && hcf_y_uint(c, x[XK_SCALE], UINT32_MAX, "scale", &v)) {
+				if (v == 0)
+					hcf_spec_err(c, x[XK_SCALE], "scale must not be 0");
+				t->mmio_scale = (uint32_t)v;
+			}
+			if (x[XK_ACCESS])
+				parse_choice(c, x[XK_ACCESS], "access", "write", "read", &t->is_read);
+			break;
+		case HCF_XPORT_HCPAGE:
+			if (hcf_y_uint(c, x[XK_MSR], UINT32_MAX, "msr", &v))
+				t->hcpage_msr = (uint32_t)v;
+			t->hcpage_stride = 32;
+			if (x[XK_STRIDE] && hcf_y_uint(c, x[XK_STRIDE], 4096, "stride", &v)) {
+				if (v == 0)
+					hcf_spec_err(c, x[XK_STRIDE], "stride must not be 0");
+				t->hcpage_stride = (uint32_t)v;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	t->clobbers = hcf_xport_info(t->kind)->clobbers;
+	t->outputs = hcf_xport_addressed(t) && t->is_read ? HCF_REGBIT(HCF_RAX) : 0;
+	return c->nerr == before;
+}
+
+
+/* ---- numbers, addresses, instructions ------------------------------------ */
+
+bool hcf_xport_addressed(const struct hcf_transport *t)
+{
+	return t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO;
+}
+
+static uint64_t mmio_scale(const struct hcf_transport *t)
+{
+	return t->mmio_scale ? t->mmio_scale : 1;
+}
+
+static uint64_t hcpage_stride(const struct hcf_transport *t)
+{
+	return t->hcpage_stride ? t->hcpage_stride : 32;
+}
+
+uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width)
+{
+	if (t->kind == HCF_XPORT_PIO)
+		return 0xffffu - t->port_base;
+	if (t->kind == HCF_XPORT_MMIO)
+		return (UINT64_MAX - t->mmio_base) / mmio_scale(t);
+	return nr_width == 0 || nr_width >= 64 ? UINT64_MAX : (1ull << nr_width) - 1;
+}
+
+void hcf_xport_place(const struct hcf_transport *t, uint64_t nr, bool *rdx_set, uint64_t *rdx,
+		     uint64_t *entry)
+{
+	*rdx_set = false;
+	*entry = 0;
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		*rdx_set = true;
+		*rdx = (uint16_t)(t->port_base + nr);
+		break;
+	case HCF_XPORT_MMIO:
+		*rdx_set = true;
+		*rdx = t->mmio_base + nr * t->mmio_scale;
+		break;
+	case HCF_XPORT_HCPAGE:
+		*entry = HCF_GPA_HCPAGE + nr * t->hcpage_stride;
+		break;
+	default:
+		break;
+	}
+}
+
+const char *hcf_xport_refusal(const struct hcf_transport *t, uint64_t nr)
+{
+	if (t->kind == HCF_XPORT_PIO) {
+		uint16_t port = (uint16_t)(t->port_base + nr);
+		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
+			return "not run: the port is the harness's own (doorbell, debug console)";
+	} else if (t->kind == HCF_XPORT_MMIO) {
+		uint64_t addr = t->mmio_base + nr * t->mmio_scale;
+		if (addr < HCF_GUEST_MEM_SIZE || addr + t->width < addr)
+			return "not run: the MMIO address is guest RAM, where the access is no exit";
+	}
+	return NULL;
+}
+
+/* The window generators aim MMIO numbers at: 64 KiB above the base. */
+#define MMIO_WINDOW 0xffffu
+
+bool hcf_xport_usable(const struct hcf_transport *t, uint64_t nr)
+{
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		return nr <= 0xffffu - t->port_base && !hcf_xport_refusal(t, nr);
+	case HCF_XPORT_MMIO: {
+		if (nr > MMIO_WINDOW / mmio_scale(t))
+			return false;
+		uint64_t addr = t->mmio_base + nr * mmio_scale(t);
+		return addr >= t->mmio_base && !hcf_xport_refusal(t, nr);
+	}
+	case HCF_XPORT_HCPAGE:
+		return nr < (hcpage_stride(t) < 4096 ? 4096 / hcpage_stride(t) : 1);
+	default:
+		return true;
+	}
+}
+
+bool hcf_xport_fold(const struct hcf_transport *t, uint64_t *nr)
+{
+	switch (t->kind) {
+	case HCF_XPORT_PIO:
+		*nr %= 0x10000u - t->port_base;
+		break;
+	case HCF_XPORT_MMIO:
+		*nr %= MMIO_WINDOW / mmio_scale(t) + 1;
+		break;
+	case HCF_XPORT_HCPAGE:
+		*nr %= hcpage_stride(t) < 4096 ? 4096 / hcpage_stride(t) : 1;
+		break;
+	default:
+		return true;
+	}
+	return hcf_xport_usable(t, *nr);
+}
+
+uint8_t hcf_xport_wire(const struct hcf_transport *t, const char *cpu_vendor)
+{
+	switch (t->kind) {
+	case HCF_XPORT_VMCALL: return HCF_WX_VMCALL;
+	case HCF_XPORT_VMMCALL: return HCF_WX_VMMCALL;
+	case HCF_XPORT_NATIVE:
+		return cpu_vendor && !strcmp(cpu_vendor, "GenuineIntel") ? HCF_WX_VMCALL : HCF_WX_VMMCALL;
+	case HCF_XPORT_INT: return HCF_WX_INT;
+	case HCF_XPORT_SYSCALL: return HCF_WX_SYSCALL;
+	case HCF_XPORT_HCPAGE: return HCF_WX_HCPAGE;
+	case HCF_XPORT_PIO: return t->is_read ? HCF_WX_PIO_IN : HCF_WX_PIO_OUT;
+	case HCF_XPORT_MMIO: return t->is_read ? HCF_WX_MMIO_READ : HCF_WX_MMIO_WRITE;
+	default: return HCF_WX_NONE;
+	}
+}
+
+/* The fixed instructions: kind, direction and width (0: any), bytes. Port
+ * I/O goes through dx, MMIO through [rdx], data in al/ax/eax/rax. */
+static const struct {
+	enum hcf_xport_kind kind;
+	bool is_read;
+	uint8_t width;
+	uint8_t len;
+	uint8_t bytes[4];
+	const char *mnemonic;
+} insns[] = {
+	{ HCF_XPORT_VMCALL, false, 0, 3, { 0x0f, 0x01, 0xc1 }, "vmcall" },
+	{ HCF_XPORT_VMMCALL, false, 0, 3, { 0x0f, 0x01, 0xd9 }, "vmmcall" },
+	{ HCF_XPORT_NATIVE, false, 0, 3, { 0x0f, 0x01, 0xc1 }, "vmcall" },
+	{ HCF_XPORT_SYSCALL, false, 0, 2, { 0x0f, 0x05 }, "syscall" },
+	{ HCF_XPORT_PIO, false, 1, 1, { 0xee }, "out dx, al" },
+	{ HCF_XPORT_PIO, false, 2, 2, { 0x66, 0xef }, "out dx, ax" },
+	{ HCF_XPORT_PIO, false, 4, 1, { 0xef }, "out dx, eax" },
+	{ HCF_XPORT_PIO, true, 1, 1, { 0xec }, "in al, dx" },
+	{ HCF_XPORT_PIO, true, 2, 2, { 0x66, 0xed }, "in ax, dx" },
+	{ HCF_XPORT_PIO, true, 4, 1, { 0xed }, "in eax, dx" },
+	{ HCF_XPORT_MMIO, false, 1, 2, { 0x88, 0x02 }, "mov byte [rdx], al" },
+	{ HCF_XPORT_MMIO, false, 2, 3, { 0x66, 0x89, 0x02 }, "mov word [rdx], ax" },
+	{ HCF_XPORT_MMIO, false, 4, 2, { 0x89, 0x02 }, "mov dword [rdx], eax" },
+	{ HCF_XPORT_MMIO, false, 8, 3, { 0x48, 0x89, 0x02 }, "mov qword [rdx], rax" },
+	{ HCF_XPORT_MMIO, true, 1, 2, { 0x8a, 0x02 }, "mov al, byte [rdx]" },
+	{ HCF_XPORT_MMIO, true, 2, 3, { 0x66, 0x8b, 0x02 }, "mov ax, word [rdx]" },
+	{ HCF_XPORT_MMIO, true, 4, 2, { 0x8b, 0x02 }, "mov eax, dword [rdx]" },
+	{ HCF_XPORT_MMIO, true, 8, 3, { 0x48, 0x8b, 0x02 }, "mov rax, qword [rdx]" },
+};
+
+size_t hcf_xport_insn(const struct hcf_transport *t, uint8_t out[8], const char **mnemonic)
+{
+	for (size_t i = 0; i < sizeof(insns) / sizeof(insns[0]); i++)
+		if (insns[i].kind == t->kind &&
+		    (insns[i].width == 0 || (insns[i].width == t->width && insns[i].is_read == t->is_read))) {
+			memcpy(out, insns[i].bytes, insns[i].len);
+			if (mnemonic)
+				*mnemonic = insns[i].mnemonic;
+			return insns[i].len;
+		}
+	return 0;
+}
+
+void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case HCF_XPORT_INT:
+		snprintf(buf, len, "int 0x%x", t->vector);
+		break;
+	case HCF_XPORT_PIO:
+		snprintf(buf, len, "port I/O (%s, %u bytes) to port 0x%x + number", t->is_read ? "in" : "out",
+			 t->width, t->port_base);
+		break;
+	case HCF_XPORT_MMIO:
+		snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 " + number * %u",
+			 t->is_read ? "read" : "write", t->width, t->mmio_base, t->mmio_scale);
+		break;
+	case HCF_XPORT_HCPAGE:
+		snprintf(buf, len, "call into the hypercall page (MSR 0x%x, %u bytes per entry)",
+			 t->hcpage_msr, t->hcpage_stride);
+		break;
+	case HCF_XPORT_NATIVE:
+		snprintf(buf, len, "native (vmcall on Intel, vmmcall otherwise)");
+		break;
+	default:
+		snprintf(buf, len, "%s", hcf_xport_name(t->kind));
+		break;
+	}
+}
