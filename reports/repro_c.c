@@ -32,47 +32,43 @@
 #include "hcf_proto.h"
 #include "oracles/oracle.h"
 #include "prog/layout.h"
+#include "reports/repro_rt/repro_rt.h"
+#include "target/target.h"
 #include "spec/transport.h"
 #include "util/xalloc.h"
 
 /* ---- the emitted program's guest layout ---------------------------------- */
 
-/* hcfuzz's layout (hcf_proto.h) where the agent had its image, mailbox and
- * arena; rt_prelude spells the same numbers as #defines. */
-#define RP_CODE_GPA HCF_GPA_AGENT
-#define RP_CODE_MAX HCF_AGENT_MAX
-#define RP_CTL_GPA HCF_GPA_MBOX
-#define RP_CONT_GPA (HCF_GPA_MBOX + 0x1000u)
-#define RP_RES_GPA (HCF_GPA_MBOX + 0x10000u)
-#define RP_STACK_TOP HCF_GPA_STACK_HI
-#define RP_DONE_PORT HCF_PORT_DOORBELL
-#define RP_EV_DONE HCF_EV_DONE
-#define RP_EV_PANIC HCF_EV_PANIC
-#define RP_SEQ_TAG 0x51e90000u
-#define RP_SLOT_SIZE 456u
-#define RP_NSETUP 3u            /* setup slots after the calls: PVM probe, VIF page, hypercall page */
-
-_Static_assert(RP_CTL_GPA == 0x200000 && RP_CODE_GPA == 0x100000 && RP_STACK_TOP == 0x20000 &&
-		       HCF_GPA_ARENA == 0x600000 && HCF_GUEST_MEM_SIZE == 0x800000 &&
-		       HCF_GPA_PGTABLES == 0x8000 && HCF_GPA_GDT == 0x2000 && HCF_GPA_IDT == 0x3000 &&
-		       RP_DONE_PORT == 0xe8 && HCF_GUARD_BYTE == 0x5a && HCF_BUF_GUARD == 64 &&
-		       HCF_GPA_STACK_GUARD == 0xf000,
-	       "rt_prelude spells these addresses out");
-_Static_assert(RP_CONT_GPA + 8ull * (HCF_REPRO_MAX_CALLS + RP_NSETUP) <= RP_RES_GPA,
+/* reports/repro_rt/repro_rt.h defines the layout, struct slot and struct ctl
+ * for both the generated guest code (these offsets) and the runtime. */
+_Static_assert(CONT_GPA + 8ull * (HCF_REPRO_MAX_CALLS + NSETUP) <= RES_GPA,
 	       "continuation table overlaps the result slots");
-_Static_assert(RP_RES_GPA + (uint64_t)RP_SLOT_SIZE * (HCF_REPRO_MAX_CALLS + RP_NSETUP) <=
-		       HCF_GPA_ARENA,
+_Static_assert(RES_GPA + sizeof(struct slot) * (HCF_REPRO_MAX_CALLS + NSETUP) <= HCF_GPA_ARENA,
 	       "result slots overlap the arena");
 
-/* struct ctl (the guest's variables) and struct slot (a call's result), as
- * rt_prelude declares them. */
 enum {
-	CTL_CUR = 0, CTL_CUR_SLOT = 8, CTL_IN_CALL = 16, CTL_SCRATCH = 24, CTL_HC_TARGET = 32,
-	CTL_PANIC_VECTOR = 40, CTL_PANIC_ERR = 48, CTL_PANIC_RIP = 56, CTL_IDTR = 64, CTL_XMM = 128,
+	CTL_CUR = offsetof(struct ctl, cur),
+	CTL_CUR_SLOT = offsetof(struct ctl, cur_slot),
+	CTL_IN_CALL = offsetof(struct ctl, in_call),
+	CTL_SCRATCH = offsetof(struct ctl, scratch),
+	CTL_HC_TARGET = offsetof(struct ctl, hc_target),
+	CTL_PANIC_VECTOR = offsetof(struct ctl, panic_vector),
+	CTL_PANIC_ERR = offsetof(struct ctl, panic_error_code),
+	CTL_PANIC_RIP = offsetof(struct ctl, panic_rip),
+	CTL_XMM = offsetof(struct ctl, xmm_sentinel),
 };
 enum {
-	SL_SEQ = 0, SL_OUTCOME = 8, SL_VECTOR = 16, SL_ERR = 24, SL_RIP = 32, SL_CR2 = 40,
-	SL_RFL_BEFORE = 48, SL_RFL_AFTER = 56, SL_RSP_BEFORE = 64, SL_GPR = 72, SL_XMM = 200,
+	SL_SEQ = offsetof(struct slot, seq),
+	SL_OUTCOME = offsetof(struct slot, outcome),
+	SL_VECTOR = offsetof(struct slot, vector),
+	SL_ERR = offsetof(struct slot, error_code),
+	SL_RIP = offsetof(struct slot, fault_rip),
+	SL_CR2 = offsetof(struct slot, cr2),
+	SL_RFL_BEFORE = offsetof(struct slot, rflags_before),
+	SL_RFL_AFTER = offsetof(struct slot, rflags_after),
+	SL_RSP_BEFORE = offsetof(struct slot, rsp_before),
+	SL_GPR = offsetof(struct slot, gpr),
+	SL_XMM = offsetof(struct slot, xmm),
 };
 
 /* ---- the x86-64 encoder ------------------------------------------------- */
@@ -259,7 +255,7 @@ static struct mem m_base(unsigned base, int32_t disp)
 /* Instructions with a ModRM memory operand: prefix, REX.W, opcode, and
  * either a register operand in the reg field (ext < 0) or an opcode
  * extension (/digit). */
-enum mform { MF_STORE, MF_LOAD, MF_STORE_IMM32, MF_POP, MF_CMP_IMM8, MF_CALL, MF_LIDT,
+enum mform { MF_STORE, MF_LOAD, MF_STORE_IMM32, MF_POP, MF_CMP_IMM8, MF_CALL,
 	     MF_MOVDQU_LOAD, MF_MOVDQU_STORE, MF_COUNT };
 
 static const struct mform_row {
@@ -275,7 +271,6 @@ static const struct mform_row {
 	[MF_POP] = { 0, false, 1, { 0x8f }, 0 },                /* pop r/m64 */
 	[MF_CMP_IMM8] = { 0, true, 1, { 0x83 }, 7 },            /* cmp r/m64, imm8 */
 	[MF_CALL] = { 0, false, 1, { 0xff }, 2 },               /* call r/m64 */
-	[MF_LIDT] = { 0, false, 2, { 0x0f, 0x01 }, 3 },         /* lidt m */
 	[MF_MOVDQU_LOAD] = { 0xf3, false, 2, { 0x0f, 0x6f }, -1 },  /* movdqu xmm, m128 */
 	[MF_MOVDQU_STORE] = { 0xf3, false, 2, { 0x0f, 0x7f }, -1 }, /* movdqu m128, xmm */
 };
@@ -975,629 +970,9 @@ static int make_plan(struct plan *pl, const struct cx *cx, char *err, size_t err
 
 /* ---- the fixed parts of the emitted program ------------------------------- */
 
-/* Before the generated tables: includes, the guest layout, struct slot and struct ctl. */
-static const char *const rt_prelude[] = {
-	"#define _GNU_SOURCE",
-	"#include <errno.h>",
-	"#include <fcntl.h>",
-	"#include <inttypes.h>",
-	"#include <linux/kvm.h>",
-	"#include <signal.h>",
-	"#include <stdarg.h>",
-	"#include <stddef.h>",
-	"#include <stdint.h>",
-	"#include <stdio.h>",
-	"#include <stdlib.h>",
-	"#include <string.h>",
-	"#include <sys/ioctl.h>",
-	"#include <sys/mman.h>",
-	"#include <sys/time.h>",
-	"#include <time.h>",
-	"#include <unistd.h>",
-	"",
-	"/* Older kernel headers lack these (Linux 6.0 added the quirk control). */",
-	"#ifndef KVM_CAP_DISABLE_QUIRKS2",
-	"#define KVM_CAP_DISABLE_QUIRKS2 213",
-	"#endif",
-	"#ifndef KVM_X86_QUIRK_FIX_HYPERCALL_INSN",
-	"#define KVM_X86_QUIRK_FIX_HYPERCALL_INSN (1 << 5)",
-	"#endif",
-	"",
-	"/* ---- guest memory: the layout of hcfuzz's VM --------------------------- */",
-	"",
-	"#define MEM_SIZE    0x800000ull  /* 8 MiB of RAM at guest-physical 0, one memory slot */",
-	"#define GDT_GPA     0x2000ull    /* flat GDT; the TSS at GDT_GPA + 0x800 */",
-	"#define IDT_GPA     0x3000ull    /* 256 interrupt gates to the exception stubs */",
-	"#define VIF_GPA     0x4000ull    /* PVM's virtual-interrupt-flag page */",
-	"#define HCPAGE_GPA  0x5000ull    /* hypercall page (hypercall_page transport) */",
-	"#define PML4_GPA    0x8000ull    /* PML4, PDPT, four PDs, the PT of the first 2 MiB */",
-	"#define STACK_GUARD 0xf000ull    /* unmapped, below the stack */",
-	"#define STACK_TOP   0x20000ull",
-	"#define CODE_GPA    0x100000ull  /* guest_code[] */",
-	"#define CTL_GPA     0x200000ull  /* the guest's variables (struct ctl) */",
-	"#define CONT_GPA    0x201000ull  /* per slot: where the exception path goes on */",
-	"#define RES_GPA     0x210000ull  /* one struct slot per call, then the setup slots */",
-	"#define ARENA_GPA   0x600000ull  /* the program's buffers */",
-	"#define GUARD       64u          /* guard bytes on each side of a buffer */",
-	"#define GUARD_BYTE  0x5a",
-	"",
-	"#define DONE_PORT   0xe8u        /* the guest writes EV_DONE or EV_PANIC to this port */",
-	"#define EV_DONE     0x454e4f44u",
-	"#define EV_PANIC    0x43494e50u",
-	"#define SEQ_TAG     0x51e90000u  /* slot i is complete once its seq is SEQ_TAG ^ i */",
-	"",
-	"/* A run that completes no call for this long hangs (hcfuzz's default watchdog). */",
-	"#define WATCHDOG_MS 2000u",
-	"",
-	"enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NGPR };",
-	"static const char *const gpr_name[NGPR] = {",
-	"\t\"rax\", \"rcx\", \"rdx\", \"rbx\", \"rsp\", \"rbp\", \"rsi\", \"rdi\",",
-	"\t\"r8\", \"r9\", \"r10\", \"r11\", \"r12\", \"r13\", \"r14\", \"r15\",",
-	"};",
-	"",
-	"/* One call's result, written by the guest right after the call (or by its",
-	" * exception handler); seq last, so a complete slot is a whole one. */",
-	"struct slot {",
-	"\tuint64_t seq;",
-	"\tuint64_t outcome;            /* 1: the call returned, 2: it raised an exception */",
-	"\tuint64_t vector, error_code, fault_rip, cr2;",
-	"\tuint64_t rflags_before, rflags_after;",
-	"\tuint64_t rsp_before;         /* RSP is the one register the guest does not load */",
-	"\tuint64_t gpr[NGPR];          /* right after the call, or at the exception */",
-	"\tuint8_t xmm[16][16];         /* XMM0-15 after the call, when the check needs them */",
-	"};",
-	"_Static_assert(sizeof(struct slot) == 456, \"the guest code writes 456-byte slots\");",
-	"",
-	"/* The guest's variables at CTL_GPA. */",
-	"struct ctl {",
-	"\tuint64_t cur;                /* slot of the call in flight */",
-	"\tuint64_t cur_slot;           /* its address */",
-	"\tuint64_t in_call;            /* 1 from loading the registers until they are stored */",
-	"\tuint64_t scratch;",
-	"\tuint64_t hc_target;          /* hypercall-page entry of the call in flight */",
-	"\tuint64_t panic_vector, panic_error_code, panic_rip; /* an exception outside a call */",
-	"\tuint8_t idtr[16];            /* lidt operand: 16-bit limit, 64-bit base */",
-	"\tuint8_t reserved[48];",
-	"\tuint8_t xmm_sentinel[16][16];",
-	"};",
-	"_Static_assert(offsetof(struct ctl, xmm_sentinel) == 128, \"the guest code knows this layout\");",
-};
-
-/* After the generated tables: the VM, the run loop and what to print. */
-static const char *const rt_vm[] = {
-	"",
-	"/* ---- the VM ------------------------------------------------------------- */",
-	"",
-	"static void setup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));",
-	"static void setup_error(const char *fmt, ...)",
-	"{",
-	"\tva_list ap;",
-	"\tva_start(ap, fmt);",
-	"\tfprintf(stderr, \"repro: setup error: \");",
-	"\tvfprintf(stderr, fmt, ap);",
-	"\tfprintf(stderr, \"\\n\");",
-	"\tva_end(ap);",
-	"\texit(2);",
-	"}",
-	"",
-	"/* Capabilities the VM cannot do without, and what for. */",
-	"static const struct {",
-	"\tint cap;",
-	"\tconst char *name, *why;",
-	"} required_caps[] = {",
-	"\t{ KVM_CAP_USER_MEMORY, \"KVM_CAP_USER_MEMORY\", \"guest RAM from this process\" },",
-	"\t{ KVM_CAP_IMMEDIATE_EXIT, \"KVM_CAP_IMMEDIATE_EXIT\", \"the watchdog that stops a guest that never exits\" },",
-	"\t{ KVM_CAP_EXT_CPUID, \"KVM_CAP_EXT_CPUID\", \"the guest's CPUID table\" },",
-	"};",
-	"",
-	"struct vm {",
-	"\tint kvm, vm, vcpu;",
-	"\tstruct kvm_run *run;",
-	"\tsize_t run_size;",
-	"\tuint8_t *mem;",
-	"\tchar vendor[13];             /* CPUID vendor the guest sees */",
-	"\tint quirk_disabled;          /* KVM's FIX_HYPERCALL_INSN quirk is off */",
-	"};",
-	"",
-	"static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)",
-	"{",
-	"\tmemcpy(mem + gpa, &v, 8);",
-	"}",
-	"",
-	"/*",
-	" * Identity page tables over the low 4 GiB: 2 MiB pages, the first 2 MiB in",
-	" * 4 KiB pages so that page 0 stays unmapped (NULL faults), and the page below",
-	" * the stack (STACK_GUARD: a stack that runs over faults there instead of",
-	" * writing the page tables). Every entry is user-accessible (PVM runs a guest",
-	" * natively only then) and has accessed and dirty preset, so the CPU never",
-	" * writes the tables.",
-	" */",
-	"static void build_page_tables(uint8_t *mem)",
-	"{",
-	"\tconst uint64_t f = 0x1 | 0x2 | 0x4 | 0x20 | 0x40; /* P RW US A D */",
-	"\tconst uint64_t pdpt = PML4_GPA + 0x1000, pd = PML4_GPA + 0x2000, pt = PML4_GPA + 0x6000;",
-	"\tput64(mem, PML4_GPA, pdpt | f);",
-	"\tfor (uint64_t g = 0; g < 4; g++) {",
-	"\t\tput64(mem, pdpt + 8 * g, (pd + 0x1000 * g) | f);",
-	"\t\tfor (uint64_t i = 0; i < 512; i++)",
-	"\t\t\tput64(mem, pd + 0x1000 * g + 8 * i, (g << 30 | i << 21) | f | 0x80 /* PS */);",
-	"\t}",
-	"\tput64(mem, pd, pt | f);",
-	"\tfor (uint64_t i = 1; i < 512; i++)",
-	"\t\tif (i != STACK_GUARD >> 12)",
-	"\t\t\tput64(mem, pt + 8 * i, i << 12 | f);",
-	"}",
-	"",
-	"/* Flat GDT: 64-bit code at 0x08, data at 0x10, a busy 64-bit TSS at 0x18. */",
-	"static void build_gdt(uint8_t *mem)",
-	"{",
-	"\tconst uint64_t tss = GDT_GPA + 0x800;",
-	"\tput64(mem, GDT_GPA + 0x08, 0x00af9b000000ffffull);",
-	"\tput64(mem, GDT_GPA + 0x10, 0x00cf93000000ffffull);",
-	"\tput64(mem, GDT_GPA + 0x18, 0x67 | (tss & 0xffffff) << 16 | 0x8bull << 40 | (tss >> 24 & 0xff) << 56);",
-	"\tput64(mem, GDT_GPA + 0x20, tss >> 32);",
-	"}",
-	"",
-	"/* 256 interrupt gates (DPL0, selector 0x08), vector v to the stub at STUBS_OFF + 16 * v. */",
-	"static void build_idt(uint8_t *mem)",
-	"{",
-	"\tfor (uint64_t v = 0; v < 256; v++) {",
-	"\t\tuint64_t a = CODE_GPA + STUBS_OFF + 16 * v;",
-	"\t\tput64(mem, IDT_GPA + 16 * v,",
-	"\t\t      (a & 0xffff) | 0x08ull << 16 | 0x8eull << 40 | (a >> 16 & 0xffff) << 48);",
-	"\t\tput64(mem, IDT_GPA + 16 * v + 8, a >> 32);",
-	"\t}",
-	"\tstruct ctl *c = (struct ctl *)(mem + CTL_GPA);",
-	"\tuint16_t limit = 256 * 16 - 1;",
-	"\tuint64_t base = IDT_GPA;",
-	"\tmemcpy(c->idtr, &limit, 2);",
-	"\tmemcpy(c->idtr + 2, &base, 8);",
-	"}",
-	"",
-	"/* Long mode with paging and SSE, as hcfuzz sets it up (no EFER.SCE). */",
-	"static void set_long_mode(struct vm *v)",
-	"{",
-	"\tstruct kvm_sregs s;",
-	"\tif (ioctl(v->vcpu, KVM_GET_SREGS, &s) < 0)",
-	"\t\tsetup_error(\"KVM_GET_SREGS: %s\", strerror(errno));",
-	"\tstruct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,",
-	"\t\t\t\t    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };",
-	"\tstruct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,",
-	"\t\t\t\t    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };",
-	"\tstruct kvm_segment tss = { .base = GDT_GPA + 0x800, .limit = 0x67, .selector = 0x18,",
-	"\t\t\t\t   .type = 11, .present = 1, .s = 0 };",
-	"\ts.cs = code;",
-	"\ts.ds = s.es = s.fs = s.gs = s.ss = data;",
-	"\ts.tr = tss;",
-	"\tmemset(&s.ldt, 0, sizeof(s.ldt));",
-	"\ts.ldt.unusable = 1;",
-	"\ts.gdt.base = GDT_GPA;",
-	"\ts.gdt.limit = 0x7ff;",
-	"\ts.idt.base = 0; /* the guest loads its IDT itself (lidt) */",
-	"\ts.idt.limit = 0;",
-	"\ts.cr3 = PML4_GPA;",
-	"\ts.cr0 = 0x80000033; /* PG NE ET MP PE */",
-	"\ts.cr4 = 0x620;      /* OSXMMEXCPT OSFXSR PAE */",
-	"\ts.efer = 0x500;     /* LMA LME */",
-	"\tif (ioctl(v->vcpu, KVM_SET_SREGS, &s) < 0)",
-	"\t\tsetup_error(\"KVM_SET_SREGS (long mode): %s\", strerror(errno));",
-	"\tstruct kvm_regs r;",
-	"\tmemset(&r, 0, sizeof(r));",
-	"\tr.rip = CODE_GPA + ENTRY_OFF;",
-	"\tr.rsp = STACK_TOP;",
-	"\tr.rflags = 0x2;",
-	"\tif (ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)",
-	"\t\tsetup_error(\"KVM_SET_REGS: %s\", strerror(errno));",
-	"}",
-	"",
-	"/* The guest's CPUID table is what KVM supports, as in hcfuzz. */",
-	"static void set_cpuid(struct vm *v)",
-	"{",
-	"\tfor (unsigned n = 256; n <= 4096; n *= 2) {",
-	"\t\tstruct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));",
-	"\t\tif (!c)",
-	"\t\t\tsetup_error(\"out of memory\");",
-	"\t\tc->nent = n;",
-	"\t\tif (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, c) < 0) {",
-	"\t\t\tint e = errno;",
-	"\t\t\tfree(c);",
-	"\t\t\tif (e == E2BIG)",
-	"\t\t\t\tcontinue;",
-	"\t\t\tsetup_error(\"KVM_GET_SUPPORTED_CPUID: %s\", strerror(e));",
-	"\t\t}",
-	"\t\tfor (unsigned i = 0; i < c->nent; i++)",
-	"\t\t\tif (c->entries[i].function == 0) {",
-	"\t\t\t\tmemcpy(v->vendor, &c->entries[i].ebx, 4);",
-	"\t\t\t\tmemcpy(v->vendor + 4, &c->entries[i].edx, 4);",
-	"\t\t\t\tmemcpy(v->vendor + 8, &c->entries[i].ecx, 4);",
-	"\t\t\t}",
-	"\t\tif (ioctl(v->vcpu, KVM_SET_CPUID2, c) < 0)",
-	"\t\t\tsetup_error(\"KVM_SET_CPUID2: %s\", strerror(errno));",
-	"\t\tfree(c);",
-	"\t\treturn;",
-	"\t}",
-	"\tsetup_error(\"KVM_GET_SUPPORTED_CPUID: more than 4096 entries\");",
-	"}",
-	"",
-	"static void vm_create(struct vm *v)",
-	"{",
-	"\tmemset(v, 0, sizeof(*v));",
-	"\tv->kvm = open(\"/dev/kvm\", O_RDWR | O_CLOEXEC);",
-	"\tif (v->kvm < 0)",
-	"\t\tsetup_error(\"cannot open /dev/kvm: %s\", strerror(errno));",
-	"\tint api = ioctl(v->kvm, KVM_GET_API_VERSION, 0);",
-	"\tif (api != KVM_API_VERSION)",
-	"\t\tsetup_error(\"/dev/kvm: API version %d, this program needs %d\", api, KVM_API_VERSION);",
-	"\tfor (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)",
-	"\t\tif (ioctl(v->kvm, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)",
-	"\t\t\tsetup_error(\"/dev/kvm lacks %s, needed for %s\", required_caps[i].name,",
-	"\t\t\t\t    required_caps[i].why);",
-	"\tv->vm = ioctl(v->kvm, KVM_CREATE_VM, 0);",
-	"\tif (v->vm < 0)",
-	"\t\tsetup_error(\"KVM_CREATE_VM: %s\", strerror(errno));",
-	"\t/* With KVM's FIX_HYPERCALL_INSN quirk the hypervisor rewrites the other",
-	"\t * vendor's vmcall/vmmcall in guest memory; hcfuzz turns it off so that",
-	"\t * the instruction is a clean #UD. */",
-	"\tint quirks = ioctl(v->kvm, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);",
-	"\tif (quirks > 0 && (quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN)) {",
-	"\t\tstruct kvm_enable_cap ec;",
-	"\t\tmemset(&ec, 0, sizeof(ec));",
-	"\t\tec.cap = KVM_CAP_DISABLE_QUIRKS2;",
-	"\t\tec.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN;",
-	"\t\tv->quirk_disabled = ioctl(v->vm, KVM_ENABLE_CAP, &ec) == 0;",
-	"\t}",
-	"\tv->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);",
-	"\tif (v->mem == MAP_FAILED)",
-	"\t\tsetup_error(\"guest RAM: %s\", strerror(errno));",
-	"\tstruct kvm_userspace_memory_region region = {",
-	"\t\t.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,",
-	"\t\t.userspace_addr = (uint64_t)(uintptr_t)v->mem,",
-	"\t};",
-	"\tif (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)",
-	"\t\tsetup_error(\"KVM_SET_USER_MEMORY_REGION: %s\", strerror(errno));",
-	"\tv->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);",
-	"\tif (v->vcpu < 0)",
-	"\t\tsetup_error(\"KVM_CREATE_VCPU: %s\", strerror(errno));",
-	"\tint sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);",
-	"\tif (sz < (int)sizeof(struct kvm_run))",
-	"\t\tsetup_error(\"KVM_GET_VCPU_MMAP_SIZE: %s\", sz < 0 ? strerror(errno) : \"too small\");",
-	"\tv->run_size = (size_t)sz;",
-	"\tv->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);",
-	"\tif (v->run == MAP_FAILED)",
-	"\t\tsetup_error(\"mmap of kvm_run: %s\", strerror(errno));",
-	"\tset_cpuid(v);",
-	"}",
-	"",
-	"/* Guest memory before the first instruction. */",
-	"static void load_guest(struct vm *v)",
-	"{",
-	"\tuint8_t *mem = v->mem;",
-	"\tbuild_page_tables(mem);",
-	"\tbuild_gdt(mem);",
-	"\tbuild_idt(mem);",
-	"\tmemcpy(mem + CODE_GPA, guest_code, sizeof(guest_code));",
-	"\tpatch_native(mem + CODE_GPA, v->vendor);",
-	"\tfor (size_t s = 0; s < NSLOTS; s++)",
-	"\t\tput64(mem, CONT_GPA + 8 * s, CODE_GPA + cont_off[s]);",
-	"\tstruct ctl *c = (struct ctl *)(mem + CTL_GPA);",
-	"\tfor (int i = 0; i < 16; i++)",
-	"\t\tfor (int j = 0; j < 16; j++)",
-	"\t\t\tc->xmm_sentinel[i][j] = (uint8_t)((0xc0 + i) ^ (j * 0x11));",
-	"\twrite_buffers(mem);",
-	"\tset_long_mode(v);",
-	"}",
-	"",
-	"/* ---- running it ----------------------------------------------------------- */",
-	"",
-	"enum end {",
-	"\tEND_DONE,            /* every call ran */",
-	"\tEND_HANG,            /* no call completed within WATCHDOG_MS */",
-	"\tEND_SHUTDOWN,        /* triple fault */",
-	"\tEND_INTERNAL_ERROR,  /* KVM could not go on (emulation failure ...) */",
-	"\tEND_ENTRY_FAILED,    /* KVM could not enter the guest */",
-	"\tEND_PANIC,           /* an exception outside a call: the guest code itself broke */",
-	"\tEND_UNEXPECTED,      /* an exit this VMM does not expect */",
-	"\tEND_GO_ON            /* not an end: enter the guest again */",
-	"};",
-	"static const char *const end_name[] = {",
-	"\t\"finished\", \"hung\", \"shut down (triple fault)\", \"hit a KVM internal error\",",
-	"\t\"could not be entered\", \"took an exception outside a call\", \"exited unexpectedly\",",
-	"};",
-	"",
-	"struct run_result {",
-	"\tenum end end;",
-	"\tchar detail[200];",
-	"\tsize_t inflight;             /* first call without a complete result (NCALLS: none) */",
-	"\tconst struct slot *slots;    /* results, indexed by call (then the setup slots) */",
-	"\tconst struct ctl *ctl;",
-	"\tconst uint8_t *mem;          /* guest RAM after the run */",
-	"\tconst uint8_t *mem_before;   /* guest RAM before it (only for the stray-page check) */",
-	"};",
-	"",
-	"static struct kvm_run *watchdog_run;",
-	"",
-	"/* SIGALRM: make KVM_RUN return, so the run loop can look at the watchdog. */",
-	"static void on_alarm(int sig)",
-	"{",
-	"\t(void)sig;",
-	"\tif (watchdog_run)",
-	"\t\twatchdog_run->immediate_exit = 1;",
-	"}",
-	"",
-	"static uint64_t now_ms(void)",
-	"{",
-	"\tstruct timespec ts;",
-	"\tclock_gettime(CLOCK_MONOTONIC, &ts);",
-	"\treturn (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;",
-	"}",
-	"",
-	"/* Calls whose result is complete, counting on from `from`. */",
-	"static size_t calls_complete(const uint8_t *mem, size_t from)",
-	"{",
-	"\tconst struct slot *s = (const struct slot *)(mem + RES_GPA);",
-	"\twhile (from < NCALLS && s[from].seq == (SEQ_TAG ^ from) &&",
-	"\t       (s[from].outcome == 1 || s[from].outcome == 2))",
-	"\t\tfrom++;",
-	"\treturn from;",
-	"}",
-	"",
-	"/* Port I/O: the done port, or the transport's device, which answers like",
-	" * hcfuzz's default \"empty\" responder: reads return all ones, writes vanish. */",
-	"static enum end on_io(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\tstruct kvm_run *r = v->run;",
-	"\tuint8_t *data = (uint8_t *)r + r->io.data_offset;",
-	"\tif (r->io.port == DONE_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 4) {",
-	"\t\tuint32_t ev;",
-	"\t\tmemcpy(&ev, data, 4);",
-	"\t\tif (ev == EV_DONE)",
-	"\t\t\treturn END_DONE;",
-	"\t\tif (ev == EV_PANIC) {",
-	"\t\t\tconst struct ctl *c = (const struct ctl *)(v->mem + CTL_GPA);",
-	"\t\t\tsnprintf(detail, len, \"vector %\" PRIu64 \" (error code 0x%\" PRIx64 \") at rip 0x%\" PRIx64,",
-	"\t\t\t\t c->panic_vector, c->panic_error_code, c->panic_rip);",
-	"\t\t\treturn END_PANIC;",
-	"\t\t}",
-	"\t}",
-	"\tif (r->io.direction == KVM_EXIT_IO_IN)",
-	"\t\tmemset(data, 0xff, (size_t)r->io.size * r->io.count);",
-	"\treturn END_GO_ON;",
-	"}",
-	"",
-	"/* MMIO: the same empty device. */",
-	"static enum end on_mmio(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\t(void)detail;",
-	"\t(void)len;",
-	"\tif (!v->run->mmio.is_write)",
-	"\t\tmemset(v->run->mmio.data, 0xff, v->run->mmio.len > 8 ? 8 : v->run->mmio.len);",
-	"\treturn END_GO_ON;",
-	"}",
-	"",
-	"/* HLT (PVM's hypercall 0x1009 halts the vCPU): nothing wakes it but us. */",
-	"static enum end on_resume(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\t(void)v;",
-	"\t(void)detail;",
-	"\t(void)len;",
-	"\treturn END_GO_ON;",
-	"}",
-	"",
-	"static enum end on_internal_error(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\tsnprintf(detail, len, \"suberror %u\", v->run->internal.suberror);",
-	"\treturn END_INTERNAL_ERROR;",
-	"}",
-	"",
-	"static enum end on_fail_entry(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\tsnprintf(detail, len, \"hardware entry failure reason 0x%llx\",",
-	"\t\t (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);",
-	"\treturn END_ENTRY_FAILED;",
-	"}",
-	"",
-	"static enum end on_shutdown(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\t(void)v;",
-	"\t(void)detail;",
-	"\t(void)len;",
-	"\treturn END_SHUTDOWN;",
-	"}",
-	"",
-	"/* Exit reasons, and what each means for the run. */",
-	"static const struct {",
-	"\tuint32_t reason;",
-	"\tenum end (*handle)(struct vm *v, char *detail, size_t len);",
-	"} exits[] = {",
-	"\t{ KVM_EXIT_IO, on_io },",
-	"\t{ KVM_EXIT_MMIO, on_mmio },",
-	"\t{ KVM_EXIT_HLT, on_resume },",
-	"\t{ KVM_EXIT_INTR, on_resume },",
-	"\t{ KVM_EXIT_HYPERCALL, on_resume },",
-	"\t{ KVM_EXIT_SHUTDOWN, on_shutdown },",
-	"\t{ KVM_EXIT_INTERNAL_ERROR, on_internal_error },",
-	"\t{ KVM_EXIT_FAIL_ENTRY, on_fail_entry },",
-	"};",
-	"",
-	"static enum end handle_exit(struct vm *v, char *detail, size_t len)",
-	"{",
-	"\tfor (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)",
-	"\t\tif (exits[i].reason == v->run->exit_reason)",
-	"\t\t\treturn exits[i].handle(v, detail, len);",
-	"\tsnprintf(detail, len, \"exit reason %u\", v->run->exit_reason);",
-	"\treturn END_UNEXPECTED;",
-	"}",
-	"",
-	"/*",
-	" * KVM_RUN until the guest reports it is done or is lost. A periodic SIGALRM",
-	" * breaks KVM_RUN (immediate_exit) so that a guest that never exits, or keeps",
-	" * exiting without finishing a call, becomes a hang after WATCHDOG_MS.",
-	" */",
-	"static void run_guest(struct vm *v, struct run_result *rr)",
-	"{",
-	"\tstruct sigaction sa;",
-	"\tmemset(&sa, 0, sizeof(sa));",
-	"\tsa.sa_handler = on_alarm;",
-	"\tsigemptyset(&sa.sa_mask);",
-	"\tsa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */",
-	"\tif (sigaction(SIGALRM, &sa, NULL) != 0)",
-	"\t\tsetup_error(\"sigaction: %s\", strerror(errno));",
-	"\twatchdog_run = v->run;",
-	"\tstruct itimerval tick = { { 0, 50000 }, { 0, 50000 } };",
-	"\tif (setitimer(ITIMER_REAL, &tick, NULL) != 0)",
-	"\t\tsetup_error(\"setitimer: %s\", strerror(errno));",
-	"",
-	"\tsize_t done = 0;",
-	"\tuint64_t progress = now_ms();",
-	"\tmemset(rr, 0, sizeof(*rr));",
-	"\tfor (;;) {",
-	"\t\tint rc = ioctl(v->vcpu, KVM_RUN, 0);",
-	"\t\tint e = errno;",
-	"\t\tv->run->immediate_exit = 0;",
-	"\t\tsize_t now_done = calls_complete(v->mem, done);",
-	"\t\tif (now_done != done) {",
-	"\t\t\tdone = now_done;",
-	"\t\t\tprogress = now_ms();",
-	"\t\t}",
-	"\t\tenum end end = END_GO_ON;",
-	"\t\tif (rc < 0 && e != EINTR && e != EAGAIN)",
-	"\t\t\tsetup_error(\"KVM_RUN: %s\", strerror(e));",
-	"\t\tif (rc == 0)",
-	"\t\t\tend = handle_exit(v, rr->detail, sizeof(rr->detail));",
-	"\t\tif (end == END_GO_ON && now_ms() - progress >= WATCHDOG_MS) {",
-	"\t\t\tend = END_HANG;",
-	"\t\t\tsnprintf(rr->detail, sizeof(rr->detail), \"no call completed within %u ms\", WATCHDOG_MS);",
-	"\t\t}",
-	"\t\tif (end != END_GO_ON) {",
-	"\t\t\trr->end = end;",
-	"\t\t\tbreak;",
-	"\t\t}",
-	"\t}",
-	"\tstruct itimerval off;",
-	"\tmemset(&off, 0, sizeof(off));",
-	"\tsetitimer(ITIMER_REAL, &off, NULL);",
-	"\twatchdog_run = NULL;",
-	"\trr->inflight = calls_complete(v->mem, 0);",
-	"\trr->slots = (const struct slot *)(v->mem + RES_GPA);",
-	"\trr->ctl = (const struct ctl *)(v->mem + CTL_GPA);",
-	"\trr->mem = v->mem;",
-	"}",
-	"",
-	"/* ---- describing what happened ------------------------------------------- */",
-	"",
-	"static const char *const exc_mnemonic[32] = {",
-	"\t\"#DE\", \"#DB\", \"NMI\", \"#BP\", \"#OF\", \"#BR\", \"#UD\", \"#NM\", \"#DF\", \"#CSO\", \"#TS\", \"#NP\",",
-	"\t\"#SS\", \"#GP\", \"#PF\", NULL, \"#MF\", \"#AC\", \"#MC\", \"#XM\", \"#VE\", \"#CP\", NULL, NULL,",
-	"\tNULL, NULL, NULL, NULL, \"#HV\", \"#VC\", \"#SX\", NULL,",
-	"};",
-	"/* Vectors for which the CPU pushes an error code. */",
-	"#define ERRCODE_VECTORS 0x60227d00u",
-	"",
-	"static const char *vector_str(uint64_t vector, uint64_t error_code, char *buf, size_t len)",
-	"{",
-	"\tconst char *m = vector < 32 ? exc_mnemonic[vector] : NULL;",
-	"\tif (!m)",
-	"\t\tsnprintf(buf, len, \"vector %\" PRIu64, vector);",
-	"\telse if (ERRCODE_VECTORS >> vector & 1)",
-	"\t\tsnprintf(buf, len, \"%s(0x%\" PRIx64 \")\", m, error_code);",
-	"\telse",
-	"\t\tsnprintf(buf, len, \"%s\", m);",
-	"\treturn buf;",
-	"}",
-	"",
-	"/* \"call 2 (invlpg)\" */",
-	"static const char *call_str(size_t i, char *buf, size_t len)",
-	"{",
-	"\tsnprintf(buf, len, \"call %zu (%s)\", i, i < NCALLS ? call_name[i] : \"?\");",
-	"\treturn buf;",
-	"}",
-	"",
-	"/* Where and how the run stopped short of call `want`: \"the guest hung at call 1 (nr=0x2000) ...\" */",
-	"static const char *stop_str(const struct run_result *rr, char *buf, size_t len)",
-	"{",
-	"\tchar c[96];",
-	"\tif (rr->end == END_DONE)",
-	"\t\tsnprintf(buf, len, \"the guest reported done after %zu of %u calls\", rr->inflight,",
-	"\t\t\t (unsigned)NCALLS);",
-	"\telse if (rr->inflight < NCALLS)",
-	"\t\tsnprintf(buf, len, \"the guest %s at %s%s%s\", end_name[rr->end],",
-	"\t\t\t call_str(rr->inflight, c, sizeof(c)), rr->detail[0] ? \": \" : \"\", rr->detail);",
-	"\telse",
-	"\t\tsnprintf(buf, len, \"the guest %s after its last call%s%s\", end_name[rr->end],",
-	"\t\t\t rr->detail[0] ? \": \" : \"\", rr->detail);",
-	"\treturn buf;",
-	"}",
-	"",
-	"/* What the PVM probe at the start of the guest found. */",
-	"static void print_platform(const struct vm *v, const struct run_result *rr)",
-	"{",
-	"\tconst struct slot *probe = &rr->slots[SLOT_PROBE], *vif = &rr->slots[SLOT_VIF];",
-	"\tint pvm = probe->seq == (SEQ_TAG ^ SLOT_PROBE) && probe->outcome == 1 &&",
-	"\t\t  (uint32_t)probe->gpr[RAX] == 0x4d5650 && (uint32_t)probe->gpr[RDX] == 0;",
-	"\tint native = pvm && vif->seq == (SEQ_TAG ^ SLOT_VIF) && vif->outcome == 1;",
-	"\tprintf(\"repro: CPU vendor %s; %s%s; KVM FIX_HYPERCALL_INSN quirk %s\\n\", v->vendor,",
-	"\t       pvm ? \"PVM (MSR 0x4b564d11 reads \\\"PVM\\\")\" : \"not PVM (MSR 0x4b564d11 does not read \\\"PVM\\\")\",",
-	"\t       pvm ? (native ? \", guest runs natively (VIF page registered)\" :",
-	"\t\t\t       \", VIF page registration failed: guest stays in PVM's emulator\") : \"\",",
-	"\t       v->quirk_disabled ? \"disabled\" : \"left on\");",
-	"}",
-	"",
-	"/* The checked call: how it ended and what changed. */",
-	"static void print_call(const struct run_result *rr, size_t i)",
-	"{",
-	"\tchar c[96], x[48];",
-	"\tif (rr->inflight <= i) {",
-	"\t\tchar stop[320];",
-	"\t\tprintf(\"repro: %s did not complete: %s\\n\", call_str(i, c, sizeof(c)),",
-	"\t\t       stop_str(rr, stop, sizeof(stop)));",
-	"\t\treturn;",
-	"\t}",
-	"\tconst struct slot *s = &rr->slots[i];",
-	"\tif (s->outcome == 2)",
-	"\t\tprintf(\"repro: %s raised %s at rip 0x%\" PRIx64 \"\\n\", call_str(i, c, sizeof(c)),",
-	"\t\t       vector_str(s->vector, s->error_code, x, sizeof(x)), s->fault_rip);",
-	"\telse",
-	"\t\tprintf(\"repro: %s returned\\n\", call_str(i, c, sizeof(c)));",
-	"\tfor (int r = 0; r < NGPR; r++) {",
-	"\t\tuint64_t before = r == RSP ? s->rsp_before : loaded[i][r];",
-	"\t\tif (s->gpr[r] != before)",
-	"\t\t\tprintf(\"repro:   %-4s 0x%\" PRIx64 \" -> 0x%\" PRIx64 \"\\n\", gpr_name[r], before, s->gpr[r]);",
-	"\t}",
-	"\tif ((s->rflags_before ^ s->rflags_after) & 0xcd5)",
-	"\t\tprintf(\"repro:   rflags 0x%\" PRIx64 \" -> 0x%\" PRIx64 \"\\n\", s->rflags_before, s->rflags_after);",
-	"}",
-};
-
-/* After the check. */
-static const char *const rt_main[] = {
-	"",
-	"/* ---- main ----------------------------------------------------------------- */",
-	"",
-	"int main(void)",
-	"{",
-	"\tstruct vm v;",
-	"\tvm_create(&v);",
-	"\tload_guest(&v);",
-	"\tconst uint8_t *before = before_run(v.mem);",
-	"\tstruct run_result rr;",
-	"\trun_guest(&v, &rr);",
-	"\trr.mem_before = before;",
-	"\tprint_platform(&v, &rr);",
-	"\tconst struct ctl *c = rr.ctl;",
-	"\tif (rr.end != END_DONE && rr.inflight == 0 && c->cur >= NCALLS) {",
-	"\t\tchar stop[320];",
-	"\t\tsetup_error(\"the guest was lost before its first call (setup slot %\" PRIu64 \"): %s\",",
-	"\t\t\t    c->cur, stop_str(&rr, stop, sizeof(stop)));",
-	"\t}",
-	"\tprint_call(&rr, CHECK_CALL);",
-	"\tchar msg[512];",
-	"\tint verdict = check(&rr, msg, sizeof(msg));",
-	"\tstatic const char *const verdict_name[] = { \"NOT REPRODUCED\", \"REPRODUCED\", \"SETUP ERROR\",",
-	"\t\t\t\t\t\t    \"INCONCLUSIVE\" };",
-	"\tprintf(\"%s: %s\\n\", verdict_name[verdict], msg);",
-	"\treturn verdict;",
-	"}",
-};
+/* reports/repro_rt/, embedded by the build (reports/repro_rt_blob.S): the
+ * head goes before the generated part, the run loop and main after it. */
+extern const char hcf_repro_rt_head[], hcf_repro_rt_tail[];
 
 /* ---- the guest code --------------------------------------------------------- */
 
@@ -1621,7 +996,7 @@ struct gen {
 
 static uint64_t slot_gpa(size_t s)
 {
-	return RP_RES_GPA + (uint64_t)s * RP_SLOT_SIZE;
+	return RES_GPA + (uint64_t)s * sizeof(struct slot);
 }
 
 static const char *slot_str(const struct gen *g, size_t s, char *buf, size_t len)
@@ -1664,14 +1039,14 @@ static void gen_slot_begin(struct gen *g, size_t s)
 	char sn[32], why[48];
 	slot_str(g, s, sn, sizeof(sn));
 	snprintf(why, sizeof(why), "%s is in flight", sn);
-	e_store_imm(a, m_abs(RP_CTL_GPA + CTL_CUR), (uint32_t)s, "ctl.cur", why);
+	e_store_imm(a, m_abs(CTL_GPA + CTL_CUR), (uint32_t)s, "ctl.cur", why);
 	snprintf(why, sizeof(why), "its address");
-	e_store_imm(a, m_abs(RP_CTL_GPA + CTL_CUR_SLOT), (uint32_t)slot_gpa(s), "ctl.cur_slot", why);
+	e_store_imm(a, m_abs(CTL_GPA + CTL_CUR_SLOT), (uint32_t)slot_gpa(s), "ctl.cur_slot", why);
 }
 
 static void gen_in_call(struct gen *g, bool on)
 {
-	e_store_imm(&g->a, m_abs(RP_CTL_GPA + CTL_IN_CALL), on ? 1 : 0, "ctl.in_call",
+	e_store_imm(&g->a, m_abs(CTL_GPA + CTL_IN_CALL), on ? 1 : 0, "ctl.in_call",
 		    on ? "an exception from here on is the call's" : "the call is over");
 }
 
@@ -1683,7 +1058,7 @@ static void gen_slot_end(struct gen *g, size_t s)
 	snprintf(d, sizeof(d), "%s.outcome", sn);
 	e_store_imm(&g->a, m_abs(slot_gpa(s) + SL_OUTCOME), 1, d, "returned");
 	snprintf(d, sizeof(d), "%s.seq", sn);
-	e_store_imm(&g->a, m_abs(slot_gpa(s) + SL_SEQ), RP_SEQ_TAG ^ (uint32_t)s, d, "SEQ_TAG ^ slot: complete");
+	e_store_imm(&g->a, m_abs(slot_gpa(s) + SL_SEQ), SEQ_TAG ^ (uint32_t)s, d, "SEQ_TAG ^ slot: complete");
 }
 
 /* wrmsr ecx <- eax (edx = 0) as a setup slot. */
@@ -1711,11 +1086,7 @@ static void gen_setup(struct gen *g, size_t l_after_vif)
 	struct as *a = &g->a;
 	char sn[32], d[64];
 	g->entry_off = a->len;
-	as_comment(a, "entry: load the IDT (the host built it at IDT_GPA)");
-	size_t s0 = a->len;
-	e_mem(a, MF_LIDT, 0, m_abs(RP_CTL_GPA + CTL_IDTR));
-	as_note(a, s0, "lidt [ctl.idtr]");
-
+	as_comment(a, "entry: the host built the IDT at IDT_GPA and loaded IDTR");
 	as_comment(a, "setup: does MSR 0x%x read \"PVM\"? (#GP elsewhere: on to after_vif)", HCF_MSR_PVM_ID);
 	gen_slot_begin(g, g->slot_probe);
 	gen_in_call(g, true);
@@ -1756,7 +1127,7 @@ static void gen_transport(struct gen *g)
 	}
 	if (t->kind == HCF_XPORT_HCPAGE) {
 		size_t s = a->len;
-		e_mem(a, MF_CALL, 0, m_abs(RP_CTL_GPA + CTL_HC_TARGET));
+		e_mem(a, MF_CALL, 0, m_abs(CTL_GPA + CTL_HC_TARGET));
 		as_note(a, s, "call [ctl.hc_target]");
 		return;
 	}
@@ -1816,11 +1187,11 @@ static void gen_call(struct gen *g, size_t i)
 	as_comment(a, "0x%05zx call %zu: %s", a->len, i, name);
 	gen_slot_begin(g, i);
 	if (g->cx->abi->transport.kind == HCF_XPORT_HCPAGE)
-		e_store_imm(a, m_abs(RP_CTL_GPA + CTL_HC_TARGET), (uint32_t)target, "ctl.hc_target",
+		e_store_imm(a, m_abs(CTL_GPA + CTL_HC_TARGET), (uint32_t)target, "ctl.hc_target",
 			    "its hypercall-page entry");
 	for (unsigned x = 0; vec && x < 16; x++) {
 		snprintf(d, sizeof(d), "ctl.xmm_sentinel[%u]", x);
-		e_movdqu(a, false, x, m_abs(RP_CTL_GPA + CTL_XMM + 16 * x), d);
+		e_movdqu(a, false, x, m_abs(CTL_GPA + CTL_XMM + 16 * x), d);
 	}
 	gen_in_call(g, true);
 	uint32_t rfl = (uint32_t)(0x2 | (c->rflags & HCF_RFLAGS_LOADABLE));
@@ -1841,7 +1212,7 @@ static void gen_call(struct gen *g, size_t i)
 		snprintf(d, sizeof(d), "%s.gpr[%s]", sn, rn(r));
 		e_store(a, m_abs(slot_gpa(i) + SL_GPR + 8 * r), r, d);
 	}
-	e_set_rsp(a, (uint32_t)RP_STACK_TOP, "the guest's own stack again");
+	e_set_rsp(a, (uint32_t)STACK_TOP, "the guest's own stack again");
 	snprintf(d, sizeof(d), "%s.rflags_after", sn);
 	e_save_rflags(a, slot_gpa(i) + SL_RFL_AFTER, d);
 	for (unsigned x = 0; vec && x < 16; x++) {
@@ -1881,17 +1252,17 @@ static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
 	char d[48];
 	as_bind(a, l_exc);
 	as_comment(a, "exc_common: an exception; the stubs pushed the vector (and 0 for no error code)");
-	e_cmp_mem_imm8(a, m_abs(RP_CTL_GPA + CTL_IN_CALL), 0, "ctl.in_call");
+	e_cmp_mem_imm8(a, m_abs(CTL_GPA + CTL_IN_CALL), 0, "ctl.in_call");
 	e_je(a, l_panic, "panic");
-	e_store(a, m_abs(RP_CTL_GPA + CTL_SCRATCH), RAX, "ctl.scratch");
-	e_load(a, RAX, m_abs(RP_CTL_GPA + CTL_CUR_SLOT), "ctl.cur_slot");
+	e_store(a, m_abs(CTL_GPA + CTL_SCRATCH), RAX, "ctl.scratch");
+	e_load(a, RAX, m_abs(CTL_GPA + CTL_CUR_SLOT), "ctl.cur_slot");
 	for (unsigned r = 1; r < HCF_NGPR; r++) {
 		if (r == RSP)
 			continue;
 		snprintf(d, sizeof(d), "rax + gpr[%s]", rn(r));
 		e_store(a, m_base(RAX, SL_GPR + 8 * (int32_t)r), r, d);
 	}
-	e_load(a, RCX, m_abs(RP_CTL_GPA + CTL_SCRATCH), "ctl.scratch");
+	e_load(a, RCX, m_abs(CTL_GPA + CTL_SCRATCH), "ctl.scratch");
 	e_store(a, m_base(RAX, SL_GPR), RCX, "rax + gpr[rax]");
 	e_load(a, RSI, m_base(RSP, 0), "rsp");
 	e_store(a, m_base(RAX, SL_VECTOR), RSI, "rax + vector");
@@ -1922,12 +1293,12 @@ static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
 	e_store(a, m_base(RAX, SL_CR2), RCX, "rax + cr2");
 	e_store_imm(a, m_base(RAX, SL_OUTCOME), 2, "rax + outcome", "exception");
 	gen_in_call(g, false);
-	e_load(a, RCX, m_abs(RP_CTL_GPA + CTL_CUR), "ctl.cur");
-	e_xor_imm(a, RCX, RP_SEQ_TAG);
+	e_load(a, RCX, m_abs(CTL_GPA + CTL_CUR), "ctl.cur");
+	e_xor_imm(a, RCX, SEQ_TAG);
 	e_store(a, m_base(RAX, SL_SEQ), RCX, "rax + seq");
-	e_set_rsp(a, (uint32_t)RP_STACK_TOP, "drop the frame");
-	e_load(a, RAX, m_abs(RP_CTL_GPA + CTL_CUR), "ctl.cur");
-	e_jmp_table(a, RP_CONT_GPA, "cont");
+	e_set_rsp(a, (uint32_t)STACK_TOP, "drop the frame");
+	e_load(a, RAX, m_abs(CTL_GPA + CTL_CUR), "ctl.cur");
+	e_jmp_table(a, CONT_GPA, "cont");
 
 	as_bind(a, l_panic);
 	as_comment(a, "panic: an exception outside a call; tell the host and stop");
@@ -1944,13 +1315,13 @@ static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
 		char src[24];
 		snprintf(src, sizeof(src), "rsp + %d", panic_fields[k].frame);
 		e_load(a, RCX, m_base(RSP, panic_fields[k].frame), src);
-		e_store(a, m_abs(RP_CTL_GPA + panic_fields[k].ctl), RCX, panic_fields[k].what);
+		e_store(a, m_abs(CTL_GPA + panic_fields[k].ctl), RCX, panic_fields[k].what);
 	}
 	size_t l_loop = as_new_label(a);
 	as_bind(a, l_loop);
 	as_comment(a, "2:");
-	e_mov_imm32(a, HCF_RDX, RP_DONE_PORT, "DONE_PORT");
-	e_mov_imm32(a, HCF_RAX, RP_EV_PANIC, "EV_PANIC");
+	e_mov_imm32(a, HCF_RDX, DONE_PORT, "DONE_PORT");
+	e_mov_imm32(a, HCF_RAX, EV_PANIC, "EV_PANIC");
 	e_fixed(a, F_OUT32, NULL);
 	e_fixed(a, F_HLT, NULL);
 	e_jmp(a, l_loop, "2b");
@@ -2020,7 +1391,7 @@ static int gen_code(struct gen *g, char *err, size_t errlen)
 	g->slot_probe = g->ncalls;
 	g->slot_vif = g->ncalls + 1;
 	g->slot_hcpage = g->ncalls + 2;
-	g->nslots = g->ncalls + RP_NSETUP;
+	g->nslots = g->ncalls + NSETUP;
 	g->img = hcf_xcalloc(g->ncalls, sizeof(*g->img));
 	g->call_l = hcf_xcalloc(g->ncalls + 1, sizeof(*g->call_l));
 	g->cont_l = hcf_xcalloc(g->nslots, sizeof(*g->cont_l));
@@ -2042,8 +1413,8 @@ static int gen_code(struct gen *g, char *err, size_t errlen)
 
 	as_bind(a, g->call_l[g->ncalls]);
 	as_comment(a, "0x%05zx done: tell the host", a->len);
-	e_mov_imm32(a, HCF_RDX, RP_DONE_PORT, "DONE_PORT");
-	e_mov_imm32(a, HCF_RAX, RP_EV_DONE, "EV_DONE");
+	e_mov_imm32(a, HCF_RDX, DONE_PORT, "DONE_PORT");
+	e_mov_imm32(a, HCF_RAX, EV_DONE, "EV_DONE");
 	e_fixed(a, F_OUT32, NULL);
 	e_fixed(a, F_HLT, NULL);
 	e_jmp(a, g->call_l[g->ncalls], "done");
@@ -2064,10 +1435,10 @@ static int gen_code(struct gen *g, char *err, size_t errlen)
 		snprintf(err, errlen, "internal error: the listing covers %zu of %zu code bytes", covered, a->len);
 		return -1;
 	}
-	if (a->len > RP_CODE_MAX) {
+	if (a->len > CODE_MAX) {
 		snprintf(err, errlen, "the guest code (%zu bytes for %zu calls) does not fit its %llu bytes: "
 				      "minimize the finding first (hcfuzz minimize)",
-			 a->len, g->ncalls, (unsigned long long)RP_CODE_MAX);
+			 a->len, g->ncalls, (unsigned long long)CODE_MAX);
 		return -1;
 	}
 	return 0;
@@ -2089,12 +1460,6 @@ static void pf(struct em *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(e->f, fmt, ap);
 	va_end(ap);
-}
-
-static void put_text(struct em *e, const char *const *lines, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		pf(e, "%s\n", lines[i]);
 }
 
 /* Upper-case register name as the emitted enum spells it. */
@@ -2378,12 +1743,13 @@ static void emit_header(struct em *e)
 	      " *                        before its first call\n"
 	      " *     3  INCONCLUSIVE    the guest hung or died before the call could be checked\n"
 	      " *\n"
-	      " * How: the VM is the one hcfuzz builds for its guest agent: 8 MiB of RAM at\n"
-	      " * guest-physical 0 in one memory slot, identity page tables over 4 GiB (user-accessible,\n"
-	      " * accessed and dirty preset, page 0 unmapped), a flat GDT with a TSS, long mode, CPUID\n"
-	      " * from KVM_GET_SUPPORTED_CPUID and KVM's FIX_HYPERCALL_INSN quirk disabled. The guest\n"
-	      " * code in guest_code[] (machine code, every instruction's assembly beside it) loads an\n"
-	      " * IDT that catches all 256 vectors, reads MSR 0x4b564d11 and, when it says \"PVM\",\n"
+	      " * How: the VM is the one hcfuzz builds for its guest agent, with hcfuzz's own code for it\n"
+	      " * (the runtime below): 8 MiB of RAM at guest-physical 0 in one memory slot, identity\n"
+	      " * page tables over 4 GiB (user-accessible, accessed and dirty preset, page 0 unmapped),\n"
+	      " * a flat GDT with a TSS, an IDT that catches all 256 vectors, long mode, CPUID from\n"
+	      " * KVM_GET_SUPPORTED_CPUID and KVM's FIX_HYPERCALL_INSN quirk disabled. The guest code\n"
+	      " * in guest_code[] (machine code, every instruction's assembly beside it) reads MSR\n"
+	      " * 0x4b564d11 and, when it says \"PVM\",\n"
 	      " * registers PVM's VIF page so that the guest runs natively (hcfuzz's agent does the\n"
 	      " * same; elsewhere the read faults and the guest goes on). Then, per call, it loads every\n"
 	      " * general-purpose register but RSP with the value hcfuzz loaded (loaded[] below: the\n"
@@ -2412,8 +1778,12 @@ static void emit_finding(struct em *e)
 	      "#define NSLOTS (NCALLS + 3)\n");
 	pf(e, "#define ENTRY_OFF 0x%zxu         /* where the guest starts in guest_code[] */\n", g->entry_off);
 	pf(e, "#define STUBS_OFF 0x%zxu       /* the 256 exception stubs, 16 bytes each */\n\n", g->stubs_off);
+	pf(e, "const size_t rt_ncalls = NCALLS, rt_check_call = CHECK_CALL;\n"
+	      "const size_t rt_entry_off = ENTRY_OFF, rt_stubs_off = STUBS_OFF;\n"
+	      "const unsigned rt_watchdog_ms = %uu; /* hcfuzz's default watchdog */\n\n",
+	   HCF_WATCHDOG_DEFAULT_MS);
 
-	pf(e, "static const char *const call_name[NCALLS] = {\n");
+	pf(e, "const char *const call_name[NCALLS] = {\n");
 	for (size_t i = 0; i < g->ncalls; i++) {
 		char n[96];
 		hcf_pcall_name(p, &p->calls[i], n, sizeof(n));
@@ -2427,7 +1797,7 @@ static void emit_finding(struct em *e)
 	      " * values, buffer addresses, and in every register the program leaves unset its\n"
 	      " * sentinel 0x5e5e<reg><call>. RSP is not loaded: the guest keeps its stack.\n"
 	      " */\n");
-	pf(e, "static const uint64_t loaded[NCALLS][NGPR] = {\n");
+	pf(e, "const uint64_t loaded[NCALLS][NGPR] = {\n");
 	for (size_t i = 0; i < g->ncalls; i++) {
 		char n[96], set[160];
 		hcf_pcall_name(p, &p->calls[i], n, sizeof(n));
@@ -2449,7 +1819,7 @@ static void emit_finding(struct em *e)
 
 	pf(e, "/* Where the exception path goes on, per slot: the next call's code (offsets in\n"
 	      " * guest_code[]); the host writes the table to CONT_GPA. */\n");
-	pf(e, "static const uint32_t cont_off[NSLOTS] = {");
+	pf(e, "const uint32_t cont_off[NSLOTS] = {");
 	for (size_t sl = 0; sl < g->nslots; sl++)
 		pf(e, "%s0x%05zx,", sl % 8 ? " " : "\n\t", g->a.label[g->cont_l[sl]]);
 	pf(e, "\n};\n\n");
@@ -2459,7 +1829,7 @@ static void emit_finding(struct em *e)
 	      " * struct slot of call i at RES_GPA, ctl the struct ctl at CTL_GPA; every address is\n"
 	      " * absolute.\n"
 	      " */\n");
-	pf(e, "static const uint8_t guest_code[] = {\n");
+	pf(e, "const uint8_t guest_code[] = {\n");
 	for (size_t k = 0; k < g->a.nlines; k++) {
 		const struct as_line *l = &g->a.lines[k];
 		char c[160];
@@ -2475,7 +1845,7 @@ static void emit_finding(struct em *e)
 					      b + 1 < l->len ? " " : "");
 		pf(e, "\t%-60s /* %s */\n", bytes, c);
 	}
-	pf(e, "};\n\n");
+	pf(e, "};\nconst size_t guest_code_size = sizeof(guest_code);\n\n");
 
 	if (g->nnative) {
 		pf(e, "/* Offsets of the native transport's instruction, emitted as vmcall (0f 01 c1):\n"
@@ -2484,20 +1854,20 @@ static void emit_finding(struct em *e)
 		for (size_t k = 0; k < g->nnative; k++)
 			pf(e, "%s0x%05zx,", k % 8 ? " " : "\n\t", g->native_at[k]);
 		pf(e, "\n};\n\n");
-		pf(e, "static void patch_native(uint8_t *code, const char *vendor)\n{\n"
+		pf(e, "void patch_native(uint8_t *code, const char *vendor)\n{\n"
 		      "\tif (!strcmp(vendor, \"GenuineIntel\"))\n\t\treturn;\n"
 		      "\tfor (size_t i = 0; i < sizeof(native_at) / sizeof(native_at[0]); i++)\n"
 		      "\t\tcode[native_at[i] + 2] = 0xd9; /* vmcall -> vmmcall */\n}\n\n");
 	} else {
 		hcf_xport_describe(&cx->abi->transport, s, sizeof(s));
 		pf(e, "/* The transport (%s) does not depend on the CPU vendor. */\n", s);
-		pf(e, "static void patch_native(uint8_t *code, const char *vendor)\n{\n"
+		pf(e, "void patch_native(uint8_t *code, const char *vendor)\n{\n"
 		      "\t(void)code;\n\t(void)vendor;\n}\n\n");
 	}
 
 	if (!p->nbufs) {
 		pf(e, "/* The program has no buffers. */\n"
-		      "static void write_buffers(uint8_t *mem)\n{\n\t(void)mem;\n}\n");
+		      "void write_buffers(uint8_t *mem)\n{\n\t(void)mem;\n}\n");
 		return;
 	}
 	pf(e, "/*\n"
@@ -2523,7 +1893,7 @@ static void emit_finding(struct em *e)
 	for (size_t b = 0; b < p->nbufs; b++)
 		pf(e, "\t{ 0x%" PRIx64 "ull, %u, buf%zu_init },\n", g->buf_gpa[b], p->bufs[b].size, b);
 	pf(e, "};\n\n");
-	pf(e, "static void write_buffers(uint8_t *mem)\n{\n"
+	pf(e, "void write_buffers(uint8_t *mem)\n{\n"
 	      "\tfor (size_t b = 0; b < NBUFS; b++) {\n"
 	      "\t\tmemset(mem + bufs[b].gpa - GUARD, GUARD_BYTE, bufs[b].size + 2 * GUARD);\n"
 	      "\t\tmemcpy(mem + bufs[b].gpa, bufs[b].init, bufs[b].size);\n"
@@ -2535,13 +1905,13 @@ static void emit_finding(struct em *e)
 static void emit_no_snapshot(struct em *e)
 {
 	pf(e, "/* Nothing to remember before the run. */\n"
-	      "static const uint8_t *before_run(const uint8_t *mem)\n{\n\t(void)mem;\n\treturn NULL;\n}\n\n");
+	      "const uint8_t *before_run(const uint8_t *mem)\n{\n\t(void)mem;\n\treturn NULL;\n}\n\n");
 }
 
 /* The start of a check on the call's result: not reached is inconclusive. */
 static void emit_check_open(struct em *e)
 {
-	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	pf(e, "int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
 	      "\tchar stop[320];\n"
 	      "\tif (rr->inflight <= CHECK_CALL) {\n"
 	      "\t\tsnprintf(msg, len, \"%%s not checked: %%s\", check_at, stop_str(rr, stop, sizeof(stop)));\n"
@@ -3021,7 +2391,7 @@ static void emit_memory(struct em *e)
 	}
 	pf(e, "};\n\n");
 	emit_contract_comment(e);
-	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	pf(e, "int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
 	      "\tfor (size_t k = 0; k < sizeof(regions) / sizeof(regions[0]); k++) {\n"
 	      "\t\tconst uint8_t *got = rr->mem + regions[k].gpa;\n"
 	      "\t\tsize_t n = 0, first = 0;\n"
@@ -3078,13 +2448,13 @@ static void emit_pages(struct em *e)
 	      "\t{ 0x1000, 0x2000 }, { IDT_GPA, HCPAGE_GPA + 0x1000 }, { 0x10000, 0x24000 }, { CTL_GPA, MEM_SIZE },\n"
 	      "};\n\n"
 	      "/* The stray-page check compares every page with its bytes before the run. */\n"
-	      "static const uint8_t *before_run(const uint8_t *mem)\n{\n"
+	      "const uint8_t *before_run(const uint8_t *mem)\n{\n"
 	      "\tuint8_t *copy = malloc(MEM_SIZE);\n"
 	      "\tif (!copy)\n\t\tsetup_error(\"out of memory\");\n"
 	      "\tmemcpy(copy, mem, MEM_SIZE);\n"
 	      "\treturn copy;\n}\n\n");
 	emit_contract_comment(e);
-	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	pf(e, "int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
 	      "\tfor (uint64_t pg = 0; pg < MEM_SIZE; pg += 0x1000) {\n"
 	      "\t\tint mine = 0;\n"
 	      "\t\tfor (size_t k = 0; k < sizeof(writable) / sizeof(writable[0]); k++)\n"
@@ -3127,7 +2497,7 @@ static void emit_liveness(struct em *e)
 	const struct plan *pl = e->pl;
 	emit_no_snapshot(e);
 	emit_contract_comment(e);
-	pf(e, "static int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
+	pf(e, "int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
 	      "\tchar stop[320];\n"
 	      "\tstop_str(rr, stop, sizeof(stop));\n");
 	switch (pl->lv) {
@@ -3241,11 +2611,14 @@ int hcf_repro_emit(FILE *out, const struct hcf_repro_src *src, struct hcf_repro_
 		goto out;
 	struct em e = { .f = out, .cx = &cx, .pl = &pl, .g = &g };
 	emit_header(&e);
-	put_text(&e, rt_prelude, sizeof(rt_prelude) / sizeof(rt_prelude[0]));
+	pf(&e, "#define _GNU_SOURCE\n#include <inttypes.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+	       "#include <string.h>\n\n/* ---- hcfuzz's reproducer runtime, head (reports/repro_rt/ in hcfuzz's "
+	       "source) ---- */\n");
+	fputs(hcf_repro_rt_head, out);
 	emit_finding(&e);
-	put_text(&e, rt_vm, sizeof(rt_vm) / sizeof(rt_vm[0]));
 	emit_check(&e);
-	put_text(&e, rt_main, sizeof(rt_main) / sizeof(rt_main[0]));
+	pf(&e, "\n/* ---- hcfuzz's reproducer runtime: the VM, the run, the verdict ---- */\n");
+	fputs(hcf_repro_rt_tail, out);
 	if (fflush(out) != 0 || ferror(out)) {
 		snprintf(err, errlen, "writing the program failed");
 		goto out;

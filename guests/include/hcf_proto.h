@@ -67,6 +67,10 @@ enum hcf_gpr {
 #define HCF_GPA_ARENA       0x00600000ull /* buffers for in-memory arguments */
 #define HCF_ARENA_SIZE      0x00200000ull
 #define HCF_GUEST_MEM_SIZE  0x00800000ull /* 8 MiB of RAM in one slot at GPA 0 */
+/* Every buffer in the arena lies between two guards of this many bytes,
+ * filled with HCF_GUARD_BYTE; a byte of a guard that changes is a finding. */
+#define HCF_BUF_GUARD       64u
+#define HCF_GUARD_BYTE      0x5au
 
 /* The doorbell: the agent writes a 32-bit event code to this port. */
 #define HCF_PORT_DOORBELL 0x00e8u

@@ -17,7 +17,6 @@
 #include "hcf_proto.h"
 #include "prog/prog.h"
 
-#define HCF_GUARD_BYTE 0x5au  /* what every guard is filled with */
 #define HCF_BUF_ALIGN 64u     /* start of each guard+buffer+guard */
 
 struct hcf_layout {

@@ -20,13 +20,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hcf_proto.h"
 #include "spec/spec.h"
 #include "util/diag.h"
 
 #define HCF_PROG_MAX_CALLS 65536u
 #define HCF_PROG_MAX_BUFS 64u
 #define HCF_BUF_MAX 4096u   /* bytes in one buffer */
-#define HCF_BUF_GUARD 64u   /* guard bytes on each side of a buffer */
 
 /* A register that holds a guest address inside a program buffer. */
 struct hcf_bufref {

@@ -26,6 +26,7 @@
 #include "hcf_proto.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
+#include "vmm/kvm_machine.h"
 #include "vmm/x86_setup.h"
 
 #define PAGE 4096ull
@@ -100,17 +101,6 @@ static void install_handler(void)
 
 /* ---- capabilities ------------------------------------------------------- */
 
-/* Capabilities hcfuzz cannot run without, and why it needs them. */
-static const struct {
-	int cap;
-	const char *name;
-	const char *why;
-} required_caps[] = {
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM from the hcfuzz process" },
-	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "the watchdog that turns a stuck guest into HANG" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "a CPUID table for the guest" },
-};
-
 int hcf_vmm_available(char *why, size_t len)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -135,12 +125,10 @@ static int check_caps(struct hcf_vmm *vm, char *err, size_t errlen)
 			 KVM_API_VERSION);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			snprintf(err, errlen, "/dev/kvm lacks %s, needed for %s", required_caps[i].name,
-				 required_caps[i].why);
-			return -1;
-		}
+	const char *missing = hcf_km_missing_cap(vm->kvm_fd);
+	if (missing) {
+		snprintf(err, errlen, "/dev/kvm lacks %s", missing);
+		return -1;
 	}
 	vm->caps.immediate_exit = true;
 	int q = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
@@ -152,29 +140,11 @@ static int check_caps(struct hcf_vmm *vm, char *err, size_t errlen)
 
 static int set_cpuid(struct hcf_vmm *vm, char *err, size_t errlen)
 {
-	const unsigned max = 256;
-	struct kvm_cpuid2 *c = hcf_xcalloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
-	c->nent = max;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		free(c);
+	const char *what = "";
+	if (hcf_km_set_cpuid(vm->kvm_fd, vm->vcpu_fd, vm->caps.vendor, &what) != 0) {
+		snprintf(err, errlen, "%s: %s", what, strerror(errno));
 		return -1;
 	}
-	for (unsigned i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 0) {
-			memcpy(vm->caps.vendor, &e->ebx, 4);
-			memcpy(vm->caps.vendor + 4, &e->edx, 4);
-			memcpy(vm->caps.vendor + 8, &e->ecx, 4);
-			vm->caps.vendor[12] = '\0';
-		}
-	}
-	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c) < 0) {
-		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
-		free(c);
-		return -1;
-	}
-	free(c);
 	return 0;
 }
 
@@ -294,14 +264,8 @@ int hcf_vmm_open(struct hcf_vmm **out, const struct hcf_vmm_config *cfg, char *e
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
 	}
-	if (cfg->disable_fix_hypercall_quirk && vm->caps.disable_quirks2) {
-		int supported = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
-		if (supported & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) {
-			struct kvm_enable_cap ec = { .cap = KVM_CAP_DISABLE_QUIRKS2 };
-			ec.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN;
-			vm->caps.fix_hypercall_quirk_disabled = ioctl(vm->vm_fd, KVM_ENABLE_CAP, &ec) == 0;
-		}
-	}
+	if (cfg->disable_fix_hypercall_quirk && vm->caps.disable_quirks2)
+		vm->caps.fix_hypercall_quirk_disabled = hcf_km_disable_hypercall_quirk(vm->kvm_fd, vm->vm_fd);
 
 	vm->mem.size = cfg->mem_size;
 	void *host = mmap(NULL, cfg->mem_size, PROT_READ | PROT_WRITE,

@@ -1,12 +1,10 @@
 /*
- * x86_setup.h: the x86-64 machine state the agent boots into.
+ * x86_setup.h: the x86-64 machine state the agent boots into, over checked
+ * guest memory.
  *
- * Identity page tables over the low 4 GiB with every entry U/S=1 (PVM runs a
- * guest natively only when its pages are user-accessible; hardware KVM does
- * not care without SMEP/SMAP), page 0 left unmapped so NULL faults, 2 MiB
- * pages elsewhere; a flat GDT with a 64-bit code segment and a TSS; the
- * control registers for long mode with SSE enabled (the agent uses SSE only
- * in its explicit vector-capture path).
+ * The machine itself (page tables, GDT, TSS, IDT gates, long-mode registers)
+ * is vmm/kvm_machine.h, shared with the reproducers; these wrappers make
+ * sure guest RAM is big enough before they write it.
  */
 #ifndef HCF_X86_SETUP_H
 #define HCF_X86_SETUP_H
@@ -14,10 +12,6 @@
 #include <linux/kvm.h>
 
 #include "vmm/gmem.h"
-
-#define HCF_X86_SEL_CODE 0x08
-#define HCF_X86_SEL_DATA 0x10
-#define HCF_X86_SEL_TSS  0x18
 
 /* Write page tables, GDT and TSS into guest memory. Returns 0 or -1. */
 int hcf_x86_build_tables(const struct hcf_gmem *m);

@@ -235,7 +235,8 @@ static void test_clobber_register(void **state)
 	assert_contains(t, "0x48, 0x89, 0x04, 0x25, 0x48, 0x00, 0x21, 0x00,");
 	assert_contains(t, "0xb9, 0x11, 0x4d, 0x56, 0x4b,");
 	assert_contains(t, "0xb9, 0x10, 0x4d, 0x56, 0x4b,");
-	assert_contains(t, "0x0f, 0x01, 0x1c, 0x25, 0x40, 0x00, 0x20, 0x00,"); /* lidt [ctl.idtr] */
+	/* the IDT is the host's, as for the agent (vmm/kvm_machine.h) */
+	assert_contains(t, "hcf_km_build_idt(mem, handlers);");
 	/* the check itself */
 	assert_contains(t, "uint64_t want = loaded[CHECK_CALL][RAX], got = s->gpr[RAX];");
 	assert_contains(t, "\"clobber rax at %s: expected 0x%\" PRIx64");
