@@ -142,6 +142,16 @@ bool hcf_oracle_call_succeeded(const struct hcf_abi *abi, const struct hcf_prog 
 			       const struct hcf_prog_result *r, size_t idx);
 
 /*
+ * Where the status field of call idx lies: the buffer the op's pointer
+ * argument points into, the field's offset in it, its struct and field.
+ * 0, or -1 with why. hcf_oracle_status reads it; reproducers check it.
+ */
+int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			    const struct hcf_op *op, int *buf, int64_t *off,
+			    const struct hcf_struct **st, const struct hcf_field **field, char *why,
+			    size_t ylen);
+
+/*
  * The status field of a status_field call: found through the op's pointer
  * argument in the buffer the program pointed it at, read after the program.
  * Returns 0 with the value, its width in bits and its place, or -1 with why.

@@ -206,12 +206,11 @@ static void check_none(const struct rv *rv, struct hcf_call_verdict *cv)
  * after the call. Everything here is bounds-checked: offsets come from the
  * program (possibly fuzzed), bytes from the guest.
  */
-int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
-		      const struct hcf_prog_result *r, size_t idx, const struct hcf_op *op,
-		      uint64_t *status, unsigned *width, struct hcf_loc *where, char *why,
-		      size_t ylen)
+int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			    const struct hcf_op *op, int *buf, int64_t *off,
+			    const struct hcf_struct **st_out, const struct hcf_field **field, char *why,
+			    size_t ylen)
 {
-
 	if (op->status_struct < 0 || (size_t)op->status_struct >= abi->nstructs) {
 		snprintf(why, ylen, "the spec names no status structure");
 		return -1;
@@ -238,21 +237,46 @@ int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
 		return -1;
 	}
 	const struct hcf_bufref *ref = &p->calls[idx].ref[arg->reg];
-	if (ref->buf < 0 || (size_t)ref->buf >= p->nbufs || (size_t)ref->buf >= r->nbufs ||
-	    ref->buf >= (int)HCF_PROG_MAX_BUFS) {
+	if (ref->buf < 0 || (size_t)ref->buf >= p->nbufs || ref->buf >= (int)HCF_PROG_MAX_BUFS) {
 		snprintf(why, ylen, "%s does not point into a program buffer", hcf_reg_name(arg->reg));
 		return -1;
 	}
-	const struct hcf_buf_after *b = &r->bufs[ref->buf];
-	int64_t off = (int64_t)ref->offset + f->offset;
-	if (!b->valid || !b->bytes) {
-		snprintf(why, ylen, "buf%d could not be read back", ref->buf);
+	int64_t o = (int64_t)ref->offset + f->offset;
+	if (ref->offset < 0 || o + f->size > (int64_t)p->bufs[ref->buf].size) {
+		snprintf(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
+			 ref->buf, (long long)o);
 		return -1;
 	}
-	if (ref->offset < 0 || off + f->size > (int64_t)b->size ||
-	    (uint64_t)HCF_BUF_GUARD + (uint64_t)off + f->size > b->cap) {
+	*buf = ref->buf;
+	*off = o;
+	*st_out = st;
+	*field = f;
+	return 0;
+}
+
+int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
+		      const struct hcf_prog_result *r, size_t idx, const struct hcf_op *op,
+		      uint64_t *status, unsigned *width, struct hcf_loc *where, char *why,
+		      size_t ylen)
+{
+	int buf;
+	int64_t off;
+	const struct hcf_struct *st;
+	const struct hcf_field *f;
+	if (hcf_oracle_status_place(abi, p, idx, op, &buf, &off, &st, &f, why, ylen) != 0)
+		return -1;
+	if ((size_t)buf >= r->nbufs) {
+		snprintf(why, ylen, "buf%d could not be read back", buf);
+		return -1;
+	}
+	const struct hcf_buf_after *b = &r->bufs[buf];
+	if (!b->valid || !b->bytes) {
+		snprintf(why, ylen, "buf%d could not be read back", buf);
+		return -1;
+	}
+	if (off + f->size > (int64_t)b->size || (uint64_t)HCF_BUF_GUARD + (uint64_t)off + f->size > b->cap) {
 		snprintf(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
-			 ref->buf, (long long)off);
+			 buf, (long long)off);
 		return -1;
 	}
 	const uint8_t *src = b->bytes + HCF_BUF_GUARD + off;
@@ -262,7 +286,7 @@ int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
 	*status = v;
 	*width = f->size * 8;
 	*where = hcf_loc_of(HCF_LOC_STATUS);
-	where->buf = (int16_t)ref->buf;
+	where->buf = (int16_t)buf;
 	where->off = (int32_t)off;
 	where->nbytes = f->size;
 	where->addr = b->gva + (uint64_t)off;
