@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "oracles/oracle.h"
+#include "util/x86.h"
 
 static const char *who(const struct hcf_oracle_ctx *ctx)
 {
@@ -45,7 +46,7 @@ static void check_rflags(const struct hcf_oracle_ctx *ctx, const struct hcf_call
 	uint64_t allowed = ctx->op ? ctx->op->rflags_may_change : 0;
 	/* The carry convention reports errors in CF: changing it is the point. */
 	if (err == HCF_ERR_CARRY)
-		allowed |= HCF_RFLAGS_CF;
+		allowed |= HCF_X86_RFLAGS_CF;
 	/* After a fault (or an abort) the flags are the frame's, where the CPU
 	 * sets RF. */
 	if (cr->outcome == HCF_CO_EXCEPTION && hcf_x86_exc_sets_rf(cr->vector))

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "oracles/oracle.h"
+#include "util/x86.h"
 
 #define ERRNO_MAX 4095 /* the Linux convention: -4095..-1 are errors */
 
@@ -162,7 +163,7 @@ static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 {
 	const struct hcf_op *op = rv->op;
 	char got[80], errs[96];
-	bool cf = rv->cr->rflags_after & HCF_RFLAGS_CF;
+	bool cf = rv->cr->rflags_after & HCF_X86_RFLAGS_CF;
 	bool is_err = op_has_error(op, rv->v);
 	bool declared_ok = hcf_vset_contains(&op->returns, rv->v);
 
@@ -180,7 +181,7 @@ static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 	if (is_err) {
 		struct hcf_loc cf_loc = hcf_loc_flag(0);
 		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &cf_loc,
-					    rv->cr->rflags_after | HCF_RFLAGS_CF, rv->cr->rflags_after,
+					    rv->cr->rflags_after | HCF_X86_RFLAGS_CF, rv->cr->rflags_after,
 					    "error code without CF: %s in %s is an error code, not a "
 					    "success value, but CF is clear",
 					    val(rv, rv->raw, got, sizeof(got)), hcf_reg_name(rv->reg));

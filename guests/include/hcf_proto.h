@@ -33,14 +33,9 @@ enum hcf_gpr {
 	HCF_NGPR
 };
 
-/* RFLAGS bits the agent loads before a call (arithmetic flags only: DF or TF
- * set under the agent's own code would break it). */
-#define HCF_RFLAGS_CF 0x0001ull
-#define HCF_RFLAGS_PF 0x0004ull
-#define HCF_RFLAGS_AF 0x0010ull
-#define HCF_RFLAGS_ZF 0x0040ull
-#define HCF_RFLAGS_SF 0x0080ull
-#define HCF_RFLAGS_OF 0x0800ull
+/* RFLAGS bits the agent loads before a call: the arithmetic flags CF PF AF
+ * ZF SF OF only (DF or TF set under the agent's own code would break it).
+ * The bits' names are harness/util/x86.h's. */
 #define HCF_RFLAGS_LOADABLE 0x08d5ull
 
 /*

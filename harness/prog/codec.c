@@ -24,6 +24,7 @@
 
 #include "prog/codec.h"
 #include "spec/transport.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 /* ---- layout (docs/fuzz-input-format.md) ------------------------------- */
@@ -53,7 +54,8 @@
 enum { CONTENT_ZERO, CONTENT_FILL, CONTENT_BYTES, CONTENT_FIELDS };
 
 static const uint64_t rflag_bits[6] = {
-	HCF_RFLAGS_CF, HCF_RFLAGS_PF, HCF_RFLAGS_AF, HCF_RFLAGS_ZF, HCF_RFLAGS_SF, HCF_RFLAGS_OF,
+	HCF_X86_RFLAGS_CF, HCF_X86_RFLAGS_PF, HCF_X86_RFLAGS_AF, HCF_X86_RFLAGS_ZF, HCF_X86_RFLAGS_SF,
+	HCF_X86_RFLAGS_OF,
 };
 
 static const enum hcf_dir dirs[3] = { HCF_DIR_IN, HCF_DIR_OUT, HCF_DIR_INOUT };
@@ -62,11 +64,6 @@ static const enum hcf_dir dirs[3] = { HCF_DIR_IN, HCF_DIR_OUT, HCF_DIR_INOUT };
 static const uint32_t raw_sizes[8] = { 64, 8, 16, 32, 1, 256, 1024, HCF_BUF_MAX };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static uint64_t width_mask(unsigned w)
-{
-	return w >= 64 ? ~0ull : (1ull << w) - 1;
-}
 
 static unsigned norm_width(unsigned w)
 {
@@ -300,7 +297,7 @@ static struct val vk_one(struct dec *d, const struct slot *s)
 
 static struct val vk_all_ones(struct dec *d, const struct slot *s)
 {
-	return num_val(width_mask(s->width));
+	return num_val(hcf_x86_width_mask(s->width));
 }
 
 static struct val vk_sign(struct dec *d, const struct slot *s)
@@ -310,12 +307,12 @@ static struct val vk_sign(struct dec *d, const struct slot *s)
 
 static struct val vk_smax(struct dec *d, const struct slot *s)
 {
-	return num_val(width_mask(s->width) >> 1);
+	return num_val(hcf_x86_width_mask(s->width) >> 1);
 }
 
 static struct val vk_small(struct dec *d, const struct slot *s)
 {
-	return num_val(rd8(d) & width_mask(s->width));
+	return num_val(rd8(d) & hcf_x86_width_mask(s->width));
 }
 
 /* A hint of the spec: a range's ends and the values just outside it. */
@@ -323,11 +320,11 @@ static struct val vk_hint(struct dec *d, const struct slot *s)
 {
 	uint8_t h = rd8(d);
 	if (!s->hints || !s->hints->n)
-		return num_val(h & width_mask(s->width));
+		return num_val(h & hcf_x86_width_mask(s->width));
 	const struct hcf_vrange *r = &s->hints->r[(h >> 2) % s->hints->n];
 	const uint64_t ends[4] = { (uint64_t)r->lo, (uint64_t)r->hi, (uint64_t)r->lo - 1,
 				   (uint64_t)r->hi + 1 };
-	return num_val(ends[h & 3] & width_mask(s->width));
+	return num_val(ends[h & 3] & hcf_x86_width_mask(s->width));
 }
 
 /* A constant of the spec, negated too under a negative-errno convention. */
@@ -336,11 +333,11 @@ static struct val vk_const(struct dec *d, const struct slot *s)
 	uint8_t c = rd8(d);
 	const struct hcf_abi *abi = d->abi;
 	if (!abi->nconsts)
-		return num_val(c & width_mask(s->width));
+		return num_val(c & hcf_x86_width_mask(s->width));
 	uint64_t v = (uint64_t)abi->consts[(c >> 1) % abi->nconsts].value;
 	if ((c & 1) && s->neg_errno)
 		v = 0 - v;
-	return num_val(v & width_mask(s->width));
+	return num_val(v & hcf_x86_width_mask(s->width));
 }
 
 /* 2^k, 2^k - 1, 2^k + 1 or -2^k. */
@@ -349,18 +346,18 @@ static struct val vk_pow2(struct dec *d, const struct slot *s)
 	uint8_t b = rd8(d);
 	uint64_t v = 1ull << ((b & 63) % s->width);
 	const uint64_t forms[4] = { v, v - 1, v + 1, 0 - v };
-	return num_val(forms[b >> 6] & width_mask(s->width));
+	return num_val(forms[b >> 6] & hcf_x86_width_mask(s->width));
 }
 
 static struct val vk_neg_small(struct dec *d, const struct slot *s)
 {
-	return num_val((0 - (uint64_t)rd8(d) - 1) & width_mask(s->width));
+	return num_val((0 - (uint64_t)rd8(d) - 1) & hcf_x86_width_mask(s->width));
 }
 
 /* Random bits of exactly the slot's width. */
 static struct val vk_rand_width(struct dec *d, const struct slot *s)
 {
-	return num_val(rd_le(d, (s->width + 7) / 8) & width_mask(s->width));
+	return num_val(rd_le(d, (s->width + 7) / 8) & hcf_x86_width_mask(s->width));
 }
 
 /* A new buffer: the slot's struct (fields decoded) or raw bytes. */
@@ -565,7 +562,7 @@ static uint64_t pair_len(uint8_t l, uint32_t size, unsigned width)
 {
 	const uint64_t lens[8] = { size, size, size, size, 0, (uint64_t)size + 1, ~0ull,
 				   (uint64_t)size - 1 };
-	return lens[l & 7] & width_mask(width);
+	return lens[l & 7] & hcf_x86_width_mask(width);
 }
 
 /* A pointer to bytes with its length in a sibling field: mostly a new byte
@@ -768,7 +765,7 @@ static void uk_unmasked(struct dec *d, uint64_t arg, struct cand *k)
 		k->nr = n + 1;
 		return;
 	}
-	k->nr = n & ~abi->nr_or_mask & width_mask(norm_width(abi->nr_width));
+	k->nr = n & ~abi->nr_or_mask & hcf_x86_width_mask(norm_width(abi->nr_width));
 	k->raw = true;
 }
 
@@ -798,7 +795,7 @@ static void uk_subop(struct dec *d, uint64_t arg, struct cand *k)
 				    top + 1, (uint64_t)(v >> 3) };
 	k->nr = call->nr;
 	k->has_s = true;
-	k->s = forms[v & 7] & width_mask(sw);
+	k->s = forms[v & 7] & hcf_x86_width_mask(sw);
 }
 
 static void uk_subop_random(struct dec *d, uint64_t arg, struct cand *k)
@@ -812,7 +809,7 @@ static void uk_subop_random(struct dec *d, uint64_t arg, struct cand *k)
 	}
 	k->nr = call->nr;
 	k->has_s = true;
-	k->s = s & width_mask(norm_width(abi->subop_width));
+	k->s = s & hcf_x86_width_mask(norm_width(abi->subop_width));
 }
 
 /* Undeclared kinds, one per tag 0xe0..0xef. */
@@ -849,7 +846,7 @@ static bool fold_usable(const struct hcf_abi *abi, uint64_t *nr)
 	if (!hcf_xport_fold(&abi->transport, nr))
 		return false;
 	if (!hcf_xport_addressed(&abi->transport))
-		*nr &= width_mask(norm_width(abi->nr_width)) & ~abi->nr_or_mask;
+		*nr &= hcf_x86_width_mask(norm_width(abi->nr_width)) & ~abi->nr_or_mask;
 	return true;
 }
 
@@ -1172,7 +1169,7 @@ static void enc_reg(struct enc *e, const struct hcf_pcall *c, unsigned r, unsign
 		put_le(e, (uint32_t)c->ref[r].offset, 4);
 	} else if (v == 0) {
 		put8(e, kind_byte(col, VK_ZERO));
-	} else if (v <= 0xff && v <= width_mask(norm_width(width))) {
+	} else if (v <= 0xff && v <= hcf_x86_width_mask(norm_width(width))) {
 		put8(e, kind_byte(col, VK_SMALL));
 		put8(e, (uint8_t)v);
 	} else {

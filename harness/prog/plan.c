@@ -19,6 +19,7 @@
 #include "prog/plan.h"
 #include "spec/transport.h"
 #include "util/splitmix.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 #define MAX_STRUCT_DEPTH 4  /* pointer fields followed this deep (cycles end here) */
@@ -28,11 +29,6 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	for (; s && *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
 	return h;
-}
-
-static uint64_t width_mask(unsigned w)
-{
-	return w >= 64 ? ~0ull : (1ull << w) - 1;
 }
 
 static unsigned arg_width(const struct hcf_arg *a)
@@ -184,7 +180,7 @@ static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 			 const struct hcf_arg *a, int buf, uint32_t bufsize, struct vlist *l)
 {
 	unsigned w = arg_width(a);
-	uint64_t mask = width_mask(w);
+	uint64_t mask = hcf_x86_width_mask(w);
 	bool ptr = buf >= 0;
 	char kind[24];
 
@@ -309,7 +305,7 @@ static bool nr_usable(const struct hcf_abi *abi, uint64_t nr)
 		return hcf_xport_usable(&abi->transport, nr);
 	unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
 	/* bits of the OR mask would alias a masked number */
-	return !(nr & ~width_mask(w)) && !(nr & abi->nr_or_mask);
+	return !(nr & ~hcf_x86_width_mask(w)) && !(nr & abi->nr_or_mask);
 }
 
 static void cadd(struct clist *l, const struct hcf_abi *abi, uint64_t nr, bool raw,
@@ -358,7 +354,7 @@ static void add_undeclared_tests(struct planner *pl)
 	if (abi->nr_or_mask && !hcf_xport_addressed(&abi->transport) && abi->ncalls) {
 		uint64_t n = abi->calls[0].nr;
 		unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
-		if ((n | abi->nr_or_mask) != n && !(n & ~width_mask(w))) {
+		if ((n | abi->nr_or_mask) != n && !(n & ~hcf_x86_width_mask(w))) {
 			snprintf(why, sizeof(why), "%.48s's number without the OR mask 0x%llx",
 				 abi->calls[0].name, (unsigned long long)abi->nr_or_mask);
 			cadd(&l, abi, n, true, why);

@@ -25,6 +25,7 @@
 #include "prog/prog.h"
 #include "spec/transport.h"
 #include "util/fileio.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 #define MAX_TOKENS 512u    /* items on one line: a call needs ~20, a struct buffer its fields */
@@ -34,14 +35,17 @@
 
 /* ---- shared helpers ------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	uint64_t bit;
-} flag_names[] = {
-	{ "CF", HCF_RFLAGS_CF }, { "PF", HCF_RFLAGS_PF }, { "AF", HCF_RFLAGS_AF },
-	{ "ZF", HCF_RFLAGS_ZF }, { "SF", HCF_RFLAGS_SF }, { "OF", HCF_RFLAGS_OF },
-};
-#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+/* The RFLAGS bit a program may set by name (CF PF AF ZF SF OF: the bits the
+ * agent loads), any case; -1 for another word. */
+static int loadable_flag(const char *s)
+{
+	for (unsigned b = 0; b < 64; b++) {
+		const char *name = hcf_x86_rflags_name(b);
+		if ((HCF_RFLAGS_LOADABLE >> b & 1) && name && !strcasecmp(name, s))
+			return (int)b;
+	}
+	return -1;
+}
 
 static const struct {
 	const char *name;
@@ -50,11 +54,6 @@ static const struct {
 	{ "in", HCF_DIR_IN }, { "out", HCF_DIR_OUT }, { "inout", HCF_DIR_INOUT },
 };
 #define NDIRS (sizeof(dir_names) / sizeof(dir_names[0]))
-
-static uint64_t width_mask(unsigned width)
-{
-	return width >= 64 ? ~0ull : (1ull << width) - 1;
-}
 
 static unsigned nr_width(const struct hcf_abi *abi)
 {
@@ -432,7 +431,7 @@ static int parse_value(struct parser *ps, const char *s, unsigned col, bool allo
 static int fit_width(struct parser *ps, const struct val *v, const char *text, unsigned col,
 		     unsigned width, const char *what, uint64_t *out)
 {
-	uint64_t mask = width_mask(width);
+	uint64_t mask = hcf_x86_width_mask(width);
 	if (!v->neg) {
 		if (v->mag > mask)
 			return perr(ps, col, "value %s does not fit in %u bits (%s)", text, width,
@@ -707,11 +706,9 @@ static int parse_rflags(struct parser *ps, const struct tok *t, uint64_t *out)
 		char *bar = strchr(s, '|');
 		if (bar)
 			*bar = '\0';
-		size_t f;
-		for (f = 0; f < NFLAGS && strcasecmp(flag_names[f].name, s); f++)
-			;
-		if (f < NFLAGS) {
-			v |= flag_names[f].bit;
+		int f = loadable_flag(s);
+		if (f >= 0) {
+			v |= 1ull << f;
 		} else {
 			uint64_t x;
 			if (!*s)
@@ -1155,7 +1152,7 @@ static const char *reg_key(const struct hcf_op *op, const struct hcf_pcall *c, u
 		unsigned rr = 0, w = 64;
 		if (resolve_key(op, a->name, &rr, &w, NULL) != KEY_ARG || rr != r)
 			continue;
-		if (c->ref[r].buf >= 0 || !(c->gpr[r] & ~width_mask(w)))
+		if (c->ref[r].buf >= 0 || !(c->gpr[r] & ~hcf_x86_width_mask(w)))
 			return a->name;
 	}
 	return hcf_reg_name(r);
@@ -1194,7 +1191,7 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 		    hcf_spec_op_by_name(abi, op->name) == op) {
 			fprintf(f, "call %s", op->name);
 		} else if (resolve_nr(abi, op->nr, op->has_subop, op->subop) == c->op &&
-			   !(op->nr & ~width_mask(nr_width(abi)))) {
+			   !(op->nr & ~hcf_x86_width_mask(nr_width(abi)))) {
 			fprintf(f, "call nr=0x%llx", (unsigned long long)op->nr);
 			if (op->has_subop)
 				fprintf(f, ".0x%llx", (unsigned long long)op->subop);
@@ -1216,9 +1213,9 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 		uint64_t v = c->gpr[nreg];
 		uint64_t n = mapped ? v : v & ~abi->nr_or_mask;
 		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]) &&
-			     !(c->gpr[sreg] & ~width_mask(subop_width(abi)));
+			     !(c->gpr[sreg] & ~hcf_x86_width_mask(subop_width(abi)));
 		uint64_t s = has_s ? c->gpr[sreg] : 0;
-		if (hcf_prog_nr_value(abi, n) == v && !(n & ~width_mask(nr_width(abi))) &&
+		if (hcf_prog_nr_value(abi, n) == v && !(n & ~hcf_x86_width_mask(nr_width(abi))) &&
 		    resolve_nr(abi, n, has_s, s) == -1) {
 			fprintf(f, "call nr=0x%llx", (unsigned long long)n);
 			*implied = HCF_REGBIT(nreg);
@@ -1263,16 +1260,13 @@ static int print_call(struct printer *pr, const struct hcf_pcall *c)
 		if (todo & HCF_REGBIT(r))
 			print_assign(f, op, c, r);
 	if (c->rflags) {
-		uint64_t named = 0;
-		for (size_t i = 0; i < NFLAGS; i++)
-			named |= flag_names[i].bit;
-		if (c->rflags & ~named) {
+		if (c->rflags & ~HCF_RFLAGS_LOADABLE) {
 			fprintf(f, " rflags=0x%llx", (unsigned long long)c->rflags);
 		} else {
 			const char *sep = " rflags=";
-			for (size_t i = 0; i < NFLAGS; i++)
-				if (c->rflags & flag_names[i].bit) {
-					fprintf(f, "%s%s", sep, flag_names[i].name);
+			for (unsigned b = 0; b < 64; b++)
+				if (c->rflags >> b & 1) {
+					fprintf(f, "%s%s", sep, hcf_x86_rflags_name(b));
 					sep = "|";
 				}
 		}

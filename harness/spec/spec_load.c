@@ -1124,7 +1124,7 @@ static void parse_subops(struct ld *L, size_t ci, const struct props *callp,
 	const char **names = hcf_xcalloc(n ? n : 1, sizeof(*names));
 	struct hcf_srcpos *pos = hcf_xcalloc(n ? n : 1, sizeof(*pos));
 	size_t ok = 0;
-	uint64_t max = abi->subop_width >= 64 ? UINT64_MAX : (1ull << abi->subop_width) - 1;
+	uint64_t max = hcf_x86_width_mask(abi->subop_width);
 
 	if (n == 0)
 		hcf_spec_err(c, seq, "subops must be a non-empty list");

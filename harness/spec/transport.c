@@ -7,6 +7,7 @@
 
 #include "hcf_proto.h"
 #include "spec/spec_parse.h"
+#include "util/x86.h"
 
 #define S HCF_YT_SCALAR
 
@@ -197,7 +198,7 @@ uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width)
 		return 0xffffu - t->port_base;
 	if (t->kind == HCF_XPORT_MMIO)
 		return (UINT64_MAX - t->mmio_base) / mmio_scale(t);
-	return nr_width == 0 || nr_width >= 64 ? UINT64_MAX : (1ull << nr_width) - 1;
+	return hcf_x86_width_mask(nr_width);
 }
 
 void hcf_xport_place(const struct hcf_transport *t, uint64_t nr, bool *rdx_set, uint64_t *rdx,

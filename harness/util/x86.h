@@ -44,14 +44,15 @@ const char *hcf_x86_rflags_name(unsigned bit);
 /* The bit a name gives, or -1. */
 int hcf_x86_rflags_parse(const char *name);
 
-/* All ones in the low w bits (w 0 or above 64: all 64). */
-static inline uint64_t hcf_x86_width_mask(unsigned w)
+/* All ones in the low w bits (w 0 or above 64: all 64). Marked unused:
+ * reproducers embed this header, and most use neither helper. */
+__attribute__((unused)) static inline uint64_t hcf_x86_width_mask(unsigned w)
 {
 	return (w == 0 || w >= 64) ? ~0ull : (1ull << w) - 1;
 }
 
 /* A canonical 48-bit virtual address (bits 63..47 all equal). */
-static inline bool hcf_x86_canonical(uint64_t a)
+__attribute__((unused)) static inline bool hcf_x86_canonical(uint64_t a)
 {
 	uint64_t top = a >> 47;
 	return top == 0 || top == 0x1ffff;

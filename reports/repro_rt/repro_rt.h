@@ -3,9 +3,10 @@
  * share: the guest layout, a call's result slot, the guest's variables, and
  * what each side provides the other.
  *
- * Every reproducer carries this file verbatim, after hcf_proto.h and
- * vmm/kvm_machine.h, and hcfuzz's generator includes it too, so the offsets
- * the generated guest code writes at are the ones the runtime reads.
+ * Every reproducer carries this file verbatim, after hcf_proto.h,
+ * util/x86.h and vmm/kvm_machine.h, and hcfuzz's generator includes it too,
+ * so the offsets the generated guest code writes at are the ones the runtime
+ * reads.
  */
 #ifndef HCF_REPRO_RT_H
 #define HCF_REPRO_RT_H

@@ -1,8 +1,8 @@
 /* rt_run.c: a reproducer's VM, its run under a watchdog, and its verdict. */
 /*
- * Every reproducer carries this file verbatim after its generated part
- * (reports/repro_c.c writes it; the build compiles it on its own so that it
- * is C, not text). The VM is the one hcfuzz's kvm target builds for its
+ * Every reproducer carries this file verbatim after its generated part and
+ * util/x86.c (reports/repro_c.c writes it; the build compiles it on its own
+ * so that it is C, not text). The VM is the one hcfuzz's kvm target builds for its
  * agent (vmm/kvm_machine.h); the guest is guest_code[] instead of the agent,
  * and port and MMIO exits are answered like hcfuzz's default "empty"
  * responder.
@@ -22,12 +22,8 @@
 #include <unistd.h>
 
 #include "reports/repro_rt/repro_rt.h"
+#include "util/x86.h"
 #include "vmm/kvm_machine.h"
-
-static const char *const gpr_name[NGPR] = {
-	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-};
 
 void setup_error(const char *fmt, ...)
 {
@@ -308,20 +304,12 @@ static void run_guest(struct vm *v, struct run_result *rr)
 
 /* ---- describing what happened ------------------------------------------------- */
 
-static const char *const exc_mnemonic[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-	"#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", NULL, NULL,
-	NULL, NULL, NULL, NULL, "#HV", "#VC", "#SX", NULL,
-};
-/* Vectors for which the CPU pushes an error code. */
-#define ERRCODE_VECTORS 0x60227d00u
-
 const char *vector_str(uint64_t vector, uint64_t error_code, char *buf, size_t len)
 {
-	const char *m = vector < 32 ? exc_mnemonic[vector] : NULL;
+	const char *m = vector < 32 ? hcf_x86_exc_mnemonic((unsigned)vector) : NULL;
 	if (!m)
 		snprintf(buf, len, "vector %" PRIu64, vector);
-	else if (ERRCODE_VECTORS >> vector & 1)
+	else if (hcf_x86_exc_has_error_code((unsigned)vector))
 		snprintf(buf, len, "%s(0x%" PRIx64 ")", m, error_code);
 	else
 		snprintf(buf, len, "%s", m);
@@ -382,9 +370,9 @@ static void print_call(const struct run_result *rr, size_t i)
 	for (int r = 0; r < NGPR; r++) {
 		uint64_t before = r == RSP ? s->rsp_before : loaded[i][r];
 		if (s->gpr[r] != before)
-			printf("repro:   %-4s 0x%" PRIx64 " -> 0x%" PRIx64 "\n", gpr_name[r], before, s->gpr[r]);
+			printf("repro:   %-4s 0x%" PRIx64 " -> 0x%" PRIx64 "\n", hcf_x86_gpr_name((unsigned)r), before, s->gpr[r]);
 	}
-	if ((s->rflags_before ^ s->rflags_after) & 0xcd5)
+	if ((s->rflags_before ^ s->rflags_after) & (HCF_RFLAGS_LOADABLE | HCF_X86_RFLAGS_DF))
 		printf("repro:   rflags 0x%" PRIx64 " -> 0x%" PRIx64 "\n", s->rflags_before, s->rflags_after);
 }
 

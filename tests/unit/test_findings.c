@@ -25,6 +25,7 @@
 #include "spec/spec.h"
 #include "target/target.h"
 #include "util/fileio.h"
+#include "util/x86.h"
 
 /* specs/pvm.yaml's conventions, with invlpg claiming it leaves rax alone
  * (PVM, and the pvm model, return 0 in rax: a clobber finding). */
@@ -295,7 +296,7 @@ static void test_minimize_fabricated(void **state)
 					     : hcf_prog_add_call(&p, i % 2 ? ft : -1, i % 2 ? 0x100e : 0x2000 + i);
 		hcf_pcall_set(c, HCF_RBX, 0x1234 + (uint64_t)i);
 		hcf_pcall_set(c, HCF_R12, 7);
-		c->rflags = HCF_RFLAGS_CF;
+		c->rflags = HCF_X86_RFLAGS_CF;
 	}
 	struct hcf_prog_result r;
 	struct hcf_call_verdict cvs[10];

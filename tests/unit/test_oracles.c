@@ -18,6 +18,7 @@
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "spec/transport.h"
+#include "util/x86.h"
 
 /* ---- a small ABI, built by hand (everything malloc'ed for hcf_spec_free) */
 
@@ -131,7 +132,7 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	arg_add(op, "key", HCF_RDI, 64, HCF_DIR_IN);
 	arg_add(op, "value", HCF_RSI, 64, HCF_DIR_OUT);
 	op->clobber_mask = HCF_REGBIT(HCF_RDX);
-	op->rflags_may_change = HCF_RFLAGS_ZF;
+	op->rflags_may_change = HCF_X86_RFLAGS_ZF;
 	abi_vset_add(&op->returns, 0, 0);
 	errors_add(op, EINVAL_);
 	errors_add(op, ENOSYS_);
@@ -405,7 +406,7 @@ static void test_declared_changes_pass(void **state)
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 1, ops);
 	f.r.calls[0].after[HCF_RSI] = 0x1234;     /* output */
 	f.r.calls[0].after[HCF_RDX] = 0x5678;     /* declared clobber */
-	f.r.calls[0].rflags_after |= HCF_RFLAGS_ZF; /* declared flag */
+	f.r.calls[0].rflags_after |= HCF_X86_RFLAGS_ZF; /* declared flag */
 	assert_int_equal(fx_check(&f), HCF_V_PASS);
 	fx_free(&f);
 }
@@ -480,15 +481,15 @@ static void test_rflags(void **state)
 	struct fx f;
 	int ops[] = { OP_GET, OP_CARRY };
 	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
-	f.r.calls[0].rflags_after |= HCF_RFLAGS_CF | HCF_RFLAGS_ZF; /* CF not declared, ZF is */
+	f.r.calls[0].rflags_after |= HCF_X86_RFLAGS_CF | HCF_X86_RFLAGS_ZF; /* CF not declared, ZF is */
 	f.r.calls[0].rflags_after |= 0x400;                         /* DF */
-	f.r.calls[1].rflags_after |= HCF_RFLAGS_CF;                 /* carry convention */
+	f.r.calls[1].rflags_after |= HCF_X86_RFLAGS_CF;                 /* carry convention */
 	f.r.calls[1].after[HCF_RAX] = 1;
 	assert_int_equal(fx_check(&f), HCF_V_FAIL);
 	const struct hcf_issue *is = find_issue(&f.cvs[0], "clobber", "rflags.CF");
 	assert_non_null(is);
 	assert_int_equal(is->expected, 0x202);
-	assert_int_equal(is->got, 0x202 | HCF_RFLAGS_CF | HCF_RFLAGS_ZF | 0x400);
+	assert_int_equal(is->got, 0x202 | HCF_X86_RFLAGS_CF | HCF_X86_RFLAGS_ZF | 0x400);
 	assert_non_null(find_issue(&f.cvs[0], "clobber", "rflags.DF"));
 	assert_null(find_issue(&f.cvs[0], "clobber", "rflags.ZF"));
 	expect_only(&f.cvs[1], HCF_V_PASS);
@@ -611,7 +612,7 @@ static enum hcf_verdict one_ret(int op, uint64_t rax, bool cf, struct fx *f)
 	fx_make(f, test_abi(HCF_XPORT_VMCALL), 1, ops);
 	f->r.calls[0].after[HCF_RAX] = rax;
 	if (cf)
-		f->r.calls[0].rflags_after |= HCF_RFLAGS_CF;
+		f->r.calls[0].rflags_after |= HCF_X86_RFLAGS_CF;
 	return fx_check(f);
 }
 
@@ -837,8 +838,8 @@ static void test_model_outcome(void **state)
 	e[0].outcome = HCF_EXP_RETURN;
 	e[0].known = HCF_REGBIT(HCF_RSI);
 	e[0].gpr[HCF_RSI] = 7;
-	e[0].rflags_mask = HCF_RFLAGS_ZF;
-	e[0].rflags = HCF_RFLAGS_ZF;
+	e[0].rflags_mask = HCF_X86_RFLAGS_ZF;
+	e[0].rflags = HCF_X86_RFLAGS_ZF;
 	e[0].why_model = "test";
 	e[0].why = "test model";
 	e[1].outcome = HCF_EXP_EXCEPTION;

@@ -11,6 +11,7 @@
 #include "abi_build.h"
 
 #include "prog/prog.h"
+#include "util/x86.h"
 
 
 
@@ -229,7 +230,7 @@ static void build_sample(struct hcf_prog *p)
 	struct hcf_pcall *c = hcf_prog_add_call(p, 1, 0);
 	hcf_pcall_set(c, HCF_RBX, 0);
 	hcf_pcall_set_ref(c, HCF_RCX, 0, 0);
-	c->rflags = HCF_RFLAGS_CF;
+	c->rflags = HCF_X86_RFLAGS_CF;
 	c = hcf_prog_add_call(p, -1, 0x1234);
 	hcf_pcall_set(c, HCF_R15, ~0ull);
 	c->capture_vec = true;
@@ -260,7 +261,7 @@ static void test_copy_and_equal(void **state)
 	b.calls[0].ref[HCF_RCX].offset = 0;
 	b.calls[0].rflags = 0;
 	assert_false(hcf_prog_equal(&a, &b));
-	b.calls[0].rflags = HCF_RFLAGS_CF;
+	b.calls[0].rflags = HCF_X86_RFLAGS_CF;
 	b.calls[1].capture_vec = false;
 	assert_false(hcf_prog_equal(&a, &b));
 	b.calls[1].capture_vec = true;

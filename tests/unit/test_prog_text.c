@@ -14,6 +14,7 @@
 #include "rand_prog.h"
 
 #include "prog/prog.h"
+#include "util/x86.h"
 
 /*
  * The main test ABI: number in rax, sub-operation in rdi, every kind of
@@ -196,7 +197,7 @@ static void test_parse_example(void **state)
 	assert_int_equal(c->gpr[HCF_RBX], 0);
 	assert_int_equal(c->gpr[HCF_RCX], 5);
 	assert_int_equal(c->set, HCF_REGBIT(HCF_RAX) | HCF_REGBIT(HCF_RBX) | HCF_REGBIT(HCF_RCX));
-	assert_int_equal(c->rflags, HCF_RFLAGS_CF | HCF_RFLAGS_ZF);
+	assert_int_equal(c->rflags, HCF_X86_RFLAGS_CF | HCF_X86_RFLAGS_ZF);
 	assert_int_equal(c->gpr[HCF_RDX], hcf_sentinel(HCF_RDX, 0));
 
 	c = &p.calls[1];
@@ -324,7 +325,7 @@ static void test_parse_rflags(void **state)
 		const char *v;
 		uint64_t want;
 	} cases[] = {
-		{ "CF", HCF_RFLAGS_CF }, { "of", HCF_RFLAGS_OF },
+		{ "CF", HCF_X86_RFLAGS_CF }, { "of", HCF_X86_RFLAGS_OF },
 		{ "CF|PF|AF|ZF|SF|OF", HCF_RFLAGS_LOADABLE }, { "0x41", 0x41 },
 		{ "CF|0x800", 0x801 }, { "0", 0 },
 	};
