@@ -28,7 +28,7 @@ static bool concerns(const struct hcf_anomaly *a, int op)
 /* The op index of call i, -1 for an undeclared number. */
 static int call_op(const struct hcf_anomaly_scope *s, size_t i)
 {
-	const struct hcf_op *op = hcf_oracle_call_op(s->abi, s->p, i);
+	const struct hcf_op *op = hcf_prog_call_op(s->p, i);
 	return op ? (int)(op - s->abi->ops) : -1;
 }
 

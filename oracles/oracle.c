@@ -40,18 +40,6 @@ const struct hcf_prog_oracle hcf_prog_oracles[] = {
 };
 const size_t hcf_nprog_oracles = sizeof(hcf_prog_oracles) / sizeof(hcf_prog_oracles[0]);
 
-const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct hcf_prog *p,
-					size_t idx)
-{
-	if (!abi || !p || idx >= p->ncalls || !p->calls)
-		return NULL;
-	int op = hcf_pcall_op(p, &p->calls[idx]);
-	/* A program from a corpus file or the decoder could name any index. */
-	if (op < 0 || (size_t)op >= abi->nops)
-		return NULL;
-	return &abi->ops[op];
-}
-
 const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op *op, uint64_t v,
 				 unsigned width, char *buf, size_t len)
 {
@@ -110,7 +98,7 @@ size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op
 bool hcf_oracle_call_succeeded(const struct hcf_abi *abi, const struct hcf_prog *p,
 			       const struct hcf_prog_result *r, size_t idx)
 {
-	const struct hcf_op *op = hcf_oracle_call_op(abi, p, idx);
+	const struct hcf_op *op = hcf_prog_call_op(p, idx);
 	if (!op || idx >= r->ncalls || r->calls[idx].outcome != HCF_CO_RETURNED)
 		return false;
 	const struct hcf_call_result *cr = &r->calls[idx];
@@ -151,7 +139,7 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 	for (size_t i = first; i <= last && i < p->ncalls && i < r->ncalls; i++) {
 		if (r->calls[i].outcome == HCF_CO_NOT_RUN)
 			continue;
-		size_t n = hcf_oracle_call_writes(abi, hcf_oracle_call_op(abi, p, i),
+		size_t n = hcf_oracle_call_writes(abi, hcf_prog_call_op(p, i),
 						  r->calls[i].before, w, HCF_MAX_CALL_WRITES);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t from = w[k].lo > lo ? w[k].lo : lo, to = w[k].hi < hi ? w[k].hi : hi;
@@ -203,7 +191,7 @@ static void judge_after_resume(const struct hcf_abi *abi, const struct hcf_prog 
 			       const struct hcf_prog_result *r, size_t resumed, size_t i,
 			       struct hcf_call_verdict *cv)
 {
-	const struct hcf_op *op = hcf_oracle_call_op(abi, p, resumed);
+	const struct hcf_op *op = hcf_prog_call_op(p, resumed);
 	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
 	uint64_t rip = r->calls[resumed].before[op->hands_over_rip];
 	if (i == resumed)
@@ -266,7 +254,7 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		struct hcf_expect e;
 		struct hcf_oracle_ctx ctx = {
 			.abi = abi, .prog = p, .res = r, .idx = i,
-			.op = hcf_oracle_call_op(abi, p, i), .expect = NULL, .tinfo = tinfo,
+			.op = hcf_prog_call_op(p, i), .expect = NULL, .tinfo = tinfo,
 		};
 
 		/* A call that never ran has nothing to predict; a stateful

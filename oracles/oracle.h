@@ -103,10 +103,6 @@ void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_pro
 
 /* ---- helpers shared by the oracles (also used by reports) ------------- */
 
-/* The op call idx of p names; NULL for an undeclared number or an op index
- * outside the ABI. */
-const struct hcf_op *hcf_oracle_call_op(const struct hcf_abi *abi, const struct hcf_prog *p,
-					size_t idx);
 /* Index of the call a program stopped at: the first call that hung, lost the
  * guest or reported garbage, else the first call not run; ncalls if none. */
 size_t hcf_oracle_stop_index(const struct hcf_prog_result *r);

@@ -85,7 +85,7 @@ size_t hcf_oracle_resumed_in_agent(const struct hcf_abi *abi, const struct hcf_p
 {
 	for (size_t i = 0; r->calls && i < r->ncalls && i < p->ncalls; i++) {
 		const struct hcf_call_result *cr = &r->calls[i];
-		const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
+		const struct hcf_op *op = hcf_prog_call_op(p, i);
 		if (cr->outcome != HCF_CO_RETURNED && cr->outcome != HCF_CO_EXCEPTION &&
 		    cr->outcome != HCF_CO_BAD_RESULT)
 			continue;
@@ -235,7 +235,7 @@ struct loss {
 
 static const char *op_name(const struct loss *l, size_t i)
 {
-	const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+	const struct hcf_op *op = hcf_prog_call_op(l->p, i);
 	return op ? op->name : "undeclared";
 }
 
@@ -290,7 +290,7 @@ static void record(const struct loss *l, size_t on, enum hcf_verdict v, const ch
 static size_t last_destructive(const struct loss *l, size_t before)
 {
 	for (size_t i = before; i-- > 0;) {
-		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		const struct hcf_op *op = hcf_prog_call_op(l->p, i);
 		if (op && op->destructive && l->r->calls[i].outcome == HCF_CO_RETURNED)
 			return i;
 	}
@@ -302,7 +302,7 @@ static size_t last_destructive(const struct loss *l, size_t before)
 static size_t declared_by(const struct loss *l, size_t upto)
 {
 	for (size_t i = upto + 1; i-- > 0;) {
-		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		const struct hcf_op *op = hcf_prog_call_op(l->p, i);
 		const struct hcf_call_result *cr = &l->r->calls[i];
 		bool ran = i == l->at && l->in_call ? true : cr->outcome == HCF_CO_RETURNED;
 		if (ran && hcf_op_may_end(op, l->why, cr->before))
@@ -321,7 +321,7 @@ static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size
 {
 	struct hcf_span w[64];
 	for (size_t i = upto + 1; i-- > 0;) {
-		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, i);
+		const struct hcf_op *op = hcf_prog_call_op(l->p, i);
 		const struct hcf_call_result *cr = &l->r->calls[i];
 		/* the call the guest died in never reported success, but bytes
 		 * that changed where it pointed show it did its write */
@@ -368,7 +368,7 @@ static void judge_loss(const struct loss *l)
 	}
 	/* Handed over to the program's code: every way the guest itself can
 	 * end, garbage on the channel included, is the program's. */
-	const struct hcf_op *at_op = hcf_oracle_call_op(l->abi, l->p, l->at);
+	const struct hcf_op *at_op = hcf_prog_call_op(l->p, l->at);
 	if (l->in_call && (hcf_liveness_declarable(l->why) || l->why == HCF_LIVE_PROTOCOL) &&
 	    hcf_op_hands_over(at_op, l->r->calls[l->at].before)) {
 		snprintf(text, sizeof(text), "%s hands the guest over to the program's code (%s): "
@@ -380,7 +380,7 @@ static void judge_loss(const struct loss *l)
 	if (hcf_liveness_declarable(l->why)) {
 		size_t by = declared_by(l, upto);
 		if (by != SIZE_MAX && by == l->at) {
-			const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, by);
+			const struct hcf_op *op = hcf_prog_call_op(l->p, by);
 			snprintf(text, sizeof(text), "%s declares it may end the guest so for these "
 						     "inputs", op->name);
 			record(l, by, HCF_V_LOST, text);
@@ -392,7 +392,7 @@ static void judge_loss(const struct loss *l)
 			return;
 		}
 		if (by != SIZE_MAX) {
-			const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, by);
+			const struct hcf_op *op = hcf_prog_call_op(l->p, by);
 			snprintf(text, sizeof(text), "call %zu (%s) reconfigured the guest and declares it "
 						     "may end it so for its inputs", by, op->name);
 			record(l, by, HCF_V_LOST, text);
@@ -401,7 +401,7 @@ static void judge_loss(const struct loss *l)
 	}
 	size_t d = last_destructive(l, l->in_call ? l->at : upto + 1);
 	if (l->in_call) {
-		const struct hcf_op *op = hcf_oracle_call_op(l->abi, l->p, l->at);
+		const struct hcf_op *op = hcf_prog_call_op(l->p, l->at);
 		if (op && op->destructive)
 			d = l->at; /* it reconfigured the guest itself */
 	}

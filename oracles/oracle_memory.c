@@ -359,7 +359,7 @@ void hcf_oracle_memory(const struct hcf_abi *abi, const struct hcf_prog *p,
 	 * told from that (the liveness verdict says so). */
 	size_t stop = hcf_oracle_stop_index(r);
 	if ((stop < p->ncalls && r->calls[stop].outcome != HCF_CO_NOT_RUN &&
-	     hcf_op_hands_over(hcf_oracle_call_op(abi, p, stop), r->calls[stop].before)) ||
+	     hcf_op_hands_over(hcf_prog_call_op(p, stop), r->calls[stop].before)) ||
 	    hcf_oracle_resumed_in_agent(abi, p, r) != SIZE_MAX)
 		return;
 	/* A lost guest is judged too: the host reads its memory whatever became

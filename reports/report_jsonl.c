@@ -214,7 +214,7 @@ static json_t *jcall(const struct hcf_test *t, const struct hcf_test_outcome *o,
 {
 	const struct hcf_prog *p = &t->prog;
 	const struct hcf_pcall *c = &p->calls[i];
-	const struct hcf_op *op = hcf_rpt_call_op(p, c);
+	const struct hcf_op *op = hcf_prog_call_op(p, i);
 	const struct hcf_call_result *cr = o->res && i < o->res->ncalls ? &o->res->calls[i] : NULL;
 	enum hcf_call_outcome oc = cr && (unsigned)cr->outcome < HCF_CO_COUNT ? cr->outcome
 									  : HCF_CO_NOT_RUN;

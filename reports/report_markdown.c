@@ -74,7 +74,7 @@ static void *md_begin(FILE *f, const struct hcf_run_info *ri)
 static void md_issue(struct hcf_rbuf *b, const struct hcf_test *t, size_t call,
 		     const struct hcf_issue *is)
 {
-	const struct hcf_op *op = hcf_rpt_call_op(&t->prog, &t->prog.calls[call]);
+	const struct hcf_op *op = hcf_prog_call_op(&t->prog, call);
 	hcf_rbuf_puts(b, "   - ");
 	if (t->prog.ncalls > 1) {
 		char name[96];

@@ -241,13 +241,6 @@ const char *hcf_fmt_value(const struct hcf_abi *abi, const struct hcf_op *op, ui
 	return buf;
 }
 
-const struct hcf_op *hcf_rpt_call_op(const struct hcf_prog *p, const struct hcf_pcall *c)
-{
-	if (!p->abi || c->op < 0 || (size_t)c->op >= p->abi->nops)
-		return NULL;
-	return &p->abi->ops[c->op];
-}
-
 const char *hcf_rpt_vector_name(unsigned vector, char *buf, size_t len)
 {
 	const char *m = hcf_x86_exc_mnemonic(vector);
@@ -368,7 +361,7 @@ const char *hcf_rpt_test_reason(const struct hcf_test *t, const struct hcf_test_
 	}
 	char pre[160], line[512];
 	call_prefix(t, ci, pre, sizeof(pre));
-	hcf_rpt_issue_line(t->prog.abi, hcf_rpt_call_op(&t->prog, &t->prog.calls[ci]), is, line,
+	hcf_rpt_issue_line(t->prog.abi, hcf_prog_call_op(&t->prog, ci), is, line,
 			   sizeof(line));
 	snprintf(buf, len, "%s%s", pre, line);
 	return buf;
@@ -383,7 +376,7 @@ void hcf_rpt_issue_lines(struct hcf_rbuf *b, const struct hcf_test *t,
 		char pre[160], line[512];
 		call_prefix(t, i, pre, sizeof(pre));
 		for (size_t j = 0; j < kept_issues(cv); j++) {
-			hcf_rpt_issue_line(t->prog.abi, hcf_rpt_call_op(&t->prog, &t->prog.calls[i]),
+			hcf_rpt_issue_line(t->prog.abi, hcf_prog_call_op(&t->prog, i),
 					   &cv->issues[j], line, sizeof(line));
 			hcf_rbuf_printf(b, "%s%s\n", pre, line);
 			total++;

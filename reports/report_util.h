@@ -60,8 +60,6 @@ void hcf_rbuf_put_md_code(struct hcf_rbuf *b, const char *s, size_t n, bool in_t
 
 /* ---- facts about tests -------------------------------------------------- */
 
-/* The op a program call addresses, NULL for an undeclared number. */
-const struct hcf_op *hcf_rpt_call_op(const struct hcf_prog *p, const struct hcf_pcall *c);
 /* (call names and numbers: hcf_pcall_name, hcf_pcall_nr in prog/prog.h) */
 
 /* "#GP", "#PF" ... for exception vectors, "vector N" otherwise. */

@@ -111,7 +111,7 @@ size_t hcf_finding_sigs(const struct hcf_abi *abi, const struct hcf_prog *p,
 				continue;
 			struct hcf_finding_sig s;
 			memset(&s, 0, sizeof(s));
-			const struct hcf_op *op = hcf_oracle_call_op(abi, p, i);
+			const struct hcf_op *op = hcf_prog_call_op(p, i);
 			snprintf(s.oracle, sizeof(s.oracle), "%s", is->oracle ? is->oracle : "?");
 			snprintf(s.op, sizeof(s.op), "%s", op ? op->name : "undeclared");
 			normalize_where(is, s.where, sizeof(s.where));

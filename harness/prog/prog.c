@@ -199,6 +199,15 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c)
 	return hcf_xport_addressed(&abi->transport) ? v : v & ~abi->nr_or_mask;
 }
 
+const struct hcf_op *hcf_prog_call_op(const struct hcf_prog *p, size_t idx)
+{
+	if (!p || !p->abi || !p->calls || idx >= p->ncalls)
+		return NULL;
+	int op = hcf_pcall_op(p, &p->calls[idx]);
+	/* A program from a corpus file or the decoder could name any index. */
+	return op >= 0 && (size_t)op < p->abi->nops ? &p->abi->ops[op] : NULL;
+}
+
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
 	const struct hcf_abi *abi = p->abi;

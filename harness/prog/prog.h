@@ -140,6 +140,10 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c);
  * models and features judge a call by what it did, not by its label.
  */
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
+/* The op call idx of p really issues (hcf_pcall_op), NULL for an undeclared
+ * number or an index p does not have: what every layer means by "the op of
+ * call idx". */
+const struct hcf_op *hcf_prog_call_op(const struct hcf_prog *p, size_t idx);
 /* Does any call of p reconfigure the guest (a destructive op)? A target
  * gives the next program a fresh guest after one. */
 bool hcf_prog_has_destructive(const struct hcf_prog *p);

@@ -29,16 +29,6 @@ const struct hcf_model_ops *hcf_model_find(const char *name)
 	return NULL;
 }
 
-/* The op call idx names, NULL for an undeclared number or an index the ABI
- * does not have (a program from a file may name anything). */
-static const struct hcf_op *call_op(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx)
-{
-	if (!p || !p->calls || idx >= p->ncalls)
-		return NULL;
-	int op = hcf_pcall_op(p, &p->calls[idx]);
-	return (op >= 0 && (size_t)op < abi->nops) ? &abi->ops[op] : NULL;
-}
-
 const char *hcf_expect_why(const struct hcf_expect *e, char *buf, size_t len)
 {
 	snprintf(buf, len, "model %s: %s%s%s", e->why_model ? e->why_model : "?",
@@ -58,7 +48,7 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 		return;
 	}
 	e->outcome = HCF_EXP_RETURN;
-	const struct hcf_op *op = call_op(abi, p, idx);
+	const struct hcf_op *op = hcf_prog_call_op(p, idx);
 
 	if (op) {
 		/* A call allowed to raise exceptions may or may not: no

@@ -332,10 +332,7 @@ static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 {
 	struct pvm_model *m = st;
 	hcf_model_predict_from_spec(abi, p, idx, before, e);
-	const struct hcf_op *op = NULL;
-	int o = idx < p->ncalls ? hcf_pcall_op(p, &p->calls[idx]) : -1;
-	if (abi && o >= 0 && (size_t)o < abi->nops)
-		op = &abi->ops[o];
+	const struct hcf_op *op = hcf_prog_call_op(p, idx);
 	table_effects(m, op ? op->exceptions : abi ? abi->undeclared_exceptions : 0, e);
 
 	uint64_t nr = before[HCF_RAX];

@@ -541,7 +541,7 @@ static void emit_may_write(struct em *e)
 	      "static const struct {\n\tuint64_t lo, hi;\n} may_write[] = {\n");
 	size_t n = 0;
 	for (size_t i = 0; i < e->pl->ncalls && i < cx->p->ncalls; i++) {
-		size_t k = hcf_oracle_call_writes(cx->abi, hcf_oracle_call_op(cx->abi, cx->p, i),
+		size_t k = hcf_oracle_call_writes(cx->abi, hcf_prog_call_op(cx->p, i),
 						  ran.calls[i].before, w, 64);
 		for (size_t j = 0; j < k; j++, n++)
 			rp_pf(e, "\t{ 0x%" PRIx64 "ull, 0x%" PRIx64 "ull }, /* call %zu */\n", w[j].lo, w[j].hi, i);
@@ -638,7 +638,7 @@ static void emit_liveness(struct em *e)
 		 * oracle asks) is the contract kept, not the finding. */
 		bool shut = false, panic = false;
 		for (size_t j = 0; j <= pl->call && j < e->cx->p->ncalls; j++) {
-			const struct hcf_op *op = hcf_oracle_call_op(e->cx->abi, e->cx->p, j);
+			const struct hcf_op *op = hcf_prog_call_op(e->cx->p, j);
 			shut |= hcf_op_may_end(op, HCF_LIVE_SHUTDOWN, e->g->img[j]);
 			panic |= hcf_op_may_end(op, HCF_LIVE_AGENT_PANIC, e->g->img[j]);
 		}

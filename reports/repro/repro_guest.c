@@ -218,7 +218,7 @@ static const char *reg_role(const struct gen *g, size_t i, unsigned r, char *buf
 {
 	const struct hcf_prog *p = g->cx->p;
 	const struct hcf_pcall *c = &p->calls[i];
-	const struct hcf_op *op = hcf_oracle_call_op(g->cx->abi, p, i);
+	const struct hcf_op *op = hcf_prog_call_op(p, i);
 	const struct hcf_transport *t = &g->cx->abi->transport;
 	buf[0] = '\0';
 	if (hcf_xport_addressed(t) && r == HCF_RDX)

@@ -320,7 +320,7 @@ static const struct {
 
 static const char *call_op_name(const struct cx *cx, size_t i)
 {
-	const struct hcf_op *op = hcf_oracle_call_op(cx->abi, cx->p, i);
+	const struct hcf_op *op = hcf_prog_call_op(cx->p, i);
 	return op ? op->name : "undeclared";
 }
 
@@ -358,7 +358,7 @@ int rp_make_plan(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 	if (pick_call(cx, &pl->call, err, errlen) != 0)
 		return -1;
 	pl->ncalls = pl->call + 1; /* later calls cannot change what this one did */
-	pl->op = hcf_oracle_call_op(cx->abi, cx->p, pl->call);
+	pl->op = hcf_prog_call_op(cx->p, pl->call);
 	hcf_pcall_name(cx->p, &cx->p->calls[pl->call], pl->name, sizeof(pl->name));
 	snprintf(pl->at, sizeof(pl->at), "call %zu (%s)", pl->call, pl->name);
 	for (size_t i = 0; i < sizeof(oracle_rows) / sizeof(oracle_rows[0]); i++) {

@@ -854,7 +854,7 @@ static void test_model_outcome(void **state)
 
 	for (size_t i = 0; i < 3; i++) {
 		struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = i,
-					      .op = hcf_oracle_call_op(f.abi, &f.p, i),
+					      .op = hcf_prog_call_op(&f.p, i),
 					      .expect = &e[i] };
 		hcf_call_verdict_init(&f.cvs[i]);
 		hcf_oracle_model(&ctx, &f.cvs[i]);
@@ -873,7 +873,7 @@ static void test_model_outcome(void **state)
 	/* Wrong vector. */
 	f.r.calls[1].vector = 13;
 	struct hcf_oracle_ctx ctx = { .abi = f.abi, .prog = &f.p, .res = &f.r, .idx = 1,
-				      .op = hcf_oracle_call_op(f.abi, &f.p, 1), .expect = &e[1] };
+				      .op = hcf_prog_call_op(&f.p, 1), .expect = &e[1] };
 	hcf_call_verdict_init(&f.cvs[1]);
 	hcf_oracle_model(&ctx, &f.cvs[1]);
 	is = find_issue(&f.cvs[1], "model", "exception");
