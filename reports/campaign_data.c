@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "reports/campaign.h"
+#include "reports/campaign_report.h"
 #include "reports/report_util.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
@@ -24,28 +24,6 @@
  * shorter number) and every field parses, and nothing is ever written or
  * removed here.
  */
-
-const char *const hcf_cstat_col_names[HCF_CS_COUNT] = {
-	[HCF_CS_UNIX] = "unix_time",
-	[HCF_CS_ELAPSED] = "elapsed_s",
-	[HCF_CS_EXECS] = "execs",
-	[HCF_CS_EXECS_PS] = "execs_per_s",
-	[HCF_CS_CALLS] = "calls",
-	[HCF_CS_CALLS_PS] = "calls_per_s",
-	[HCF_CS_CORPUS] = "corpus",
-	[HCF_CS_FEATURES] = "features",
-	[HCF_CS_FINDINGS] = "findings",
-	[HCF_CS_SINCE_NEW] = "since_new_feature_s",
-};
-
-const char *const hcf_cfact_keys[HCF_CF_COUNT] = {
-	[HCF_CF_SPEC] = "spec",
-	[HCF_CF_ABI] = "abi",
-	[HCF_CF_ENGINE] = "engine",
-	[HCF_CF_TARGET] = "target",
-	[HCF_CF_HYPERVISOR] = "hypervisor",
-	[HCF_CF_KCOV] = "kcov",
-};
 
 static const char *const src_names[HCF_CN_COUNT] = {
 	[HCF_CN_CAMPAIGN] = HCF_CAMPAIGN_JSON,
@@ -250,15 +228,15 @@ static void read_runs(struct hcf_campaign *c, json_t *runs)
 		}
 		struct hcf_crun *run = &c->runs[c->nruns++];
 		run->started = run->seconds = NAN;
-		json_t *v = field(c, HCF_CN_CAMPAIGN, where, r, "started_unix", J_NUMBER);
+		json_t *v = field(c, HCF_CN_CAMPAIGN, where, r, HCF_CJ_RUN_STARTED, J_NUMBER);
 		if (v)
 			run->started = json_number_value(v);
-		v = field(c, HCF_CN_CAMPAIGN, where, r, "seconds", J_NUMBER);
+		v = field(c, HCF_CN_CAMPAIGN, where, r, HCF_CJ_RUN_SECONDS, J_NUMBER);
 		if (v && json_number_value(v) >= 0)
 			run->seconds = json_number_value(v);
 		else if (v)
 			note(c, HCF_CN_CAMPAIGN, "%s: \"seconds\" is negative: ignored", where);
-		run->stopped = field_str(c, HCF_CN_CAMPAIGN, where, r, "stopped");
+		run->stopped = field_str(c, HCF_CN_CAMPAIGN, where, r, HCF_CJ_RUN_STOPPED);
 	}
 }
 
@@ -285,7 +263,7 @@ static void read_campaign_json(struct hcf_campaign *c)
 		     (long long)json_integer_value(v));
 	for (size_t i = 0; i < HCF_CF_COUNT; i++)
 		c->fact[i] = field_str(c, HCF_CN_CAMPAIGN, where, j, hcf_cfact_keys[i]);
-	v = field(c, HCF_CN_CAMPAIGN, where, j, "jobs", J_INTEGER);
+	v = field(c, HCF_CN_CAMPAIGN, where, j, HCF_CJ_JOBS, J_INTEGER);
 	if (v && json_integer_value(v) >= 1) {
 		c->jobs = json_integer_value(v);
 		c->has_jobs = true;
@@ -293,7 +271,7 @@ static void read_campaign_json(struct hcf_campaign *c)
 		note(c, HCF_CN_CAMPAIGN, "%s: \"jobs\" is %lld, expected 1 or more: ignored", where,
 		     (long long)json_integer_value(v));
 	}
-	v = field(c, HCF_CN_CAMPAIGN, where, j, "runs", J_ARRAY);
+	v = field(c, HCF_CN_CAMPAIGN, where, j, HCF_CJ_RUNS, J_ARRAY);
 	if (v)
 		read_runs(c, v);
 	json_decref(j);
@@ -645,9 +623,9 @@ static int finding_cmp(const void *a, const void *b)
 
 static void read_finding_json(struct hcf_campaign *c, struct hcf_cfinding *f, const char *fdir)
 {
-	char *path = join(fdir, "finding.json");
+	char *path = join(fdir, HCF_FINDING_JSON);
 	char why[512], where[384], q[64];
-	json_t *j = load_json_object(path, "finding.json", why, sizeof(why));
+	json_t *j = load_json_object(path, HCF_FINDING_JSON, why, sizeof(why));
 	free(path);
 	const char *qn = name_for_msg(f->name, q, sizeof(q));
 	if (!j) {
@@ -657,11 +635,11 @@ static void read_finding_json(struct hcf_campaign *c, struct hcf_cfinding *f, co
 		return;
 	}
 	snprintf(where, sizeof(where), "%s/%s/finding.json", HCF_CAMPAIGN_FINDINGS, qn);
-	f->id = field_str(c, HCF_CN_FINDINGS, where, j, "id");
-	f->signature = field_str(c, HCF_CN_FINDINGS, where, j, "signature");
-	f->reason = field_str(c, HCF_CN_FINDINGS, where, j, "reason");
-	f->verdict_name = field_str(c, HCF_CN_FINDINGS, where, j, "verdict");
-	f->first_seen_text = field_str(c, HCF_CN_FINDINGS, where, j, "first_seen");
+	f->id = field_str(c, HCF_CN_FINDINGS, where, j, HCF_FJ_ID);
+	f->signature = field_str(c, HCF_CN_FINDINGS, where, j, HCF_FJ_SIGNATURE);
+	f->reason = field_str(c, HCF_CN_FINDINGS, where, j, HCF_FJ_REASON);
+	f->verdict_name = field_str(c, HCF_CN_FINDINGS, where, j, HCF_FJ_VERDICT);
+	f->first_seen_text = field_str(c, HCF_CN_FINDINGS, where, j, HCF_FJ_FIRST_SEEN);
 
 	if (f->id && strcmp(f->id, f->name))
 		note(c, HCF_CN_FINDINGS, "%s: id %s differs from the directory's name", where,
@@ -689,7 +667,7 @@ static void read_finding_json(struct hcf_campaign *c, struct hcf_cfinding *f, co
 	else
 		note(c, HCF_CN_FINDINGS, "%s: verdict %s is not a verdict", where,
 		     quoted(f->verdict_name, strlen(f->verdict_name), why, sizeof(why)));
-	json_t *v = field(c, HCF_CN_FINDINGS, where, j, "first_seen_unix", J_NUMBER);
+	json_t *v = field(c, HCF_CN_FINDINGS, where, j, HCF_FJ_FIRST_SEEN_UNIX, J_NUMBER);
 	if (v) {
 		double t = json_number_value(v);
 		if (t >= 0 && t <= FIRST_SEEN_MAX) {
@@ -715,9 +693,9 @@ static bool is_regular(const char *dir, const char *name)
 /* minimized.hcf (up to HCF_CFINDING_PROG_MAX bytes), program.hcf, repro.c. */
 static void read_finding_files(struct hcf_campaign *c, struct hcf_cfinding *f, const char *fdir)
 {
-	f->has_program = is_regular(fdir, "program.hcf");
-	f->has_repro = is_regular(fdir, "repro.c");
-	char *path = join(fdir, "minimized.hcf");
+	f->has_program = is_regular(fdir, HCF_FINDING_PROGRAM);
+	f->has_repro = is_regular(fdir, HCF_FINDING_REPRO);
+	char *path = join(fdir, HCF_FINDING_MINIMIZED);
 	FILE *in = fopen(path, "rb");
 	free(path);
 	char q[64];

@@ -14,35 +14,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "fuzz/campaign_dir.h"
 #include "oracles/verdict.h"
-
-/* stats.csv columns, in the orchestrator's order (docs/campaign-report.md). */
-enum hcf_cstat_col {
-	HCF_CS_UNIX,
-	HCF_CS_ELAPSED,
-	HCF_CS_EXECS,
-	HCF_CS_EXECS_PS,
-	HCF_CS_CALLS,
-	HCF_CS_CALLS_PS,
-	HCF_CS_CORPUS,
-	HCF_CS_FEATURES,
-	HCF_CS_FINDINGS,
-	HCF_CS_SINCE_NEW,
-	HCF_CS_COUNT
-};
-extern const char *const hcf_cstat_col_names[HCF_CS_COUNT];
-
-/* String facts of campaign.json, with the key they are read from. */
-enum hcf_cfact {
-	HCF_CF_SPEC,
-	HCF_CF_ABI,
-	HCF_CF_ENGINE,
-	HCF_CF_TARGET,
-	HCF_CF_HYPERVISOR,
-	HCF_CF_KCOV,
-	HCF_CF_COUNT
-};
-extern const char *const hcf_cfact_keys[HCF_CF_COUNT];
 
 /* Where a note comes from: each source lists at most HCF_CNOTES_PER_SOURCE
  * notes and counts the rest, so a file of a million bad lines stays readable. */

@@ -1,5 +1,5 @@
 /* campaign_report.c: report.html, report.md and the plot SVGs of a campaign directory. */
-#include "reports/campaign.h"
+#include "reports/campaign_report.h"
 
 #include <dirent.h>
 #include <errno.h>

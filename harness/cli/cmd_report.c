@@ -1,7 +1,7 @@
 /*
  * cmd_report.c: "hcfuzz report DIR": write the campaign report of a campaign directory.
  *
- * The same report a campaign writes when it ends (reports/campaign.h), on
+ * The same report a campaign writes when it ends (reports/campaign_report.h), on
  * demand: for a campaign that was killed, one still running, or after
  * findings were minimized or got reproducers. Problems with the input are
  * warnings on stderr and notes in the report; only a directory that is not
@@ -13,7 +13,7 @@
 
 #include "cli/cli.h"
 #include "oracles/verdict.h"
-#include "reports/campaign.h"
+#include "reports/campaign_report.h"
 
 static void usage(FILE *f)
 {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "fuzz/campaign_dir.h"
 #include "fuzz/finding.h"
 #include "oracles/verdict.h"
 #include "reports/repro.h"
@@ -148,7 +149,7 @@ int hcf_cmd_repro(int argc, char **argv)
 		.abi = abi,
 		.f = f,
 		.spec_path = spec,
-		.program_name = !full && f->minimized ? "minimized.hcf" : "program.hcf",
+		.program_name = !full && f->minimized ? HCF_FINDING_MINIMIZED : HCF_FINDING_PROGRAM,
 		.hypervisor = x.hypervisor[0] ? x.hypervisor : NULL,
 		.first_seen = x.first_seen[0] ? x.first_seen : NULL,
 	};

@@ -29,7 +29,8 @@
 #include "oracles/verdict.h"
 #include "prog/codec.h"
 #include "prog/plan.h"
-#include "reports/campaign.h"
+#include "fuzz/campaign_dir.h"
+#include "reports/campaign_report.h"
 #include "target/target.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
@@ -110,7 +111,7 @@ static char *which(const char *name)
  * directories without finding.json. Moved aside, never deleted. */
 static void quarantine(struct campaign *c)
 {
-	char *fdir = path2(c->dir, "findings");
+	char *fdir = path2(c->dir, HCF_CAMPAIGN_FINDINGS);
 	DIR *d = opendir(fdir);
 	if (!d) {
 		free(fdir);
@@ -121,10 +122,10 @@ static void quarantine(struct campaign *c)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		char *p = path2(fdir, e->d_name);
-		char *json = path2(p, "finding.json");
+		char *json = path2(p, HCF_FINDING_JSON);
 		bool bad = !strncmp(e->d_name, ".tmp-", 5) || !is_dir(p) || !is_file(json);
 		if (bad) {
-			char *qdir = path2(c->dir, "quarantine");
+			char *qdir = path2(c->dir, HCF_CAMPAIGN_QUARANTINE);
 			hcf_mkdir_p(qdir, 0755);
 			char *to = hcf_xasprintf("%s/%s.%ld", qdir, e->d_name, (long)time(NULL));
 			if (rename(p, to) == 0)
@@ -141,7 +142,8 @@ static void quarantine(struct campaign *c)
 
 static int prepare_dir(struct campaign *c, char *err, size_t errlen)
 {
-	static const char *const subdirs[] = { "seeds", "corpus", "findings", "stats", "logs",
+	static const char *const subdirs[] = { HCF_CAMPAIGN_SEEDS, HCF_CAMPAIGN_CORPUS, HCF_CAMPAIGN_FINDINGS,
+					       HCF_CAMPAIGN_STATS_DIR, HCF_CAMPAIGN_LOGS,
 					       "artifacts" };
 	if (hcf_mkdir_p(c->o->dir, 0755) != 0 || !realpath(c->o->dir, c->dir)) {
 		snprintf(err, errlen, "cannot create %s: %s", c->o->dir, strerror(errno));
@@ -187,13 +189,13 @@ static size_t count_entries(const char *dir, const char *prefix)
 /* campaign.json: created on the first run, one "runs" entry per run. */
 static json_t *load_campaign_json(struct campaign *c)
 {
-	char *p = path2(c->dir, "campaign.json");
+	char *p = path2(c->dir, HCF_CAMPAIGN_JSON);
 	json_error_t je;
 	json_t *j = is_file(p) ? json_load_file(p, 0, &je) : NULL;
 	if (!j && is_file(p)) {
 		/* damaged: keep it aside, start a fresh record */
 		char *q = hcf_xasprintf("%s/quarantine/campaign.json.%ld", c->dir, (long)time(NULL));
-		char *qd = path2(c->dir, "quarantine");
+		char *qd = path2(c->dir, HCF_CAMPAIGN_QUARANTINE);
 		hcf_mkdir_p(qd, 0755);
 		fprintf(stderr, "hcfuzz fuzz: %s:%d:%d: %s; moved to %s\n", p, je.line, je.column,
 			je.text, q);
@@ -206,20 +208,20 @@ static json_t *load_campaign_json(struct campaign *c)
 		j = json_object();
 	}
 	free(p);
-	json_object_set_new(j, "version", json_integer(1));
-	json_object_set_new(j, "spec", json_string(c->spec));
-	json_object_set_new(j, "abi", json_string(c->abi->name));
-	json_object_set_new(j, "engine", json_string(c->o->engine));
-	json_object_set_new(j, "jobs", json_integer(c->o->jobs));
-	json_object_set_new(j, "target", json_string(c->o->target));
-	if (!json_is_array(json_object_get(j, "runs")))
-		json_object_set_new(j, "runs", json_array());
+	json_object_set_new(j, HCF_CJ_VERSION, json_integer(1));
+	json_object_set_new(j, hcf_cfact_keys[HCF_CF_SPEC], json_string(c->spec));
+	json_object_set_new(j, hcf_cfact_keys[HCF_CF_ABI], json_string(c->abi->name));
+	json_object_set_new(j, hcf_cfact_keys[HCF_CF_ENGINE], json_string(c->o->engine));
+	json_object_set_new(j, HCF_CJ_JOBS, json_integer(c->o->jobs));
+	json_object_set_new(j, hcf_cfact_keys[HCF_CF_TARGET], json_string(c->o->target));
+	if (!json_is_array(json_object_get(j, HCF_CJ_RUNS)))
+		json_object_set_new(j, HCF_CJ_RUNS, json_array());
 	return j;
 }
 
 static int save_campaign_json(struct campaign *c, json_t *j)
 {
-	char *p = path2(c->dir, "campaign.json");
+	char *p = path2(c->dir, HCF_CAMPAIGN_JSON);
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	int rc = s ? hcf_write_file_atomic(p, s, strlen(s)) : -1;
 	free(s);
@@ -230,7 +232,7 @@ static int save_campaign_json(struct campaign *c, json_t *j)
 /* The elapsed time earlier runs recorded (the last stats.csv row). */
 static double earlier_elapsed(struct campaign *c)
 {
-	char *p = path2(c->dir, "stats.csv");
+	char *p = path2(c->dir, HCF_CAMPAIGN_STATS);
 	size_t len = 0;
 	char *txt = hcf_read_file(p, 64u << 20, &len);
 	free(p);
@@ -341,7 +343,7 @@ static size_t plan_seeds(struct campaign *c, const char *to)
 
 static void prepare_seeds(struct campaign *c)
 {
-	char *to = path2(c->dir, "seeds");
+	char *to = path2(c->dir, HCF_CAMPAIGN_SEEDS);
 	if (count_entries(to, NULL) > 0) {
 		free(to);
 		return; /* resumed: the seeds are there */
@@ -477,7 +479,7 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 			free(bin);
 			return -1;
 		}
-		char *corpus = path2(c->dir, "corpus"), *seeds = path2(c->dir, "seeds");
+		char *corpus = path2(c->dir, HCF_CAMPAIGN_CORPUS), *seeds = path2(c->dir, HCF_CAMPAIGN_SEEDS);
 		char *art = hcf_xasprintf("-artifact_prefix=%s/artifacts/", c->dir);
 		char *fork = hcf_xasprintf("-fork=%u", jobs);
 		char *mtt = hcf_xasprintf("-max_total_time=%s", secs);
@@ -518,7 +520,7 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 			free(afl);
 			return -1;
 		}
-		char *seeds = path2(c->dir, "seeds"), *out = path2(c->dir, "afl");
+		char *seeds = path2(c->dir, HCF_CAMPAIGN_SEEDS), *out = path2(c->dir, HCF_CAMPAIGN_AFL);
 		for (unsigned k = 0; k < jobs; k++) {
 			char name[32];
 			if (k == 0)
@@ -661,7 +663,7 @@ static void read_progress(struct campaign *c, struct progress *pg)
 {
 	memset(pg, 0, sizeof(*pg));
 	json_t *anomalies = json_object();
-	char *sdir = path2(c->dir, "stats");
+	char *sdir = path2(c->dir, HCF_CAMPAIGN_STATS_DIR);
 	DIR *d = opendir(sdir);
 	if (d) {
 		struct dirent *e;
@@ -701,12 +703,12 @@ static void read_progress(struct campaign *c, struct progress *pg)
 	format_anomalies(anomalies, pg->anomalies, sizeof(pg->anomalies));
 	json_decref(anomalies);
 	pg->features = pg->union_.count;
-	char *fd = path2(c->dir, "findings");
+	char *fd = path2(c->dir, HCF_CAMPAIGN_FINDINGS);
 	pg->findings = count_entries(fd, NULL);
 	free(fd);
 	if (!strcmp(c->o->engine, "afl")) {
 		/* the largest queue: instances sync each other's entries */
-		char *adir = path2(c->dir, "afl");
+		char *adir = path2(c->dir, HCF_CAMPAIGN_AFL);
 		DIR *ad = opendir(adir);
 		if (ad) {
 			struct dirent *e;
@@ -723,7 +725,7 @@ static void read_progress(struct campaign *c, struct progress *pg)
 		}
 		free(adir);
 	} else {
-		char *cd = path2(c->dir, "corpus");
+		char *cd = path2(c->dir, HCF_CAMPAIGN_CORPUS);
 		pg->corpus = count_entries(cd, NULL);
 		free(cd);
 	}
@@ -731,12 +733,12 @@ static void read_progress(struct campaign *c, struct progress *pg)
 
 static void open_csv(struct campaign *c)
 {
-	char *p = path2(c->dir, "stats.csv");
+	char *p = path2(c->dir, HCF_CAMPAIGN_STATS);
 	bool fresh = !is_file(p);
 	c->csv = fopen(p, "a");
 	if (c->csv && fresh)
-		fprintf(c->csv, "unix_time,elapsed_s,execs,execs_per_s,calls,calls_per_s,corpus,features,"
-				"findings,since_new_feature_s\n");
+		for (unsigned k = 0; k < HCF_CS_COUNT; k++)
+			fprintf(c->csv, "%s%s", hcf_cstat_col_names[k], k + 1 < HCF_CS_COUNT ? "," : "\n");
 	free(p);
 }
 
@@ -770,7 +772,7 @@ static int run_self(struct campaign *c, char *const argv[])
 
 static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 {
-	char *fdir = path2(c->dir, "findings");
+	char *fdir = path2(c->dir, HCF_CAMPAIGN_FINDINGS);
 	DIR *d = opendir(fdir);
 	if (!d) {
 		free(fdir);
@@ -793,7 +795,7 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 		n++;
 		if ((int)f.sig.verdict > res->worst_verdict)
 			res->worst_verdict = (int)f.sig.verdict;
-		char *min = path2(p, "minimized.hcf"), *repro = path2(p, "repro.c");
+		char *min = path2(p, HCF_FINDING_MINIMIZED), *repro = path2(p, HCF_FINDING_REPRO);
 		if (!c->o->no_minimize && !is_file(min) && !hcf_interrupted()) {
 			if (!c->o->quiet)
 				hcf_status("minimizing %s", f.sig.text);
@@ -865,10 +867,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	kill_stale_engines(c);
 	cj = load_campaign_json(c);
 	json_t *run = json_object();
-	json_object_set_new(run, "started_unix", json_integer((json_int_t)time(NULL)));
-	json_object_set_new(run, "seconds", json_real(0));
-	json_object_set_new(run, "stopped", json_string("running (or killed)"));
-	json_array_append_new(json_object_get(cj, "runs"), run);
+	json_object_set_new(run, HCF_CJ_RUN_STARTED, json_integer((json_int_t)time(NULL)));
+	json_object_set_new(run, HCF_CJ_RUN_SECONDS, json_real(0));
+	json_object_set_new(run, HCF_CJ_RUN_STOPPED, json_string("running (or killed)"));
+	json_array_append_new(json_object_get(cj, HCF_CJ_RUNS), run);
 	if (save_campaign_json(c, cj) != 0) {
 		snprintf(err, errlen, "cannot write %s/campaign.json: %s", c->dir, strerror(errno));
 		goto out;
@@ -880,14 +882,14 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	hcf_kcov_open(&kc);
 	snprintf(c->kcov, sizeof(c->kcov), "%s", kc.why);
 	hcf_kcov_close(&kc);
-	json_object_set_new(cj, "kcov", json_string(c->kcov));
+	json_object_set_new(cj, hcf_cfact_keys[HCF_CF_KCOV], json_string(c->kcov));
 	/* What the engines will be talking to, for the record and the report
 	 * (and a clear error now rather than from every engine process). */
 	struct hcf_target *probe = NULL;
 	struct hcf_target_opts topts = { 0 };
 	if (hcf_target_open(o->target, &probe, c->abi, &topts, err, errlen) != 0)
 		goto out;
-	json_object_set_new(cj, "hypervisor", json_string(probe->ops->info(probe)->hypervisor));
+	json_object_set_new(cj, hcf_cfact_keys[HCF_CF_HYPERVISOR], json_string(probe->ops->info(probe)->hypervisor));
 	json_object_set_new(cj, "target_notes", json_string(probe->ops->info(probe)->notes));
 	hcf_target_close(probe);
 	save_campaign_json(c, cj);
@@ -985,10 +987,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 							    : WTERMSIG(c->eng[i].status),
 				c->dir);
 	}
-	json_t *runs = json_object_get(cj, "runs");
+	json_t *runs = json_object_get(cj, HCF_CJ_RUNS);
 	json_t *last = json_array_get(runs, json_array_size(runs) - 1);
-	json_object_set_new(last, "seconds", json_real(ran));
-	json_object_set_new(last, "stopped", json_string(why));
+	json_object_set_new(last, HCF_CJ_RUN_SECONDS, json_real(ran));
+	json_object_set_new(last, HCF_CJ_RUN_STOPPED, json_string(why));
 	json_object_set_new(last, "lost", json_integer((json_int_t)pg.lost));
 	json_object_set_new(last, "xfail", json_integer((json_int_t)pg.xfail));
 	json_object_set_new(last, "anomalies", json_string(pg.anomalies));

@@ -1,18 +1,9 @@
 /*
  * campaign.h: a fuzzing campaign, run by "hcfuzz fuzz".
  *
- * The campaign directory holds everything, so a campaign resumes where it
- * stopped (also after kill -9) with corpus and findings intact:
- *
- *   DIR/campaign.json    spec, engine, jobs, one entry per run
- *   DIR/seeds/           the inputs the engines start from
- *   DIR/corpus/          libFuzzer's corpus; DIR/afl/ AFL++'s sync directory
- *   DIR/findings/<id>/   findings (fuzz/finding.h), minimized, with repro.c
- *   DIR/stats/           one progress file per fuzzing process
- *   DIR/stats.csv        the campaign's progress over time (for the plots)
- *   DIR/logs/            the engines' output
- *   DIR/quarantine/      anything found damaged (never deleted)
- *   DIR/report.md, report.html, plot-*.svg
+ * The campaign directory (its format: fuzz/campaign_dir.h) holds
+ * everything, so a campaign resumes where it stopped (also after kill -9)
+ * with corpus and findings intact.
  *
  * Engines run as their own processes, several in parallel through their own
  * mechanisms (libFuzzer -fork=N, AFL++ -M/-S on one sync directory); this

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "exec/exec.h"
+#include "fuzz/campaign_dir.h"
 #include "oracles/oracle.h"
 #include "reports/report.h"
 #include "util/fileio.h"
@@ -161,19 +162,19 @@ static json_t *finding_json(const struct hcf_finding_sig *sig, const struct hcf_
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "version", json_integer(FINDING_VERSION));
-	json_object_set_new(j, "id", json_string(sig->id));
-	json_object_set_new(j, "signature", json_string(sig->text));
+	json_object_set_new(j, HCF_FJ_ID, json_string(sig->id));
+	json_object_set_new(j, HCF_FJ_SIGNATURE, json_string(sig->text));
 	json_object_set_new(j, "oracle", json_string(sig->oracle));
 	json_object_set_new(j, "op", json_string(sig->op));
 	json_object_set_new(j, "where", json_string(sig->where));
 	json_object_set_new(j, "class", json_string(sig->rclass));
-	json_object_set_new(j, "verdict", json_string(hcf_verdict_name(sig->verdict)));
+	json_object_set_new(j, HCF_FJ_VERDICT, json_string(hcf_verdict_name(sig->verdict)));
 	json_object_set_new(j, "call", json_integer((json_int_t)sig->call));
 	if (sig->issue) {
 		/* issue text comes from guest-influenced values: jansson needs UTF-8 */
 		json_t *reason = json_stringn_nocheck(sig->issue->reason,
 						      strnlen(sig->issue->reason, sizeof(sig->issue->reason)));
-		json_object_set_new(j, "reason", reason ? reason : json_string("?"));
+		json_object_set_new(j, HCF_FJ_REASON, reason ? reason : json_string("?"));
 		json_object_set_new(j, "expected", sig->issue->has_values ? hex(sig->issue->expected) : json_null());
 		json_object_set_new(j, "got", sig->issue->has_values ? hex(sig->issue->got) : json_null());
 		json_object_set_new(j, "exact_where", json_string(sig->issue->where));
@@ -192,8 +193,8 @@ static json_t *finding_json(const struct hcf_finding_sig *sig, const struct hcf_
 	time_t now = time(NULL);
 	char ts[32];
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	json_object_set_new(j, "first_seen", json_string(ts));
-	json_object_set_new(j, "first_seen_unix", json_integer((json_int_t)now));
+	json_object_set_new(j, HCF_FJ_FIRST_SEEN, json_string(ts));
+	json_object_set_new(j, HCF_FJ_FIRST_SEEN_UNIX, json_integer((json_int_t)now));
 	json_object_set_new(j, "minimized", json_false());
 
 	/* The program's results, in the results.jsonl shape. */
@@ -339,8 +340,8 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 		free(jpath);
 		return -1;
 	}
-	static const char *const required[] = { "id", "signature", "oracle", "op", "where", "class",
-						"verdict" };
+	static const char *const required[] = { HCF_FJ_ID, HCF_FJ_SIGNATURE, "oracle", "op", "where",
+						"class", HCF_FJ_VERDICT };
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!jget_str(j, required[i])) {
 			hcf_diag_addf(diags, jpath, 0, 0, "missing or non-string \"%s\"", required[i]);
@@ -349,14 +350,14 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 			return -1;
 		}
 	struct hcf_finding_sig *s = &f->sig;
-	snprintf(s->id, sizeof(s->id), "%s", jget_str(j, "id"));
-	snprintf(s->text, sizeof(s->text), "%s", jget_str(j, "signature"));
+	snprintf(s->id, sizeof(s->id), "%s", jget_str(j, HCF_FJ_ID));
+	snprintf(s->text, sizeof(s->text), "%s", jget_str(j, HCF_FJ_SIGNATURE));
 	snprintf(s->oracle, sizeof(s->oracle), "%s", jget_str(j, "oracle"));
 	snprintf(s->op, sizeof(s->op), "%s", jget_str(j, "op"));
 	snprintf(s->where, sizeof(s->where), "%s", jget_str(j, "where"));
 	snprintf(s->rclass, sizeof(s->rclass), "%s", jget_str(j, "class"));
-	if (hcf_verdict_parse(jget_str(j, "verdict"), &s->verdict) != 0) {
-		hcf_diag_addf(diags, jpath, 0, 0, "unknown verdict \"%s\"", jget_str(j, "verdict"));
+	if (hcf_verdict_parse(jget_str(j, HCF_FJ_VERDICT), &s->verdict) != 0) {
+		hcf_diag_addf(diags, jpath, 0, 0, "unknown verdict \"%s\"", jget_str(j, HCF_FJ_VERDICT));
 		json_decref(j);
 		free(jpath);
 		return -1;
@@ -365,7 +366,7 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 	s->call = json_is_integer(call) && json_integer_value(call) >= 0 ?
 			  (size_t)json_integer_value(call) :
 			  0;
-	snprintf(f->reason, sizeof(f->reason), "%s", jget_str(j, "reason") ? jget_str(j, "reason") : "");
+	snprintf(f->reason, sizeof(f->reason), "%s", jget_str(j, HCF_FJ_REASON) ? jget_str(j, HCF_FJ_REASON) : "");
 	f->has_values = parse_hex(jget_str(j, "expected"), &f->expected) &&
 			parse_hex(jget_str(j, "got"), &f->got);
 	/* the typed place; findings stored before it existed have none */
@@ -377,7 +378,7 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 	snprintf(f->spec, sizeof(f->spec), "%s", jget_str(j, "spec") ? jget_str(j, "spec") : "");
 	snprintf(f->abi, sizeof(f->abi), "%s", jget_str(j, "abi") ? jget_str(j, "abi") : "");
 	snprintf(f->engine, sizeof(f->engine), "%s", jget_str(j, "engine") ? jget_str(j, "engine") : "");
-	json_t *fs = json_object_get(j, "first_seen_unix");
+	json_t *fs = json_object_get(j, HCF_FJ_FIRST_SEEN_UNIX);
 	f->first_seen = json_is_integer(fs) ? (time_t)json_integer_value(fs) : 0;
 	char *min = hcf_xasprintf("%s/minimized.hcf", path);
 	f->minimized = access(min, R_OK) == 0;
@@ -401,7 +402,7 @@ int hcf_finding_load(const char *path, const struct hcf_abi *abi, bool prefer_mi
 	}
 	hcf_prog_init(&f->prog, abi);
 	char *prog = hcf_xasprintf("%s/%s", path,
-				   prefer_minimized && f->minimized ? "minimized.hcf" : "program.hcf");
+				   prefer_minimized && f->minimized ? HCF_FINDING_MINIMIZED : HCF_FINDING_PROGRAM);
 	int rc = hcf_prog_parse_file(&f->prog, abi, prog, diags);
 	free(prog);
 	if (rc != 0) {

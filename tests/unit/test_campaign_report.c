@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "reports/campaign.h"
+#include "reports/campaign_report.h"
 #include "reports/report_util.h"
 #include "reports/svg_plot.h"
 #include "util/fileio.h"

@@ -1,5 +1,5 @@
 /*
- * campaign.h: the campaign report: report.html and report.md from a campaign directory.
+ * campaign_report.h: the campaign report: report.html and report.md from a campaign directory.
  *
  * A fuzzing campaign leaves campaign.json (its facts and runs), stats.csv (a
  * row about every second: executions, calls, corpus, features, findings) and
@@ -25,19 +25,15 @@
  * into place only when all were written, so the directory never mixes the
  * plots of one report with the page of another.
  */
-#ifndef HCF_CAMPAIGN_H
-#define HCF_CAMPAIGN_H
+#ifndef HCF_CAMPAIGN_REPORT_H
+#define HCF_CAMPAIGN_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
-#define HCF_CAMPAIGN_JSON "campaign.json"
-#define HCF_CAMPAIGN_STATS "stats.csv"
-#define HCF_CAMPAIGN_FINDINGS "findings"
-#define HCF_CAMPAIGN_REPORT_HTML "report.html"
-#define HCF_CAMPAIGN_REPORT_MD "report.md"
+#include "fuzz/campaign_dir.h"
 
 /* Findings listed in full (most severe first); the tally counts them all. */
 #define HCF_CAMPAIGN_MAX_FINDINGS 1000
@@ -77,4 +73,4 @@ int hcf_campaign_report(const char *dir, const struct hcf_campaign_report_opts *
  */
 int hcf_campaign_dir_check(const char *dir, char *err, size_t errlen);
 
-#endif /* HCF_CAMPAIGN_H */
+#endif /* HCF_CAMPAIGN_REPORT_H */
