@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/judged.h"
 #include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
@@ -93,9 +94,8 @@ int main(int argc, char **argv)
 	hcf_prog_init(&p, abi);
 	for (size_t i = 0; i < n; i++)
 		hcf_prog_add_call(&p, opi, nr);
-	struct hcf_prog_result r;
-	hcf_result_init(&r, n);
-	struct hcf_call_verdict *cvs = calloc(n, sizeof(*cvs));
+	struct hcf_judged j;
+	hcf_judged_init(&j);
 	struct hcf_model m;
 	hcf_model_open(&m, abi, ti);
 
@@ -104,19 +104,20 @@ int main(int argc, char **argv)
 	/* one warm-up of each path: first-touch page faults are not the harness */
 	double s;
 	t->ops->raw_loop(t, &p, n, &s);
-	t->ops->run(t, &p, &r);
+	hcf_run_judged(t, &m, &p, HCF_RUN_AS_IS, NULL, &j);
 	for (int k = 0; k < rounds; k++) {
 		if (t->ops->raw_loop(t, &p, n, &raw[k]) != 0) {
 			fprintf(stderr, "bench_run: raw loop failed\n");
 			return 1;
 		}
 		double t0 = now_s();
-		if (t->ops->run(t, &p, &r) != 0 || r.ndone != n) {
-			fprintf(stderr, "bench_run: run failed: %s\n", r.detail);
+		hcf_run_judged(t, &m, &p, HCF_RUN_AS_IS, NULL, &j);
+		har[k] = now_s() - t0;
+		if (j.target_failed || j.res.ndone != n) {
+			fprintf(stderr, "bench_run: run failed: %s\n", j.res.detail);
 			return 1;
 		}
-		worst = hcf_verdict_worst(worst, hcf_oracles_check(abi, &p, &r, &m, ti, cvs));
-		har[k] = now_s() - t0;
+		worst = hcf_verdict_worst(worst, j.worst);
 		t->ops->empty_round_trip(t, &emp[k]);
 	}
 	double mr = median(raw, rounds), mh = median(har, rounds), me = median(emp, rounds);
@@ -156,9 +157,8 @@ int main(int argc, char **argv)
 			unlink(prog);
 		}
 	}
-	free(cvs);
+	hcf_judged_free(&j);
 	hcf_model_close(&m);
-	hcf_result_free(&r);
 	hcf_prog_free(&p);
 	hcf_target_close(t);
 	hcf_spec_free(abi);

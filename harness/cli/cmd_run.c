@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_target.h"
+#include "exec/judged.h"
 #include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
@@ -235,18 +236,13 @@ int hcf_cmd_run(int argc, char **argv)
 	struct hcf_model model;
 	bool have_model = hcf_model_open(&model, abi, ti) == 0;
 
-	struct hcf_prog_result r;
-	hcf_result_init(&r, p.ncalls);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int trc = t->ops->run(t, &p, &r);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	struct hcf_call_verdict *cvs = hcf_xcalloc(p.ncalls ? p.ncalls : 1, sizeof(*cvs));
-	enum hcf_verdict worst = hcf_oracles_check(abi, &p, &r, have_model ? &model : NULL, ti, cvs);
-	struct timespec t2;
-	clock_gettime(CLOCK_MONOTONIC, &t2);
-	if (trc != 0)
-		worst = hcf_verdict_worst(worst, HCF_V_ERROR);
+	struct hcf_judged j;
+	hcf_judged_init(&j);
+	enum hcf_verdict worst =
+		hcf_run_judged(t, have_model ? &model : NULL, &p, HCF_RUN_AS_IS, NULL, &j);
+	const struct hcf_prog_result *rp = &j.res;
+	const struct hcf_call_verdict *cvs = j.cvs;
+	bool trc = j.target_failed;
 
 	printf("# %s on %s: %s\n", abi->name, ti->target, ti->notes);
 	struct hcf_tally tally;
@@ -254,23 +250,21 @@ int hcf_cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < p.ncalls; i++) {
 		hcf_tally_add(&tally, cvs[i].v);
 		if (!summary)
-			print_call(stdout, abi, &p, i, &r.calls[i], &cvs[i]);
+			print_call(stdout, abi, &p, i, &rp->calls[i], &cvs[i]);
 	}
-	if (r.liveness != HCF_LIVE_OK || trc != 0)
-		printf("guest: %s: %s\n", hcf_liveness_name(r.liveness), r.detail);
-	if (memory && trc == 0)
-		print_memory(stdout, &p, &r);
-	double run_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	double judge_s = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
-	printf("%zu calls, %zu completed: ", p.ncalls, r.ndone);
+	if (rp->liveness != HCF_LIVE_OK || trc)
+		printf("guest: %s: %s\n", hcf_liveness_name(rp->liveness), rp->detail);
+	if (memory && !trc)
+		print_memory(stdout, &p, rp);
+	double run_s = j.run_s, judge_s = j.judge_s;
+	printf("%zu calls, %zu completed: ", p.ncalls, rp->ndone);
 	for (int v = 0; v < HCF_V_COUNT; v++)
 		if (tally.n[v])
 			printf("%s %zu  ", hcf_verdict_name((enum hcf_verdict)v), tally.n[v]);
 	printf("\nrun %.6f s, oracles %.6f s, %.0f calls/s; verdict %s\n", run_s, judge_s,
 	       run_s + judge_s > 0 ? (double)p.ncalls / (run_s + judge_s) : 0.0, hcf_verdict_name(worst));
 
-	free(cvs);
-	hcf_result_free(&r);
+	hcf_judged_free(&j);
 	if (have_model)
 		hcf_model_close(&model);
 	hcf_target_close(t);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exec/judged.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
 
@@ -43,7 +44,8 @@ struct run_ctx {
 	void *ctx;
 	struct hcf_exec_stats *stats;
 	struct hcf_prog batch;
-	struct hcf_prog_result res;
+	struct hcf_prog_result res;        /* of a batch */
+	struct hcf_judged one;             /* a test run on its own */
 	struct hcf_call_verdict *cvs;
 	size_t cvs_cap;
 	int consecutive_harness_errors;
@@ -96,7 +98,17 @@ static enum hcf_verdict check_reproduced(struct run_ctx *rc, const struct hcf_te
 	return hcf_verdict_worst(v, cv->v);
 }
 
-/* Judge test t whose program is `view_prog` and whose result is `view`. */
+/* Test t judged (cvs, v): its known anomaly checked, then reported. */
+static void settle(struct run_ctx *rc, size_t i, const struct hcf_test *t,
+		   const struct hcf_prog_result *view, struct hcf_call_verdict *cvs,
+		   enum hcf_verdict v, double seconds)
+{
+	if (t->anomaly)
+		v = check_reproduced(rc, t, cvs, v);
+	report(rc, i, t, view, cvs, v, seconds);
+}
+
+/* Judge test t of a batch, whose result is `view` (its slice of the batch's). */
 static void judge(struct run_ctx *rc, size_t i, const struct hcf_test *t,
 		  const struct hcf_prog_result *view, double seconds)
 {
@@ -104,9 +116,7 @@ static void judge(struct run_ctx *rc, size_t i, const struct hcf_test *t,
 	struct hcf_call_verdict *cvs = cvs_for(rc, t->prog.ncalls ? t->prog.ncalls : 1);
 	enum hcf_verdict v = hcf_oracles_check_anomalies(rc->abi, &t->prog, view, rc->model, ti,
 							 cvs, rc->matched);
-	if (t->anomaly)
-		v = check_reproduced(rc, t, cvs, v);
-	report(rc, i, t, view, cvs, v, seconds);
+	settle(rc, i, t, view, cvs, v, seconds);
 }
 
 /* Every remaining test: ERROR, because the harness cannot go on. */
@@ -134,21 +144,18 @@ static void model_reset(struct run_ctx *rc)
 /* Run one test on its own. Returns 0, or -1 if the harness failed. */
 static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 {
-	if (rc->reset_each) {
-		rc->t->ops->reset(rc->t);
-		model_reset(rc);
-	}
-	double t0 = now_s();
-	int r = rc->t->ops->run(rc->t, &tests[i].prog, &rc->res);
-	double dt = now_s() - t0;
+	struct hcf_judged *j = &rc->one;
+	enum hcf_verdict v = hcf_run_judged(rc->t, rc->model, &tests[i].prog,
+					    rc->reset_each ? HCF_RUN_FROM_BOOT : HCF_RUN_AS_IS,
+					    rc->matched, j);
 	rc->stats->batches++;
-	if (r != 0) {
-		report_error(rc, tests, i, i + 1, rc->res.detail[0] ? rc->res.detail : "the target failed");
+	if (j->target_failed) {
+		report_error(rc, tests, i, i + 1, j->res.detail[0] ? j->res.detail : "the target failed");
 		return -1;
 	}
-	judge(rc, i, &tests[i], &rc->res, dt);
-	if (rc->res.liveness != HCF_LIVE_OK || !batchable(rc->abi, &tests[i])) {
-		if (rc->res.liveness != HCF_LIVE_OK)
+	settle(rc, i, &tests[i], &j->res, j->cvs, v, j->run_s);
+	if (j->res.liveness != HCF_LIVE_OK || !batchable(rc->abi, &tests[i])) {
+		if (j->res.liveness != HCF_LIVE_OK)
 			rc->stats->rebuilds++;
 		model_reset(rc);
 	}
@@ -225,6 +232,7 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 			      .stats = stats };
 	hcf_prog_init(&rc.batch, abi);
 	hcf_result_init(&rc.res, 1);
+	hcf_judged_init(&rc.one);
 	rc.matched = hcf_xcalloc(abi->nanomalies ? abi->nanomalies : 1, sizeof(*rc.matched));
 	size_t batch_max = opts && opts->batch_max ? opts->batch_max : HCF_MBOX_MAX_CALLS;
 	rc.reset_each = opts && opts->reset_each;
@@ -268,6 +276,7 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	}
 	stats->seconds = now_s() - t0;
 	hcf_prog_free(&rc.batch);
+	hcf_judged_free(&rc.one);
 	hcf_result_free(&rc.res);
 	free(rc.cvs);
 	free(rc.matched);

@@ -1,4 +1,5 @@
 /* minimize.c: delta-debugging a program down to what its finding needs. */
+#include "exec/judged.h"
 #include "fuzz/minimize.h"
 
 #include <errno.h>
@@ -20,9 +21,7 @@ struct min_ctx {
 	struct hcf_target *t;
 	struct hcf_model *model;
 	const char *sig_id;
-	struct hcf_prog_result res;
-	struct hcf_call_verdict *cvs;
-	size_t cvs_cap;
+	struct hcf_judged j;
 	unsigned runs, max_runs;
 	double deadline;
 	bool budget_hit;
@@ -50,21 +49,14 @@ static bool reproduces(struct min_ctx *m, const struct hcf_prog *p)
 	if (p->ncalls == 0 || m->harness_failed)
 		return false;
 	m->runs++;
-	if (m->t->ops->reset(m->t) != 0 || m->t->ops->run(m->t, p, &m->res) != 0) {
+	hcf_run_judged(m->t, m->model, p, HCF_RUN_FROM_BOOT, NULL, &m->j);
+	if (m->j.target_failed) {
 		m->harness_failed = true;
-		snprintf(m->why, sizeof(m->why), "the target failed: %s", m->res.detail);
+		snprintf(m->why, sizeof(m->why), "the target failed: %s", m->j.res.detail);
 		return false;
 	}
-	if (m->model && m->model->ops && m->model->ops->reset)
-		m->model->ops->reset(m->model->st);
-	if (p->ncalls > m->cvs_cap) {
-		free(m->cvs);
-		m->cvs_cap = p->ncalls;
-		m->cvs = hcf_xcalloc(m->cvs_cap, sizeof(*m->cvs));
-	}
-	hcf_oracles_check(p->abi, p, &m->res, m->model, m->t->ops->info(m->t), m->cvs);
 	struct hcf_finding_sig sigs[MAX_SIGS];
-	size_t n = hcf_finding_sigs(p->abi, p, &m->res, m->cvs, sigs, MAX_SIGS);
+	size_t n = hcf_finding_sigs(p->abi, p, &m->j.res, m->j.cvs, sigs, MAX_SIGS);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(sigs[i].id, m->sig_id))
 			return true;
@@ -246,7 +238,7 @@ int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf
 	struct min_ctx m = { .t = t, .model = model, .sig_id = sig_id, .max_runs = o.max_runs };
 	double t0 = now_s();
 	m.deadline = t0 + o.max_seconds;
-	hcf_result_init(&m.res, 1);
+	hcf_judged_init(&m.j);
 	memset(stats, 0, sizeof(*stats));
 	stats->calls_before = in->ncalls;
 	stats->sets_before = count_sets(in);
@@ -288,8 +280,7 @@ done:
 	stats->runs = m.runs;
 	stats->seconds = now_s() - t0;
 	stats->budget_hit = m.budget_hit;
-	hcf_result_free(&m.res);
-	free(m.cvs);
+	hcf_judged_free(&m.j);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 /* session.c: a fuzzing process's VM, its executions, features, findings and stats file. */
+#include "exec/judged.h"
 #include "fuzz/session.h"
 
 #include <errno.h>
@@ -33,9 +34,7 @@ struct hcf_fuzz_session {
 	struct hcf_model model;
 	bool have_model;
 	struct hcf_prog prog;
-	struct hcf_prog_result res;
-	struct hcf_call_verdict *cvs;
-	size_t cvs_cap;
+	struct hcf_judged j;
 	struct hcf_feature_set seen;
 	struct hcf_kcov kcov;
 	struct hcf_fuzz_counters c;
@@ -46,11 +45,10 @@ struct hcf_fuzz_session {
 	char *stats_json, *stats_bits;
 };
 
-static double now_s(void)
+/* The kernel coverage of the run alone, not of the reset before it. */
+static void kcov_reset(void *kcov)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	hcf_kcov_reset(kcov);
 }
 
 int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_session_opts *o,
@@ -85,7 +83,10 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 	s->have_model = hcf_model_open(&s->model, s->abi, s->t->ops->info(s->t)) == 0;
 	hcf_anomaly_counts_init(&s->anomalies, s->abi);
 	hcf_prog_init(&s->prog, s->abi);
-	hcf_result_init(&s->res, 1);
+	hcf_judged_init(&s->j);
+	s->j.no_judge = o->no_oracles;
+	s->j.before_run = kcov_reset;
+	s->j.before_run_arg = &s->kcov;
 	hcf_kcov_open(&s->kcov);
 	s->started = time(NULL);
 	if (s->dir) {
@@ -122,7 +123,7 @@ static void remember_id(struct hcf_fuzz_session *s, const char *id)
 static int keep_findings(struct hcf_fuzz_session *s, const uint8_t *data, size_t len)
 {
 	struct hcf_finding_sig sigs[MAX_SIGS];
-	size_t n = hcf_finding_sigs(s->abi, &s->prog, &s->res, s->cvs, sigs, MAX_SIGS);
+	size_t n = hcf_finding_sigs(s->abi, &s->prog, &s->j.res, s->j.cvs, sigs, MAX_SIGS);
 	for (size_t i = 0; i < n; i++) {
 		if (known_id(s, sigs[i].id))
 			continue;
@@ -134,7 +135,7 @@ static int keep_findings(struct hcf_fuzz_session *s, const uint8_t *data, size_t
 						 .tinfo = s->t->ops->info(s->t),
 						 .engine = s->engine };
 		char err[512];
-		int rc = hcf_finding_store(s->dir, &sigs[i], data, len, &s->prog, &s->res, s->cvs, &meta,
+		int rc = hcf_finding_store(s->dir, &sigs[i], data, len, &s->prog, &s->j.res, s->j.cvs, &meta,
 					   err, sizeof(err));
 		if (rc < 0) {
 			s->c.store_errors++;
@@ -152,30 +153,18 @@ size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, si
 			     uint32_t *slots, size_t max)
 {
 	hcf_prog_decode(&s->prog, s->abi, data, len);
-	double t0 = now_s();
-	s->t->ops->reset(s->t);
-	s->c.reset_seconds += now_s() - t0;
-	if (s->have_model && s->model.ops->reset)
-		s->model.ops->reset(s->model.st); /* the VM is back at boot: so is the model */
-	hcf_kcov_reset(&s->kcov);
-	s->t->ops->run(s->t, &s->prog, &s->res);
+	enum hcf_verdict v = hcf_run_judged(s->t, s->have_model ? &s->model : NULL, &s->prog,
+					   HCF_RUN_FROM_BOOT, NULL, &s->j);
+	s->c.reset_seconds += s->j.reset_s;
 	s->c.execs++;
 	s->c.calls += s->prog.ncalls;
 	size_t n = 0;
 	if (!s->o.no_oracles) {
-		if (s->prog.ncalls > s->cvs_cap) {
-			free(s->cvs);
-			s->cvs_cap = s->prog.ncalls;
-			s->cvs = hcf_xcalloc(s->cvs_cap, sizeof(*s->cvs));
-		}
-		enum hcf_verdict v = hcf_oracles_check(s->abi, &s->prog, &s->res,
-						       s->have_model ? &s->model : NULL,
-						       s->t->ops->info(s->t), s->cvs);
 		s->c.lost += v == HCF_V_LOST;
 		size_t seen = s->anomalies.total;
-		hcf_anomaly_counts_add(&s->anomalies, s->cvs, s->prog.ncalls);
+		hcf_anomaly_counts_add(&s->anomalies, s->j.cvs, s->prog.ncalls);
 		s->c.xfail += s->anomalies.total != seen;
-		n = hcf_features_of(&s->prog, &s->res, s->cvs, slots, max);
+		n = hcf_features_of(&s->prog, &s->j.res, s->j.cvs, slots, max);
 		n += hcf_kcov_collect(&s->kcov, slots + n, max - n);
 		if (hcf_feature_set_add(&s->seen, slots, n))
 			s->c.last_new_feature_unix = (uint64_t)time(NULL);
@@ -259,10 +248,9 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 	hcf_anomaly_counts_free(&s->anomalies);
 	if (s->have_model)
 		hcf_model_close(&s->model);
-	hcf_result_free(&s->res);
+	hcf_judged_free(&s->j);
 	if (s->abi)
 		hcf_prog_free(&s->prog);
-	free(s->cvs);
 	hcf_target_close(s->t);
 	hcf_spec_free(s->abi);
 	free(s->spec_path);

@@ -1,0 +1,77 @@
+/* judged.c: back to boot, run, judge (judged.h). */
+#include "exec/judged.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/xalloc.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void hcf_judged_init(struct hcf_judged *j)
+{
+	memset(j, 0, sizeof(*j));
+	hcf_result_init(&j->res, 0);
+}
+
+void hcf_judged_free(struct hcf_judged *j)
+{
+	hcf_result_free(&j->res);
+	free(j->cvs);
+	j->cvs = NULL;
+	j->cvs_cap = 0;
+}
+
+enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
+				const struct hcf_prog *p, enum hcf_run_from from, bool *matched,
+				struct hcf_judged *j)
+{
+	double t0 = now_s();
+	j->target_failed = false;
+	if (from == HCF_RUN_FROM_BOOT) {
+		if (t->ops->reset(t) != 0) {
+			/* nothing ran: judge an empty result the harness lost */
+			j->target_failed = true;
+			hcf_result_reserve(&j->res, p->ncalls);
+			hcf_result_clear(&j->res);
+			j->res.ncalls = j->res.ndone = 0;
+			j->res.liveness = HCF_LIVE_HARNESS;
+			snprintf(j->res.detail, sizeof(j->res.detail),
+				 "the target could not go back to its boot snapshot");
+		}
+		if (model && model->ops && model->ops->reset)
+			model->ops->reset(model->st);
+	}
+	double t1 = now_s();
+	if (j->before_run)
+		j->before_run(j->before_run_arg);
+	if (!j->target_failed && t->ops->run(t, p, &j->res) != 0)
+		j->target_failed = true;
+	double t2 = now_s();
+	j->reset_s = t1 - t0;
+	j->run_s = t2 - t1;
+	j->judge_s = 0;
+	if (j->no_judge) {
+		j->worst = j->target_failed ? HCF_V_ERROR : HCF_V_PASS;
+		return j->worst;
+	}
+	size_t n = p->ncalls ? p->ncalls : 1;
+	if (n > j->cvs_cap) {
+		free(j->cvs);
+		j->cvs_cap = n;
+		j->cvs = hcf_xcalloc(n, sizeof(*j->cvs));
+	}
+	j->worst = hcf_oracles_check_anomalies(p->abi, p, &j->res, model, t->ops->info(t), j->cvs,
+					       matched);
+	if (j->target_failed)
+		j->worst = hcf_verdict_worst(j->worst, HCF_V_ERROR);
+	j->judge_s = now_s() - t2;
+	return j->worst;
+}
