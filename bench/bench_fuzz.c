@@ -26,13 +26,7 @@
 #include "prog/prog.h"
 #include "spec/spec.h"
 #include "target/target.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/clock.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -80,11 +74,11 @@ static int fuzz_pass(struct hcf_fuzz_session *s, const uint8_t *in, const size_t
 	const struct hcf_fuzz_counters *c = hcf_fuzz_session_counters(s);
 	struct hcf_fuzz_counters before = *c;
 	uint32_t slots[512];
-	double t0 = now_s();
+	double t0 = hcf_now_s();
 	for (size_t i = 0; i < n; i++)
 		if (hcf_fuzz_session_exec(s, in + i * 128, lens[i], slots, 512) == (size_t)-1)
 			return -1;
-	out->seconds = now_s() - t0;
+	out->seconds = hcf_now_s() - t0;
 	c = hcf_fuzz_session_counters(s);
 	out->execs = c->execs - before.execs;
 	out->calls = c->calls - before.calls;

@@ -31,13 +31,7 @@
 #include "prog/prog.h"
 #include "spec/spec.h"
 #include "target/target.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/clock.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -110,9 +104,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_run: raw loop failed\n");
 			return 1;
 		}
-		double t0 = now_s();
+		double t0 = hcf_now_s();
 		hcf_run_judged(t, &m, &p, HCF_RUN_AS_IS, NULL, &j);
-		har[k] = now_s() - t0;
+		har[k] = hcf_now_s() - t0;
 		if (j.target_failed || j.res.ndone != n) {
 			fprintf(stderr, "bench_run: run failed: %s\n", j.res.detail);
 			return 1;
@@ -143,9 +137,9 @@ int main(int argc, char **argv)
 			snprintf(cmd, sizeof(cmd), "%s run --summary --spec %s %s > /dev/null", hcfuzz, path, prog);
 			double w[99];
 			for (int k = 0; k < rounds; k++) {
-				double t0 = now_s();
+				double t0 = hcf_now_s();
 				int rc = system(cmd);
-				w[k] = now_s() - t0;
+				w[k] = hcf_now_s() - t0;
 				if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
 					fprintf(stderr, "bench_run: '%s' failed\n", cmd);
 					break;

@@ -200,24 +200,23 @@ void hcf_anomaly_counts_add(struct hcf_anomaly_counts *c, const struct hcf_call_
 	c->total += any;
 }
 
-const char *hcf_anomaly_counts_format(const struct hcf_anomaly_counts *c, char *buf, size_t len)
+const char *hcf_anomaly_ranking(const char *const *ids, const uint64_t *counts, size_t n,
+				char *buf, size_t len)
 {
-	size_t used = 0, na = c->abi ? c->abi->nanomalies : 0;
+	size_t used = 0;
 	buf[0] = '\0';
-	if (!c->n)
-		return buf;
 	/* most frequent first: a selection, the list is short */
-	bool *done = calloc(na ? na : 1, sizeof(*done));
-	for (size_t round = 0; done && round < na && used < len; round++) {
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	for (size_t round = 0; done && round < n && used < len; round++) {
 		size_t best = SIZE_MAX;
-		for (size_t k = 0; k < na; k++)
-			if (!done[k] && c->n[k] && (best == SIZE_MAX || c->n[k] > c->n[best]))
+		for (size_t k = 0; k < n; k++)
+			if (!done[k] && counts[k] && (best == SIZE_MAX || counts[k] > counts[best]))
 				best = k;
 		if (best == SIZE_MAX)
 			break;
 		done[best] = true;
-		int w = snprintf(buf + used, len - used, "%s%s %zu", used ? ", " : "",
-				 c->abi->anomalies[best].id, c->n[best]);
+		int w = snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "", ids[best],
+				 (unsigned long long)counts[best]);
 		if (w < 0 || (size_t)w >= len - used) {
 			/* whole entries only: say that more did not fit */
 			buf[used] = '\0';
@@ -228,6 +227,24 @@ const char *hcf_anomaly_counts_format(const struct hcf_anomaly_counts *c, char *
 		used += (size_t)w;
 	}
 	free(done);
+	return buf;
+}
+
+const char *hcf_anomaly_counts_format(const struct hcf_anomaly_counts *c, char *buf, size_t len)
+{
+	size_t na = c->abi && c->n ? c->abi->nanomalies : 0;
+	const char **ids = calloc(na ? na : 1, sizeof(*ids));
+	uint64_t *counts = calloc(na ? na : 1, sizeof(*counts));
+	buf[0] = '\0';
+	if (ids && counts) {
+		for (size_t k = 0; k < na; k++) {
+			ids[k] = c->abi->anomalies[k].id;
+			counts[k] = c->n[k];
+		}
+		hcf_anomaly_ranking(ids, counts, na, buf, len);
+	}
+	free(ids);
+	free(counts);
 	return buf;
 }
 

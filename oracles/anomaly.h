@@ -45,6 +45,9 @@ void hcf_anomaly_counts_add(struct hcf_anomaly_counts *c, const struct hcf_call_
 /* "pvm-cr-status 12, pvm-wrmsr-status 3": the ids seen, most frequent first
  * (an empty string when none). Returns buf. */
 const char *hcf_anomaly_counts_format(const struct hcf_anomaly_counts *c, char *buf, size_t len);
+/* The same from any list of ids and counts (a campaign sums its processes'). */
+const char *hcf_anomaly_ranking(const char *const *ids, const uint64_t *counts, size_t n,
+				char *buf, size_t len);
 void hcf_anomaly_counts_free(struct hcf_anomaly_counts *c);
 
 /* The anomaly with this id, or NULL. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "oracles/oracle.h"
+#include "util/x86.h"
 
 const char *hcf_exc_format(char *buf, size_t len, unsigned vector, uint64_t error_code)
 {
@@ -68,7 +69,7 @@ void hcf_oracle_exception(const struct hcf_oracle_ctx *ctx, struct hcf_call_verd
 	if (hcf_x86_exc_mnemonic(cr->vector))
 		snprintf(num, sizeof(num), " (vector %u)", (unsigned)cr->vector);
 	format_allowed(allowed_s, sizeof(allowed_s), allowed);
-	if (cr->vector == 14)
+	if (cr->vector == HCF_X86_PF)
 		snprintf(extra, sizeof(extra), ", cr2 0x%llx", (unsigned long long)cr->cr2);
 	hcf_call_verdict_add(cv, HCF_V_FAIL, "exception", &loc,
 			     "expected none%s%s, got %s%s at rip 0x%llx%s (%s)", allowed ? " or " : "",

@@ -14,6 +14,7 @@
 #include "reports/campaign_data.h"
 #include "reports/report_util.h"
 #include "reports/svg_plot.h"
+#include "util/diag.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 
@@ -751,18 +752,6 @@ static void render_html(struct hcf_rbuf *b, const struct hcf_campaign *c, const 
 
 /* ---- files ------------------------------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static const char *file_name(size_t i)
 {
 	static const char *const main_files[] = { HCF_CAMPAIGN_REPORT_HTML, HCF_CAMPAIGN_REPORT_MD };
@@ -812,7 +801,7 @@ static int write_all(const char *dir, struct hcf_atomic_file *af, struct hcf_rbu
 		bool ok = fwrite(text[i].p ? text[i].p : "", 1, text[i].len, af[i].f) == text[i].len &&
 			  fflush(af[i].f) == 0 && fsync(fileno(af[i].f)) == 0;
 		if (!ok) {
-			set_err(err, errlen, "writing %s/%s failed: %s", dir, file_name(i),
+			hcf_set_err(err, errlen, "writing %s/%s failed: %s", dir, file_name(i),
 				strerror(errno ? errno : EIO));
 			abort_all(af, NFILES);
 			return -1;
@@ -825,7 +814,7 @@ static int write_all(const char *dir, struct hcf_atomic_file *af, struct hcf_rbu
 		if (rc != 0) {
 			hcf_atomic_abort(&af[i]);
 		} else if (hcf_atomic_commit(&af[i]) != 0) {
-			set_err(err, errlen, "writing %s/%s failed: %s", dir, file_name(i),
+			hcf_set_err(err, errlen, "writing %s/%s failed: %s", dir, file_name(i),
 				strerror(errno));
 			rc = -1;
 		}
@@ -840,7 +829,7 @@ int hcf_campaign_report(const char *dir, const struct hcf_campaign_report_opts *
 	if (!opts)
 		opts = &defaults;
 	if (!dir || !*dir) {
-		set_err(err, errlen, "no campaign directory given");
+		hcf_set_err(err, errlen, "no campaign directory given");
 		return -1;
 	}
 	/* Phase 1: the directory must take every file before anything is read,
@@ -854,7 +843,7 @@ int hcf_campaign_report(const char *dir, const struct hcf_campaign_report_opts *
 		int e = errno;
 		free(path);
 		if (rc != 0) {
-			set_err(err, errlen, "cannot write %s/%s: %s", dir, file_name(i), strerror(e));
+			hcf_set_err(err, errlen, "cannot write %s/%s: %s", dir, file_name(i), strerror(e));
 			abort_all(af, i);
 			return -1;
 		}
@@ -907,15 +896,15 @@ int hcf_campaign_dir_check(const char *dir, char *err, size_t errlen)
 					     HCF_CAMPAIGN_FINDINGS };
 	struct stat st;
 	if (!dir || !*dir) {
-		set_err(err, errlen, "no campaign directory given");
+		hcf_set_err(err, errlen, "no campaign directory given");
 		return -1;
 	}
 	if (stat(dir, &st) != 0) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		hcf_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "%s: not a directory", dir);
+		hcf_set_err(err, errlen, "%s: not a directory", dir);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
@@ -925,7 +914,7 @@ int hcf_campaign_dir_check(const char *dir, char *err, size_t errlen)
 		if (r == 0)
 			return 0;
 	}
-	set_err(err, errlen, "%s: not a campaign directory (no %s, %s or %s/)", dir,
+	hcf_set_err(err, errlen, "%s: not a campaign directory (no %s, %s or %s/)", dir,
 		HCF_CAMPAIGN_JSON, HCF_CAMPAIGN_STATS, HCF_CAMPAIGN_FINDINGS);
 	return -1;
 }

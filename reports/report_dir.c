@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "util/diag.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 
@@ -33,18 +34,6 @@ struct hcf_report_dir {
 	struct rd_writer *w;
 	const char **paths;      /* final paths, for hcf_report_dir_files */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ".NAME.tmp.PID" for one of our writers' NAME, with a PID that is not alive:
  * the temporaries of another live run writing here are left alone. */
@@ -108,21 +97,21 @@ struct hcf_report_dir *hcf_report_dir_open(const char *dir, const struct hcf_rep
 					   size_t errlen)
 {
 	if (!dir || !*dir) {
-		set_err(err, errlen, "no report directory given");
+		hcf_set_err(err, errlen, "no report directory given");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!ops || !ops[i] || !ops[i]->filename || !ops[i]->begin || !ops[i]->test ||
 		    !ops[i]->end) {
-			set_err(err, errlen, "report writer %zu is not a file writer", i);
+			hcf_set_err(err, errlen, "report writer %zu is not a file writer", i);
 			return NULL;
 		}
 	if (hcf_mkdir_p(dir, 0755) != 0) {
-		set_err(err, errlen, "cannot create report directory %s: %s", dir, strerror(errno));
+		hcf_set_err(err, errlen, "cannot create report directory %s: %s", dir, strerror(errno));
 		return NULL;
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
-		set_err(err, errlen, "cannot write into report directory %s: %s", dir,
+		hcf_set_err(err, errlen, "cannot write into report directory %s: %s", dir,
 			strerror(errno));
 		return NULL;
 	}
@@ -140,7 +129,7 @@ struct hcf_report_dir *hcf_report_dir_open(const char *dir, const struct hcf_rep
 		int e = errno;
 		free(path);
 		if (rc != 0) {
-			set_err(err, errlen, "cannot create %s report in %s: %s", ops[i]->name, dir,
+			hcf_set_err(err, errlen, "cannot create %s report in %s: %s", ops[i]->name, dir,
 				strerror(e));
 			goto fail;
 		}
@@ -148,7 +137,7 @@ struct hcf_report_dir *hcf_report_dir_open(const char *dir, const struct hcf_rep
 		rd->paths[i] = w->af.path;
 		w->st = ops[i]->begin(w->af.f, ri);
 		if (!w->st) {
-			set_err(err, errlen, "cannot start %s report in %s: %s", ops[i]->name, dir,
+			hcf_set_err(err, errlen, "cannot start %s report in %s: %s", ops[i]->name, dir,
 				strerror(errno ? errno : ENOMEM));
 			goto fail;
 		}
@@ -175,7 +164,7 @@ int hcf_report_dir_commit(struct hcf_report_dir *rd, const struct hcf_exec_stats
 			  size_t errlen)
 {
 	if (!rd) {
-		set_err(err, errlen, "no report directory open");
+		hcf_set_err(err, errlen, "no report directory open");
 		return -1;
 	}
 	int rc = 0;
@@ -187,7 +176,7 @@ int hcf_report_dir_commit(struct hcf_report_dir *rd, const struct hcf_exec_stats
 		w->st = NULL;
 		errno = 0;
 		if (w->ops->end(st, stats) != 0 && rc == 0) {
-			set_err(err, errlen, "writing %s failed: %s", w->af.path,
+			hcf_set_err(err, errlen, "writing %s failed: %s", w->af.path,
 				strerror(errno ? errno : EIO));
 			rc = -1;
 		}
@@ -201,7 +190,7 @@ int hcf_report_dir_commit(struct hcf_report_dir *rd, const struct hcf_exec_stats
 		}
 		char *path = hcf_xstrdup(w->af.path);
 		if (hcf_atomic_commit(&w->af) != 0) {
-			set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			hcf_set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
 			rc = -1;
 		}
 		free(path);

@@ -21,6 +21,7 @@
 #include "oracles/verdict.h"
 #include "prog/plan.h"
 #include "reports/report.h"
+#include "util/clock.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
 
@@ -67,13 +68,6 @@ struct conform_ctx {
 	bool quiet;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
 {
 	struct conform_ctx *c = vctx;
@@ -86,7 +80,7 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 	if (c->rd)
 		hcf_report_dir_test(c->rd, t, o);
 	if (!c->quiet) {
-		double el = now_s() - c->t0;
+		double el = hcf_now_s() - c->t0;
 		char tally[160], ids[160];
 		hcf_tally_format(&c->tally, tally, sizeof(tally));
 		hcf_anomaly_counts_format(&c->anomalies, ids, sizeof(ids));
@@ -210,7 +204,7 @@ int hcf_cmd_conform(int argc, char **argv)
 			abi->path, ntests, ti->target, ti->notes);
 
 	struct conform_ctx c = { .abi = abi, .rd = rd, .ntests = ntests, .quiet = quiet,
-				 .t0 = now_s(), .sum = hcf_report_summary_new(abi) };
+				 .t0 = hcf_now_s(), .sum = hcf_report_summary_new(abi) };
 	hcf_anomaly_counts_init(&c.anomalies, abi);
 	struct hcf_exec_opts eopts = { .batch_max = tgt.batch };
 	struct hcf_exec_stats stats;

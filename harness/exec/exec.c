@@ -17,15 +17,9 @@
 #include <time.h>
 
 #include "exec/judged.h"
+#include "util/clock.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool batchable(const struct hcf_abi *abi, const struct hcf_test *t)
 {
@@ -177,9 +171,9 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 			return -1;
 		*dst = *src;
 	}
-	double t0 = now_s();
+	double t0 = hcf_now_s();
 	int r = rc->t->ops->run(rc->t, b, &rc->res);
-	double per = (now_s() - t0) / (double)(j - i);
+	double per = (hcf_now_s() - t0) / (double)(j - i);
 	rc->stats->batches++;
 	if (r != 0) {
 		report_error(rc, tests, i, j, rc->res.detail[0] ? rc->res.detail : "the target failed");
@@ -238,7 +232,7 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	rc.reset_each = opts && opts->reset_each;
 	/* programs that must each start from the snapshot run one by one */
 	bool no_batching = opts && (opts->no_batching || opts->reset_each);
-	double t0 = now_s();
+	double t0 = hcf_now_s();
 	int ret = 0;
 	size_t i = 0;
 	while (i < n) {
@@ -274,7 +268,7 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 		}
 		i += (size_t)settled;
 	}
-	stats->seconds = now_s() - t0;
+	stats->seconds = hcf_now_s() - t0;
 	hcf_prog_free(&rc.batch);
 	hcf_judged_free(&rc.one);
 	hcf_result_free(&rc.res);

@@ -1,5 +1,6 @@
 /* judged.c: back to boot, run, judge (judged.h). */
 #include "exec/judged.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +8,6 @@
 #include <time.h>
 
 #include "util/xalloc.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void hcf_judged_init(struct hcf_judged *j)
 {
@@ -33,7 +27,7 @@ enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 				const struct hcf_prog *p, enum hcf_run_from from, bool *matched,
 				struct hcf_judged *j)
 {
-	double t0 = now_s();
+	double t0 = hcf_now_s();
 	j->target_failed = false;
 	if (from == HCF_RUN_FROM_BOOT) {
 		if (t->ops->reset(t) != 0) {
@@ -49,12 +43,12 @@ enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 		if (model && model->ops && model->ops->reset)
 			model->ops->reset(model->st);
 	}
-	double t1 = now_s();
+	double t1 = hcf_now_s();
 	if (j->before_run)
 		j->before_run(j->before_run_arg);
 	if (!j->target_failed && t->ops->run(t, p, &j->res) != 0)
 		j->target_failed = true;
-	double t2 = now_s();
+	double t2 = hcf_now_s();
 	j->reset_s = t1 - t0;
 	j->run_s = t2 - t1;
 	j->judge_s = 0;
@@ -72,6 +66,6 @@ enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 					       matched);
 	if (j->target_failed)
 		j->worst = hcf_verdict_worst(j->worst, HCF_V_ERROR);
-	j->judge_s = now_s() - t2;
+	j->judge_s = hcf_now_s() - t2;
 	return j->worst;
 }

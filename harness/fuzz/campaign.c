@@ -30,8 +30,10 @@
 #include "prog/codec.h"
 #include "prog/plan.h"
 #include "fuzz/campaign_dir.h"
+#include "oracles/anomaly.h"
 #include "reports/campaign_report.h"
 #include "target/target.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/status.h"
@@ -61,13 +63,6 @@ struct campaign {
 	FILE *csv;
 	char kcov[160];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *path2(const char *a, const char *b)
 {
@@ -592,8 +587,8 @@ static void stop_engines(struct campaign *c)
 	for (size_t i = 0; i < c->neng; i++)
 		if (c->eng[i].running)
 			kill(-c->eng[i].pid, SIGINT);
-	double until = now_s() + STOP_GRACE_S;
-	while (engines_running(c) && now_s() < until)
+	double until = hcf_now_s() + STOP_GRACE_S;
+	while (engines_running(c) && hcf_now_s() < until)
 		usleep(50000);
 	for (size_t i = 0; i < c->neng; i++)
 		if (c->eng[i].running) {
@@ -634,29 +629,18 @@ static void add_anomalies(json_t *sum, json_t *one)
 /* "id 120, id 3": the most frequent first, as much as fits. */
 static void format_anomalies(json_t *sum, char *buf, size_t len)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	while (used < len && json_object_size(sum)) {
-		const char *id, *best = NULL;
-		json_t *v;
-		json_int_t most = -1;
-		json_object_foreach(sum, id, v)
-			if (json_integer_value(v) > most) {
-				most = json_integer_value(v);
-				best = id;
-			}
-		int w = snprintf(buf + used, len - used, "%s%s %lld", used ? ", " : "", best,
-				 (long long)most);
-		if (w < 0 || (size_t)w >= len - used) {
-			/* whole entries only: say that more did not fit */
-			buf[used] = '\0';
-			if (used + 5 < len)
-				memcpy(buf + used, ", ...", 6);
-			break;
-		}
-		used += (size_t)w;
-		json_object_del(sum, best);
+	size_t n = json_object_size(sum), k = 0;
+	const char **ids = hcf_xcalloc(n ? n : 1, sizeof(*ids));
+	uint64_t *counts = hcf_xcalloc(n ? n : 1, sizeof(*counts));
+	const char *id;
+	json_t *v;
+	json_object_foreach(sum, id, v) {
+		ids[k] = id;
+		counts[k++] = json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
 	}
+	hcf_anomaly_ranking(ids, counts, k, buf, len);
+	free(ids);
+	free(counts);
 }
 
 static void read_progress(struct campaign *c, struct progress *pg)
@@ -905,14 +889,14 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	if (start_engines(c, err, errlen) != 0)
 		goto out;
 
-	double t0 = now_s(), last_t = t0;
+	double t0 = hcf_now_s(), last_t = t0;
 	unsigned long long last_execs = pg0.execs, last_calls = pg0.calls;
 	double eps = 0, cps = 0;
 	const char *why = "time limit";
 	struct progress pg = pg0;
 	for (;;) {
 		usleep(200000);
-		double t = now_s();
+		double t = hcf_now_s();
 		bool tick = t - last_t >= 1.0;
 		if (tick) {
 			read_progress(c, &pg);
@@ -969,7 +953,7 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	stop_engines(c);
 	if (!o->quiet)
 		hcf_status_done();
-	double ran = now_s() - t0;
+	double ran = hcf_now_s() - t0;
 	read_progress(c, &pg);
 	if (c->csv) {
 		fprintf(c->csv, "%lld,%.1f,%llu,%.1f,%llu,%.1f,%zu,%zu,%zu,%ld\n", (long long)time(NULL),

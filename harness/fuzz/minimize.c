@@ -12,6 +12,7 @@
 #include "fuzz/finding.h"
 #include "oracles/oracle.h"
 #include "prog/codec.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
 
@@ -29,16 +30,9 @@ struct min_ctx {
 	char why[256];
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static bool over_budget(struct min_ctx *m)
 {
-	if (m->runs >= m->max_runs || now_s() >= m->deadline)
+	if (m->runs >= m->max_runs || hcf_now_s() >= m->deadline)
 		m->budget_hit = true;
 	return m->budget_hit;
 }
@@ -236,7 +230,7 @@ int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf
 	if (!o.attempts)
 		o.attempts = 3;
 	struct min_ctx m = { .t = t, .model = model, .sig_id = sig_id, .max_runs = o.max_runs };
-	double t0 = now_s();
+	double t0 = hcf_now_s();
 	m.deadline = t0 + o.max_seconds;
 	hcf_judged_init(&m.j);
 	memset(stats, 0, sizeof(*stats));
@@ -278,7 +272,7 @@ done:
 	stats->calls_after = out->ncalls;
 	stats->sets_after = count_sets(out);
 	stats->runs = m.runs;
-	stats->seconds = now_s() - t0;
+	stats->seconds = hcf_now_s() - t0;
 	stats->budget_hit = m.budget_hit;
 	hcf_judged_free(&m.j);
 	return rc;

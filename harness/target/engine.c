@@ -1,18 +1,12 @@
 /* engine.c: batches of calls to the guest agent over a channel, and their results. */
 #include "spec/transport.h"
 #include "target/engine.h"
+#include "util/clock.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static const struct hcf_gmem *MEM(const struct hcf_engine *e)
 {
@@ -98,9 +92,9 @@ static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
 int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *probe, char *err,
 		    size_t errlen)
 {
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = hcf_now_ns();
 		if (now >= deadline) {
 			snprintf(err, errlen, "the agent did not boot within %u ms", timeout_ms);
 			return -1;
@@ -327,10 +321,10 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 	 * exiting (a device in a loop, repeated HLT) without finishing calls
 	 * hangs too. */
 	uint32_t done = 0;
-	uint64_t last_progress = now_ns();
+	uint64_t last_progress = hcf_now_ns();
 	const uint64_t budget = (uint64_t)e->watchdog_ms * 1000000ull;
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = hcf_now_ns();
 		struct hcf_chan_event ev;
 		memset(&ev, 0, sizeof(ev));
 		if (now - last_progress >= budget) {
@@ -341,14 +335,14 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 		uint32_t nd = calls_finished(e, seq, done, n);
 		if (nd != done) {
 			done = nd;
-			last_progress = now_ns();
+			last_progress = hcf_now_ns();
 		}
 		switch (ev.kind) {
 		case HCF_CEV_CONSOLE:
 			console_byte(e, (uint8_t)ev.value);
 			continue;
 		case HCF_CEV_TIMEOUT:
-			if (now_ns() - last_progress < budget)
+			if (hcf_now_ns() - last_progress < budget)
 				continue; /* calls finished meanwhile */
 			ev.lost = HCF_LIVE_HANG;
 			snprintf(ev.detail, sizeof(ev.detail), "no progress within %u ms", e->watchdog_ms);
@@ -426,7 +420,7 @@ static void init_unreached(const struct hcf_prog *p, struct hcf_prog_result *r, 
 int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_prog_result *r,
 		   bool *lost)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = hcf_now_ns();
 	*lost = false;
 	hcf_result_reserve(r, p->ncalls);
 	if (layout_bufs(e, p) != 0) {
@@ -460,7 +454,7 @@ int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_pr
 	if (!herr && e->ch.ops->changed_pages)
 		e->ch.ops->changed_pages(e->ch.ctx, r, *lost);
 	read_bufs(e, p, r);
-	r->seconds = (double)(now_ns() - t0) / 1e9;
+	r->seconds = (double)(hcf_now_ns() - t0) / 1e9;
 	if (herr) {
 		if (r->liveness == HCF_LIVE_OK)
 			r->liveness = HCF_LIVE_HARNESS;
@@ -471,10 +465,10 @@ int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_pr
 
 int hcf_engine_empty(struct hcf_engine *e, double *seconds)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = hcf_now_ns();
 	struct hcf_chan_event ev;
 	int rc = empty_command(e, &ev);
-	*seconds = (double)(now_ns() - t0) / 1e9;
+	*seconds = (double)(hcf_now_ns() - t0) / 1e9;
 	return rc;
 }
 
@@ -495,7 +489,7 @@ int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t
 	mb->cmd = HCF_CMD_RAW_LOOP;
 	mb->raw_iterations = iterations;
 	mb->seq = seq;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = hcf_now_ns();
 	struct hcf_chan_event ev;
 	for (;;) {
 		wait_event(e, (uint64_t)e->watchdog_ms * 10 * 1000000ull, &ev);
@@ -503,6 +497,6 @@ int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t
 			continue;
 		break;
 	}
-	*seconds = (double)(now_ns() - t0) / 1e9;
+	*seconds = (double)(hcf_now_ns() - t0) / 1e9;
 	return ev.kind == HCF_CEV_DOORBELL && ev.value == HCF_EV_DONE && mb->ack_seq == seq ? 0 : -1;
 }

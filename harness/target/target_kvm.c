@@ -23,6 +23,7 @@
 #include "target/devices.h"
 #include "target/engine.h"
 #include "target/target.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
@@ -84,18 +85,15 @@ static enum hcf_liveness liveness_for(enum hcf_vx_kind kind)
 static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 {
 	struct kvm_target *k = ctx;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t deadline = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + timeout_ms;
+	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		uint64_t now = hcf_now_ns();
 		if (now >= deadline) {
 			ev->kind = HCF_CEV_TIMEOUT;
 			return;
 		}
 		struct hcf_vx vx;
-		hcf_vmm_run(k->vm, (unsigned)(deadline - now), &vx);
+		hcf_vmm_run(k->vm, (unsigned)((deadline - now + 999999u) / 1000000u), &vx);
 		switch (vx.kind) {
 		case HCF_VX_DOORBELL:
 			ev->kind = HCF_CEV_DOORBELL;

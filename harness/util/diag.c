@@ -3,6 +3,16 @@
 
 #include <string.h>
 
+void hcf_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 void hcf_diags_init(struct hcf_diags *ds)
 {
 	memset(ds, 0, sizeof(*ds));

@@ -34,6 +34,10 @@ struct hcf_diags {
 
 void hcf_diags_init(struct hcf_diags *ds);
 
+/* A message into err[errlen] (nothing when err is NULL or errlen 0): how
+ * functions that fail with "-1 and the reason in err" fill it. */
+void hcf_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Record an error at pos (pos may be NULL for a whole-file problem). */
 void hcf_diag_add(struct hcf_diags *ds, const struct hcf_srcpos *pos, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -30,6 +30,15 @@
 /* "rax" .. "r15" by encoding number; "?" out of range. */
 const char *hcf_x86_gpr_name(unsigned reg);
 
+/* Exception vectors (the names are hcf_x86_exc_mnemonic's). */
+enum hcf_x86_vector {
+	HCF_X86_DE = 0, HCF_X86_DB = 1, HCF_X86_NMI = 2, HCF_X86_BP = 3, HCF_X86_OF = 4,
+	HCF_X86_BR = 5, HCF_X86_UD = 6, HCF_X86_NM = 7, HCF_X86_DF = 8, HCF_X86_TS = 10,
+	HCF_X86_NP = 11, HCF_X86_SS = 12, HCF_X86_GP = 13, HCF_X86_PF = 14, HCF_X86_MF = 16,
+	HCF_X86_AC = 17, HCF_X86_MC = 18, HCF_X86_XM = 19, HCF_X86_VE = 20, HCF_X86_CP = 21,
+	HCF_X86_HV = 28, HCF_X86_VC = 29, HCF_X86_SX = 30,
+};
+
 /* Exception vectors: "#GP" for 13, NULL for a vector without a mnemonic. */
 const char *hcf_x86_exc_mnemonic(unsigned vector);
 /* Does the CPU push an error code for this vector? */

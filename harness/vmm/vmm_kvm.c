@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "hcf_proto.h"
+#include "util/clock.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
 #include "vmm/kvm_machine.h"
@@ -385,13 +386,6 @@ int hcf_vmm_setup_long_mode(struct hcf_vmm *vm, uint64_t entry, uint64_t rsp, ch
 
 /* ---- running ------------------------------------------------------------ */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void arm(struct hcf_vmm *vm, uint64_t deadline_ns)
 {
 	struct itimerspec its;
@@ -410,7 +404,7 @@ static void disarm(struct hcf_vmm *vm)
 
 int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 {
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	arm(vm, deadline);
 	for (;;) {
 		tls_run = vm->run;
@@ -424,7 +418,7 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 			.run_size = vm->run_size,
 			.rc = rc,
 			.err = e,
-			.watchdog_expired = now_ns() >= deadline,
+			.watchdog_expired = hcf_now_ns() >= deadline,
 			.user_interrupt = hcf_interrupted(),
 			.doorbell_port = HCF_PORT_DOORBELL,
 			.debugcon_port = HCF_PORT_DEBUGCON,

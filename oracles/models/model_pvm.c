@@ -53,8 +53,6 @@ static const struct pvm_hc {
 #define NR_LOAD_IDTR 0x1005
 #define GATE_SIZE 16u     /* a 64-bit IDT gate */
 #define GDT_NEEDED 0x0fu  /* the agent's code segment, selector 0x08 */
-#define VEC_DF 8u
-#define VEC_GP 13u
 
 struct pvm_model {
 	int64_t enosys, efault;
@@ -100,7 +98,7 @@ static void pvm_reset(void *st)
 static void gp(struct hcf_expect *e, const char *why)
 {
 	e->outcome = HCF_EXP_EXCEPTION;
-	e->vector = VEC_GP;
+	e->vector = HCF_X86_GP;
 	e->known = 0;
 	e->why = why;
 }
@@ -296,10 +294,10 @@ static void table_effects(struct pvm_model *m, uint32_t allowed, struct hcf_expe
 		if (!(allowed & (1u << v)) || gate_present(m, v))
 			continue;
 		/* no gate: #GP; no #GP gate either: #DF */
-		if (gate_present(m, VEC_GP))
-			e->extra_exceptions |= 1u << VEC_GP;
+		if (gate_present(m, HCF_X86_GP))
+			e->extra_exceptions |= 1u << HCF_X86_GP;
 		else
-			e->extra_exceptions |= 1u << VEC_DF;
+			e->extra_exceptions |= 1u << HCF_X86_DF;
 	}
 }
 
@@ -319,10 +317,10 @@ static void delivered(const struct pvm_model *m, struct hcf_expect *e)
 		return;
 	e->translated = true;
 	e->raised = e->vector;
-	if (gate_present(m, VEC_GP))
-		e->vector = VEC_GP;
-	else if (gate_present(m, VEC_DF))
-		e->vector = VEC_DF;
+	if (gate_present(m, HCF_X86_GP))
+		e->vector = HCF_X86_GP;
+	else if (gate_present(m, HCF_X86_DF))
+		e->vector = HCF_X86_DF;
 	else
 		e->outcome = HCF_EXP_UNKNOWN;
 }
