@@ -1,22 +1,6 @@
-/*
- * codec.c: fuzzer bytes <-> programs: a total, spec-driven decoder and the
- * encoder that inverts it.
- *
- * The input is a sequence of records, each starting with a tag byte (see
- * docs/fuzz-input-format.md for the layout). Almost every tag value is a call
- * to a declared op, so random bytes give mostly declared calls, and every
- * later byte of a call is one choice (a value kind, an address kind, a flag
- * set), so that a one-byte mutation changes one thing. Reading past the end
- * yields zero bytes, which makes every input total without a special case.
- *
- * The encoder writes the canonical form: all buffers first with their exact
- * bytes, then their pointers, then every call either as a spec-driven call
- * whose inputs use only the exact value kinds (unset, reference, zero, small,
- * raw), or, when that form cannot say it (an undeclared call, a number
- * register overridden, rsp set), as a raw call that lists registers
- * explicitly. It reads only what hcf_prog_equal compares, so
- * encode(decode(encode(p))) is encode(p).
- */
+/* codec_decode.c: fuzzer bytes -> a program, total and spec-driven (codec.h). */
+#include "prog/codec_int.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,102 +10,6 @@
 #include "spec/transport.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
-
-/* ---- layout (docs/fuzz-input-format.md) ------------------------------- */
-
-#define TAG_UNDECLARED 0xe0u   /* 0x00..0xdf: declared op; 0xe0..0xef: undeclared kind */
-#define TAG_BUF 0xf0u          /* 0xf0..0xf7: buffer, content mode tag & 3 */
-#define TAG_RELOC 0xf8u        /* 0xf8..0xfb: pointer inside a buffer */
-#define TAG_REPEAT 0xfcu       /* 0xfc..0xfe: repeat an earlier call */
-#define TAG_RAW 0xffu          /* raw call: op and registers spelled out */
-#define NSEL 0xe0u             /* selector values that name a declared op */
-
-#define MAX_RECORDS 256u       /* records read from one input: caps the work on huge inputs */
-#define MAX_EXTRAS 16u         /* extra-register entries in one call */
-#define MAX_DEPTH 4u           /* struct pointers followed this deep */
-#define EXISTING_BELOW 0xc0u   /* buffer selector / pointer field byte: below picks the
-                                  common case (an existing buffer, a nested struct) */
-
-/* The call flags byte: each flag needs all of its bits set, so that flags are
- * rarer than a coin flip on random bytes and a zero byte means none. */
-#define F_VEC 0x07u
-#define F_RFLAGS 0x18u
-#define F_EXTRAS 0x60u
-#define RFLAGS_RAW 0xffu       /* rflags byte: 8 raw bytes follow */
-#define EXTRA_MORE 0x80u       /* extra-register byte: another entry follows */
-
-/* Buffer record content modes (tag & 3). */
-enum { CONTENT_ZERO, CONTENT_FILL, CONTENT_BYTES, CONTENT_FIELDS };
-
-static const uint64_t rflag_bits[6] = {
-	HCF_X86_RFLAGS_CF, HCF_X86_RFLAGS_PF, HCF_X86_RFLAGS_AF, HCF_X86_RFLAGS_ZF, HCF_X86_RFLAGS_SF,
-	HCF_X86_RFLAGS_OF,
-};
-
-static const enum hcf_dir dirs[3] = { HCF_DIR_IN, HCF_DIR_OUT, HCF_DIR_INOUT };
-
-/* Sizes of raw buffers the decoder makes, chosen by 3 bits. */
-static const uint32_t raw_sizes[8] = { 64, 8, 16, 32, 1, 256, 1024, HCF_BUF_MAX };
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static unsigned norm_width(unsigned w)
-{
-	return w == 0 || w > 64 ? 64 : w;
-}
-
-/* The registers hcf_prog_add_call fills for op (NULL: an undeclared number)
- * and their values. */
-static hcf_regmask_t implied_regs(const struct hcf_abi *abi, const struct hcf_op *op,
-				  uint64_t val[HCF_NGPR])
-{
-	unsigned nreg = hcf_prog_nr_reg(abi);
-	if (!op)
-		return HCF_REGBIT(nreg);
-	val[nreg] = hcf_prog_nr_value(abi, op->nr);
-	hcf_regmask_t m = HCF_REGBIT(nreg);
-	if (op->has_subop && abi->subop_reg < HCF_NGPR) {
-		val[abi->subop_reg] = op->subop;
-		m |= HCF_REGBIT(abi->subop_reg);
-	}
-	return m;
-}
-
-/*
- * The registers a spec-driven call decodes, in order: the op's inputs in
- * declared order (slots), then the extra registers it may set: everything
- * but rsp (the agent keeps its own), the number register, the sub-operation
- * register of an op with sub-operations or of an undeclared call (an
- * override would make the oracles judge one call by another's contract) and
- * the slots. For an op without sub-operations the sub-operation register is
- * an ordinary register (FastABI passes the first argument there).
- */
-struct layout {
-	const struct hcf_arg *slot_arg[HCF_NGPR];
-	unsigned slot_reg[HCF_NGPR];
-	size_t nslots;
-	unsigned extra_reg[HCF_NGPR];
-	size_t nextras;
-};
-
-static void call_layout(const struct hcf_abi *abi, const struct hcf_op *op, struct layout *l)
-{
-	hcf_regmask_t taken = HCF_REGBIT(HCF_RSP) | HCF_REGBIT(hcf_prog_nr_reg(abi));
-	if (abi->subop_reg < HCF_NGPR && (!op || op->has_subop))
-		taken |= HCF_REGBIT(abi->subop_reg);
-	l->nslots = l->nextras = 0;
-	for (size_t i = 0; op && i < op->nargs; i++) {
-		const struct hcf_arg *a = &op->args[i];
-		if (!(a->dir & HCF_DIR_IN) || a->reg >= HCF_NGPR || (taken & HCF_REGBIT(a->reg)))
-			continue;
-		taken |= HCF_REGBIT(a->reg);
-		l->slot_arg[l->nslots] = a;
-		l->slot_reg[l->nslots++] = a->reg;
-	}
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		if (!(taken & HCF_REGBIT(r)))
-			l->extra_reg[l->nextras++] = r;
-}
 
 /* ---- decoder: reading bytes ------------------------------------------ */
 
@@ -157,9 +45,6 @@ struct val {
 	int buf;
 	int32_t off;
 };
-
-/* Weight columns of the value kinds. */
-enum { COL_PLAIN, COL_POINTER, NCOLS };
 
 /* What is being decoded: a register or a struct field. */
 struct slot {
@@ -370,11 +255,6 @@ static struct val vk_new_buf(struct dec *d, const struct slot *s)
 	return n ? ref_val((int)n - 1, 0) : num_val(0);
 }
 
-enum vkind {
-	VK_ZERO, VK_UNSET, VK_RAW, VK_REF, VK_ONE, VK_ALL_ONES, VK_SIGN, VK_SMAX, VK_HINT,
-	VK_CONST, VK_POW2, VK_SMALL, VK_NEG_SMALL, VK_RAND_WIDTH, VK_ADDR, VK_NEW_BUF, VK_COUNT
-};
-
 /*
  * Value kinds, chosen by one byte: kind i owns weight[col] consecutive byte
  * values after the kinds before it, and every column sums to 256. Pointer-to-
@@ -416,7 +296,7 @@ static enum vkind pick_kind(unsigned col, uint8_t k)
 }
 
 /* The first byte value that selects kind in column col. */
-static uint8_t kind_byte(unsigned col, enum vkind kind)
+uint8_t codec_kind_byte(unsigned col, enum vkind kind)
 {
 	unsigned acc = 0;
 	for (unsigned i = 0; i < (unsigned)kind; i++)
@@ -1062,237 +942,3 @@ void hcf_prog_decode(struct hcf_prog *p, const struct hcf_abi *abi, const uint8_
 	}
 }
 
-/* ---- encoder ---------------------------------------------------------- */
-
-struct enc {
-	uint8_t *b;
-	size_t n, cap;
-};
-
-static void put8(struct enc *e, uint8_t v)
-{
-	if (e->n == e->cap) {
-		e->cap = e->cap ? e->cap * 2 : 256;
-		e->b = hcf_xrealloc(e->b, e->cap);
-	}
-	e->b[e->n++] = v;
-}
-
-static void put_le(struct enc *e, uint64_t v, unsigned nbytes)
-{
-	for (unsigned i = 0; i < nbytes; i++)
-		put8(e, (uint8_t)(v >> (8 * i)));
-}
-
-static int enc_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int enc_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* Buffers: exact bytes, as zero, one fill byte or the bytes up to the last
- * non-zero one. */
-static void enc_buf(struct enc *e, const struct hcf_buf *b)
-{
-	uint32_t last = 0; /* one past the last non-zero byte */
-	bool uniform = true;
-	for (uint32_t i = 0; i < b->size; i++) {
-		if (b->init[i])
-			last = i + 1;
-		uniform &= b->init[i] == b->init[0];
-	}
-	unsigned mode = !last ? CONTENT_ZERO : uniform ? CONTENT_FILL : CONTENT_BYTES;
-	put8(e, (uint8_t)(TAG_BUF | mode));
-	put_le(e, (uint64_t)(b->struct_idx + 1), 2);
-	put8(e, (uint8_t)(b->dir - 1));
-	put_le(e, b->size, 2);
-	if (mode == CONTENT_FILL) {
-		put8(e, b->init[0]);
-	} else if (mode == CONTENT_BYTES) {
-		put_le(e, last, 2);
-		for (uint32_t i = 0; i < last; i++)
-			put8(e, b->init[i]);
-	}
-}
-
-static void enc_relocs(struct enc *e, const struct hcf_buf *b, size_t bi)
-{
-	for (size_t j = 0; j < b->nrelocs; j++) {
-		put8(e, TAG_RELOC);
-		put8(e, (uint8_t)bi);
-		put_le(e, b->relocs[j].at, 2);
-		put8(e, (uint8_t)b->relocs[j].buf);
-		put_le(e, (uint32_t)b->relocs[j].offset, 4);
-	}
-}
-
-static void enc_flags(struct enc *e, const struct hcf_pcall *c, bool extras)
-{
-	put8(e, (uint8_t)((c->capture_vec ? F_VEC : 0) | (c->rflags ? F_RFLAGS : 0) |
-			  (extras ? F_EXTRAS : 0)));
-	if (!c->rflags)
-		return;
-	uint8_t compact = 0;
-	uint64_t named = 0;
-	for (unsigned i = 0; i < NELEM(rflag_bits); i++) {
-		named |= rflag_bits[i];
-		if (c->rflags & rflag_bits[i])
-			compact |= (uint8_t)(1u << i);
-	}
-	if (c->rflags & ~named) {
-		put8(e, RFLAGS_RAW);
-		put_le(e, c->rflags, 8);
-	} else {
-		put8(e, compact);
-	}
-}
-
-/* Register r of c, decoded with width bits in column col, as the shortest
- * exact value kind: unset, a reference, zero, a small number or raw bytes. */
-static void enc_reg(struct enc *e, const struct hcf_pcall *c, unsigned r, unsigned col,
-		    unsigned width)
-{
-	uint64_t v = c->gpr[r];
-	if (!(c->set & HCF_REGBIT(r))) {
-		put8(e, kind_byte(col, VK_UNSET));
-	} else if (c->ref[r].buf >= 0) {
-		put8(e, kind_byte(col, VK_REF));
-		put8(e, (uint8_t)c->ref[r].buf);
-		put_le(e, (uint32_t)c->ref[r].offset, 4);
-	} else if (v == 0) {
-		put8(e, kind_byte(col, VK_ZERO));
-	} else if (v <= 0xff && v <= hcf_x86_width_mask(norm_width(width))) {
-		put8(e, kind_byte(col, VK_SMALL));
-		put8(e, (uint8_t)v);
-	} else {
-		put8(e, kind_byte(col, VK_RAW));
-		put_le(e, v, 8);
-	}
-}
-
-static bool reg_is(const struct hcf_pcall *c, unsigned r, uint64_t v)
-{
-	return (c->set & HCF_REGBIT(r)) && c->ref[r].buf < 0 && c->gpr[r] == v;
-}
-
-/* Can c be a spec-driven call? Its op's implied registers hold their
- * values and every other set register is a slot or an allowed extra. */
-static bool spec_form_ok(const struct hcf_abi *abi, const struct hcf_pcall *c,
-			 const struct layout *l)
-{
-	if (c->op < 0)
-		return false;
-	uint64_t ival[HCF_NGPR] = { 0 };
-	hcf_regmask_t implied = implied_regs(abi, &abi->ops[c->op], ival);
-	hcf_regmask_t covered = implied;
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		if ((implied & HCF_REGBIT(r)) && !reg_is(c, r, ival[r]))
-			return false;
-	for (size_t i = 0; i < l->nslots; i++)
-		covered |= HCF_REGBIT(l->slot_reg[i]);
-	for (size_t i = 0; i < l->nextras; i++)
-		covered |= HCF_REGBIT(l->extra_reg[i]);
-	return !(c->set & ~covered);
-}
-
-static void enc_spec_call(struct enc *e, const struct hcf_abi *abi, const struct hcf_pcall *c,
-			  const struct layout *l)
-{
-	size_t opi = (size_t)c->op;
-	put8(e, (uint8_t)(opi % NSEL));
-	if (abi->nops > NSEL)
-		put_le(e, opi / NSEL, 2);
-	hcf_regmask_t extras = 0;
-	for (size_t i = 0; i < l->nextras; i++)
-		if (c->set & HCF_REGBIT(l->extra_reg[i]))
-			extras |= HCF_REGBIT(l->extra_reg[i]);
-	enc_flags(e, c, extras != 0);
-	for (size_t i = 0; i < l->nslots; i++) {
-		const struct hcf_arg *a = l->slot_arg[i];
-		bool ptr = a->struct_idx >= 0 && (size_t)a->struct_idx < abi->nstructs;
-		enc_reg(e, c, l->slot_reg[i], ptr ? COL_POINTER : COL_PLAIN, a->width);
-	}
-	for (size_t i = 0; i < l->nextras; i++) {
-		unsigned r = l->extra_reg[i];
-		if (!(extras & HCF_REGBIT(r)))
-			continue;
-		extras &= (hcf_regmask_t)~HCF_REGBIT(r);
-		put8(e, (uint8_t)(i | (extras ? EXTRA_MORE : 0)));
-		enc_reg(e, c, r, COL_PLAIN, 64);
-	}
-}
-
-/* A raw call lists the registers that differ from the op's starting state
- * (the implied registers of a declared op; nothing for an undeclared one). */
-static void enc_raw_call(struct enc *e, const struct hcf_abi *abi, const struct hcf_pcall *c)
-{
-	put8(e, TAG_RAW);
-	put_le(e, (uint64_t)(c->op + 1), 2);
-	enc_flags(e, c, false);
-	uint64_t ival[HCF_NGPR] = { 0 };
-	hcf_regmask_t implied = c->op >= 0 ? implied_regs(abi, &abi->ops[c->op], ival) : 0;
-	uint16_t mask = 0;
-	for (unsigned r = 0; r < HCF_NGPR; r++) {
-		bool differs = (implied & HCF_REGBIT(r)) ? !reg_is(c, r, ival[r])
-							 : (c->set & HCF_REGBIT(r)) != 0;
-		if (differs)
-			mask |= (uint16_t)(1u << r);
-	}
-	put_le(e, mask, 2);
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		if (mask & (1u << r))
-			enc_reg(e, c, r, COL_PLAIN, 64);
-}
-
-int hcf_prog_encode(const struct hcf_prog *p, uint8_t **out, size_t *len, char *err,
-		    size_t errlen)
-{
-	char why[160];
-	*out = NULL;
-	*len = 0;
-	if (hcf_prog_validate(p, why, sizeof(why)))
-		return enc_fail(err, errlen, "invalid program: %s", why);
-	const struct hcf_abi *abi = p->abi;
-	if (p->ncalls > HCF_CODEC_MAX_CALLS)
-		return enc_fail(err, errlen, "%zu calls; the codec holds at most %u", p->ncalls,
-				HCF_CODEC_MAX_CALLS);
-	if (p->nbufs > HCF_CODEC_MAX_BUFS)
-		return enc_fail(err, errlen, "%zu buffers; the codec holds at most %u", p->nbufs,
-				HCF_CODEC_MAX_BUFS);
-	if (abi->nops >= 0xffff || abi->nstructs >= 0xffff)
-		return enc_fail(err, errlen, "ABI %s has more ops or structs than the codec indexes",
-				abi->name ? abi->name : "?");
-	for (size_t i = 0; i < p->ncalls; i++) {
-		const struct hcf_pcall *c = &p->calls[i];
-		uint64_t ival[HCF_NGPR] = { 0 };
-		hcf_regmask_t implied = c->op >= 0 ? implied_regs(abi, &abi->ops[c->op], ival) : 0;
-		if ((c->set & implied) != implied)
-			return enc_fail(err, errlen, "call %zu: %s leaves its number or sub-operation "
-					"register unset", i, abi->ops[c->op].name);
-	}
-	struct enc e = { 0 };
-	for (size_t i = 0; i < p->nbufs; i++)
-		enc_buf(&e, &p->bufs[i]);
-	for (size_t i = 0; i < p->nbufs; i++)
-		enc_relocs(&e, &p->bufs[i], i);
-	for (size_t i = 0; i < p->ncalls; i++) {
-		const struct hcf_pcall *c = &p->calls[i];
-		struct layout l;
-		call_layout(abi, c->op >= 0 ? &abi->ops[c->op] : NULL, &l);
-		if (spec_form_ok(abi, c, &l))
-			enc_spec_call(&e, abi, c, &l);
-		else
-			enc_raw_call(&e, abi, c);
-	}
-	*out = e.b ? e.b : hcf_xmalloc(1);
-	*len = e.n;
-	return 0;
-}
