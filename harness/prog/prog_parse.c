@@ -1,21 +1,14 @@
 /*
- * prog_text.c: the program text format: a line-oriented parser that treats
- * its input as hostile, and the canonical printer whose output parses back
- * to an equal program.
+ * prog_parse.c: the program text parser, which treats its input as hostile.
  *
  * docs/program-format.md is the user reference. The parser keeps going after
  * an error to report the next lines' problems too (up to HCF_DIAG_MAX), but a
  * program with any error is never returned half-built. Every limit (line
  * length, items per line, buffers, calls, relocations, text size) is checked
  * with a diagnostic before anything is allocated or indexed by it.
- *
- * The printer spells every program the model can hold: an op by name, an
- * undeclared number as nr=, and anything else (a number register holding a
- * raw value, a declared number issued as an undeclared call) with the
- * registers written out. It fails only for programs that hcf_prog_validate
- * rejects or whose ABI has names it cannot spell (a duplicated op name and
- * number).
  */
+#include "prog/prog_text_int.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,181 +20,6 @@
 #include "util/fileio.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
-
-#define MAX_TOKENS 512u    /* items on one line: a call needs ~20, a struct buffer its fields */
-#define MAX_NAMES (2 * HCF_PROG_MAX_BUFS)
-#define MAX_BUF_NAME 64u   /* characters in a buffer name */
-#define FILL_MIN_RUN 8u    /* trailing bytes the printer writes as fill= rather than hex= */
-
-/* ---- shared helpers ------------------------------------------------- */
-
-/* The RFLAGS bit a program may set by name (CF PF AF ZF SF OF: the bits the
- * agent loads), any case; -1 for another word. */
-static int loadable_flag(const char *s)
-{
-	for (unsigned b = 0; b < 64; b++) {
-		const char *name = hcf_x86_rflags_name(b);
-		if ((HCF_RFLAGS_LOADABLE >> b & 1) && name && !strcasecmp(name, s))
-			return (int)b;
-	}
-	return -1;
-}
-
-static const struct {
-	const char *name;
-	enum hcf_dir dir;
-} dir_names[] = {
-	{ "in", HCF_DIR_IN }, { "out", HCF_DIR_OUT }, { "inout", HCF_DIR_INOUT },
-};
-#define NDIRS (sizeof(dir_names) / sizeof(dir_names[0]))
-
-static unsigned nr_width(const struct hcf_abi *abi)
-{
-	return abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
-}
-
-static unsigned subop_width(const struct hcf_abi *abi)
-{
-	return abi->subop_width && abi->subop_width < 64 ? abi->subop_width : 64;
-}
-
-static bool is_ident_start(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-static bool is_ident_char(char c)
-{
-	return is_ident_start(c) || (c >= '0' && c <= '9');
-}
-
-/* A buffer name: C identifier. */
-static bool is_ident(const char *s)
-{
-	if (!is_ident_start(*s))
-		return false;
-	for (s++; *s; s++)
-		if (!is_ident_char(*s))
-			return false;
-	return true;
-}
-
-/* A spec name the printer may write as a bare word or key: letters, digits,
- * '_', '.', '-', not starting with a digit or '-' (those start values). */
-static bool is_clean_name(const char *s)
-{
-	if (!s || !is_ident_start(*s))
-		return false;
-	for (; *s; s++)
-		if (!is_ident_char(*s) && *s != '.' && *s != '-')
-			return false;
-	return true;
-}
-
-/* The call declared with number nr, or NULL. */
-static const struct hcf_call *find_call(const struct hcf_abi *abi, uint64_t nr)
-{
-	for (size_t i = 0; i < abi->ncalls; i++)
-		if (abi->calls[i].nr == nr)
-			return &abi->calls[i];
-	return NULL;
-}
-
-/*
- * How the parser resolves nr=N (has_s false) or nr=N.S: the op, -1 for an
- * undeclared number, or -2 when the spelling is an error (a call without
- * sub-operations given one, a call with sub-operations given none).
- */
-static int resolve_nr(const struct hcf_abi *abi, uint64_t n, bool has_s, uint64_t s)
-{
-	const struct hcf_call *call = find_call(abi, n);
-	if (!call)
-		return -1;
-	if (call->has_subops != has_s || call->nops == 0)
-		return -2;
-	for (size_t j = 0; j < call->nops; j++) {
-		size_t oi = call->first_op + j;
-		if (oi >= abi->nops)
-			break;
-		if (!has_s || (abi->ops[oi].has_subop && abi->ops[oi].subop == s))
-			return (int)oi;
-	}
-	return -1;
-}
-
-/* Keys of a call line that are not registers or arguments. */
-enum call_kw { KW_NR, KW_RFLAGS, KW_VEC, KW_OVERRIDE, KW_NONE };
-static const struct {
-	const char *name;
-	enum call_kw kw;
-	bool takes_value;
-} call_keywords[] = {
-	{ "nr", KW_NR, true },
-	{ "rflags", KW_RFLAGS, true },
-	{ "vec", KW_VEC, false },
-	{ "override", KW_OVERRIDE, false },
-};
-#define NCALLKW (sizeof(call_keywords) / sizeof(call_keywords[0]))
-
-static int call_keyword(const char *s)
-{
-	for (size_t i = 0; i < NCALLKW; i++)
-		if (!strcmp(call_keywords[i].name, s))
-			return (int)i;
-	return -1;
-}
-
-/* What a key=value on a call line names. Keywords win over registers,
- * registers over argument names: the printer checks that an argument name
- * comes back to the same register before it writes it. */
-enum key_kind { KEY_KEYWORD, KEY_REG, KEY_ARG, KEY_UNKNOWN };
-
-static enum key_kind resolve_key(const struct hcf_op *op, const char *key, unsigned *reg,
-				 unsigned *width, const struct hcf_arg **argp)
-{
-	if (call_keyword(key) >= 0)
-		return KEY_KEYWORD;
-	unsigned w = 64;
-	unsigned r = hcf_reg_parse(key, &w);
-	if (r < HCF_NGPR) {
-		*reg = r;
-		*width = w;
-		return KEY_REG;
-	}
-	if (op)
-		for (size_t i = 0; i < op->nargs; i++)
-			if (op->args[i].name && !strcmp(op->args[i].name, key) &&
-			    op->args[i].reg < HCF_NGPR) {
-				*reg = op->args[i].reg;
-				*width = op->args[i].width && op->args[i].width < 64
-						 ? op->args[i].width : 64;
-				if (argp)
-					*argp = &op->args[i];
-				return KEY_ARG;
-			}
-	return KEY_UNKNOWN;
-}
-
-static const struct hcf_field *find_field(const struct hcf_struct *st, const char *name)
-{
-	for (size_t i = 0; st && i < st->nfields; i++)
-		if (st->fields[i].name && !strcmp(st->fields[i].name, name))
-			return &st->fields[i];
-	return NULL;
-}
-
-/* Keys of a buf line; the phase orders them: shape first, then bytes, then
- * fields and pointers in the order written. */
-enum buf_key { BK_SIZE, BK_STRUCT, BK_DIR, BK_FILL, BK_HEX, BK_COUNT };
-static const char *const buf_key_names[BK_COUNT] = { "size", "struct", "dir", "fill", "hex" };
-
-static int buf_key(const char *s)
-{
-	for (int i = 0; i < BK_COUNT; i++)
-		if (!strcmp(buf_key_names[i], s))
-			return i;
-	return -1;
-}
 
 /* ---- parser --------------------------------------------------------- */
 
@@ -345,9 +163,9 @@ static int vk_ref(struct parser *ps, const char *s, unsigned col, struct val *v)
 {
 	const char *p = s + 1;
 	const char *end = p;
-	while (is_ident_char(*end))
+	while (pt_is_ident_char(*end))
 		end++;
-	if (end == p || !is_ident_start(*p))
+	if (end == p || !pt_is_ident_start(*p))
 		return perr(ps, col, "expected a buffer name after '&' in '%s'", s);
 	char name[MAX_BUF_NAME + 1];
 	size_t nlen = (size_t)(end - p);
@@ -392,9 +210,9 @@ static bool is_digit(char c)
 
 static bool vm_ref(const char *s) { return s[0] == '&'; }
 static bool vm_neg_number(const char *s) { return s[0] == '-' && is_digit(s[1]); }
-static bool vm_neg_const(const char *s) { return s[0] == '-' && is_ident_start(s[1]); }
+static bool vm_neg_const(const char *s) { return s[0] == '-' && pt_is_ident_start(s[1]); }
 static bool vm_number(const char *s) { return is_digit(s[0]); }
-static bool vm_const(const char *s) { return is_ident_start(s[0]); }
+static bool vm_const(const char *s) { return pt_is_ident_start(s[0]); }
 
 /* Value kinds, told apart by how they start. */
 static const struct value_kind {
@@ -496,7 +314,7 @@ static int buf_item(struct parser *ps, int bi, const struct tok *t, bool *seen, 
 	}
 	const struct hcf_struct *st =
 		b->struct_idx >= 0 ? &ps->abi->structs[b->struct_idx] : NULL;
-	const struct hcf_field *fd = find_field(st, t->key);
+	const struct hcf_field *fd = pt_find_field(st, t->key);
 	if (!fd) {
 		if (st)
 			return perr(ps, t->col, "'%s' is neither a buffer key nor a field of %s",
@@ -560,7 +378,7 @@ static int buf_line_body(struct parser *ps, const struct tok *nt)
 	/* phase 1: shape */
 	for (size_t i = 2; i < ps->ntoks; i++) {
 		const struct tok *t = &ps->toks[i];
-		int k = buf_key(t->key);
+		int k = pt_buf_key(t->key);
 		if (k < 0)
 			continue;
 		if (!t->val)
@@ -640,7 +458,7 @@ static int buf_line_body(struct parser *ps, const struct tok *nt)
 	bool *seen = hcf_xcalloc(nf ? nf : 1, sizeof(bool));
 	int rc = 0;
 	for (size_t i = 2; i < ps->ntoks && !rc; i++) {
-		if (buf_key(ps->toks[i].key) >= 0)
+		if (pt_buf_key(ps->toks[i].key) >= 0)
 			continue;
 		rc = buf_item(ps, bi, &ps->toks[i], seen, false);
 	}
@@ -654,7 +472,7 @@ static int line_buf(struct parser *ps)
 		return perr(ps, ps->ntoks < 2 ? ps->toks[0].col : ps->toks[1].col,
 			    "expected 'buf NAME key=value...'");
 	const struct tok *nt = &ps->toks[1];
-	if (!is_ident(nt->key) || strlen(nt->key) > MAX_BUF_NAME)
+	if (!pt_is_ident(nt->key) || strlen(nt->key) > MAX_BUF_NAME)
 		return perr(ps, nt->col, "bad buffer name '%s' (up to %u letters, digits, '_')",
 			    nt->key, MAX_BUF_NAME);
 	const struct name_ent *old = find_name(ps, nt->key);
@@ -706,7 +524,7 @@ static int parse_rflags(struct parser *ps, const struct tok *t, uint64_t *out)
 		char *bar = strchr(s, '|');
 		if (bar)
 			*bar = '\0';
-		int f = loadable_flag(s);
+		int f = pt_loadable_flag(s);
 		if (f >= 0) {
 			v |= 1ull << f;
 		} else {
@@ -745,7 +563,7 @@ static int parse_nr_head(struct parser *ps, const struct tok *t, struct head *h)
 		*dot = '\0';
 	struct val v;
 	if (parse_value(ps, t->val, t->vcol, false, &v) ||
-	    fit_width(ps, &v, t->val, t->vcol, nr_width(abi), "call number", &h->nr))
+	    fit_width(ps, &v, t->val, t->vcol, pt_nr_width(abi), "call number", &h->nr))
 		return -1;
 	if (!hcf_xport_addressed(&abi->transport))
 		h->nr &= ~abi->nr_or_mask; /* nr= takes the number with or without its mask */
@@ -755,13 +573,13 @@ static int parse_nr_head(struct parser *ps, const struct tok *t, struct head *h)
 			return perr(ps, scol, "ABI %s has no sub-operation register",
 				    abi->name ? abi->name : "?");
 		if (parse_value(ps, dot + 1, scol, false, &v) ||
-		    fit_width(ps, &v, dot + 1, scol, subop_width(abi), "sub-operation", &h->s))
+		    fit_width(ps, &v, dot + 1, scol, pt_subop_width(abi), "sub-operation", &h->s))
 			return -1;
 		h->has_s = true;
 	}
-	h->op = resolve_nr(abi, h->nr, h->has_s, h->s);
+	h->op = pt_resolve_nr(abi, h->nr, h->has_s, h->s);
 	if (h->op == -2) {
-		const struct hcf_call *call = find_call(abi, h->nr);
+		const struct hcf_call *call = pt_find_call(abi, h->nr);
 		if (h->has_s)
 			return perr(ps, t->vcol, "call %s (0x%llx) has no sub-operations", call->name,
 				    (unsigned long long)h->nr);
@@ -782,7 +600,7 @@ static int parse_head(struct parser *ps, struct head *h)
 		return 0;
 	}
 	const struct tok *t = &ps->toks[1];
-	int kw = call_keyword(t->key);
+	int kw = pt_call_keyword(t->key);
 	if (!t->val && kw < 0) {
 		const struct hcf_op *op = hcf_spec_op_by_name(ps->abi, t->key);
 		if (!op)
@@ -835,9 +653,9 @@ static int line_call(struct parser *ps)
 		const struct tok *t = &ps->toks[i];
 		unsigned reg = 0, width = 64;
 		const struct hcf_arg *arg = NULL;
-		enum key_kind kk = resolve_key(op, t->key, &reg, &width, &arg);
+		enum key_kind kk = pt_resolve_key(op, t->key, &reg, &width, &arg);
 		if (kk == KEY_KEYWORD) {
-			int kw = call_keyword(t->key);
+			int kw = pt_call_keyword(t->key);
 			if (call_keywords[kw].takes_value != (t->val != NULL))
 				return perr(ps, t->col, call_keywords[kw].takes_value
 						    ? "%s needs a value" : "%s takes no value", t->key);
@@ -1030,310 +848,3 @@ int hcf_prog_parse_file(struct hcf_prog *p, const struct hcf_abi *abi, const cha
 	return rc;
 }
 
-/* ---- printer -------------------------------------------------------- */
-
-struct printer {
-	const struct hcf_prog *p;
-	FILE *f;
-	long line_start;
-};
-
-/* Every line the printer writes must be one the parser accepts. */
-static int end_line(struct printer *pr)
-{
-	fputc('\n', pr->f);
-	long pos = ftell(pr->f);
-	if (pos < 0 || pos - pr->line_start - 1 > (long)HCF_PROG_TEXT_MAX_LINE)
-		return -1;
-	pr->line_start = pos;
-	return 0;
-}
-
-static void print_ref(FILE *f, int buf, int32_t off)
-{
-	fprintf(f, "&b%d", buf);
-	if (off > 0)
-		fprintf(f, "+%d", off);
-	else if (off < 0)
-		fprintf(f, "-%lld", -(long long)off);
-}
-
-/* The field of struct st a pointer at byte `at` is written as, or NULL for @at. */
-static const struct hcf_field *reloc_field(const struct hcf_struct *st, uint32_t at)
-{
-	for (size_t i = 0; st && i < st->nfields; i++) {
-		const struct hcf_field *fd = &st->fields[i];
-		if (fd->offset == at && fd->size == 8 && is_clean_name(fd->name) &&
-		    buf_key(fd->name) < 0 && find_field(st, fd->name) == fd)
-			return fd;
-	}
-	return NULL;
-}
-
-/* Write relocation j of b; a field named once on the line is @N after that
- * (the parser rejects a field set twice). */
-static void print_reloc(struct printer *pr, const struct hcf_buf *b, size_t j)
-{
-	const struct hcf_buf_reloc *r = &b->relocs[j];
-	const struct hcf_struct *st =
-		b->struct_idx >= 0 ? &pr->p->abi->structs[b->struct_idx] : NULL;
-	const struct hcf_field *fd = reloc_field(st, r->at);
-	for (size_t i = 0; fd && i < j; i++)
-		if (b->relocs[i].at == r->at)
-			fd = NULL;
-	if (fd)
-		fprintf(pr->f, " %s=", fd->name);
-	else
-		fprintf(pr->f, " @%u=", r->at);
-	print_ref(pr->f, r->buf, r->offset);
-}
-
-static bool relocs_inline(const struct hcf_buf *b, size_t bi)
-{
-	for (size_t j = 0; j < b->nrelocs; j++)
-		if ((size_t)b->relocs[j].buf > bi)
-			return false;
-	return true;
-}
-
-static int print_buf(struct printer *pr, size_t bi)
-{
-	const struct hcf_abi *abi = pr->p->abi;
-	const struct hcf_buf *b = &pr->p->bufs[bi];
-	FILE *f = pr->f;
-	fprintf(f, "buf b%zu size=%u", bi, b->size);
-	if (b->struct_idx >= 0) {
-		const struct hcf_struct *st = &abi->structs[b->struct_idx];
-		if (!is_clean_name(st->name) || hcf_spec_struct(abi, st->name) != st)
-			return -1;
-		fprintf(f, " struct=%s", st->name);
-	}
-	for (size_t d = 0; d < NDIRS; d++)
-		if (dir_names[d].dir == b->dir)
-			fprintf(f, " dir=%s", dir_names[d].name);
-	/* a long trailing run of one non-zero byte becomes fill=, trailing
-	 * zeroes are left out, the rest is hex= */
-	uint8_t last = b->init[b->size - 1];
-	uint32_t k = b->size;
-	while (k > 0 && b->init[k - 1] == last)
-		k--;
-	if (last && (k == 0 || b->size - k >= FILL_MIN_RUN))
-		fprintf(f, " fill=0x%02x", last);
-	else if (last)
-		k = b->size;
-	if (k) {
-		fputs(" hex=", f);
-		for (uint32_t i = 0; i < k; i++)
-			fprintf(f, "%02x", b->init[i]);
-	}
-	if (relocs_inline(b, bi))
-		for (size_t j = 0; j < b->nrelocs; j++)
-			print_reloc(pr, b, j);
-	return end_line(pr);
-}
-
-/* Where a register appears on a call line. */
-static void print_reg_value(FILE *f, const struct hcf_pcall *c, unsigned r)
-{
-	if (c->ref[r].buf >= 0)
-		print_ref(f, c->ref[r].buf, c->ref[r].offset);
-	else
-		fprintf(f, "0x%llx", (unsigned long long)c->gpr[r]);
-}
-
-/* The name an op's register is written under: an input argument's name when
- * it reads back to the same register and the value fits its width. */
-static const char *reg_key(const struct hcf_op *op, const struct hcf_pcall *c, unsigned r)
-{
-	for (size_t i = 0; op && i < op->nargs; i++) {
-		const struct hcf_arg *a = &op->args[i];
-		if (a->reg != r || !(a->dir & HCF_DIR_IN) || !is_clean_name(a->name))
-			continue;
-		unsigned rr = 0, w = 64;
-		if (resolve_key(op, a->name, &rr, &w, NULL) != KEY_ARG || rr != r)
-			continue;
-		if (c->ref[r].buf >= 0 || !(c->gpr[r] & ~hcf_x86_width_mask(w)))
-			return a->name;
-	}
-	return hcf_reg_name(r);
-}
-
-static void print_assign(FILE *f, const struct hcf_op *op, const struct hcf_pcall *c, unsigned r)
-{
-	fprintf(f, " %s=", reg_key(op, c, r));
-	print_reg_value(f, c, r);
-}
-
-static bool reg_is(const struct hcf_pcall *c, unsigned r, uint64_t v)
-{
-	return (c->set & HCF_REGBIT(r)) && c->ref[r].buf < 0 && c->gpr[r] == v;
-}
-
-/*
- * Write the head of call c and return the registers it implies (their values
- * in implied[]); *need_override when an implied register holds another value.
- * Returns -1 if the call cannot be spelled.
- */
-static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask_t *implied,
-		      uint64_t implied_val[HCF_NGPR])
-{
-	const struct hcf_abi *abi = pr->p->abi;
-	unsigned nreg = hcf_prog_nr_reg(abi);
-	unsigned sreg = abi->subop_reg;
-	bool mapped = hcf_xport_addressed(&abi->transport);
-	FILE *f = pr->f;
-	*implied = 0;
-
-	if (c->op >= 0) {
-		const struct hcf_op *op = &abi->ops[c->op];
-		bool sub = op->has_subop && sreg < HCF_NGPR && sreg != nreg;
-		if (is_clean_name(op->name) && call_keyword(op->name) < 0 &&
-		    hcf_spec_op_by_name(abi, op->name) == op) {
-			fprintf(f, "call %s", op->name);
-		} else if (resolve_nr(abi, op->nr, op->has_subop, op->subop) == c->op &&
-			   !(op->nr & ~hcf_x86_width_mask(nr_width(abi)))) {
-			fprintf(f, "call nr=0x%llx", (unsigned long long)op->nr);
-			if (op->has_subop)
-				fprintf(f, ".0x%llx", (unsigned long long)op->subop);
-		} else {
-			return -1;
-		}
-		*implied = HCF_REGBIT(nreg);
-		implied_val[nreg] = hcf_prog_nr_value(abi, op->nr);
-		if (sub) {
-			*implied |= HCF_REGBIT(sreg);
-			implied_val[sreg] = op->subop;
-		}
-		/* an implied register the program left unset has no spelling */
-		return (c->set & *implied) == *implied ? 0 : -1;
-	}
-
-	/* undeclared: nr=N when the number register reads back exactly */
-	if (reg_is(c, nreg, c->gpr[nreg])) {
-		uint64_t v = c->gpr[nreg];
-		uint64_t n = mapped ? v : v & ~abi->nr_or_mask;
-		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]) &&
-			     !(c->gpr[sreg] & ~hcf_x86_width_mask(subop_width(abi)));
-		uint64_t s = has_s ? c->gpr[sreg] : 0;
-		if (hcf_prog_nr_value(abi, n) == v && !(n & ~hcf_x86_width_mask(nr_width(abi))) &&
-		    resolve_nr(abi, n, has_s, s) == -1) {
-			fprintf(f, "call nr=0x%llx", (unsigned long long)n);
-			*implied = HCF_REGBIT(nreg);
-			implied_val[nreg] = v;
-			if (has_s) {
-				fprintf(f, ".0x%llx", (unsigned long long)s);
-				*implied |= HCF_REGBIT(sreg);
-				implied_val[sreg] = s;
-			}
-			return 0;
-		}
-	}
-	fputs("call", f); /* raw: every register written out */
-	return 0;
-}
-
-static int print_call(struct printer *pr, const struct hcf_pcall *c)
-{
-	const struct hcf_abi *abi = pr->p->abi;
-	const struct hcf_op *op = c->op >= 0 ? &abi->ops[c->op] : NULL;
-	FILE *f = pr->f;
-	hcf_regmask_t implied;
-	uint64_t implied_val[HCF_NGPR] = { 0 };
-	if (print_head(pr, c, &implied, implied_val))
-		return -1;
-
-	hcf_regmask_t todo = c->set;
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		if ((implied & HCF_REGBIT(r)) && reg_is(c, r, implied_val[r]))
-			todo &= (hcf_regmask_t)~HCF_REGBIT(r);
-	if (todo & implied)
-		fputs(" override", f);
-	/* inputs in the spec's order first, then the rest in encoding order */
-	for (size_t i = 0; op && i < op->nargs; i++) {
-		unsigned r = op->args[i].reg;
-		if (r < HCF_NGPR && (op->args[i].dir & HCF_DIR_IN) && (todo & HCF_REGBIT(r))) {
-			print_assign(f, op, c, r);
-			todo &= (hcf_regmask_t)~HCF_REGBIT(r);
-		}
-	}
-	for (unsigned r = 0; r < HCF_NGPR; r++)
-		if (todo & HCF_REGBIT(r))
-			print_assign(f, op, c, r);
-	if (c->rflags) {
-		if (c->rflags & ~HCF_RFLAGS_LOADABLE) {
-			fprintf(f, " rflags=0x%llx", (unsigned long long)c->rflags);
-		} else {
-			const char *sep = " rflags=";
-			for (unsigned b = 0; b < 64; b++)
-				if (c->rflags >> b & 1) {
-					fprintf(f, "%s%s", sep, hcf_x86_rflags_name(b));
-					sep = "|";
-				}
-		}
-	}
-	if (c->capture_vec)
-		fputs(" vec", f);
-	return end_line(pr);
-}
-
-static int emit(const struct hcf_prog *p, FILE *f)
-{
-	const struct hcf_abi *abi = p->abi;
-	struct printer pr = { p, f, 0 };
-	fprintf(f, "# hcfuzz program: %zu call%s, %zu buffer%s", p->ncalls,
-		p->ncalls == 1 ? "" : "s", p->nbufs, p->nbufs == 1 ? "" : "s");
-	if (end_line(&pr))
-		return -1;
-	if (is_clean_name(abi->name)) {
-		fprintf(f, "abi %s", abi->name);
-		if (end_line(&pr))
-			return -1;
-	}
-	for (size_t i = 0; i < p->nbufs; i++)
-		if (print_buf(&pr, i))
-			return -1;
-	/* pointers to later buffers wait until every buffer is declared */
-	for (size_t i = 0; i < p->nbufs; i++) {
-		const struct hcf_buf *b = &p->bufs[i];
-		if (relocs_inline(b, i))
-			continue;
-		fprintf(f, "reloc b%zu", i);
-		for (size_t j = 0; j < b->nrelocs; j++)
-			print_reloc(&pr, b, j);
-		if (end_line(&pr))
-			return -1;
-	}
-	for (size_t i = 0; i < p->ncalls; i++)
-		if (print_call(&pr, &p->calls[i]))
-			return -1;
-	return 0;
-}
-
-char *hcf_prog_to_text(const struct hcf_prog *p)
-{
-	if (hcf_prog_validate(p, NULL, 0))
-		return NULL;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
-	int rc = emit(p, f);
-	if (fclose(f) || rc) {
-		free(text);
-		errno = EINVAL;
-		return NULL;
-	}
-	return text;
-}
-
-int hcf_prog_print(const struct hcf_prog *p, FILE *f)
-{
-	char *text = hcf_prog_to_text(p);
-	if (!text)
-		return -1;
-	size_t n = strlen(text);
-	int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
-	free(text);
-	return rc;
-}
