@@ -21,24 +21,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_stats.h"
 #include "exec/targets.h"
 #include "fuzz/session.h"
 #include "prog/prog.h"
 #include "spec/spec.h"
 #include "target/target.h"
 #include "util/clock.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Deterministic inputs: lengths 8..128, splitmix64 bytes. */
 static uint8_t *make_inputs(size_t n, size_t **lens)
@@ -152,8 +141,8 @@ int main(int argc, char **argv)
 		ceil_eps[k] = (double)n / total;
 		last = f;
 	}
-	double fe = median(f_eps, rounds), fc = median(f_cps, rounds), be = median(b_eps, rounds),
-	       ce = median(ceil_eps, rounds);
+	double fe = bench_median(f_eps, rounds), fc = bench_median(f_cps, rounds), be = bench_median(b_eps, rounds),
+	       ce = bench_median(ceil_eps, rounds);
 	printf("bench_fuzz: %s, %zu seeded inputs x %d rounds (median)\n", spec, n, rounds);
 	printf("  ceiling: empty round trip    %9.0f execs/s   %7.1f us/exec\n", ce, 1e6 / ce);
 	printf("  run only (no oracles)        %9.0f execs/s   ratio to ceiling %.3f\n", be, be / ce);

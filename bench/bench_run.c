@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_stats.h"
 #include "exec/judged.h"
 #include "exec/targets.h"
 #include "oracles/models/model.h"
@@ -32,18 +33,6 @@
 #include "spec/spec.h"
 #include "target/target.h"
 #include "util/clock.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int main(int argc, char **argv)
 {
@@ -114,7 +103,7 @@ int main(int argc, char **argv)
 		worst = hcf_verdict_worst(worst, j.worst);
 		t->ops->empty_round_trip(t, &emp[k]);
 	}
-	double mr = median(raw, rounds), mh = median(har, rounds), me = median(emp, rounds);
+	double mr = bench_median(raw, rounds), mh = bench_median(har, rounds), me = bench_median(emp, rounds);
 	printf("bench_run: %s, %zu calls of %s (nr 0x%" PRIx64 "), median of %d rounds\n", ti->hypervisor,
 	       n, op ? op->name : "an undeclared number", nr, rounds);
 	printf("  raw loop in the guest   %10.0f calls/s  %7.3f us/call\n", (double)n / mr, mr / (double)n * 1e6);
@@ -145,7 +134,7 @@ int main(int argc, char **argv)
 					break;
 				}
 			}
-			double mw = median(w, rounds);
+			double mw = bench_median(w, rounds);
 			printf("  whole 'hcfuzz run' command %7.0f calls/s  (%.1f ms: process, parsing, VM boot)\n",
 			       (double)n / mw, mw * 1e3);
 			unlink(prog);
