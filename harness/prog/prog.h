@@ -9,7 +9,7 @@
  * buffers (an in-memory argument); the target turns that into a guest address
  * when it lays the buffers out.
  *
- * Programs come from the text format (prog_text.c, docs/program-format.md),
+ * Programs come from the text format (prog_parse.c, docs/program-format.md),
  * the conformance plan (plan.h) and the fuzzing decoder (codec.h).
  */
 #ifndef HCF_PROG_H
@@ -151,7 +151,7 @@ bool hcf_prog_has_destructive(const struct hcf_prog *p);
 /* Name for reports: the op name, or "nr=0x..." for an undeclared number. */
 const char *hcf_pcall_name(const struct hcf_prog *p, const struct hcf_pcall *c, char *buf, size_t len);
 
-/* ---- text format (prog_text.c) ---------------------------------------- */
+/* ---- text format (prog_parse.c, prog_print.c) ------------------------- */
 
 #define HCF_PROG_TEXT_MAX (64u << 20)     /* bytes in one program text */
 #define HCF_PROG_TEXT_MAX_LINE 65536u     /* bytes in one line (a 4 KiB buffer in hex fits) */

@@ -1,6 +1,6 @@
 /*
  * spec_model.c: the parts of the ABI model that do not depend on YAML:
- * register names, the transport table, value sets, lookups and freeing.
+ * register names, value sets, lookups and freeing (transports: transport.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * spec_parse.h: what the spec loaders share (private to harness/spec/).
  *
  * A spec file is first read into a small YAML tree (spec_yaml.c) that keeps
- * the position of every node, then each dialect (spec_load.c for the native
+ * the position of every node, then each dialect (spec_ops.c for the native
  * language, spec_fastabi.c for Xen FastABI files) walks that tree against key
  * tables and fills a struct hcf_abi. Every problem goes through
  * hcf_spec_err(), which records file:line:column and counts the error, so a
@@ -135,7 +135,7 @@ const char *hcf_y_str(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const c
 /* true / false. */
 bool hcf_y_bool(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what, bool *out);
 
-/* Values as the native language writes them (spec_load.c): an integer or
+/* Values as the native language writes them (spec_values.c): an integer or
  * a constant name (-NAME negates); a list of values and {min, max} ranges;
  * a list of exception names or vectors. */
 bool hcf_spec_value(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *what,
@@ -168,10 +168,10 @@ void hcf_spec_fastabi_init(struct hcf_spec_ctx *c);
 void hcf_spec_fastabi_add_file(struct hcf_spec_ctx *c, const struct hcf_ynode *root);
 void hcf_spec_fastabi_finish(struct hcf_spec_ctx *c);
 
-/* Duplicate call numbers and names across abi->calls (spec_load.c). */
+/* Duplicate call numbers and names across abi->calls (spec_ops.c). */
 void hcf_spec_check_call_dups(struct hcf_spec_ctx *c);
 
-/* The native dialect (spec_load.c). */
+/* The native dialect (spec_ops.c). */
 void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root);
 
 #endif /* HCF_SPEC_PARSE_H */
