@@ -30,6 +30,7 @@
 #include "vmm/elf.h"
 #include "vmm/gmem.h"
 #include "vmm/vmm.h"
+#include "vmm/kvm_machine.h"
 #include "vmm/x86_setup.h"
 
 extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
@@ -227,19 +228,12 @@ static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, ui
  */
 static bool page_agent_writes(const struct kvm_target *k, uint64_t gpa)
 {
-	if (gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_XSTACK_HI)
+	if (hcf_km_page_stack(gpa))
 		return true;
 	for (size_t s = 0; s < k->elf.nsegs; s++)
 		if (k->elf.segs[s].writable && gpa >= k->elf.segs[s].lo && gpa < k->elf.segs[s].hi)
 			return true;
 	return false;
-}
-
-static bool page_not_judged(uint64_t gpa)
-{
-	return (gpa >= HCF_GPA_VIF && gpa < HCF_GPA_VIF + 0x1000) ||
-	       (gpa >= HCF_GPA_MBOX && gpa < HCF_GPA_MBOX + HCF_MBOX_SIZE) ||
-	       (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
 }
 
 /* One dirtied page against the snapshot: kept when a byte moved. "Dirty"
@@ -286,7 +280,7 @@ static void chan_changed_pages(void *ctx, struct hcf_prog_result *r, bool with_a
 			if (!(bm[pg / 64] >> (pg % 64) & 1))
 				continue;
 			uint64_t gpa = (uint64_t)pg * 4096;
-			if (page_not_judged(gpa) || page_agent_writes(k, gpa) != (pass == 1))
+			if (hcf_km_page_unjudged(gpa) || page_agent_writes(k, gpa) != (pass == 1))
 				continue;
 			note_page(k, r, gpa, pass == 1);
 		}

@@ -131,6 +131,26 @@ static inline void hcf_km_long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;     /* LMA LME */
 }
 
+/*
+ * Pages no page-by-page memory check judges: the VIF page (the hypervisor's
+ * once registered), the mailbox (written by both sides; outside the dirty
+ * log) and the arena (judged buffer by buffer, with guards). And the agent's
+ * stacks, which its own calls write. Every other page of guest RAM must keep
+ * its bytes unless a call was told to write there. Marked unused: not every
+ * reproducer checks pages.
+ */
+__attribute__((unused)) static inline int hcf_km_page_unjudged(uint64_t gpa)
+{
+	return (gpa >= HCF_GPA_VIF && gpa < HCF_GPA_VIF + 0x1000) ||
+	       (gpa >= HCF_GPA_MBOX && gpa < HCF_GPA_MBOX + HCF_MBOX_SIZE) ||
+	       (gpa >= HCF_GPA_ARENA && gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE);
+}
+
+__attribute__((unused)) static inline int hcf_km_page_stack(uint64_t gpa)
+{
+	return gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_XSTACK_HI;
+}
+
 /* The capabilities a VM cannot do without, and what for. NULL: all there;
  * else the first missing one, "KVM_CAP_...: what for". */
 static inline const char *hcf_km_missing_cap(int kvm_fd)

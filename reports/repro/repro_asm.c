@@ -235,6 +235,32 @@ void asm_store_imm(struct as *a, struct mem m, uint32_t v, const char *dst, cons
 		asm_note(a, s, "%s", t);
 }
 
+/* mov dword [m], imm32 */
+void asm_store_imm32(struct as *a, struct mem m, uint32_t v, const char *dst, const char *why)
+{
+	size_t s = a->len;
+	asm_mem(a, MF_STORE32_IMM32, 0, m);
+	asm_put32(a, v);
+	char t[64];
+	snprintf(t, sizeof(t), "mov dword [%s], 0x%" PRIx32, dst, v);
+	if (why)
+		asm_note(a, s, "%-22s ; %s", t, why);
+	else
+		asm_note(a, s, "%s", t);
+}
+
+/* mov dword [m], r32 */
+void asm_store32(struct as *a, struct mem m, unsigned reg, const char *dst)
+{
+	static const char *const r32[16] = {
+		"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+		"r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d",
+	};
+	size_t s = a->len;
+	asm_mem(a, MF_STORE32, reg, m);
+	asm_note(a, s, "mov dword [%s], %s", dst, r32[reg & 15]);
+}
+
 /* mov [m], reg */
 void asm_store(struct as *a, struct mem m, unsigned reg, const char *dst)
 {

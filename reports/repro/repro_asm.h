@@ -51,8 +51,8 @@ struct mem {
 /* Instructions with a ModRM memory operand: prefix, REX.W, opcode, and
  * either a register operand in the reg field (ext < 0) or an opcode
  * extension (/digit). */
-enum mform { MF_STORE, MF_LOAD, MF_STORE_IMM32, MF_POP, MF_CMP_IMM8, MF_CALL,
-	     MF_MOVDQU_LOAD, MF_MOVDQU_STORE, MF_COUNT };
+enum mform { MF_STORE, MF_STORE32, MF_LOAD, MF_STORE_IMM32, MF_STORE32_IMM32, MF_POP,
+	     MF_CMP_IMM8, MF_CALL, MF_MOVDQU_LOAD, MF_MOVDQU_STORE, MF_COUNT };
 
 static const struct mform_row {
 	uint8_t prefix;      /* 0: none */
@@ -62,8 +62,10 @@ static const struct mform_row {
 	int8_t ext;
 } mforms[MF_COUNT] = {
 	[MF_STORE] = { 0, true, 1, { 0x89 }, -1 },              /* mov r/m64, r64 */
+	[MF_STORE32] = { 0, false, 1, { 0x89 }, -1 },           /* mov r/m32, r32 */
 	[MF_LOAD] = { 0, true, 1, { 0x8b }, -1 },               /* mov r64, r/m64 */
 	[MF_STORE_IMM32] = { 0, true, 1, { 0xc7 }, 0 },         /* mov r/m64, imm32 */
+	[MF_STORE32_IMM32] = { 0, false, 1, { 0xc7 }, 0 },      /* mov r/m32, imm32 */
 	[MF_POP] = { 0, false, 1, { 0x8f }, 0 },                /* pop r/m64 */
 	[MF_CMP_IMM8] = { 0, true, 1, { 0x83 }, 7 },            /* cmp r/m64, imm8 */
 	[MF_CALL] = { 0, false, 1, { 0xff }, 2 },               /* call r/m64 */
@@ -97,6 +99,8 @@ void asm_save_rflags(struct as *a, uint64_t addr, const char *dst);
 void asm_set_rsp(struct as *a, uint32_t v, const char *why);
 void asm_store(struct as *a, struct mem m, unsigned reg, const char *dst);
 void asm_store_imm(struct as *a, struct mem m, uint32_t v, const char *dst, const char *why);
+void asm_store_imm32(struct as *a, struct mem m, uint32_t v, const char *dst, const char *why);
+void asm_store32(struct as *a, struct mem m, unsigned reg, const char *dst);
 void asm_xor_imm(struct as *a, unsigned reg, uint32_t v);
 struct mem asm_abs(uint64_t addr);
 struct mem asm_base(unsigned base, int32_t disp);

@@ -31,7 +31,7 @@ static void emit_check_open(struct em *e)
 	      "\t\tsnprintf(msg, len, \"%%s not checked: %%s\", check_at, stop_str(rr, stop, sizeof(stop)));\n"
 	      "\t\treturn 3;\n"
 	      "\t}\n"
-	      "\tconst struct slot *s = &rr->slots[CHECK_CALL];\n");
+	      "\tconst struct hcf_wire_result *s = &rr->slots[CHECK_CALL];\n");
 }
 
 static void emit_contract_comment(struct em *e)
@@ -96,7 +96,9 @@ static void emit_clobber_xmm(struct em *e)
 	emit_no_snapshot(e);
 	emit_contract_comment(e);
 	emit_check_open(e);
-	rp_pf(e, "\tconst uint8_t *want = rr->ctl->xmm_sentinel[%u], *got = s->xmm[%u];\n", pl->xmm, pl->xmm);
+	rp_pf(e, "\t(void)s; /* the vector state is beside the result */\n"
+	      "\tconst uint8_t *want = rr->ctl->xmm_sentinel[%u], *got = rr->vecs[CHECK_CALL].xmm[%u];\n",
+	      pl->xmm, pl->xmm);
 	rp_pf(e, "\tif (memcmp(want, got, 16) != 0) {\n"
 	      "\t\tunsigned first = 0;\n"
 	      "\t\twhile (want[first] == got[first])\n"
@@ -380,7 +382,7 @@ static void emit_model_mono(struct em *e)
 	   pl->prev, pl->mask);
 	emit_contract_comment(e);
 	emit_check_open(e);
-	rp_pf(e, "\tconst struct slot *p = &rr->slots[PREV_CALL];\n"
+	rp_pf(e, "\tconst struct hcf_wire_result *p = &rr->slots[PREV_CALL];\n"
 	   "\tif (s->outcome != 1 || p->outcome != 1) {\n"
 	   "\t\tsnprintf(msg, len, \"%%s or call %%u raised an exception: nothing to compare\", check_at,\n"
 	   "\t\t\t (unsigned)PREV_CALL);\n"
@@ -555,12 +557,12 @@ static void emit_may_write(struct em *e)
 static void emit_pages(struct em *e)
 {
 	emit_may_write(e);
-	rp_pf(e, "/* Pages the guest itself writes, as hcfuzz counts them (its agent's boot block, IDT,\n"
-	      " * VIF and hypercall pages, stacks, mailbox and arena): every other page must keep\n"
-	      " * its bytes. */\n"
-	      "static const struct {\n\tuint64_t lo, hi;\n} writable[] = {\n"
-	      "\t{ 0x1000, 0x2000 }, { IDT_GPA, HCPAGE_GPA + 0x1000 }, { 0x10000, 0x24000 }, { CTL_GPA, MEM_SIZE },\n"
-	      "};\n\n"
+	rp_pf(e, "/* Pages the check leaves alone, as hcfuzz does (hcf_km_page_unjudged: VIF page,\n"
+	      " * mailbox, arena; hcf_km_page_stack: the stacks), and the hypercall page, which the\n"
+	      " * hypervisor fills during this program's setup: every other page must keep its\n"
+	      " * bytes. */\n"
+	      "static int guest_writes(uint64_t pg)\n{\n"
+	      "\treturn hcf_km_page_unjudged(pg) || hcf_km_page_stack(pg) || pg == HCPAGE_GPA;\n}\n\n"
 	      "/* The stray-page check compares every page with its bytes before the run. */\n"
 	      "const uint8_t *before_run(const uint8_t *mem)\n{\n"
 	      "\tuint8_t *copy = malloc(MEM_SIZE);\n"
@@ -570,10 +572,7 @@ static void emit_pages(struct em *e)
 	emit_contract_comment(e);
 	rp_pf(e, "int check(const struct run_result *rr, char *msg, size_t len)\n{\n"
 	      "\tfor (uint64_t pg = 0; pg < MEM_SIZE; pg += 0x1000) {\n"
-	      "\t\tint mine = 0;\n"
-	      "\t\tfor (size_t k = 0; k < sizeof(writable) / sizeof(writable[0]); k++)\n"
-	      "\t\t\tmine |= pg >= writable[k].lo && pg < writable[k].hi;\n"
-	      "\t\tif (mine || !memcmp(rr->mem + pg, rr->mem_before + pg, 0x1000))\n"
+	      "\t\tif (guest_writes(pg) || !memcmp(rr->mem + pg, rr->mem_before + pg, 0x1000))\n"
 	      "\t\t\tcontinue;\n"
 	      "\t\tsize_t first = 0x1000;\n"
 	      "\t\tfor (size_t i = 0; i < 0x1000 && first == 0x1000; i++) {\n"
@@ -627,7 +626,7 @@ static void emit_liveness(struct em *e)
 		emit_earlier_stop(e);
 		rp_pf(e, "\tif (rr->inflight == CHECK_CALL && rr->end == END_DONE) {\n"
 		      "\t\tsnprintf(msg, len, \"liveness at %%s: its result slot holds garbage (seq 0x%%\" PRIx64\n"
-		      "\t\t\t \", outcome %%\" PRIu64 \")\", check_at, rr->slots[CHECK_CALL].seq,\n"
+		      "\t\t\t \", outcome %%u)\", check_at, rr->slots[CHECK_CALL].seq,\n"
 		      "\t\t\t rr->slots[CHECK_CALL].outcome);\n"
 		      "\t\treturn 1;\n"
 		      "\t}\n");

@@ -26,12 +26,13 @@
 
 /* ---- the emitted program's guest layout ---------------------------------- */
 
-/* reports/repro_rt/repro_rt.h defines the layout, struct slot and struct ctl
- * for both the generated guest code (these offsets) and the runtime. */
+/* reports/repro_rt/repro_rt.h defines the layout and struct ctl for both the
+ * generated guest code (these offsets) and the runtime; a call's result is
+ * the agent's struct hcf_wire_result, its vector state a struct hcf_wire_vec. */
 _Static_assert(CONT_GPA + 8ull * (HCF_REPRO_MAX_CALLS + NSETUP) <= RES_GPA,
 	       "continuation table overlaps the result slots");
-_Static_assert(RES_GPA + sizeof(struct slot) * (HCF_REPRO_MAX_CALLS + NSETUP) <= HCF_GPA_ARENA,
-	       "result slots overlap the arena");
+_Static_assert(HCF_REPRO_MAX_CALLS + NSETUP <= MAX_SLOTS,
+	       "more results than repro_rt.h makes room for");
 
 enum {
 	CTL_CUR = offsetof(struct ctl, cur),
@@ -45,23 +46,28 @@ enum {
 	CTL_XMM = offsetof(struct ctl, xmm_sentinel),
 };
 enum {
-	SL_SEQ = offsetof(struct slot, seq),
-	SL_OUTCOME = offsetof(struct slot, outcome),
-	SL_VECTOR = offsetof(struct slot, vector),
-	SL_ERR = offsetof(struct slot, error_code),
-	SL_RIP = offsetof(struct slot, fault_rip),
-	SL_CR2 = offsetof(struct slot, cr2),
-	SL_RFL_BEFORE = offsetof(struct slot, rflags_before),
-	SL_RFL_AFTER = offsetof(struct slot, rflags_after),
-	SL_RSP_BEFORE = offsetof(struct slot, rsp_before),
-	SL_GPR = offsetof(struct slot, gpr),
-	SL_XMM = offsetof(struct slot, xmm),
+	SL_SEQ = offsetof(struct hcf_wire_result, seq),
+	SL_OUTCOME = offsetof(struct hcf_wire_result, outcome),
+	SL_VECTOR = offsetof(struct hcf_wire_result, vector),
+	SL_ERR = offsetof(struct hcf_wire_result, error_code),
+	SL_RIP = offsetof(struct hcf_wire_result, fault_rip),
+	SL_CR2 = offsetof(struct hcf_wire_result, cr2),
+	SL_RFL_BEFORE = offsetof(struct hcf_wire_result, rflags_before),
+	SL_RFL_AFTER = offsetof(struct hcf_wire_result, rflags_after),
+	SL_RSP_BEFORE = offsetof(struct hcf_wire_result, rsp_before),
+	SL_GPR = offsetof(struct hcf_wire_result, gpr),
 };
 
 
 static uint64_t slot_gpa(size_t s)
 {
-	return RES_GPA + (uint64_t)s * sizeof(struct slot);
+	return RES_GPA + (uint64_t)s * sizeof(struct hcf_wire_result);
+}
+
+/* Where call i's XMM0-15 go. */
+static uint64_t vec_gpa(size_t i)
+{
+	return VEC_GPA + (uint64_t)i * sizeof(struct hcf_wire_vec);
 }
 
 static const char *slot_str(const struct gen *g, size_t s, char *buf, size_t len)
@@ -121,7 +127,7 @@ static void gen_slot_end(struct gen *g, size_t s)
 	char sn[32], d[48];
 	slot_str(g, s, sn, sizeof(sn));
 	snprintf(d, sizeof(d), "%s.outcome", sn);
-	asm_store_imm(&g->a, asm_abs(slot_gpa(s) + SL_OUTCOME), 1, d, "returned");
+	asm_store_imm32(&g->a, asm_abs(slot_gpa(s) + SL_OUTCOME), HCF_WO_RETURNED, d, "returned");
 	snprintf(d, sizeof(d), "%s.seq", sn);
 	asm_store_imm(&g->a, asm_abs(slot_gpa(s) + SL_SEQ), SEQ_TAG ^ (uint32_t)s, d, "SEQ_TAG ^ slot: complete");
 }
@@ -282,7 +288,7 @@ static void gen_call(struct gen *g, size_t i)
 	asm_save_rflags(a, slot_gpa(i) + SL_RFL_AFTER, d);
 	for (unsigned x = 0; vec && x < 16; x++) {
 		snprintf(d, sizeof(d), "%s.xmm[%u]", sn, x);
-		asm_movdqu(a, true, x, asm_abs(slot_gpa(i) + SL_XMM + 16 * x), d);
+		asm_movdqu(a, true, x, asm_abs(vec_gpa(i) + 16 * x), d);
 	}
 	gen_in_call(g, false);
 	gen_slot_end(g, i);
@@ -299,7 +305,7 @@ static void gen_vec_tail(struct gen *g, size_t l)
 	asm_comment(a, "after an exception in call %zu: its XMM registers too", i);
 	for (unsigned x = 0; x < 16; x++) {
 		snprintf(d, sizeof(d), "%s.xmm[%u]", sn, x);
-		asm_movdqu(a, true, x, asm_abs(slot_gpa(i) + SL_XMM + 16 * x), d);
+		asm_movdqu(a, true, x, asm_abs(vec_gpa(i) + 16 * x), d);
 	}
 	asm_jmp(a, g->call_l[i + 1], i + 1 < g->ncalls ? "the next call" : "done");
 }
@@ -330,7 +336,7 @@ static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
 	asm_load(a, RCX, asm_abs(CTL_GPA + CTL_SCRATCH), "ctl.scratch");
 	asm_store(a, asm_base(RAX, SL_GPR), RCX, "rax + gpr[rax]");
 	asm_load(a, RSI, asm_base(RSP, 0), "rsp");
-	asm_store(a, asm_base(RAX, SL_VECTOR), RSI, "rax + vector");
+	asm_store32(a, asm_base(RAX, SL_VECTOR), RSI, "rax + vector");
 	static const struct {
 		int32_t frame;
 		int32_t slot;
@@ -356,7 +362,7 @@ static void gen_exc(struct gen *g, size_t l_exc, size_t l_panic)
 	asm_bind(a, l_nocr2);
 	asm_comment(a, "1:");
 	asm_store(a, asm_base(RAX, SL_CR2), RCX, "rax + cr2");
-	asm_store_imm(a, asm_base(RAX, SL_OUTCOME), 2, "rax + outcome", "exception");
+	asm_store_imm32(a, asm_base(RAX, SL_OUTCOME), HCF_WO_EXCEPTION, "rax + outcome", "exception");
 	gen_in_call(g, false);
 	asm_load(a, RCX, asm_abs(CTL_GPA + CTL_CUR), "ctl.cur");
 	asm_xor_imm(a, RCX, SEQ_TAG);

@@ -28,7 +28,9 @@
 #define CODE_MAX    HCF_AGENT_MAX
 #define CTL_GPA     HCF_GPA_MBOX        /* the guest's variables (struct ctl) */
 #define CONT_GPA    (HCF_GPA_MBOX + 0x1000u)  /* per slot: where the exception path goes on */
-#define RES_GPA     (HCF_GPA_MBOX + 0x10000u) /* one struct slot per call, then the setup slots */
+#define RES_GPA     (HCF_GPA_MBOX + 0x10000u) /* one result per call, then the setup slots */
+#define VEC_GPA     (HCF_GPA_MBOX + 0x90000u) /* one struct hcf_wire_vec per call */
+#define MAX_SLOTS   2304u               /* room for results: calls and setup slots */
 #define ARENA_GPA   HCF_GPA_ARENA       /* the program's buffers */
 #define GUARD       HCF_BUF_GUARD       /* guard bytes on each side of a buffer */
 #define GUARD_BYTE  HCF_GUARD_BYTE
@@ -46,21 +48,14 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
 enum { OUTCOME_RETURNED = HCF_WO_RETURNED, OUTCOME_EXCEPTION = HCF_WO_EXCEPTION };
 
 /*
- * One call's result, written by the guest right after the call (or by its
- * exception handler); seq last, so a complete slot is a whole one. Unlike
- * the agent's hcf_wire_result, it carries the vector registers inline: the
- * generated code writes one slot per call with plain 64-bit stores.
+ * A call's result is the agent's: struct hcf_wire_result (hcf_proto.h),
+ * written by the guest right after the call (or by its exception handler),
+ * seq last, so that a complete slot is a whole one; XMM0-15, when the check
+ * needs them, in a struct hcf_wire_vec per call at VEC_GPA.
  */
-struct slot {
-	uint64_t seq;
-	uint64_t outcome;            /* OUTCOME_* */
-	uint64_t vector, error_code, fault_rip, cr2;
-	uint64_t rflags_before, rflags_after;
-	uint64_t rsp_before;         /* RSP is the one register the guest does not load */
-	uint64_t gpr[NGPR];          /* right after the call, or at the exception */
-	uint8_t xmm[16][16];         /* XMM0-15 after the call, when the check needs them */
-};
-_Static_assert(sizeof(struct slot) == 456, "the guest code writes 456-byte slots");
+_Static_assert(RES_GPA + sizeof(struct hcf_wire_result) * MAX_SLOTS <= VEC_GPA &&
+		       VEC_GPA + sizeof(struct hcf_wire_vec) * MAX_SLOTS <= HCF_GPA_ARENA,
+	       "results and vector state overlap");
 
 /* The guest's variables at CTL_GPA. */
 struct ctl {
@@ -92,7 +87,8 @@ struct run_result {
 	enum end end;
 	char detail[200];
 	size_t inflight;             /* first call without a complete result (rt_ncalls: none) */
-	const struct slot *slots;    /* results, indexed by call (then the setup slots) */
+	const struct hcf_wire_result *slots; /* results, indexed by call (then the setup slots) */
+	const struct hcf_wire_vec *vecs;     /* vector state, indexed by call */
 	const struct ctl *ctl;
 	const uint8_t *mem;          /* guest RAM after the run */
 	const uint8_t *mem_before;   /* guest RAM before it (only for the stray-page check) */

@@ -151,7 +151,7 @@ static uint64_t now_ms(void)
 /* Calls whose result is complete, counting on from `from`. */
 static size_t calls_complete(const uint8_t *mem, size_t from)
 {
-	const struct slot *s = (const struct slot *)(mem + RES_GPA);
+	const struct hcf_wire_result *s = (const struct hcf_wire_result *)(mem + RES_GPA);
 	while (from < rt_ncalls && s[from].seq == (SEQ_TAG ^ from) &&
 	       (s[from].outcome == OUTCOME_RETURNED || s[from].outcome == OUTCOME_EXCEPTION))
 		from++;
@@ -297,7 +297,8 @@ static void run_guest(struct vm *v, struct run_result *rr)
 	setitimer(ITIMER_REAL, &off, NULL);
 	watchdog_run = NULL;
 	rr->inflight = calls_complete(v->mem, 0);
-	rr->slots = (const struct slot *)(v->mem + RES_GPA);
+	rr->slots = (const struct hcf_wire_result *)(v->mem + RES_GPA);
+	rr->vecs = (const struct hcf_wire_vec *)(v->mem + VEC_GPA);
 	rr->ctl = (const struct ctl *)(v->mem + CTL_GPA);
 	rr->mem = v->mem;
 }
@@ -340,7 +341,7 @@ const char *stop_str(const struct run_result *rr, char *buf, size_t len)
 static void print_platform(const struct vm *v, const struct run_result *rr)
 {
 	const size_t probe_slot = rt_ncalls + 0, vif_slot = rt_ncalls + 1;
-	const struct slot *probe = &rr->slots[probe_slot], *vif = &rr->slots[vif_slot];
+	const struct hcf_wire_result *probe = &rr->slots[probe_slot], *vif = &rr->slots[vif_slot];
 	int pvm = probe->seq == (SEQ_TAG ^ probe_slot) && probe->outcome == OUTCOME_RETURNED &&
 		  (uint32_t)probe->gpr[RAX] == HCF_PVM_ID_VALUE && (uint32_t)probe->gpr[RDX] == 0;
 	int native = pvm && vif->seq == (SEQ_TAG ^ vif_slot) && vif->outcome == OUTCOME_RETURNED;
@@ -361,7 +362,7 @@ static void print_call(const struct run_result *rr, size_t i)
 		       stop_str(rr, stop, sizeof(stop)));
 		return;
 	}
-	const struct slot *s = &rr->slots[i];
+	const struct hcf_wire_result *s = &rr->slots[i];
 	if (s->outcome == OUTCOME_EXCEPTION)
 		printf("repro: %s raised %s at rip 0x%" PRIx64 "\n", call_str(i, c, sizeof(c)),
 		       vector_str(s->vector, s->error_code, x, sizeof(x)), s->fault_rip);
