@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/transport.h"
 #include "util/x86.h"
 
 
@@ -371,6 +372,17 @@ int rp_make_plan(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 					      "minimize the finding first (hcfuzz minimize)",
 				 pl->ncalls, HCF_REPRO_MAX_CALLS);
 			return -1;
+		}
+		/* A call hcfuzz refuses to issue (the harness's own port, an MMIO
+		 * address in RAM) was never run: a program cannot replay it. */
+		for (size_t k = 0; k < pl->ncalls; k++) {
+			const char *why = hcf_xport_refusal(&cx->abi->transport,
+							    hcf_pcall_nr(cx->p, &cx->p->calls[k]));
+			if (why) {
+				snprintf(err, errlen, "call %zu is one hcfuzz does not issue (%s): remove it "
+						      "from the program", k, why);
+				return -1;
+			}
 		}
 		return 0;
 	}

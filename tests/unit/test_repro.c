@@ -329,6 +329,14 @@ static void test_exception_vectors_and_transports(void **state)
 	assert_contains(fx.text, "[RDX] = 0x0000000000000501ull");
 	syntax_check(&fx, "clobber (responder)");
 	fixture_free(&fx);
+
+	/* a call hcfuzz refuses (port 0x500 + 0xfbe8 wraps to the doorbell,
+	 * 0xe8) never ran: no program replays it */
+	make_finding(&fx, "tests/fixtures/specs/valid/pio.yaml", "call nr=0xfbe8\ncall put v=7\n", "clobber",
+		     "put", "rbx", "returned", 1);
+	assert_int_equal(emit(&fx, NULL), -1);
+	assert_non_null(strstr(fx.err, "call 0 is one hcfuzz does not issue"));
+	fixture_free(&fx);
 }
 
 /* The hypercall-page transport: no spec file of the tree uses it, so one
