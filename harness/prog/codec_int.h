@@ -125,7 +125,6 @@ static inline void call_layout(const struct hcf_abi *abi, const struct hcf_op *o
 			l->extra_reg[l->nextras++] = r;
 }
 
-
 /* Weight columns of the value kinds. */
 enum { COL_PLAIN, COL_POINTER, NCOLS };
 

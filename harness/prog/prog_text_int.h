@@ -53,7 +53,6 @@ enum key_kind { KEY_KEYWORD, KEY_REG, KEY_ARG, KEY_UNKNOWN };
 /* The keys of a buf line. */
 enum buf_key_kind { BK_SIZE, BK_STRUCT, BK_DIR, BK_FILL, BK_HEX, BK_COUNT };
 
-
 int pt_buf_key(const char *s);
 int pt_call_keyword(const char *s);
 const struct hcf_call *pt_find_call(const struct hcf_abi *abi, uint64_t nr);

@@ -25,7 +25,6 @@ int pt_loadable_flag(const char *s)
 	return -1;
 }
 
-
 unsigned pt_nr_width(const struct hcf_abi *abi)
 {
 	return abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;

@@ -79,7 +79,6 @@ static inline void props_free(struct props *p)
 	memset(p, 0, sizeof(*p));
 }
 
-
 /* Shared between the parts (each is defined with its comment). */
 bool ld_is_opname(const char *s);
 void ld_parse_call_number(struct ld *L, const struct hcf_ynode *n, const struct hcf_ynode *top);

@@ -15,9 +15,6 @@
 
 /* ---- the x86-64 encoder ------------------------------------------------- */
 
-
-
-
 void asm_put8(struct as *a, uint8_t v)
 {
 	if (a->len == a->cap) {
@@ -120,7 +117,6 @@ void asm_free(struct as *a)
 	memset(a, 0, sizeof(*a));
 }
 
-
 static const struct fixed_insn {
 	uint8_t len;
 	uint8_t b[4];
@@ -151,7 +147,6 @@ void asm_fixed(struct as *a, enum fixed f, const char *why)
 		asm_note(a, s, "%s", fi->text);
 }
 
-
 struct mem asm_abs(uint64_t addr)
 {
 	return (struct mem){ .abs = true, .disp = (int32_t)addr };
@@ -161,7 +156,6 @@ struct mem asm_base(unsigned base, int32_t disp)
 {
 	return (struct mem){ .abs = false, .base = base, .disp = disp };
 }
-
 
 void asm_mem(struct as *a, enum mform f, unsigned reg, struct mem m)
 {

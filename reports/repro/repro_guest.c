@@ -58,7 +58,6 @@ enum {
 	SL_GPR = offsetof(struct hcf_wire_result, gpr),
 };
 
-
 static uint64_t slot_gpa(size_t s)
 {
 	return RES_GPA + (uint64_t)s * sizeof(struct hcf_wire_result);

@@ -13,10 +13,6 @@
 #include "spec/transport.h"
 #include "util/x86.h"
 
-
-
-
-
 static unsigned clamp_width(unsigned w)
 {
 	return w == 0 || w > 64 ? 64 : w;

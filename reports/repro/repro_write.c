@@ -64,7 +64,6 @@ const char *rp_c_i64(int64_t v, char *buf, size_t len)
 	return buf;
 }
 
-
 void rp_pf(struct em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rp_pf(struct em *e, const char *fmt, ...)
 {
