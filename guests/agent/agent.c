@@ -61,9 +61,38 @@ void *memset(void *d, int c, unsigned long n)
 	return d;
 }
 
-static inline void doorbell(uint32_t ev)
+/* Under an external hypervisor the doorbell is a frame on a byte stream. */
+static void ring_frame(uint32_t ev)
 {
-	__asm__ volatile("outl %0, %1" : : "a"(ev), "Nd"((uint16_t)HCF_PORT_DOORBELL) : "memory");
+	struct hcf_frame f = {
+		.magic = HCF_FRAME_MAGIC, .version = HCF_FRAME_VERSION, .event = ev,
+		.seq = mbox ? (uint32_t)mbox->seq : 0,
+	};
+	f.check = hcf_frame_check(&f);
+	const uint8_t *b = (const uint8_t *)&f;
+	for (unsigned i = 0; i < sizeof(f); i++)
+		__asm__ volatile("outb %0, %1" : : "a"(b[i]), "Nd"((uint16_t)HCF_PORT_DOORBELL) : "memory");
+}
+
+static void doorbell(uint32_t ev)
+{
+	if (boot->flags & HCF_BOOT_EXTERNAL)
+		ring_frame(ev);
+	else
+		__asm__ volatile("outl %0, %1" : : "a"(ev), "Nd"((uint16_t)HCF_PORT_DOORBELL) : "memory");
+}
+
+/*
+ * The next command. The in-process VMM writes it while the vCPU is stopped
+ * at the doorbell; an external hypervisor does not stop the guest, so the
+ * agent waits for the host to publish a new seq.
+ */
+static uint64_t next_seq(uint64_t done)
+{
+	if (boot->flags & HCF_BOOT_EXTERNAL)
+		while (mbox->seq == done)
+			__asm__ volatile("pause" ::: "memory");
+	return mbox->seq;
 }
 
 static void debug_puts(const char *s)
@@ -272,9 +301,10 @@ void agent_main(void)
 		idt_init();
 	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
 	probe();
+	uint64_t done = mbox->seq;
 	doorbell(HCF_EV_READY);
 	for (;;) {
-		uint64_t seq = mbox->seq;
+		uint64_t seq = next_seq(done);
 		mbox->ndone = 0;
 		switch (mbox->cmd) {
 		case HCF_CMD_BATCH:
@@ -296,6 +326,26 @@ void agent_main(void)
 			break;
 		}
 		mbox->ack_seq = seq;
+		done = seq;
 		doorbell(HCF_EV_DONE);
 	}
+}
+
+void agent_external_main(uint32_t mbi);
+
+/*
+ * Entry from boot32.S: no host wrote a boot block, so the agent writes its
+ * own with what an external hypervisor's host can rely on: the mailbox and
+ * VIF page at their usual places, the IDT its own, no PVM shortcuts.
+ */
+void agent_external_main(uint32_t mbi)
+{
+	(void)mbi;
+	memset((void *)boot, 0, sizeof(*boot));
+	boot->magic = HCF_BOOT_MAGIC;
+	boot->version = HCF_PROTO_VERSION;
+	boot->flags = HCF_BOOT_EXTERNAL;
+	boot->mbox_gpa = HCF_GPA_MBOX;
+	boot->vif_gpa = HCF_GPA_VIF;
+	agent_main();
 }

@@ -79,6 +79,34 @@ enum hcf_event {
 	HCF_EV_PANIC = 0x43494e50u  /* agent broke (unexpected exception); see mbox panic fields */
 };
 
+/*
+ * The doorbell of an external hypervisor: a frame the agent writes byte by
+ * byte to HCF_PORT_DOORBELL, where a device of the hypervisor turns port
+ * writes into a byte stream for the host (QEMU: isa-debugcon on a chardev).
+ * The host resynchronizes on the magic; a frame with another version or a
+ * wrong check is garbage, and garbage from a guest is a verdict.
+ */
+#define HCF_FRAME_MAGIC   0x42464348u /* "HCFB" */
+#define HCF_FRAME_VERSION 1u
+struct hcf_frame {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t event;   /* enum hcf_event */
+	uint32_t seq;     /* low half of the mailbox seq the event answers */
+	uint32_t check;   /* hcf_frame_check of the fields before */
+};
+
+/* FNV-1a over the frame's first 16 bytes. (Unused where this header is
+ * embedded in a reproducer.) */
+__attribute__((unused)) static inline uint32_t hcf_frame_check(const struct hcf_frame *f)
+{
+	const uint8_t *b = (const uint8_t *)f;
+	uint32_t h = 2166136261u;
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
 /* Commands (host -> guest), written to hcf_mbox.cmd before resuming. */
 enum hcf_cmd {
 	HCF_CMD_NONE = 0,
@@ -91,6 +119,10 @@ enum hcf_cmd {
 #define HCF_BOOT_PVM_NATIVE 0x1u /* on PVM, register the VIF page to leave the emulator */
 #define HCF_BOOT_HCPAGE     0x2u /* write hcpage_msr to have the hypervisor fill HCF_GPA_HCPAGE */
 #define HCF_BOOT_IDT_READY  0x4u /* the host built the IDT at HCF_GPA_IDT and loaded IDTR */
+#define HCF_BOOT_EXTERNAL   0x10u /* an external hypervisor runs the agent (boot32.S filled
+                                     this block): the doorbell is a frame (struct
+                                     hcf_frame) and the agent polls the mailbox's seq
+                                     for the next command, as nothing stops it */
 #define HCF_BOOT_PVM_KNOWN  0x8u /* PVM is known (an earlier boot probed it): register the VIF
                                     page first thing, before any other instruction is emulated */
 
@@ -222,5 +254,6 @@ typedef char hcf_assert_result_size[sizeof(struct hcf_wire_result) == 200 ? 1 : 
 typedef char hcf_assert_vec_size[sizeof(struct hcf_wire_vec) == 256 ? 1 : -1];
 typedef char hcf_assert_mbox_fits[sizeof(struct hcf_mbox) <= HCF_MBOX_CALLS_OFF ? 1 : -1];
 typedef char hcf_assert_mbox_size[HCF_MBOX_END <= HCF_MBOX_SIZE ? 1 : -1];
+typedef char hcf_assert_frame_size[sizeof(struct hcf_frame) == 20 ? 1 : -1];
 
 #endif /* HCF_PROTO_H */
