@@ -52,6 +52,7 @@ static const struct {
 	[HCF_LIVE_HARNESS] = { HCF_V_ERROR, "the harness or the host failed" },
 	[HCF_LIVE_RUNAWAY] = { HCF_V_CRASH, "the guest runs away: executing outside the agent's "
 					    "code, never coming back" },
+	[HCF_LIVE_VMM_GONE] = { HCF_V_CRASH, "the hypervisor's process ended" },
 };
 
 static enum hcf_verdict lost_verdict(enum hcf_liveness why)

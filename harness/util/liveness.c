@@ -14,6 +14,7 @@ static const char *const names[HCF_LIVE_COUNT] = {
 	[HCF_LIVE_UNEXPECTED_EXIT] = "unexpected-exit",
 	[HCF_LIVE_HARNESS] = "harness-error",
 	[HCF_LIVE_RUNAWAY] = "runaway",
+	[HCF_LIVE_VMM_GONE] = "vmm-gone",
 };
 
 const char *hcf_liveness_name(enum hcf_liveness l)

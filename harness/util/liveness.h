@@ -20,6 +20,8 @@ enum hcf_liveness {
 	HCF_LIVE_HARNESS,         /* the harness or host failed (ioctl error, no memory) */
 	HCF_LIVE_RUNAWAY,         /* no progress of the agent, but the vCPU kept executing
 	                             outside the agent's code: the guest runs code of its own */
+	HCF_LIVE_VMM_GONE,        /* the hypervisor's own process ended (an external VMM such
+	                             as QEMU crashed or exited): its status and last words */
 	HCF_LIVE_COUNT
 };
 

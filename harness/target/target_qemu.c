@@ -1,0 +1,557 @@
+/*
+ * target_qemu.c: the agent as a real guest of QEMU (qemu-system-x86_64),
+ * one QEMU process serving many programs.
+ *
+ * QEMU boots the agent's multiboot front-end (guests/agent/boot32.S) with
+ * -kernel. The guest's RAM is a file this process maps too (a
+ * memory-backend-file with share=on), so the engine reads and writes the
+ * mailbox exactly as it does in the in-process VMM: no copy, no
+ * serialization. What an external hypervisor cannot do is stop the guest at
+ * its doorbell, so the agent rings with a framed, checked message on a byte
+ * stream (an isa-debugcon at the doorbell port, on a pipe to this process)
+ * and polls the mailbox for the next command. Why this channel, measured
+ * against the others: docs/targets.md.
+ *
+ * Everything that comes from QEMU is untrusted: bytes on the doorbell that
+ * are not a well-formed frame are a protocol violation (ERROR), a QEMU that
+ * ends is the guest's loss (a triple fault with -no-reboot: QEMU exits 0; a
+ * crash: its exit status and the tail of its stderr), no frame in time is a
+ * hang. After a loss, or a program that may have reconfigured the guest,
+ * the next program gets a fresh QEMU.
+ */
+#include "target/target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hcf_proto.h"
+#include "spec/transport.h"
+#include "target/engine.h"
+#include "util/clock.h"
+#include "util/interrupt.h"
+#include "util/x86.h"
+#include "util/xalloc.h"
+
+extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
+
+#define RAM_MIB_DEFAULT 16u        /* QEMU's RAM; the agent uses the low 8 MiB */
+#define BOOT_TIMEOUT_MS 20000u     /* TCG boots in 0.1-0.2 s; a loaded CI machine is slower */
+#define STDERR_TAIL 400u
+
+struct qemu_target {
+	struct hcf_target base;
+	struct hcf_target_opts opts;
+	struct hcf_engine eng;
+	struct hcf_target_info info;
+	const char *qemu;            /* the binary, or a wrapper that runs it */
+	const char *machine;         /* pc, microvm */
+	const char *accel;           /* tcg, kvm */
+	unsigned ram_mib;
+	char dir[64];                /* agent.elf and the RAM file */
+	uint8_t *ram;
+	size_t ram_size;
+	struct hcf_gmem mem;
+	pid_t pid;
+	int bell_fd;                 /* the doorbell stream (read end) */
+	int err_fd;                  /* QEMU's stdout and stderr (a memfd) */
+	uint8_t buf[64];             /* doorbell bytes not yet a whole frame */
+	size_t nbuf;
+};
+
+#define Q(t) ((struct qemu_target *)(t))
+
+/* ---- QEMU, the process ---------------------------------------------------- */
+
+/* The last bytes QEMU printed, one line. */
+static void stderr_tail(struct qemu_target *q, char *out, size_t len)
+{
+	out[0] = '\0';
+	struct stat st;
+	if (q->err_fd < 0 || fstat(q->err_fd, &st) != 0 || st.st_size <= 0)
+		return;
+	char buf[STDERR_TAIL + 1];
+	off_t from = st.st_size > (off_t)STDERR_TAIL ? st.st_size - (off_t)STDERR_TAIL : 0;
+	ssize_t n = pread(q->err_fd, buf, STDERR_TAIL, from);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\n' || (unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = ' ';
+	snprintf(out, len, "%s", buf);
+}
+
+/* Stop QEMU (if it runs) and forget it. */
+static void qemu_stop(struct qemu_target *q)
+{
+	if (q->pid > 0) {
+		kill(q->pid, SIGKILL);
+		while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	q->pid = -1;
+	if (q->bell_fd >= 0)
+		close(q->bell_fd);
+	q->bell_fd = -1;
+	q->nbuf = 0;
+}
+
+/* The guest's RAM as a file both QEMU and this process map. */
+static int ram_create(struct qemu_target *q, char *err, size_t errlen)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "%s/ram", q->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)q->ram_size) != 0) {
+		snprintf(err, errlen, "guest RAM file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	q->ram = mmap(NULL, q->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (q->ram == MAP_FAILED) {
+		q->ram = NULL;
+		snprintf(err, errlen, "mapping the guest RAM file: %s", strerror(errno));
+		return -1;
+	}
+	q->mem.host = q->ram;
+	q->mem.size = HCF_GUEST_MEM_SIZE;
+	return 0;
+}
+
+/* Start QEMU on the agent; its doorbell stream is q->bell_fd. */
+static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
+{
+	char machine[96], ramobj[160], kernel[96], mem[16];
+	snprintf(machine, sizeof(machine), "%s,memory-backend=ram", q->machine);
+	snprintf(ramobj, sizeof(ramobj), "memory-backend-file,id=ram,size=%uM,mem-path=%s/ram,share=on",
+		 q->ram_mib, q->dir);
+	snprintf(kernel, sizeof(kernel), "%s/agent.elf", q->dir);
+	snprintf(mem, sizeof(mem), "%uM", q->ram_mib);
+	const char *cpu = strcmp(q->accel, "kvm") ? "max" : "qemu64";
+	const char *argv[] = {
+		q->qemu, "-nodefaults", "-nographic", "-monitor", "none", "-serial", "none",
+		"-no-reboot", "-M", machine, "-accel", q->accel, "-cpu", cpu, "-m", mem,
+		"-object", ramobj, "-kernel", kernel,
+		"-chardev", "file,id=bell,path=/dev/fd/3", "-device", "isa-debugcon,iobase=0xe8,chardev=bell",
+		"-chardev", "file,id=con,path=/dev/fd/2,append=on",
+		"-device", "isa-debugcon,iobase=0xe9,chardev=con",
+		NULL,
+	};
+	int bell[2];
+	if (pipe2(bell, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(q->err_fd, 0) != 0) {
+		snprintf(err, errlen, "QEMU's log: %s", strerror(errno));
+		close(bell[0]);
+		close(bell[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(bell[0]);
+		close(bell[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* the child: stdin nothing, stdout and stderr (and the agent's
+		 * console) into the log, the doorbell on fd 3 */
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(q->err_fd, 1) < 0 || dup2(q->err_fd, 2) < 0 ||
+		    dup2(bell[1], 3) < 0)
+			_exit(127);
+		execvp(q->qemu, (char *const *)argv);
+		dprintf(2, "hcfuzz: cannot run %s: %s\n", q->qemu, strerror(errno));
+		_exit(127);
+	}
+	close(bell[1]);
+	q->pid = pid;
+	q->bell_fd = bell[0];
+	q->nbuf = 0;
+	return 0;
+}
+
+/* ---- the channel ---------------------------------------------------------- */
+
+static const struct hcf_gmem *chan_mem(void *ctx)
+{
+	return &((struct qemu_target *)ctx)->mem;
+}
+
+/* QEMU ended (or the stream closed): how, as the guest's loss. */
+static void qemu_ended(struct qemu_target *q, struct hcf_chan_event *ev)
+{
+	int status = 0;
+	pid_t r;
+	uint64_t until = hcf_now_ns() + 2000000000ull;
+	while ((r = waitpid(q->pid, &status, WNOHANG)) == 0 && hcf_now_ns() < until)
+		usleep(1000);
+	char tail[STDERR_TAIL + 1];
+	stderr_tail(q, tail, sizeof(tail));
+	ev->kind = HCF_CEV_LOST;
+	if (r == q->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		/* -no-reboot: a guest that resets or triple-faults ends QEMU cleanly */
+		ev->lost = HCF_LIVE_SHUTDOWN;
+		snprintf(ev->detail, sizeof(ev->detail), "QEMU ended the guest (reset or triple fault)%s%s",
+			 tail[0] ? ": " : "", tail);
+	} else {
+		ev->lost = HCF_LIVE_VMM_GONE;
+		char how[48];
+		if (r == q->pid && WIFEXITED(status))
+			snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
+		else if (r == q->pid && WIFSIGNALED(status))
+			snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
+		else
+			snprintf(how, sizeof(how), "closed its doorbell, still running");
+		snprintf(ev->detail, sizeof(ev->detail), "QEMU ended: %s%s%s", how, tail[0] ? ": " : "",
+			 tail);
+	}
+	if (r == q->pid)
+		q->pid = -1;
+}
+
+/* A whole frame at the start of the buffer: 1, garbage: -1, more bytes needed: 0. */
+static int take_frame(struct qemu_target *q, struct hcf_chan_event *ev)
+{
+	if (q->nbuf < sizeof(struct hcf_frame))
+		return 0;
+	struct hcf_frame f;
+	memcpy(&f, q->buf, sizeof(f));
+	if (f.magic != HCF_FRAME_MAGIC || f.version != HCF_FRAME_VERSION || f.check != hcf_frame_check(&f)) {
+		ev->kind = HCF_CEV_LOST;
+		ev->lost = HCF_LIVE_PROTOCOL;
+		snprintf(ev->detail, sizeof(ev->detail),
+			 "garbage on the doorbell: %02x %02x %02x %02x ... (magic 0x%08" PRIx32
+			 ", version %" PRIu32 ", check %s)",
+			 q->buf[0], q->buf[1], q->buf[2], q->buf[3], f.magic, f.version,
+			 f.check == hcf_frame_check(&f) ? "right" : "wrong");
+		return -1;
+	}
+	memmove(q->buf, q->buf + sizeof(f), q->nbuf - sizeof(f));
+	q->nbuf -= sizeof(f);
+	ev->kind = HCF_CEV_DOORBELL;
+	ev->value = f.event;
+	return 1;
+}
+
+static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
+{
+	struct qemu_target *q = ctx;
+	memset(ev, 0, sizeof(*ev));
+	if (q->pid <= 0 || q->bell_fd < 0) {
+		ev->kind = HCF_CEV_HOST_ERROR;
+		snprintf(ev->detail, sizeof(ev->detail), "QEMU is not running");
+		return;
+	}
+	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	for (;;) {
+		if (take_frame(q, ev) != 0)
+			return;
+		if (hcf_interrupted()) {
+			ev->kind = HCF_CEV_INTERRUPTED;
+			return;
+		}
+		uint64_t now = hcf_now_ns();
+		if (now >= deadline) {
+			ev->kind = HCF_CEV_TIMEOUT;
+			return;
+		}
+		/* at most 100 ms at a time, so that an interrupt is seen */
+		uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
+		struct pollfd pfd = { .fd = q->bell_fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, left_ms > 100 ? 100 : (int)left_ms);
+		if (rc < 0 && errno != EINTR) {
+			ev->kind = HCF_CEV_HOST_ERROR;
+			snprintf(ev->detail, sizeof(ev->detail), "poll: %s", strerror(errno));
+			return;
+		}
+		if (rc <= 0)
+			continue;
+		ssize_t n = read(q->bell_fd, q->buf + q->nbuf, sizeof(q->buf) - q->nbuf);
+		if (n > 0) {
+			q->nbuf += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		qemu_ended(q, ev);
+		return;
+	}
+}
+
+static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, uint64_t *rip)
+{
+	struct qemu_target *q = ctx;
+	*has_rip = false;
+	*rip = 0;
+	if (ev->kind != HCF_CEV_TIMEOUT)
+		return;
+	/* Without a monitor this process cannot see where the vCPU is: a guest
+	 * that stops talking is a hang, whatever it executes. */
+	ev->lost = HCF_LIVE_HANG;
+	size_t used = strlen(ev->detail);
+	snprintf(ev->detail + used, sizeof(ev->detail) - used, "%sQEMU (pid %d) sent no frame",
+		 used ? "; " : "", (int)q->pid);
+}
+
+static const struct hcf_channel_ops qemu_channel = {
+	.mem = chan_mem,
+	.wait = chan_wait,
+	.examine = chan_examine,
+	.changed_pages = NULL, /* no dirty log from outside QEMU */
+};
+
+/* ---- boot ------------------------------------------------------------------- */
+
+static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
+{
+	struct hcf_target_info *ti = &q->info;
+	memcpy(ti->cpu_vendor, probe->cpu_vendor, 12);
+	ti->cpu_vendor[12] = '\0';
+	memcpy(ti->hv_signature, probe->hv_signature, 12);
+	ti->hv_signature[12] = '\0';
+	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
+	snprintf(ti->target, sizeof(ti->target), "qemu");
+	snprintf(ti->hypervisor, sizeof(ti->hypervisor), "qemu-%s", q->accel);
+	snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s", q->machine, q->accel);
+	if (q->base.abi)
+		q->eng.wire_xport = hcf_xport_wire(&q->base.abi->transport, ti->cpu_vendor);
+}
+
+static int boot(struct qemu_target *q, char *err, size_t errlen)
+{
+	memset(q->ram, 0, HCF_GUEST_MEM_SIZE);
+	hcf_engine_mbox_init(&q->eng);
+	if (qemu_start(q, err, errlen) != 0)
+		return -1;
+	struct hcf_boot probe;
+	if (hcf_engine_boot(&q->eng, BOOT_TIMEOUT_MS, &probe, err, errlen) != 0) {
+		size_t used = strlen(err);
+		char tail[STDERR_TAIL + 1];
+		stderr_tail(q, tail, sizeof(tail));
+		if (tail[0])
+			snprintf(err + used, errlen - used, " (QEMU: %s)", tail);
+		qemu_stop(q);
+		return -1;
+	}
+	take_probe(q, &probe);
+	return 0;
+}
+
+static int rebuild(struct qemu_target *q)
+{
+	char err[512];
+	qemu_stop(q);
+	q->info.rebuilds++;
+	if (boot(q, err, sizeof(err)) != 0) {
+		fprintf(stderr, "hcfuzz: qemu: starting QEMU again failed: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the target ------------------------------------------------------------ */
+
+static void not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
+{
+	hcf_result_reserve(r, p->ncalls);
+	for (size_t i = 0; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+	r->ncalls = p->ncalls;
+	r->liveness = HCF_LIVE_HARNESS;
+	snprintf(r->detail, sizeof(r->detail), "%s", why);
+}
+
+static int qemu_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
+{
+	struct qemu_target *q = Q(t);
+	if (q->pid <= 0 && rebuild(q) != 0) {
+		not_run(p, r, "QEMU is not running: starting it again failed");
+		return -1;
+	}
+	if (p->abi != t->abi) {
+		not_run(p, r, "program for another ABI than the target was opened for");
+		return -1;
+	}
+	bool lost;
+	if (hcf_engine_run(&q->eng, p, r, &lost) != 0) {
+		qemu_stop(q);
+		return -1;
+	}
+	if (lost || hcf_prog_has_destructive(p))
+		qemu_stop(q); /* the next program gets a fresh QEMU */
+	return 0;
+}
+
+static int qemu_reset(struct hcf_target *t)
+{
+	struct qemu_target *q = Q(t);
+	/* The agent is parked polling its mailbox; every program writes its
+	 * calls and buffers afresh. A guest a program may have changed was
+	 * stopped after it and starts again here. */
+	if (q->pid <= 0)
+		return rebuild(q);
+	q->info.resets++;
+	return 0;
+}
+
+static void qemu_close(struct hcf_target *t)
+{
+	struct qemu_target *q = Q(t);
+	if (!q)
+		return;
+	qemu_stop(q);
+	if (q->ram)
+		munmap(q->ram, q->ram_size);
+	if (q->err_fd >= 0)
+		close(q->err_fd);
+	if (q->dir[0]) {
+		char path[96];
+		snprintf(path, sizeof(path), "%s/ram", q->dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/agent.elf", q->dir);
+		unlink(path);
+		rmdir(q->dir);
+	}
+	free(q);
+}
+
+static const struct hcf_target_info *qemu_info(struct hcf_target *t)
+{
+	return &Q(t)->info;
+}
+
+static int qemu_empty_round_trip(struct hcf_target *t, double *seconds)
+{
+	return hcf_engine_empty(&Q(t)->eng, seconds);
+}
+
+static int qemu_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
+			 double *seconds)
+{
+	return hcf_engine_raw_loop(&Q(t)->eng, p, iterations, seconds);
+}
+
+/* The QEMU to run: qemu=PATH, else $HCF_QEMU, else the one the build fetched
+ * (ci/fetch-qemu.sh), else qemu-system-x86_64 on the PATH. */
+static const char *find_qemu(const struct hcf_target_opts *opts)
+{
+	const char *p = hcf_target_param(opts, "qemu");
+	if (p && *p)
+		return p;
+	p = getenv("HCF_QEMU");
+	if (p && *p)
+		return p;
+#ifdef HCF_QEMU_DEFAULT
+	if (access(HCF_QEMU_DEFAULT, X_OK) == 0)
+		return HCF_QEMU_DEFAULT;
+#endif
+	return "qemu-system-x86_64";
+}
+
+static int write_agent(struct qemu_target *q, char *err, size_t errlen)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "%s/agent.elf", q->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t len = (size_t)(hcf_agent_elf_end - hcf_agent_elf);
+	if (fd < 0 || write(fd, hcf_agent_elf, len) != (ssize_t)len) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
+		     const struct hcf_target_opts *opts, char *err, size_t errlen);
+
+const struct hcf_target_ops hcf_target_qemu_ops = {
+	.name = "qemu",
+	.summary = "the agent as a guest of QEMU (TCG by default), one QEMU for many programs",
+	.open = qemu_open,
+	.run = qemu_run,
+	.reset = qemu_reset,
+	.close = qemu_close,
+	.info = qemu_info,
+	.raw_loop = qemu_raw_loop,
+	.empty_round_trip = qemu_empty_round_trip,
+};
+
+static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
+		     const struct hcf_target_opts *opts, char *err, size_t errlen)
+{
+	*out = NULL;
+	static const char *const params[] = { "qemu", "machine", "accel", "mem", NULL };
+	if (hcf_target_params_check(opts, "qemu", params, err, errlen) != 0)
+		return -1;
+	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
+	q->base.ops = &hcf_target_qemu_ops;
+	q->base.abi = abi;
+	q->opts = *opts;
+	q->pid = -1;
+	q->bell_fd = -1;
+	q->qemu = find_qemu(opts);
+	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
+	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
+	q->ram_mib = RAM_MIB_DEFAULT;
+	const char *mem = hcf_target_param(opts, "mem");
+	if (mem) {
+		char *end;
+		unsigned long v = strtoul(mem, &end, 10);
+		if (*end || v < 16 || v > 4096) {
+			snprintf(err, errlen, "qemu: mem=%s: a size in MiB, 16 to 4096", mem);
+			free(q);
+			return -1;
+		}
+		q->ram_mib = (unsigned)v;
+	}
+	if (strcmp(q->accel, "tcg") && strcmp(q->accel, "kvm")) {
+		snprintf(err, errlen, "qemu: accel=%s: tcg or kvm", q->accel);
+		free(q);
+		return -1;
+	}
+	q->ram_size = (size_t)q->ram_mib << 20;
+	/* QEMU's stderr and the agent's console share it, both appending */
+	q->err_fd = memfd_create("hcf-qemu-log", 0);
+	if (q->err_fd >= 0)
+		fcntl(q->err_fd, F_SETFL, O_APPEND);
+	snprintf(q->dir, sizeof(q->dir), "/tmp/hcf-qemu-XXXXXX");
+	if (q->err_fd < 0 || !mkdtemp(q->dir)) {
+		snprintf(err, errlen, "qemu: a work folder: %s", strerror(errno));
+		q->dir[0] = '\0';
+		qemu_close(&q->base);
+		return -1;
+	}
+	hcf_engine_init(&q->eng, (struct hcf_channel){ .ops = &qemu_channel, .ctx = q },
+			opts->watchdog_ms ? opts->watchdog_ms : HCF_WATCHDOG_DEFAULT_MS);
+	q->eng.timing = opts->timing;
+	if (write_agent(q, err, errlen) != 0 || ram_create(q, err, errlen) != 0 ||
+	    boot(q, err, errlen) != 0) {
+		qemu_close(&q->base);
+		return -1;
+	}
+	snprintf(q->info.notes, sizeof(q->info.notes),
+		 "QEMU %s, -M %s, -accel %s, %u MiB (CPUID vendor %s, signature \"%s\"); channel: guest "
+		 "RAM shared through a file, framed doorbell on isa-debugcon; no dirty-page log (stray "
+		 "writes not detected); vector capture off",
+		 q->qemu, q->machine, q->accel, q->ram_mib, q->info.cpu_vendor, q->info.hv_signature);
+	*out = &q->base;
+	return 0;
+}
