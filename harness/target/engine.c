@@ -4,6 +4,7 @@
 #include "util/clock.h"
 
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,22 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 		return -1;
 	}
 	return 0;
+}
+
+enum hcf_frame_status hcf_frame_parse(const uint8_t *buf, size_t len, struct hcf_frame *f, char *why,
+				      size_t whylen)
+{
+	if (len < sizeof(*f))
+		return HCF_FRAME_NEED;
+	memcpy(f, buf, sizeof(*f));
+	bool check_ok = f->check == hcf_frame_check(f);
+	if (f->magic == HCF_FRAME_MAGIC && f->version == HCF_FRAME_VERSION && check_ok)
+		return HCF_FRAME_OK;
+	snprintf(why, whylen,
+		 "garbage on the doorbell: %02x %02x %02x %02x ... (magic 0x%08" PRIx32 ", version %" PRIu32
+		 ", check %s)",
+		 buf[0], buf[1], buf[2], buf[3], f->magic, f->version, check_ok ? "right" : "wrong");
+	return HCF_FRAME_GARBAGE;
 }
 
 const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c)

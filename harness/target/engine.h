@@ -110,6 +110,17 @@ int hcf_engine_empty(struct hcf_engine *e, double *seconds);
 int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t iterations,
 			double *seconds);
 
+/*
+ * The doorbell of an external hypervisor is a stream of struct hcf_frame.
+ * With len bytes at buf: HCF_FRAME_NEED (a frame is not whole yet),
+ * HCF_FRAME_OK (*f is the first frame; it was sizeof(*f) bytes) or
+ * HCF_FRAME_GARBAGE (the bytes are not a frame of this protocol; why says
+ * what was seen). Everything is checked: magic, version, checksum.
+ */
+enum hcf_frame_status { HCF_FRAME_NEED, HCF_FRAME_OK, HCF_FRAME_GARBAGE };
+enum hcf_frame_status hcf_frame_parse(const uint8_t *buf, size_t len, struct hcf_frame *f, char *why,
+				      size_t whylen);
+
 /* Calls the harness will not make: port I/O to the agent's own doorbell or
  * console, MMIO into guest RAM. NULL: fine; else why not. */
 const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c);

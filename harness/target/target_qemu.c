@@ -56,6 +56,7 @@ struct qemu_target {
 	const char *qemu;            /* the binary, or a wrapper that runs it */
 	const char *machine;         /* pc, microvm */
 	const char *accel;           /* tcg, kvm */
+	const char *debug_exit;      /* isa-debug-exit's port, or NULL */
 	unsigned ram_mib;
 	char dir[64];                /* agent.elf and the RAM file */
 	uint8_t *ram;
@@ -140,6 +141,9 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 	snprintf(kernel, sizeof(kernel), "%s/agent.elf", q->dir);
 	snprintf(mem, sizeof(mem), "%uM", q->ram_mib);
 	const char *cpu = strcmp(q->accel, "kvm") ? "max" : "qemu64";
+	char exitdev[64];
+	snprintf(exitdev, sizeof(exitdev), "isa-debug-exit,iobase=%s,iosize=4",
+		 q->debug_exit ? q->debug_exit : "");
 	const char *argv[] = {
 		q->qemu, "-nodefaults", "-nographic", "-monitor", "none", "-serial", "none",
 		"-no-reboot", "-M", machine, "-accel", q->accel, "-cpu", cpu, "-m", mem,
@@ -147,6 +151,7 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 		"-chardev", "file,id=bell,path=/dev/fd/3", "-device", "isa-debugcon,iobase=0xe8,chardev=bell",
 		"-chardev", "file,id=con,path=/dev/fd/2,append=on",
 		"-device", "isa-debugcon,iobase=0xe9,chardev=con",
+		q->debug_exit ? "-device" : NULL, exitdev,
 		NULL,
 	};
 	int bell[2];
@@ -227,19 +232,16 @@ static void qemu_ended(struct qemu_target *q, struct hcf_chan_event *ev)
 /* A whole frame at the start of the buffer: 1, garbage: -1, more bytes needed: 0. */
 static int take_frame(struct qemu_target *q, struct hcf_chan_event *ev)
 {
-	if (q->nbuf < sizeof(struct hcf_frame))
-		return 0;
 	struct hcf_frame f;
-	memcpy(&f, q->buf, sizeof(f));
-	if (f.magic != HCF_FRAME_MAGIC || f.version != HCF_FRAME_VERSION || f.check != hcf_frame_check(&f)) {
+	switch (hcf_frame_parse(q->buf, q->nbuf, &f, ev->detail, sizeof(ev->detail))) {
+	case HCF_FRAME_NEED:
+		return 0;
+	case HCF_FRAME_GARBAGE:
 		ev->kind = HCF_CEV_LOST;
 		ev->lost = HCF_LIVE_PROTOCOL;
-		snprintf(ev->detail, sizeof(ev->detail),
-			 "garbage on the doorbell: %02x %02x %02x %02x ... (magic 0x%08" PRIx32
-			 ", version %" PRIu32 ", check %s)",
-			 q->buf[0], q->buf[1], q->buf[2], q->buf[3], f.magic, f.version,
-			 f.check == hcf_frame_check(&f) ? "right" : "wrong");
 		return -1;
+	case HCF_FRAME_OK:
+		break;
 	}
 	memmove(q->buf, q->buf + sizeof(f), q->nbuf - sizeof(f));
 	q->nbuf -= sizeof(f);
@@ -352,16 +354,19 @@ static int boot(struct qemu_target *q, char *err, size_t errlen)
 	return 0;
 }
 
+/* A fresh QEMU; a second try when the first does not boot (a QEMU killed
+ * while it booted is no reason to stop a run). */
 static int rebuild(struct qemu_target *q)
 {
 	char err[512];
-	qemu_stop(q);
-	q->info.rebuilds++;
-	if (boot(q, err, sizeof(err)) != 0) {
-		fprintf(stderr, "hcfuzz: qemu: starting QEMU again failed: %s\n", err);
-		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		qemu_stop(q);
+		q->info.rebuilds++;
+		if (boot(q, err, sizeof(err)) == 0)
+			return 0;
 	}
-	return 0;
+	fprintf(stderr, "hcfuzz: qemu: starting QEMU again failed: %s\n", err);
+	return -1;
 }
 
 /* ---- the target ------------------------------------------------------------ */
@@ -498,7 +503,7 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		     const struct hcf_target_opts *opts, char *err, size_t errlen)
 {
 	*out = NULL;
-	static const char *const params[] = { "qemu", "machine", "accel", "mem", NULL };
+	static const char *const params[] = { "qemu", "machine", "accel", "mem", "debug-exit", NULL };
 	if (hcf_target_params_check(opts, "qemu", params, err, errlen) != 0)
 		return -1;
 	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
@@ -510,6 +515,7 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 	q->qemu = find_qemu(opts);
 	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
 	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
+	q->debug_exit = hcf_target_param(opts, "debug-exit");
 	q->ram_mib = RAM_MIB_DEFAULT;
 	const char *mem = hcf_target_param(opts, "mem");
 	if (mem) {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# it_qemu_target.sh: the agent as a real guest of QEMU TCG (Debian's QEMU,
+# fetched into the build's cache): kvm.yaml gets the verdicts TCG really
+# gives (vmmcall is #UD there), a QEMU that ends in the middle of a program
+# is CRASH with its exit status, and the next program runs on a fresh QEMU.
+. "$(dirname "$0")/lib.sh"
+set -e
+need_jq
+cache=${HCF_BUILD_DIR:-$TMP}/cache/qemu
+run "$SRC/ci/fetch-qemu.sh" "$cache"
+if [ "$rc" = 3 ]; then
+	# no package archive: the qemu target cannot run here, whatever /dev/kvm is
+	echo "SKIP: Debian's QEMU cannot be fetched (no package archive reachable)"
+	exit 77
+fi
+[ "$rc" = 0 ] || fail "ci/fetch-qemu.sh failed ($rc)"
+export HCF_QEMU=$cache/qemu-system-x86_64
+
+# kvm.yaml under TCG: -cpu max is AMD, so native is vmmcall, which TCG does
+# not implement: every test FAILs on the exception oracle with #UD
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" --target qemu --out "$TMP/kvm" -q
+[ "$rc" = 5 ] || fail "kvm.yaml on QEMU TCG: expected FAIL (5), got $rc"
+n=$(wc -l <"$TMP/kvm/results.jsonl")
+[ "$n" = 130 ] || fail "expected 130 tests, got $n"
+[ "$(jq -r .verdict "$TMP/kvm/results.jsonl" | sort -u)" = FAIL ] ||
+	fail "not every test FAILs: $(jq -r .verdict "$TMP/kvm/results.jsonl" | sort | uniq -c)"
+[ "$(jq -r '.calls[0].exception.vector' "$TMP/kvm/results.jsonl" | sort -u)" = 6 ] ||
+	fail "not every call raised #UD: $(jq -r '.calls[0].exception' "$TMP/kvm/results.jsonl" | sort | uniq -c)"
+grep -q 'accel tcg' "$TMP/kvm/summary.md" || grep -q 'qemu-tcg' "$TMP/kvm/summary.md" ||
+	fail "the summary does not say which QEMU ran"
+
+# QEMU ending mid-program: isa-debug-exit makes QEMU exit with (value << 1) | 1
+mkdir -p "$TMP/corpus"
+printf 'call nr=0xfbf4 rax=0x2a\n' >"$TMP/corpus/a-exit.hcf"    # port 0x500 + 0xfbf4 = 0xf4
+printf 'call ping data=1\n' >"$TMP/corpus/b-ping.hcf"
+run timeout 120 "$HCFUZZ" replay --spec "$SRC/tests/fixtures/responder.yaml" --target qemu \
+	--target-opt debug-exit=0xf4 --out "$TMP/rep" -q "$TMP/corpus"
+[ "$rc" = 7 ] || fail "a QEMU that ends: expected CRASH (7), got $rc"
+line=$(jq -c 'select(.test | endswith("a-exit.hcf"))' "$TMP/rep/results.jsonl")
+[ "$(jq -r .verdict <<<"$line")" = CRASH ] || fail "the exiting program is not CRASH: $line"
+[ "$(jq -r .liveness <<<"$line")" = vmm-gone ] || fail "not vmm-gone: $line"
+jq -r .detail <<<"$line" | grep -q "QEMU ended: exit status 85" || fail "no exit status: $line"
+[ "$(jq -r 'select(.test | endswith("b-ping.hcf")) | .verdict' "$TMP/rep/results.jsonl")" = PASS ] ||
+	fail "the program after the crash did not run on a fresh QEMU"
+ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); QEMU exit 85 mid-program: CRASH, next program PASS"
