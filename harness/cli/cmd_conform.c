@@ -37,7 +37,6 @@ static void usage(FILE *f)
 		"\n"
 		"  --spec FILE        spec to check against; without it, the spec matching the\n"
 		"                     hypervisor the target detects (specs/pvm.yaml, specs/kvm.yaml)\n"
-		"  --target NAME      kvm (default: in-process VMM on /dev/kvm) or model\n"
 		"  --out DIR          report directory (default: out/conform-ABI):\n"
 		"                     junit.xml, results.jsonl, summary.md\n"
 		"  --seed N           seed of the plan's random values (default fixed)\n"

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_target.h"
+#include "exec/targets.h"
 #include "fuzz/campaign.h"
 #include "oracles/verdict.h"
 #include "util/interrupt.h"
@@ -32,7 +33,7 @@ static void usage(FILE *f)
 		"  --jobs N           parallel instances (libFuzzer -fork=N, AFL++ -M/-S); default 1\n"
 		"  --time SECONDS     stop after this long (default: until Ctrl-C)\n"
 		"  --out DIR          campaign directory (default out/fuzz-ABI)\n"
-		"  --target NAME      kvm (default) or model\n"
+		"  --target NAME      kvm (default), qemu or model (docs/targets.md)\n"
 		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
 		"  --no-minimize      leave findings as found\n"
 		"  -q, --quiet        no status line\n"
@@ -90,8 +91,8 @@ int hcf_cmd_fuzz(int argc, char **argv)
 			break;
 		case O_OUT: o.dir = optarg; break;
 		case O_TARGET:
-			if (strcmp(optarg, "kvm") && strcmp(optarg, "model")) {
-				hcf_cli_error("fuzz", "--target: kvm or model, got %s", optarg);
+			if (!hcf_target_find(optarg)) {
+				hcf_cli_error("fuzz", "--target: kvm, qemu or model, got %s", optarg);
 				return HCF_EXIT_USAGE;
 			}
 			o.target = optarg;
