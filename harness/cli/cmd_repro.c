@@ -47,6 +47,7 @@ static void usage(FILE *f)
 
 /* finding.json fields the finding loader does not keep. */
 struct extra {
+	char target[16];
 	char hypervisor[32];
 	char first_seen[40];
 };
@@ -67,6 +68,7 @@ static void read_extra(const char *dir, struct extra *x)
 	free(path);
 	if (!j)
 		return; /* hcf_finding_load_meta read it a moment ago; nothing more to learn */
+	copy_str(j, "target", x->target, sizeof(x->target));
 	copy_str(j, "hypervisor", x->hypervisor, sizeof(x->hypervisor));
 	copy_str(j, "first_seen", x->first_seen, sizeof(x->first_seen));
 	json_decref(j);
@@ -145,6 +147,16 @@ int hcf_cmd_repro(int argc, char **argv)
 	}
 	struct extra x;
 	read_extra(dir, &x);
+	if (x.target[0] && strcmp(x.target, "kvm") != 0) {
+		/* the program a reproducer builds runs on /dev/kvm: another hypervisor */
+		hcf_cli_error("repro", "%s was found on target %s (%s); a C reproducer runs on /dev/kvm. "
+				       "Replay it where it was found: hcfuzz run --spec %s --target %s %s/%s",
+			      dir, x.target, x.hypervisor[0] ? x.hypervisor : "?", spec, x.target, dir,
+			      !full && f->minimized ? HCF_FINDING_MINIMIZED : HCF_FINDING_PROGRAM);
+		free(f);
+		hcf_spec_free(abi);
+		return HCF_EXIT_USAGE;
+	}
 	struct hcf_repro_src src = {
 		.abi = abi,
 		.f = f,

@@ -793,7 +793,9 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 			else if (rc != 0 && !hcf_interrupted())
 				res->post_failed++;
 		}
-		if (!is_file(repro) && !hcf_interrupted()) {
+		/* a C reproducer runs on /dev/kvm: for findings on other targets the
+		 * finding's program and `hcfuzz run --target` are the reproducer */
+		if (!strcmp(c->o->target, "kvm") && !is_file(repro) && !hcf_interrupted()) {
 			char *argv[] = { c->self, "repro", p, "-o", repro, NULL };
 			if (run_self(c, argv) != 0 && !hcf_interrupted())
 				res->post_failed++;
