@@ -34,6 +34,7 @@ int hcf_cmd_decode(int argc, char **argv);
 int hcf_cmd_encode(int argc, char **argv);
 int hcf_cmd_seeds(int argc, char **argv);
 int hcf_cmd_detect(int argc, char **argv);
+int hcf_cmd_targets(int argc, char **argv);
 
 /* Load a spec, printing diagnostics to stderr. Returns 0, or HCF_EXIT_USAGE. */
 int hcf_cli_load_spec(const char *path, struct hcf_abi **abi);

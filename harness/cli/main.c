@@ -25,6 +25,7 @@ const struct hcf_command hcf_cmds[] = {
 	{ "encode", "turn a text program into a fuzzer input", hcf_cmd_encode },
 	{ "seeds", "write a spec's conformance plan as seed inputs", hcf_cmd_seeds },
 	{ "detect", "print the hypervisor behind /dev/kvm and the spec that fits", hcf_cmd_detect },
+	{ "targets", "list the targets this host can run, and what the others need", hcf_cmd_targets },
 	{ NULL, NULL, NULL }
 };
 

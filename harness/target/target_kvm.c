@@ -530,6 +530,12 @@ static void probe_vec(struct kvm_target *k)
 static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
 		    const struct hcf_target_opts *opts, char *err, size_t errlen);
 
+static int kvm_available(const struct hcf_target_opts *opts, char *why, size_t len)
+{
+	(void)opts;
+	return hcf_vmm_available(why, len);
+}
+
 const struct hcf_target_ops hcf_target_kvm_ops = {
 	.name = "kvm",
 	.summary = "in-process VMM on /dev/kvm (hardware KVM or PVM), no QEMU",
@@ -540,6 +546,7 @@ const struct hcf_target_ops hcf_target_kvm_ops = {
 	.info = kvm_info,
 	.raw_loop = kvm_raw_loop,
 	.empty_round_trip = kvm_empty_round_trip,
+	.available = kvm_available,
 };
 
 static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,

@@ -487,6 +487,30 @@ static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		     const struct hcf_target_opts *opts, char *err, size_t errlen);
 
+/* QEMU is there when its path (or a PATH lookup of a bare name) runs. */
+static int qemu_available(const struct hcf_target_opts *opts, char *why, size_t len)
+{
+	const char *qemu = find_qemu(opts);
+	if (strchr(qemu, '/')) {
+		if (access(qemu, X_OK) == 0)
+			return 0;
+	} else {
+		const char *path = getenv("PATH");
+		char dir[4096];
+		for (const char *p = path; p && *p;) {
+			const char *colon = strchr(p, ':');
+			size_t n = colon ? (size_t)(colon - p) : strlen(p);
+			snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, qemu);
+			if (access(dir, X_OK) == 0)
+				return 0;
+			p = colon ? colon + 1 : p + n;
+		}
+	}
+	snprintf(why, len, "no QEMU (%s): `ninja -C build qemu` fetches Debian's into the build's "
+			   "cache; or give qemu=PATH or HCF_QEMU", qemu);
+	return -1;
+}
+
 const struct hcf_target_ops hcf_target_qemu_ops = {
 	.name = "qemu",
 	.summary = "the agent as a guest of QEMU (TCG by default), one QEMU for many programs",
@@ -497,6 +521,7 @@ const struct hcf_target_ops hcf_target_qemu_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
+	.available = qemu_available,
 };
 
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,

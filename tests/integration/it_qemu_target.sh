@@ -15,6 +15,9 @@ if [ "$rc" = 3 ]; then
 fi
 [ "$rc" = 0 ] || fail "ci/fetch-qemu.sh failed ($rc)"
 export HCF_QEMU=$cache/qemu-system-x86_64
+"$HCFUZZ" targets | grep -q '^qemu  *yes' || fail "hcfuzz targets does not list qemu as runnable"
+HCF_QEMU=/nonexistent "$HCFUZZ" targets | grep -A1 '^qemu  *no' | grep -q 'ninja -C build qemu' ||
+	fail "hcfuzz targets does not say what a missing QEMU needs"
 
 # kvm.yaml under TCG: -cpu max is AMD, so native is vmmcall, which TCG does
 # not implement: every test FAILs on the exception oracle with #UD
