@@ -39,6 +39,48 @@ static void check_gprs(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 	}
 }
 
+/* One 32-bit output whose upper half is not zero. */
+static void zext_issue(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+		       struct hcf_call_verdict *cv, unsigned r)
+{
+	if (!(cr->after[r] >> 32))
+		return;
+	struct hcf_loc loc = hcf_loc_reg(r);
+	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "clobber", &loc, cr->after[r] & 0xffffffffull,
+				    cr->after[r],
+				    "%s is a 32-bit output of %s, written as a 32-bit register: its "
+				    "upper half must be zero",
+				    hcf_reg_name(r), who(ctx));
+}
+
+/*
+ * outputs_zero_extend: every output named by its 32-bit register (and a
+ * 32-bit return register) comes back with its upper half zero, after a call
+ * that returned; an exception's frame is another story.
+ */
+static void check_zero_extend(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			      struct hcf_call_verdict *cv)
+{
+	if (!ctx->abi->outputs_zero_extend || cr->outcome != HCF_CO_RETURNED)
+		return;
+	hcf_regmask_t done = 0;
+	const struct hcf_op *op = ctx->op;
+	unsigned ret = op ? op->ret_reg : ctx->abi->ret_reg;
+	unsigned ret_width = op ? op->ret_width : ctx->abi->ret_width;
+	if (ret < HCF_NGPR && ret_width == 32) {
+		zext_issue(ctx, cr, cv, ret);
+		done |= HCF_REGBIT(ret);
+	}
+	for (size_t i = 0; op && i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if ((a->dir & HCF_DIR_OUT) && a->width == 32 && a->reg < HCF_NGPR &&
+		    !(done & HCF_REGBIT(a->reg))) {
+			zext_issue(ctx, cr, cv, a->reg);
+			done |= HCF_REGBIT(a->reg);
+		}
+	}
+}
+
 static void check_rflags(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			 struct hcf_call_verdict *cv)
 {
@@ -122,6 +164,7 @@ void hcf_oracle_clobber(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdic
 		return;
 	}
 	check_gprs(ctx, cr, cv);
+	check_zero_extend(ctx, cr, cv);
 	check_rflags(ctx, cr, cv);
 	check_vec(ctx, cr, cv);
 }

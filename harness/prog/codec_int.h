@@ -78,10 +78,11 @@ static inline hcf_regmask_t implied_regs(const struct hcf_abi *abi, const struct
 				  uint64_t val[HCF_NGPR])
 {
 	unsigned nreg = hcf_prog_nr_reg(abi);
+	hcf_regmask_t m = hcf_prog_magic(abi, val);
 	if (!op)
-		return HCF_REGBIT(nreg);
+		return m | HCF_REGBIT(nreg);
 	val[nreg] = hcf_prog_nr_value(abi, op->nr);
-	hcf_regmask_t m = HCF_REGBIT(nreg);
+	m |= HCF_REGBIT(nreg);
 	if (op->has_subop && abi->subop_reg < HCF_NGPR) {
 		val[abi->subop_reg] = op->subop;
 		m |= HCF_REGBIT(abi->subop_reg);

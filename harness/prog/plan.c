@@ -96,10 +96,11 @@ static int add_struct_buf(struct hcf_prog *p, int sidx, unsigned depth)
 	return b;
 }
 
-/* The registers add_call fills for op (number, sub-operation). */
+/* The registers add_call fills for op (number, sub-operation, magic). */
 static hcf_regmask_t implied_regs(const struct hcf_abi *abi, const struct hcf_op *op)
 {
-	hcf_regmask_t m = HCF_REGBIT(hcf_prog_nr_reg(abi));
+	uint64_t magic[HCF_NGPR];
+	hcf_regmask_t m = HCF_REGBIT(hcf_prog_nr_reg(abi)) | hcf_prog_magic(abi, magic);
 	if (op->has_subop && abi->subop_reg < HCF_NGPR)
 		m |= HCF_REGBIT(abi->subop_reg);
 	return m;
@@ -378,6 +379,75 @@ static void add_undeclared_tests(struct planner *pl)
 	free(l.c);
 }
 
+/* The first op a plain call can make (not destructive), or -1. */
+static int first_plain_op(const struct hcf_abi *abi)
+{
+	for (size_t i = 0; i < abi->nops; i++)
+		if (!abi->ops[i].destructive)
+			return (int)i;
+	return -1;
+}
+
+/* Garbage for the bits of a register above width w. */
+static uint64_t upper_garbage(unsigned w)
+{
+	return 0xa5a5a5a5a5a5a5a5ull & ~hcf_x86_width_mask(w);
+}
+
+/*
+ * Tests of the ABI's own rules, on its first plain op: a magic register
+ * holding anything else must not be taken for a call (the undeclared
+ * contract), while garbage above a magic's or the number's width must be
+ * ignored (the op's contract), as the hypervisor reads only that width.
+ */
+static void add_abi_tests(struct planner *pl)
+{
+	const struct hcf_abi *abi = pl->abi;
+	int opi = first_plain_op(abi);
+	if (opi < 0)
+		return;
+	const struct hcf_op *op = &abi->ops[opi];
+	int *argbuf = hcf_xcalloc(op->nargs ? op->nargs : 1, sizeof(int));
+	char id[96], desc[192];
+	for (size_t i = 0; i < abi->nmagic; i++) {
+		const struct hcf_magic *m = &abi->magic[i];
+		const char *rn = hcf_reg_name(m->reg);
+		uint64_t mask = hcf_x86_width_mask(m->width);
+		if (!pl->no_undeclared) {
+			uint64_t wrong = ~m->value & mask;
+			snprintf(id, sizeof(id), "abi/magic-%s-wrong", rn);
+			snprintf(desc, sizeof(desc), "%.48s with %s = 0x%llx instead of the magic 0x%llx: "
+				 "not a call (undeclared contract)", op->name, rn,
+				 (unsigned long long)wrong, (unsigned long long)m->value);
+			struct hcf_test *t = new_test(pl, "abi", id, desc);
+			build_baseline(abi, opi, &t->prog, argbuf);
+			hcf_pcall_set(&t->prog.calls[0], m->reg, wrong);
+		}
+		if (m->width < 64) {
+			uint64_t v = m->value | upper_garbage(m->width);
+			snprintf(id, sizeof(id), "abi/magic-%s-upper-garbage", rn);
+			snprintf(desc, sizeof(desc), "%.48s with %s = 0x%llx: the magic in its %u bits, "
+				 "garbage above (the op's contract)", op->name, rn,
+				 (unsigned long long)v, m->width);
+			struct hcf_test *t = new_test(pl, "abi", id, desc);
+			build_baseline(abi, opi, &t->prog, argbuf);
+			hcf_pcall_set(&t->prog.calls[0], m->reg, v);
+		}
+	}
+	if (!hcf_xport_addressed(&abi->transport) && abi->nr_width && abi->nr_width < 64) {
+		unsigned nreg = hcf_prog_nr_reg(abi);
+		uint64_t v = hcf_prog_nr_value(abi, op->nr) | upper_garbage(abi->nr_width);
+		snprintf(id, sizeof(id), "abi/number-upper-garbage");
+		snprintf(desc, sizeof(desc), "%.48s with %s = 0x%llx: its number in the %u bits the "
+			 "ABI reads, garbage above (the op's contract)", op->name, hcf_reg_name(nreg),
+			 (unsigned long long)v, abi->nr_width);
+		struct hcf_test *t = new_test(pl, "abi", id, desc);
+		build_baseline(abi, opi, &t->prog, argbuf);
+		hcf_pcall_set(&t->prog.calls[0], nreg, v);
+	}
+	free(argbuf);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	const struct hcf_test *const *x = a, *const *y = b;
@@ -432,6 +502,7 @@ int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 	}
 	if (!pl.no_undeclared)
 		add_undeclared_tests(&pl);
+	add_abi_tests(&pl);
 	make_ids_unique(pl.tests, pl.n);
 	*tests = pl.tests;
 	*n = pl.n;

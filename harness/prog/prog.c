@@ -15,6 +15,7 @@
 
 #include "prog/prog.h"
 #include "spec/transport.h"
+#include "util/x86.h"
 #include "util/xalloc.h"
 
 uint64_t hcf_sentinel(unsigned reg, size_t call_idx)
@@ -121,6 +122,11 @@ struct hcf_pcall *hcf_prog_add_call(struct hcf_prog *p, int op, uint64_t nr)
 	stamp_sentinels(c, idx);
 
 	const struct hcf_op *o = op >= 0 ? &abi->ops[op] : NULL;
+	uint64_t magic[HCF_NGPR];
+	hcf_regmask_t mm = hcf_prog_magic(abi, magic);
+	for (unsigned r = 0; r < HCF_NGPR; r++)
+		if (mm & HCF_REGBIT(r))
+			hcf_pcall_set(c, r, magic[r]);
 	hcf_pcall_set(c, hcf_prog_nr_reg(abi), hcf_prog_nr_value(abi, o ? o->nr : nr));
 	if (o && o->has_subop && abi->subop_reg < HCF_NGPR)
 		hcf_pcall_set(c, abi->subop_reg, o->subop);
@@ -196,7 +202,20 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
 	const struct hcf_abi *abi = p->abi;
 	uint64_t v = c->gpr[hcf_prog_nr_reg(abi)];
-	return hcf_xport_addressed(&abi->transport) ? v : v & ~abi->nr_or_mask;
+	/* the hypervisor reads the number in the ABI's width: bits above it are
+	 * not part of the number */
+	return hcf_xport_addressed(&abi->transport) ? v
+						     : v & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
+}
+
+hcf_regmask_t hcf_prog_magic(const struct hcf_abi *abi, uint64_t val[HCF_NGPR])
+{
+	hcf_regmask_t m = 0;
+	for (size_t i = 0; i < abi->nmagic; i++) {
+		val[abi->magic[i].reg] = abi->magic[i].value;
+		m |= HCF_REGBIT(abi->magic[i].reg);
+	}
+	return m;
 }
 
 const struct hcf_op *hcf_prog_call_op(const struct hcf_prog *p, size_t idx)
@@ -213,6 +232,11 @@ int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
 	const struct hcf_abi *abi = p->abi;
 	uint64_t nr = hcf_pcall_nr(p, c);
 	uint64_t sub = abi->subop_reg < HCF_NGPR ? c->gpr[abi->subop_reg] : 0;
+	/* without its magic the hypervisor does not take it for a call at all */
+	for (size_t i = 0; i < abi->nmagic; i++)
+		if (((c->gpr[abi->magic[i].reg] ^ abi->magic[i].value) &
+		     hcf_x86_width_mask(abi->magic[i].width)) || c->ref[abi->magic[i].reg].buf >= 0)
+			return -1;
 	if (c->op >= 0 && (size_t)c->op < abi->nops) {
 		const struct hcf_op *op = &abi->ops[c->op];
 		if (op->nr == nr && (!op->has_subop || op->subop == sub))

@@ -144,6 +144,9 @@ int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
  * number or an index p does not have: what every layer means by "the op of
  * call idx". */
 const struct hcf_op *hcf_prog_call_op(const struct hcf_prog *p, size_t idx);
+/* The ABI's magic registers (abi->magic) into val[], as every call loads
+ * them; returns their mask. */
+hcf_regmask_t hcf_prog_magic(const struct hcf_abi *abi, uint64_t val[HCF_NGPR]);
 /* Does any call of p reconfigure the guest (a destructive op)? A target
  * gives the next program a fresh guest after one. */
 bool hcf_prog_has_destructive(const struct hcf_prog *p);

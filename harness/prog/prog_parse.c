@@ -707,7 +707,8 @@ static int line_call(struct parser *ps)
 		}
 		if ((implied & HCF_REGBIT(reg)) && !override &&
 		    (v.is_ref || x != implied_val[reg])) {
-			const char *role = reg == nreg ? "call number" : "sub-operation";
+			const char *role = reg == nreg ? "call number" :
+					   reg == abi->subop_reg ? "sub-operation" : "ABI's magic value";
 			return perr(ps, t->col, "%s holds the %s (0x%llx) here; another value needs "
 				    "'override'", hcf_reg_name(reg), role,
 				    (unsigned long long)implied_val[reg]);

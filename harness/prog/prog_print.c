@@ -190,7 +190,7 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 		} else {
 			return -1;
 		}
-		*implied = HCF_REGBIT(nreg);
+		*implied = HCF_REGBIT(nreg) | hcf_prog_magic(abi, implied_val);
 		implied_val[nreg] = hcf_prog_nr_value(abi, op->nr);
 		if (sub) {
 			*implied |= HCF_REGBIT(sreg);
@@ -210,7 +210,7 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 		if (hcf_prog_nr_value(abi, n) == v && !(n & ~hcf_x86_width_mask(pt_nr_width(abi))) &&
 		    pt_resolve_nr(abi, n, has_s, s) == -1) {
 			fprintf(f, "call nr=0x%llx", (unsigned long long)n);
-			*implied = HCF_REGBIT(nreg);
+			*implied = HCF_REGBIT(nreg) | hcf_prog_magic(abi, implied_val);
 			implied_val[nreg] = v;
 			if (has_s) {
 				fprintf(f, ".0x%llx", (unsigned long long)s);

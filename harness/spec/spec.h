@@ -54,6 +54,8 @@ struct hcf_transport {
 	uint8_t vector;          /* INT */
 	uint8_t width;           /* PIO/MMIO: access width in bytes */
 	bool is_read;            /* PIO: in (else out); MMIO: read (else write) */
+	bool fixed;              /* PIO/MMIO: always port_base / mmio_base; the call number
+	                            travels in the call_number register (a backdoor port) */
 	uint16_t port_base;      /* PIO */
 	uint64_t mmio_base;      /* MMIO */
 	uint32_t mmio_scale;     /* MMIO */
@@ -314,6 +316,18 @@ struct hcf_abi {
 	uint64_t nr_or_mask;         /* OR-ed into the number register ('A'<<24, 0x40000000) */
 	uint8_t subop_reg;           /* HCF_REG_NONE if the ABI has no sub-operations */
 	uint8_t subop_width;         /* bits of the sub-operation index (0 without subop_reg) */
+	/* Registers every call loads with a fixed value besides the number (the
+	 * VMware backdoor's eax = 0x564D5868): a call whose magic register holds
+	 * anything else in the register's width issues no declared op. */
+	struct hcf_magic {
+		uint8_t reg, width;
+		uint64_t value;
+	} magic[4];
+	uint8_t nmagic;
+	/* Outputs named by a 32-bit register are written as 32-bit registers, so
+	 * their upper halves must be zero after the call (x86's rule, which a
+	 * hypervisor writing eax.. through its register file must keep). */
+	bool outputs_zero_extend;
 	hcf_regmask_t clobbers;      /* ABI-wide declared clobbers */
 
 	struct hcf_const *consts;

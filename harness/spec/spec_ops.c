@@ -152,6 +152,16 @@ static bool check_arg_reg(struct ld *L, struct opb *b, const struct hcf_ynode *a
 		hcf_spec_err(c, at, "%s carries the call number; it cannot be an input", rn);
 		return false;
 	}
+	if ((dir & HCF_DIR_IN) && reg == HCF_RDX && hcf_xport_uses_rdx(&abi->transport)) {
+		hcf_spec_err(c, at, "rdx holds the %s transport's port or address; it cannot be an input",
+			     hcf_xport_name(abi->transport.kind));
+		return false;
+	}
+	for (size_t m = 0; (dir & HCF_DIR_IN) && m < abi->nmagic; m++)
+		if (abi->magic[m].reg == reg) {
+			hcf_spec_err(c, at, "%s holds the ABI's magic value; it cannot be an input", rn);
+			return false;
+		}
 	if ((dir & HCF_DIR_IN) && b->has_subop && reg == abi->subop_reg) {
 		hcf_spec_err(c, at, "%s carries the sub-operation index; it cannot be an input", rn);
 		return false;
@@ -168,6 +178,35 @@ static bool check_arg_reg(struct ld *L, struct opb *b, const struct hcf_ynode *a
 		return false;
 	}
 	return true;
+}
+
+/* magic: {eax: 0x564D5868}: registers every call loads with a fixed value. */
+static void parse_magic(struct ld *L, const struct hcf_ynode *map)
+{
+	struct hcf_spec_ctx *c = L->c;
+	struct hcf_abi *abi = L->abi;
+	hcf_spec_check_dup_keys(c, map);
+	for (size_t i = 0; i < hcf_y_npairs(map); i++) {
+		const struct hcf_ynode *k = hcf_y_key(map, i), *v = hcf_y_val(map, i);
+		unsigned reg, width;
+		uint64_t val;
+		if (!ld_parse_reg(L, k, "magic register", &reg, &width) ||
+		    !hcf_y_uint(c, v, hcf_x86_width_mask(width), "magic value", &val))
+			continue;
+		if (reg == abi->nr_reg || reg == abi->subop_reg ||
+		    (reg == HCF_RDX && hcf_xport_uses_rdx(&abi->transport))) {
+			hcf_spec_err(c, k, "%s already carries the call number, the sub-operation or "
+					   "the transport's port; it cannot hold a magic value",
+				     hcf_reg_name(reg));
+			continue;
+		}
+		if (abi->nmagic == sizeof(abi->magic) / sizeof(abi->magic[0])) {
+			hcf_spec_err(c, k, "at most %zu magic registers",
+				     sizeof(abi->magic) / sizeof(abi->magic[0]));
+			return;
+		}
+		abi->magic[abi->nmagic++] = (struct hcf_magic){ (uint8_t)reg, (uint8_t)width, val };
+	}
 }
 
 static void parse_args(struct ld *L, struct opb *b, const struct hcf_ynode *map, enum hcf_dir dir)
@@ -598,7 +637,7 @@ void hcf_spec_check_call_dups(struct hcf_spec_ctx *c)
 
 enum { TK_VERSION, TK_ABI, TK_DESC, TK_MODEL, TK_TRANSPORT, TK_CALLNR, TK_SUBOP, TK_RETURN,
        TK_ERRCONV, TK_CLOBBERS, TK_EXC, TK_CONSTS, TK_UNDECL, TK_STRUCTS, TK_CALLS, TK_ANOMALIES,
-       TK_COUNT };
+       TK_MAGIC, TK_ZEXT, TK_COUNT };
 static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_VERSION] = { "hcfuzz_spec", S, true, 0 },
 	[TK_ABI] = { "abi", S, true, 0 },
@@ -616,6 +655,8 @@ static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_STRUCTS] = { "structs", M, false, 0 },
 	[TK_CALLS] = { "calls", Q, true, 0 },
 	[TK_ANOMALIES] = { "known_anomalies", Q, false, 0 },
+	[TK_MAGIC] = { "magic", M, false, 0 },
+	[TK_ZEXT] = { "outputs_zero_extend", S, false, 0 },
 };
 
 void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
@@ -684,6 +725,15 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 					       "(return: ...)", hcf_err_conv_name(abi->err));
 	if (v[TK_CLOBBERS])
 		ld_parse_regmask(&L, v[TK_CLOBBERS], "clobbers", &abi->clobbers);
+	if (v[TK_MAGIC])
+		parse_magic(&L, v[TK_MAGIC]);
+	if (v[TK_ZEXT]) {
+		const char *z = hcf_y_str(c, v[TK_ZEXT], "outputs_zero_extend");
+		if (z && !strcmp(z, "true"))
+			abi->outputs_zero_extend = true;
+		else if (z && strcmp(z, "false"))
+			hcf_spec_err(c, v[TK_ZEXT], "outputs_zero_extend '%.40s': must be true or false", z);
+	}
 	if (v[TK_EXC])
 		ld_parse_exceptions(&L, v[TK_EXC], &L.abi_exceptions);
 

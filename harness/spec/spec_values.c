@@ -573,7 +573,7 @@ void ld_parse_call_number(struct ld *L, const struct hcf_ynode *n, const struct 
 	}
 	if (!n) {
 		hcf_spec_err(c, top, "missing required key 'call_number' (needed unless the "
-				     "transport is pio or mmio)");
+				     "transport is pio or mmio with the number in the port or address)");
 		return;
 	}
 	if (!hcf_spec_map_keys(c, n, "call_number", keys, 3, 0, v))
@@ -582,6 +582,12 @@ void ld_parse_call_number(struct ld *L, const struct hcf_ynode *n, const struct 
 		return;
 	if (v[1] && !ld_parse_width(L, v[1], width, v[0]->str, &width))
 		return;
+	if (reg == HCF_RDX && hcf_xport_uses_rdx(&abi->transport)) {
+		hcf_spec_err(c, v[0], "rdx holds the %s transport's fixed %s; the call number needs "
+				      "another register", hcf_xport_name(abi->transport.kind),
+			     abi->transport.kind == HCF_XPORT_PIO ? "port" : "address");
+		return;
+	}
 	abi->nr_reg = (uint8_t)reg;
 	abi->nr_width = (uint8_t)width;
 	uint64_t mask;

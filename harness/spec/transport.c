@@ -38,7 +38,7 @@ const char *hcf_xport_name(enum hcf_xport_kind kind)
 /* ---- reading a spec's transport -------------------------------------------- */
 
 enum { XK_KIND, XK_VECTOR, XK_PORT, XK_WIDTH, XK_DIRECTION, XK_BASE, XK_SCALE, XK_ACCESS,
-       XK_MSR, XK_STRIDE, XK_COUNT };
+       XK_MSR, XK_STRIDE, XK_FIXED, XK_COUNT };
 #define XW(k) (1u << (k))
 static const struct hcf_spec_key xport_keys[XK_COUNT] = {
 	[XK_KIND] = { "kind", S, true, 0 },
@@ -51,6 +51,7 @@ static const struct hcf_spec_key xport_keys[XK_COUNT] = {
 	[XK_ACCESS] = { "access", S, false, XW(HCF_XPORT_MMIO) },
 	[XK_MSR] = { "msr", S, true, XW(HCF_XPORT_HCPAGE) },
 	[XK_STRIDE] = { "stride", S, false, XW(HCF_XPORT_HCPAGE) },
+	[XK_FIXED] = { "fixed", S, false, XW(HCF_XPORT_PIO) | XW(HCF_XPORT_MMIO) },
 };
 
 static bool xport_kind(const char *name, enum hcf_xport_kind *out)
@@ -168,9 +169,11 @@ bool hcf_xport_parse(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct h
 		default:
 			break;
 		}
+		if (x[XK_FIXED])
+			parse_choice(c, x[XK_FIXED], "fixed", "false", "true", &t->fixed);
 	}
 	t->clobbers = hcf_xport_info(t->kind)->clobbers;
-	t->outputs = hcf_xport_addressed(t) && t->is_read ? HCF_REGBIT(HCF_RAX) : 0;
+	t->outputs = hcf_xport_uses_rdx(t) && t->is_read ? HCF_REGBIT(HCF_RAX) : 0;
 	return c->nerr == before;
 }
 
@@ -178,6 +181,11 @@ bool hcf_xport_parse(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct h
 /* ---- numbers, addresses, instructions ------------------------------------ */
 
 bool hcf_xport_addressed(const struct hcf_transport *t)
+{
+	return (t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) && !t->fixed;
+}
+
+bool hcf_xport_uses_rdx(const struct hcf_transport *t)
 {
 	return t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO;
 }
@@ -194,6 +202,8 @@ static uint64_t hcpage_stride(const struct hcf_transport *t)
 
 uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width)
 {
+	if (t->fixed)
+		return hcf_x86_width_mask(nr_width);
 	if (t->kind == HCF_XPORT_PIO)
 		return 0xffffu - t->port_base;
 	if (t->kind == HCF_XPORT_MMIO)
@@ -206,6 +216,8 @@ void hcf_xport_place(const struct hcf_transport *t, uint64_t nr, bool *rdx_set, 
 {
 	*rdx_set = false;
 	*entry = 0;
+	if (t->fixed)
+		nr = 0; /* the port or address is the base; the number is in its register */
 	switch (t->kind) {
 	case HCF_XPORT_PIO:
 		*rdx_set = true;
@@ -225,6 +237,8 @@ void hcf_xport_place(const struct hcf_transport *t, uint64_t nr, bool *rdx_set, 
 
 const char *hcf_xport_refusal(const struct hcf_transport *t, uint64_t nr)
 {
+	if (t->fixed)
+		nr = 0;
 	if (t->kind == HCF_XPORT_PIO) {
 		uint16_t port = (uint16_t)(t->port_base + nr);
 		if (port == HCF_PORT_DOORBELL || port == HCF_PORT_DEBUGCON)
@@ -242,6 +256,8 @@ const char *hcf_xport_refusal(const struct hcf_transport *t, uint64_t nr)
 
 bool hcf_xport_usable(const struct hcf_transport *t, uint64_t nr)
 {
+	if (t->fixed)
+		return true;
 	switch (t->kind) {
 	case HCF_XPORT_PIO:
 		return nr <= 0xffffu - t->port_base && !hcf_xport_refusal(t, nr);
@@ -260,6 +276,8 @@ bool hcf_xport_usable(const struct hcf_transport *t, uint64_t nr)
 
 bool hcf_xport_fold(const struct hcf_transport *t, uint64_t *nr)
 {
+	if (t->fixed)
+		return true;
 	switch (t->kind) {
 	case HCF_XPORT_PIO:
 		*nr %= 0x10000u - t->port_base;
@@ -342,12 +360,16 @@ void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len)
 		snprintf(buf, len, "int 0x%x", t->vector);
 		break;
 	case HCF_XPORT_PIO:
-		snprintf(buf, len, "port I/O (%s, %u bytes) to port 0x%x + number", t->is_read ? "in" : "out",
-			 t->width, t->port_base);
+		snprintf(buf, len, "port I/O (%s, %u bytes) to port 0x%x%s", t->is_read ? "in" : "out",
+			 t->width, t->port_base, t->fixed ? ", number in a register" : " + number");
 		break;
 	case HCF_XPORT_MMIO:
-		snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 " + number * %u",
-			 t->is_read ? "read" : "write", t->width, t->mmio_base, t->mmio_scale);
+		if (t->fixed)
+			snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 ", number in a register",
+				 t->is_read ? "read" : "write", t->width, t->mmio_base);
+		else
+			snprintf(buf, len, "MMIO (%s, %u bytes) at 0x%" PRIx64 " + number * %u",
+				 t->is_read ? "read" : "write", t->width, t->mmio_base, t->mmio_scale);
 		break;
 	case HCF_XPORT_HCPAGE:
 		snprintf(buf, len, "call into the hypercall page (MSR 0x%x, %u bytes per entry)",

@@ -39,8 +39,11 @@ struct hcf_ynode;
 bool hcf_xport_parse(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_transport *t);
 
 /* Does the call number select an address formed in rdx (port I/O, MMIO)
- * rather than travel in a register of its own? */
+ * rather than travel in a register of its own? (Not for a fixed port.) */
 bool hcf_xport_addressed(const struct hcf_transport *t);
+/* Does the transport keep a port or address in rdx (port I/O, MMIO, fixed
+ * or not)? Then rdx cannot carry anything else. */
+bool hcf_xport_uses_rdx(const struct hcf_transport *t);
 
 /* The largest call number the transport can carry at all (nr_width bits
  * for the register-number transports). */

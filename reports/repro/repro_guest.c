@@ -226,7 +226,7 @@ static const char *reg_role(const struct gen *g, size_t i, unsigned r, char *buf
 	const struct hcf_op *op = hcf_prog_call_op(p, i);
 	const struct hcf_transport *t = &g->cx->abi->transport;
 	buf[0] = '\0';
-	if (hcf_xport_addressed(t) && r == HCF_RDX)
+	if (hcf_xport_uses_rdx(t) && r == HCF_RDX)
 		snprintf(buf, len, t->kind == HCF_XPORT_PIO ? "port" : "MMIO address");
 	else if (r == hcf_prog_nr_reg(g->cx->abi) && (c->set & HCF_REGBIT(r)))
 		snprintf(buf, len, "call number");
