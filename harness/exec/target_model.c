@@ -56,6 +56,25 @@ static bool never_returns(const struct hcf_prog *p, const struct hcf_pcall *c)
 	       op->nerrors == 0;
 }
 
+/* outputs_zero_extend: what the model leaves of a 32-bit output is written
+ * back as a 32-bit register, as the spec says the hypervisor does. */
+static void zero_extend_outputs(const struct hcf_prog *p, const struct hcf_pcall *c,
+				struct hcf_call_result *cr)
+{
+	const struct hcf_abi *abi = p->abi;
+	if (!abi->outputs_zero_extend)
+		return;
+	int opi = hcf_pcall_op(p, c);
+	const struct hcf_op *op = opi >= 0 ? &abi->ops[opi] : NULL;
+	unsigned ret = op ? op->ret_reg : abi->ret_reg;
+	if (ret < HCF_NGPR && (op ? op->ret_width : abi->ret_width) == 32)
+		cr->after[ret] &= 0xffffffffull;
+	for (size_t i = 0; op && i < op->nargs; i++)
+		if ((op->args[i].dir & HCF_DIR_OUT) && op->args[i].width == 32 &&
+		    op->args[i].reg < HCF_NGPR)
+			cr->after[op->args[i].reg] &= 0xffffffffull;
+}
+
 static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct model_target *mt = (struct model_target *)t;
@@ -107,6 +126,7 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 			for (unsigned reg = 0; reg < HCF_NGPR; reg++)
 				if (e.known & HCF_REGBIT(reg))
 					cr->after[reg] = e.gpr[reg];
+			zero_extend_outputs(p, c, cr);
 		}
 		if (mt->model.ops->observe)
 			mt->model.ops->observe(mt->model.st, p->abi, p, i, cr);

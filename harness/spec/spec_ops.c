@@ -465,6 +465,11 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	}
 
 	op->in_mask = HCF_REGBIT(abi->nr_reg);
+	/* the harness loads these too: a port or address in rdx, magic values */
+	if (hcf_xport_uses_rdx(&abi->transport))
+		op->in_mask |= HCF_REGBIT(HCF_RDX);
+	for (size_t m = 0; m < abi->nmagic; m++)
+		op->in_mask |= HCF_REGBIT(abi->magic[m].reg);
 	if (op->has_subop)
 		op->in_mask |= HCF_REGBIT(abi->subop_reg);
 	if (op->ret_reg != HCF_REG_NONE)

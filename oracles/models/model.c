@@ -16,6 +16,7 @@ const struct hcf_model_ops *const hcf_models[] = {
 	&hcf_model_spec,
 	&hcf_model_kvm,
 	&hcf_model_pvm,
+	&hcf_model_vmport,
 	NULL,
 };
 

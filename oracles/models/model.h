@@ -76,6 +76,7 @@ const struct hcf_model_ops *hcf_model_find(const char *name);
 extern const struct hcf_model_ops hcf_model_spec; /* "spec": the spec-only prediction */
 extern const struct hcf_model_ops hcf_model_kvm;  /* "kvm": Linux KVM's x86 hypercalls */
 extern const struct hcf_model_ops hcf_model_pvm;  /* "pvm": the PVM build on these machines */
+extern const struct hcf_model_ops hcf_model_vmport; /* "vmport": QEMU's VMware backdoor */
 
 /*
  * The spec-only prediction every model starts from: for an undeclared number

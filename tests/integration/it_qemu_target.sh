@@ -32,6 +32,28 @@ n=$(wc -l <"$TMP/kvm/results.jsonl")
 grep -q 'accel tcg' "$TMP/kvm/summary.md" || grep -q 'qemu-tcg' "$TMP/kvm/summary.md" ||
 	fail "the summary does not say which QEMU ran"
 
+# The VMware backdoor of QEMU's pc machine against its spec: every test PASSes,
+# the ABI's own rules (a wrong magic, garbage above the command byte) included
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/vmware-backdoor.yaml" --target qemu --out "$TMP/vm" -q
+[ "$rc" = 0 ] || fail "vmware-backdoor.yaml on QEMU: expected PASS (0), got $rc: $(jq -r 'select(.verdict != "PASS") | .test + " " + .reason' "$TMP/vm/results.jsonl" | head -5)"
+n=$(wc -l <"$TMP/vm/results.jsonl")
+[ "$n" -ge 40 ] || fail "only $n backdoor tests"
+for t in abi/magic-rax-wrong abi/magic-rax-upper-garbage abi/number-upper-garbage; do
+	[ "$(jq -r --arg t "$t" 'select(.test == $t) | .verdict' "$TMP/vm/results.jsonl")" = PASS ] ||
+		fail "$t is not a PASS"
+done
+[ "$(jq -r 'select(.test == "GETVERSION/baseline") | .calls[0].after | .rax + " " + .rbx + " " + .rcx' \
+	"$TMP/vm/results.jsonl")" = "0x6 0x564d5868 0x2" ] || fail "GETVERSION does not answer 6, the magic, 2"
+# a spec that forgets that GETVERSION writes ecx: FAIL, naming rcx, and nothing else
+grep -v '      vmx_type: ecx' "$SRC/specs/vmware-backdoor.yaml" >"$TMP/misstated.yaml"
+run timeout 300 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" --target qemu --out "$TMP/vm2" -q
+[ "$rc" = 5 ] || fail "misstated backdoor spec: expected FAIL (5), got $rc"
+[ "$(jq -r 'select(.verdict != "PASS") | .test' "$TMP/vm2/results.jsonl" | sort | tr '\n' ' ')" = \
+	"GETVERSION/baseline abi/magic-rax-upper-garbage abi/number-upper-garbage " ] ||
+	fail "unexpected non-PASS tests: $(jq -r 'select(.verdict != "PASS") | .test' "$TMP/vm2/results.jsonl")"
+[ "$(jq -r 'select(.test == "GETVERSION/baseline") | [.calls[0].issues[] | select(.verdict == "FAIL") | .where] | unique | join(",")' \
+	"$TMP/vm2/results.jsonl")" = rcx ] || fail "the misstatement's FAIL does not name rcx"
+
 # QEMU ending mid-program: isa-debug-exit makes QEMU exit with (value << 1) | 1
 mkdir -p "$TMP/corpus"
 printf 'call nr=0xfbf4 rax=0x2a\n' >"$TMP/corpus/a-exit.hcf"    # port 0x500 + 0xfbf4 = 0xf4
@@ -45,4 +67,4 @@ line=$(jq -c 'select(.test | endswith("a-exit.hcf"))' "$TMP/rep/results.jsonl")
 jq -r .detail <<<"$line" | grep -q "QEMU ended: exit status 85" || fail "no exit status: $line"
 [ "$(jq -r 'select(.test | endswith("b-ping.hcf")) | .verdict' "$TMP/rep/results.jsonl")" = PASS ] ||
 	fail "the program after the crash did not run on a fresh QEMU"
-ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); QEMU exit 85 mid-program: CRASH, next program PASS"
+ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); vmware-backdoor.yaml: $n PASS, a misstated one FAILs on rcx; QEMU exit 85 mid-program: CRASH, next program PASS"

@@ -51,6 +51,46 @@ static struct hcf_abi *pio_abi(void)
 	return abi;
 }
 
+static struct hcf_abi *backdoor_abi(void)
+{
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/specs/vmware-backdoor.yaml",
+		 getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".");
+	if (hcf_spec_load(path, &abi, &d) != 0)
+		hcf_diags_print(&d, stderr);
+	assert_non_null(abi);
+	return abi;
+}
+
+/* Which op a call issues: not one without its magic; the number in its width. */
+static void test_magic_and_width(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = backdoor_abi();
+	const struct hcf_op *gv = hcf_spec_op_by_name(abi, "GETVERSION");
+	assert_non_null(gv);
+	struct hcf_prog p;
+	hcf_prog_init(&p, abi);
+	struct hcf_pcall *c = hcf_prog_add_call(&p, (int)(gv - abi->ops), gv->nr);
+	assert_int_equal(c->gpr[HCF_RAX], 0x564d5868);        /* every call loads the magic */
+	assert_true(c->set & HCF_REGBIT(HCF_RAX));
+	assert_ptr_equal(hcf_prog_call_op(&p, 0), gv);
+	hcf_pcall_set(c, HCF_RAX, 0xdead00000000ull | 0x564d5868); /* garbage above eax */
+	assert_ptr_equal(hcf_prog_call_op(&p, 0), gv);
+	hcf_pcall_set(c, HCF_RAX, 0x564d5869);                  /* not the magic */
+	assert_null(hcf_prog_call_op(&p, 0));
+	hcf_pcall_set(c, HCF_RAX, 0x564d5868);
+	hcf_pcall_set(c, HCF_RCX, 0x100 | gv->nr);              /* above the command byte */
+	assert_int_equal(hcf_pcall_nr(&p, c), gv->nr);
+	assert_ptr_equal(hcf_prog_call_op(&p, 0), gv);
+	hcf_prog_free(&p);
+	hcf_spec_free(abi);
+}
+
+
 static void test_sentinels_distinct(void **state)
 {
 	(void)state;
@@ -356,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_copy_and_equal),
 		cmocka_unit_test(test_remove_call),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_magic_and_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -561,6 +561,46 @@ static void test_pio_mmio(void **state)
 	hcf_spec_free(abi);
 }
 
+/* A backdoor port: fixed port, number in ecx's low byte, a magic in eax. */
+static void test_backdoor_port(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = load_ok("specs/vmware-backdoor.yaml");
+	assert_true(abi->transport.fixed);
+	assert_int_equal(abi->transport.port_base, 0x5658);
+	assert_int_equal(abi->nr_reg, HCF_RCX);
+	assert_int_equal(abi->nr_width, 8);
+	assert_int_equal(abi->nmagic, 1);
+	assert_int_equal(abi->magic[0].reg, HCF_RAX);
+	assert_int_equal(abi->magic[0].width, 32);
+	assert_int_equal(abi->magic[0].value, 0x564d5868);
+	assert_true(abi->outputs_zero_extend);
+	assert_int_equal(abi->transport.outputs, R(RAX));
+	assert_int_equal(op_named(abi, "GETVERSION")->in_mask, R(RCX) | R(RDX) | R(RAX));
+	hcf_spec_free(abi);
+
+#define BD "hcfuzz_spec: 1\nabi: t\ntransport: {kind: pio, port: 0x5658, width: 4, direction: in, " \
+	   "fixed: true}\n"
+	/* the number cannot travel in rdx, which holds the port */
+	buf_err(BD "call_number: {reg: edx}\ncalls:\n  - {name: a, nr: 1}\n", 4, 20, "holds the pio");
+	/* nor can an input */
+	buf_err(BD "call_number: {reg: ecx}\ncalls:\n  - {name: a, nr: 1, input: {x: rdx}}\n", 6, 30,
+		"rdx holds the pio transport's port");
+	/* a magic register is no input, and not the number register */
+	buf_err(BD "call_number: {reg: ecx}\nmagic: {eax: 1}\ncalls:\n  - {name: a, nr: 1, input: {x: rax}}\n",
+		7, 30, "holds the ABI's magic value");
+	buf_err(BD "call_number: {reg: ecx}\nmagic: {ecx: 1}\ncalls:\n  - {name: a, nr: 1}\n", 5, 9,
+		"cannot hold a magic value");
+	/* the value must fit the register's width; fixed is true or false */
+	buf_err(BD "call_number: {reg: ecx}\nmagic: {eax: 0x100000000}\ncalls:\n  - {name: a, nr: 1}\n", 5, 14,
+		"magic value");
+	buf_err("hcfuzz_spec: 1\nabi: t\ntransport: {kind: pio, port: 1, width: 4, fixed: maybe}\n"
+		"calls:\n  - {name: a, nr: 1}\n", 3, 50, "must be false or true");
+	buf_err(BD "call_number: {reg: ecx}\noutputs_zero_extend: sometimes\ncalls:\n  - {name: a, nr: 1}\n",
+		5, 22, "must be true or false");
+#undef BD
+}
+
 #define HEAD "hcfuzz_spec: 1\nabi: t\ntransport: vmcall\ncall_number: {reg: rax}\nreturn: rax\n"
 #define CALLS "calls:\n  - {name: a, nr: 1}\n"
 
@@ -1223,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_fastabi_dir_conflict),
 		cmocka_unit_test(test_full_fixture),
 		cmocka_unit_test(test_pio_mmio),
+		cmocka_unit_test(test_backdoor_port),
 		cmocka_unit_test(test_transports),
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
