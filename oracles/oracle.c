@@ -252,9 +252,14 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		}
 		const struct hcf_call_result *cr = &r->calls[i];
 		struct hcf_expect e;
+		/* the op of what was loaded: a buffer address in the number
+		 * register is known only now */
+		int opi = cr->outcome != HCF_CO_NOT_RUN ? hcf_pcall_op_loaded(p, &p->calls[i], cr->before)
+						       : hcf_pcall_op(p, &p->calls[i]);
 		struct hcf_oracle_ctx ctx = {
 			.abi = abi, .prog = p, .res = r, .idx = i,
-			.op = hcf_prog_call_op(p, i), .expect = NULL, .tinfo = tinfo,
+			.op = opi >= 0 && (size_t)opi < abi->nops ? &abi->ops[opi] : NULL,
+			.expect = NULL, .tinfo = tinfo,
 		};
 
 		/* A call that never ran has nothing to predict; a stateful

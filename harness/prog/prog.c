@@ -229,13 +229,25 @@ const struct hcf_op *hcf_prog_call_op(const struct hcf_prog *p, size_t idx)
 
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
 {
+	return hcf_pcall_op_loaded(p, c, NULL);
+}
+
+int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
+			const uint64_t loaded[HCF_NGPR])
+{
 	const struct hcf_abi *abi = p->abi;
-	uint64_t nr = hcf_pcall_nr(p, c);
-	uint64_t sub = abi->subop_reg < HCF_NGPR ? c->gpr[abi->subop_reg] : 0;
+	/* without the loaded image a buffer address in these registers is not
+	 * known here: such a call is judged as no declared one */
+	const uint64_t *g = loaded ? loaded : c->gpr;
+	unsigned nreg = hcf_prog_nr_reg(abi);
+	uint64_t nr = hcf_xport_addressed(&abi->transport) || !loaded ? hcf_pcall_nr(p, c)
+		      : g[nreg] & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
+	uint64_t sub = abi->subop_reg < HCF_NGPR ? g[abi->subop_reg] : 0;
 	/* without its magic the hypervisor does not take it for a call at all */
 	for (size_t i = 0; i < abi->nmagic; i++)
-		if (((c->gpr[abi->magic[i].reg] ^ abi->magic[i].value) &
-		     hcf_x86_width_mask(abi->magic[i].width)) || c->ref[abi->magic[i].reg].buf >= 0)
+		if (((g[abi->magic[i].reg] ^ abi->magic[i].value) &
+		     hcf_x86_width_mask(abi->magic[i].width)) ||
+		    (!loaded && c->ref[abi->magic[i].reg].buf >= 0))
 			return -1;
 	if (c->op >= 0 && (size_t)c->op < abi->nops) {
 		const struct hcf_op *op = &abi->ops[c->op];

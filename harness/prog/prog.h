@@ -140,6 +140,11 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c);
  * models and features judge a call by what it did, not by its label.
  */
 int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
+/* The same, from the register image the call really loaded (a result's
+ * before[]): right also where a number or magic register holds a buffer
+ * address, which only the layout resolves. */
+int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
+			const uint64_t loaded[HCF_NGPR]);
 /* The op call idx of p really issues (hcf_pcall_op), NULL for an undeclared
  * number or an index p does not have: what every layer means by "the op of
  * call idx". */

@@ -49,7 +49,8 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 		return;
 	}
 	e->outcome = HCF_EXP_RETURN;
-	const struct hcf_op *op = hcf_prog_call_op(p, idx);
+	int opi = idx < p->ncalls ? hcf_pcall_op_loaded(p, &p->calls[idx], before) : -1;
+	const struct hcf_op *op = opi >= 0 && (size_t)opi < abi->nops ? &abi->ops[opi] : NULL;
 
 	if (op) {
 		/* A call allowed to raise exceptions may or may not: no
