@@ -69,6 +69,19 @@ static void printable(char *s, size_t n)
 			s[i] = '?';
 }
 
+/*
+ * The command's seq, written last: under an external hypervisor the agent
+ * runs while the host writes, polling seq, so everything the command says
+ * (calls, counts, the cleared acknowledgement) must be in memory before the
+ * new seq is. On x86 stores are seen in program order; the fence keeps the
+ * compiler from moving the plain stores of the calls after this one.
+ */
+static void publish(volatile struct hcf_mbox *mb, uint64_t seq)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	mb->seq = seq;
+}
+
 /* One command without calls; 0 when the agent acknowledged it in time. */
 static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
 {
@@ -77,7 +90,7 @@ static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
 		return -1;
 	uint64_t seq = ++e->seq;
 	mb->cmd = HCF_CMD_EMPTY;
-	mb->seq = seq;
+	publish(mb, seq);
 	for (;;) {
 		wait_event(e, (uint64_t)e->watchdog_ms * 1000000ull, ev);
 		if (ev->kind == HCF_CEV_CONSOLE) {
@@ -330,9 +343,9 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 	uint64_t seq = ++e->seq;
 	mb->cmd = HCF_CMD_BATCH;
 	mb->ncalls = n;
-	mb->seq = seq;
 	mb->ack_seq = 0;
 	mb->ndone = 0;
+	publish(mb, seq);
 
 	/* The watchdog measures progress, calls finished: a guest that keeps
 	 * exiting (a device in a loop, repeated HLT) without finishing calls
@@ -505,7 +518,7 @@ int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t
 	uint64_t seq = ++e->seq;
 	mb->cmd = HCF_CMD_RAW_LOOP;
 	mb->raw_iterations = iterations;
-	mb->seq = seq;
+	publish(mb, seq);
 	uint64_t t0 = hcf_now_ns();
 	struct hcf_chan_event ev;
 	for (;;) {
