@@ -912,7 +912,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 			last_calls = pg.calls;
 			last_t = t;
 			double elapsed = c->elapsed_before + (t - t0);
-			long since = pg.last_new_feature_unix ? (long)(time(NULL) - (time_t)pg.last_new_feature_unix) : -1;
+			/* before the first new feature: the whole run is the plateau
+			 * (the report takes only non-negative seconds) */
+			long since = pg.last_new_feature_unix ? (long)(time(NULL) - (time_t)pg.last_new_feature_unix)
+							      : (long)(t - t0);
 			if (c->csv) {
 				fprintf(c->csv, "%lld,%.1f,%llu,%.1f,%llu,%.1f,%zu,%zu,%zu,%ld\n",
 					(long long)time(NULL), elapsed, pg.execs, eps, pg.calls, cps, pg.corpus,
@@ -961,7 +964,8 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 		fprintf(c->csv, "%lld,%.1f,%llu,%.1f,%llu,%.1f,%zu,%zu,%zu,%ld\n", (long long)time(NULL),
 			c->elapsed_before + ran, pg.execs, eps, pg.calls, cps, pg.corpus, pg.features,
 			pg.findings,
-			pg.last_new_feature_unix ? (long)(time(NULL) - (time_t)pg.last_new_feature_unix) : -1);
+			pg.last_new_feature_unix ? (long)(time(NULL) - (time_t)pg.last_new_feature_unix)
+						 : (long)ran);
 		fclose(c->csv);
 		c->csv = NULL;
 	}
