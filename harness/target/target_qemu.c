@@ -43,6 +43,7 @@
 #include "util/xalloc.h"
 
 extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
+extern const uint8_t hcf_agent_pvh_elf[], hcf_agent_pvh_elf_end[];
 
 #define RAM_MIB_DEFAULT 16u        /* QEMU's RAM; the agent uses the low 8 MiB */
 #define BOOT_TIMEOUT_MS 20000u     /* TCG boots in 0.1-0.2 s; a loaded CI machine is slower */
@@ -57,6 +58,7 @@ struct qemu_target {
 	const char *machine;         /* pc, microvm */
 	const char *accel;           /* tcg, kvm */
 	const char *debug_exit;      /* isa-debug-exit's port, or NULL */
+	bool pvh;                    /* boot through the PVH note, not multiboot */
 	unsigned ram_mib;
 	char dir[64];                /* agent.elf and the RAM file */
 	uint8_t *ram;
@@ -329,7 +331,8 @@ static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
 	snprintf(ti->target, sizeof(ti->target), "qemu");
 	snprintf(ti->hypervisor, sizeof(ti->hypervisor), "qemu-%s", q->accel);
-	snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s", q->machine, q->accel);
+	snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s boot=%s", q->machine, q->accel,
+		 q->pvh ? "pvh" : "multiboot");
 	if (q->base.abi)
 		q->eng.wire_xport = hcf_xport_wire(&q->base.abi->transport, ti->cpu_vendor);
 }
@@ -473,8 +476,10 @@ static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 	char path[96];
 	snprintf(path, sizeof(path), "%s/agent.elf", q->dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t len = (size_t)(hcf_agent_elf_end - hcf_agent_elf);
-	if (fd < 0 || write(fd, hcf_agent_elf, len) != (ssize_t)len) {
+	const uint8_t *image = q->pvh ? hcf_agent_pvh_elf : hcf_agent_elf;
+	size_t len = q->pvh ? (size_t)(hcf_agent_pvh_elf_end - hcf_agent_pvh_elf)
+			    : (size_t)(hcf_agent_elf_end - hcf_agent_elf);
+	if (fd < 0 || write(fd, image, len) != (ssize_t)len) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -528,7 +533,8 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		     const struct hcf_target_opts *opts, char *err, size_t errlen)
 {
 	*out = NULL;
-	static const char *const params[] = { "qemu", "machine", "accel", "mem", "debug-exit", NULL };
+	static const char *const params[] = { "qemu", "machine", "accel", "mem", "debug-exit", "boot",
+					       NULL };
 	if (hcf_target_params_check(opts, "qemu", params, err, errlen) != 0)
 		return -1;
 	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
@@ -541,6 +547,13 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
 	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
 	q->debug_exit = hcf_target_param(opts, "debug-exit");
+	const char *bootp = hcf_target_param(opts, "boot");
+	if (bootp && strcmp(bootp, "multiboot") && strcmp(bootp, "pvh")) {
+		snprintf(err, errlen, "qemu: boot=%s: multiboot or pvh", bootp);
+		free(q);
+		return -1;
+	}
+	q->pvh = bootp && !strcmp(bootp, "pvh");
 	q->ram_mib = RAM_MIB_DEFAULT;
 	const char *mem = hcf_target_param(opts, "mem");
 	if (mem) {
@@ -579,10 +592,11 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		return -1;
 	}
 	snprintf(q->info.notes, sizeof(q->info.notes),
-		 "QEMU %s, -M %s, -accel %s, %u MiB (CPUID vendor %s, signature \"%s\"); channel: guest "
+		 "QEMU %s, -M %s, -accel %s, %u MiB, %s boot (CPUID vendor %s, signature \"%s\"); channel: guest "
 		 "RAM shared through a file, framed doorbell on isa-debugcon; no dirty-page log (stray "
 		 "writes not detected); vector capture off",
-		 q->qemu, q->machine, q->accel, q->ram_mib, q->info.cpu_vendor, q->info.hv_signature);
+		 q->qemu, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
+		 q->info.cpu_vendor, q->info.hv_signature);
 	*out = &q->base;
 	return 0;
 }

@@ -44,6 +44,11 @@ for t in abi/magic-rax-wrong abi/magic-rax-upper-garbage abi/number-upper-garbag
 done
 [ "$(jq -r 'select(.test == "GETVERSION/baseline") | .calls[0].after | .rax + " " + .rbx + " " + .rcx' \
 	"$TMP/vm/results.jsonl")" = "0x6 0x564d5868 0x2" ] || fail "GETVERSION does not answer 6, the magic, 2"
+# the same agent through QEMU's PVH entry (the ELF note) instead of multiboot
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/vmware-backdoor.yaml" --target qemu --target-opt boot=pvh \
+	--out "$TMP/pvh" -q
+[ "$rc" = 0 ] || fail "vmware-backdoor.yaml on QEMU, PVH boot: expected PASS (0), got $rc"
+grep -q "PVH boot" "$TMP/pvh/summary.md" || fail "the summary does not say the agent booted through PVH"
 # a spec that forgets that GETVERSION writes ecx: FAIL, naming rcx, and nothing else
 grep -v '      vmx_type: ecx' "$SRC/specs/vmware-backdoor.yaml" >"$TMP/misstated.yaml"
 run timeout 300 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" --target qemu --out "$TMP/vm2" -q
