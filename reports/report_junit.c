@@ -242,6 +242,8 @@ static int junit_end(void *vst, const struct hcf_exec_stats *stats)
 		junit_property(&h, "hypervisor", ti->hypervisor, HCF_FIELD_LEN(ti->hypervisor));
 		junit_property(&h, "cpu_vendor", ti->cpu_vendor, HCF_FIELD_LEN(ti->cpu_vendor));
 		junit_property(&h, "hv_signature", ti->hv_signature, HCF_FIELD_LEN(ti->hv_signature));
+		if (ti->facts[0])
+			junit_property(&h, "target_facts", ti->facts, HCF_FIELD_LEN(ti->facts));
 	}
 	junit_cproperty(&h, "spec", st->spec_path);
 	junit_cproperty(&h, "seed", seed);

@@ -231,6 +231,8 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 		md_fact(b, "CPU vendor", ti->cpu_vendor, HCF_FIELD_LEN(ti->cpu_vendor), false);
 		md_fact(b, "hypervisor signature", ti->hv_signature, HCF_FIELD_LEN(ti->hv_signature),
 			true);
+		if (ti->facts[0])
+			md_fact(b, "target facts", ti->facts, HCF_FIELD_LEN(ti->facts), true);
 	}
 	md_fact(b, "spec", st->spec_path ? st->spec_path : "",
 		st->spec_path ? strlen(st->spec_path) : 0, true);

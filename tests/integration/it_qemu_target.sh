@@ -48,7 +48,7 @@ done
 run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/vmware-backdoor.yaml" --target qemu --target-opt boot=pvh \
 	--out "$TMP/pvh" -q
 [ "$rc" = 0 ] || fail "vmware-backdoor.yaml on QEMU, PVH boot: expected PASS (0), got $rc"
-grep -q "PVH boot" "$TMP/pvh/summary.md" || fail "the summary does not say the agent booted through PVH"
+grep -q "boot=pvh" "$TMP/pvh/summary.md" || fail "the summary does not say the agent booted through PVH"
 # a spec that forgets that GETVERSION writes ecx: FAIL, naming rcx, and nothing else
 grep -v '      vmx_type: ecx' "$SRC/specs/vmware-backdoor.yaml" >"$TMP/misstated.yaml"
 run timeout 300 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" --target qemu --out "$TMP/vm2" -q
