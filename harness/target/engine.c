@@ -147,6 +147,16 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 	return 0;
 }
 
+void hcf_engine_not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
+{
+	hcf_result_reserve(r, p->ncalls);
+	for (size_t i = 0; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
+	r->ncalls = p->ncalls;
+	r->liveness = HCF_LIVE_HARNESS;
+	snprintf(r->detail, sizeof(r->detail), "%s", why);
+}
+
 enum hcf_frame_status hcf_frame_parse(const uint8_t *buf, size_t len, struct hcf_frame *f, char *why,
 				      size_t whylen)
 {

@@ -104,6 +104,10 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_prog_result *r,
 		   bool *lost);
 
+/* A program the target could not run at all (no guest, a program for
+ * another ABI): every call not run, the harness's failure with why. */
+void hcf_engine_not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why);
+
 /* One command without calls, timed: the ceiling of the channel. */
 int hcf_engine_empty(struct hcf_engine *e, double *seconds);
 /* The first call of p issued `iterations` times in a bare loop in the guest. */

@@ -399,27 +399,18 @@ static int rebuild(struct kvm_target *k)
 
 /* ---- the target ------------------------------------------------------------ */
 
-static void not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
-{
-	hcf_result_reserve(r, p->ncalls);
-	for (size_t i = 0; i < p->ncalls; i++)
-		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
-	r->liveness = HCF_LIVE_HARNESS;
-	snprintf(r->detail, sizeof(r->detail), "%s", why);
-}
-
 static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct kvm_target *k = K(t);
 	if (!k->vm && rebuild(k) != 0) {
-		not_run(p, r, "no VM: rebuilding failed");
+		hcf_engine_not_run(p, r, "no VM: rebuilding failed");
 		return -1;
 	}
 	if (p->abi != t->abi) {
 		char why[160];
 		snprintf(why, sizeof(why), "program for ABI %s on a target opened for %s",
 			 p->abi ? p->abi->name : "?", t->abi ? t->abi->name : "?");
-		not_run(p, r, why);
+		hcf_engine_not_run(p, r, why);
 		return -1;
 	}
 	bool lost;

@@ -374,25 +374,15 @@ static int rebuild(struct qemu_target *q)
 
 /* ---- the target ------------------------------------------------------------ */
 
-static void not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
-{
-	hcf_result_reserve(r, p->ncalls);
-	for (size_t i = 0; i < p->ncalls; i++)
-		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
-	r->ncalls = p->ncalls;
-	r->liveness = HCF_LIVE_HARNESS;
-	snprintf(r->detail, sizeof(r->detail), "%s", why);
-}
-
 static int qemu_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct qemu_target *q = Q(t);
 	if (q->pid <= 0 && rebuild(q) != 0) {
-		not_run(p, r, "QEMU is not running: starting it again failed");
+		hcf_engine_not_run(p, r, "QEMU is not running: starting it again failed");
 		return -1;
 	}
 	if (p->abi != t->abi) {
-		not_run(p, r, "program for another ABI than the target was opened for");
+		hcf_engine_not_run(p, r, "program for another ABI than the target was opened for");
 		return -1;
 	}
 	bool lost;
