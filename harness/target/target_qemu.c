@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,6 +168,7 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 		close(bell[1]);
 		return -1;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -177,6 +179,12 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 	if (pid == 0) {
 		/* the child: stdin nothing, stdout and stderr (and the agent's
 		 * console) into the log, the doorbell on fd 3 */
+		/* its own process group: a Ctrl-C is hcfuzz's to handle (it stops
+		 * QEMU itself); and it dies with hcfuzz, whatever kills hcfuzz */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127); /* hcfuzz is already gone */
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(q->err_fd, 1) < 0 || dup2(q->err_fd, 2) < 0 ||
 		    dup2(bell[1], 3) < 0)
