@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# fetch-linux.sh: Debian's kernel and its KVM modules, in a cache, not installed.
+#
+#   ci/fetch-linux.sh CACHE
+#
+# Resolves the kernel package linux-image-amd64 points at today (it moves:
+# 6.1.0-56 in 2026-11, 6.1.0-57 in 2026-12), downloads it with apt-get
+# download, verifies it (dpkg-deb) and unpacks it into CACHE/root. Leaves
+# CACHE/vmlinuz (the kernel) and CACHE/kvm-modules, the modules /dev/kvm
+# needs on an AMD CPU (QEMU TCG's -cpu max offers SVM, not VMX), one path per
+# line in the order to load them (each after what its .modinfo depends on).
+# For the kvm-nested target (docs/targets.md). Exit 3 when the package
+# archive cannot be reached.
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: ci/fetch-linux.sh CACHE" >&2; exit 2; }
+mkdir -p "$1/debs" "$1/root"
+cache=$(cd "$1" && pwd)
+
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/^  Depends: linux-image-/ { print $2; exit }')
+if [ -z "$pkg" ]; then
+	echo "fetch-linux: linux-image-amd64 names no kernel package (no package lists?)" >&2
+	exit 3
+fi
+deb=$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
+if [ -z "$deb" ] || ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
+	rm -f "$cache/debs/${pkg}"_*.deb
+	if ! (cd "$cache/debs" && apt-get download -q "$pkg" >/dev/null 2>"$cache/debs/.err"); then
+		echo "fetch-linux: cannot download $pkg: $(grep -v '^W:' "$cache/debs/.err" | tail -1)" >&2
+		exit 3
+	fi
+	rm -f "$cache/debs/.err"
+	deb=$(ls "$cache/debs/${pkg}"_*.deb | head -n1)
+	dpkg-deb --info "$deb" >/dev/null
+fi
+stamp="$cache/root/.unpacked-$(basename "$deb")"
+if [ ! -e "$stamp" ]; then
+	dpkg-deb -x "$deb" "$cache/root"
+	touch "$stamp"
+fi
+version=${pkg#linux-image-}
+ln -sf "root/boot/vmlinuz-$version" "$cache/vmlinuz"
+moddir=$cache/root/lib/modules/$version/kernel
+
+# What a module depends on, from its .modinfo section.
+depends() {
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout 2>/dev/null | tr '\0' '\n' |
+		sed -n 's/^depends=//p' | tr ',' ' '
+}
+declare -A path=() done=()
+while IFS= read -r f; do
+	n=$(basename "$f" .ko)
+	path[$n]=$f
+done < <(find "$moddir" -name '*.ko')
+order=()
+visit() {
+	local m=$1 d
+	[ -n "${done[$m]:-}" ] && return
+	[ -n "${path[$m]:-}" ] || { echo "fetch-linux: module $m not in $pkg" >&2; exit 1; }
+	done[$m]=1
+	for d in $(depends "${path[$m]}"); do
+		visit "$d"
+	done
+	order+=("${path[$m]}")
+}
+visit kvm-amd
+printf '%s\n' "${order[@]}" >"$cache/kvm-modules"
+echo "fetch-linux: $pkg; modules: $(for m in "${order[@]}"; do basename "$m" .ko; done | tr '\n' ' ')"
