@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 1u
+#define HCF_PROTO_VERSION 2u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame) */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -119,12 +119,12 @@ enum hcf_cmd {
 #define HCF_BOOT_PVM_NATIVE 0x1u /* on PVM, register the VIF page to leave the emulator */
 #define HCF_BOOT_HCPAGE     0x2u /* write hcpage_msr to have the hypervisor fill HCF_GPA_HCPAGE */
 #define HCF_BOOT_IDT_READY  0x4u /* the host built the IDT at HCF_GPA_IDT and loaded IDTR */
+#define HCF_BOOT_PVM_KNOWN  0x8u /* PVM is known (an earlier boot probed it): register the VIF
+                                    page first thing, before any other instruction is emulated */
 #define HCF_BOOT_EXTERNAL   0x10u /* an external hypervisor runs the agent (boot32.S filled
                                      this block): the doorbell is a frame (struct
                                      hcf_frame) and the agent polls the mailbox's seq
                                      for the next command, as nothing stops it */
-#define HCF_BOOT_PVM_KNOWN  0x8u /* PVM is known (an earlier boot probed it): register the VIF
-                                    page first thing, before any other instruction is emulated */
 
 /*
  * Boot block at HCF_GPA_BOOT. The host fills the IN part before the first
