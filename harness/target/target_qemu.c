@@ -61,7 +61,7 @@ struct qemu_target {
 	const char *debug_exit;      /* isa-debug-exit's port, or NULL */
 	bool pvh;                    /* boot through the PVH note, not multiboot */
 	unsigned ram_mib;
-	char dir[64];                /* agent.elf and the RAM file */
+	int ram_fd, agent_fd;        /* memfds QEMU opens as /proc/self/fd/N */
 	uint8_t *ram;
 	size_t ram_size;
 	struct hcf_gmem mem;
@@ -110,23 +110,22 @@ static void qemu_stop(struct qemu_target *q)
 	q->nbuf = 0;
 }
 
-/* The guest's RAM as a file both QEMU and this process map. */
+/*
+ * The guest's RAM as a file both QEMU and this process map: a memfd, which
+ * QEMU opens as /proc/self/fd/N (inherited), so that nothing is left in a
+ * file system when either process dies.
+ */
 static int ram_create(struct qemu_target *q, char *err, size_t errlen)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "%s/ram", q->dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)q->ram_size) != 0) {
-		snprintf(err, errlen, "guest RAM file %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	q->ram_fd = memfd_create("hcf-qemu-ram", 0);
+	if (q->ram_fd < 0 || ftruncate(q->ram_fd, (off_t)q->ram_size) != 0) {
+		snprintf(err, errlen, "guest RAM (memfd): %s", strerror(errno));
 		return -1;
 	}
-	q->ram = mmap(NULL, q->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	q->ram = mmap(NULL, q->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, q->ram_fd, 0);
 	if (q->ram == MAP_FAILED) {
 		q->ram = NULL;
-		snprintf(err, errlen, "mapping the guest RAM file: %s", strerror(errno));
+		snprintf(err, errlen, "mapping the guest RAM: %s", strerror(errno));
 		return -1;
 	}
 	q->mem.host = q->ram;
@@ -139,9 +138,10 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 {
 	char machine[96], ramobj[160], kernel[96], mem[16];
 	snprintf(machine, sizeof(machine), "%s,memory-backend=ram", q->machine);
-	snprintf(ramobj, sizeof(ramobj), "memory-backend-file,id=ram,size=%uM,mem-path=%s/ram,share=on",
-		 q->ram_mib, q->dir);
-	snprintf(kernel, sizeof(kernel), "%s/agent.elf", q->dir);
+	snprintf(ramobj, sizeof(ramobj),
+		 "memory-backend-file,id=ram,size=%uM,mem-path=/proc/self/fd/%d,share=on", q->ram_mib,
+		 q->ram_fd);
+	snprintf(kernel, sizeof(kernel), "/proc/self/fd/%d", q->agent_fd);
 	snprintf(mem, sizeof(mem), "%uM", q->ram_mib);
 	const char *cpu = strcmp(q->accel, "kvm") ? "max" : "qemu64";
 	char exitdev[64];
@@ -425,14 +425,10 @@ static void qemu_close(struct hcf_target *t)
 		munmap(q->ram, q->ram_size);
 	if (q->err_fd >= 0)
 		close(q->err_fd);
-	if (q->dir[0]) {
-		char path[96];
-		snprintf(path, sizeof(path), "%s/ram", q->dir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/agent.elf", q->dir);
-		unlink(path);
-		rmdir(q->dir);
-	}
+	if (q->ram_fd >= 0)
+		close(q->ram_fd);
+	if (q->agent_fd >= 0)
+		close(q->agent_fd);
 	free(q);
 }
 
@@ -469,21 +465,17 @@ static const char *find_qemu(const struct hcf_target_opts *opts)
 	return "qemu-system-x86_64";
 }
 
+/* The agent image QEMU loads with -kernel, as a memfd (/proc/self/fd/N). */
 static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "%s/agent.elf", q->dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	const uint8_t *image = q->pvh ? hcf_agent_pvh_elf : hcf_agent_elf;
 	size_t len = q->pvh ? (size_t)(hcf_agent_pvh_elf_end - hcf_agent_pvh_elf)
 			    : (size_t)(hcf_agent_elf_end - hcf_agent_elf);
-	if (fd < 0 || write(fd, image, len) != (ssize_t)len) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	q->agent_fd = memfd_create("hcf-agent", 0);
+	if (q->agent_fd < 0 || write(q->agent_fd, image, len) != (ssize_t)len) {
+		snprintf(err, errlen, "the agent image (memfd): %s", strerror(errno));
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -541,6 +533,7 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 	q->opts = *opts;
 	q->pid = -1;
 	q->bell_fd = -1;
+	q->ram_fd = q->agent_fd = q->err_fd = -1;
 	q->qemu = find_qemu(opts);
 	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
 	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
@@ -574,10 +567,8 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 	q->err_fd = memfd_create("hcf-qemu-log", 0);
 	if (q->err_fd >= 0)
 		fcntl(q->err_fd, F_SETFL, O_APPEND);
-	snprintf(q->dir, sizeof(q->dir), "/tmp/hcf-qemu-XXXXXX");
-	if (q->err_fd < 0 || !mkdtemp(q->dir)) {
-		snprintf(err, errlen, "qemu: a work folder: %s", strerror(errno));
-		q->dir[0] = '\0';
+	if (q->err_fd < 0) {
+		snprintf(err, errlen, "qemu: a log (memfd): %s", strerror(errno));
 		qemu_close(&q->base);
 		return -1;
 	}
