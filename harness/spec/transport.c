@@ -254,43 +254,40 @@ const char *hcf_xport_refusal(const struct hcf_transport *t, uint64_t nr)
 /* The window generators aim MMIO numbers at: 64 KiB above the base. */
 #define MMIO_WINDOW 0xffffu
 
-bool hcf_xport_usable(const struct hcf_transport *t, uint64_t nr)
+/* How many numbers from 0 generators aim at (0: every number): the ports
+ * above the base, an MMIO window above the base, the hypercall page's
+ * entries. */
+static uint64_t number_window(const struct hcf_transport *t)
 {
 	if (t->fixed)
-		return true;
+		return 0;
 	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		return nr <= 0xffffu - t->port_base && !hcf_xport_refusal(t, nr);
-	case HCF_XPORT_MMIO: {
-		if (nr > MMIO_WINDOW / mmio_scale(t))
-			return false;
-		uint64_t addr = t->mmio_base + nr * mmio_scale(t);
-		return addr >= t->mmio_base && !hcf_xport_refusal(t, nr);
+	case HCF_XPORT_PIO: return 0x10000u - t->port_base;
+	case HCF_XPORT_MMIO: return MMIO_WINDOW / mmio_scale(t) + 1;
+	case HCF_XPORT_HCPAGE: return hcpage_stride(t) < 4096 ? 4096 / hcpage_stride(t) : 1;
+	default: return 0;
 	}
-	case HCF_XPORT_HCPAGE:
-		return nr < (hcpage_stride(t) < 4096 ? 4096 / hcpage_stride(t) : 1);
-	default:
+}
+
+bool hcf_xport_usable(const struct hcf_transport *t, uint64_t nr)
+{
+	uint64_t n = number_window(t);
+	if (!n)
 		return true;
-	}
+	if (nr >= n)
+		return false;
+	/* an MMIO address that wraps around is not above the base */
+	if (t->kind == HCF_XPORT_MMIO && t->mmio_base + nr * mmio_scale(t) < t->mmio_base)
+		return false;
+	return !hcf_xport_refusal(t, nr);
 }
 
 bool hcf_xport_fold(const struct hcf_transport *t, uint64_t *nr)
 {
-	if (t->fixed)
+	uint64_t n = number_window(t);
+	if (!n)
 		return true;
-	switch (t->kind) {
-	case HCF_XPORT_PIO:
-		*nr %= 0x10000u - t->port_base;
-		break;
-	case HCF_XPORT_MMIO:
-		*nr %= MMIO_WINDOW / mmio_scale(t) + 1;
-		break;
-	case HCF_XPORT_HCPAGE:
-		*nr %= hcpage_stride(t) < 4096 ? 4096 / hcpage_stride(t) : 1;
-		break;
-	default:
-		return true;
-	}
+	*nr %= n;
 	return hcf_xport_usable(t, *nr);
 }
 
