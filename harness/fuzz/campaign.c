@@ -35,6 +35,7 @@
 #include "target/target.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+#include "util/hash.h"
 #include "util/interrupt.h"
 #include "util/status.h"
 #include "util/xalloc.h"
@@ -247,12 +248,7 @@ static double earlier_elapsed(struct campaign *c)
 
 static uint64_t fnv(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return hcf_fnv64(HCF_FNV64_SEED, p, n);
 }
 
 static bool has_suffix(const char *s, const char *suffix)

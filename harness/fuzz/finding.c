@@ -25,20 +25,11 @@
 #include "oracles/oracle.h"
 #include "reports/report.h"
 #include "util/fileio.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 #define FINDING_VERSION 1
 #define INPUT_MAX (16u << 20)
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /*
  * A place as a signature names it: memory places carry program-specific
@@ -121,7 +112,7 @@ size_t hcf_finding_sigs(const struct hcf_abi *abi, const struct hcf_prog *p,
 			else
 				snprintf(s.rclass, sizeof(s.rclass), "no-result");
 			snprintf(s.text, sizeof(s.text), "%s|%s|%s|%s", s.oracle, s.op, s.where, s.rclass);
-			snprintf(s.id, sizeof(s.id), "%016" PRIx64, fnv1a(s.text));
+			snprintf(s.id, sizeof(s.id), "%016" PRIx64, hcf_fnv64_str(HCF_FNV64_SEED, s.text));
 			s.verdict = is->v;
 			s.call = i;
 			s.issue = is;

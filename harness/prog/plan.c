@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "prog/plan.h"
+#include "util/hash.h"
 #include "spec/transport.h"
 #include "util/splitmix.h"
 #include "util/x86.h"
@@ -24,12 +25,6 @@
 
 #define MAX_STRUCT_DEPTH 4  /* pointer fields followed this deep (cycles end here) */
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; s && *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
-}
 
 static unsigned arg_width(const struct hcf_arg *a)
 {
@@ -60,7 +55,7 @@ static struct hcf_test *new_test(struct planner *pl, const char *group, const ch
 		snprintf(t->id, sizeof(t->id), "%s", id);
 	else
 		snprintf(t->id, sizeof(t->id), "%.*s~%016llx", (int)sizeof(t->id) - 18, id,
-			 (unsigned long long)fnv1a(0xcbf29ce484222325ull, id));
+			 (unsigned long long)hcf_fnv64_str(HCF_FNV64_SEED, id));
 	snprintf(t->group, sizeof(t->group), "%s", group);
 	snprintf(t->desc, sizeof(t->desc), "%s", desc);
 	hcf_prog_init(&t->prog, pl->abi);
@@ -205,7 +200,7 @@ static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 			vadd(l, kind, false, (uint64_t)ends[e] & mask, 0, "from the spec");
 		}
 	}
-	uint64_t s = pl->seed ^ fnv1a(fnv1a(0xcbf29ce484222325ull, op->name), a->name);
+	uint64_t s = pl->seed ^ hcf_fnv64_str(hcf_fnv64_str(HCF_FNV64_SEED, op->name), a->name);
 	for (unsigned r = 0; r < pl->randoms; r++) {
 		uint64_t v = hcf_splitmix64(&s) & mask;
 		for (int tries = 0; tries < 16 && vhas(l, v); tries++)

@@ -38,6 +38,7 @@
 #include "hcf_proto.h"
 #include "spec/transport.h"
 #include "target/engine.h"
+#include "target/qemu_proc.h"
 #include "util/clock.h"
 #include "util/interrupt.h"
 #include "util/x86.h"
@@ -48,14 +49,13 @@ extern const uint8_t hcf_agent_pvh_elf[], hcf_agent_pvh_elf_end[];
 
 #define RAM_MIB_DEFAULT 16u        /* QEMU's RAM; the agent uses the low 8 MiB */
 #define BOOT_TIMEOUT_MS 20000u     /* TCG boots in 0.1-0.2 s; a loaded CI machine is slower */
-#define STDERR_TAIL 400u
 
 struct qemu_target {
 	struct hcf_target base;
 	struct hcf_target_opts opts;
 	struct hcf_engine eng;
 	struct hcf_target_info info;
-	const char *qemu;            /* the binary, or a wrapper that runs it */
+	struct hcf_qemu_proc proc;   /* QEMU, its log (stderr and the agent's console) */
 	const char *machine;         /* pc, microvm */
 	const char *accel;           /* tcg, kvm */
 	const char *debug_exit;      /* isa-debug-exit's port, or NULL */
@@ -65,9 +65,7 @@ struct qemu_target {
 	uint8_t *ram;
 	size_t ram_size;
 	struct hcf_gmem mem;
-	pid_t pid;
 	int bell_fd;                 /* the doorbell stream (read end) */
-	int err_fd;                  /* QEMU's stdout and stderr (a memfd) */
 	uint8_t buf[64];             /* doorbell bytes not yet a whole frame */
 	size_t nbuf;
 };
@@ -76,34 +74,10 @@ struct qemu_target {
 
 /* ---- QEMU, the process ---------------------------------------------------- */
 
-/* The last bytes QEMU printed, one line. */
-static void stderr_tail(struct qemu_target *q, char *out, size_t len)
-{
-	out[0] = '\0';
-	struct stat st;
-	if (q->err_fd < 0 || fstat(q->err_fd, &st) != 0 || st.st_size <= 0)
-		return;
-	char buf[STDERR_TAIL + 1];
-	off_t from = st.st_size > (off_t)STDERR_TAIL ? st.st_size - (off_t)STDERR_TAIL : 0;
-	ssize_t n = pread(q->err_fd, buf, STDERR_TAIL, from);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\n' || (unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
-			buf[i] = ' ';
-	snprintf(out, len, "%s", buf);
-}
-
 /* Stop QEMU (if it runs) and forget it. */
 static void qemu_stop(struct qemu_target *q)
 {
-	if (q->pid > 0) {
-		kill(q->pid, SIGKILL);
-		while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	q->pid = -1;
+	hcf_qemu_stop(&q->proc);
 	if (q->bell_fd >= 0)
 		close(q->bell_fd);
 	q->bell_fd = -1;
@@ -147,8 +121,8 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 	char exitdev[64];
 	snprintf(exitdev, sizeof(exitdev), "isa-debug-exit,iobase=%s,iosize=4",
 		 q->debug_exit ? q->debug_exit : "");
-	const char *argv[] = {
-		q->qemu, "-nodefaults", "-nographic", "-monitor", "none", "-serial", "none",
+	const char *args[] = {
+		"-nodefaults", "-nographic", "-monitor", "none", "-serial", "none",
 		"-no-reboot", "-M", machine, "-accel", q->accel, "-cpu", cpu, "-m", mem,
 		"-object", ramobj, "-kernel", kernel,
 		"-chardev", "file,id=bell,path=/dev/fd/3", "-device", "isa-debugcon,iobase=0xe8,chardev=bell",
@@ -162,39 +136,12 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (ftruncate(q->err_fd, 0) != 0) {
-		snprintf(err, errlen, "QEMU's log: %s", strerror(errno));
-		close(bell[0]);
-		close(bell[1]);
-		return -1;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(bell[0]);
-		close(bell[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* the child: stdin nothing, stdout and stderr (and the agent's
-		 * console) into the log, the doorbell on fd 3 */
-		/* its own process group: a Ctrl-C is hcfuzz's to handle (it stops
-		 * QEMU itself); and it dies with hcfuzz, whatever kills hcfuzz */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127); /* hcfuzz is already gone */
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(q->err_fd, 1) < 0 || dup2(q->err_fd, 2) < 0 ||
-		    dup2(bell[1], 3) < 0)
-			_exit(127);
-		execvp(q->qemu, (char *const *)argv);
-		dprintf(2, "hcfuzz: cannot run %s: %s\n", q->qemu, strerror(errno));
-		_exit(127);
-	}
+	int rc = hcf_qemu_spawn(&q->proc, args, &bell[1], 1, err, errlen);
 	close(bell[1]);
-	q->pid = pid;
+	if (rc != 0) {
+		close(bell[0]);
+		return -1;
+	}
 	q->bell_fd = bell[0];
 	q->nbuf = 0;
 	return 0;
@@ -210,33 +157,15 @@ static const struct hcf_gmem *chan_mem(void *ctx)
 /* QEMU ended (or the stream closed): how, as the guest's loss. */
 static void qemu_ended(struct qemu_target *q, struct hcf_chan_event *ev)
 {
-	int status = 0;
-	pid_t r;
-	uint64_t until = hcf_now_ns() + 2000000000ull;
-	while ((r = waitpid(q->pid, &status, WNOHANG)) == 0 && hcf_now_ns() < until)
-		usleep(1000);
-	char tail[STDERR_TAIL + 1];
-	stderr_tail(q, tail, sizeof(tail));
+	char how[48], tail[HCF_QEMU_LOG_TAIL + 1];
+	bool clean = hcf_qemu_ended(&q->proc, 2000, how, sizeof(how));
+	hcf_qemu_log_tail(&q->proc, tail, sizeof(tail));
 	ev->kind = HCF_CEV_LOST;
-	if (r == q->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		/* -no-reboot: a guest that resets or triple-faults ends QEMU cleanly */
-		ev->lost = HCF_LIVE_SHUTDOWN;
-		snprintf(ev->detail, sizeof(ev->detail), "QEMU ended the guest (reset or triple fault)%s%s",
-			 tail[0] ? ": " : "", tail);
-	} else {
-		ev->lost = HCF_LIVE_VMM_GONE;
-		char how[48];
-		if (r == q->pid && WIFEXITED(status))
-			snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
-		else if (r == q->pid && WIFSIGNALED(status))
-			snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
-		else
-			snprintf(how, sizeof(how), "closed its doorbell, still running");
-		snprintf(ev->detail, sizeof(ev->detail), "QEMU ended: %s%s%s", how, tail[0] ? ": " : "",
-			 tail);
-	}
-	if (r == q->pid)
-		q->pid = -1;
+	/* -no-reboot: a guest that resets or triple-faults ends QEMU cleanly */
+	ev->lost = clean ? HCF_LIVE_SHUTDOWN : HCF_LIVE_VMM_GONE;
+	snprintf(ev->detail, sizeof(ev->detail), "%s%s%s%s",
+		 clean ? "QEMU ended the guest (reset or triple fault)" : "QEMU ended: ",
+		 clean ? "" : how, tail[0] ? ": " : "", tail);
 }
 
 /* A whole frame at the start of the buffer: 1, garbage: -1, more bytes needed: 0. */
@@ -264,7 +193,7 @@ static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 {
 	struct qemu_target *q = ctx;
 	memset(ev, 0, sizeof(*ev));
-	if (q->pid <= 0 || q->bell_fd < 0) {
+	if (q->proc.pid <= 0 || q->bell_fd < 0) {
 		ev->kind = HCF_CEV_HOST_ERROR;
 		snprintf(ev->detail, sizeof(ev->detail), "QEMU is not running");
 		return;
@@ -317,7 +246,7 @@ static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, ui
 	ev->lost = HCF_LIVE_HANG;
 	size_t used = strlen(ev->detail);
 	snprintf(ev->detail + used, sizeof(ev->detail) - used, "%sQEMU (pid %d) sent no frame",
-		 used ? "; " : "", (int)q->pid);
+		 used ? "; " : "", (int)q->proc.pid);
 }
 
 static const struct hcf_channel_ops qemu_channel = {
@@ -354,8 +283,8 @@ static int boot(struct qemu_target *q, char *err, size_t errlen)
 	struct hcf_boot probe;
 	if (hcf_engine_boot(&q->eng, BOOT_TIMEOUT_MS, &probe, err, errlen) != 0) {
 		size_t used = strlen(err);
-		char tail[STDERR_TAIL + 1];
-		stderr_tail(q, tail, sizeof(tail));
+		char tail[HCF_QEMU_LOG_TAIL + 1];
+		hcf_qemu_log_tail(&q->proc, tail, sizeof(tail));
 		if (tail[0])
 			snprintf(err + used, errlen - used, " (QEMU: %s)", tail);
 		qemu_stop(q);
@@ -385,7 +314,7 @@ static int rebuild(struct qemu_target *q)
 static int qemu_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct qemu_target *q = Q(t);
-	if (q->pid <= 0 && rebuild(q) != 0) {
+	if (q->proc.pid <= 0 && rebuild(q) != 0) {
 		hcf_engine_not_run(p, r, "QEMU is not running: starting it again failed");
 		return -1;
 	}
@@ -409,7 +338,7 @@ static int qemu_reset(struct hcf_target *t)
 	/* The agent is parked polling its mailbox; every program writes its
 	 * calls and buffers afresh. A guest a program may have changed was
 	 * stopped after it and starts again here. */
-	if (q->pid <= 0)
+	if (q->proc.pid <= 0)
 		return rebuild(q);
 	q->info.resets++;
 	return 0;
@@ -421,10 +350,9 @@ static void qemu_close(struct hcf_target *t)
 	if (!q)
 		return;
 	qemu_stop(q);
+	hcf_qemu_proc_close(&q->proc);
 	if (q->ram)
 		munmap(q->ram, q->ram_size);
-	if (q->err_fd >= 0)
-		close(q->err_fd);
 	if (q->ram_fd >= 0)
 		close(q->ram_fd);
 	if (q->agent_fd >= 0)
@@ -448,23 +376,6 @@ static int qemu_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_
 	return hcf_engine_raw_loop(&Q(t)->eng, p, iterations, seconds);
 }
 
-/* The QEMU to run: qemu=PATH, else $HCF_QEMU, else the one the build fetched
- * (ci/fetch-qemu.sh), else qemu-system-x86_64 on the PATH. */
-static const char *find_qemu(const struct hcf_target_opts *opts)
-{
-	const char *p = hcf_target_param(opts, "qemu");
-	if (p && *p)
-		return p;
-	p = getenv("HCF_QEMU");
-	if (p && *p)
-		return p;
-#ifdef HCF_QEMU_DEFAULT
-	if (access(HCF_QEMU_DEFAULT, X_OK) == 0)
-		return HCF_QEMU_DEFAULT;
-#endif
-	return "qemu-system-x86_64";
-}
-
 /* The agent image QEMU loads with -kernel, as a memfd (/proc/self/fd/N). */
 static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 {
@@ -482,30 +393,6 @@ static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		     const struct hcf_target_opts *opts, char *err, size_t errlen);
 
-/* QEMU is there when its path (or a PATH lookup of a bare name) runs. */
-static int qemu_available(const struct hcf_target_opts *opts, char *why, size_t len)
-{
-	const char *qemu = find_qemu(opts);
-	if (strchr(qemu, '/')) {
-		if (access(qemu, X_OK) == 0)
-			return 0;
-	} else {
-		const char *path = getenv("PATH");
-		char dir[4096];
-		for (const char *p = path; p && *p;) {
-			const char *colon = strchr(p, ':');
-			size_t n = colon ? (size_t)(colon - p) : strlen(p);
-			snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, qemu);
-			if (access(dir, X_OK) == 0)
-				return 0;
-			p = colon ? colon + 1 : p + n;
-		}
-	}
-	snprintf(why, len, "no QEMU (%s): `ninja -C build qemu` fetches Debian's into the build's "
-			   "cache; or give qemu=PATH or HCF_QEMU", qemu);
-	return -1;
-}
-
 const struct hcf_target_ops hcf_target_qemu_ops = {
 	.name = "qemu",
 	.summary = "the agent as a guest of QEMU (TCG by default), one QEMU for many programs",
@@ -516,7 +403,7 @@ const struct hcf_target_ops hcf_target_qemu_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
-	.available = qemu_available,
+	.available = hcf_qemu_available,
 };
 
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
@@ -531,10 +418,10 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 	q->base.ops = &hcf_target_qemu_ops;
 	q->base.abi = abi;
 	q->opts = *opts;
-	q->pid = -1;
 	q->bell_fd = -1;
-	q->ram_fd = q->agent_fd = q->err_fd = -1;
-	q->qemu = find_qemu(opts);
+	q->ram_fd = q->agent_fd = -1;
+	q->proc.pid = -1;
+	q->proc.log_fd = -1;
 	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
 	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
 	q->debug_exit = hcf_target_param(opts, "debug-exit");
@@ -563,12 +450,8 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		return -1;
 	}
 	q->ram_size = (size_t)q->ram_mib << 20;
-	/* QEMU's stderr and the agent's console share it, both appending */
-	q->err_fd = memfd_create("hcf-qemu-log", 0);
-	if (q->err_fd >= 0)
-		fcntl(q->err_fd, F_SETFL, O_APPEND);
-	if (q->err_fd < 0) {
-		snprintf(err, errlen, "qemu: a log (memfd): %s", strerror(errno));
+	/* QEMU's stderr and the agent's console share the log */
+	if (hcf_qemu_proc_init(&q->proc, opts, err, errlen) != 0) {
 		qemu_close(&q->base);
 		return -1;
 	}
@@ -584,7 +467,7 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		 "QEMU %s, -M %s, -accel %s, %u MiB, %s boot (CPUID vendor %s, signature \"%s\"); channel: guest "
 		 "RAM shared through a file, framed doorbell on isa-debugcon; no dirty-page log (stray "
 		 "writes not detected); vector capture off",
-		 q->qemu, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
+		 q->proc.binary, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
 		 q->info.cpu_vendor, q->info.hv_signature);
 	*out = &q->base;
 	return 0;

@@ -1,0 +1,184 @@
+/* qemu_proc.c: starting, watching and stopping a QEMU process (qemu_proc.h). */
+#include "target/qemu_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+
+const char *hcf_qemu_binary(const struct hcf_target_opts *opts)
+{
+	const char *p = hcf_target_param(opts, "qemu");
+	if (p && *p)
+		return p;
+	p = getenv("HCF_QEMU");
+	if (p && *p)
+		return p;
+#ifdef HCF_QEMU_DEFAULT
+	if (access(HCF_QEMU_DEFAULT, X_OK) == 0)
+		return HCF_QEMU_DEFAULT;
+#endif
+	return "qemu-system-x86_64";
+}
+
+/* A path runs, or a bare name is found on the PATH. */
+static bool runnable(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	char file[4096];
+	for (const char *p = path; p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		snprintf(file, sizeof(file), "%.*s/%s", (int)n, p, prog);
+		if (access(file, X_OK) == 0)
+			return true;
+		p = colon ? colon + 1 : p + n;
+	}
+	return false;
+}
+
+int hcf_qemu_available(const struct hcf_target_opts *opts, char *why, size_t len)
+{
+	const char *qemu = hcf_qemu_binary(opts);
+	if (runnable(qemu))
+		return 0;
+	snprintf(why, len, "no QEMU (%s): `ninja -C build qemu` fetches Debian's into the build's "
+			   "cache; or give qemu=PATH or HCF_QEMU", qemu);
+	return -1;
+}
+
+int hcf_qemu_proc_init(struct hcf_qemu_proc *qp, const struct hcf_target_opts *opts, char *err,
+		       size_t errlen)
+{
+	qp->binary = hcf_qemu_binary(opts);
+	qp->pid = -1;
+	qp->log_fd = memfd_create("hcf-qemu-log", 0);
+	if (qp->log_fd < 0 || fcntl(qp->log_fd, F_SETFL, O_APPEND) != 0) {
+		snprintf(err, errlen, "QEMU's log (memfd): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child: fds[i] to 3 + i. First above every target number, so that no
+ * dup2 overwrites a descriptor a later one still needs. */
+static int place_fds(const int fds[], size_t nfds)
+{
+	int high[8];
+	if (nfds > 8)
+		return -1;
+	for (size_t i = 0; i < nfds; i++)
+		if ((high[i] = fcntl(fds[i], F_DUPFD, 64)) < 0)
+			return -1;
+	for (size_t i = 0; i < nfds; i++)
+		if (dup2(high[i], 3 + (int)i) < 0)
+			return -1;
+	return 0;
+}
+
+int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int fds[], size_t nfds,
+		   char *err, size_t errlen)
+{
+	const char *argv[128];
+	size_t n = 0;
+	argv[n++] = qp->binary;
+	for (size_t i = 0; args[i] && n < 127; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (ftruncate(qp->log_fd, 0) != 0) {
+		snprintf(err, errlen, "QEMU's log: %s", strerror(errno));
+		return -1;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* its own process group: a Ctrl-C is hcfuzz's to handle (it stops
+		 * QEMU itself); and it dies with hcfuzz, whatever kills hcfuzz */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127); /* hcfuzz is already gone */
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(qp->log_fd, 1) < 0 ||
+		    dup2(qp->log_fd, 2) < 0 || place_fds(fds, nfds) != 0)
+			_exit(127);
+		execvp(qp->binary, (char *const *)argv);
+		dprintf(2, "hcfuzz: cannot run %s: %s\n", qp->binary, strerror(errno));
+		_exit(127);
+	}
+	qp->pid = pid;
+	return 0;
+}
+
+void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len)
+{
+	out[0] = '\0';
+	struct stat st;
+	if (qp->log_fd < 0 || fstat(qp->log_fd, &st) != 0 || st.st_size <= 0)
+		return;
+	char buf[HCF_QEMU_LOG_TAIL + 1];
+	off_t from = st.st_size > (off_t)HCF_QEMU_LOG_TAIL ? st.st_size - (off_t)HCF_QEMU_LOG_TAIL : 0;
+	ssize_t n = pread(qp->log_fd, buf, HCF_QEMU_LOG_TAIL, from);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = ' ';
+	snprintf(out, len, "%s", buf);
+}
+
+bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len)
+{
+	int status = 0;
+	pid_t r = 0;
+	uint64_t until = hcf_now_ns() + (uint64_t)wait_ms * 1000000u;
+	while (qp->pid > 0 && (r = waitpid(qp->pid, &status, WNOHANG)) == 0 && hcf_now_ns() < until)
+		usleep(1000);
+	bool clean = false;
+	if (qp->pid > 0 && r == qp->pid) {
+		qp->pid = -1;
+		if (WIFEXITED(status)) {
+			clean = WEXITSTATUS(status) == 0;
+			snprintf(how, len, "exit status %d", WEXITSTATUS(status));
+		} else {
+			snprintf(how, len, "signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		}
+	} else {
+		snprintf(how, len, "closed its channel, still running");
+	}
+	return clean;
+}
+
+void hcf_qemu_stop(struct hcf_qemu_proc *qp)
+{
+	if (qp->pid > 0) {
+		kill(qp->pid, SIGKILL);
+		while (waitpid(qp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	qp->pid = -1;
+}
+
+void hcf_qemu_proc_close(struct hcf_qemu_proc *qp)
+{
+	hcf_qemu_stop(qp);
+	if (qp->log_fd >= 0)
+		close(qp->log_fd);
+	qp->log_fd = -1;
+}
