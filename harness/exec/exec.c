@@ -44,6 +44,10 @@ struct run_ctx {
 	size_t cvs_cap;
 	int consecutive_harness_errors;
 	bool reset_each;
+	/* the last run left guest pages changed (the dirty log found them): the
+	 * next one starts from the snapshot, or it would be judged on its
+	 * predecessor's writes */
+	bool memory_touched;
 	bool *matched;       /* per known anomaly: matched in the test being judged */
 };
 
@@ -140,8 +144,10 @@ static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 {
 	struct hcf_judged *j = &rc->one;
 	enum hcf_verdict v = hcf_run_judged(rc->t, rc->model, &tests[i].prog,
-					    rc->reset_each ? HCF_RUN_FROM_BOOT : HCF_RUN_AS_IS,
+					    rc->reset_each || rc->memory_touched ? HCF_RUN_FROM_BOOT
+										 : HCF_RUN_AS_IS,
 					    rc->matched, j);
+	rc->memory_touched = j->res.pages_found > 0;
 	rc->stats->batches++;
 	if (j->target_failed) {
 		report_error(rc, tests, i, i + 1, j->res.detail[0] ? j->res.detail : "the target failed");
@@ -163,6 +169,14 @@ static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size_t j)
 {
 	struct hcf_prog *b = &rc->batch;
+	if (rc->memory_touched) {
+		if (rc->t->ops->reset(rc->t) != 0) {
+			report_error(rc, tests, i, j, "the target could not go back to its boot snapshot");
+			return -1;
+		}
+		model_reset(rc);
+		rc->memory_touched = false;
+	}
 	hcf_prog_reset(b);
 	for (size_t k = i; k < j; k++) {
 		const struct hcf_pcall *src = &tests[k].prog.calls[0];
@@ -179,8 +193,10 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 		report_error(rc, tests, i, j, rc->res.detail[0] ? rc->res.detail : "the target failed");
 		return -1;
 	}
+	rc->memory_touched = rc->res.pages_found > 0;
 	if (hcf_result_nstray(&rc->res) && j - i > 1) {
-		/* Pin stray writes on their call: judge these tests one by one. */
+		/* Pin stray writes on their call: judge these tests one by one,
+		 * each from the snapshot while memory is changed. */
 		for (size_t k = i; k < j; k++)
 			if (run_single(rc, tests, k) != 0)
 				return -1;

@@ -99,6 +99,7 @@ struct hcf_target {
 /* The targets this layer implements; exec/targets.h has the table of all. */
 extern const struct hcf_target_ops hcf_target_kvm_ops;
 extern const struct hcf_target_ops hcf_target_qemu_ops;
+extern const struct hcf_target_ops hcf_target_nested_ops;
 
 /* Convenience wrappers. */
 static inline int hcf_target_run(struct hcf_target *t, const struct hcf_prog *p,
