@@ -69,6 +69,14 @@ static void ring_frame(uint32_t ev)
 		.seq = mbox ? (uint32_t)mbox->seq : 0,
 	};
 	f.check = hcf_frame_check(&f);
+#ifdef HCF_AGENT_TEST_GARBLE
+	/* Only in the test image hcf-agent-garble.elf: from this frame on the
+	 * agent rings with a wrong check, as a broken or hostile guest would
+	 * (the harness must answer with ERROR, not hang or crash). */
+	static unsigned frames;
+	if (++frames >= HCF_AGENT_TEST_GARBLE)
+		f.check ^= 0x5a5a5a5au;
+#endif
 	const uint8_t *b = (const uint8_t *)&f;
 	for (unsigned i = 0; i < sizeof(f); i++)
 		__asm__ volatile("outb %0, %1" : : "a"(b[i]), "Nd"((uint16_t)HCF_PORT_DOORBELL) : "memory");

@@ -37,7 +37,8 @@ void hcf_cli_target_defaults(struct hcf_cli_target *t)
 const char *hcf_cli_target_usage(void)
 {
 	return "  --target NAME      kvm (in-process VMM on /dev/kvm, default), qemu (the agent\n"
-	       "                     as QEMU's guest) or model (docs/targets.md)\n"
+	       "                     as QEMU's guest), kvm-nested (upstream KVM inside QEMU)\n"
+	       "                     or model; `hcfuzz targets` says which run here\n"
 	       "  --watchdog MS      a guest that makes no progress for MS ms is a HANG (2000)\n"
 	       "  --timing           record rdtsc cycles around every call\n"
 	       "  --vec              capture XMM0-15 around calls where the target supports it\n"

@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		"  --jobs N           parallel instances (libFuzzer -fork=N, AFL++ -M/-S); default 1\n"
 		"  --time SECONDS     stop after this long (default: until Ctrl-C)\n"
 		"  --out DIR          campaign directory (default out/fuzz-ABI)\n"
-		"  --target NAME      kvm (default), qemu or model (docs/targets.md)\n"
+		"  --target NAME      kvm (default), qemu, kvm-nested or model (docs/targets.md)\n"
 		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
 		"  --no-minimize      leave findings as found\n"
 		"  -q, --quiet        no status line\n"

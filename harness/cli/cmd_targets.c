@@ -38,9 +38,9 @@ int hcf_cmd_targets(int argc, char **argv)
 	for (const struct hcf_target_ops *const *t = hcf_targets; *t; t++) {
 		char why[512] = "";
 		bool ok = !(*t)->available || (*t)->available(&o, why, sizeof(why)) == 0;
-		printf("%-7s %-4s %s\n", (*t)->name, ok ? "yes" : "no", (*t)->summary);
+		printf("%-10s %-4s %s\n", (*t)->name, ok ? "yes" : "no", (*t)->summary);
 		if (!ok)
-			printf("             %s\n", why);
+			printf("                %s\n", why);
 	}
 	return HCF_EXIT_PASS;
 }

@@ -2,6 +2,7 @@
 #include "target/nested_wire.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,12 +160,14 @@ void hcf_rbuf_end(struct hcf_rbuf *r)
 
 /* ---- messages on a byte stream -------------------------------------------- */
 
-static uint32_t msg_check(const struct hcf_nmsg_head *h, const void *payload)
+static uint32_t head_check(const struct hcf_nmsg_head *h)
 {
-	struct hcf_nmsg_head z = *h;
-	z.check = 0;
-	uint64_t v = hcf_fnv64(HCF_FNV64_SEED, &z, sizeof(z));
-	return (uint32_t)hcf_fnv64(v, payload, h->len);
+	return (uint32_t)hcf_fnv64(HCF_FNV64_SEED, h, offsetof(struct hcf_nmsg_head, head_check));
+}
+
+static uint32_t payload_check(const void *payload, size_t len)
+{
+	return (uint32_t)hcf_fnv64(HCF_FNV64_SEED, payload, len);
 }
 
 /* All of it. A socket is written without SIGPIPE: a peer that is gone is an
@@ -199,7 +202,8 @@ int hcf_nmsg_send(int fd, enum hcf_nmsg_type type, uint32_t seq, const void *pay
 		.magic = HCF_NMSG_MAGIC, .version = HCF_NMSG_VERSION, .type = (uint16_t)type,
 		.seq = seq, .len = (uint32_t)len,
 	};
-	h.check = msg_check(&h, payload);
+	h.head_check = head_check(&h);
+	h.check = payload_check(payload, len);
 	if (write_all(fd, &h, sizeof(h)) != 0)
 		return -1;
 	return write_all(fd, payload, len);
@@ -224,18 +228,19 @@ enum hcf_nmsg_status hcf_nmsg_take(struct hcf_nmsg_reader *r, struct hcf_nmsg_he
 		return HCF_NMSG_NEED;
 	memcpy(head, r->buf, sizeof(*head));
 	if (head->magic != HCF_NMSG_MAGIC || head->version != HCF_NMSG_VERSION ||
-	    head->type == 0 || head->type >= HCF_NM_TYPES || head->len > HCF_NMSG_MAX) {
+	    head->head_check != head_check(head) || head->type == 0 || head->type >= HCF_NM_TYPES ||
+	    head->len > HCF_NMSG_MAX) {
 		snprintf(why, whylen,
 			 "garbage on the channel: %02x %02x %02x %02x ... (magic 0x%08x, version %u, "
-			 "type %u, length %u)",
+			 "type %u, length %u, head check %s)",
 			 r->buf[0], r->buf[1], r->buf[2], r->buf[3], head->magic, head->version,
-			 head->type, head->len);
+			 head->type, head->len, head->head_check == head_check(head) ? "right" : "wrong");
 		return HCF_NMSG_GARBAGE;
 	}
 	if (r->len < sizeof(*head) + head->len)
 		return HCF_NMSG_NEED;
 	const uint8_t *p = r->buf + sizeof(*head);
-	if (msg_check(head, p) != head->check) {
+	if (payload_check(p, head->len) != head->check) {
 		snprintf(why, whylen, "a %s message of %u bytes whose check is wrong (a torn or garbled "
 				      "message)", hcf_nmsg_type_name(head->type), head->len);
 		return HCF_NMSG_GARBAGE;

@@ -5,8 +5,8 @@
  * The runner (harness/nested/runner.c) drives the in-process kvm target on
  * the guest kernel's /dev/kvm; hcfuzz sends it the spec and programs and gets
  * results back over a serial line. Every message is a head (magic "HCFN",
- * version, type, sequence number, payload length, FNV-1a check over head and
- * payload) and its payload. Payloads are little-endian fields written and read
+ * version, type, sequence number, payload length, FNV-1a checks of the head
+ * and of the payload) and its payload. Payloads are little-endian fields written and read
  * through the bounds-checked buffers below: whatever the guest sends is
  * untrusted, and a message that does not decode is a protocol violation,
  * never a crash.
@@ -46,7 +46,9 @@ struct hcf_nmsg_head {
 	uint16_t type;
 	uint32_t seq;
 	uint32_t len;       /* payload bytes that follow */
-	uint32_t check;     /* FNV-1a (low 32 bits) of the head with check 0, then the payload */
+	uint32_t head_check;/* FNV-1a (low 32 bits) of the 16 bytes above: a garbled
+	                       length is caught before anything waits for it */
+	uint32_t check;     /* FNV-1a (low 32 bits) of the payload */
 };
 
 /* ---- payload buffers ------------------------------------------------------ */

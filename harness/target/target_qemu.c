@@ -40,6 +40,7 @@
 #include "target/engine.h"
 #include "target/qemu_proc.h"
 #include "util/clock.h"
+#include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
@@ -382,12 +383,24 @@ static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 	const uint8_t *image = q->pvh ? hcf_agent_pvh_elf : hcf_agent_elf;
 	size_t len = q->pvh ? (size_t)(hcf_agent_pvh_elf_end - hcf_agent_pvh_elf)
 			    : (size_t)(hcf_agent_elf_end - hcf_agent_elf);
+	char *file = NULL;
+	if (q->opts.agent_path) {
+		/* --agent: an image of the user's (or a test's), booted the same way */
+		file = hcf_read_file(q->opts.agent_path, 16u << 20, &len);
+		if (!file) {
+			snprintf(err, errlen, "agent %s: %s", q->opts.agent_path, strerror(errno));
+			return -1;
+		}
+		image = (const uint8_t *)file;
+	}
 	q->agent_fd = memfd_create("hcf-agent", 0);
+	int rc = 0;
 	if (q->agent_fd < 0 || write(q->agent_fd, image, len) != (ssize_t)len) {
 		snprintf(err, errlen, "the agent image (memfd): %s", strerror(errno));
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(file);
+	return rc;
 }
 
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,

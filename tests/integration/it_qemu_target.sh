@@ -2,7 +2,9 @@
 # it_qemu_target.sh: the agent as a real guest of QEMU TCG (Debian's QEMU,
 # fetched into the build's cache): kvm.yaml gets the verdicts TCG really
 # gives (vmmcall is #UD there), a QEMU that ends in the middle of a program
-# is CRASH with its exit status, and the next program runs on a fresh QEMU.
+# is CRASH with its exit status, a QEMU killed in the middle of a run is
+# CRASH and the run goes on, a guest that writes garbage on the channel is
+# ERROR, and the next program runs on a fresh QEMU.
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
@@ -72,4 +74,46 @@ line=$(jq -c 'select(.test | endswith("a-exit.hcf"))' "$TMP/rep/results.jsonl")
 jq -r .detail <<<"$line" | grep -q "QEMU ended: exit status 85" || fail "no exit status: $line"
 [ "$(jq -r 'select(.test | endswith("b-ping.hcf")) | .verdict' "$TMP/rep/results.jsonl")" = PASS ] ||
 	fail "the program after the crash did not run on a fresh QEMU"
-ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); vmware-backdoor.yaml: $n PASS, a misstated one FAILs on rcx; QEMU exit 85 mid-program: CRASH, next program PASS"
+
+# A guest that writes garbage on the channel: the test image of the agent
+# rings with a wrong check from its fourth frame on (boot, first command, one
+# program): the second program is ERROR, the third runs on a fresh QEMU
+garbler=${HCF_BUILD_DIR:-}/guests/hcf-agent-garble.elf
+[ -f "$garbler" ] || fail "the garbling agent image $garbler is not built"
+rm -rf "$TMP/corpus" && mkdir -p "$TMP/corpus"
+for p in a b c; do printf 'call ping data=1\n' >"$TMP/corpus/$p-ping.hcf"; done
+run timeout 120 "$HCFUZZ" replay --spec "$SRC/tests/fixtures/responder.yaml" --target qemu \
+	--agent "$garbler" --out "$TMP/garbage" -q "$TMP/corpus"
+[ "$rc" = 4 ] || fail "garbage on the channel: expected ERROR (4), got $rc"
+[ "$(jq -r '.verdict' "$TMP/garbage/results.jsonl" | tr '\n' ' ')" = "PASS ERROR PASS " ] ||
+	fail "expected PASS ERROR PASS: $(jq -r .verdict "$TMP/garbage/results.jsonl" | tr '\n' ' ')"
+line=$(jq -c 'select(.test | endswith("b-ping.hcf"))' "$TMP/garbage/results.jsonl")
+[ "$(jq -r .liveness <<<"$line")" = protocol-violation ] || fail "not a protocol violation: $line"
+jq -r .detail <<<"$line" | grep -q "garbage on the doorbell" || fail "the detail does not say garbage: $line"
+
+# QEMU killed in the middle of a run (by pid, while programs are running):
+# the program it was serving is CRASH with the signal, the rest run on a
+# fresh QEMU and PASS. 30 programs of 3000 calls keep QEMU busy for seconds.
+rm -rf "$TMP/corpus" && mkdir -p "$TMP/corpus"
+for i in $(seq -w 1 30); do
+	seq 1 3000 | sed 's/^/call ping data=/' >"$TMP/corpus/p$i.hcf"
+done
+"$HCFUZZ" replay --spec "$SRC/tests/fixtures/responder.yaml" --target qemu --out "$TMP/kill" -q \
+	"$TMP/corpus" &
+hcf=$!
+qemu_pid=""
+for _ in $(seq 1 600); do
+	qemu_pid=$(pgrep -P "$hcf" | head -n1 || true)
+	if [ -n "$qemu_pid" ] && [ -s "$TMP/kill/.results.jsonl.tmp.$hcf" ]; then break; fi
+	sleep 0.05
+done
+[ -n "$qemu_pid" ] || fail "no QEMU under hcfuzz (pid $hcf)"
+kill -KILL "$qemu_pid"
+run wait "$hcf"
+[ "$rc" = 7 ] || fail "QEMU killed mid-run: expected CRASH (7), got $rc"
+[ "$(wc -l <"$TMP/kill/results.jsonl")" = 30 ] || fail "the run did not go on to every program"
+[ "$(jq -r 'select(.verdict == "CRASH") | .detail' "$TMP/kill/results.jsonl" | grep -c 'signal 9')" = 1 ] ||
+	fail "not exactly one CRASH naming signal 9: $(jq -r .verdict "$TMP/kill/results.jsonl" | sort | uniq -c)"
+[ "$(jq -r 'select(.verdict != "CRASH") | .verdict' "$TMP/kill/results.jsonl" | sort -u)" = PASS ] ||
+	fail "the other programs did not all PASS: $(jq -r .verdict "$TMP/kill/results.jsonl" | sort | uniq -c)"
+ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); vmware-backdoor.yaml: $n PASS, a misstated one FAILs on rcx; QEMU exit 85 mid-program: CRASH, next program PASS; garbage on the channel: ERROR; QEMU killed mid-run: one CRASH (signal 9), 29 PASS"
