@@ -343,24 +343,65 @@ static const char *keep_detail(const char *s)
 	return kept[nkept++];
 }
 
-static void put_call(struct hcf_wbuf *w, const struct hcf_prog_result *res,
-		     const struct hcf_call_result *cr)
+/*
+ * Registers as a difference: a mask of those that differ from ref, then
+ * their values. A call's registers before it differ from the previous
+ * call's in the few it sets; after it, from before it in the few the call
+ * changed: a result crosses the serial line in a tenth of the bytes.
+ */
+static void put_regs(struct hcf_wbuf *w, const uint64_t *cur, const uint64_t *ref)
 {
-	hcf_wbuf_u32(w, cr->outcome);
-	hcf_wbuf_u32(w, cr->lost_why);
+	uint32_t mask = 0;
+	for (unsigned g = 0; g < HCF_NGPR; g++)
+		if (cur[g] != ref[g])
+			mask |= 1u << g;
+	hcf_wbuf_u32(w, mask);
+	for (unsigned g = 0; g < HCF_NGPR; g++)
+		if (mask >> g & 1)
+			hcf_wbuf_u64(w, cur[g]);
+}
+
+static void get_regs(struct hcf_rbuf *r, uint64_t *cur, const uint64_t *ref)
+{
+	uint32_t mask = hcf_rbuf_u32(r);
+	if (mask >> HCF_NGPR)
+		hcf_rbuf_fail(r, "a register mask naming registers that do not exist");
+	for (unsigned g = 0; g < HCF_NGPR; g++)
+		cur[g] = mask >> g & 1 ? hcf_rbuf_u64(r) : ref[g];
+}
+
+/* The call's other numbers, most of them zero: a mask, then the others. */
+#define NSCALARS 7
+static void call_scalars(struct hcf_call_result *cr, uint64_t *v[NSCALARS])
+{
+	v[0] = &cr->rflags_before;
+	v[1] = &cr->rflags_after;
+	v[2] = &cr->error_code;
+	v[3] = &cr->fault_rip;
+	v[4] = &cr->cr2;
+	v[5] = &cr->tsc_delta;
+	v[6] = &cr->lost_rip;
+}
+
+static void put_call(struct hcf_wbuf *w, const struct hcf_prog_result *res,
+		     const struct hcf_call_result *cr, const uint64_t *prev_before)
+{
+	hcf_wbuf_u8(w, (uint8_t)cr->outcome);
+	hcf_wbuf_u8(w, (uint8_t)cr->lost_why);
 	hcf_wbuf_u8(w, cr->vector);
-	for (unsigned g = 0; g < HCF_NGPR; g++) {
-		hcf_wbuf_u64(w, cr->before[g]);
-		hcf_wbuf_u64(w, cr->after[g]);
-	}
-	hcf_wbuf_u64(w, cr->rflags_before);
-	hcf_wbuf_u64(w, cr->rflags_after);
-	hcf_wbuf_u64(w, cr->error_code);
-	hcf_wbuf_u64(w, cr->fault_rip);
-	hcf_wbuf_u64(w, cr->cr2);
-	hcf_wbuf_u64(w, cr->tsc_delta);
 	hcf_wbuf_u8(w, cr->has_lost_rip);
-	hcf_wbuf_u64(w, cr->lost_rip);
+	put_regs(w, cr->before, prev_before);
+	put_regs(w, cr->after, cr->before);
+	uint64_t *v[NSCALARS];
+	call_scalars((struct hcf_call_result *)cr, v);
+	uint8_t mask = 0;
+	for (unsigned i = 0; i < NSCALARS; i++)
+		if (*v[i])
+			mask |= (uint8_t)(1u << i);
+	hcf_wbuf_u8(w, mask);
+	for (unsigned i = 0; i < NSCALARS; i++)
+		if (mask >> i & 1)
+			hcf_wbuf_u64(w, *v[i]);
 	if (!cr->detail) {
 		hcf_wbuf_u8(w, DETAIL_NONE);
 	} else if (cr->detail == res->detail) {
@@ -385,8 +426,9 @@ void hcf_nested_put_result(struct hcf_wbuf *w, const struct hcf_prog_result *res
 	hcf_wbuf_str(w, res->detail);
 	hcf_wbuf_u8(w, res->guard_byte);
 	hcf_wbuf_f64(w, res->seconds);
+	static const uint64_t zero[HCF_NGPR];
 	for (size_t i = 0; i < res->ncalls; i++)
-		put_call(w, res, &res->calls[i]);
+		put_call(w, res, &res->calls[i], i ? res->calls[i - 1].before : zero);
 	hcf_wbuf_u64(w, res->nbufs);
 	for (size_t b = 0; b < res->nbufs; b++) {
 		const struct hcf_buf_after *ba = &res->bufs[b];
@@ -412,26 +454,24 @@ void hcf_nested_put_result(struct hcf_wbuf *w, const struct hcf_prog_result *res
 static void get_call(struct hcf_rbuf *r, struct hcf_prog_result *res, size_t i)
 {
 	struct hcf_call_result *cr = &res->calls[i];
-	uint64_t zero[HCF_NGPR] = { 0 };
+	static const uint64_t zero[HCF_NGPR];
 	hcf_call_result_init(cr, zero);
-	uint32_t outcome = hcf_rbuf_u32(r), why = hcf_rbuf_u32(r);
+	uint8_t outcome = hcf_rbuf_u8(r), why = hcf_rbuf_u8(r);
 	if (outcome >= HCF_CO_COUNT || why >= HCF_LIVE_COUNT)
 		hcf_rbuf_fail(r, "a call's outcome or loss out of range");
 	cr->outcome = (enum hcf_call_outcome)outcome;
 	cr->lost_why = (enum hcf_liveness)why;
 	cr->vector = hcf_rbuf_u8(r);
-	for (unsigned g = 0; g < HCF_NGPR; g++) {
-		cr->before[g] = hcf_rbuf_u64(r);
-		cr->after[g] = hcf_rbuf_u64(r);
-	}
-	cr->rflags_before = hcf_rbuf_u64(r);
-	cr->rflags_after = hcf_rbuf_u64(r);
-	cr->error_code = hcf_rbuf_u64(r);
-	cr->fault_rip = hcf_rbuf_u64(r);
-	cr->cr2 = hcf_rbuf_u64(r);
-	cr->tsc_delta = hcf_rbuf_u64(r);
 	cr->has_lost_rip = hcf_rbuf_u8(r) != 0;
-	cr->lost_rip = hcf_rbuf_u64(r);
+	get_regs(r, cr->before, i ? res->calls[i - 1].before : zero);
+	get_regs(r, cr->after, cr->before);
+	uint64_t *v[NSCALARS];
+	call_scalars(cr, v);
+	uint8_t mask = hcf_rbuf_u8(r);
+	if (mask >> NSCALARS)
+		hcf_rbuf_fail(r, "a mask of a call's numbers out of range");
+	for (unsigned k = 0; k < NSCALARS; k++)
+		*v[k] = mask >> k & 1 ? hcf_rbuf_u64(r) : 0;
 	switch (hcf_rbuf_u8(r)) {
 	case DETAIL_NONE:
 		break;
@@ -449,11 +489,11 @@ static void get_call(struct hcf_rbuf *r, struct hcf_prog_result *res, size_t i)
 		hcf_rbuf_fail(r, "a call's detail of an unknown kind");
 	}
 	if (hcf_rbuf_u8(r) && !r->bad) {
-		struct hcf_call_vec *v = hcf_result_vec_slot(res, i);
-		hcf_rbuf_bytes(r, &v->before, sizeof(v->before));
-		hcf_rbuf_bytes(r, &v->after, sizeof(v->after));
+		struct hcf_call_vec *vs = hcf_result_vec_slot(res, i);
+		hcf_rbuf_bytes(r, &vs->before, sizeof(vs->before));
+		hcf_rbuf_bytes(r, &vs->after, sizeof(vs->after));
 		cr->has_vec = true;
-		cr->vec = v;
+		cr->vec = vs;
 	}
 }
 
