@@ -17,6 +17,7 @@ declare -A allowed=(
 	[harness/prog]="util spec prog"
 	[harness/vmm]="util vmm"
 	[harness/target]="util spec prog vmm target"
+	[harness/nested]="util spec prog vmm target"
 	[oracles]="util spec prog vmm target oracles"
 	[oracles/models]="util spec prog vmm target oracles"
 	[harness/exec]="util spec prog vmm target oracles exec"
