@@ -125,7 +125,7 @@ static void match(const struct hcf_anomaly_hook *h, const struct hcf_call_verdic
 	uint32_t check = hcf_anomaly_check_bit(is->oracle);
 	for (size_t k = 0; k < s->abi->nanomalies; k++) {
 		const struct hcf_anomaly *a = &s->abi->anomalies[k];
-		if (a->checks && !(a->checks & check))
+		if ((a->checks && !(a->checks & check)) || !hcf_anomaly_on_target(a, s->target))
 			continue;
 		bool hit = false;
 		switch (a->kind) {

@@ -25,6 +25,8 @@ struct hcf_anomaly_scope {
 	const struct hcf_prog_result *r;
 	bool *matched;       /* optional: one per abi->anomalies, set when one matched */
 	size_t nmatched;
+	const char *target;  /* the target that ran the program (NULL: unknown): an
+	                        anomaly recorded for other targets does not match */
 };
 
 /* Aim the scope at one program's result (matched[] cleared). */

@@ -224,7 +224,8 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 	size_t n = p->ncalls;
 	bool have_model = model && model->ops && model->ops->predict;
 	struct hcf_anomaly_scope scope = { .matched = matched,
-					   .nmatched = matched ? abi->nanomalies : 0 };
+					   .nmatched = matched ? abi->nanomalies : 0,
+					   .target = tinfo ? tinfo->target : NULL };
 	hcf_anomaly_scope_init(&scope, abi, p, r);
 
 	for (size_t i = 0; i < n; i++) {

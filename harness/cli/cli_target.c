@@ -127,11 +127,26 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 	}
 }
 
+/* A target this host cannot run (no /dev/kvm, no QEMU, no kernel: its
+ * available op says what is missing) is SKIP with the reason, not an error. */
+static int unavailable(const struct hcf_cli_target *t, const char *cmd)
+{
+	const struct hcf_target_ops *ops = hcf_target_find(t->name);
+	char why[512];
+	if (!ops || !ops->available || ops->available(&t->opts, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "hcfuzz %s: SKIP: target %s cannot run on this host: %s\n", cmd, t->name, why);
+	return HCF_EXIT_SKIP;
+}
+
 /* Boot the target once without a spec to learn what hypervisor it runs on. */
 static int detect_spec(struct hcf_cli_target *t, const char *cmd, char *path, size_t len, bool quiet)
 {
 	struct hcf_target *probe = NULL;
 	char err[512];
+	int skip = unavailable(t, cmd);
+	if (skip)
+		return skip;
 	if (hcf_target_open(t->name, &probe, NULL, &t->opts, err, sizeof(err)) != 0) {
 		hcf_cli_error(cmd, "target %s: %s", t->name, err);
 		return HCF_EXIT_ERROR;
@@ -174,6 +189,11 @@ int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *
 	int rc = hcf_cli_load_spec(spec, abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
+	if ((rc = unavailable(t, cmd)) != 0) {
+		hcf_spec_free(*abi);
+		*abi = NULL;
+		return rc;
+	}
 	char err[512];
 	if (hcf_target_open(t->name, target, *abi, &t->opts, err, sizeof(err)) != 0) {
 		hcf_cli_error(cmd, "target %s: %s", t->name, err);

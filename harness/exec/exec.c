@@ -133,6 +133,30 @@ static void report_error(struct run_ctx *rc, struct hcf_test *tests, size_t from
 	}
 }
 
+/* A known anomaly recorded for other targets than this one: its test does
+ * not apply here (its program may do anything on this hypervisor). */
+static bool anomaly_elsewhere(const struct run_ctx *rc, const struct hcf_test *t)
+{
+	return t->anomaly && !hcf_anomaly_on_target(t->anomaly, rc->t->ops->info(rc->t)->target);
+}
+
+static void report_elsewhere(struct run_ctx *rc, size_t i, const struct hcf_test *t)
+{
+	char where[160] = "";
+	size_t n = 0;
+	for (size_t k = 0; k < t->anomaly->ntargets && n < sizeof(where); k++)
+		n += (size_t)snprintf(where + n, sizeof(where) - n, "%s%s", k ? ", " : "",
+				      t->anomaly->targets[k]);
+	struct hcf_call_verdict *cvs = cvs_for(rc, 1);
+	hcf_call_verdict_init(&cvs[0]);
+	hcf_call_verdict_add(&cvs[0], HCF_V_SKIP, "anomaly", NULL,
+			     "known anomaly %s is recorded on %s, not on target %s", t->anomaly->id,
+			     where, rc->t->ops->info(rc->t)->target);
+	struct hcf_prog_result empty;
+	memset(&empty, 0, sizeof(empty));
+	report(rc, i, t, &empty, cvs, HCF_V_SKIP, 0);
+}
+
 static void model_reset(struct run_ctx *rc)
 {
 	if (rc->model && rc->model->ops && rc->model->ops->reset)
@@ -258,9 +282,15 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 			break;
 		}
 		long settled;
+		if (anomaly_elsewhere(&rc, &tests[i])) {
+			report_elsewhere(&rc, i, &tests[i]);
+			i++;
+			continue;
+		}
 		if (!no_batching && batchable(abi, &tests[i])) {
 			size_t j = i + 1;
-			while (j < n && j - i < batch_max && batchable(abi, &tests[j]))
+			while (j < n && j - i < batch_max && batchable(abi, &tests[j]) &&
+			       !anomaly_elsewhere(&rc, &tests[j]))
 				j++;
 			settled = j - i == 1 ? (run_single(&rc, tests, i) == 0 ? 1 : -1)
 					     : run_batch(&rc, tests, i, j);

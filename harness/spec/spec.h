@@ -209,8 +209,16 @@ struct hcf_anomaly {
 	uint8_t mem_reg;         /* MEMORY: the input holding the address */
 	uint64_t mem_align;      /* MEMORY: the window starts at the address aligned down */
 	uint32_t mem_size;       /* MEMORY: and is this long */
+	/* targets: the targets (by name) the deviation was measured on, for one
+	 * that belongs to how a hypervisor is run there rather than to the ABI;
+	 * none: every target */
+	char **targets;
+	size_t ntargets;
 	struct hcf_srcpos pos;
 };
+
+/* Does anomaly a apply to the target named target (NULL: any)? */
+bool hcf_anomaly_on_target(const struct hcf_anomaly *a, const char *target);
 
 /* The oracle names an anomaly's checks: may list (bit i is names[i]). */
 extern const char *const hcf_anomaly_check_names[];

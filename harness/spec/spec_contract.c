@@ -285,8 +285,8 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 
 /* ---- known anomalies -------------------------------------------------- */
 
-enum { AK_ID, AK_SUMMARY, AK_CALLS, AK_MATCH, AK_CHECKS, AK_WHEN, AK_AFTER, AK_REPRODUCE,
-       AK_EVIDENCE, AK_COUNT };
+enum { AK_ID, AK_SUMMARY, AK_CALLS, AK_MATCH, AK_CHECKS, AK_WHEN, AK_AFTER, AK_TARGETS,
+       AK_REPRODUCE, AK_EVIDENCE, AK_COUNT };
 static const struct hcf_spec_key anomaly_keys[AK_COUNT] = {
 	[AK_ID] = { "id", S, true, 0 },
 	[AK_SUMMARY] = { "summary", S, true, 0 },
@@ -295,6 +295,7 @@ static const struct hcf_spec_key anomaly_keys[AK_COUNT] = {
 	[AK_CHECKS] = { "checks", Q, false, 0 },
 	[AK_WHEN] = { "when", M, false, 0 },
 	[AK_AFTER] = { "after", M, false, 0 },
+	[AK_TARGETS] = { "targets", S | Q, false, 0 },
 	[AK_REPRODUCE] = { "reproduce", S, true, 0 },
 	[AK_EVIDENCE] = { "evidence", S, true, 0 },
 };
@@ -495,6 +496,26 @@ static void parse_checks(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, ui
 	}
 }
 
+/* targets: a target name or a list of them (docs/targets.md names them). */
+static void parse_targets(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_anomaly *a)
+{
+	size_t count = n->kind == HCF_Y_SEQ ? hcf_y_nitems(n) : 1;
+	a->targets = hcf_xcalloc(count, sizeof(*a->targets));
+	for (size_t i = 0; i < count; i++) {
+		const struct hcf_ynode *it = n->kind == HCF_Y_SEQ ? n->kids[i] : n;
+		const char *s = it->kind == HCF_Y_SCALAR ? it->str : "";
+		bool ok = *s && strlen(s) < 16;
+		for (const char *q = s; *q; q++)
+			ok &= (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-';
+		if (!ok) {
+			hcf_spec_err(c, it, "targets: a target name (kvm, qemu, kvm-nested ...), not '%.40s'",
+				     it->kind == HCF_Y_SCALAR ? s : hcf_y_kind_name(it));
+			continue;
+		}
+		a->targets[a->ntargets++] = hcf_xstrdup(s);
+	}
+}
+
 /* after: {call: NAME, when: CONDITION}: an earlier call of the program. */
 static void parse_after(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_anomaly *a)
 {
@@ -555,6 +576,8 @@ static void parse_anomaly(struct hcf_spec_ctx *c, const struct hcf_ynode *it)
 		parse_after(c, v[AK_AFTER], a);
 	if (v[AK_CHECKS])
 		parse_checks(c, v[AK_CHECKS], &a->checks);
+	if (v[AK_TARGETS])
+		parse_targets(c, v[AK_TARGETS], a);
 	parse_match(c, v[AK_MATCH], a);
 }
 

@@ -252,6 +252,9 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free(a->evidence);
 		free(a->reproduce);
 		free(a->ops);
+		for (size_t t = 0; t < a->ntargets; t++)
+			free(a->targets[t]);
+		free(a->targets);
 		free_cond(&a->when);
 		free_cond(&a->after_when);
 		free_vset(&a->values);
@@ -267,4 +270,14 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free(abi->files[i]);
 	free(abi->files);
 	free(abi);
+}
+
+bool hcf_anomaly_on_target(const struct hcf_anomaly *a, const char *target)
+{
+	if (!a->ntargets || !target)
+		return true;
+	for (size_t i = 0; i < a->ntargets; i++)
+		if (!strcmp(a->targets[i], target))
+			return true;
+	return false;
 }

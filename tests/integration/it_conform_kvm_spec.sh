@@ -21,6 +21,11 @@ pvm)
 	# PVM runs the guest kernel at CPL3, so KVM's dispatcher answers every
 	# call, declared or not, with -KVM_EPERM: every test FAILs, each on rax
 	[ "$rc" = 5 ] || fail "expected FAIL (5) on PVM, got $rc"
+	# the known anomaly recorded on nested KVM does not apply here
+	[ "$(jq -r 'select(.test == "anomaly/kvm-svm-no-nrips-skip") | .verdict' "$TMP/out/results.jsonl")" = SKIP ] ||
+		fail "kvm.yaml's nested-KVM anomaly is not SKIP on PVM"
+	jq -c 'select(.test | startswith("anomaly/") | not)' "$TMP/out/results.jsonl" >"$TMP/plan.jsonl"
+	mv "$TMP/plan.jsonl" "$TMP/out/results.jsonl"
 	n=$(wc -l < "$TMP/out/results.jsonl")
 	[ "$n" -ge 100 ] || fail "only $n tests"
 	[ "$(jq -r .verdict "$TMP/out/results.jsonl" | sort -u)" = FAIL ] ||

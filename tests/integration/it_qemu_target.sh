@@ -25,6 +25,11 @@ HCF_QEMU=/nonexistent "$HCFUZZ" targets | grep -A1 '^qemu  *no' | grep -q 'ninja
 # not implement: every test FAILs on the exception oracle with #UD
 run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" --target qemu --out "$TMP/kvm" -q
 [ "$rc" = 5 ] || fail "kvm.yaml on QEMU TCG: expected FAIL (5), got $rc"
+# the known anomaly recorded on nested KVM does not apply to QEMU's own TCG
+[ "$(jq -r 'select(.test | startswith("anomaly/")) | .verdict' "$TMP/kvm/results.jsonl")" = SKIP ] ||
+	fail "kvm.yaml's nested-KVM anomaly is not SKIP on qemu"
+jq -c 'select(.test | startswith("anomaly/") | not)' "$TMP/kvm/results.jsonl" >"$TMP/kvm/plan.jsonl"
+mv "$TMP/kvm/plan.jsonl" "$TMP/kvm/results.jsonl"
 n=$(wc -l <"$TMP/kvm/results.jsonl")
 [ "$n" = 130 ] || fail "expected 130 tests, got $n"
 [ "$(jq -r .verdict "$TMP/kvm/results.jsonl" | sort -u)" = FAIL ] ||

@@ -1827,6 +1827,22 @@ static void test_anomaly_outcome(void **state)
 	f.r.liveness = HCF_LIVE_SHUTDOWN;
 	fx_check(&f);
 	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_CRASH);
+	/* an anomaly recorded for another target does not match on this one */
+	f.r.calls[0].outcome = HCF_CO_HANG;
+	f.r.calls[0].lost_why = HCF_LIVE_HANG;
+	f.r.liveness = HCF_LIVE_HANG;
+	char *elsewhere[] = { (char *)"kvm-nested" };
+	a->targets = elsewhere;
+	a->ntargets = 1;
+	struct hcf_target_info here = { 0 };
+	snprintf(here.target, sizeof(here.target), "kvm");
+	hcf_oracles_check_anomalies(f.abi, &f.p, &f.r, NULL, &here, f.cvs, NULL);
+	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_HANG);
+	snprintf(here.target, sizeof(here.target), "kvm-nested");
+	hcf_oracles_check_anomalies(f.abi, &f.p, &f.r, NULL, &here, f.cvs, NULL);
+	assert_int_equal(find_issue(&f.cvs[0], "liveness", "outcome")->v, HCF_V_XFAIL);
+	a->targets = NULL;
+	a->ntargets = 0;
 	/* garbage on the channel, whatever the anomaly names */
 	a->outcomes = ~0u;
 	f.r.calls[0].outcome = HCF_CO_BAD_RESULT;

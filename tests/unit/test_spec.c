@@ -895,6 +895,7 @@ static void test_known_anomalies(void **state)
 		"  - id: after-b\n    summary: s\n    calls: [a]\n"
 		"    after: {call: b, when: {p: {not: 0x2000}}}\n"
 		"    match: {outcome: kvm-internal-error, rip: {min: 0x100000, max: 0x1fffff}}\n"
+		"    targets: [kvm-nested, qemu]\n"
 		"    reproduce: x\n    evidence: e\n");
 	assert_int_equal(abi->nanomalies, 5);
 	const struct hcf_anomaly *a = &abi->anomalies[0];
@@ -926,6 +927,12 @@ static void test_known_anomalies(void **state)
 	assert_true(a->has_rip);
 	assert_true(hcf_pred_holds(&a->rip, 0x101800));
 	assert_false(hcf_pred_holds(&a->rip, 0x7fffff));
+	/* targets: only where it was measured; without it, everywhere */
+	assert_int_equal(a->ntargets, 2);
+	assert_true(hcf_anomaly_on_target(a, "kvm-nested"));
+	assert_true(hcf_anomaly_on_target(a, "qemu"));
+	assert_false(hcf_anomaly_on_target(a, "kvm"));
+	assert_true(hcf_anomaly_on_target(&abi->anomalies[0], "kvm"));
 	hcf_spec_free(abi);
 
 #define KA_HEAD HEAD "calls:\n  - {name: a, nr: 1, input: {v: rbx}}\nknown_anomalies:\n"
@@ -943,6 +950,8 @@ static void test_known_anomalies(void **state)
 		9, 32, "exactly one of reg:");
 	buf_err(KA_HEAD "  - {id: x, summary: s, match: {outcome: harness-error}, " KA_REST, 9, 42,
 		"a way the hypervisor ends a guest");
+	buf_err(KA_HEAD "  - {id: x, summary: s, match: {exception: GP}, targets: [kvm, \"Q E\"], "
+			KA_REST, 9, 64, "targets: a target name");
 	buf_err(KA_HEAD "  - {id: x, summary: s, calls: [a, c], match: {exception: GP}, "
 			"reproduce: x, evidence: e}\n", 9, 36, "unknown call 'c'");
 	buf_err(KA_HEAD "  - {id: x, summary: s, match: {exception: GP}, when: {w: 1}, " KA_REST, 9, 56,
