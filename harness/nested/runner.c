@@ -234,9 +234,17 @@ static void on_open(struct runner *rn, uint32_t seq, struct hcf_rbuf *r)
 	hcf_wbuf_free(&w);
 }
 
-/* A program text into rn->prog: 0, or -1 after an ERROR reply. */
-static int take_program(struct runner *rn, uint32_t seq, const uint8_t *text, size_t len)
+/* The rest of the request, a program text (blob), into rn->prog: 0, or -1
+ * after an ERROR reply. */
+static int take_program(struct runner *rn, uint32_t seq, struct hcf_rbuf *r)
 {
+	size_t len;
+	const uint8_t *text = hcf_rbuf_blob(r, HCF_PROG_TEXT_MAX, &len);
+	hcf_rbuf_end(r);
+	if (r->bad) {
+		reply_error(rn, seq, r->why);
+		return -1;
+	}
 	if (!rn->t) {
 		reply_error(rn, seq, "no target open");
 		return -1;
@@ -256,14 +264,7 @@ static int take_program(struct runner *rn, uint32_t seq, const uint8_t *text, si
 /* RUN: blob program text. */
 static void on_run(struct runner *rn, uint32_t seq, struct hcf_rbuf *r)
 {
-	size_t len;
-	const uint8_t *text = hcf_rbuf_blob(r, HCF_PROG_TEXT_MAX, &len);
-	hcf_rbuf_end(r);
-	if (r->bad) {
-		reply_error(rn, seq, r->why);
-		return;
-	}
-	if (take_program(rn, seq, text, len) != 0)
+	if (take_program(rn, seq, r) != 0)
 		return;
 	if (!rn->have_res) {
 		hcf_result_init(&rn->res, rn->prog.ncalls);
@@ -301,14 +302,7 @@ static void on_reset(struct runner *rn, uint32_t seq, struct hcf_rbuf *r)
 static void on_raw(struct runner *rn, uint32_t seq, struct hcf_rbuf *r)
 {
 	uint64_t iterations = hcf_rbuf_u64(r);
-	size_t len;
-	const uint8_t *text = hcf_rbuf_blob(r, HCF_PROG_TEXT_MAX, &len);
-	hcf_rbuf_end(r);
-	if (r->bad) {
-		reply_error(rn, seq, r->why);
-		return;
-	}
-	if (take_program(rn, seq, text, len) != 0)
+	if (take_program(rn, seq, r) != 0)
 		return;
 	double s = 0;
 	int rc = rn->t->ops->raw_loop ? rn->t->ops->raw_loop(rn->t, &rn->prog, iterations, &s) : -1;

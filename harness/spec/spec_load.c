@@ -141,13 +141,8 @@ static int load_dir(const char *path, struct hcf_abi **out, struct hcf_diags *di
 
 	abi->path = hcf_xstrdup(path);
 	/* The name: the last path component, trailing slashes ignored. */
-	size_t end = strlen(path);
-	while (end > 1 && path[end - 1] == '/')
-		end--;
-	size_t start = end;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
-	abi->name = hcf_xstrndup(path + start, end - start);
+	size_t namelen, start = hcf_path_base(path, &namelen), end = start + namelen;
+	abi->name = hcf_xstrndup(path + start, namelen);
 
 	DIR *d = opendir(path);
 	if (!d) {

@@ -212,14 +212,9 @@ static int build_open(struct nested_target *n, char *err, size_t errlen)
 	hcf_wbuf_u8(w, n->opts.want_vec);
 	bool is_dir = S_ISDIR(st.st_mode);
 	hcf_wbuf_u8(w, is_dir);
-	size_t end = strlen(path);
-	while (end > 1 && path[end - 1] == '/')
-		end--;
-	size_t start = end;
-	while (start > 0 && path[start - 1] != '/')
-		start--;
+	size_t namelen, start = hcf_path_base(path, &namelen), end = start + namelen;
 	char name[128];
-	snprintf(name, sizeof(name), "%.*s", (int)(end - start), path + start);
+	snprintf(name, sizeof(name), "%.*s", (int)namelen, path + start);
 	hcf_wbuf_str(w, name);
 	if (!is_dir) {
 		hcf_wbuf_u32(w, 1);

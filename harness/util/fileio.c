@@ -155,3 +155,15 @@ int hcf_mkdir_p(const char *path, unsigned mode)
 	errno = e;
 	return rc;
 }
+
+size_t hcf_path_base(const char *path, size_t *len)
+{
+	size_t end = strlen(path);
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	size_t start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	*len = end - start;
+	return start;
+}

@@ -36,4 +36,8 @@ void hcf_atomic_abort(struct hcf_atomic_file *af);
 /* mkdir -p. Returns 0 or -1 with errno set. */
 int hcf_mkdir_p(const char *path, unsigned mode);
 
+/* The last component of path, trailing slashes ignored: where it starts,
+ * and its length in *len ("specs/xen/" -> "xen"). */
+size_t hcf_path_base(const char *path, size_t *len);
+
 #endif /* HCF_FILEIO_H */
