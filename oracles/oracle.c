@@ -168,6 +168,105 @@ static bool outcome_completed(enum hcf_call_outcome o)
 	return o == HCF_CO_RETURNED || o == HCF_CO_EXCEPTION;
 }
 
+/* Guest memory the agent cannot lose without losing the guest, for naming
+ * what a call had the hypervisor overwrite. */
+static const struct {
+	uint64_t lo, hi;
+	const char *what;
+} agent_areas[] = {
+	{ HCF_GPA_BOOT, HCF_GPA_GDT, "boot block" },
+	{ HCF_GPA_GDT, HCF_GPA_IDT, "GDT" },
+	{ HCF_GPA_IDT, HCF_GPA_VIF, "IDT" },
+	{ HCF_GPA_HCPAGE, HCF_GPA_PGTABLES, "hypercall page" },
+	{ HCF_GPA_PGTABLES, HCF_GPA_STACK_LO, "page tables" },
+	{ HCF_GPA_STACK_LO, HCF_GPA_XSTACK_HI, "stacks" },
+	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
+};
+
+const char *hcf_oracle_agent_area(uint64_t gpa)
+{
+	for (size_t k = 0; k < sizeof(agent_areas) / sizeof(agent_areas[0]); k++)
+		if (gpa >= agent_areas[k].lo && gpa < agent_areas[k].hi)
+			return agent_areas[k].what;
+	return NULL;
+}
+
+/*
+ * Evidence that the program had the hypervisor overwrite the agent: a call up
+ * to `upto` that succeeded (or `died_in`, the call the guest was lost in or
+ * that raised: it reported no success, but bytes that changed where it
+ * pointed show it did its write) pointed an OUT field at agent memory whose
+ * bytes really differ from the snapshot. Fills text and returns the call, or
+ * SIZE_MAX.
+ */
+size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_prog *p,
+				 const struct hcf_prog_result *r, size_t upto, size_t died_in,
+				 char *text, size_t len)
+{
+	struct hcf_span w[64];
+	for (size_t i = upto + 1; i-- > 0;) {
+		const struct hcf_op *op = hcf_prog_call_op(p, i);
+		const struct hcf_call_result *cr = &r->calls[i];
+		bool in = i == died_in;
+		if (!op || (!in && !hcf_oracle_call_succeeded(abi, p, r, i)))
+			continue;
+		size_t nw = hcf_oracle_call_writes(abi, op, cr->before, w, 64);
+		for (size_t k = 0; k < nw; k++)
+			for (size_t g = 0; g < r->npages; g++) {
+				const struct hcf_page_change *pc = &r->pages[g];
+				uint64_t lo = w[k].lo > pc->gpa ? w[k].lo : pc->gpa;
+				uint64_t hi = w[k].hi < pc->gpa + 4096 ? w[k].hi : pc->gpa + 4096;
+				/* only the agent's own memory can explain what
+				 * happened to it: a write elsewhere (page 0, unused
+				 * RAM) harms nothing */
+				unsigned n = 0, first = 0;
+				for (uint64_t a = lo; a < hi; a++)
+					if (hcf_oracle_agent_area(a) &&
+					    hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
+						first = (unsigned)(a - pc->gpa);
+				if (!n)
+					continue;
+				snprintf(text, len,
+					 "the program's doing: call %zu (%s) %s the hypervisor write "
+					 "the agent's %s: %u byte%s at 0x%llx (0x%02x -> 0x%02x)",
+					 i, op->name, in ? "had" : "succeeded and had",
+					 hcf_oracle_agent_area(pc->gpa + first), n, n == 1 ? "" : "s",
+					 (unsigned long long)(pc->gpa + first), pc->was[first],
+					 pc->now[first]);
+				return i;
+			}
+	}
+	return SIZE_MAX;
+}
+
+/* Bytes at [rip, rip + 16), the faulting instruction, that differ from the
+ * snapshot: the agent ran code a write replaced. */
+static bool rip_overwritten(const struct hcf_prog_result *r, uint64_t rip)
+{
+	for (size_t g = 0; g < r->npages; g++)
+		for (uint64_t a = rip; a < rip + 16; a++)
+			if (a >= r->pages[g].gpa && a < r->pages[g].gpa + 4096 &&
+			    hcf_page_byte_changed(&r->pages[g], (unsigned)(a - r->pages[g].gpa)))
+				return true;
+	return false;
+}
+
+/*
+ * Call i raised an exception in an agent the program had the hypervisor
+ * overwrite: by a call before it that succeeded, or by call i itself when
+ * the faulting instruction is one of the bytes that changed (a call that
+ * raised, with no such evidence, is judged: the exception may be the
+ * hypervisor's answer).
+ */
+static bool agent_overwritten_before(const struct hcf_abi *abi, const struct hcf_prog *p,
+				     const struct hcf_prog_result *r, size_t i, char *why, size_t len)
+{
+	if (i > 0 && hcf_oracle_self_inflicted(abi, p, r, i - 1, SIZE_MAX, why, len) != SIZE_MAX)
+		return true;
+	return rip_overwritten(r, r->calls[i].fault_rip) &&
+	       hcf_oracle_self_inflicted(abi, p, r, i, i, why, len) != SIZE_MAX;
+}
+
 /* Did this call take the guest down (the target rebuilds it afterwards)? */
 static bool outcome_lost_guest(enum hcf_call_outcome o)
 {
@@ -236,9 +335,18 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 	}
 
 	size_t resumed = r->calls ? hcf_oracle_resumed_in_agent(abi, p, r) : SIZE_MAX;
+	size_t faulted = SIZE_MAX;  /* the call whose exception an overwritten agent made */
+	char doing[200];
 	for (size_t i = 0; i < n; i++) {
 		if (i >= resumed) {
 			judge_after_resume(abi, p, r, resumed, i, &cvs[i]);
+			continue;
+		}
+		if (faulted != SIZE_MAX) {
+			struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+			hcf_call_verdict_add(&cvs[i], HCF_V_SKIP, "liveness", &loc,
+					     "not judged: call %zu ran on an agent the program had "
+					     "overwritten (%s)", faulted, doing);
 			continue;
 		}
 		/* The oracles index r->calls by the program's call index. */
@@ -268,6 +376,24 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		if (have_model && cr->outcome != HCF_CO_NOT_RUN) {
 			model->ops->predict(model->st, abi, p, i, cr->before, &e);
 			ctx.expect = &e;
+		}
+
+		/* An exception in an agent whose own memory (code, tables,
+		 * boot block) a call of the program had the hypervisor
+		 * overwrite: the agent faulted in what it could no longer run,
+		 * and nothing it captured is the hypervisor's answer. The
+		 * program's doing, like a loss it explains (the liveness
+		 * oracle); later calls run on the same broken agent. */
+		if (cr->outcome == HCF_CO_EXCEPTION && agent_overwritten_before(abi, p, r, i, doing,
+										 sizeof(doing))) {
+			struct hcf_loc loc = hcf_loc_of(HCF_LOC_EXCEPTION);
+			char got[40];
+			hcf_call_verdict_add(&cvs[i], HCF_V_LOST, "exception", &loc,
+					     "%s at rip 0x%llx, not judged: %s",
+					     hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code),
+					     (unsigned long long)cr->fault_rip, doing);
+			faulted = i;
+			continue;
 		}
 
 		bool completed = outcome_completed(cr->outcome);

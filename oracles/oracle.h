@@ -170,6 +170,22 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 			      const struct hcf_prog_result *r, size_t first, size_t last,
 			      uint64_t lo, uint64_t hi, uint8_t *free_);
 
+/* The agent's own memory gpa lies in ("IDT", "page tables", "code and
+ * data" ...), or NULL. */
+const char *hcf_oracle_agent_area(uint64_t gpa);
+
+/*
+ * Evidence that the program had the hypervisor overwrite the agent's own
+ * memory (boot block, tables, stacks, code): a call up to upto that
+ * succeeded, or died_in (SIZE_MAX: none), which reported no success but whose
+ * pointed bytes changed, pointed an OUT field there and those bytes differ
+ * from the snapshot. What follows is the program's doing. Fills text and
+ * returns the call, or SIZE_MAX.
+ */
+size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_prog *p,
+				 const struct hcf_prog_result *r, size_t upto, size_t died_in,
+				 char *text, size_t len);
+
 /* The exception vectors the call under check may raise: the spec's list for
  * its op (or for undeclared numbers), plus what the model's prediction adds
  * for the guest's state. */

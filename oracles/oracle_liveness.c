@@ -18,10 +18,12 @@
  * 3. A shutdown, an agent panic or a runaway is LOST (an expected loss,
  *    counted and shown) when the call it happened in declares it for its
  *    inputs; or when a call that succeeded earlier, or the call it happened
- *    in, had the hypervisor write agent memory it pointed at, and those bytes
- *    really changed (the program's doing: the evidence names the call and
- *    the bytes); or when an earlier destructive call that returned declares
- *    it. Otherwise CRASH.
+ *    in (or was about to report), had the hypervisor write agent memory it
+ *    pointed at, and those bytes really changed (the program's doing: the
+ *    evidence names the call and the bytes); or when an earlier destructive
+ *    call that returned declares it. Otherwise CRASH. A hang with the vCPU
+ *    in the agent's own code and that same evidence is LOST too: the agent
+ *    loops on the state the program had overwritten.
  * 4. A loss after a destructive call returned is blamed on that call: the
  *    issue goes on the call that explains it (or, unexplained, on the last
  *    destructive call that returned), naming the call the guest died in,
@@ -32,6 +34,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oracles/oracle.h"
 
@@ -196,30 +199,6 @@ void hcf_oracle_liveness(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdi
 
 /* ---- losses ------------------------------------------------------------- */
 
-/* Guest memory the agent cannot lose without losing the guest, for naming
- * what a call had the hypervisor overwrite. */
-static const struct {
-	uint64_t lo, hi;
-	const char *what;
-} agent_areas[] = {
-	{ HCF_GPA_BOOT, HCF_GPA_GDT, "boot block" },
-	{ HCF_GPA_GDT, HCF_GPA_IDT, "GDT" },
-	{ HCF_GPA_IDT, HCF_GPA_VIF, "IDT" },
-	{ HCF_GPA_HCPAGE, HCF_GPA_PGTABLES, "hypercall page" },
-	{ HCF_GPA_PGTABLES, HCF_GPA_STACK_LO, "page tables" },
-	{ HCF_GPA_STACK_LO, HCF_GPA_XSTACK_HI, "stacks" },
-	{ HCF_GPA_AGENT, HCF_GPA_AGENT + HCF_AGENT_MAX, "code and data" },
-};
-
-/* The agent area gpa lies in, or NULL. */
-static const char *agent_area(uint64_t gpa)
-{
-	for (size_t k = 0; k < sizeof(agent_areas) / sizeof(agent_areas[0]); k++)
-		if (gpa >= agent_areas[k].lo && gpa < agent_areas[k].hi)
-			return agent_areas[k].what;
-	return NULL;
-}
-
 /* What a loss is about. */
 struct loss {
 	const struct hcf_abi *abi;
@@ -313,48 +292,39 @@ static size_t declared_by(const struct loss *l, size_t upto)
 }
 
 /*
- * Evidence that the program had the hypervisor overwrite the agent: a call up
- * to `upto` that succeeded pointed an OUT field at agent memory whose bytes
- * really differ from the snapshot. Fills text and returns the call, or
- * SIZE_MAX.
+ * The loss is the program's doing: it had the hypervisor overwrite the
+ * agent's memory (hcf_oracle_self_inflicted), by a call that ran or by the
+ * one the guest was lost in or about to report (lost between calls, the
+ * agent may have issued it and died after: bytes it pointed the hypervisor
+ * at that changed show it ran). For a shutdown, an agent panic or a
+ * runaway; and for a hang with the vCPU in the agent's own code, which
+ * loops on its broken state (a boot block that now says "external", a
+ * mapping gone): a loop of the program's making, not the host's. Records
+ * LOST on the call that wrote and returns true, or returns false.
  */
-static size_t self_inflicted(const struct loss *l, size_t upto, char *text, size_t len)
+static bool explained_by_self(const struct loss *l)
 {
-	struct hcf_span w[64];
-	for (size_t i = upto + 1; i-- > 0;) {
-		const struct hcf_op *op = hcf_prog_call_op(l->p, i);
-		const struct hcf_call_result *cr = &l->r->calls[i];
-		/* the call the guest died in never reported success, but bytes
-		 * that changed where it pointed show it did its write */
-		bool died_in = l->in_call && i == l->at;
-		if (!died_in && !hcf_oracle_call_succeeded(l->abi, l->p, l->r, i))
-			continue;
-		size_t nw = hcf_oracle_call_writes(l->abi, op, cr->before, w, 64);
-		for (size_t k = 0; k < nw; k++)
-			for (size_t g = 0; g < l->r->npages; g++) {
-				const struct hcf_page_change *pc = &l->r->pages[g];
-				uint64_t lo = w[k].lo > pc->gpa ? w[k].lo : pc->gpa;
-				uint64_t hi = w[k].hi < pc->gpa + 4096 ? w[k].hi : pc->gpa + 4096;
-				/* only the agent's own memory can explain its loss: a
-				 * write elsewhere (page 0, unused RAM) harms nothing */
-				unsigned n = 0, first = 0;
-				for (uint64_t a = lo; a < hi; a++)
-					if (agent_area(a) &&
-					    hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
-						first = (unsigned)(a - pc->gpa);
-				if (!n)
-					continue;
-				snprintf(text, len,
-					 "the program's doing: call %zu (%s) %s the hypervisor write "
-					 "the agent's %s: %u byte%s at 0x%llx (0x%02x -> 0x%02x)",
-					 i, op->name, died_in ? "had" : "succeeded and had",
-					 agent_area(pc->gpa + first), n, n == 1 ? "" : "s",
-					 (unsigned long long)(pc->gpa + first), pc->was[first],
-					 pc->now[first]);
-				return i;
-			}
+	bool at_valid = l->at < l->p->ncalls && l->at < l->r->ncalls;
+	const struct hcf_call_result *at_cr = at_valid ? &l->r->calls[l->at] : NULL;
+	bool hang_in_agent = l->why == HCF_LIVE_HANG && at_cr && at_cr->has_lost_rip &&
+			     hcf_oracle_agent_area(at_cr->lost_rip);
+	if (!hcf_liveness_declarable(l->why) && !hang_in_agent)
+		return false;
+	size_t upto = at_valid ? l->at : l->upto;
+	if (upto == SIZE_MAX)
+		return false;
+	char text[200];
+	size_t self = hcf_oracle_self_inflicted(l->abi, l->p, l->r, upto, at_valid ? l->at : SIZE_MAX,
+						 text, sizeof(text));
+	if (self == SIZE_MAX)
+		return false;
+	if (hang_in_agent) {
+		size_t used = strlen(text);
+		snprintf(text + used, sizeof(text) - used, "; the agent loops at 0x%llx",
+			 (unsigned long long)at_cr->lost_rip);
 	}
-	return SIZE_MAX;
+	record(l, self, HCF_V_LOST, text);
+	return true;
 }
 
 static void judge_loss(const struct loss *l)
@@ -364,6 +334,8 @@ static void judge_loss(const struct loss *l)
 	size_t upto = l->upto;
 
 	if (l->why == HCF_LIVE_HARNESS || upto == SIZE_MAX) {
+		if (l->why != HCF_LIVE_HARNESS && explained_by_self(l))
+			return;
 		record(l, l->at, unexplained, "nothing the program did explains it");
 		return;
 	}
@@ -387,11 +359,8 @@ static void judge_loss(const struct loss *l)
 			record(l, by, HCF_V_LOST, text);
 			return;
 		}
-		size_t self = self_inflicted(l, upto, text, sizeof(text));
-		if (self != SIZE_MAX) {
-			record(l, self, HCF_V_LOST, text);
+		if (explained_by_self(l))
 			return;
-		}
 		if (by != SIZE_MAX) {
 			const struct hcf_op *op = hcf_prog_call_op(l->p, by);
 			snprintf(text, sizeof(text), "call %zu (%s) reconfigured the guest and declares it "
@@ -400,6 +369,8 @@ static void judge_loss(const struct loss *l)
 			return;
 		}
 	}
+	if (l->why == HCF_LIVE_HANG && explained_by_self(l))
+		return;
 	size_t d = last_destructive(l, l->in_call ? l->at : upto + 1);
 	if (l->in_call) {
 		const struct hcf_op *op = hcf_prog_call_op(l->p, l->at);

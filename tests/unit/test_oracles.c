@@ -1629,6 +1629,70 @@ static void test_liveness_garbled_then_lost(void **state)
 
 /* The call the guest died in pointed the hypervisor at agent memory that
  * really changed there: its write, the program's doing. */
+/*
+ * What follows a write over the agent's own memory is the program's doing,
+ * when the bytes show it: an exception at an instruction the write replaced
+ * (LOST, and the calls after it not judged), a hang with the vCPU in the
+ * agent's code (LOST); without that evidence both are judged as ever.
+ */
+static void test_self_inflicted_exception_and_hang(void **state)
+{
+	static const struct {
+		bool hang;             /* call 1 hangs; else call 0 raises */
+		uint64_t rip;          /* the faulting instruction / where the vCPU was */
+		enum hcf_verdict v;    /* call 0's exception issue, or call 1's loss */
+	} rows[] = {
+		{ false, HCF_GPA_AGENT + 0x808, HCF_V_LOST },  /* a replaced byte */
+		{ false, HCF_GPA_AGENT + 0x100, HCF_V_FAIL },  /* code the write left alone */
+		{ true, HCF_GPA_AGENT + 0x10, HCF_V_LOST },    /* looping in the agent */
+		{ true, 0x700000, HCF_V_HANG },                /* elsewhere: the host's */
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { OP_WALL, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+		int b = fx_buf(&f, 24, ST_WALL, HCF_DIR_INOUT);
+		f.p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+		memset(fx_byte(&f, b, 0), 0, 4); /* status 0: success */
+		f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = HCF_GPA_AGENT + 0x800;
+		fx_page(&f, HCF_GPA_AGENT, 0x808, 1);
+		if (rows[i].hang) {
+			f.r.calls[1].outcome = HCF_CO_HANG;
+			f.r.calls[1].lost_why = HCF_LIVE_HANG;
+			f.r.calls[1].has_lost_rip = true;
+			f.r.calls[1].lost_rip = rows[i].rip;
+			f.r.liveness = HCF_LIVE_HANG;
+			f.r.ndone = 1;
+		} else {
+			f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+			f.r.calls[0].vector = 6;
+			f.r.calls[0].fault_rip = rows[i].rip;
+		}
+		fx_check(&f);
+		const struct hcf_issue *is =
+			rows[i].hang ? find_issue(&f.cvs[0], "liveness", "outcome")
+				     : find_issue(&f.cvs[0], "exception", "exception");
+		if (!is && rows[i].hang)
+			is = find_issue(&f.cvs[1], "liveness", "outcome");
+		if (!is)
+			fail_msg("row %zu: no issue", i);
+		if (is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s: %s", i, hcf_verdict_name(is->v),
+				 hcf_verdict_name(rows[i].v), is->reason);
+		if (rows[i].v == HCF_V_LOST) {
+			assert_non_null(strstr(is->reason, "the agent's code and data"));
+			if (!rows[i].hang) {
+				/* the call after it ran on the broken agent */
+				assert_int_equal(f.cvs[1].v, HCF_V_SKIP);
+				assert_null(find_issue(&f.cvs[0], "clobber", "rbp"));
+			} else {
+				assert_non_null(strstr(is->reason, "the agent loops at"));
+			}
+		}
+		fx_free(&f);
+	}
+}
+
 static void test_liveness_self_inflicted_in_call(void **state)
 {
 	for (int changed_in_window = 0; changed_in_window < 2; changed_in_window++) {
@@ -2086,6 +2150,7 @@ int main(void)
 		cmocka_unit_test(test_liveness_resumed_in_agent),
 		cmocka_unit_test(test_liveness_garbled_then_lost),
 		cmocka_unit_test(test_liveness_self_inflicted_in_call),
+		cmocka_unit_test(test_self_inflicted_exception_and_hang),
 		cmocka_unit_test(test_anomaly_register),
 		cmocka_unit_test(test_clobber_unknown_tables),
 		cmocka_unit_test(test_anomaly_outcome),
