@@ -2,7 +2,7 @@
  * bench_targets.c: the external targets' boot and call rate, each against a
  * raw loop of the same call in the same guest.
  *
- *   bench_targets [ROUNDS] [CASE...]     cases: qemu-pc qemu-microvm kvm-nested
+ *   bench_targets [ROUNDS] [CASE...]     cases: qemu-pc qemu-microvm kvm-nested xen-pvh
  *
  * Per case, measured in one run:
  *   boot     opening the target: the hypervisor started, the agent booted,
@@ -14,7 +14,8 @@
  * tests/fixtures/responder.yaml's ping (an `out` to a port no QEMU device
  * claims, the cheapest exit a TCG guest makes); kvm-nested calls
  * KVM_HC_SEND_IPI with an empty bitmap (a vmmcall that reaches KVM's
- * dispatcher and changes nothing). Nested KVM boots once (about 13 s);
+ * dispatcher and changes nothing); xen-pvh calls xen_version
+ * (XENVER_version) through vmmcall. Nested KVM boots once (about 8 s);
  * the others ROUNDS times. QEMU comes from HCF_QEMU or the build's cache
  * (ninja -C build qemu), the kernel from the build's cache (ninja -C build
  * linux); a case whose target cannot run here prints SKIP with the reason.
@@ -49,6 +50,8 @@ static const struct bench_case cases[] = {
 	{ "qemu-microvm", "qemu", "machine=microvm", "tests/fixtures/responder.yaml", "ping", HCF_RAX, 1,
 	  false, 4096 },
 	{ "kvm-nested", "kvm-nested", NULL, "specs/kvm.yaml", "KVM_HC_SEND_IPI", HCF_RBX, 0, true, 1024 },
+	{ "xen-pvh", "xen-pvh", NULL, "tests/fixtures/xen-version.yaml", "xen_version", HCF_RDI, 0, false,
+	  4096 },
 };
 
 /* 0 measured, 77 skipped, 1 failed. */

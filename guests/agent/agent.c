@@ -339,6 +339,40 @@ void agent_main(void)
 	}
 }
 
+/*
+ * Under Xen the agent is dom0, whose guest-physical pages lie anywhere in the
+ * machine's RAM: tag every page the host shares with it (struct
+ * hcf_page_tag) so that the host can find them, and clear the mailbox's
+ * sequence, which no host could set before the agent ran.
+ */
+static int under_xen(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(0x40000000u, &a, &b, &c, &d);
+	return b == 0x566e6558u && c == 0x65584d4du && d == 0x4d4d566eu; /* "XenVMMXenVMM" */
+}
+
+static void tag_page(uint64_t gpa, uint64_t nonce)
+{
+	volatile struct hcf_page_tag *t = (volatile struct hcf_page_tag *)(gpa + HCF_PAGE_TAG_OFF);
+	t->magic = HCF_PAGE_TAG_MAGIC;
+	t->gpa = gpa;
+	t->nonce = nonce;
+	t->check = HCF_PAGE_TAG_MAGIC ^ gpa ^ nonce ^ HCF_PAGE_TAG_SALT;
+}
+
+static void tag_shared_pages(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t nonce = ((uint64_t)hi << 32 | lo) | 1;
+	tag_page(HCF_GPA_BOOT, nonce);
+	for (uint64_t gpa = HCF_GPA_MBOX; gpa < HCF_GPA_ARENA + HCF_ARENA_SIZE; gpa += 0x1000)
+		tag_page(gpa, nonce);
+	((volatile struct hcf_mbox *)HCF_GPA_MBOX)->seq = 0;
+	boot->flags |= HCF_BOOT_TAGGED;
+}
+
 void agent_external_main(uint32_t mbi);
 
 /*
@@ -355,5 +389,7 @@ void agent_external_main(uint32_t mbi)
 	boot->flags = HCF_BOOT_EXTERNAL;
 	boot->mbox_gpa = HCF_GPA_MBOX;
 	boot->vif_gpa = HCF_GPA_VIF;
+	if (under_xen())
+		tag_shared_pages();
 	agent_main();
 }

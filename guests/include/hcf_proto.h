@@ -19,7 +19,8 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 2u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame) */
+#define HCF_PROTO_VERSION 3u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
+                                3: page tags for a host that must find the guest's pages */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -125,6 +126,28 @@ enum hcf_cmd {
                                      this block): the doorbell is a frame (struct
                                      hcf_frame) and the agent polls the mailbox's seq
                                      for the next command, as nothing stops it */
+
+#define HCF_BOOT_TAGGED     0x20u /* OUT: the agent tagged its shared pages (struct
+                                     hcf_page_tag) because its guest-physical memory is
+                                     not where its host's RAM puts it (a dom0 of Xen) */
+
+/*
+ * A page's tag: in the last bytes of every page the host shares with the
+ * agent (the boot block, the mailbox and the arena), written at boot by an
+ * agent whose guest-physical addresses are not its host's (under Xen the
+ * dom0's pages lie anywhere in the machine's RAM, which is what QEMU
+ * shares). The host scans the RAM for them and maps each page where the
+ * agent sees it; from then on the protocol is the usual one.
+ */
+#define HCF_PAGE_TAG_MAGIC 0x31474154464348ull /* "HCFTAG1" */
+struct hcf_page_tag {
+	uint64_t magic;
+	uint64_t gpa;     /* where the agent sees this page */
+	uint64_t nonce;   /* one per boot: tags of an earlier boot do not count */
+	uint64_t check;   /* magic ^ gpa ^ nonce ^ HCF_PAGE_TAG_SALT */
+};
+#define HCF_PAGE_TAG_SALT 0x9e3779b97f4a7c15ull
+#define HCF_PAGE_TAG_OFF (0x1000u - sizeof(struct hcf_page_tag))
 
 /*
  * Boot block at HCF_GPA_BOOT. The host fills the IN part before the first

@@ -65,6 +65,13 @@ struct qemu_target {
 	int ram_fd, agent_fd;        /* memfds QEMU opens as /proc/self/fd/N */
 	uint8_t *ram;
 	size_t ram_size;
+	/* xen-pvh: Xen boots the agent as its PVH dom0, whose pages lie anywhere
+	 * in QEMU's RAM. The agent tags them (struct hcf_page_tag); at READY
+	 * this process finds them and maps each where the agent sees it, into
+	 * view, which is then the guest memory the engine uses. */
+	const char *xen;             /* the hypervisor binary, or NULL */
+	uint8_t *view;               /* HCF_GUEST_MEM_SIZE, the agent's pages mapped in */
+	bool mapped;                 /* view holds this boot's pages */
 	struct hcf_gmem mem;
 	int bell_fd;                 /* the doorbell stream (read end) */
 	uint8_t buf[64];             /* doorbell bytes not yet a whole frame */
@@ -105,6 +112,66 @@ static int ram_create(struct qemu_target *q, char *err, size_t errlen)
 	}
 	q->mem.host = q->ram;
 	q->mem.size = HCF_GUEST_MEM_SIZE;
+	if (q->xen) {
+		q->view = mmap(NULL, HCF_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q->view == MAP_FAILED) {
+			q->view = NULL;
+			snprintf(err, errlen, "the guest's view: %s", strerror(errno));
+			return -1;
+		}
+		q->mem.host = q->view;
+	}
+	return 0;
+}
+
+/*
+ * Find the pages the agent tagged in QEMU's RAM and map each into the view
+ * where the agent sees it; then the mailbox as the agent expects it. The
+ * tags are the guest's: each is checked, a page claimed twice or a shared
+ * page missing is an error. 0, or -1 with why.
+ */
+static int map_tagged_pages(struct qemu_target *q, char *why, size_t len)
+{
+	enum { NPAGES = HCF_GUEST_MEM_SIZE / 0x1000 };
+	static int64_t at[NPAGES];
+	for (size_t i = 0; i < NPAGES; i++)
+		at[i] = -1;
+	uint64_t nonce = 0;
+	size_t found = 0;
+	for (size_t off = 0; off + 0x1000 <= q->ram_size; off += 0x1000) {
+		struct hcf_page_tag t;
+		memcpy(&t, q->ram + off + HCF_PAGE_TAG_OFF, sizeof(t));
+		if (t.magic != HCF_PAGE_TAG_MAGIC ||
+		    t.check != (t.magic ^ t.gpa ^ t.nonce ^ HCF_PAGE_TAG_SALT) || (t.gpa & 0xfff) ||
+		    t.gpa >= HCF_GUEST_MEM_SIZE)
+			continue;
+		if (found && t.nonce != nonce) {
+			snprintf(why, len, "page tags of two boots (nonces 0x%llx, 0x%llx)",
+				 (unsigned long long)nonce, (unsigned long long)t.nonce);
+			return -1;
+		}
+		nonce = t.nonce;
+		if (at[t.gpa / 0x1000] >= 0) {
+			snprintf(why, len, "guest page 0x%llx tagged twice", (unsigned long long)t.gpa);
+			return -1;
+		}
+		at[t.gpa / 0x1000] = (int64_t)off;
+		found++;
+	}
+	size_t want = 1 + (HCF_GPA_ARENA + HCF_ARENA_SIZE - HCF_GPA_MBOX) / 0x1000;
+	if (found != want || at[HCF_GPA_BOOT / 0x1000] < 0) {
+		snprintf(why, len, "found %zu of the %zu pages the agent shares", found, want);
+		return -1;
+	}
+	for (size_t i = 0; i < NPAGES; i++)
+		if (at[i] >= 0 && mmap(q->view + i * 0x1000, 0x1000, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_FIXED, q->ram_fd, (off_t)at[i]) == MAP_FAILED) {
+			snprintf(why, len, "mapping guest page 0x%zx: %s", i * 0x1000, strerror(errno));
+			return -1;
+		}
+	q->mapped = true;
+	hcf_engine_mbox_init(&q->eng);
 	return 0;
 }
 
@@ -122,16 +189,38 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 	char exitdev[64];
 	snprintf(exitdev, sizeof(exitdev), "isa-debug-exit,iobase=%s,iosize=4",
 		 q->debug_exit ? q->debug_exit : "");
-	const char *args[] = {
-		"-nodefaults", "-nographic", "-monitor", "none", "-serial", "none",
-		"-no-reboot", "-M", machine, "-accel", q->accel, "-cpu", cpu, "-m", mem,
-		"-object", ramobj, "-kernel", kernel,
+	const char *args[48] = {
+		"-nodefaults", "-nographic", "-monitor", "none", "-no-reboot", "-M", machine,
+		"-accel", q->accel, "-cpu", cpu, "-m", mem, "-object", ramobj,
 		"-chardev", "file,id=bell,path=/dev/fd/3", "-device", "isa-debugcon,iobase=0xe8,chardev=bell",
 		"-chardev", "file,id=con,path=/dev/fd/2,append=on",
 		"-device", "isa-debugcon,iobase=0xe9,chardev=con",
-		q->debug_exit ? "-device" : NULL, exitdev,
-		NULL,
 	};
+	size_t n = 0;
+	while (args[n])
+		n++;
+	if (q->xen) {
+		/* Xen on its first serial port (kept in the log), the agent as
+		 * its PVH dom0 (PVH needs an IOMMU with interrupt remapping) */
+		const char *xen_args[] = {
+			"-device", "intel-iommu,intremap=on", "-kernel", q->xen,
+			"-append", "console=com1 com1=115200,8n1 dom0=pvh dom0_mem=32M dom0_max_vcpus=1",
+			"-initrd", kernel,
+			"-chardev", "file,id=xcon,path=/dev/fd/2,append=on", "-serial", "chardev:xcon",
+		};
+		for (size_t i = 0; i < sizeof(xen_args) / sizeof(xen_args[0]); i++)
+			args[n++] = xen_args[i];
+	} else {
+		args[n++] = "-serial";
+		args[n++] = "none";
+		args[n++] = "-kernel";
+		args[n++] = kernel;
+	}
+	if (q->debug_exit) {
+		args[n++] = "-device";
+		args[n++] = exitdev;
+	}
+	args[n] = NULL;
 	int bell[2];
 	if (pipe2(bell, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -187,6 +276,15 @@ static int take_frame(struct qemu_target *q, struct hcf_chan_event *ev)
 	q->nbuf -= sizeof(f);
 	ev->kind = HCF_CEV_DOORBELL;
 	ev->value = f.event;
+	if (q->xen && f.event == HCF_EV_READY && !q->mapped) {
+		char why[160];
+		if (map_tagged_pages(q, why, sizeof(why)) != 0) {
+			ev->kind = HCF_CEV_LOST;
+			ev->lost = HCF_LIVE_PROTOCOL;
+			snprintf(ev->detail, sizeof(ev->detail), "the dom0's shared pages: %s", why);
+			return -1;
+		}
+	}
 	return 1;
 }
 
@@ -267,17 +365,24 @@ static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
 	memcpy(ti->hv_signature, probe->hv_signature, 12);
 	ti->hv_signature[12] = '\0';
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
-	snprintf(ti->target, sizeof(ti->target), "qemu");
-	snprintf(ti->hypervisor, sizeof(ti->hypervisor), "qemu-%s", q->accel);
-	snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s boot=%s", q->machine, q->accel,
-		 q->pvh ? "pvh" : "multiboot");
+	snprintf(ti->target, sizeof(ti->target), "%s", q->base.ops->name);
+	if (q->xen) {
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "xen");
+		snprintf(ti->facts, sizeof(ti->facts), "dom0=pvh machine=q35 accel=tcg");
+	} else {
+		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "qemu-%s", q->accel);
+		snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s boot=%s", q->machine,
+			 q->accel, q->pvh ? "pvh" : "multiboot");
+	}
 	if (q->base.abi)
 		q->eng.wire_xport = hcf_xport_wire(&q->base.abi->transport, ti->cpu_vendor);
 }
 
 static int boot(struct qemu_target *q, char *err, size_t errlen)
 {
-	memset(q->ram, 0, HCF_GUEST_MEM_SIZE);
+	/* Xen puts the dom0 anywhere: no tag of an earlier boot may remain */
+	memset(q->ram, 0, q->xen ? q->ram_size : HCF_GUEST_MEM_SIZE);
+	q->mapped = false;
 	hcf_engine_mbox_init(&q->eng);
 	if (qemu_start(q, err, errlen) != 0)
 		return -1;
@@ -354,6 +459,8 @@ static void qemu_close(struct hcf_target *t)
 	hcf_qemu_proc_close(&q->proc);
 	if (q->ram)
 		munmap(q->ram, q->ram_size);
+	if (q->view)
+		munmap(q->view, HCF_GUEST_MEM_SIZE);
 	if (q->ram_fd >= 0)
 		close(q->ram_fd);
 	if (q->agent_fd >= 0)
@@ -405,6 +512,73 @@ static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 
 static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		     const struct hcf_target_opts *opts, char *err, size_t errlen);
+static int finish_open(struct qemu_target *q, const struct hcf_target_opts *opts,
+		       struct hcf_target **out, char *err, size_t errlen);
+static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
+			const struct hcf_target_opts *opts, char *err, size_t errlen);
+
+/* The Xen binary: xen=PATH, else the one the build fetched (ci/fetch-xen.sh). */
+static const char *xen_binary(const struct hcf_target_opts *opts)
+{
+	const char *p = hcf_target_param(opts, "xen");
+	if (p && *p)
+		return p;
+#ifdef HCF_XEN_DEFAULT
+	return HCF_XEN_DEFAULT;
+#else
+	return "xen";
+#endif
+}
+
+static int xen_pvh_available(const struct hcf_target_opts *opts, char *why, size_t len)
+{
+	if (hcf_qemu_available(opts, why, len) != 0)
+		return -1;
+	const char *xen = xen_binary(opts);
+	if (access(xen, R_OK) == 0)
+		return 0;
+	snprintf(why, len, "no Xen (%s): `ninja -C build xen` fetches Debian's into the build's "
+			   "cache; or give xen=PATH", xen);
+	return -1;
+}
+
+const struct hcf_target_ops hcf_target_xen_pvh_ops = {
+	.name = "xen-pvh",
+	.summary = "Xen 4.17 (Debian's) under QEMU TCG, the agent as its PVH dom0 (in progress)",
+	.open = xen_pvh_open,
+	.run = qemu_run,
+	.reset = qemu_reset,
+	.close = qemu_close,
+	.info = qemu_info,
+	.raw_loop = qemu_raw_loop,
+	.empty_round_trip = qemu_empty_round_trip,
+	.available = xen_pvh_available,
+};
+
+static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
+			const struct hcf_target_opts *opts, char *err, size_t errlen)
+{
+	*out = NULL;
+	static const char *const params[] = { "qemu", "xen", "debug-exit", NULL };
+	if (hcf_target_params_check(opts, "xen-pvh", params, err, errlen) != 0 ||
+	    xen_pvh_available(opts, err, errlen) != 0)
+		return -1;
+	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
+	q->base.ops = &hcf_target_xen_pvh_ops;
+	q->base.abi = abi;
+	q->opts = *opts;
+	q->bell_fd = -1;
+	q->ram_fd = q->agent_fd = -1;
+	q->proc.pid = -1;
+	q->proc.log_fd = -1;
+	q->machine = "q35";
+	q->accel = "tcg"; /* Xen under QEMU -accel kvm fails here (PLATFORM.md) */
+	q->debug_exit = hcf_target_param(opts, "debug-exit");
+	q->pvh = true;
+	q->xen = xen_binary(opts);
+	q->ram_mib = 512;
+	return finish_open(q, opts, out, err, errlen);
+}
 
 const struct hcf_target_ops hcf_target_qemu_ops = {
 	.name = "qemu",
@@ -462,6 +636,14 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		free(q);
 		return -1;
 	}
+	return finish_open(q, opts, out, err, errlen);
+}
+
+/* The rest of opening, for every flavour: the log, the engine, the agent
+ * image, the RAM, the first boot. */
+static int finish_open(struct qemu_target *q, const struct hcf_target_opts *opts,
+		       struct hcf_target **out, char *err, size_t errlen)
+{
 	q->ram_size = (size_t)q->ram_mib << 20;
 	/* QEMU's stderr and the agent's console share the log */
 	if (hcf_qemu_proc_init(&q->proc, opts, err, errlen) != 0) {
@@ -476,12 +658,20 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		qemu_close(&q->base);
 		return -1;
 	}
-	snprintf(q->info.notes, sizeof(q->info.notes),
-		 "QEMU %s, -M %s, -accel %s, %u MiB, %s boot (CPUID vendor %s, signature \"%s\"); channel: guest "
-		 "RAM shared through a file, framed doorbell on isa-debugcon; no dirty-page log (stray "
-		 "writes not detected); vector capture off",
-		 q->proc.binary, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
-		 q->info.cpu_vendor, q->info.hv_signature);
+	if (q->xen)
+		snprintf(q->info.notes, sizeof(q->info.notes),
+			 "Xen %s as QEMU's (%s) guest, -M q35 with an IOMMU, TCG, %u MiB; the agent is its "
+			 "PVH dom0 (CPUID vendor %s, signature \"%s\"); channel: the dom0's pages found in "
+			 "QEMU's RAM by their tags and mapped, framed doorbell on isa-debugcon; Xen's "
+			 "console in the log; no dirty-page log; vector capture off",
+			 q->xen, q->proc.binary, q->ram_mib, q->info.cpu_vendor, q->info.hv_signature);
+	else
+		snprintf(q->info.notes, sizeof(q->info.notes),
+			 "QEMU %s, -M %s, -accel %s, %u MiB, %s boot (CPUID vendor %s, signature \"%s\"); "
+			 "channel: guest RAM shared through a file, framed doorbell on isa-debugcon; no "
+			 "dirty-page log (stray writes not detected); vector capture off",
+			 q->proc.binary, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
+			 q->info.cpu_vendor, q->info.hv_signature);
 	*out = &q->base;
 	return 0;
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# it_xen_target.sh: Xen 4.17 (Debian's, fetched into the build's cache) as a
+# target (xen-pvh, in progress): the agent boots as Xen's PVH dom0 under QEMU
+# TCG, the host finds the dom0's shared pages in QEMU's RAM by their tags,
+# and Xen answers through vmmcall: xen_version(XENVER_version) is 0x40011,
+# an unknown number -ENOSYS; a spec that misstates the version FAILs on rax.
+. "$(dirname "$0")/lib.sh"
+set -e
+need_jq
+build=${HCF_BUILD_DIR:-$TMP}
+for what in qemu xen; do
+	run "$SRC/ci/fetch-$what.sh" "$build/cache/$what"
+	if [ "$rc" = 3 ]; then
+		echo "SKIP: Debian's $what cannot be fetched (no package archive reachable)"
+		exit 77
+	fi
+	[ "$rc" = 0 ] || fail "ci/fetch-$what.sh failed ($rc)"
+done
+export HCF_QEMU=$build/cache/qemu/qemu-system-x86_64
+opts=(--target xen-pvh --target-opt "xen=$build/cache/xen/xen")
+mkdir -p "$TMP/corpus"
+printf 'call xen_version cmd=XENVER_version arg=0\n' >"$TMP/corpus/a-version.hcf"
+printf 'call nr=0x60 rdi=1\ncall nr=0xffff\n' >"$TMP/corpus/b-unknown.hcf"
+printf 'call xen_version cmd=0 arg=0\ncall nr=0x60\ncall xen_version cmd=0 arg=0\n' >"$TMP/corpus/c-mixed.hcf"
+run timeout 300 "$HCFUZZ" replay --spec "$SRC/tests/fixtures/xen-version.yaml" "${opts[@]}" \
+	--out "$TMP/rep" -q "$TMP/corpus"
+[ "$rc" = 0 ] || fail "xen-version on Xen: expected PASS (0), got $rc: $(jq -r 'select(.verdict != "PASS") | .test + " " + .reason' "$TMP/rep/results.jsonl" | head -3)"
+[ "$(jq -r 'select(.test | endswith("a-version.hcf")) | .calls[0].after.rax' "$TMP/rep/results.jsonl")" = 0x40011 ] ||
+	fail "xen_version did not answer 0x40011"
+[ "$(jq -r 'select(.test | endswith("b-unknown.hcf")) | .calls[].after.rax' "$TMP/rep/results.jsonl" | sort -u)" = \
+	0xffffffffffffffda ] || fail "unknown numbers do not return -ENOSYS"
+grep -q 'XenVMMXenVMM' "$TMP/rep/summary.md" || fail "the agent did not see Xen's CPUID signature"
+
+# a spec that says 4.16: FAIL on rax, with the value Xen gave
+sed 's/returns: \[0x40011\]/returns: [0x40010]/' "$SRC/tests/fixtures/xen-version.yaml" >"$TMP/mis.yaml"
+run timeout 300 "$HCFUZZ" run --spec "$TMP/mis.yaml" "${opts[@]}" "$TMP/corpus/a-version.hcf" >"$TMP/run.txt" 2>&1
+[ "$rc" = 5 ] || fail "misstated version: expected FAIL (5), got $rc: $(tail -3 "$TMP/run.txt")"
+grep -q 'rax' "$TMP/run.txt" && grep -q '0x40011' "$TMP/run.txt" || fail "the FAIL does not name rax and 0x40011"
+ok "Xen 4.17 PVH dom0 under QEMU TCG: xen_version 0x40011, unknown numbers -ENOSYS; a misstated version FAILs on rax"
