@@ -134,7 +134,7 @@ static int ram_create(struct qemu_target *q, char *err, size_t errlen)
 static int map_tagged_pages(struct qemu_target *q, char *why, size_t len)
 {
 	enum { NPAGES = HCF_GUEST_MEM_SIZE / 0x1000 };
-	static int64_t at[NPAGES];
+	int64_t at[NPAGES];
 	for (size_t i = 0; i < NPAGES; i++)
 		at[i] = -1;
 	uint64_t nonce = 0;
@@ -380,8 +380,14 @@ static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
 
 static int boot(struct qemu_target *q, char *err, size_t errlen)
 {
-	/* Xen puts the dom0 anywhere: no tag of an earlier boot may remain */
+	/* Xen puts the dom0 anywhere: no tag of an earlier boot may remain,
+	 * and the view forgets the earlier boot's pages until READY */
 	memset(q->ram, 0, q->xen ? q->ram_size : HCF_GUEST_MEM_SIZE);
+	if (q->xen && mmap(q->view, HCF_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		snprintf(err, errlen, "the guest's view: %s", strerror(errno));
+		return -1;
+	}
 	q->mapped = false;
 	hcf_engine_mbox_init(&q->eng);
 	if (qemu_start(q, err, errlen) != 0)
