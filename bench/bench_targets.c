@@ -14,7 +14,7 @@
  * tests/fixtures/responder.yaml's ping (an `out` to a port no QEMU device
  * claims, the cheapest exit a TCG guest makes); kvm-nested calls
  * KVM_HC_SEND_IPI with an empty bitmap (a vmmcall that reaches KVM's
- * dispatcher and changes nothing); xen-pvh calls xen_version
+ * dispatcher and changes nothing); xen-pvh calls xen_version.version
  * (XENVER_version) through vmmcall. Nested KVM boots once (about 8 s);
  * the others ROUNDS times. QEMU comes from HCF_QEMU or the build's cache
  * (ninja -C build qemu), the kernel from the build's cache (ninja -C build
@@ -50,7 +50,7 @@ static const struct bench_case cases[] = {
 	{ "qemu-microvm", "qemu", "machine=microvm", "tests/fixtures/responder.yaml", "ping", HCF_RAX, 1,
 	  false, 4096 },
 	{ "kvm-nested", "kvm-nested", NULL, "specs/kvm.yaml", "KVM_HC_SEND_IPI", HCF_RBX, 0, true, 1024 },
-	{ "xen-pvh", "xen-pvh", NULL, "tests/fixtures/xen-version.yaml", "xen_version", HCF_RDI, 0, false,
+	{ "xen-pvh", "xen-pvh", NULL, "tests/fixtures/xen-version.yaml", "xen_version.version", HCF_RSI, 0, false,
 	  4096 },
 };
 
@@ -90,6 +90,12 @@ static int bench(const struct bench_case *bc, const char *src, int rounds)
 			hcf_target_close(t);
 	}
 	const struct hcf_op *op = hcf_spec_op_by_name(abi, bc->call);
+	if (!op) {
+		printf("FAIL %s: no op %s in %s\n", bc->name, bc->call, bc->spec);
+		hcf_target_close(t);
+		hcf_spec_free(abi);
+		return 1;
+	}
 	struct hcf_prog p;
 	hcf_prog_init(&p, abi);
 	for (size_t i = 0; i < bc->calls; i++) {
