@@ -143,6 +143,50 @@ void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len)
 	snprintf(out, len, "%s", buf);
 }
 
+/* Lines in a guest kernel's or Xen's console that say it died. */
+static const char *const death_marks[] = {
+	"Kernel panic", "BUG: ", "Oops", "general protection fault", "(XEN) Panic", "(XEN) Assertion",
+	"(XEN) FATAL", "(XEN) ----[ Xen",
+};
+
+void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len)
+{
+	char tail[HCF_QEMU_LOG_TAIL + 1];
+	hcf_qemu_log_tail(qp, tail, sizeof(tail));
+	snprintf(out, len, "%s", tail);
+	struct stat st;
+	if (qp->log_fd < 0 || fstat(qp->log_fd, &st) != 0 || st.st_size <= 0)
+		return;
+	size_t n = st.st_size > (1 << 20) ? 1u << 20 : (size_t)st.st_size;
+	char *buf = malloc(n + 1);
+	if (!buf)
+		return;
+	ssize_t got = pread(qp->log_fd, buf, n, st.st_size - (off_t)n);
+	if (got > 0) {
+		buf[got] = '\0';
+		for (ssize_t i = 0; i < got; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		char *first = NULL;
+		for (size_t m = 0; m < sizeof(death_marks) / sizeof(death_marks[0]); m++) {
+			char *at = strstr(buf, death_marks[m]);
+			if (at && (!first || at < first))
+				first = at;
+		}
+		if (first) {
+			char *eol = strchr(first, '\n');
+			size_t l = eol ? (size_t)(eol - first) : strlen(first);
+			if (l > 160)
+				l = 160;
+			for (size_t i = 0; i < l; i++)
+				if ((unsigned char)first[i] < 0x20 || (unsigned char)first[i] > 0x7e)
+					first[i] = ' ';
+			snprintf(out, len, "%.*s ... %s", (int)l, first, tail);
+		}
+	}
+	free(buf);
+}
+
 bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len)
 {
 	int status = 0;

@@ -43,6 +43,10 @@ int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int
 		   char *err, size_t errlen);
 /* The last bytes of the log, one printable line ("" when empty). */
 void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len);
+/* What a verdict quotes of the log: the first line that says a kernel or
+ * Xen died ("Kernel panic", "BUG:", "(XEN) Panic" ...), when there is one,
+ * then the tail. */
+void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len);
 /*
  * QEMU's channel closed (or it must be judged gone): wait up to wait_ms for
  * it to end and say how in how ("exit status 85", "signal 9", or "closed its

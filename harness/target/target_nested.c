@@ -311,9 +311,9 @@ static void machine_stop(struct nested_target *n)
 /* What ended the machine, for a verdict: QEMU's status and the console. */
 static void machine_gone(struct nested_target *n, char *out, size_t len)
 {
-	char how[48], tail[HCF_QEMU_LOG_TAIL + 1];
+	char how[48], tail[HCF_QEMU_LOG_TAIL + 200];
 	hcf_qemu_ended(&n->proc, 2000, how, sizeof(how));
-	hcf_qemu_log_tail(&n->proc, tail, sizeof(tail));
+	hcf_qemu_log_evidence(&n->proc, tail, sizeof(tail));
 	snprintf(out, len, "the nested machine ended (QEMU %s)%s%s", how, tail[0] ? ": " : "", tail);
 	machine_stop(n);
 }

@@ -247,9 +247,9 @@ static const struct hcf_gmem *chan_mem(void *ctx)
 /* QEMU ended (or the stream closed): how, as the guest's loss. */
 static void qemu_ended(struct qemu_target *q, struct hcf_chan_event *ev)
 {
-	char how[48], tail[HCF_QEMU_LOG_TAIL + 1];
+	char how[48], tail[HCF_QEMU_LOG_TAIL + 200];
 	bool clean = hcf_qemu_ended(&q->proc, 2000, how, sizeof(how));
-	hcf_qemu_log_tail(&q->proc, tail, sizeof(tail));
+	hcf_qemu_log_evidence(&q->proc, tail, sizeof(tail));
 	ev->kind = HCF_CEV_LOST;
 	/* -no-reboot: a guest that resets or triple-faults ends QEMU cleanly */
 	ev->lost = clean ? HCF_LIVE_SHUTDOWN : HCF_LIVE_VMM_GONE;

@@ -5,7 +5,8 @@
 # plan gets real verdicts of upstream KVM: every test PASSes (and the known
 # anomaly recorded for this target shows again: XFAIL), unknown numbers
 # answer -KVM_ENOSYS through vmmcall; a spec that misstates that answer FAILs
-# on exactly those tests, naming rax with both values.
+# on exactly those tests, naming rax with both values; a machine whose
+# kernel panics is reported with the panic line.
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
@@ -54,4 +55,12 @@ run timeout 900 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" "${opts[@]}" --ou
 jq -r 'select(.verdict == "FAIL") | .calls[0].issues[] | select(.verdict == "FAIL") | .where + " " + (.got // "")' \
 	"$TMP/mis/results.jsonl" | sort -u | grep -q '^rax 0xfffffffffffffc18$' ||
 	fail "the FAILs do not name rax with the value KVM returned"
+# A nested machine that dies says why: with an /init that cannot run, the
+# kernel panics, and the error quotes the panic line from its console
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${opts[@]}" --target-opt runner=/bin/true \
+	--out "$TMP/dead" -q 2>"$TMP/dead.err"
+[ "$rc" = 4 ] || fail "a nested machine that cannot start: expected ERROR (4), got $rc"
+grep -q 'the nested machine ended (QEMU exit status 0): Kernel panic' "$TMP/dead.err" ||
+	fail "the error does not quote the kernel's panic: $(cat "$TMP/dead.err")"
+
 ok "kvm.yaml on upstream KVM nested in QEMU TCG: 130 PASS, its known anomaly XFAIL; a spec misstating the unknown-number answer: 8 FAIL on rax"
