@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fetch-debs.sh: Debian packages into a cache folder, unpacked, never installed.
 #
-#   ci/fetch-debs.sh CACHE PACKAGE...
+#   ci/fetch-debs.sh [--no-deps] CACHE PACKAGE...
 #
 # Downloads each PACKAGE and, one Depends level at a time, every dependency
 # this host does not have installed (an alternative group is satisfied when
@@ -9,10 +9,18 @@
 # `apt-get download` into CACHE/debs. Every .deb is verified by dpkg-deb
 # (a truncated or foreign file is deleted and fetched again) and unpacked
 # into CACHE/root. Packages already in CACHE/debs are not fetched again.
+# With --no-deps, only the PACKAGEs, fetched even when this host has them
+# installed: the caller wants their files (a kernel, a hypervisor), not
+# what they need to run here.
 # Exit 0 when all are there; 3 when the package archive cannot be reached
 # (what is missing is said), so that callers can SKIP with the reason.
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: ci/fetch-debs.sh CACHE PACKAGE..." >&2; exit 2; }
+no_deps=0
+if [ "${1:-}" = --no-deps ]; then
+	no_deps=1
+	shift
+fi
+[ $# -ge 2 ] || { echo "usage: ci/fetch-debs.sh [--no-deps] CACHE PACKAGE..." >&2; exit 2; }
 cache=$1
 shift
 mkdir -p "$cache/debs" "$cache/root"
@@ -71,7 +79,7 @@ while [ ${#level[@]} -gt 0 ]; do
 		p=${p%%:*}
 		[ -n "${seen[$p]:-}" ] && continue
 		seen[$p]=1
-		installed "$p" && continue
+		[ $no_deps = 0 ] && installed "$p" && continue
 		todo+=("$p")
 	done
 	[ ${#todo[@]} -gt 0 ] || break
@@ -88,6 +96,9 @@ while [ ${#level[@]} -gt 0 ]; do
 			have_deb "$p" || { echo "fetch-debs: $p downloaded but unreadable" >&2; exit 3; }
 		done
 		fetched=$((fetched + ${#get[@]}))
+	fi
+	if [ $no_deps = 1 ]; then
+		break
 	fi
 	mapfile -t level < <(depends "${todo[@]}" | sort -u)
 done

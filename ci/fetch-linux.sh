@@ -22,22 +22,9 @@ if [ -z "$pkg" ]; then
 	echo "fetch-linux: linux-image-amd64 names no kernel package (no package lists?)" >&2
 	exit 3
 fi
-deb=$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-if [ -z "$deb" ] || ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
-	rm -f "$cache/debs/${pkg}"_*.deb
-	if ! (cd "$cache/debs" && apt-get download -q "$pkg" >/dev/null 2>"$cache/debs/.err"); then
-		echo "fetch-linux: cannot download $pkg: $(grep -v '^W:' "$cache/debs/.err" | tail -1)" >&2
-		exit 3
-	fi
-	rm -f "$cache/debs/.err"
-	deb=$(ls "$cache/debs/${pkg}"_*.deb | head -n1)
-	dpkg-deb --info "$deb" >/dev/null
-fi
-stamp="$cache/root/.unpacked-$(basename "$deb")"
-if [ ! -e "$stamp" ]; then
-	dpkg-deb -x "$deb" "$cache/root"
-	touch "$stamp"
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/fetch-debs.sh" --no-deps "$cache" "$pkg" >/dev/null
+deb=$(ls "$cache/debs/${pkg}"_*.deb | head -n1)
 version=${pkg#linux-image-}
 ln -sf "root/boot/vmlinuz-$version" "$cache/vmlinuz"
 # The kernel uncompressed, for QEMU's PVH entry (the ELF note Debian's

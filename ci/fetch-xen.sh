@@ -14,22 +14,9 @@ set -euo pipefail
 mkdir -p "$1/debs" "$1/root"
 cache=$(cd "$1" && pwd)
 pkg=xen-hypervisor-4.17-amd64
-deb=$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
-if [ -z "$deb" ] || ! dpkg-deb --info "$deb" >/dev/null 2>&1; then
-	rm -f "$cache/debs/${pkg}"_*.deb
-	if ! (cd "$cache/debs" && apt-get download -q "$pkg" >/dev/null 2>"$cache/debs/.err"); then
-		echo "fetch-xen: cannot download $pkg: $(grep -v '^W:' "$cache/debs/.err" | tail -1)" >&2
-		exit 3
-	fi
-	rm -f "$cache/debs/.err"
-	deb=$(ls "$cache/debs/${pkg}"_*.deb | head -n1)
-	dpkg-deb --info "$deb" >/dev/null
-fi
-stamp="$cache/root/.unpacked-$(basename "$deb")"
-if [ ! -e "$stamp" ]; then
-	dpkg-deb -x "$deb" "$cache/root"
-	touch "$stamp"
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/fetch-debs.sh" --no-deps "$cache" "$pkg" >/dev/null
+deb=$(ls "$cache/debs/${pkg}"_*.deb | head -n1)
 gz=$(ls "$cache"/root/boot/xen-*-amd64.gz | head -n1)
 if [ ! -s "$cache/xen" ] || [ "$gz" -nt "$cache/xen" ]; then
 	gzip -dc "$gz" >"$cache/xen.tmp"

@@ -523,6 +523,22 @@ static int finish_open(struct qemu_target *q, const struct hcf_target_opts *opts
 static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
 			const struct hcf_target_opts *opts, char *err, size_t errlen);
 
+/* A target of either flavour, nothing open yet. */
+static struct qemu_target *new_target(const struct hcf_target_ops *ops, const struct hcf_abi *abi,
+				      const struct hcf_target_opts *opts)
+{
+	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
+	q->base.ops = ops;
+	q->base.abi = abi;
+	q->opts = *opts;
+	q->bell_fd = -1;
+	q->ram_fd = q->agent_fd = -1;
+	q->proc.pid = -1;
+	q->proc.log_fd = -1;
+	q->debug_exit = hcf_target_param(opts, "debug-exit");
+	return q;
+}
+
 /* The Xen binary: xen=PATH, else the one the build fetched (ci/fetch-xen.sh). */
 static const char *xen_binary(const struct hcf_target_opts *opts)
 {
@@ -569,17 +585,9 @@ static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
 	if (hcf_target_params_check(opts, "xen-pvh", params, err, errlen) != 0 ||
 	    xen_pvh_available(opts, err, errlen) != 0)
 		return -1;
-	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
-	q->base.ops = &hcf_target_xen_pvh_ops;
-	q->base.abi = abi;
-	q->opts = *opts;
-	q->bell_fd = -1;
-	q->ram_fd = q->agent_fd = -1;
-	q->proc.pid = -1;
-	q->proc.log_fd = -1;
+	struct qemu_target *q = new_target(&hcf_target_xen_pvh_ops, abi, opts);
 	q->machine = "q35";
-	q->accel = "tcg"; /* Xen under QEMU -accel kvm fails here (PLATFORM.md) */
-	q->debug_exit = hcf_target_param(opts, "debug-exit");
+	q->accel = "tcg"; /* Xen does not boot under QEMU -accel kvm on these hosts */
 	q->pvh = true;
 	q->xen = xen_binary(opts);
 	q->ram_mib = 512;
@@ -607,17 +615,9 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 					       NULL };
 	if (hcf_target_params_check(opts, "qemu", params, err, errlen) != 0)
 		return -1;
-	struct qemu_target *q = hcf_xcalloc(1, sizeof(*q));
-	q->base.ops = &hcf_target_qemu_ops;
-	q->base.abi = abi;
-	q->opts = *opts;
-	q->bell_fd = -1;
-	q->ram_fd = q->agent_fd = -1;
-	q->proc.pid = -1;
-	q->proc.log_fd = -1;
+	struct qemu_target *q = new_target(&hcf_target_qemu_ops, abi, opts);
 	q->machine = hcf_target_param(opts, "machine") ? hcf_target_param(opts, "machine") : "pc";
 	q->accel = hcf_target_param(opts, "accel") ? hcf_target_param(opts, "accel") : "tcg";
-	q->debug_exit = hcf_target_param(opts, "debug-exit");
 	const char *bootp = hcf_target_param(opts, "boot");
 	if (bootp && strcmp(bootp, "multiboot") && strcmp(bootp, "pvh")) {
 		snprintf(err, errlen, "qemu: boot=%s: multiboot or pvh", bootp);
