@@ -10,19 +10,11 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-build=${HCF_BUILD_DIR:-$TMP}
-for what in qemu linux; do
-	run "$SRC/ci/fetch-$what.sh" "$build/cache/$what"
-	if [ "$rc" = 3 ]; then
-		echo "SKIP: Debian's $what cannot be fetched (no package archive reachable)"
-		exit 77
-	fi
-	[ "$rc" = 0 ] || fail "ci/fetch-$what.sh failed ($rc)"
-done
-export HCF_QEMU=$build/cache/qemu/qemu-system-x86_64
+fetch_into_cache qemu linux
+export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
 "$HCFUZZ" targets | grep -q '^kvm-nested  *yes' ||
 	fail "hcfuzz targets does not list kvm-nested as runnable: $("$HCFUZZ" targets | grep -A1 kvm-nested)"
-opts=(--target kvm-nested --target-opt "kernel=$build/cache/linux")
+opts=(--target kvm-nested --target-opt "kernel=$CACHE/linux")
 
 run timeout 900 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${opts[@]}" --out "$TMP/kvm" -q
 [ "$rc" = 0 ] || fail "kvm.yaml on nested KVM: expected PASS (0), got $rc: $(jq -r 'select(.verdict != "PASS") | .test + " " + .reason' "$TMP/kvm/results.jsonl" | head -5)"

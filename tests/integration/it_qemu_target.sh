@@ -8,15 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-cache=${HCF_BUILD_DIR:-$TMP}/cache/qemu
-run "$SRC/ci/fetch-qemu.sh" "$cache"
-if [ "$rc" = 3 ]; then
-	# no package archive: the qemu target cannot run here, whatever /dev/kvm is
-	echo "SKIP: Debian's QEMU cannot be fetched (no package archive reachable)"
-	exit 77
-fi
-[ "$rc" = 0 ] || fail "ci/fetch-qemu.sh failed ($rc)"
-export HCF_QEMU=$cache/qemu-system-x86_64
+fetch_into_cache qemu
+export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
 "$HCFUZZ" targets | grep -q '^qemu  *yes' || fail "hcfuzz targets does not list qemu as runnable"
 HCF_QEMU=/nonexistent "$HCFUZZ" targets | grep -A1 '^qemu  *no' | grep -q 'ninja -C build qemu' ||
 	fail "hcfuzz targets does not say what a missing QEMU needs"

@@ -52,3 +52,20 @@ only_findings() {
 	done
 	[ -z "$bad" ] || fail "findings the misstated contract does not explain:$bad"
 }
+
+# Debian's packages for an external target (qemu, linux, xen: ci/fetch-WHAT.sh)
+# into the build's cache, CACHE/WHAT. Without a reachable package archive
+# (exit 3) the test is SKIP: that is not a missing VM, so HCF_REQUIRE_VM does
+# not turn it into a failure.
+CACHE=${HCF_BUILD_DIR:-$TMP}/cache
+fetch_into_cache() {
+	local what
+	for what in "$@"; do
+		run "$SRC/ci/fetch-$what.sh" "$CACHE/$what"
+		if [ "$rc" = 3 ]; then
+			echo "SKIP: Debian's $what cannot be fetched (no package archive reachable)"
+			exit 77
+		fi
+		[ "$rc" = 0 ] || fail "ci/fetch-$what.sh failed ($rc)"
+	done
+}
