@@ -67,6 +67,7 @@ struct nested_target {
 	bool pvh;                    /* booted the uncompressed vmlinux through its PVH note */
 	uint64_t restarts;           /* machines booted after the first */
 	struct hcf_target_info inner;/* what the runner's kvm target says */
+	uint64_t past_resets, past_pages, past_rebuilds; /* counted by machines gone before */
 };
 
 #define N(t) ((struct nested_target *)(t))
@@ -404,8 +405,13 @@ static int machine_start(struct nested_target *n, char *err, size_t errlen)
 	ws = wait_reply(n, HCF_NM_OPENED, n->seq, OPEN_TIMEOUT_MS, &head, &payload, why, sizeof(why));
 	if (ws == WAIT_OK || ws == WAIT_ERROR_REPLY) {
 		hcf_rbuf_init(&r, payload, head.len);
-		if (ws == WAIT_OK)
+		if (ws == WAIT_OK) {
+			/* the machine before this one counted what it counted */
+			n->past_resets += n->inner.resets;
+			n->past_pages += n->inner.pages_restored;
+			n->past_rebuilds += n->inner.rebuilds;
 			hcf_nested_get_info(&r, &n->inner);
+		}
 		else
 			hcf_rbuf_str(&r, why, sizeof(why));
 		hcf_rbuf_end(&r);
@@ -423,11 +429,19 @@ static int machine_start(struct nested_target *n, char *err, size_t errlen)
 	return -1;
 }
 
-/* The info: the inner kvm target's, named for what it is. */
+/* The running counts: every machine's so far, and the restarts. */
+static void take_counts(struct nested_target *n)
+{
+	n->info.resets = n->past_resets + n->inner.resets;
+	n->info.pages_restored = n->past_pages + n->inner.pages_restored;
+	n->info.rebuilds = n->past_rebuilds + n->inner.rebuilds + n->restarts;
+}
+
+/* The info of a machine that just came up: the inner kvm target's, named
+ * for what it is. */
 static void take_info(struct nested_target *n)
 {
 	struct hcf_target_info *ti = &n->info;
-	uint64_t resets = ti->resets, restarts = n->restarts;
 	*ti = n->inner;
 	snprintf(ti->target, sizeof(ti->target), "kvm-nested");
 	char facts[sizeof(ti->facts)];
@@ -439,8 +453,7 @@ static void take_info(struct nested_target *n)
 		 "after QEMU started; programs and results over a serial line. Inside: %s",
 		 n->release, n->pvh ? "vmlinux through PVH" : "bzImage", n->mem_mib, n->boot_seconds,
 		 n->inner.notes);
-	ti->resets = resets > n->inner.resets ? resets : n->inner.resets;
-	ti->rebuilds = n->inner.rebuilds + restarts;
+	take_counts(n);
 }
 
 static int boot(struct nested_target *n, char *err, size_t errlen)
@@ -534,7 +547,7 @@ static int nested_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf
 		}
 		hcf_nmsg_drop(&n->in, &head);
 		if (!rb.bad) {
-			take_info(n);
+			take_counts(n);
 			return 0;
 		}
 		snprintf(why, sizeof(why), "the runner's result does not decode: %s", rb.why);
@@ -620,7 +633,7 @@ static int simple_request(struct nested_target *n, enum hcf_nmsg_type type, cons
 		machine_stop(n);
 		return -1;
 	}
-	take_info(n);
+	take_counts(n);
 	if (seconds)
 		*seconds = s;
 	return rc;
