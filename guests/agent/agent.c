@@ -103,7 +103,7 @@ static uint64_t next_seq(uint64_t done)
 	return mbox->seq;
 }
 
-static void debug_puts(const char *s)
+void agent_debug_puts(const char *s)
 {
 	while (*s)
 		__asm__ volatile("outb %0, %1" : : "a"(*s++), "Nd"((uint16_t)HCF_PORT_DEBUGCON));
@@ -119,7 +119,10 @@ void agent_panic(uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr
 	}
 	for (;;) {
 		doorbell(HCF_EV_PANIC);
-		__asm__ volatile("hlt");
+		if (boot->flags & HCF_BOOT_XEN_PV)
+			__asm__ volatile("pause"); /* hlt is privileged at CPL3 */
+		else
+			__asm__ volatile("hlt");
 	}
 }
 
@@ -222,9 +225,15 @@ static unsigned msr_access(uint8_t xp, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/* A PV guest's cpuid is the CPU's; Xen answers with the guest's view when
+ * the instruction carries its forced-emulation prefix (ud2; "xen"). */
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+	if (boot->flags & HCF_BOOT_XEN_PV)
+		__asm__ volatile("ud2; .ascii \"xen\"; cpuid"
+				 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+	else
+		__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
 static void probe(void)
@@ -240,6 +249,13 @@ static void probe(void)
 	memcpy((void *)boot->hv_signature, &b, 4);
 	memcpy((void *)(boot->hv_signature + 4), &c, 4);
 	memcpy((void *)(boot->hv_signature + 8), &d, 4);
+	uint32_t base = 0x40000000u, max = a;
+	for (uint32_t i = 0; i < HCF_HV_LEAVES; i++) {
+		uint32_t r[4] = { 0, 0, 0, 0 };
+		if (base + 1 + i <= max && max - base < 0x100)
+			cpuid(base + 1 + i, &r[0], &r[1], &r[2], &r[3]);
+		memcpy((void *)boot->hv_leaf[i], r, sizeof(r));
+	}
 
 	uint64_t v = 0;
 	unsigned fault = msr_access(AGENT_XP_RDMSR, HCF_MSR_PVM_ID, &v);
@@ -293,7 +309,7 @@ void agent_main(void);
 void agent_main(void)
 {
 	if (boot->magic != HCF_BOOT_MAGIC || boot->version != HCF_PROTO_VERSION) {
-		debug_puts("hcf-agent: bad boot block\n");
+		agent_debug_puts("hcf-agent: bad boot block\n");
 		agent_panic(0xffff, 0, 0, 0);
 	}
 	/* Every instruction before the VIF page is registered is emulated by
@@ -373,6 +389,31 @@ static void tag_shared_pages(void)
 	boot->flags |= HCF_BOOT_TAGGED;
 }
 
+void agent_external_boot(uint32_t flags)
+{
+	memset((void *)boot, 0, sizeof(*boot));
+	boot->magic = HCF_BOOT_MAGIC;
+	boot->version = HCF_PROTO_VERSION;
+	boot->flags = HCF_BOOT_EXTERNAL | flags;
+	boot->mbox_gpa = HCF_GPA_MBOX;
+	boot->vif_gpa = HCF_GPA_VIF;
+	if ((flags & HCF_BOOT_XEN_PV) || under_xen()) {
+		tag_shared_pages();
+		/* The hypercall page: a PV dom0's Xen wrote it from the ELF note;
+		 * an HVM or PVH guest has Xen write it through the MSR CPUID
+		 * leaf base+2 names (EBX), at probe. */
+		if (!(flags & HCF_BOOT_XEN_PV)) {
+			uint32_t a, b, c, d;
+			cpuid(0x40000002u, &a, &b, &c, &d);
+			boot->flags |= HCF_BOOT_HCPAGE;
+			boot->hcpage_msr = b;
+		}
+	}
+	agent_main();
+	for (;;)
+		; /* agent_main serves forever */
+}
+
 void agent_external_main(uint32_t mbi);
 
 /*
@@ -383,13 +424,5 @@ void agent_external_main(uint32_t mbi);
 void agent_external_main(uint32_t mbi)
 {
 	(void)mbi;
-	memset((void *)boot, 0, sizeof(*boot));
-	boot->magic = HCF_BOOT_MAGIC;
-	boot->version = HCF_PROTO_VERSION;
-	boot->flags = HCF_BOOT_EXTERNAL;
-	boot->mbox_gpa = HCF_GPA_MBOX;
-	boot->vif_gpa = HCF_GPA_VIF;
-	if (under_xen())
-		tag_shared_pages();
-	agent_main();
+	agent_external_boot(0);
 }

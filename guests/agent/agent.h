@@ -81,6 +81,13 @@ extern const uint64_t hcf_exc_entry[256]; /* IDT targets */
 void agent_panic(uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr2)
 	__attribute__((noreturn));
 
+/* Bytes to the debug console port (agent.c). */
+void agent_debug_puts(const char *s);
+/* Entry of an agent started by an external hypervisor, once its front-end
+ * (boot32.S, xenpv/) has a stack, exception entries and port I/O: write the
+ * boot block with `flags` added, tag the shared pages under Xen, serve. */
+void agent_external_boot(uint32_t flags) __attribute__((noreturn));
+
 void *memcpy(void *d, const void *s, unsigned long n);
 void *memset(void *d, int c, unsigned long n);
 

@@ -19,8 +19,9 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 3u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
-                                3: page tags for a host that must find the guest's pages */
+#define HCF_PROTO_VERSION 4u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
+                                3: page tags for a host that must find the guest's pages;
+                                4: the hypervisor's CPUID leaves, a Xen PV dom0 */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -130,6 +131,8 @@ enum hcf_cmd {
 #define HCF_BOOT_TAGGED     0x20u /* OUT: the agent tagged its shared pages (struct
                                      hcf_page_tag) because its guest-physical memory is
                                      not where its host's RAM puts it (a dom0 of Xen) */
+#define HCF_BOOT_XEN_PV     0x40u /* OUT: the agent runs as a Xen PV dom0 (CPL3 on Xen's page
+                                     tables; CPUID through Xen's forced-emulation prefix) */
 
 /*
  * A page's tag: in the last bytes of every page the host shares with the
@@ -153,6 +156,7 @@ struct hcf_page_tag {
  * Boot block at HCF_GPA_BOOT. The host fills the IN part before the first
  * KVM_RUN; the agent fills the OUT part before it rings HCF_EV_READY.
  */
+#define HCF_HV_LEAVES 5u
 struct hcf_boot {
 	/* IN */
 	uint64_t magic;
@@ -172,6 +176,10 @@ struct hcf_boot {
 	uint64_t pvm_msr_value;
 	uint32_t native;         /* 1 if the agent registered the PVM VIF page */
 	uint32_t hcpage_faulted; /* 1 if the hypercall-page MSR write raised an exception */
+	/* CPUID leaves hv_base+1 .. hv_base+5 (EAX, EBX, ECX, EDX; zero past
+	 * hv_max_leaf): what the hypervisor says it offers, e.g. Xen's version
+	 * (base+1 EAX) and HVM features (base+4 EAX) */
+	uint32_t hv_leaf[HCF_HV_LEAVES][4];
 };
 
 #define HCF_MSR_PVM_VIF 0x4b564d10u

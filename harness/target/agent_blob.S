@@ -11,4 +11,10 @@ hcf_agent_elf_end:
 hcf_agent_pvh_elf:
 	.incbin HCF_AGENT_PVH_ELF
 hcf_agent_pvh_elf_end:
+	/* the same agent with the Xen PV front-end (a PV dom0 kernel) */
+	.balign 16
+	.globl hcf_agent_xenpv_elf, hcf_agent_xenpv_elf_end
+hcf_agent_xenpv_elf:
+	.incbin HCF_AGENT_XENPV_ELF
+hcf_agent_xenpv_elf_end:
 	.section .note.GNU-stack, "", @progbits

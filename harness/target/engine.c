@@ -147,6 +147,16 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 	return 0;
 }
 
+void hcf_engine_take_ids(struct hcf_target_info *ti, const struct hcf_boot *probe)
+{
+	memcpy(ti->cpu_vendor, probe->cpu_vendor, 12);
+	ti->cpu_vendor[12] = '\0';
+	memcpy(ti->hv_signature, probe->hv_signature, 12);
+	ti->hv_signature[12] = '\0';
+	memcpy(ti->hv_cpuid, probe->hv_leaf, sizeof(ti->hv_cpuid));
+	ti->hv_cpuid_known = true;
+}
+
 void hcf_engine_not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)
 {
 	hcf_result_reserve(r, p->ncalls);

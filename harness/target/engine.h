@@ -22,6 +22,7 @@
 #include "prog/layout.h"
 #include "prog/prog.h"
 #include "target/result.h"
+#include "target/target.h"
 #include "util/liveness.h"
 #include "vmm/gmem.h"
 
@@ -93,6 +94,10 @@ void hcf_engine_mbox_init(struct hcf_engine *e);
  * command, after which the agent is parked where it always is between
  * programs. Returns 0, or -1 with the reason in err.
  */
+/* The agent's identification of its CPU and hypervisor (vendor, signature,
+ * hypervisor CPUID leaves) from its probe block, into ti. */
+void hcf_engine_take_ids(struct hcf_target_info *ti, const struct hcf_boot *probe);
+
 int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *probe, char *err,
 		    size_t errlen);
 

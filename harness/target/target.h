@@ -16,6 +16,7 @@
 
 #include "prog/prog.h"
 #include "spec/spec.h"
+#include "hcf_proto.h"
 #include "target/result.h"
 
 #define HCF_TARGET_MAX_PARAMS 16
@@ -47,6 +48,10 @@ struct hcf_target_info {
 	char hypervisor[16];      /* "pvm", "kvm", "unknown", "model" */
 	char cpu_vendor[13];
 	char hv_signature[13];
+	/* CPUID leaves hv_base+1..+5 as the agent read them (EAX..EDX), when
+	 * the target's agent reports them: what the hypervisor says it offers */
+	uint32_t hv_cpuid[HCF_HV_LEAVES][4];
+	bool hv_cpuid_known;
 	bool vec_ok;              /* vector capture works on this target */
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
 	/* What only this target knows, as "key=value" words: the kvm target's
@@ -101,6 +106,7 @@ extern const struct hcf_target_ops hcf_target_kvm_ops;
 extern const struct hcf_target_ops hcf_target_qemu_ops;
 extern const struct hcf_target_ops hcf_target_nested_ops;
 extern const struct hcf_target_ops hcf_target_xen_pvh_ops;
+extern const struct hcf_target_ops hcf_target_xen_pv_ops;
 
 /* Convenience wrappers. */
 static inline int hcf_target_run(struct hcf_target *t, const struct hcf_prog *p,

@@ -301,10 +301,7 @@ static const struct hcf_channel_ops kvm_channel = {
 static void take_probe(struct kvm_target *k, const struct hcf_boot *probe)
 {
 	struct hcf_target_info *ti = &k->info;
-	memcpy(ti->cpu_vendor, probe->cpu_vendor, 12);
-	ti->cpu_vendor[12] = '\0';
-	memcpy(ti->hv_signature, probe->hv_signature, 12);
-	ti->hv_signature[12] = '\0';
+	hcf_engine_take_ids(ti, probe);
 	bool pvm = !probe->pvm_msr_faulted && probe->pvm_msr_value == HCF_PVM_ID_VALUE;
 	bool native = probe->native != 0;
 	k->known_pvm = pvm;

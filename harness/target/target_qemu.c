@@ -47,6 +47,38 @@
 
 extern const uint8_t hcf_agent_elf[], hcf_agent_elf_end[];
 extern const uint8_t hcf_agent_pvh_elf[], hcf_agent_pvh_elf_end[];
+extern const uint8_t hcf_agent_xenpv_elf[], hcf_agent_xenpv_elf_end[];
+
+/* The agent's images (agent_blob.S), by how they are booted. */
+enum agent_image { IMG_MULTIBOOT, IMG_PVH, IMG_XENPV };
+static const struct {
+	const uint8_t *start, *end;
+	const char *boot;
+} agent_images[] = {
+	[IMG_MULTIBOOT] = { hcf_agent_elf, hcf_agent_elf_end, "multiboot" },
+	[IMG_PVH] = { hcf_agent_pvh_elf, hcf_agent_pvh_elf_end, "PVH" },
+	[IMG_XENPV] = { hcf_agent_xenpv_elf, hcf_agent_xenpv_elf_end, "Xen PV" },
+};
+
+/*
+ * The agent as Xen's dom0, one row per kind. PVH needs an IOMMU with
+ * interrupt remapping, hence q35 and intel-iommu; a PV dom0 boots on pc.
+ */
+struct xen_flavour {
+	const char *target;       /* the target's name */
+	const char *dom0;         /* "pv", "pvh": the report's facts */
+	const char *label;        /* "PV", "PVH": its notes */
+	const char *machine;
+	const char *device;       /* an extra -device, or NULL */
+	const char *append;       /* Xen's command line */
+	enum agent_image image;
+};
+static const struct xen_flavour xen_flavours[] = {
+	{ "xen-pvh", "pvh", "PVH", "q35", "intel-iommu,intremap=on",
+	  "console=com1 com1=115200,8n1 dom0=pvh dom0_mem=32M dom0_max_vcpus=1", IMG_PVH },
+	{ "xen-pv", "pv", "PV", "pc", NULL,
+	  "console=com1 com1=115200,8n1 dom0_mem=32M dom0_max_vcpus=1", IMG_XENPV },
+};
 
 #define RAM_MIB_DEFAULT 16u        /* QEMU's RAM; the agent uses the low 8 MiB */
 #define BOOT_TIMEOUT_MS 20000u     /* TCG boots in 0.1-0.2 s; a loaded CI machine is slower */
@@ -60,16 +92,17 @@ struct qemu_target {
 	const char *machine;         /* pc, microvm */
 	const char *accel;           /* tcg, kvm */
 	const char *debug_exit;      /* isa-debug-exit's port, or NULL */
-	bool pvh;                    /* boot through the PVH note, not multiboot */
+	enum agent_image image;      /* which image, booted how */
 	unsigned ram_mib;
 	int ram_fd, agent_fd;        /* memfds QEMU opens as /proc/self/fd/N */
 	uint8_t *ram;
 	size_t ram_size;
-	/* xen-pvh: Xen boots the agent as its PVH dom0, whose pages lie anywhere
-	 * in QEMU's RAM. The agent tags them (struct hcf_page_tag); at READY
-	 * this process finds them and maps each where the agent sees it, into
-	 * view, which is then the guest memory the engine uses. */
+	/* xen-pv, xen-pvh: Xen boots the agent as its dom0, whose pages lie
+	 * anywhere in QEMU's RAM. The agent tags them (struct hcf_page_tag); at
+	 * READY this process finds them and maps each where the agent sees it,
+	 * into view, which is then the guest memory the engine uses. */
 	const char *xen;             /* the hypervisor binary, or NULL */
+	const struct xen_flavour *xenf;
 	uint8_t *view;               /* HCF_GUEST_MEM_SIZE, the agent's pages mapped in */
 	bool mapped;                 /* view holds this boot's pages */
 	struct hcf_gmem mem;
@@ -199,17 +232,19 @@ static int qemu_start(struct qemu_target *q, char *err, size_t errlen)
 	size_t n = 0;
 	while (args[n])
 		n++;
-	if (q->xen) {
+	if (q->xenf) {
 		/* Xen on its first serial port (kept in the log), the agent as
-		 * its PVH dom0 (PVH needs an IOMMU with interrupt remapping) */
+		 * its dom0 */
 		const char *xen_args[] = {
-			"-device", "intel-iommu,intremap=on", "-kernel", q->xen,
-			"-append", "console=com1 com1=115200,8n1 dom0=pvh dom0_mem=32M dom0_max_vcpus=1",
-			"-initrd", kernel,
+			"-kernel", q->xen, "-append", q->xenf->append, "-initrd", kernel,
 			"-chardev", "file,id=xcon,path=/dev/fd/2,append=on", "-serial", "chardev:xcon",
 		};
 		for (size_t i = 0; i < sizeof(xen_args) / sizeof(xen_args[0]); i++)
 			args[n++] = xen_args[i];
+		if (q->xenf->device) {
+			args[n++] = "-device";
+			args[n++] = q->xenf->device;
+		}
 	} else {
 		args[n++] = "-serial";
 		args[n++] = "none";
@@ -360,19 +395,17 @@ static const struct hcf_channel_ops qemu_channel = {
 static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
 {
 	struct hcf_target_info *ti = &q->info;
-	memcpy(ti->cpu_vendor, probe->cpu_vendor, 12);
-	ti->cpu_vendor[12] = '\0';
-	memcpy(ti->hv_signature, probe->hv_signature, 12);
-	ti->hv_signature[12] = '\0';
+	hcf_engine_take_ids(ti, probe);
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
 	snprintf(ti->target, sizeof(ti->target), "%s", q->base.ops->name);
-	if (q->xen) {
+	if (q->xenf) {
 		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "xen");
-		snprintf(ti->facts, sizeof(ti->facts), "dom0=pvh machine=q35 accel=tcg");
+		snprintf(ti->facts, sizeof(ti->facts), "dom0=%s machine=%s accel=tcg", q->xenf->dom0,
+			 q->machine);
 	} else {
 		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "qemu-%s", q->accel);
 		snprintf(ti->facts, sizeof(ti->facts), "machine=%s accel=%s boot=%s", q->machine,
-			 q->accel, q->pvh ? "pvh" : "multiboot");
+			 q->accel, q->image == IMG_PVH ? "pvh" : "multiboot");
 	}
 	if (q->base.abi)
 		q->eng.wire_xport = hcf_xport_wire(&q->base.abi->transport, ti->cpu_vendor);
@@ -493,9 +526,8 @@ static int qemu_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_
 /* The agent image QEMU loads with -kernel, as a memfd (/proc/self/fd/N). */
 static int write_agent(struct qemu_target *q, char *err, size_t errlen)
 {
-	const uint8_t *image = q->pvh ? hcf_agent_pvh_elf : hcf_agent_elf;
-	size_t len = q->pvh ? (size_t)(hcf_agent_pvh_elf_end - hcf_agent_pvh_elf)
-			    : (size_t)(hcf_agent_elf_end - hcf_agent_elf);
+	const uint8_t *image = agent_images[q->image].start;
+	size_t len = (size_t)(agent_images[q->image].end - image);
 	char *file = NULL;
 	if (q->opts.agent_path) {
 		/* --agent: an image of the user's (or a test's), booted the same way */
@@ -522,6 +554,8 @@ static int finish_open(struct qemu_target *q, const struct hcf_target_opts *opts
 		       struct hcf_target **out, char *err, size_t errlen);
 static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
 			const struct hcf_target_opts *opts, char *err, size_t errlen);
+static int xen_pv_open(struct hcf_target **out, const struct hcf_abi *abi,
+		       const struct hcf_target_opts *opts, char *err, size_t errlen);
 
 /* A target of either flavour, nothing open yet. */
 static struct qemu_target *new_target(const struct hcf_target_ops *ops, const struct hcf_abi *abi,
@@ -552,7 +586,7 @@ static const char *xen_binary(const struct hcf_target_opts *opts)
 #endif
 }
 
-static int xen_pvh_available(const struct hcf_target_opts *opts, char *why, size_t len)
+static int xen_available(const struct hcf_target_opts *opts, char *why, size_t len)
 {
 	if (hcf_qemu_available(opts, why, len) != 0)
 		return -1;
@@ -564,9 +598,31 @@ static int xen_pvh_available(const struct hcf_target_opts *opts, char *why, size
 	return -1;
 }
 
+/* Either Xen flavour: ops->name picks the row of xen_flavours[]. */
+static int xen_open(const struct hcf_target_ops *ops, struct hcf_target **out,
+		    const struct hcf_abi *abi, const struct hcf_target_opts *opts, char *err,
+		    size_t errlen)
+{
+	*out = NULL;
+	static const char *const params[] = { "qemu", "xen", "debug-exit", NULL };
+	if (hcf_target_params_check(opts, ops->name, params, err, errlen) != 0 ||
+	    xen_available(opts, err, errlen) != 0)
+		return -1;
+	struct qemu_target *q = new_target(ops, abi, opts);
+	for (size_t i = 0; i < sizeof(xen_flavours) / sizeof(xen_flavours[0]); i++)
+		if (!strcmp(xen_flavours[i].target, ops->name))
+			q->xenf = &xen_flavours[i];
+	q->machine = q->xenf->machine;
+	q->accel = "tcg"; /* Xen does not boot under QEMU -accel kvm on these hosts */
+	q->image = q->xenf->image;
+	q->xen = xen_binary(opts);
+	q->ram_mib = 512;
+	return finish_open(q, opts, out, err, errlen);
+}
+
 const struct hcf_target_ops hcf_target_xen_pvh_ops = {
 	.name = "xen-pvh",
-	.summary = "Xen 4.17 (Debian's) under QEMU TCG, the agent as its PVH dom0 (in progress)",
+	.summary = "Xen 4.17 (Debian's) under QEMU TCG, the agent as its PVH dom0",
 	.open = xen_pvh_open,
 	.run = qemu_run,
 	.reset = qemu_reset,
@@ -574,24 +630,32 @@ const struct hcf_target_ops hcf_target_xen_pvh_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
-	.available = xen_pvh_available,
+	.available = xen_available,
 };
 
 static int xen_pvh_open(struct hcf_target **out, const struct hcf_abi *abi,
 			const struct hcf_target_opts *opts, char *err, size_t errlen)
 {
-	*out = NULL;
-	static const char *const params[] = { "qemu", "xen", "debug-exit", NULL };
-	if (hcf_target_params_check(opts, "xen-pvh", params, err, errlen) != 0 ||
-	    xen_pvh_available(opts, err, errlen) != 0)
-		return -1;
-	struct qemu_target *q = new_target(&hcf_target_xen_pvh_ops, abi, opts);
-	q->machine = "q35";
-	q->accel = "tcg"; /* Xen does not boot under QEMU -accel kvm on these hosts */
-	q->pvh = true;
-	q->xen = xen_binary(opts);
-	q->ram_mib = 512;
-	return finish_open(q, opts, out, err, errlen);
+	return xen_open(&hcf_target_xen_pvh_ops, out, abi, opts, err, errlen);
+}
+
+const struct hcf_target_ops hcf_target_xen_pv_ops = {
+	.name = "xen-pv",
+	.summary = "Xen 4.17 (Debian's) under QEMU TCG, the agent as its PV dom0",
+	.open = xen_pv_open,
+	.run = qemu_run,
+	.reset = qemu_reset,
+	.close = qemu_close,
+	.info = qemu_info,
+	.raw_loop = qemu_raw_loop,
+	.empty_round_trip = qemu_empty_round_trip,
+	.available = xen_available,
+};
+
+static int xen_pv_open(struct hcf_target **out, const struct hcf_abi *abi,
+		       const struct hcf_target_opts *opts, char *err, size_t errlen)
+{
+	return xen_open(&hcf_target_xen_pv_ops, out, abi, opts, err, errlen);
 }
 
 const struct hcf_target_ops hcf_target_qemu_ops = {
@@ -624,7 +688,7 @@ static int qemu_open(struct hcf_target **out, const struct hcf_abi *abi,
 		free(q);
 		return -1;
 	}
-	q->pvh = bootp && !strcmp(bootp, "pvh");
+	q->image = bootp && !strcmp(bootp, "pvh") ? IMG_PVH : IMG_MULTIBOOT;
 	q->ram_mib = RAM_MIB_DEFAULT;
 	const char *mem = hcf_target_param(opts, "mem");
 	if (mem) {
@@ -664,19 +728,21 @@ static int finish_open(struct qemu_target *q, const struct hcf_target_opts *opts
 		qemu_close(&q->base);
 		return -1;
 	}
-	if (q->xen)
+	if (q->xenf)
 		snprintf(q->info.notes, sizeof(q->info.notes),
-			 "Xen %s as QEMU's (%s) guest, -M q35 with an IOMMU, TCG, %u MiB; the agent is its "
-			 "PVH dom0 (CPUID vendor %s, signature \"%s\"); channel: the dom0's pages found in "
+			 "Xen %s as QEMU's (%s) guest, -M %s%s, TCG, %u MiB; the agent is its %s dom0 "
+			 "(CPUID vendor %s, signature \"%s\"); channel: the dom0's pages found in "
 			 "QEMU's RAM by their tags and mapped, framed doorbell on isa-debugcon; Xen's "
 			 "console in the log; no dirty-page log; vector capture off",
-			 q->xen, q->proc.binary, q->ram_mib, q->info.cpu_vendor, q->info.hv_signature);
+			 q->xen, q->proc.binary, q->machine, q->xenf->device ? " with an IOMMU" : "",
+			 q->ram_mib, q->xenf->label,
+			 q->info.cpu_vendor, q->info.hv_signature);
 	else
 		snprintf(q->info.notes, sizeof(q->info.notes),
 			 "QEMU %s, -M %s, -accel %s, %u MiB, %s boot (CPUID vendor %s, signature \"%s\"); "
 			 "channel: guest RAM shared through a file, framed doorbell on isa-debugcon; no "
 			 "dirty-page log (stray writes not detected); vector capture off",
-			 q->proc.binary, q->machine, q->accel, q->ram_mib, q->pvh ? "PVH" : "multiboot",
+			 q->proc.binary, q->machine, q->accel, q->ram_mib, agent_images[q->image].boot,
 			 q->info.cpu_vendor, q->info.hv_signature);
 	*out = &q->base;
 	return 0;
