@@ -12,7 +12,7 @@
 
 enum {
 	O_TARGET = 512, O_WATCHDOG, O_TIMING, O_VEC, O_AGENT, O_RESPONDER, O_BATCH, O_KEEP_QUIRK,
-	O_PVM_EMULATED, O_TARGET_OPT,
+	O_PVM_EMULATED, O_TARGET_OPT, O_TRANSPORT,
 };
 
 static const struct option target_opts[] = {
@@ -26,6 +26,7 @@ static const struct option target_opts[] = {
 	{ "keep-fix-hypercall-quirk", no_argument, NULL, O_KEEP_QUIRK },
 	{ "pvm-emulated", no_argument, NULL, O_PVM_EMULATED },
 	{ "target-opt", required_argument, NULL, O_TARGET_OPT },
+	{ "transport", required_argument, NULL, O_TRANSPORT },
 };
 
 void hcf_cli_target_defaults(struct hcf_cli_target *t)
@@ -37,8 +38,11 @@ void hcf_cli_target_defaults(struct hcf_cli_target *t)
 const char *hcf_cli_target_usage(void)
 {
 	return "  --target NAME      kvm (in-process VMM on /dev/kvm, default), qemu (the agent\n"
-	       "                     as QEMU's guest), kvm-nested (upstream KVM inside QEMU)\n"
-	       "                     or model; `hcfuzz targets` says which run here\n"
+	       "                     as QEMU's guest), kvm-nested (upstream KVM inside QEMU),\n"
+	       "                     xen-pv, xen-pvh (Xen's dom0) or model; `hcfuzz targets`\n"
+	       "                     says which run here\n"
+	       "  --transport KIND   make calls with this transport of the spec's transport\n"
+	       "                     list (e.g. syscall, hypercall_page; default: its first)\n"
 	       "  --watchdog MS      a guest that makes no progress for MS ms is a HANG (2000)\n"
 	       "  --timing           record rdtsc cycles around every call\n"
 	       "  --vec              capture XMM0-15 around calls where the target supports it\n"
@@ -97,7 +101,7 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 	switch (ch) {
 	case O_TARGET:
 		if (!hcf_target_find(arg)) {
-			hcf_cli_error(cmd, "unknown target '%s' (kvm, model)", arg);
+			hcf_cli_error(cmd, "unknown target '%s' (`hcfuzz targets` lists them)", arg);
 			return -1;
 		}
 		t->name = arg;
@@ -123,6 +127,7 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 	case O_KEEP_QUIRK: return add_param(t, "keep-fix-hypercall-quirk", NULL, cmd);
 	case O_PVM_EMULATED: return add_param(t, "pvm-emulated", NULL, cmd);
 	case O_TARGET_OPT: return add_param(t, arg, NULL, cmd);
+	case O_TRANSPORT: t->transport = arg; return 0;
 	default: return 1;
 	}
 }
@@ -189,12 +194,18 @@ int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *
 	int rc = hcf_cli_load_spec(spec, abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
+	char err[512];
+	if (t->transport && hcf_spec_use_transport(*abi, t->transport, err, sizeof(err)) != 0) {
+		hcf_cli_error(cmd, "--transport: %s", err);
+		hcf_spec_free(*abi);
+		*abi = NULL;
+		return HCF_EXIT_USAGE;
+	}
 	if ((rc = unavailable(t, cmd)) != 0) {
 		hcf_spec_free(*abi);
 		*abi = NULL;
 		return rc;
 	}
-	char err[512];
 	if (hcf_target_open(t->name, target, *abi, &t->opts, err, sizeof(err)) != 0) {
 		hcf_cli_error(cmd, "target %s: %s", t->name, err);
 		hcf_spec_free(*abi);

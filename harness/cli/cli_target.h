@@ -1,7 +1,8 @@
 /*
  * cli_target.h: the target options every running command shares.
  *
- * --target, --watchdog, --timing, --vec, --agent, --batch, --target-opt and
+ * --target, --watchdog, --timing, --vec, --agent, --batch, --target-opt,
+ * --transport and
  * the kvm target's switches (--responder and the PVM/KVM ones, which become
  * its parameters), parsed in one place; and opening the target, with the spec
  * picked from what the target detects when the user gave none.
@@ -22,6 +23,7 @@ struct hcf_cli_target {
 	struct hcf_target_opts opts;   /* its params point into param_store */
 	char param_store[HCF_TARGET_MAX_PARAMS][128];
 	size_t batch;                  /* calls per mailbox batch (0: default) */
+	const char *transport;         /* --transport: one of the spec's list, or NULL */
 };
 
 void hcf_cli_target_defaults(struct hcf_cli_target *t);

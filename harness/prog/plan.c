@@ -297,8 +297,10 @@ static bool nr_declared(const struct hcf_abi *abi, uint64_t nr)
 /* Can the number be issued at all, and is it one the plan should try? */
 static bool nr_usable(const struct hcf_abi *abi, uint64_t nr)
 {
+	if (!hcf_xport_usable(&abi->transport, nr))
+		return false; /* past the ports, the MMIO window, the hypercall page */
 	if (hcf_xport_addressed(&abi->transport))
-		return hcf_xport_usable(&abi->transport, nr);
+		return true;
 	unsigned w = abi->nr_width && abi->nr_width < 64 ? abi->nr_width : 64;
 	/* bits of the OR mask would alias a masked number */
 	return !(nr & ~hcf_x86_width_mask(w)) && !(nr & abi->nr_or_mask);

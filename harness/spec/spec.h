@@ -65,6 +65,10 @@ struct hcf_transport {
 	hcf_regmask_t outputs;   /* architectural outputs (pio in / mmio read: rax) */
 };
 
+/* A spec may list the transports its calls can be made with (Xen: the
+ * hypercall page, a PV kernel's syscall, an HVM guest's vmcall). */
+#define HCF_MAX_TRANSPORTS 4
+
 /* What each transport means and does: spec/transport.h. */
 
 /* ---- values ----------------------------------------------------------- */
@@ -318,7 +322,11 @@ struct hcf_abi {
 	enum hcf_dialect dialect;
 	unsigned spec_version;
 
+	/* The transport calls are made with: transports[0] unless a command
+	 * chose another the spec lists (hcf_spec_use_transport). */
 	struct hcf_transport transport;
+	struct hcf_transport transports[HCF_MAX_TRANSPORTS];
+	size_t ntransports;          /* 1, or the length of the spec's transport list */
 	uint8_t nr_reg;              /* register carrying the call number */
 	uint8_t nr_width;            /* bits of the call number space */
 	uint64_t nr_or_mask;         /* OR-ed into the number register ('A'<<24, 0x40000000) */
@@ -379,6 +387,9 @@ int hcf_spec_load_buffer(const char *name, const char *text, size_t len,
 			 struct hcf_abi **out, struct hcf_diags *diags);
 
 void hcf_spec_free(struct hcf_abi *abi);
+/* Make calls with the transport of the spec's list named `name` (its kind's
+ * spelling: "syscall", "hypercall_page", "int"...). 0, or -1 with why. */
+int hcf_spec_use_transport(struct hcf_abi *abi, const char *name, char *err, size_t errlen);
 
 /* Lookup. find_op returns the op for a number (and sub-operation, ignored for
  * calls without sub-operations), or NULL when the number is undeclared. */

@@ -20,6 +20,9 @@
 
 enum { CK_NAME, CK_NR, CK_INDEX, CK_DOC, CK_INPUT, CK_OUTPUT, CK_INOUT, CK_RETURN, CK_CLOBBERS,
        CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_COUNT };
+static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi);
+static uint64_t max_call_nr(const struct hcf_abi *abi);
+
 #define IN_CALL 1u
 #define IN_SUBOP 2u
 static const struct hcf_spec_key call_keys[CK_COUNT] = {
@@ -166,10 +169,12 @@ static bool check_arg_reg(struct ld *L, struct opb *b, const struct hcf_ynode *a
 		hcf_spec_err(c, at, "%s carries the sub-operation index; it cannot be an input", rn);
 		return false;
 	}
-	if ((dir & HCF_DIR_IN) && (abi->transport.clobbers & HCF_REGBIT(reg))) {
+	if ((dir & HCF_DIR_IN) && (any_transport_clobbers(abi) & HCF_REGBIT(reg))) {
+		const struct hcf_transport *t = abi->transports;
+		while (!(t->clobbers & HCF_REGBIT(reg)))
+			t++;
 		hcf_spec_err(c, at, "%s cannot carry an input: the %s transport overwrites it (%s)",
-			     rn, hcf_xport_name(abi->transport.kind),
-			     hcf_xport_info(abi->transport.kind)->why);
+			     rn, hcf_xport_name(t->kind), hcf_xport_info(t->kind)->why);
 		return false;
 	}
 	if (dir == HCF_DIR_IN && reg == b->op->ret_reg) {
@@ -178,6 +183,82 @@ static bool check_arg_reg(struct ld *L, struct opb *b, const struct hcf_ynode *a
 		return false;
 	}
 	return true;
+}
+
+/* One transport, with the registers it may change when the spec says so
+ * (default: the instruction's architectural clobbers). */
+static bool parse_transport(struct ld *L, const struct hcf_ynode *n, struct hcf_transport *t)
+{
+	if (!hcf_xport_parse(L->c, n, t))
+		return false;
+	const struct hcf_ynode *cl = n->kind == HCF_Y_MAP ? hcf_y_get(n, "clobbers") : NULL;
+	return !cl || ld_parse_regmask(L, cl, "transport clobbers", &t->clobbers);
+}
+
+/*
+ * transport: one transport, or a list of the ones calls can be made with
+ * (the first is the default; a command picks another by its kind). A list
+ * holds register-number transports only, one of each kind: they all place
+ * the number in the same register, so that every op means the same on each.
+ */
+static bool parse_transports(struct ld *L, const struct hcf_ynode *n)
+{
+	struct hcf_abi *abi = L->abi;
+	if (n->kind != HCF_Y_SEQ) {
+		abi->ntransports = 1;
+		if (!parse_transport(L, n, &abi->transports[0]))
+			return false;
+		abi->transport = abi->transports[0];
+		return true;
+	}
+	size_t count = hcf_y_nitems(n);
+	if (count == 0 || count > HCF_MAX_TRANSPORTS) {
+		hcf_spec_err(L->c, n, "a transport list holds 1 to %d transports, not %zu",
+			     HCF_MAX_TRANSPORTS, count);
+		return false;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct hcf_ynode *item = n->kids[i];
+		struct hcf_transport *t = &abi->transports[i];
+		if (!parse_transport(L, item, t))
+			return false;
+		if (t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) {
+			hcf_spec_err(L->c, item, "a transport list cannot hold %s: it carries the call "
+						 "number in its port or address, the others in a register",
+				     hcf_xport_name(t->kind));
+			return false;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (abi->transports[j].kind == t->kind) {
+				hcf_spec_err(L->c, item, "transport %s listed twice",
+					     hcf_xport_name(t->kind));
+				return false;
+			}
+	}
+	abi->ntransports = count;
+	abi->transport = abi->transports[0];
+	return true;
+}
+
+/* Registers any of the spec's transports may overwrite: none can carry an input. */
+static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi)
+{
+	hcf_regmask_t m = 0;
+	for (size_t i = 0; i < abi->ntransports; i++)
+		m |= abi->transports[i].clobbers;
+	return m;
+}
+
+/* The largest call number every listed transport can carry. */
+static uint64_t max_call_nr(const struct hcf_abi *abi)
+{
+	uint64_t max = UINT64_MAX;
+	for (size_t i = 0; i < abi->ntransports; i++) {
+		uint64_t m = hcf_xport_max_nr(&abi->transports[i], abi->nr_width);
+		if (m < max)
+			max = m;
+	}
+	return max;
 }
 
 /* magic: {eax: 0x564D5868}: registers every call loads with a fixed value. */
@@ -586,7 +667,7 @@ static void parse_call(struct ld *L, const struct hcf_ynode *it)
 			     name);
 		return;
 	}
-	if (!hcf_y_uint(c, v[CK_NR], hcf_xport_max_nr(&abi->transport, abi->nr_width), "call number", &nr))
+	if (!hcf_y_uint(c, v[CK_NR], max_call_nr(abi), "call number", &nr))
 		return;
 
 	size_t ci = hcf_spec_new_call(c);
@@ -648,7 +729,7 @@ static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_ABI] = { "abi", S, true, 0 },
 	[TK_DESC] = { "description", S, false, 0 },
 	[TK_MODEL] = { "model", S, false, 0 },
-	[TK_TRANSPORT] = { "transport", S | M, true, 0 },
+	[TK_TRANSPORT] = { "transport", S | M | Q, true, 0 },
 	[TK_CALLNR] = { "call_number", M, false, 0 },
 	[TK_SUBOP] = { "subop", S | M, false, 0 },
 	[TK_RETURN] = { "return", S | M, false, 0 },
@@ -706,7 +787,7 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 		ld_parse_constants(&L, v[TK_CONSTS]);
 	if (v[TK_STRUCTS])
 		ld_parse_structs(&L, v[TK_STRUCTS]);
-	if (!v[TK_TRANSPORT] || !hcf_xport_parse(L.c, v[TK_TRANSPORT], &L.abi->transport))
+	if (!v[TK_TRANSPORT] || !parse_transports(&L, v[TK_TRANSPORT]))
 		return; /* number ranges and registers depend on it */
 	ld_parse_call_number(&L, v[TK_CALLNR], root);
 	if (v[TK_SUBOP] && ld_parse_regref(&L, v[TK_SUBOP], "subop", false, &r, &w)) {

@@ -38,7 +38,7 @@ const char *hcf_xport_name(enum hcf_xport_kind kind)
 /* ---- reading a spec's transport -------------------------------------------- */
 
 enum { XK_KIND, XK_VECTOR, XK_PORT, XK_WIDTH, XK_DIRECTION, XK_BASE, XK_SCALE, XK_ACCESS,
-       XK_MSR, XK_STRIDE, XK_FIXED, XK_COUNT };
+       XK_MSR, XK_STRIDE, XK_FIXED, XK_CLOBBERS, XK_COUNT };
 #define XW(k) (1u << (k))
 static const struct hcf_spec_key xport_keys[XK_COUNT] = {
 	[XK_KIND] = { "kind", S, true, 0 },
@@ -52,6 +52,8 @@ static const struct hcf_spec_key xport_keys[XK_COUNT] = {
 	[XK_MSR] = { "msr", S, true, XW(HCF_XPORT_HCPAGE) },
 	[XK_STRIDE] = { "stride", S, false, XW(HCF_XPORT_HCPAGE) },
 	[XK_FIXED] = { "fixed", S, false, XW(HCF_XPORT_PIO) | XW(HCF_XPORT_MMIO) },
+	/* read by the spec loader, which knows register names (spec_ops.c) */
+	[XK_CLOBBERS] = { "clobbers", HCF_YT_SEQ, false, 0 },
 };
 
 static bool xport_kind(const char *name, enum hcf_xport_kind *out)
@@ -200,6 +202,8 @@ static uint64_t hcpage_stride(const struct hcf_transport *t)
 	return t->hcpage_stride ? t->hcpage_stride : 32;
 }
 
+static uint64_t number_window(const struct hcf_transport *t);
+
 uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width)
 {
 	if (t->fixed)
@@ -208,6 +212,8 @@ uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width)
 		return 0xffffu - t->port_base;
 	if (t->kind == HCF_XPORT_MMIO)
 		return (UINT64_MAX - t->mmio_base) / mmio_scale(t);
+	if (t->kind == HCF_XPORT_HCPAGE)
+		return number_window(t) - 1; /* an entry of the page */
 	return hcf_x86_width_mask(nr_width);
 }
 
@@ -379,4 +385,25 @@ void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len)
 		snprintf(buf, len, "%s", hcf_xport_name(t->kind));
 		break;
 	}
+}
+
+/* ---- the spec's transport list ------------------------------------------- */
+
+int hcf_spec_use_transport(struct hcf_abi *abi, const char *name, char *err, size_t errlen)
+{
+	/* a dialect that sets abi->transport alone lists exactly that one */
+	size_t n = abi->ntransports ? abi->ntransports : 1;
+	const struct hcf_transport *list = abi->ntransports ? abi->transports : &abi->transport;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(hcf_xport_name(list[i].kind), name)) {
+			abi->transport = list[i];
+			return 0;
+		}
+	size_t used = (size_t)snprintf(err, errlen, "spec %s lists no transport '%s' (it lists:",
+				       abi->name ? abi->name : "?", name);
+	for (size_t i = 0; i < n && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, " %s", hcf_xport_name(list[i].kind));
+	if (used < errlen)
+		snprintf(err + used, errlen - used, ")");
+	return -1;
 }

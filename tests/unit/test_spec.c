@@ -648,9 +648,12 @@ static void test_transports(void **state)
 		{ "{kind: pio, port: 0x10000, width: 4}", 30, "out of range 0..0xffff" },
 		{ "{kind: pio, port: 1, width: 3}", 40, "must be 1, 2 or 4" },
 		{ "{kind: pio, port: 1, width: 4, direction: up}", 54, "must be out or in" },
-		{ "{kind: vmcall, port: 1}", 27, "unknown key 'port' in transport (allowed: kind)" },
+		{ "{kind: vmcall, port: 1}", 27, "unknown key 'port' in transport (allowed: kind, clobbers)" },
 		{ "{kind: warp}", 19, "unknown transport 'warp'" },
-		{ "[vmcall]", 12, "'transport' must be a scalar or a mapping" },
+		{ "[]", 12, "a transport list holds 1 to 4 transports, not 0" },
+		{ "[vmcall, syscall, vmcall]", 30, "transport vmcall listed twice" },
+		{ "[vmcall, {kind: pio, port: 1, width: 4}]", 21, "a transport list cannot hold pio" },
+		{ "{kind: syscall, clobbers: [rzz]}", 39, "unknown register 'rzz'" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *text = hcf_xasprintf("hcfuzz_spec: 1\nabi: t\ntransport: %s\n"
@@ -658,6 +661,40 @@ static void test_transports(void **state)
 		buf_err(text, 3, bad[i].col, bad[i].phrase);
 		free(text);
 	}
+}
+
+/* A transport list: the first is the default, a command picks another by
+ * its kind; a register any of them overwrites cannot be an input; the
+ * spec may state a transport's clobbers (a misstatement the oracles then
+ * catch); the hypercall page holds 4096 / stride entries. */
+static void test_transport_list(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = buf_ok("hcfuzz_spec: 1\nabi: t\n"
+				     "transport: [{kind: hypercall_page, msr: 0x40000000}, syscall, native]\n"
+				     "call_number: {reg: rax}\n" CALLS);
+	assert_int_equal(abi->ntransports, 3);
+	assert_int_equal(abi->transport.kind, HCF_XPORT_HCPAGE);
+	char err[256];
+	assert_int_equal(hcf_spec_use_transport(abi, "syscall", err, sizeof(err)), 0);
+	assert_int_equal(abi->transport.kind, HCF_XPORT_SYSCALL);
+	assert_int_equal(abi->transport.clobbers, R(RCX) | R(R11));
+	assert_int_equal(hcf_spec_use_transport(abi, "vmcall", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "lists no transport 'vmcall' (it lists: hypercall_page syscall native)"));
+	assert_int_equal(abi->transport.kind, HCF_XPORT_SYSCALL); /* unchanged */
+	hcf_spec_free(abi);
+
+	abi = buf_ok("hcfuzz_spec: 1\nabi: t\ntransport: {kind: syscall, clobbers: []}\n"
+		     "call_number: {reg: rax}\n" CALLS);
+	assert_int_equal(abi->transport.clobbers, 0);
+	hcf_spec_free(abi);
+
+	buf_err("hcfuzz_spec: 1\nabi: t\ntransport: [native, syscall]\ncall_number: {reg: rax}\n"
+		"calls:\n  - {name: a, nr: 1, input: {x: rcx}}\n",
+		6, 30, "rcx cannot carry an input: the syscall transport overwrites it");
+	buf_err("hcfuzz_spec: 1\nabi: t\ntransport: [native, {kind: hypercall_page, msr: 1}]\n"
+		"call_number: {reg: rax}\ncalls:\n  - {name: a, nr: 128}\n",
+		6, 19, "out of range 0..0x7f");
 }
 
 /* ---- invalid fixtures: exact positions ----------------------------------- */
@@ -1274,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_pio_mmio),
 		cmocka_unit_test(test_backdoor_port),
 		cmocka_unit_test(test_transports),
+		cmocka_unit_test(test_transport_list),
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_pointers),
