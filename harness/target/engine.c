@@ -326,8 +326,10 @@ static void end_lost(struct hcf_engine *e, const struct hcf_prog *p, size_t firs
 	uint64_t rip = 0;
 	if (e->ch.ops->examine && ev->kind != HCF_CEV_DOORBELL)
 		e->ch.ops->examine(e->ch.ctx, ev, &has_rip, &rip);
-	if (ev->lost == HCF_LIVE_RUNAWAY)
-		outcome = HCF_CO_GUEST_LOST; /* it runs, but never comes back: lost, not hung */
+	/* A guest that runs, but never comes back (runaway), or one the
+	 * hypervisor says it ended: lost, not hung */
+	if (outcome == HCF_CO_HANG && ev->lost != HCF_LIVE_HANG)
+		outcome = HCF_CO_GUEST_LOST;
 	snprintf(r->detail, sizeof(r->detail), "%s%s%s", ev->detail,
 		 e->console_len ? "; agent said: " : "", e->console);
 	if (first + nd < r->ncalls) {

@@ -146,21 +146,25 @@ void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len)
 /* Lines in a guest kernel's or Xen's console that say it died. */
 static const char *const death_marks[] = {
 	"Kernel panic", "BUG: ", "Oops", "general protection fault", "(XEN) Panic", "(XEN) Assertion",
-	"(XEN) FATAL", "(XEN) ----[ Xen",
+	"(XEN) FATAL", "(XEN) ----[ Xen", "(XEN) Hardware Dom0",
 };
 
-void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len)
+/*
+ * The first line of the log (its last MiB: the log is this boot's) holding
+ * one of marks[], made printable and cut at 160 bytes, into out. false when
+ * none does.
+ */
+static bool log_first_line(const struct hcf_qemu_proc *qp, const char *const marks[],
+			   size_t nmarks, char *out, size_t len)
 {
-	char tail[HCF_QEMU_LOG_TAIL + 1];
-	hcf_qemu_log_tail(qp, tail, sizeof(tail));
-	snprintf(out, len, "%s", tail);
 	struct stat st;
 	if (qp->log_fd < 0 || fstat(qp->log_fd, &st) != 0 || st.st_size <= 0)
-		return;
+		return false;
 	size_t n = st.st_size > (1 << 20) ? 1u << 20 : (size_t)st.st_size;
 	char *buf = malloc(n + 1);
 	if (!buf)
-		return;
+		return false;
+	bool found = false;
 	ssize_t got = pread(qp->log_fd, buf, n, st.st_size - (off_t)n);
 	if (got > 0) {
 		buf[got] = '\0';
@@ -168,8 +172,8 @@ void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len
 			if (!buf[i])
 				buf[i] = ' ';
 		char *first = NULL;
-		for (size_t m = 0; m < sizeof(death_marks) / sizeof(death_marks[0]); m++) {
-			char *at = strstr(buf, death_marks[m]);
+		for (size_t m = 0; m < nmarks; m++) {
+			char *at = strstr(buf, marks[m]);
 			if (at && (!first || at < first))
 				first = at;
 		}
@@ -181,10 +185,29 @@ void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len
 			for (size_t i = 0; i < l; i++)
 				if ((unsigned char)first[i] < 0x20 || (unsigned char)first[i] > 0x7e)
 					first[i] = ' ';
-			snprintf(out, len, "%.*s ... %s", (int)l, first, tail);
+			snprintf(out, len, "%.*s", (int)l, first);
+			found = true;
 		}
 	}
 	free(buf);
+	return found;
+}
+
+void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len)
+{
+	char tail[HCF_QEMU_LOG_TAIL + 1], line[200];
+	hcf_qemu_log_tail(qp, tail, sizeof(tail));
+	if (log_first_line(qp, death_marks, sizeof(death_marks) / sizeof(death_marks[0]), line,
+			   sizeof(line)))
+		snprintf(out, len, "%s ... %s", line, tail);
+	else
+		snprintf(out, len, "%s", tail);
+}
+
+bool hcf_qemu_log_line(const struct hcf_qemu_proc *qp, const char *mark, char *out, size_t len)
+{
+	const char *const marks[] = { mark };
+	return log_first_line(qp, marks, 1, out, len);
 }
 
 bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len)

@@ -47,6 +47,9 @@ void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len);
  * Xen died ("Kernel panic", "BUG:", "(XEN) Panic" ...), when there is one,
  * then the tail. */
 void hcf_qemu_log_evidence(const struct hcf_qemu_proc *qp, char *out, size_t len);
+/* The first line of this boot's log that holds mark, printable, into out;
+ * false when there is none. */
+bool hcf_qemu_log_line(const struct hcf_qemu_proc *qp, const char *mark, char *out, size_t len);
 /*
  * QEMU's channel closed (or it must be judged gone): wait up to wait_ms for
  * it to end and say how in how ("exit status 85", "signal 9", or "closed its

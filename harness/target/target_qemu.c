@@ -375,10 +375,20 @@ static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, ui
 	*rip = 0;
 	if (ev->kind != HCF_CEV_TIMEOUT)
 		return;
+	size_t used = strlen(ev->detail);
+	/* Xen says when its dom0 ended (shut down, halted, crashed), and then
+	 * reboots only after seconds, or halts: that is the guest ending, with
+	 * Xen's line as the evidence, not a hang */
+	char line[200];
+	if (q->xenf && hcf_qemu_log_line(&q->proc, "Hardware Dom0", line, sizeof(line))) {
+		ev->lost = HCF_LIVE_SHUTDOWN;
+		snprintf(ev->detail + used, sizeof(ev->detail) - used, "%sXen ended its dom0: %s",
+			 used ? "; " : "", line);
+		return;
+	}
 	/* Without a monitor this process cannot see where the vCPU is: a guest
 	 * that stops talking is a hang, whatever it executes. */
 	ev->lost = HCF_LIVE_HANG;
-	size_t used = strlen(ev->detail);
 	snprintf(ev->detail + used, sizeof(ev->detail) - used, "%sQEMU (pid %d) sent no frame",
 		 used ? "; " : "", (int)q->proc.pid);
 }
