@@ -3,6 +3,7 @@
  * raw loop of the same call in the same guest.
  *
  *   bench_targets [ROUNDS] [CASE...]     cases: qemu-pc qemu-microvm kvm-nested xen-pvh
+ *                                        xen-pv xen-pv-syscall
  *
  * Per case, measured in one run:
  *   boot     opening the target: the hypervisor started, the agent booted,
@@ -14,8 +15,9 @@
  * tests/fixtures/responder.yaml's ping (an `out` to a port no QEMU device
  * claims, the cheapest exit a TCG guest makes); kvm-nested calls
  * KVM_HC_SEND_IPI with an empty bitmap (a vmmcall that reaches KVM's
- * dispatcher and changes nothing); xen-pvh calls xen_version.version
- * (XENVER_version) through vmmcall. Nested KVM boots once (about 8 s);
+ * dispatcher and changes nothing); the Xen cases call xen_version.version
+ * (XENVER_version): xen-pvh through vmmcall, xen-pv through the hypercall
+ * page, xen-pv-syscall through a raw syscall. Nested KVM boots once (about 8 s);
  * the others ROUNDS times. QEMU comes from HCF_QEMU or the build's cache
  * (ninja -C build qemu), the kernel from the build's cache (ninja -C build
  * linux); a case whose target cannot run here prints SKIP with the reason.
@@ -38,6 +40,7 @@ struct bench_case {
 	const char *target;
 	const char *param;       /* one target parameter, or NULL */
 	const char *spec;        /* under the source tree */
+	const char *transport;   /* one of the spec's list, or NULL: its first */
 	const char *call;
 	unsigned reg;            /* set to value in every call */
 	uint64_t value;
@@ -45,12 +48,19 @@ struct bench_case {
 	size_t calls;            /* per program */
 };
 
+#define XEN_SPEC "tests/fixtures/xen-version.yaml"
+
 static const struct bench_case cases[] = {
-	{ "qemu-pc", "qemu", "machine=pc", "tests/fixtures/responder.yaml", "ping", HCF_RAX, 1, false, 4096 },
-	{ "qemu-microvm", "qemu", "machine=microvm", "tests/fixtures/responder.yaml", "ping", HCF_RAX, 1,
+	{ "qemu-pc", "qemu", "machine=pc", "tests/fixtures/responder.yaml", NULL, "ping", HCF_RAX, 1,
 	  false, 4096 },
-	{ "kvm-nested", "kvm-nested", NULL, "specs/kvm.yaml", "KVM_HC_SEND_IPI", HCF_RBX, 0, true, 1024 },
-	{ "xen-pvh", "xen-pvh", NULL, "tests/fixtures/xen-version.yaml", "xen_version.version", HCF_RSI, 0, false,
+	{ "qemu-microvm", "qemu", "machine=microvm", "tests/fixtures/responder.yaml", NULL, "ping",
+	  HCF_RAX, 1, false, 4096 },
+	{ "kvm-nested", "kvm-nested", NULL, "specs/kvm.yaml", NULL, "KVM_HC_SEND_IPI", HCF_RBX, 0, true,
+	  1024 },
+	{ "xen-pvh", "xen-pvh", NULL, XEN_SPEC, "native", "xen_version.version", HCF_RSI, 0, false, 4096 },
+	{ "xen-pv", "xen-pv", NULL, XEN_SPEC, "hypercall_page", "xen_version.version", HCF_RSI, 0, false,
+	  4096 },
+	{ "xen-pv-syscall", "xen-pv", NULL, XEN_SPEC, "syscall", "xen_version.version", HCF_RSI, 0, false,
 	  4096 },
 };
 
@@ -64,6 +74,11 @@ static int bench(const struct bench_case *bc, const char *src, int rounds)
 	hcf_diags_init(&d);
 	if (hcf_spec_load(path, &abi, &d) != 0) {
 		hcf_diags_print(&d, stderr);
+		return 1;
+	}
+	if (bc->transport && hcf_spec_use_transport(abi, bc->transport, err, sizeof(err)) != 0) {
+		printf("FAIL %s: %s\n", bc->name, err);
+		hcf_spec_free(abi);
 		return 1;
 	}
 	struct hcf_target_opts o = { 0 };
