@@ -25,6 +25,13 @@ int hcf_cli_open_finding(const char *cmd, const char *path, const char *spec_ove
 	int rc = hcf_cli_load_spec(spec, abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
+	char err[256];
+	if (f->transport[0] && hcf_spec_use_transport(*abi, f->transport, err, sizeof(err)) != 0) {
+		hcf_cli_error(cmd, "%s: the finding's transport: %s", path, err);
+		hcf_spec_free(*abi);
+		*abi = NULL;
+		return HCF_EXIT_USAGE;
+	}
 	hcf_diags_init(&d);
 	if (hcf_finding_load(path, *abi, prefer_minimized, f, &d) != 0) {
 		hcf_diags_print(&d, stderr);

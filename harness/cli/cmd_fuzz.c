@@ -33,7 +33,9 @@ static void usage(FILE *f)
 		"  --jobs N           parallel instances (libFuzzer -fork=N, AFL++ -M/-S); default 1\n"
 		"  --time SECONDS     stop after this long (default: until Ctrl-C)\n"
 		"  --out DIR          campaign directory (default out/fuzz-ABI)\n"
-		"  --target NAME      kvm (default), qemu, kvm-nested or model (docs/targets.md)\n"
+		"  --target NAME      kvm (default), qemu, kvm-nested, xen-pv, xen-pvh or model\n"
+		"                     (docs/targets.md)\n"
+		"  --transport KIND   one of the spec's transports (default: its first)\n"
 		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
 		"  --no-minimize      leave findings as found\n"
 		"  -q, --quiet        no status line\n"
@@ -48,7 +50,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 {
 	struct hcf_campaign_opts o = { .engine = "libfuzzer", .jobs = 1, .target = "kvm" };
 	char outbuf[512];
-	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN };
+	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN, O_TRANSPORT };
 	static const struct option lopts[] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "engine", required_argument, NULL, O_ENGINE },
@@ -57,6 +59,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 		{ "out", required_argument, NULL, O_OUT },
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "seeds", required_argument, NULL, O_SEEDS },
+		{ "transport", required_argument, NULL, O_TRANSPORT },
 		{ "no-minimize", no_argument, NULL, O_NOMIN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,12 +95,13 @@ int hcf_cmd_fuzz(int argc, char **argv)
 		case O_OUT: o.dir = optarg; break;
 		case O_TARGET:
 			if (!hcf_target_find(optarg)) {
-				hcf_cli_error("fuzz", "--target: kvm, qemu or model, got %s", optarg);
+				hcf_cli_error("fuzz", "--target: `hcfuzz targets` lists them, got %s", optarg);
 				return HCF_EXIT_USAGE;
 			}
 			o.target = optarg;
 			break;
 		case O_SEEDS: o.seeds = optarg; break;
+		case O_TRANSPORT: o.transport = optarg; break;
 		case O_NOMIN: o.no_minimize = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
@@ -115,6 +119,12 @@ int hcf_cmd_fuzz(int argc, char **argv)
 	int rc = hcf_cli_load_spec(o.spec, &abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
+	char terr[256];
+	if (o.transport && hcf_spec_use_transport(abi, o.transport, terr, sizeof(terr)) != 0) {
+		hcf_cli_error("fuzz", "--transport: %s", terr);
+		hcf_spec_free(abi);
+		return HCF_EXIT_USAGE;
+	}
 	if (!o.dir) {
 		snprintf(outbuf, sizeof(outbuf), "out/fuzz-%s", abi->name);
 		o.dir = outbuf;

@@ -455,6 +455,7 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 	snprintf(secs, sizeof(secs), "%u", o->seconds ? o->seconds + 30 : 0); /* we stop them first */
 	const char *env[] = {
 		"HCF_FUZZ_SPEC", c->spec, "HCF_FUZZ_DIR", c->dir, "HCF_FUZZ_TARGET", o->target,
+		"HCF_FUZZ_TRANSPORT", o->transport ? o->transport : "",
 		/* AFL++: no UI (the status line is ours), resume an existing sync
 		 * directory, no CPU binding (fuzzing processes share the cores
 		 * with the VMs), no core_pattern or frequency-governor demands */
@@ -842,6 +843,8 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 		snprintf(err, errlen, "malformed spec %s", o->spec);
 		return -1;
 	}
+	if (o->transport && hcf_spec_use_transport(c->abi, o->transport, err, errlen) != 0)
+		return -1;
 	int rc = -1;
 	json_t *cj = NULL;
 	if (prepare_dir(c, err, errlen) != 0)

@@ -24,6 +24,7 @@ struct hcf_campaign_opts {
 	unsigned seconds;      /* 0: until interrupted */
 	const char *dir;       /* campaign directory */
 	const char *target;    /* "kvm" (default) or "model" */
+	const char *transport; /* one of the spec's transports, or NULL: its first */
 	const char *seeds;     /* seed corpus; NULL: corpus/<abi>/ next to the spec's specs/ */
 	bool no_minimize;      /* leave findings as found */
 	bool quiet;            /* no status line */

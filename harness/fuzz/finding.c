@@ -24,6 +24,7 @@
 #include "fuzz/campaign_dir.h"
 #include "oracles/oracle.h"
 #include "reports/report.h"
+#include "spec/transport.h"
 #include "util/fileio.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
@@ -176,6 +177,9 @@ static json_t *finding_json(const struct hcf_finding_sig *sig, const struct hcf_
 	}
 	json_object_set_new(j, "spec", json_string(meta && meta->spec_path ? meta->spec_path : ""));
 	json_object_set_new(j, "abi", json_string(p->abi && p->abi->name ? p->abi->name : ""));
+	/* the transport the calls were made with: one of the spec's list */
+	if (p->abi)
+		json_object_set_new(j, "transport", json_string(hcf_xport_name(p->abi->transport.kind)));
 	if (meta && meta->tinfo) {
 		json_object_set_new(j, "target", json_string(meta->tinfo->target));
 		json_object_set_new(j, "hypervisor", json_string(meta->tinfo->hypervisor));
@@ -368,6 +372,8 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 			     SIZE_MAX;
 	snprintf(f->spec, sizeof(f->spec), "%s", jget_str(j, "spec") ? jget_str(j, "spec") : "");
 	snprintf(f->abi, sizeof(f->abi), "%s", jget_str(j, "abi") ? jget_str(j, "abi") : "");
+	snprintf(f->transport, sizeof(f->transport), "%s",
+		 jget_str(j, "transport") ? jget_str(j, "transport") : "");
 	snprintf(f->engine, sizeof(f->engine), "%s", jget_str(j, "engine") ? jget_str(j, "engine") : "");
 	json_t *fs = json_object_get(j, HCF_FJ_FIRST_SEEN_UNIX);
 	f->first_seen = json_is_integer(fs) ? (time_t)json_integer_value(fs) : 0;

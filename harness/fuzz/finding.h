@@ -98,6 +98,7 @@ struct hcf_finding {
 	size_t related;            /* the other call, or SIZE_MAX */
 	char spec[1024];
 	char abi[64];
+	char transport[32];        /* the spec's transport the calls used ("": its first) */
 	char engine[16];
 	time_t first_seen;
 	bool minimized;

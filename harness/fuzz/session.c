@@ -75,6 +75,11 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		hcf_fuzz_session_close(s);
 		return -1;
 	}
+	if (o->transport && *o->transport &&
+	    hcf_spec_use_transport(s->abi, o->transport, err, errlen) != 0) {
+		hcf_fuzz_session_close(s);
+		return -1;
+	}
 	struct hcf_target_opts topts = { 0 };
 	if (hcf_target_open(o->target ? o->target : "kvm", &s->t, s->abi, &topts, err, errlen) != 0) {
 		hcf_fuzz_session_close(s);

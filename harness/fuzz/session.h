@@ -25,6 +25,7 @@ struct hcf_fuzz_session_opts {
 	const char *dir;        /* campaign directory: findings/ and stats/; NULL: none kept */
 	const char *engine;     /* "libfuzzer", "afl", "bench" */
 	const char *target;     /* "kvm" (default) or "model" */
+	const char *transport;  /* one of the spec's transports, or NULL: its first */
 	bool no_oracles;        /* benchmark ceiling: run only */
 };
 

@@ -7,6 +7,7 @@
  *   HCF_FUZZ_SPEC     the spec (required)
  *   HCF_FUZZ_DIR      the campaign directory (findings/, stats/)
  *   HCF_FUZZ_TARGET   kvm (default) or model
+ *   HCF_FUZZ_TRANSPORT one of the spec's transports (default: its first)
  *
  * The hypervisor's behaviour is the coverage: each feature slot an execution
  * hits (features.h) is an extra counter for libFuzzer, and for AFL++ a block
@@ -85,6 +86,7 @@ static void open_session(void)
 		.spec_path = getenv("HCF_FUZZ_SPEC"),
 		.dir = getenv("HCF_FUZZ_DIR"),
 		.target = getenv("HCF_FUZZ_TARGET"),
+		.transport = getenv("HCF_FUZZ_TRANSPORT"),
 #ifdef HCF_FUZZ_AFL
 		.engine = "afl",
 #else
