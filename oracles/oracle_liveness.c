@@ -46,7 +46,7 @@ static const struct {
 } lost_table[HCF_LIVE_COUNT] = {
 	[HCF_LIVE_OK] = { HCF_V_CRASH, "lost for no recorded reason" },
 	[HCF_LIVE_HANG] = { HCF_V_HANG, "no progress within the watchdog" },
-	[HCF_LIVE_SHUTDOWN] = { HCF_V_CRASH, "shutdown (triple fault)" },
+	[HCF_LIVE_SHUTDOWN] = { HCF_V_CRASH, "shutdown (a triple fault, or its hypervisor ended it)" },
 	[HCF_LIVE_INTERNAL_ERROR] = { HCF_V_CRASH, "KVM internal error" },
 	[HCF_LIVE_ENTRY_FAILED] = { HCF_V_CRASH, "KVM could not enter the guest again" },
 	[HCF_LIVE_AGENT_PANIC] = { HCF_V_CRASH, "agent panic (an exception outside a call)" },

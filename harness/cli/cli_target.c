@@ -214,3 +214,15 @@ int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *
 	}
 	return HCF_EXIT_PASS;
 }
+
+void hcf_cli_save_console(struct hcf_target *t, const char *dir, const char *cmd, bool quiet)
+{
+	if (!t->ops->save_console || !dir)
+		return;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	if (t->ops->save_console(t, path) != 0)
+		hcf_cli_error(cmd, "writing %s: %s", path, strerror(errno));
+	else if (!quiet)
+		printf("console of every boot: %s\n", path);
+}

@@ -44,6 +44,11 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *cmd,
 			struct hcf_abi **abi, struct hcf_target **target, bool quiet);
 
+/* A target with consoles (QEMU's, Xen's, a guest kernel's): all its boots'
+ * output to DIR/console.log, the run's record of what the hypervisor said;
+ * says where unless quiet. Nothing for targets without one. */
+void hcf_cli_save_console(struct hcf_target *t, const char *dir, const char *cmd, bool quiet);
+
 /* Parse a decimal or 0x-hex unsigned 64-bit number. */
 int hcf_cli_parse_u64(const char *s, uint64_t *v);
 

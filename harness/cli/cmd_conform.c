@@ -239,6 +239,7 @@ int hcf_cmd_conform(int argc, char **argv)
 				       "verdict %s\nreports: %s/junit.xml %s/results.jsonl %s/summary.md\n",
 				       stats.tests, stats.calls, stats.seconds, stats.batches, stats.rebuilds,
 				       hcf_verdict_name(stats.tally.worst), out, out, out);
+			hcf_cli_save_console(t, out, "conform", quiet);
 		}
 	}
 	if (have_model)

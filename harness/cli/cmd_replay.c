@@ -268,6 +268,8 @@ int hcf_cmd_replay(int argc, char **argv)
 		hcf_status_done();
 	if (rd && hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0)
 		hcf_cli_error("replay", "writing reports: %s", err);
+	else if (rd)
+		hcf_cli_save_console(t, out, "replay", true);
 	char tally[200], ids[300];
 	hcf_tally_format(&stats.tally, tally, sizeof(tally));
 	hcf_anomaly_counts_format(&c.anomalies, ids, sizeof(ids));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/fileio.h"
 
 const char *hcf_qemu_binary(const struct hcf_target_opts *opts)
 {
@@ -87,6 +88,77 @@ static int place_fds(const int fds[], size_t nfds)
 	return 0;
 }
 
+/* The whole of fd (a memfd), malloc'ed, *len its size; NULL when empty or
+ * unreadable. */
+static char *read_all(int fd, size_t *len)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
+		return NULL;
+	char *buf = malloc((size_t)st.st_size);
+	ssize_t got = buf ? pread(fd, buf, (size_t)st.st_size, 0) : -1;
+	if (got <= 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)got;
+	return buf;
+}
+
+/* The log of the boot that ends, to the history, before the next boot
+ * starts its log afresh; past HCF_QEMU_HISTORY_MAX the history restarts
+ * with this boot (the latest boots are the ones a verdict is about). */
+static void keep_boot_log(struct hcf_qemu_proc *qp)
+{
+	if (qp->boots++ == 0)
+		return;
+	if (!qp->hist_open) {
+		qp->hist_fd = memfd_create("hcf-qemu-history", 0);
+		if (qp->hist_fd < 0)
+			return;
+		qp->hist_open = true;
+	}
+	size_t len = 0;
+	char *log = read_all(qp->log_fd, &len);
+	struct stat st;
+	if (fstat(qp->hist_fd, &st) == 0 && (size_t)st.st_size + len > HCF_QEMU_HISTORY_MAX &&
+	    ftruncate(qp->hist_fd, 0) != 0) {
+		free(log);
+		return;
+	}
+	dprintf(qp->hist_fd, "==== hcfuzz: boot %u ====\n", qp->boots - 1);
+	if (log && write(qp->hist_fd, log, len) != (ssize_t)len) {
+		/* a short history is still a history */
+	}
+	free(log);
+}
+
+int hcf_qemu_log_save(const struct hcf_qemu_proc *qp, const char *path)
+{
+	size_t hlen = 0, llen = 0;
+	char *hist = qp->hist_open ? read_all(qp->hist_fd, &hlen) : NULL;
+	char *log = read_all(qp->log_fd, &llen);
+	char head[64];
+	int n = snprintf(head, sizeof(head), "==== hcfuzz: boot %u (the last) ====\n", qp->boots);
+	size_t total = hlen + (size_t)n + llen;
+	char *all = malloc(total + 1);
+	int rc = -1;
+	if (all) {
+		if (hist)
+			memcpy(all, hist, hlen);
+		memcpy(all + hlen, head, (size_t)n);
+		if (log)
+			memcpy(all + hlen + (size_t)n, log, llen);
+		rc = hcf_write_file_atomic(path, all, total);
+	} else {
+		errno = ENOMEM;
+	}
+	free(all);
+	free(hist);
+	free(log);
+	return rc;
+}
+
 int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int fds[], size_t nfds,
 		   char *err, size_t errlen)
 {
@@ -96,6 +168,7 @@ int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int
 	for (size_t i = 0; args[i] && n < 127; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
+	keep_boot_log(qp);
 	if (ftruncate(qp->log_fd, 0) != 0) {
 		snprintf(err, errlen, "QEMU's log: %s", strerror(errno));
 		return -1;
@@ -248,4 +321,7 @@ void hcf_qemu_proc_close(struct hcf_qemu_proc *qp)
 	if (qp->log_fd >= 0)
 		close(qp->log_fd);
 	qp->log_fd = -1;
+	if (qp->hist_open)
+		close(qp->hist_fd);
+	qp->hist_open = false;
 }

@@ -24,7 +24,15 @@ struct hcf_qemu_proc {
 	const char *binary;   /* the QEMU to run (or a wrapper that runs it) */
 	pid_t pid;            /* -1 while none runs */
 	int log_fd;           /* QEMU's stdout and stderr (a memfd, appended to) */
+	/* the logs of the earlier boots of this target, for the run's record
+	 * (a memfd, created at the first new boot; hist_open says it is) */
+	int hist_fd;
+	bool hist_open;
+	unsigned boots;
 };
+
+/* How much of the earlier boots' logs a target keeps: past it, the oldest go. */
+#define HCF_QEMU_HISTORY_MAX (8u << 20)
 
 /* The QEMU a target runs: qemu=PATH, else $HCF_QEMU, else the one the build
  * fetched (ci/fetch-qemu.sh), else qemu-system-x86_64 on the PATH. */
@@ -59,6 +67,9 @@ bool hcf_qemu_log_line(const struct hcf_qemu_proc *qp, const char *mark, char *o
 bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len);
 /* Kill QEMU if it runs and reap it. */
 void hcf_qemu_stop(struct hcf_qemu_proc *qp);
+/* Every boot's log (the earlier ones kept, the current one) to path,
+ * atomically, each after a line naming the boot. 0, or -1 with errno. */
+int hcf_qemu_log_save(const struct hcf_qemu_proc *qp, const char *path);
 /* Stop it and close the log. */
 void hcf_qemu_proc_close(struct hcf_qemu_proc *qp);
 

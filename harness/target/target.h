@@ -90,6 +90,9 @@ struct hcf_target_ops {
 	int (*raw_loop)(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
 			double *seconds);
 	int (*empty_round_trip)(struct hcf_target *t, double *seconds);
+	/* The consoles of every boot (the hypervisor's, a guest kernel's, the
+	 * agent's) to path, for the run's record; NULL: the target has none. */
+	int (*save_console)(struct hcf_target *t, const char *path);
 	/* Can this host run the target, without starting it? 0, or -1 with what
 	 * is missing and how to get it (NULL: it always can). */
 	int (*available)(const struct hcf_target_opts *opts, char *why, size_t len);

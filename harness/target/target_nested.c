@@ -646,6 +646,11 @@ static int nested_reset(struct hcf_target *t)
 	return simple_request(n, HCF_NM_RESET, NULL, REQUEST_SLACK_MS + 2 * wd, NULL);
 }
 
+static int nested_save_console(struct hcf_target *t, const char *path)
+{
+	return hcf_qemu_log_save(&N(t)->proc, path);
+}
+
 static int nested_empty_round_trip(struct hcf_target *t, double *seconds)
 {
 	struct nested_target *n = N(t);
@@ -725,6 +730,7 @@ const struct hcf_target_ops hcf_target_nested_ops = {
 	.info = nested_info,
 	.raw_loop = nested_raw_loop,
 	.empty_round_trip = nested_empty_round_trip,
+	.save_console = nested_save_console,
 	.available = nested_available,
 };
 

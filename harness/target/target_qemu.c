@@ -527,6 +527,11 @@ static int qemu_empty_round_trip(struct hcf_target *t, double *seconds)
 	return hcf_engine_empty(&Q(t)->eng, seconds);
 }
 
+static int qemu_save_console(struct hcf_target *t, const char *path)
+{
+	return hcf_qemu_log_save(&Q(t)->proc, path);
+}
+
 static int qemu_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
 			 double *seconds)
 {
@@ -640,6 +645,7 @@ const struct hcf_target_ops hcf_target_xen_pvh_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
+	.save_console = qemu_save_console,
 	.available = xen_available,
 };
 
@@ -659,6 +665,7 @@ const struct hcf_target_ops hcf_target_xen_pv_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
+	.save_console = qemu_save_console,
 	.available = xen_available,
 };
 
@@ -678,6 +685,7 @@ const struct hcf_target_ops hcf_target_qemu_ops = {
 	.info = qemu_info,
 	.raw_loop = qemu_raw_loop,
 	.empty_round_trip = qemu_empty_round_trip,
+	.save_console = qemu_save_console,
 	.available = hcf_qemu_available,
 };
 
