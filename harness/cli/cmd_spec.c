@@ -66,14 +66,23 @@ static void print_ops(const struct hcf_abi *abi)
 	}
 }
 
+/* ", requires XEN_HVM_CPUID_FASTABI": what the hypervisor must offer. */
+static void print_requires(const struct hcf_abi *abi)
+{
+	for (size_t i = 0; i < abi->nrequires; i++)
+		printf("%s%s", i ? " and " : ", requires ", abi->requires[i].feature);
+}
+
 static void print_summary(const char *path, const struct hcf_abi *abi)
 {
 	size_t nsub = 0;
 	for (size_t i = 0; i < abi->nops; i++)
 		nsub += abi->ops[i].has_subop;
 	if (abi->dialect == HCF_DIALECT_XEN_FASTABI) {
-		printf("%s: ok: abi %s (xen-fastabi), %zu call%s, %zu sub-operation%s\n", path,
+		printf("%s: ok: abi %s (xen-fastabi), %zu call%s, %zu sub-operation%s", path,
 		       abi->name, abi->ncalls, plural(abi->ncalls), nsub, plural(nsub));
+		print_requires(abi);
+		printf("\n");
 		return;
 	}
 	char xport[32];
@@ -86,6 +95,7 @@ static void print_summary(const char *path, const struct hcf_abi *abi)
 	       plural(abi->nops), xport);
 	if (abi->nanomalies)
 		printf(", %zu known anomal%s", abi->nanomalies, abi->nanomalies == 1 ? "y" : "ies");
+	print_requires(abi);
 	printf("\n");
 }
 

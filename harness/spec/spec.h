@@ -228,6 +228,29 @@ bool hcf_anomaly_on_target(const struct hcf_anomaly *a, const char *target);
 extern const char *const hcf_anomaly_check_names[];
 uint32_t hcf_anomaly_check_bit(const char *oracle);
 
+/* ---- what the hypervisor must offer ------------------------------------- */
+
+/*
+ * A requirement: a bit the hypervisor's CPUID leaves (hv_base + leaf) show
+ * when the ABI is there, as Xen's FastABI needs XEN_HVM_CPUID_FASTABI. A
+ * target that reports those leaves and misses one makes the whole ABI not
+ * applicable there: no call is made, every test is SKIP with the reason
+ * (harness/exec/requires.c).
+ */
+struct hcf_requirement {
+	char *feature;           /* its name: "XEN_HVM_CPUID_FASTABI" */
+	char *doc;               /* where it is documented, one line, or NULL */
+	char signature[13];      /* the hypervisor's CPUID signature it applies to
+	                            ("XenVMMXenVMM"); "": any hypervisor */
+	uint8_t leaf;            /* 1..HCF_HV_LEAVES: leaf hv_base + leaf */
+	uint8_t reg;             /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint32_t mask, value;    /* met when (reg & mask) == value */
+	struct hcf_srcpos pos;
+};
+
+/* "eax" .. "edx" for a requirement's reg. */
+const char *hcf_requirement_reg_name(unsigned reg);
+
 /* ---- arguments and ops ------------------------------------------------ */
 
 enum hcf_nondet {
@@ -367,6 +390,8 @@ struct hcf_abi {
 	size_t nanomalies;
 
 	char *model;                 /* reference model name (oracles/models), or NULL */
+	struct hcf_requirement *requires; /* what the hypervisor must offer (all of them) */
+	size_t nrequires;
 	struct hcf_srcpos pos;
 
 	char **files;                /* every file name srcpos.file points at (owned) */

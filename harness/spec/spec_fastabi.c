@@ -9,7 +9,9 @@
  * hcf_spec_fastabi_init: the register order, the 0x40000000 mask on reg0,
  * the native hypercall instruction, reg0 as the errno / result register and
  * no implicit clobbers (an input register stays unchanged unless it is also
- * an output, which makes a register named under both input and output INOUT).
+ * an output, which makes a register named under both input and output INOUT);
+ * that Xen offers the ABI only where it sets XEN_HVM_CPUID_FASTABI (a
+ * requirement, spec.h), and the reference model "xen-fastabi".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@
 #define M HCF_YT_MAP
 
 #define FASTABI_MASK 0x40000000ull /* __HYPERVISOR_FASTABI_MASK */
+/* The patch's public/arch-x86/cpuid.h addition: bit 7 of EAX of Xen's
+ * HVM-features leaf (base + 4) */
+#define XEN_HVM_CPUID_FASTABI 0x80u
 #define FASTABI_NREGS 8
 
 /* regN -> register, from the patch's "Semantics" list. */
@@ -110,6 +115,15 @@ void hcf_spec_fastabi_init(struct hcf_spec_ctx *c)
 	abi->undeclared_returns.r[0].lo = abi->undeclared_returns.r[0].hi = -XEN_ENOSYS;
 	abi->undeclared_returns.n = 1;
 	abi->undeclared_exceptions = 0;
+
+	/* What the patch's prose says besides the registers: the ABI exists
+	 * where Xen sets XEN_HVM_CPUID_FASTABI, and hcfuzz's FastABI model
+	 * (oracles/models/model_xen_fastabi.c) predicts it. */
+	abi->model = hcf_xstrdup("xen-fastabi");
+	hcf_spec_require_cpuid(abi, "XEN_HVM_CPUID_FASTABI",
+			       "fastabi.pandoc: \"This interface is only supported if "
+			       "XEN_HVM_CPUID_FASTABI is set\" (EAX bit 7 of Xen's HVM leaf, base+4)",
+			       "XenVMMXenVMM", 4, 0, XEN_HVM_CPUID_FASTABI);
 }
 
 /* Names of calls and sub-operations become "call.subop": no dots. */

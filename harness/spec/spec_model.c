@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "spec/spec.h"
+#include "spec/spec_parse.h"
 #include "util/x86.h"
 
 /* Register aliases: name, register, width in bits. */
@@ -245,6 +246,7 @@ void hcf_spec_free(struct hcf_abi *abi)
 	for (size_t i = 0; i < abi->nconsts; i++)
 		free(abi->consts[i].name);
 	free(abi->consts);
+	hcf_spec_requires_free(abi);
 	for (size_t i = 0; i < abi->nanomalies; i++) {
 		struct hcf_anomaly *a = &abi->anomalies[i];
 		free(a->id);

@@ -723,7 +723,7 @@ void hcf_spec_check_call_dups(struct hcf_spec_ctx *c)
 
 enum { TK_VERSION, TK_ABI, TK_DESC, TK_MODEL, TK_TRANSPORT, TK_CALLNR, TK_SUBOP, TK_RETURN,
        TK_ERRCONV, TK_CLOBBERS, TK_EXC, TK_CONSTS, TK_UNDECL, TK_STRUCTS, TK_CALLS, TK_ANOMALIES,
-       TK_MAGIC, TK_ZEXT, TK_COUNT };
+       TK_MAGIC, TK_ZEXT, TK_REQUIRES, TK_COUNT };
 static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_VERSION] = { "hcfuzz_spec", S, true, 0 },
 	[TK_ABI] = { "abi", S, true, 0 },
@@ -743,6 +743,7 @@ static const struct hcf_spec_key top_keys[TK_COUNT] = {
 	[TK_ANOMALIES] = { "known_anomalies", Q, false, 0 },
 	[TK_MAGIC] = { "magic", M, false, 0 },
 	[TK_ZEXT] = { "outputs_zero_extend", S, false, 0 },
+	[TK_REQUIRES] = { "requires", Q, false, 0 },
 };
 
 void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
@@ -783,6 +784,8 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 		if (model)
 			abi->model = hcf_xstrdup(model);
 	}
+	if (v[TK_REQUIRES])
+		hcf_spec_requires(c, v[TK_REQUIRES]);
 	if (v[TK_CONSTS])
 		ld_parse_constants(&L, v[TK_CONSTS]);
 	if (v[TK_STRUCTS])

@@ -153,6 +153,14 @@ void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const st
 void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct hcf_op *op);
 void hcf_spec_anomalies(struct hcf_spec_ctx *c, const struct hcf_ynode *seq);
 
+/* What the hypervisor must offer (spec_require.c): the native `requires:`
+ * list; one CPUID bit a dialect requires itself (reg: 0 eax .. 3 edx); and
+ * freeing them with the ABI. */
+void hcf_spec_requires(struct hcf_spec_ctx *c, const struct hcf_ynode *seq);
+void hcf_spec_require_cpuid(struct hcf_abi *abi, const char *feature, const char *doc,
+			    const char *signature, unsigned leaf, unsigned reg, uint32_t mask);
+void hcf_spec_requires_free(struct hcf_abi *abi);
+
 /* ---- building the ABI ------------------------------------------------- */
 
 /* Append a call / an op, growing the arrays; returns its index. */
