@@ -404,7 +404,7 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		}
 
 		if (have_model && completed && model->ops->observe)
-			model->ops->observe(model->st, abi, p, i, cr);
+			model->ops->observe(model->st, abi, p, i, r);
 		/*
 		 * The target rebuilds a lost guest, so whatever state the model
 		 * kept describes a guest that is gone. Reset on every loss, not

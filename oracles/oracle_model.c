@@ -4,7 +4,9 @@
  * back.
  *
  * A prediction says whether the call returns or raises an exception, and the
- * value of some registers and RFLAGS bits after it. Registers are compared
+ * value of some registers and RFLAGS bits after it, and of OUT fields the
+ * call writes into guest memory (read from the buffer after the program,
+ * where no later call pointed the hypervisor at them). Registers are compared
  * only when the call returned: after an exception the hypervisor has not
  * produced outputs. Outputs the spec marks nondeterministic are not compared
  * with the model; monotonic ones are checked against the previous call of the
@@ -138,6 +140,41 @@ static void check_known(const struct hcf_oracle_ctx *ctx, const struct hcf_call_
 	}
 }
 
+/* The OUT fields the model predicted in guest memory, read from the buffer
+ * after the program. A field a later call of the program pointed the
+ * hypervisor at again holds that call's answer, not this one's: it is not
+ * compared (hcf_model_out_field says so). */
+static void check_fields(const struct hcf_oracle_ctx *ctx, const struct hcf_expect *e,
+			 struct hcf_call_verdict *cv)
+{
+	for (unsigned k = 0; k < e->nfields && k < HCF_EXPECT_FIELDS; k++) {
+		const struct hcf_expect_field *f = &e->fields[k];
+		uint64_t got;
+		int b;
+		uint32_t at;
+		if (!hcf_model_out_field(ctx->abi, ctx->prog, ctx->res, ctx->idx, f->reg, f->offset,
+					 f->size, &got) ||
+		    !hcf_model_struct_at(ctx->prog, ctx->idx, f->reg, f->offset + f->size, &b, &at))
+			continue;
+		uint64_t m = f->size < 8 ? (1ull << (f->size * 8)) - 1 : ~0ull;
+		if (((got ^ f->value) & m) == 0)
+			continue;
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_FIELD);
+		loc.buf = (int16_t)b;
+		loc.off = (int32_t)(at + f->offset);
+		loc.nbytes = f->size;
+		loc.addr = ctx->res->bufs[b].gva + at + f->offset;
+		loc.end = loc.addr + f->size;
+		snprintf(loc.name, sizeof(loc.name), "%s", f->name ? f->name : "field");
+		char why[200];
+		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "model", &loc, f->value, got & m,
+					    "expected %s = 0x%llx got 0x%llx; %s",
+					    f->name ? f->name : "the field",
+					    (unsigned long long)f->value, (unsigned long long)(got & m),
+					    hcf_expect_why(e, why, sizeof(why)));
+	}
+}
+
 /*
  * The previous call of the same op in this program that returned, within the
  * same guest life (a lost guest is rebuilt, and its clocks with it).
@@ -203,8 +240,10 @@ void hcf_oracle_model(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict 
 	const struct hcf_expect *e = ctx->expect;
 	if (e) {
 		check_outcome(ctx, cr, e, cv);
-		if (cr->outcome == HCF_CO_RETURNED && e->outcome != HCF_EXP_EXCEPTION)
+		if (cr->outcome == HCF_CO_RETURNED && e->outcome != HCF_EXP_EXCEPTION) {
 			check_known(ctx, cr, e, cv);
+			check_fields(ctx, e, cv);
+		}
 	}
 	check_monotonic(ctx, cr, cv);
 }

@@ -75,16 +75,34 @@ static void zero_extend_outputs(const struct hcf_prog *p, const struct hcf_pcall
 			cr->after[op->args[i].reg] &= 0xffffffffull;
 }
 
+/* The OUT fields the model predicted, written into the buffers as a
+ * hypervisor would write them. */
+static void write_fields(const struct hcf_prog *p, size_t i, const struct hcf_expect *e,
+			 struct hcf_prog_result *r)
+{
+	for (unsigned k = 0; k < e->nfields && k < HCF_EXPECT_FIELDS; k++) {
+		const struct hcf_expect_field *f = &e->fields[k];
+		int b;
+		uint32_t at;
+		if (!hcf_model_struct_at(p, i, f->reg, (uint32_t)f->offset + f->size, &b, &at) ||
+		    (size_t)b >= r->nbufs || !r->bufs[b].bytes)
+			continue;
+		uint8_t *dst = r->bufs[b].bytes + HCF_BUF_GUARD + at + f->offset;
+		for (unsigned n = 0; n < f->size; n++)
+			dst[n] = (uint8_t)(f->value >> (8 * n));
+	}
+}
+
 static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct model_target *mt = (struct model_target *)t;
 	hcf_result_reserve(r, p->ncalls);
+	for (size_t i = 0; i < p->ncalls; i++)
+		hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
 	/* the buffers where the kvm target puts them: the same addresses */
 	struct hcf_layout l;
 	char err[128];
 	if (hcf_layout_place(p, &l, err, sizeof(err)) != 0) {
-		for (size_t i = 0; i < p->ncalls; i++)
-			hcf_call_result_init(&r->calls[i], p->calls[i].gpr);
 		r->liveness = HCF_LIVE_HARNESS;
 		snprintf(r->detail, sizeof(r->detail), "%s", err);
 		return -1;
@@ -92,11 +110,20 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 	r->ndone = p->ncalls;
 	r->liveness = HCF_LIVE_OK;
 	r->detail[0] = '\0';
+	/* the buffers as the program lays them out; calls write their
+	 * predicted OUT fields into them as they run, so that the model
+	 * observes each call with the memory it left */
+	r->nbufs = p->nbufs;
+	r->guard_byte = HCF_GUARD_BYTE;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, l.buf_gva[b]);
+		hcf_layout_image(p, &l, b, bytes);
+		r->bufs[b].valid = true;
+	}
 	for (size_t i = 0; i < p->ncalls; i++) {
 		const struct hcf_pcall *c = &p->calls[i];
 		struct hcf_call_result *cr = &r->calls[i];
 		uint64_t entry;
-		hcf_call_result_init(cr, c->gpr);
 		hcf_layout_call_image(p, &l, i, cr->before, &entry);
 		cr->before[HCF_RSP] = HCF_GPA_STACK_HI - 0x100;
 		cr->rflags_before = 0x2 | (c->rflags & HCF_RFLAGS_LOADABLE);
@@ -117,8 +144,6 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 			r->liveness = HCF_LIVE_SHUTDOWN;
 			snprintf(r->detail, sizeof(r->detail), "%s", cr->detail);
 			r->ndone = i;
-			for (size_t k = i + 1; k < p->ncalls; k++)
-				hcf_call_result_init(&r->calls[k], p->calls[k].gpr);
 			break;
 		} else {
 			cr->outcome = HCF_CO_RETURNED;
@@ -127,29 +152,24 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 				if (e.known & HCF_REGBIT(reg))
 					cr->after[reg] = e.gpr[reg];
 			zero_extend_outputs(p, c, cr);
+			write_fields(p, i, &e, r);
 		}
 		if (mt->model.ops->observe)
-			mt->model.ops->observe(mt->model.st, p->abi, p, i, cr);
-	}
-	r->nbufs = p->nbufs;
-	r->guard_byte = HCF_GUARD_BYTE;
-	for (size_t b = 0; b < p->nbufs; b++) {
-		uint8_t *bytes = hcf_result_buf_storage(r, b, p->bufs[b].size, l.buf_gva[b]);
-		hcf_layout_image(p, &l, b, bytes);
-		r->bufs[b].valid = true;
+			mt->model.ops->observe(mt->model.st, p->abi, p, i, r);
 	}
 	/* as the kvm target, the next program gets a fresh guest after one
 	 * that reconfigured or lost this one */
-	if ((r->liveness != HCF_LIVE_OK || hcf_prog_has_destructive(p)) && mt->model.ops->reset)
-		mt->model.ops->reset(mt->model.st);
+	if (r->liveness != HCF_LIVE_OK || hcf_prog_has_destructive(p))
+		hcf_model_reset(&mt->model);
 	return 0;
 }
 
+/* Back to boot: the model is the hypervisor here, so its state is as after
+ * boot too (a rebuild, not a forget). */
 static int model_reset(struct hcf_target *t)
 {
 	struct model_target *mt = (struct model_target *)t;
-	if (mt->model.ops->reset)
-		mt->model.ops->reset(mt->model.st);
+	hcf_model_reset(&mt->model);
 	return 0;
 }
 

@@ -17,6 +17,8 @@ const struct hcf_model_ops *const hcf_models[] = {
 	&hcf_model_kvm,
 	&hcf_model_pvm,
 	&hcf_model_vmport,
+	&hcf_model_xen,
+	&hcf_model_xen_fastabi,
 	NULL,
 };
 
@@ -103,6 +105,20 @@ int hcf_model_open(struct hcf_model *m, const struct hcf_abi *abi, const struct 
 	}
 	m->ops = ops;
 	return 0;
+}
+
+void hcf_model_reset(struct hcf_model *m)
+{
+	if (m && m->ops && m->ops->reset)
+		m->ops->reset(m->st);
+}
+
+void hcf_model_forget(struct hcf_model *m)
+{
+	if (m && m->ops && m->ops->forget)
+		m->ops->forget(m->st);
+	else
+		hcf_model_reset(m);
 }
 
 void hcf_model_close(struct hcf_model *m)

@@ -26,6 +26,16 @@ enum hcf_expect_outcome {
 	HCF_EXP_UNKNOWN        /* the model cannot tell */
 };
 
+/* One OUT field a model predicts (struct hcf_expect.fields). */
+struct hcf_expect_field {
+	uint8_t reg;          /* the pointer argument's register: the struct is where it points */
+	uint8_t size;         /* bytes: 1, 2, 4 or 8, little-endian */
+	uint16_t offset;      /* from the struct's start */
+	uint64_t value;
+	const char *name;     /* "struct.field" for messages: static, or the spec's */
+};
+#define HCF_EXPECT_FIELDS 4
+
 struct hcf_expect {
 	enum hcf_expect_outcome outcome;
 	uint8_t vector;               /* the exception as the guest sees it, after delivery */
@@ -47,6 +57,13 @@ struct hcf_expect {
 	 * agent did not build), or NULL. The vector is then not judged, and
 	 * the oracles say so; whether a call may raise at all still is. */
 	const char *exceptions_unknown;
+	/* OUT fields of structs the call's pointer arguments point to, predicted
+	 * when the call returns: results a hypervisor writes into guest memory
+	 * (the port Xen's EVTCHNOP_alloc_unbound allocated). The model oracle
+	 * compares them with the buffer after the program; the model target
+	 * writes them. */
+	struct hcf_expect_field fields[HCF_EXPECT_FIELDS];
+	uint8_t nfields;
 	/* What the prediction rests on, for FAIL messages. Static strings (or
 	 * the spec's names), so predicting costs no formatting: the text is
 	 * put together only when an issue is reported (hcf_expect_why). */
@@ -60,23 +77,34 @@ struct hcf_model_ops {
 	const char *summary;
 	void *(*create)(const struct hcf_abi *abi, const struct hcf_target_info *ti);
 	void (*destroy)(void *st);
-	void (*reset)(void *st);   /* the guest was rebuilt */
+	void (*reset)(void *st);   /* the guest was rebuilt: its state is as after boot */
+	/* The harness started over without rebuilding the guest (a target
+	 * that went back to its snapshot need not have put the hypervisor's
+	 * state back): keep only what holds whatever state the guest is in.
+	 * NULL: reset does (a model whose state only a rebuild changes). */
+	void (*forget)(void *st);
 	/* Predict call idx of p; before[] is what the agent loaded. */
 	void (*predict)(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
 			const uint64_t before[HCF_NGPR], struct hcf_expect *e);
-	/* Update state with what happened (stateful ABIs); may be NULL. */
+	/* Update state with what call idx did (stateful ABIs); may be NULL.
+	 * res->calls[idx] is its result; res->bufs hold the program's buffers
+	 * after the run (on the model target: as far as it has run), where a
+	 * call's OUT fields are (hcf_model_out_field). */
 	void (*observe)(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
-			const struct hcf_call_result *r);
+			const struct hcf_prog_result *res);
 };
 
 extern const struct hcf_model_ops *const hcf_models[]; /* NULL-terminated */
 const struct hcf_model_ops *hcf_model_find(const char *name);
 
-/* The models in the table (model.c, model_kvm.c, model_pvm.c). */
+/* The models in the table (model.c, model_kvm.c, model_pvm.c, model_vmport.c,
+ * model_xen.c, model_xen_fastabi.c). */
 extern const struct hcf_model_ops hcf_model_spec; /* "spec": the spec-only prediction */
 extern const struct hcf_model_ops hcf_model_kvm;  /* "kvm": Linux KVM's x86 hypercalls */
 extern const struct hcf_model_ops hcf_model_pvm;  /* "pvm": the PVM build on these machines */
 extern const struct hcf_model_ops hcf_model_vmport; /* "vmport": QEMU's VMware backdoor */
+extern const struct hcf_model_ops hcf_model_xen;    /* "xen": Xen's classic hypercall ABI */
+extern const struct hcf_model_ops hcf_model_xen_fastabi; /* "xen-fastabi": the FastABI RFC */
 
 /*
  * The spec-only prediction every model starts from: for an undeclared number
@@ -89,6 +117,27 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 /* "model kvm: KVM_HC_KICK_CPU: succeeds at CPL0" */
 const char *hcf_expect_why(const struct hcf_expect *e, char *buf, size_t len);
 
+/*
+ * Structs in guest memory, for models of ABIs that pass them (model_struct.c).
+ * Where register reg of call idx points: a program buffer holding all size
+ * bytes from there (false for a raw address, or a struct cut short).
+ */
+bool hcf_model_struct_at(const struct hcf_prog *p, size_t idx, unsigned reg, uint32_t size,
+			 int *buf, uint32_t *off);
+/* The size bytes at offset off of the struct call idx points reg at, as the
+ * call found them: the program's initial bytes, unless an earlier call of the
+ * program may have had the hypervisor write them (then false). */
+bool hcf_model_in_field(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			unsigned reg, uint32_t off, unsigned size, uint64_t *v);
+/* The same bytes as call idx left them, from res's buffers: false when they
+ * cannot be read or a later call of the program may have written them. */
+bool hcf_model_out_field(const struct hcf_abi *abi, const struct hcf_prog *p,
+			 const struct hcf_prog_result *res, size_t idx, unsigned reg, uint32_t off,
+			 unsigned size, uint64_t *v);
+/* Add a predicted OUT field (ignored past HCF_EXPECT_FIELDS). */
+void hcf_expect_field(struct hcf_expect *e, unsigned reg, uint32_t off, unsigned size,
+		      uint64_t value, const char *name);
+
 /* An instance: ops plus state. */
 struct hcf_model {
 	const struct hcf_model_ops *ops;
@@ -100,5 +149,9 @@ struct hcf_model {
  * not be created. */
 int hcf_model_open(struct hcf_model *m, const struct hcf_abi *abi, const struct hcf_target_info *ti);
 void hcf_model_close(struct hcf_model *m);
+/* The guest was rebuilt (ops->reset), or the harness started over without a
+ * rebuild (ops->forget, else reset). Both do nothing without a model. */
+void hcf_model_reset(struct hcf_model *m);
+void hcf_model_forget(struct hcf_model *m);
 
 #endif /* HCF_MODEL_H */

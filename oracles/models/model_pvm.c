@@ -245,9 +245,10 @@ static const struct pvm_hc *pvm_find(uint64_t nr)
 /* ---- descriptor tables ------------------------------------------------ */
 
 static void pvm_observe(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
-			const struct hcf_call_result *r)
+			const struct hcf_prog_result *res)
 {
 	struct pvm_model *m = st;
+	const struct hcf_call_result *r = &res->calls[idx];
 	(void)abi, (void)p;
 	/* LGDT / LIDT: base in RBX, limit in CX, 0 in RAX when it took */
 	if (r->outcome != HCF_CO_RETURNED || r->after[HCF_RAX] != 0)

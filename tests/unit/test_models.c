@@ -87,7 +87,7 @@ static void test_table(void **state)
 	assert_ptr_equal(hcf_model_find("spec"), &hcf_model_spec);
 	assert_ptr_equal(hcf_model_find("kvm"), &hcf_model_kvm);
 	assert_ptr_equal(hcf_model_find("pvm"), &hcf_model_pvm);
-	assert_null(hcf_model_find("xen"));
+	assert_null(hcf_model_find("no-such-model"));
 	assert_null(hcf_model_find(NULL));
 	for (size_t i = 0; hcf_models[i]; i++) {
 		assert_non_null(hcf_models[i]->name);
@@ -380,7 +380,8 @@ static void test_pvm_idt(void **state)
 		cr.before[HCF_RBX] = rows[i].base;
 		cr.before[HCF_RCX] = 0xabcd0000ull | rows[i].limit; /* CX: 16 bits */
 		cr.after[HCF_RAX] = (uint64_t)(int64_t)rows[i].rax_after;
-		m.ops->observe(m.st, abi, &o.p, 0, &cr);
+		struct hcf_prog_result res = { .calls = &cr, .ncalls = 1, .ndone = 1 };
+		m.ops->observe(m.st, abi, &o.p, 0, &res);
 		m.ops->predict(m.st, abi, &o.p, 0, o.before, &e);
 		if (e.extra_exceptions != rows[i].extra || !!e.exceptions_unknown != rows[i].unknown)
 			fail_msg("row %zu: extra 0x%x, unknown %s", i, e.extra_exceptions,

@@ -930,7 +930,7 @@ static void cm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pro
 }
 
 static void cm_observe(void *st, const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
-		       const struct hcf_call_result *r)
+		       const struct hcf_prog_result *res)
 {
 	((struct count_model *)st)->observes++;
 }
