@@ -247,6 +247,11 @@ static int junit_end(void *vst, const struct hcf_exec_stats *stats)
 	}
 	junit_cproperty(&h, "spec", st->spec_path);
 	junit_cproperty(&h, "seed", seed);
+	if (stats && stats->requirement[0]) {
+		junit_cproperty(&h, stats->not_applicable ? "not_applicable" : "requirement_unchecked",
+				stats->requirement);
+		junit_cproperty(&h, "requirement_doc", stats->requirement_doc);
+	}
 	hcf_rbuf_puts(&h, "    </properties>\n");
 
 	static const char tail[] = "  </testsuite>\n</testsuites>\n";

@@ -243,6 +243,25 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 	hcf_rbuf_printf(b, "| duration | %.3f s |\n", stats ? stats->seconds : st->seconds);
 	hcf_rbuf_printf(b, "| worst | %s |\n\n", ty->total ? hcf_rpt_verdict(ty->worst) : "-");
 
+	if (stats && stats->requirement[0]) {
+		const char *doc = stats->requirement_doc;
+		hcf_rbuf_puts(b, stats->not_applicable ? "## Not applicable\n\n"
+						       : "## Requirement not checked\n\n");
+		hcf_rbuf_put_md(b, stats->requirement, strlen(stats->requirement));
+		hcf_rbuf_puts(b, ".\n");
+		if (doc) {
+			hcf_rbuf_puts(b, "\n> ");
+			hcf_rbuf_put_md(b, doc, strlen(doc));
+			hcf_rbuf_puts(b, "\n");
+		}
+		if (stats->not_applicable)
+			hcf_rbuf_printf(b, "\nNo call was made: every test is SKIP (%zu test%s, %zu "
+					   "call%s not applicable).\n",
+					ty->total, ty->total == 1 ? "" : "s", stats->calls_not_applicable,
+					stats->calls_not_applicable == 1 ? "" : "s");
+		hcf_rbuf_puts(b, "\n");
+	}
+
 	hcf_rbuf_puts(b, "## Verdicts\n\n| verdict | tests | share |\n|---|--:|--:|\n");
 	for (int v = 0; v < HCF_V_COUNT; v++)
 		if (hcf_rpt_verdict_column((enum hcf_verdict)v, ty))
@@ -276,6 +295,11 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 	hcf_rbuf_puts(b, "\n## Findings\n\n");
 	if (!nonpass) {
 		hcf_rbuf_puts(b, "Every test passed.\n");
+		return;
+	}
+	if (stats && stats->not_applicable) {
+		hcf_rbuf_puts(b, "None: the ABI is not applicable here (above); results.jsonl has "
+				 "every test with the reason.\n");
 		return;
 	}
 	hcf_rbuf_printf(b, "%zu test%s did not pass%s, most severe first.\n\n", nonpass,

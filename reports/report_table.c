@@ -262,6 +262,25 @@ void hcf_report_summary_print(const struct hcf_report_summary *s, FILE *f,
 		row(&tm, &w, s->groups.g[i].name, &s->groups.g[i].tally, false);
 	row(&tm, &w, "total", ty, true);
 
+	/* An ABI the hypervisor does not offer: why, once, instead of a list
+	 * of SKIPs that all say the same. */
+	if (stats && stats->requirement[0]) {
+		char rb[512];
+		term_clean(rb, sizeof(rb), stats->requirement, 0);
+		fprintf(f, "\n%s: %s\n", stats->not_applicable ? "not applicable" : "requirement", rb);
+		if (stats->requirement_doc) {
+			term_clean(rb, sizeof(rb), stats->requirement_doc, 0);
+			fprintf(f, "  (%s)\n", rb);
+		}
+		if (stats->not_applicable) {
+			fprintf(f, "no call was made: every test is SKIP (%zu call%s not applicable)\n",
+				stats->calls_not_applicable,
+				stats->calls_not_applicable == 1 ? "" : "s");
+			fflush(f);
+			return;
+		}
+	}
+
 	/* The most severe tests, CRASH first, at most HCF_REPORT_TABLE_WORST. */
 	size_t nonpass = ty->total - ty->n[HCF_V_PASS], listed = 0, idw = 0;
 	for (int v = HCF_V_COUNT - 1; v > HCF_V_PASS; v--)

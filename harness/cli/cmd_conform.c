@@ -51,8 +51,9 @@ static void usage(FILE *f)
 		"deviation (XFAIL), or it is XPASS.\n"
 		"\n"
 		"exit codes: 0 PASS (also LOST: guests ended as the spec declares, and XFAIL:\n"
-		"            known anomalies), 2 usage or malformed spec, 3 SKIP, 4 ERROR, 5 FAIL,\n"
-		"            6 HANG, 7 CRASH, 8 XPASS: the most severe verdict of the run\n",
+		"            known anomalies), 2 usage or malformed spec, 3 SKIP (also: the\n"
+		"            hypervisor lacks what the spec requires, no call made), 4 ERROR,\n"
+		"            5 FAIL, 6 HANG, 7 CRASH, 8 XPASS: the most severe verdict of the run\n",
 		hcf_cli_target_usage());
 }
 

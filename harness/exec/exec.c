@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "exec/judged.h"
+#include "exec/requires.h"
 #include "util/clock.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
@@ -157,10 +158,38 @@ static void report_elsewhere(struct run_ctx *rc, size_t i, const struct hcf_test
 	report(rc, i, t, &empty, cvs, HCF_V_SKIP, 0);
 }
 
+/* The guest was rebuilt (a loss, a destructive program): the model starts
+ * from boot too. */
+/* The ABI is absent from this hypervisor (stats->requirement says why):
+ * every test SKIP with that reason, every call of it, none made. */
+static void report_not_applicable(struct run_ctx *rc, struct hcf_test *tests, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct hcf_test *t = &tests[i];
+		size_t nc = t->prog.ncalls ? t->prog.ncalls : 1;
+		struct hcf_call_verdict *cvs = cvs_for(rc, nc);
+		for (size_t k = 0; k < nc; k++) {
+			hcf_call_verdict_init(&cvs[k]);
+			cvs[k].idx = k;
+			struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
+			snprintf(loc.name, sizeof(loc.name), "abi");
+			hcf_call_verdict_add(&cvs[k], HCF_V_SKIP, "requires", &loc,
+					     "not applicable: %s", rc->stats->requirement);
+		}
+		struct hcf_prog_result empty;
+		memset(&empty, 0, sizeof(empty));
+		struct hcf_test_outcome o = { .v = HCF_V_SKIP, .res = &empty, .cvs = cvs };
+		rc->stats->tests++;
+		rc->stats->calls_not_applicable += t->prog.ncalls;
+		hcf_tally_add(&rc->stats->tally, HCF_V_SKIP);
+		if (rc->done)
+			rc->done(rc->ctx, i, t, &o);
+	}
+}
+
 static void model_reset(struct run_ctx *rc)
 {
-	if (rc->model && rc->model->ops && rc->model->ops->reset)
-		rc->model->ops->reset(rc->model->st);
+	hcf_model_reset(rc->model);
 }
 
 /* Run one test on its own. Returns 0, or -1 if the harness failed. */
@@ -178,7 +207,12 @@ static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 		return -1;
 	}
 	settle(rc, i, &tests[i], &j->res, j->cvs, v, j->run_s);
-	if (j->res.liveness != HCF_LIVE_OK || !batchable(rc->abi, &tests[i])) {
+	/* A lost guest is rebuilt, and targets give the program after a
+	 * destructive one a fresh guest: the model starts over with them.
+	 * After a program that only had buffers the guest goes on as it is,
+	 * and so does the model, which saw every call it made (Xen's event
+	 * channels outlive the program that opened them). */
+	if (j->res.liveness != HCF_LIVE_OK || hcf_prog_has_destructive(&tests[i].prog)) {
 		if (j->res.liveness != HCF_LIVE_OK)
 			rc->stats->rebuilds++;
 		model_reset(rc);
@@ -198,7 +232,9 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 			report_error(rc, tests, i, j, "the target could not go back to its boot snapshot");
 			return -1;
 		}
-		model_reset(rc);
+		/* the guest's memory went back; the hypervisor's state for it
+		 * need not have (judged.h) */
+		hcf_model_forget(rc->model);
 		rc->memory_touched = false;
 	}
 	hcf_prog_reset(b);
@@ -275,6 +311,15 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	double t0 = hcf_now_s();
 	int ret = 0;
 	size_t i = 0;
+	/* Once per run: is the ABI there at all? */
+	enum hcf_req_state rq = hcf_requirements_check(abi, t->ops->info(t), stats->requirement,
+						       sizeof(stats->requirement),
+						       &stats->requirement_doc);
+	if (rq == HCF_REQ_ABSENT) {
+		stats->not_applicable = true;
+		report_not_applicable(&rc, tests, n);
+		i = n;
+	}
 	while (i < n) {
 		if (hcf_interrupted()) {
 			report_error(&rc, tests, i, n, "interrupted");

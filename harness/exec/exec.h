@@ -7,7 +7,9 @@
  * destructive call or a program with buffers on its own. When the guest dies
  * in the middle of a batch, the call it died in gets its verdict and the rest
  * of the batch goes on in the rebuilt VM. Every finished test is handed to a
- * callback with its verdict, for progress and reports.
+ * callback with its verdict, for progress and reports. An ABI whose spec
+ * requires what the target's hypervisor does not offer is not run at all:
+ * every test is SKIP with that reason.
  */
 #ifndef HCF_EXEC_H
 #define HCF_EXEC_H
@@ -44,6 +46,16 @@ struct hcf_exec_stats {
 	size_t tests, calls, batches, rebuilds;
 	double seconds;
 	struct hcf_tally tally;
+	/* The spec's requirements against the target (exec/requires.h): when
+	 * the hypervisor does not offer the ABI, not_applicable is set, no call
+	 * is made and every test is SKIP with `requirement` as its reason
+	 * (calls_not_applicable counts their calls); when the target cannot
+	 * tell, the tests run and `requirement` says what was not checked.
+	 * Reports print it once. */
+	bool not_applicable;
+	size_t calls_not_applicable;
+	char requirement[256];
+	const char *requirement_doc;  /* where the requirement is documented (the spec's) */
 };
 
 /*

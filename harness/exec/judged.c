@@ -40,8 +40,11 @@ enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 			snprintf(j->res.detail, sizeof(j->res.detail),
 				 "the target could not go back to its boot snapshot");
 		}
-		if (model && model->ops && model->ops->reset)
-			model->ops->reset(model->st);
+		/* The target's snapshot holds the guest's memory and registers,
+		 * not necessarily the hypervisor's state for it (an external
+		 * Xen keeps its event channels): the model keeps what holds
+		 * either way. */
+		hcf_model_forget(model);
 	}
 	double t1 = hcf_now_s();
 	if (j->before_run)

@@ -4,8 +4,10 @@
  * `hcfuzz run` and the benchmarks share.
  *
  * The model follows the guest: when the target goes back to its boot
- * snapshot, the model goes back to its start, so that a stateful model
- * predicts from the state the guest is really in.
+ * snapshot, the model forgets what that may have undone (hcf_model_forget:
+ * the guest's memory went back, the hypervisor's state for it need not
+ * have), so that a stateful model predicts only from what it can still
+ * know.
  */
 #ifndef HCF_JUDGED_H
 #define HCF_JUDGED_H
@@ -23,7 +25,7 @@
 /* Where a run starts. */
 enum hcf_run_from {
 	HCF_RUN_AS_IS,      /* wherever the target is (the next program of a run) */
-	HCF_RUN_FROM_BOOT   /* the target's boot snapshot, the model's start */
+	HCF_RUN_FROM_BOOT   /* the target's boot snapshot; the model forgets */
 };
 
 struct hcf_judged {
