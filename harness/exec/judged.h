@@ -49,7 +49,9 @@ void hcf_judged_free(struct hcf_judged *j);
  * NULL; matched (one flag per known anomaly of the spec, or NULL) says which
  * known anomalies the result showed. A reset or run the target could not do
  * sets target_failed and makes the verdict ERROR; what came back is judged
- * all the same. Returns j->worst.
+ * all the same. A program for an ABI the target's hypervisor lacks (its
+ * spec's requirements, exec/requires.h) is not run: every call SKIP with
+ * the reason. Returns j->worst.
  */
 enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 				const struct hcf_prog *p, enum hcf_run_from from, bool *matched,

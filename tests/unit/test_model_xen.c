@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "exec/exec.h"
+#include "exec/judged.h"
 #include "exec/requires.h"
 #include "exec/targets.h"
 #include "oracles/models/model.h"
@@ -891,6 +892,19 @@ static void test_not_applicable_run(void **state)
 	assert_null(strstr(text, tests[0].id));
 	free(text);
 	hcf_report_summary_free(sum);
+
+	/* one program run and judged (hcfuzz run, fuzzing): not run either */
+	struct hcf_judged j;
+	hcf_judged_init(&j);
+	assert_int_equal(hcf_run_judged(&fx.base, &m, &tests[0].prog, HCF_RUN_FROM_BOOT, NULL, &j),
+			 HCF_V_SKIP);
+	assert_int_equal(fx.runs, 0);
+	assert_int_equal(j.res.ncalls, tests[0].prog.ncalls);
+	for (size_t k = 0; k < tests[0].prog.ncalls; k++) {
+		assert_int_equal(j.res.calls[k].outcome, HCF_CO_NOT_RUN);
+		assert_true(has_issue(&j.cvs[k], "requires", "abi", "XEN_HVM_CPUID_FASTABI"));
+	}
+	hcf_judged_free(&j);
 	hcf_model_close(&m);
 
 	/* a Xen with the FastABI: the plan runs */
