@@ -175,6 +175,22 @@ static int detect_spec(struct hcf_cli_target *t, const char *cmd, char *path, si
 	return HCF_EXIT_PASS;
 }
 
+int hcf_cli_load_spec_for(const struct hcf_cli_target *t, const char *spec, const char *cmd,
+			  struct hcf_abi **abi)
+{
+	int rc = hcf_cli_load_spec(spec, abi);
+	if (rc != HCF_EXIT_PASS)
+		return rc;
+	char err[512];
+	if (t->transport && hcf_spec_use_transport(*abi, t->transport, err, sizeof(err)) != 0) {
+		hcf_cli_error(cmd, "--transport: %s", err);
+		hcf_spec_free(*abi);
+		*abi = NULL;
+		return HCF_EXIT_USAGE;
+	}
+	return HCF_EXIT_PASS;
+}
+
 int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *cmd,
 			struct hcf_abi **abi, struct hcf_target **target, bool quiet)
 {
@@ -191,16 +207,10 @@ int hcf_cli_open_target(struct hcf_cli_target *t, const char *spec, const char *
 			return rc;
 		spec = path;
 	}
-	int rc = hcf_cli_load_spec(spec, abi);
+	int rc = hcf_cli_load_spec_for(t, spec, cmd, abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
 	char err[512];
-	if (t->transport && hcf_spec_use_transport(*abi, t->transport, err, sizeof(err)) != 0) {
-		hcf_cli_error(cmd, "--transport: %s", err);
-		hcf_spec_free(*abi);
-		*abi = NULL;
-		return HCF_EXIT_USAGE;
-	}
 	if ((rc = unavailable(t, cmd)) != 0) {
 		hcf_spec_free(*abi);
 		*abi = NULL;

@@ -36,6 +36,11 @@ void hcf_cli_target_options(struct option *lopts, size_t at);
  * value prints an error and returns -1. */
 int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, const char *cmd);
 
+/* Load spec with the transport --transport chose (or its first). Returns
+ * HCF_EXIT_PASS, or the exit code to return, having printed why. */
+int hcf_cli_load_spec_for(const struct hcf_cli_target *t, const char *spec, const char *cmd,
+			  struct hcf_abi **abi);
+
 /*
  * Load spec (or detect it when spec is NULL) and open the target for it.
  * Returns HCF_EXIT_PASS, or the exit code to return (usage for a bad spec,

@@ -91,6 +91,13 @@ int hcf_cmd_minimize(int argc, char **argv)
 		struct hcf_abi *abi = NULL;
 		struct hcf_finding f;
 		int rc = hcf_cli_open_finding("minimize", argv[i], spec, false, &abi, &f);
+		char terr[256];
+		if (rc == HCF_EXIT_PASS && tgt.transport &&
+		    hcf_spec_use_transport(abi, tgt.transport, terr, sizeof(terr)) != 0) {
+			hcf_cli_error("minimize", "--transport: %s", terr); /* else the finding's */
+			hcf_spec_free(abi);
+			rc = HCF_EXIT_USAGE;
+		}
 		if (rc != HCF_EXIT_PASS) {
 			worst = worst > rc ? worst : rc;
 			continue;

@@ -213,7 +213,7 @@ int hcf_cmd_replay(int argc, char **argv)
 		return HCF_EXIT_USAGE;
 	}
 	struct hcf_abi *abi = NULL;
-	int rc = hcf_cli_load_spec(spec, &abi);
+	int rc = hcf_cli_load_spec_for(&tgt, spec, "replay", &abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
 	struct inputs in = { 0 };

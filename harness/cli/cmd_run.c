@@ -210,7 +210,7 @@ int hcf_cmd_run(int argc, char **argv)
 	const char *path = argv[optind];
 
 	struct hcf_abi *abi = NULL;
-	int rc = hcf_cli_load_spec(spec, &abi);
+	int rc = hcf_cli_load_spec_for(&tgt, spec, "run", &abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
 	struct hcf_prog p;
