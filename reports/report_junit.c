@@ -8,6 +8,7 @@
 
 #include "reports/report.h"
 #include "reports/report_util.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 /*
@@ -43,6 +44,7 @@ static const struct {
 struct junit_state {
 	FILE *f;
 	char *abi_name;
+	const char *transport;      /* the transport the calls were made with */
 	char *spec_path;
 	char *command;
 	struct hcf_target_info tinfo;
@@ -71,6 +73,7 @@ static void *junit_begin(FILE *f, const struct hcf_run_info *ri)
 	st->f = f;
 	if (ri) {
 		st->abi_name = hcf_xstrdup(ri->abi && ri->abi->name ? ri->abi->name : "unknown");
+		st->transport = ri->abi ? hcf_xport_name(ri->abi->transport.kind) : NULL;
 		st->spec_path = ri->spec_path ? hcf_xstrdup(ri->spec_path) : NULL;
 		st->command = ri->command ? hcf_xstrdup(ri->command) : NULL;
 		if (ri->tinfo) {
@@ -246,6 +249,8 @@ static int junit_end(void *vst, const struct hcf_exec_stats *stats)
 			junit_property(&h, "target_facts", ti->facts, HCF_FIELD_LEN(ti->facts));
 	}
 	junit_cproperty(&h, "spec", st->spec_path);
+	if (st->transport)
+		junit_cproperty(&h, "transport", st->transport);
 	junit_cproperty(&h, "seed", seed);
 	if (stats && stats->requirement[0]) {
 		junit_cproperty(&h, stats->not_applicable ? "not_applicable" : "requirement_unchecked",

@@ -8,6 +8,7 @@
 #include "oracles/anomaly.h"
 #include "reports/report.h"
 #include "reports/report_util.h"
+#include "spec/transport.h"
 #include "util/xalloc.h"
 
 /*
@@ -236,6 +237,10 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 	}
 	md_fact(b, "spec", st->spec_path ? st->spec_path : "",
 		st->spec_path ? strlen(st->spec_path) : 0, true);
+	if (st->abi) {
+		const char *xp = hcf_xport_name(st->abi->transport.kind);
+		md_fact(b, "transport", xp, strlen(xp), true);
+	}
 	hcf_rbuf_printf(b, "| seed | %" PRIu64 " |\n", st->seed);
 	hcf_rbuf_printf(b, "| tests | %zu |\n", ty->total);
 	if (stats)
