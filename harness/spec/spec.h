@@ -65,6 +65,8 @@ struct hcf_transport {
 	hcf_regmask_t outputs;   /* architectural outputs (pio in / mmio read: rax) */
 };
 
+#define HCF_OP_WATCHDOG_MAX_MS 3600000u /* an hour */
+
 /* A spec may list the transports its calls can be made with (Xen: the
  * hypercall page, a PV kernel's syscall, an HVM guest's vmcall). */
 #define HCF_MAX_TRANSPORTS 4
@@ -311,6 +313,10 @@ struct hcf_op {
 	uint32_t exceptions;         /* bit v: exception vector v (0..31) allowed */
 	bool destructive;            /* may reconfigure the guest: rebuilt after it */
 	char *destructive_why;
+	/* How long the op may run before it is a hang, when longer than the
+	 * run's watchdog (0: the run's): a call whose work grows with an input,
+	 * as Xen's console_io write prints count bytes at the serial's pace. */
+	uint32_t watchdog_ms;
 	struct hcf_loss *losses;     /* how it may end the guest; none: it may not */
 	size_t nlosses;
 	/* Hands the guest over to code the program's inputs name (an event

@@ -56,7 +56,8 @@ struct ld {
 /* Per call or sub-operation: the keys that a sub-operation inherits from its
  * call unless it sets them itself. has_* says the key was given. */
 struct props {
-	bool has_clob, has_rets, has_errs, has_conv, has_exc, has_rflags, has_destr, has_ret;
+	bool has_clob, has_rets, has_errs, has_conv, has_exc, has_rflags, has_destr, has_ret, has_wd;
+	uint32_t wd_ms;
 	hcf_regmask_t clob;
 	struct hcf_vset rets;
 	int64_t *errs;

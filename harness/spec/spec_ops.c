@@ -19,7 +19,8 @@
 /* ---- calls and ops ----------------------------------------------------- */
 
 enum { CK_NAME, CK_NR, CK_INDEX, CK_DOC, CK_INPUT, CK_OUTPUT, CK_INOUT, CK_RETURN, CK_CLOBBERS,
-       CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_COUNT };
+       CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_WATCHDOG,
+       CK_COUNT };
 static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi);
 static uint64_t max_call_nr(const struct hcf_abi *abi);
 
@@ -42,6 +43,7 @@ static const struct hcf_spec_key call_keys[CK_COUNT] = {
 	[CK_RFLAGS] = { "rflags", Q, false, 0 },
 	[CK_DESTR] = { "destructive", S | M, false, 0 },
 	[CK_SUBOPS] = { "subops", Q, false, IN_CALL },
+	[CK_WATCHDOG] = { "watchdog_ms", S, false, 0 },
 };
 
 static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *p)
@@ -77,6 +79,11 @@ static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *
 		p->has_exc = ld_parse_exceptions(L, v[CK_EXC], &p->exc);
 	if (v[CK_RFLAGS])
 		p->has_rflags = ld_parse_rflags(L, v[CK_RFLAGS], &p->rflags);
+	uint64_t ms;
+	if (v[CK_WATCHDOG] && hcf_y_uint(c, v[CK_WATCHDOG], HCF_OP_WATCHDOG_MAX_MS, "watchdog_ms", &ms)) {
+		p->has_wd = true;
+		p->wd_ms = (uint32_t)ms;
+	}
 	if (v[CK_DESTR]) {
 		const struct hcf_ynode *d = v[CK_DESTR];
 		p->has_destr = true;
@@ -522,6 +529,7 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	if (op->err == HCF_ERR_CARRY)
 		op->rflags_may_change |= 1ull << CF_BIT;
 	op->destructive = PICK(destr, has_destr);
+	op->watchdog_ms = PICK(wd_ms, has_wd);
 	op->hands_over_rip = HCF_REG_NONE;
 	const char *why = PICK(why, has_destr);
 	op->destructive_why = why ? hcf_xstrdup(why) : NULL;

@@ -697,6 +697,24 @@ static void test_transport_list(void **state)
 		6, 19, "out of range 0..0x7f");
 }
 
+/* watchdog_ms: an op's own time before it is a hang, inherited by subops. */
+static void test_op_watchdog(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = buf_ok("hcfuzz_spec: 1\nabi: t\ntransport: vmcall\n"
+				     "call_number: {reg: rax}\nsubop: {reg: rdi}\ncalls:\n"
+				     "  - {name: a, nr: 1, watchdog_ms: 60000, subops: [{index: 0, name: x},"
+				     " {index: 1, name: y, watchdog_ms: 5}]}\n"
+				     "  - {name: b, nr: 2}\n");
+	assert_int_equal(hcf_spec_op_by_name(abi, "a.x")->watchdog_ms, 60000);
+	assert_int_equal(hcf_spec_op_by_name(abi, "a.y")->watchdog_ms, 5);
+	assert_int_equal(hcf_spec_op_by_name(abi, "b")->watchdog_ms, 0);
+	hcf_spec_free(abi);
+	buf_err("hcfuzz_spec: 1\nabi: t\ntransport: vmcall\ncall_number: {reg: rax}\n"
+		"calls:\n  - {name: a, nr: 1, watchdog_ms: 3600001}\n",
+		6, 35, "out of range");
+}
+
 /* ---- invalid fixtures: exact positions ----------------------------------- */
 
 static const struct {
@@ -1312,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(test_backdoor_port),
 		cmocka_unit_test(test_transports),
 		cmocka_unit_test(test_transport_list),
+		cmocka_unit_test(test_op_watchdog),
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_pointers),
