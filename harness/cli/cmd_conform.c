@@ -43,6 +43,8 @@ static void usage(FILE *f)
 		"  --randoms N        seeded random values per input (default 3)\n"
 		"  --no-undeclared    skip undeclared call numbers\n"
 		"  --no-destructive   skip calls the spec marks destructive\n"
+		"  --skip OP          leave out ops named OP, a name or a shell pattern\n"
+		"                     (console_io.write, 'grant_table_op.*'); repeatable\n"
 		"%s"
 		"  -q, --quiet        no status line, no table (reports and exit code only)\n"
 		"  -h, --help         this text\n"
@@ -98,8 +100,9 @@ int hcf_cmd_conform(int argc, char **argv)
 	struct hcf_plan_opts popts = { 0 };
 	bool quiet = false;
 	enum {
-		O_SPEC = 256, O_OUT, O_SEED, O_RANDOMS, O_NO_UNDECL, O_NO_DESTR,
+		O_SPEC = 256, O_OUT, O_SEED, O_RANDOMS, O_NO_UNDECL, O_NO_DESTR, O_SKIP,
 	};
+	const char *skips[32];
 	struct option lopts[64] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "out", required_argument, NULL, O_OUT },
@@ -107,10 +110,11 @@ int hcf_cmd_conform(int argc, char **argv)
 		{ "randoms", required_argument, NULL, O_RANDOMS },
 		{ "no-undeclared", no_argument, NULL, O_NO_UNDECL },
 		{ "no-destructive", no_argument, NULL, O_NO_DESTR },
+		{ "skip", required_argument, NULL, O_SKIP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 8);
+	hcf_cli_target_options(lopts, 9);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
@@ -135,6 +139,15 @@ int hcf_cmd_conform(int argc, char **argv)
 		}
 		case O_NO_UNDECL: popts.no_undeclared = true; break;
 		case O_NO_DESTR: popts.no_destructive = true; break;
+		case O_SKIP:
+			if (popts.nskip_ops == sizeof(skips) / sizeof(skips[0])) {
+				hcf_cli_error("conform", "--skip: at most %zu patterns",
+					      sizeof(skips) / sizeof(skips[0]));
+				return HCF_EXIT_USAGE;
+			}
+			skips[popts.nskip_ops++] = optarg;
+			popts.skip_ops = skips;
+			break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
 		default:

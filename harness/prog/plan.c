@@ -12,6 +12,7 @@
  * two hypervisor builds stay comparable test by test.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,14 @@ static void make_ids_unique(struct hcf_test *tests, size_t n)
 	free(v);
 }
 
+bool hcf_plan_op_skipped(const struct hcf_plan_opts *o, const char *name)
+{
+	for (size_t i = 0; o && i < o->nskip_ops; i++)
+		if (!fnmatch(o->skip_ops[i], name, 0))
+			return true;
+	return false;
+}
+
 int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 		   struct hcf_test **tests, size_t *n)
 {
@@ -493,7 +502,8 @@ int hcf_plan_build(const struct hcf_abi *abi, const struct hcf_plan_opts *opts,
 	if (pl.randoms > HCF_PLAN_MAX_RANDOMS)
 		pl.randoms = HCF_PLAN_MAX_RANDOMS;
 	for (size_t i = 0; i < abi->nops; i++) {
-		if (pl.no_destructive && abi->ops[i].destructive)
+		if ((pl.no_destructive && abi->ops[i].destructive) ||
+		    hcf_plan_op_skipped(&o, abi->ops[i].name))
 			continue;
 		add_op_tests(&pl, (int)i);
 	}

@@ -38,7 +38,14 @@ struct hcf_plan_opts {
 	bool randoms_given;       /* take randoms as given, so that 0 means none (--randoms 0) */
 	bool no_undeclared;       /* skip undeclared numbers */
 	bool no_destructive;      /* skip destructive ops */
+	/* ops to leave out, by name or shell pattern ("console_io.*"): a run
+	 * that cannot afford a slow op, or that checks one family */
+	const char *const *skip_ops;
+	size_t nskip_ops;
 };
+
+/* Is op name `name` one of the patterns? */
+bool hcf_plan_op_skipped(const struct hcf_plan_opts *o, const char *name);
 
 #define HCF_PLAN_DEFAULT_SEED 0x6863667a7a6c616eull
 #define HCF_PLAN_DEFAULT_RANDOMS 3u

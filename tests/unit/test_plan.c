@@ -166,6 +166,25 @@ static void test_expected_count(void **state)
 	hcf_spec_free(abi);
 }
 
+/* --skip: ops named exactly or by a pattern have no tests; the rest do. */
+static void test_skip_ops(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = small_abi();
+	static const char *const skip[] = { "kick", "b*" };
+	struct hcf_plan_opts o = { .skip_ops = skip, .nskip_ops = 2, .no_undeclared = true };
+	struct hcf_test *t;
+	size_t n;
+	assert_int_equal(hcf_plan_build(abi, &o, &t, &n), 0);
+	assert_null(find_test(t, n, "kick/baseline"));
+	assert_null(find_test(t, n, "boom/baseline"));
+	must_find(t, n, "nop/baseline");
+	must_find(t, n, "put/baseline");
+	assert_int_equal(n, 1 + 11); /* nop and put, as test_expected_count counts them */
+	hcf_tests_free(t, n);
+	hcf_spec_free(abi);
+}
+
 static void test_baseline_and_values(void **state)
 {
 	(void)state;
@@ -521,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_undeclared_pio_mmio),
 		cmocka_unit_test(test_odd_specs),
 		cmocka_unit_test(test_real_specs),
+		cmocka_unit_test(test_skip_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
