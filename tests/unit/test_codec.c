@@ -271,8 +271,8 @@ static int setup(void **state)
 	add_abi(fx, "hcpage", hcpage_abi(), true);
 	add_abi(fx, "odd", odd_abi(), true);
 	static const char *const specs[] = {
-		"specs/kvm.yaml", "specs/pvm.yaml", "tests/fixtures/xen-fastabi",
-		"tests/fixtures/responder.yaml",
+		"specs/kvm.yaml", "specs/pvm.yaml", "specs/xen.yaml",
+		"tests/fixtures/xen-fastabi", "tests/fixtures/responder.yaml",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct hcf_abi *abi = load_spec(specs[i]);

@@ -498,8 +498,9 @@ static void test_real_specs(void **state)
 	if (!src)
 		skip();
 	static const char *const specs[] = {
-		"specs/kvm.yaml", "specs/pvm.yaml", "tests/fixtures/xen-fastabi",
-		"tests/fixtures/specs/valid/pio.yaml", "tests/fixtures/specs/valid/mmio.yaml",
+		"specs/kvm.yaml", "specs/pvm.yaml", "specs/xen.yaml",
+		"tests/fixtures/xen-fastabi", "tests/fixtures/specs/valid/pio.yaml",
+		"tests/fixtures/specs/valid/mmio.yaml",
 		"tests/fixtures/specs/valid/full.yaml",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
