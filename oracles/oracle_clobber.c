@@ -5,7 +5,8 @@
  * Every general-purpose register, RSP included (the agent records the stack
  * pointer at the call, and an exception frame carries the RSP at the fault),
  * must keep its value unless it is an output, a declared clobber or an
- * architectural clobber of the transport. RFLAGS: every architectural bit the
+ * architectural clobber of the transport (or, at an exception delivered
+ * inside the transport's own code, a register that code holds). RFLAGS: every architectural bit the
  * target captures may change only where the op declares it (and CF under the
  * carry convention). Vector
  * registers, where the target captured them, must not change at all: no spec
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "oracles/oracle.h"
+#include "spec/transport.h"
 #include "util/x86.h"
 
 static const char *who(const struct hcf_oracle_ctx *ctx)
@@ -27,6 +29,10 @@ static void check_gprs(const struct hcf_oracle_ctx *ctx, const struct hcf_call_r
 {
 	hcf_regmask_t may = ctx->op ? hcf_op_may_change(ctx->abi, ctx->op)
 				    : hcf_abi_undeclared_may_change(ctx->abi);
+	/* an exception inside the transport's own code (the hypercall page):
+	 * the registers that code holds are its, not the call's */
+	if (cr->outcome == HCF_CO_EXCEPTION)
+		may |= hcf_xport_inflight_regs(&ctx->abi->transport, cr->fault_rip);
 	for (unsigned r = 0; r < HCF_NGPR; r++) {
 		if (cr->before[r] == cr->after[r] || (may & HCF_REGBIT(r)))
 			continue;

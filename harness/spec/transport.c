@@ -387,6 +387,14 @@ void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len)
 	}
 }
 
+hcf_regmask_t hcf_xport_inflight_regs(const struct hcf_transport *t, uint64_t fault_rip)
+{
+	if (t->kind != HCF_XPORT_HCPAGE || fault_rip < HCF_GPA_HCPAGE ||
+	    fault_rip >= HCF_GPA_HCPAGE + 0x1000)
+		return 0;
+	return HCF_REGBIT(HCF_RSP) | HCF_REGBIT(HCF_RCX) | HCF_REGBIT(HCF_R11);
+}
+
 /* ---- the spec's transport list ------------------------------------------- */
 
 int hcf_spec_use_transport(struct hcf_abi *abi, const char *name, char *err, size_t errlen)

@@ -45,6 +45,16 @@ bool hcf_xport_addressed(const struct hcf_transport *t);
  * or not)? Then rdx cannot carry anything else. */
 bool hcf_xport_uses_rdx(const struct hcf_transport *t);
 
+/*
+ * Registers the transport's own code holds while a call is in flight, which
+ * an exception delivered inside that code (an NMI the call sends to its
+ * caller, delivered the moment the hypervisor returns) shows as they are
+ * there, not as the call leaves them: the hypercall page's entry has its
+ * return address on the stack and, in a PV guest, rcx and r11 pushed around
+ * its syscall. 0 unless fault_rip lies in such code.
+ */
+hcf_regmask_t hcf_xport_inflight_regs(const struct hcf_transport *t, uint64_t fault_rip);
+
 /* The largest call number the transport can carry at all (nr_width bits
  * for the register-number transports). */
 uint64_t hcf_xport_max_nr(const struct hcf_transport *t, unsigned nr_width);

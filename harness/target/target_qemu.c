@@ -407,6 +407,11 @@ static void take_probe(struct qemu_target *q, const struct hcf_boot *probe)
 	struct hcf_target_info *ti = &q->info;
 	hcf_engine_take_ids(ti, probe);
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
+	/* A PV kernel's IF is virtual (its event mask): the CPU's, which the
+	 * agent's pushf sees, is always set, and an exception frame carries
+	 * the virtual one */
+	if (q->xenf && q->xenf->image == IMG_XENPV)
+		ti->rflags_captured &= ~HCF_X86_RFLAGS_IF;
 	snprintf(ti->target, sizeof(ti->target), "%s", q->base.ops->name);
 	if (q->xenf) {
 		snprintf(ti->hypervisor, sizeof(ti->hypervisor), "xen");

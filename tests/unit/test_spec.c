@@ -682,6 +682,14 @@ static void test_transport_list(void **state)
 	assert_int_equal(hcf_spec_use_transport(abi, "vmcall", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "lists no transport 'vmcall' (it lists: hypercall_page syscall native)"));
 	assert_int_equal(abi->transport.kind, HCF_XPORT_SYSCALL); /* unchanged */
+	/* only an exception inside the hypercall page's code leaves registers
+	 * to that code */
+	assert_int_equal(hcf_xport_inflight_regs(&abi->transport, HCF_GPA_HCPAGE + 10), 0);
+	assert_int_equal(hcf_spec_use_transport(abi, "hypercall_page", err, sizeof(err)), 0);
+	assert_int_equal(hcf_xport_inflight_regs(&abi->transport, HCF_GPA_HCPAGE + 24 * 32 + 10),
+			 R(RSP) | R(RCX) | R(R11));
+	assert_int_equal(hcf_xport_inflight_regs(&abi->transport, HCF_GPA_HCPAGE + 0x1000), 0);
+	assert_int_equal(hcf_xport_inflight_regs(&abi->transport, 0x101313), 0);
 	hcf_spec_free(abi);
 
 	abi = buf_ok("hcfuzz_spec: 1\nabi: t\ntransport: {kind: syscall, clobbers: []}\n"
