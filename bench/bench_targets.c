@@ -48,7 +48,7 @@ struct bench_case {
 	size_t calls;            /* per program */
 };
 
-#define XEN_SPEC "tests/fixtures/xen-version.yaml"
+#define XEN_SPEC "specs/xen.yaml"
 
 static const struct bench_case cases[] = {
 	{ "qemu-pc", "qemu", "machine=pc", "tests/fixtures/responder.yaml", NULL, "ping", HCF_RAX, 1,
