@@ -87,8 +87,14 @@ static void ring_frame(uint32_t ev)
 			 : "memory");
 }
 
+void (*agent_channel_restore)(void);
+
 static void doorbell(uint32_t ev)
 {
+	/* a program may have taken away what the channel needs (a PV dom0's
+	 * I/O privilege): its calls have run, the channel is the agent's */
+	if (agent_channel_restore)
+		agent_channel_restore();
 	if (boot->flags & HCF_BOOT_EXTERNAL)
 		ring_frame(ev);
 	else

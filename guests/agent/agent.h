@@ -81,6 +81,10 @@ extern const uint64_t hcf_exc_entry[256]; /* IDT targets */
 void agent_panic(uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr2)
 	__attribute__((noreturn));
 
+/* Set by a front-end whose channel a program's calls can take away (a PV
+ * dom0's port I/O privilege): called before every doorbell (agent.c). */
+extern void (*agent_channel_restore)(void);
+
 /* Bytes to the debug console port (agent.c). */
 void agent_debug_puts(const char *s);
 /* Entry of an agent started by an external hypervisor, once its front-end

@@ -64,6 +64,14 @@ static __attribute__((noreturn)) void fail(const char *what)
 		__asm__ volatile("pause");
 }
 
+/* The doorbell and the debug console are port I/O, which a PV kernel does
+ * by Xen's leave: a program may have revoked it (physdev_op set_iopl). */
+static void restore_iopl(void)
+{
+	uint32_t iopl = 3;
+	xen_call3(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0);
+}
+
 void agent_xen_pv_main(const void *start_info);
 
 void agent_xen_pv_main(const void *start_info)
@@ -80,6 +88,7 @@ void agent_xen_pv_main(const void *start_info)
 	uint32_t iopl = 3;
 	if (xen_call3(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0) != 0)
 		fail("hcf-agent: xen pv: set_iopl failed\n");
+	agent_channel_restore = restore_iopl;
 	/* the holes of the agent's machine: page 0 and the stack guard */
 	if (xen_call3(XEN_UPDATE_VA_MAPPING, 0, 0, UVMF_INVLPG) != 0 ||
 	    xen_call3(XEN_UPDATE_VA_MAPPING, HCF_GPA_STACK_GUARD, 0, UVMF_INVLPG) != 0)
