@@ -96,22 +96,5 @@ rm -rf "$TMP/corpus" && mkdir -p "$TMP/corpus"
 for i in $(seq -w 1 30); do
 	seq 1 3000 | sed 's/^/call ping data=/' >"$TMP/corpus/p$i.hcf"
 done
-"$HCFUZZ" replay --spec "$SRC/tests/fixtures/responder.yaml" --target qemu --out "$TMP/kill" -q \
-	"$TMP/corpus" &
-hcf=$!
-qemu_pid=""
-for _ in $(seq 1 600); do
-	qemu_pid=$(pgrep -P "$hcf" | head -n1 || true)
-	if [ -n "$qemu_pid" ] && [ -s "$TMP/kill/.results.jsonl.tmp.$hcf" ]; then break; fi
-	sleep 0.05
-done
-[ -n "$qemu_pid" ] || fail "no QEMU under hcfuzz (pid $hcf)"
-kill -KILL "$qemu_pid"
-run wait "$hcf"
-[ "$rc" = 7 ] || fail "QEMU killed mid-run: expected CRASH (7), got $rc"
-[ "$(wc -l <"$TMP/kill/results.jsonl")" = 30 ] || fail "the run did not go on to every program"
-[ "$(jq -r 'select(.verdict == "CRASH") | .detail' "$TMP/kill/results.jsonl" | grep -c 'signal 9')" = 1 ] ||
-	fail "not exactly one CRASH naming signal 9: $(jq -r .verdict "$TMP/kill/results.jsonl" | sort | uniq -c)"
-[ "$(jq -r 'select(.verdict != "CRASH") | .verdict' "$TMP/kill/results.jsonl" | sort -u)" = PASS ] ||
-	fail "the other programs did not all PASS: $(jq -r .verdict "$TMP/kill/results.jsonl" | sort | uniq -c)"
+replay_kill_qemu "$TMP/kill" 30 --spec "$SRC/tests/fixtures/responder.yaml" --target qemu "$TMP/corpus"
 ok "kvm.yaml on QEMU TCG: 130 FAIL (#UD); vmware-backdoor.yaml: $n PASS, a misstated one FAILs on rcx; QEMU exit 85 mid-program: CRASH, next program PASS; garbage on the channel: ERROR; QEMU killed mid-run: one CRASH (signal 9), 29 PASS"

@@ -69,3 +69,29 @@ fetch_into_cache() {
 		[ "$rc" = 0 ] || fail "ci/fetch-$what.sh failed ($rc)"
 	done
 }
+
+# QEMU killed in the middle of a replay: run `hcfuzz replay --out DIR
+# ARGS...` over NPROGS programs, kill its QEMU (by pid) once the first
+# result is in, and check that the program QEMU served is the one CRASH,
+# naming signal 9, and that every other program ran on a fresh QEMU and
+# PASSed.
+replay_kill_qemu() {
+	local dir=$1 nprogs=$2 hcf qemu_pid=""
+	shift 2
+	"$HCFUZZ" replay --out "$dir" -q "$@" &
+	hcf=$!
+	for _ in $(seq 1 1200); do
+		qemu_pid=$(pgrep -P "$hcf" | head -n1 || true)
+		if [ -n "$qemu_pid" ] && [ -s "$dir/.results.jsonl.tmp.$hcf" ]; then break; fi
+		sleep 0.05
+	done
+	[ -n "$qemu_pid" ] || fail "no QEMU under hcfuzz (pid $hcf)"
+	kill -KILL "$qemu_pid"
+	run wait "$hcf"
+	[ "$rc" = 7 ] || fail "QEMU killed mid-run: expected CRASH (7), got $rc"
+	[ "$(wc -l <"$dir/results.jsonl")" = "$nprogs" ] || fail "the run did not go on to every program"
+	[ "$(jq -r 'select(.verdict == "CRASH") | .detail' "$dir/results.jsonl" | grep -c 'signal 9')" = 1 ] ||
+		fail "not exactly one CRASH naming signal 9: $(jq -r .verdict "$dir/results.jsonl" | sort | uniq -c)"
+	[ "$(jq -r 'select(.verdict != "CRASH") | .verdict' "$dir/results.jsonl" | sort -u)" = PASS ] ||
+		fail "the other programs did not all PASS: $(jq -r .verdict "$dir/results.jsonl" | sort | uniq -c)"
+}
