@@ -359,8 +359,14 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 		*harness_err = 1;
 		return 0;
 	}
-	for (uint32_t i = 0; i < n; i++)
+	/* the batch's watchdog: the run's, or the longest an op of it may take */
+	unsigned watchdog_ms = e->watchdog_ms;
+	for (uint32_t i = 0; i < n; i++) {
 		marshal(e, p, &p->calls[first + i], &wc[i], &r->calls[first + i]);
+		const struct hcf_op *op = hcf_prog_call_op(p, first + i);
+		if (op && op->watchdog_ms > watchdog_ms)
+			watchdog_ms = op->watchdog_ms;
+	}
 
 	uint64_t seq = ++e->seq;
 	mb->cmd = HCF_CMD_BATCH;
@@ -374,12 +380,6 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 	 * hangs too. An op the spec says may take longer gets its time. */
 	uint32_t done = 0;
 	uint64_t last_progress = hcf_now_ns();
-	unsigned watchdog_ms = e->watchdog_ms;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct hcf_op *op = hcf_prog_call_op(p, first + i);
-		if (op && op->watchdog_ms > watchdog_ms)
-			watchdog_ms = op->watchdog_ms;
-	}
 	const uint64_t budget = (uint64_t)watchdog_ms * 1000000ull;
 	for (;;) {
 		uint64_t now = hcf_now_ns();
