@@ -43,6 +43,7 @@ _Static_assert(AGENT_XP_RDMSR >= HCF_WX_COUNT, "agent transports after wire ones
 
 static volatile struct hcf_boot *const boot = (volatile struct hcf_boot *)HCF_GPA_BOOT;
 static volatile struct hcf_mbox *mbox;
+static int xen_dom0; /* Xen's dom0 (agent_external_boot) */
 
 void *memcpy(void *d, const void *s, unsigned long n)
 {
@@ -207,6 +208,13 @@ static int issue(const struct hcf_wire_call *c, struct hcf_wire_result *res)
 		res->outcome = HCF_WO_NONE;
 		return -1;
 	}
+	/* under Xen: the wake-up event, when it comes, is a new event, which
+	 * brings back a call that blocks the vCPU (xen.c) */
+	if (boot->flags & HCF_BOOT_XEN_WAKE) {
+		agent_xen_events_quiet();
+		if (c->flags & HCF_CALL_WAKE)
+			agent_xen_wake_later();
+	}
 	hcf_cur_call = c;
 	hcf_cur_res = res;
 	hcf_cur_stub = stub;
@@ -336,6 +344,9 @@ void agent_main(void)
 		idt_init();
 	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
 	probe();
+	/* the hypercall page is there now, under PVH too */
+	if (xen_dom0 && agent_xen_events_arm(!!(boot->flags & HCF_BOOT_XEN_PV)) == 0)
+		boot->flags |= HCF_BOOT_XEN_WAKE;
 	uint64_t done = mbox->seq;
 	doorbell(HCF_EV_READY);
 	for (;;) {
@@ -409,6 +420,7 @@ void agent_external_boot(uint32_t flags)
 	boot->mbox_gpa = HCF_GPA_MBOX;
 	boot->vif_gpa = HCF_GPA_VIF;
 	if ((flags & HCF_BOOT_XEN_PV) || under_xen()) {
+		xen_dom0 = 1;
 		tag_shared_pages();
 		/* The hypercall page: a PV dom0's Xen wrote it from the ELF note;
 		 * an HVM or PVH guest has Xen write it through the MSR CPUID

@@ -92,6 +92,19 @@ void agent_debug_puts(const char *s);
  * boot block with `flags` added, tag the shared pages under Xen, serve. */
 void agent_external_boot(uint32_t flags) __attribute__((noreturn));
 
+/* Under Xen (xen.c): the agent's own hypercalls through the hypercall
+ * page, a line on Xen's console, and the wake-up event for calls that
+ * block. A PV front-end sets where its shared_info is (start_info's
+ * machine address) and its upcall's entry before the agent arms them. */
+long agent_xen_call(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3);
+void agent_xen_say(const char *what);
+int agent_xen_events_arm(int pv);
+void agent_xen_events_quiet(void);
+void agent_xen_wake_later(void);
+extern uint64_t agent_xen_shinfo_maddr;
+extern uint32_t agent_xen_wake_port;
+extern uint64_t agent_xen_pv_upcall;
+
 void *memcpy(void *d, const void *s, unsigned long n);
 void *memset(void *d, int c, unsigned long n);
 

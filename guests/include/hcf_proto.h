@@ -50,6 +50,8 @@ enum hcf_gpr {
 #define HCF_GPA_IDT         0x00003000ull /* agent-built IDT, 256 gates */
 #define HCF_GPA_VIF         0x00004000ull /* PVM virtual-interrupt-flag page */
 #define HCF_GPA_HCPAGE      0x00005000ull /* hypercall page, filled by the hypervisor */
+#define HCF_GPA_XEN_SHINFO  0x00006000ull /* under Xen: the dom0's shared_info page, mapped
+                                             here by the agent (its wake-up event) */
 #define HCF_GPA_PGTABLES    0x00008000ull /* PML4, PDPT, four PDs, the PT of the first 2 MiB */
 #define HCF_GPA_STACK_GUARD 0x0000f000ull /* left unmapped: a stack that runs over faults
                                              here instead of writing the page tables */
@@ -133,6 +135,9 @@ enum hcf_cmd {
                                      not where its host's RAM puts it (a dom0 of Xen) */
 #define HCF_BOOT_XEN_PV     0x40u /* OUT: the agent runs as a Xen PV dom0 (CPL3 on Xen's page
                                      tables; CPUID through Xen's forced-emulation prefix) */
+#define HCF_BOOT_XEN_WAKE   0x80u /* OUT: under Xen, the agent armed its wake-up event (a
+                                     periodic VIRQ_TIMER), so a call that blocks the vCPU
+                                     until an event comes back (guests/agent/xen_events.c) */
 
 /*
  * A page's tag: in the last bytes of every page the host shares with the
@@ -204,6 +209,8 @@ enum hcf_wire_xport {
 /* Per-call flags (IN). */
 #define HCF_CALL_VEC  0x1u /* load XMM sentinels before, store XMM0-15 after */
 #define HCF_CALL_TSC  0x2u /* record rdtsc around the call */
+#define HCF_CALL_WAKE 0x4u /* the call may block the vCPU until an event: where the agent
+                              can (HCF_BOOT_XEN_WAKE), a wake-up event comes after it */
 
 /*
  * One call (IN). gpr[] is the whole register image the agent loads right

@@ -59,10 +59,10 @@ static void print_ops(const struct hcf_abi *abi)
 		printf("  %-40s nr %llu", op->name, (unsigned long long)op->nr);
 		if (op->has_subop)
 			printf(" sub %llu", (unsigned long long)op->subop);
-		printf("  in %s  out %s  clobbers %s%s\n", mask_str(op->in_mask, in, sizeof(in)),
+		printf("  in %s  out %s  clobbers %s%s%s\n", mask_str(op->in_mask, in, sizeof(in)),
 		       mask_str(op->out_mask, out, sizeof(out)),
 		       mask_str(op->clobber_mask, clob, sizeof(clob)),
-		       op->destructive ? "  destructive" : "");
+		       op->destructive ? "  destructive" : "", op->blocks ? "  blocks" : "");
 	}
 }
 

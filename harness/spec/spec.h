@@ -317,6 +317,11 @@ struct hcf_op {
 	 * run's watchdog (0: the run's): a call whose work grows with an input,
 	 * as Xen's console_io write prints count bytes at the serial's pace. */
 	uint32_t watchdog_ms;
+	/* The call may block the vCPU until an event arrives (Xen's
+	 * SCHEDOP_block): why, or NULL. A target that can arms a one-shot
+	 * wake-up event before it, so that a hypervisor that keeps its
+	 * contract brings the call back; one that does not is a HANG. */
+	char *blocks;
 	struct hcf_loss *losses;     /* how it may end the guest; none: it may not */
 	size_t nlosses;
 	/* Hands the guest over to code the program's inputs name (an event

@@ -226,6 +226,7 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free_vset(&op->returns);
 		free(op->errors);
 		free(op->destructive_why);
+		free(op->blocks);
 		for (size_t j = 0; j < op->nlosses; j++)
 			free_cond(&op->losses[j].when);
 		free(op->losses);

@@ -58,6 +58,7 @@ struct ld {
 struct props {
 	bool has_clob, has_rets, has_errs, has_conv, has_exc, has_rflags, has_destr, has_ret, has_wd;
 	uint32_t wd_ms;
+	const char *blocks;          /* why the call may block the vCPU, or NULL */
 	hcf_regmask_t clob;
 	struct hcf_vset rets;
 	int64_t *errs;

@@ -20,7 +20,7 @@
 
 enum { CK_NAME, CK_NR, CK_INDEX, CK_DOC, CK_INPUT, CK_OUTPUT, CK_INOUT, CK_RETURN, CK_CLOBBERS,
        CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_WATCHDOG,
-       CK_COUNT };
+       CK_BLOCKS, CK_COUNT };
 static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi);
 static uint64_t max_call_nr(const struct hcf_abi *abi);
 
@@ -44,6 +44,7 @@ static const struct hcf_spec_key call_keys[CK_COUNT] = {
 	[CK_DESTR] = { "destructive", S | M, false, 0 },
 	[CK_SUBOPS] = { "subops", Q, false, IN_CALL },
 	[CK_WATCHDOG] = { "watchdog_ms", S, false, 0 },
+	[CK_BLOCKS] = { "blocks", S, false, 0 },
 };
 
 static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *p)
@@ -83,6 +84,13 @@ static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *
 	if (v[CK_WATCHDOG] && hcf_y_uint(c, v[CK_WATCHDOG], HCF_OP_WATCHDOG_MAX_MS, "watchdog_ms", &ms)) {
 		p->has_wd = true;
 		p->wd_ms = (uint32_t)ms;
+	}
+	if (v[CK_BLOCKS]) {
+		if (v[CK_BLOCKS]->len == 0 || (v[CK_BLOCKS]->plain && !strcmp(v[CK_BLOCKS]->str, "false")))
+			hcf_spec_err(c, v[CK_BLOCKS], "blocks says until what the call may block the vCPU "
+						       "(\"until an event is pending\"), not nothing");
+		else
+			p->blocks = v[CK_BLOCKS]->str;
 	}
 	if (v[CK_DESTR]) {
 		const struct hcf_ynode *d = v[CK_DESTR];
@@ -530,6 +538,8 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 		op->rflags_may_change |= 1ull << CF_BIT;
 	op->destructive = PICK(destr, has_destr);
 	op->watchdog_ms = PICK(wd_ms, has_wd);
+	const char *blocks = sub && sub->blocks ? sub->blocks : call->blocks;
+	op->blocks = blocks ? hcf_xstrdup(blocks) : NULL;
 	op->hands_over_rip = HCF_REG_NONE;
 	const char *why = PICK(why, has_destr);
 	op->destructive_why = why ? hcf_xstrdup(why) : NULL;

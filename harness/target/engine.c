@@ -223,7 +223,12 @@ static void marshal(struct hcf_engine *e, const struct hcf_prog *p, const struct
 	w->xport = hcf_engine_refusal(p, c) ? HCF_WX_NONE : e->wire_xport;
 	w->width = t->width;
 	w->vector = t->vector;
-	w->flags = (uint8_t)((wants_vec(e, c) ? HCF_CALL_VEC : 0) | (e->timing ? HCF_CALL_TSC : 0));
+	/* judged by what it issues: a number overridden into a blocking one
+	 * gets its wake-up event too */
+	int opi = hcf_pcall_op(p, c);
+	const struct hcf_op *op = opi >= 0 ? &p->abi->ops[opi] : NULL;
+	w->flags = (uint8_t)((wants_vec(e, c) ? HCF_CALL_VEC : 0) | (e->timing ? HCF_CALL_TSC : 0) |
+			     (op && op->blocks ? HCF_CALL_WAKE : 0));
 	w->reserved = 0;
 	w->target = target;
 	w->rflags = c->rflags & HCF_RFLAGS_LOADABLE;

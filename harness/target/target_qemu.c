@@ -450,6 +450,16 @@ static int boot(struct qemu_target *q, char *err, size_t errlen)
 		qemu_stop(q);
 		return -1;
 	}
+	if (q->xenf && !(probe.flags & HCF_BOOT_XEN_WAKE)) {
+		/* without it a call that blocks the vCPU would be a HANG of a
+		 * correct Xen; the agent said on Xen's console which step failed */
+		char tail[HCF_QEMU_LOG_TAIL + 1];
+		hcf_qemu_log_tail(&q->proc, tail, sizeof(tail));
+		snprintf(err, errlen, "the agent, Xen's dom0, could not arm its wake-up event (%s)",
+			 tail);
+		qemu_stop(q);
+		return -1;
+	}
 	take_probe(q, &probe);
 	return 0;
 }

@@ -62,3 +62,41 @@ hcf_xen_pv_exc:
 	jmp *hcf_exc_entry + 8 * vec(%rip)
 	.set vec, vec + 1
 	.endr
+
+/*
+ * The event upcall (xen.c): Xen enters here, events masked, only where a
+ * call unmasked them (SCHEDOP_block), on its way back to the call. The
+ * frame is an exception's: RCX and R11 below RIP, CS, RFLAGS, RSP, SS.
+ * Quiet the wake port, clear the frame's IF so that Xen's iret masks
+ * events again (it sets the mask to !IF), and return through the iret
+ * entry of the hypercall page, which pushes RCX, R11 and RAX for Xen to
+ * restore: every register is then what the call left.
+ */
+#define XEN_IRET 23
+
+	.globl hcf_xen_pv_event
+hcf_xen_pv_event:
+	pop %rcx
+	pop %r11
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	call agent_xen_events_quiet
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+	andq $~0x200, 16(%rsp)
+	pushq $0                          /* flags: not from a syscall, restore all */
+	jmp HCPAGE + 32 * XEN_IRET

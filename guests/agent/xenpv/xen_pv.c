@@ -20,8 +20,6 @@
 enum {
 	XEN_SET_TRAP_TABLE = 0,
 	XEN_UPDATE_VA_MAPPING = 14,
-	XEN_CONSOLE_IO = 18,
-	CONSOLEIO_WRITE = 0,
 	XEN_PHYSDEV_OP = 33,
 	PHYSDEVOP_SET_IOPL = 6,
 	UVMF_INVLPG = 2,
@@ -37,29 +35,15 @@ struct xen_trap_info {
 _Static_assert(sizeof(struct xen_trap_info) == 16, "trap_info");
 
 extern const char hcf_xen_pv_exc[]; /* 32 entries of 16 bytes (pv_entry.S) */
+extern const char hcf_xen_pv_event[]; /* the event upcall (pv_entry.S) */
 
 static struct xen_trap_info traps[33]; /* the last one, zero, ends the table */
-
-/* A hypercall through the page's entry for nr (32 bytes each). */
-static long xen_call3(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	long ret;
-	register uint64_t rdx __asm__("rdx") = a3;
-	__asm__ volatile("call *%[entry]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+r"(rdx)
-			 : [entry] "r"(HCF_GPA_HCPAGE + 32u * nr)
-			 : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return ret;
-}
 
 /* Before the doorbell works, Xen's console (in the target's log) is the
  * only way to say why the boot stopped; the host then sees no READY. */
 static __attribute__((noreturn)) void fail(const char *what)
 {
-	unsigned long len = 0;
-	while (what[len])
-		len++;
-	xen_call3(XEN_CONSOLE_IO, CONSOLEIO_WRITE, len, (uint64_t)what);
+	agent_xen_say(what);
 	for (;;)
 		__asm__ volatile("pause");
 }
@@ -69,29 +53,32 @@ static __attribute__((noreturn)) void fail(const char *what)
 static void restore_iopl(void)
 {
 	uint32_t iopl = 3;
-	xen_call3(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0);
+	agent_xen_call(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0);
 }
 
 void agent_xen_pv_main(const void *start_info);
 
 void agent_xen_pv_main(const void *start_info)
 {
-	(void)start_info;
+	/* start_info (xen.h): magic[32], nr_pages, then shared_info's machine
+	 * address, which the agent maps for its wake-up event (xen.c) */
+	agent_xen_shinfo_maddr = *(const uint64_t *)((const uint8_t *)start_info + 40);
+	agent_xen_pv_upcall = (uint64_t)hcf_xen_pv_event;
 	for (unsigned v = 0; v < 32; v++)
 		traps[v] = (struct xen_trap_info){
 			.vector = (uint8_t)v, .flags = 0, .cs = FLAT_KERNEL_CS,
 			.address = (uint64_t)hcf_xen_pv_exc + 16u * v,
 		};
-	if (xen_call3(XEN_SET_TRAP_TABLE, (uint64_t)traps, 0, 0) != 0)
+	if (agent_xen_call(XEN_SET_TRAP_TABLE, (uint64_t)traps, 0, 0) != 0)
 		fail("hcf-agent: xen pv: set_trap_table failed\n");
 	/* the doorbell and the debug console are port I/O */
 	uint32_t iopl = 3;
-	if (xen_call3(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0) != 0)
+	if (agent_xen_call(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0) != 0)
 		fail("hcf-agent: xen pv: set_iopl failed\n");
 	agent_channel_restore = restore_iopl;
 	/* the holes of the agent's machine: page 0 and the stack guard */
-	if (xen_call3(XEN_UPDATE_VA_MAPPING, 0, 0, UVMF_INVLPG) != 0 ||
-	    xen_call3(XEN_UPDATE_VA_MAPPING, HCF_GPA_STACK_GUARD, 0, UVMF_INVLPG) != 0)
+	if (agent_xen_call(XEN_UPDATE_VA_MAPPING, 0, 0, UVMF_INVLPG) != 0 ||
+	    agent_xen_call(XEN_UPDATE_VA_MAPPING, HCF_GPA_STACK_GUARD, 0, UVMF_INVLPG) != 0)
 		fail("hcf-agent: xen pv: unmapping page 0 failed\n");
 	agent_external_boot(HCF_BOOT_XEN_PV | HCF_BOOT_IDT_READY);
 }
