@@ -224,6 +224,8 @@ static int issue(const struct hcf_wire_call *c, struct hcf_wire_result *res)
 	hcf_cur_vector = c->vector;
 	hcf_cur_flags = c->flags;
 	hcf_tramp();
+	if ((boot->flags & HCF_BOOT_XEN_PV) && res->outcome == HCF_WO_EXCEPTION && res->vector == 2)
+		agent_xen_pv_nmi_done();
 	return 0;
 }
 

@@ -101,6 +101,7 @@ void agent_xen_say(const char *what);
 int agent_xen_events_arm(int pv);
 void agent_xen_events_quiet(void);
 void agent_xen_wake_later(void);
+void agent_xen_pv_nmi_done(void);
 extern uint64_t agent_xen_shinfo_maddr;
 extern uint32_t agent_xen_wake_port;
 extern uint64_t agent_xen_pv_upcall;

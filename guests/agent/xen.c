@@ -211,3 +211,31 @@ void agent_xen_wake_later(void)
 {
 	agent_xen_call(XEN_SET_TIMER_OP, xen_now() + WAKE_AFTER_NS, 0, 0);
 }
+
+/*
+ * After a call that took an NMI, as a PV kernel: Xen keeps a PV vCPU's
+ * NMIs masked from the delivery of one until the kernel returns through
+ * Xen's iret (async_exception_cleanup), and the agent leaves an exception
+ * of a call its own way. So it makes that iret here, to the next
+ * instruction with events still masked (IF clear) and in kernel mode (a
+ * CS of RPL 3 would be a return to user mode, pv/iret.c): a later call's NMI
+ * (vcpu_op send_nmi) then reaches that call, and one the first call made
+ * pending while masked does not surface in some unrelated later call.
+ */
+void agent_xen_pv_nmi_done(void)
+{
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+			 "pushq $0xe02b\n\t"          /* FLAT_KERNEL_SS */
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "andq $~0x200, (%%rsp)\n\t"   /* events stay masked */
+			 "pushq $0xe030\n\t"          /* FLAT_KERNEL_CS, RPL 0: kernel mode */
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "pushq $0\n\t"               /* flags: restore rcx, r11 */
+			 "jmp *%[iret]\n"
+			 "1:"
+			 :
+			 : [iret] "r"(HCF_GPA_HCPAGE + 32u * 23)
+			 : "rax", "memory", "cc");
+}
