@@ -210,10 +210,9 @@ static int issue(const struct hcf_wire_call *c, struct hcf_wire_result *res)
 	}
 	/* under Xen: the wake-up event, when it comes, is a new event, which
 	 * brings back a call that blocks the vCPU (xen.c) */
-	if (boot->flags & HCF_BOOT_XEN_WAKE) {
+	if ((c->flags & HCF_CALL_WAKE) && (boot->flags & HCF_BOOT_XEN_WAKE)) {
 		agent_xen_events_quiet();
-		if (c->flags & HCF_CALL_WAKE)
-			agent_xen_wake_later();
+		agent_xen_wake_later();
 	}
 	hcf_cur_call = c;
 	hcf_cur_res = res;

@@ -9,9 +9,11 @@
  * that binds no event never comes back from them, which would make a HANG
  * of a correct hypervisor. So the agent binds VIRQ_TIMER to a port and,
  * before a call the spec says `blocks` (the host flags it HCF_CALL_WAKE),
- * sets the one-shot timer WAKE_AFTER_NS ahead (set_timer_op). Before every
- * call it puts that port back to "not pending", so that the timer's event
- * is a new one, which kicks the vCPU out of whatever it blocks in. A call
+ * puts that port back to "not pending" and sets the one-shot timer
+ * WAKE_AFTER_NS ahead (set_timer_op): the timer's event is then a new
+ * one, which kicks the vCPU out of whatever it blocks in (other calls pay
+ * nothing: only the agent's timer, and a program's own events, which
+ * wake nothing, make events). A call
  * that still does not come back is a real hang. The periodic timer is
  * stopped: Xen stops it while a vCPU is blocked anyway (it runs only while
  * the vCPU is scheduled), and it would only make events no call waits for.
@@ -98,7 +100,7 @@ static volatile uint8_t *const shinfo = (volatile uint8_t *)HCF_GPA_XEN_SHINFO;
 
 /* The wake port back to "not pending", and the vCPU's summary of pending
  * events with it where no other port of its word is pending. Called
- * before every call, and from the PV upcall. */
+ * before a call that blocks, and from the PV upcall. */
 void agent_xen_events_quiet(void)
 {
 	uint32_t port = agent_xen_wake_port;
