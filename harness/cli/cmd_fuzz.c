@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"  --target NAME      kvm (default), qemu, kvm-nested, xen-pv, xen-pvh or model\n"
 		"                     (docs/targets.md)\n"
 		"  --transport KIND   one of the spec's transports (default: its first)\n"
+		"  --target-opt K[=V] a parameter of the target (docs/targets.md), as often as\n"
+		"                     needed (xen-pv --target-opt xen=PATH: the Xen build to fuzz)\n"
 		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
 		"  --no-minimize      leave findings as found\n"
 		"  -q, --quiet        no status line\n"
@@ -50,7 +52,8 @@ int hcf_cmd_fuzz(int argc, char **argv)
 {
 	struct hcf_campaign_opts o = { .engine = "libfuzzer", .jobs = 1, .target = "kvm" };
 	char outbuf[512];
-	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN, O_TRANSPORT };
+	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN, O_TRANSPORT,
+	       O_TARGET_OPT };
 	static const struct option lopts[] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "engine", required_argument, NULL, O_ENGINE },
@@ -60,6 +63,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "seeds", required_argument, NULL, O_SEEDS },
 		{ "transport", required_argument, NULL, O_TRANSPORT },
+		{ "target-opt", required_argument, NULL, O_TARGET_OPT },
 		{ "no-minimize", no_argument, NULL, O_NOMIN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -102,6 +106,16 @@ int hcf_cmd_fuzz(int argc, char **argv)
 			break;
 		case O_SEEDS: o.seeds = optarg; break;
 		case O_TRANSPORT: o.transport = optarg; break;
+		case O_TARGET_OPT:
+			/* one per line is how the engines get them */
+			if (o.ntarget_params >= sizeof(o.target_params) / sizeof(o.target_params[0]) ||
+			    strchr(optarg, '\n') || !*optarg) {
+				hcf_cli_error("fuzz", "--target-opt: at most %zu, each K or K=V on one line, got '%s'",
+					      sizeof(o.target_params) / sizeof(o.target_params[0]), optarg);
+				return HCF_EXIT_USAGE;
+			}
+			o.target_params[o.ntarget_params++] = optarg;
+			break;
 		case O_NOMIN: o.no_minimize = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;

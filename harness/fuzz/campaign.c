@@ -63,6 +63,7 @@ struct campaign {
 	double elapsed_before;    /* seconds of earlier runs (resume) */
 	FILE *csv;
 	char kcov[160];
+	char *target_params;      /* --target-opt, one per line, for the engines */
 };
 
 static char *path2(const char *a, const char *b)
@@ -456,6 +457,7 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 	const char *env[] = {
 		"HCF_FUZZ_SPEC", c->spec, "HCF_FUZZ_DIR", c->dir, "HCF_FUZZ_TARGET", o->target,
 		"HCF_FUZZ_TRANSPORT", o->transport ? o->transport : "",
+		"HCF_FUZZ_TARGET_OPTS", c->target_params,
 		/* AFL++: no UI (the status line is ours), resume an existing sync
 		 * directory, no CPU binding (fuzzing processes share the cores
 		 * with the VMs), no core_pattern or frequency-governor demands */
@@ -780,8 +782,16 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 		if (!c->o->no_minimize && !is_file(min) && !hcf_interrupted()) {
 			if (!c->o->quiet)
 				hcf_status("minimizing %s", f.sig.text);
-			char *argv[] = { c->self, "minimize", "--max-seconds", "30", "--target",
-					 (char *)c->o->target, p, NULL };
+			/* on the campaign's target, with its parameters */
+			char *argv[8 + 2 * HCF_TARGET_MAX_PARAMS] = { c->self, "minimize", "--max-seconds", "30", "--target",
+						   (char *)c->o->target };
+			size_t a = 6;
+			for (size_t k = 0; k < c->o->ntarget_params; k++) {
+				argv[a++] = "--target-opt";
+				argv[a++] = (char *)c->o->target_params[k];
+			}
+			argv[a++] = p;
+			argv[a] = NULL;
 			/* hcfuzz minimize: 3 is "no longer reproduces", others
 			 * but 0 a failure; the user hears of both */
 			int rc = run_self(c, argv);
@@ -871,7 +881,9 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	/* What the engines will be talking to, for the record and the report
 	 * (and a clear error now rather than from every engine process). */
 	struct hcf_target *probe = NULL;
-	struct hcf_target_opts topts = { 0 };
+	struct hcf_target_opts topts = { .nparams = o->ntarget_params };
+	memcpy(topts.params, o->target_params, o->ntarget_params * sizeof(topts.params[0]));
+	c->target_params = hcf_target_params_join(o->target_params, o->ntarget_params);
 	if (hcf_target_open(o->target, &probe, c->abi, &topts, err, errlen) != 0)
 		goto out;
 	json_object_set_new(cj, hcf_cfact_keys[HCF_CF_HYPERVISOR], json_string(probe->ops->info(probe)->hypervisor));
@@ -1007,6 +1019,7 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 out:
 	if (c->csv)
 		fclose(c->csv);
+	free(c->target_params);
 	json_decref(cj);
 	hcf_spec_free(c->abi);
 	return rc;

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "target/target.h"
+
 struct hcf_campaign_opts {
 	const char *spec;      /* spec path */
 	const char *engine;    /* "libfuzzer" (default) or "afl" */
@@ -25,6 +27,8 @@ struct hcf_campaign_opts {
 	const char *dir;       /* campaign directory */
 	const char *target;    /* "kvm" (default) or "model" */
 	const char *transport; /* one of the spec's transports, or NULL: its first */
+	const char *target_params[HCF_TARGET_MAX_PARAMS]; /* --target-opt K[=V] */
+	size_t ntarget_params;
 	const char *seeds;     /* seed corpus; NULL: corpus/<abi>/ next to the spec's specs/ */
 	bool no_minimize;      /* leave findings as found */
 	bool quiet;            /* no status line */

@@ -28,6 +28,7 @@ struct hcf_fuzz_session {
 	struct hcf_fuzz_session_opts o;
 	char *dir;
 	char *spec_path;
+	char *target_params;   /* the target keeps pointers into it */
 	char engine[16];
 	struct hcf_abi *abi;
 	struct hcf_target *t;
@@ -81,6 +82,12 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		return -1;
 	}
 	struct hcf_target_opts topts = { 0 };
+	s->target_params = hcf_xstrdup(o->target_params ? o->target_params : "");
+	if (hcf_target_params_split(&topts, s->target_params) != 0) {
+		snprintf(err, errlen, "more than %u target parameters", HCF_TARGET_MAX_PARAMS);
+		hcf_fuzz_session_close(s);
+		return -1;
+	}
 	if (hcf_target_open(o->target ? o->target : "kvm", &s->t, s->abi, &topts, err, errlen) != 0) {
 		hcf_fuzz_session_close(s);
 		return -1;
@@ -257,6 +264,7 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 	if (s->abi)
 		hcf_prog_free(&s->prog);
 	hcf_target_close(s->t);
+	free(s->target_params);
 	hcf_spec_free(s->abi);
 	free(s->spec_path);
 	free(s->dir);

@@ -26,6 +26,7 @@ struct hcf_fuzz_session_opts {
 	const char *engine;     /* "libfuzzer", "afl", "bench" */
 	const char *target;     /* "kvm" (default) or "model" */
 	const char *transport;  /* one of the spec's transports, or NULL: its first */
+	const char *target_params; /* the target's parameters, one per line, or NULL */
 	bool no_oracles;        /* benchmark ceiling: run only */
 };
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/xalloc.h"
+
 /* "key" or "key=value": does p name key? Its value ("" for a bare key). */
 static const char *param_value(const char *p, const char *key)
 {
@@ -44,6 +46,33 @@ int hcf_target_params_check(const struct hcf_target_opts *opts, const char *targ
 				snprintf(err + used, errlen - used, ")");
 			return -1;
 		}
+	}
+	return 0;
+}
+
+char *hcf_target_params_join(const char *const *params, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(params[i]) + 1;
+	char *s = hcf_xcalloc(len, 1), *w = s;
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "%s%s", i ? "\n" : "", params[i]);
+	return s;
+}
+
+int hcf_target_params_split(struct hcf_target_opts *opts, char *list)
+{
+	opts->nparams = 0;
+	for (char *p = list, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!*p)
+			continue;
+		if (opts->nparams >= HCF_TARGET_MAX_PARAMS)
+			return -1;
+		opts->params[opts->nparams++] = p;
 	}
 	return 0;
 }

@@ -36,6 +36,11 @@ struct hcf_target_opts {
 /* The value of target parameter key in opts: "" for a bare key, NULL when
  * absent. */
 const char *hcf_target_param(const struct hcf_target_opts *opts, const char *key);
+/* The parameters as one string, one per line (how a campaign hands them
+ * to its engine processes), and back: list is split in place and must
+ * outlive opts. -1 if there are more than HCF_TARGET_MAX_PARAMS. */
+char *hcf_target_params_join(const char *const *params, size_t n);
+int hcf_target_params_split(struct hcf_target_opts *opts, char *list);
 /* Every parameter of opts is one of keys[] (NULL-terminated): 0, or -1 with
  * the one that is not in err. */
 int hcf_target_params_check(const struct hcf_target_opts *opts, const char *target,

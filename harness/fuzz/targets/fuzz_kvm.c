@@ -8,6 +8,7 @@
  *   HCF_FUZZ_DIR      the campaign directory (findings/, stats/)
  *   HCF_FUZZ_TARGET   kvm (default) or model
  *   HCF_FUZZ_TRANSPORT one of the spec's transports (default: its first)
+ *   HCF_FUZZ_TARGET_OPTS the target's parameters (--target-opt), one per line
  *
  * The hypervisor's behaviour is the coverage: each feature slot an execution
  * hits (features.h) is an extra counter for libFuzzer, and for AFL++ a block
@@ -87,6 +88,7 @@ static void open_session(void)
 		.dir = getenv("HCF_FUZZ_DIR"),
 		.target = getenv("HCF_FUZZ_TARGET"),
 		.transport = getenv("HCF_FUZZ_TRANSPORT"),
+		.target_params = getenv("HCF_FUZZ_TARGET_OPTS"),
 #ifdef HCF_FUZZ_AFL
 		.engine = "afl",
 #else
