@@ -43,7 +43,8 @@ static void usage(FILE *f)
 		"  -q, --quiet        no status line\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"exit codes: 0 no findings, 2 usage or malformed spec, 4 the campaign could not run or\n"
+		"exit codes: 0 no findings, 2 usage or malformed spec, 3 the hypervisor lacks the ABI\n"
+		"            (the spec's requires:, nothing ran), 4 the campaign could not run or\n"
 		"            stopped on an error (disk full, engines died), otherwise the exit code of\n"
 		"            the most severe finding's verdict (5 FAIL, 6 HANG, 7 CRASH)\n");
 }
@@ -150,7 +151,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 	char err[512];
 	if (hcf_campaign_run(&o, &res, err, sizeof(err)) != 0) {
 		hcf_cli_error("fuzz", "%s", err);
-		return HCF_EXIT_ERROR;
+		return res.not_applicable ? HCF_EXIT_SKIP : HCF_EXIT_ERROR;
 	}
 	printf("campaign %s: %s after %.0f s: %llu executions, %llu calls; %zu findings (%zu new);\n"
 	       "  %llu executions ended the guest as the spec declares (LOST), %llu showed known "

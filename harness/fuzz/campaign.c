@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "exec/exec.h"
+#include "exec/requires.h"
 #include "exec/targets.h"
 #include "fuzz/features.h"
 #include "fuzz/finding.h"
@@ -886,6 +887,21 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	c->target_params = hcf_target_params_join(o->target_params, o->ntarget_params);
 	if (hcf_target_open(o->target, &probe, c->abi, &topts, err, errlen) != 0)
 		goto out;
+	/* An ABI the hypervisor lacks (Xen 4.17 and the FastABI) has nothing
+	 * to fuzz: every input would be not applicable. Said once, up front. */
+	char absent[256];
+	const char *rdoc = NULL;
+	if (c->abi->nrequires &&
+	    hcf_requirements_check(c->abi, probe->ops->info(probe), absent, sizeof(absent), &rdoc) ==
+		    HCF_REQ_ABSENT) {
+		snprintf(err, errlen, "not applicable on %s: %s%s%s", o->target, absent, rdoc ? "; " : "",
+			 rdoc ? rdoc : "");
+		res->not_applicable = true;
+		hcf_target_close(probe);
+		json_object_set_new(run, HCF_CJ_RUN_STOPPED, json_string(err));
+		save_campaign_json(c, cj);
+		goto out;
+	}
 	json_object_set_new(cj, hcf_cfact_keys[HCF_CF_HYPERVISOR], json_string(probe->ops->info(probe)->hypervisor));
 	json_object_set_new(cj, "target_notes", json_string(probe->ops->info(probe)->notes));
 	hcf_target_close(probe);

@@ -46,6 +46,8 @@ struct hcf_campaign_result {
 	size_t post_failed;    /* findings whose minimizing or reproducer failed (logs/post.log) */
 	char stopped[160];     /* why the run ended */
 	bool error;            /* ended by an error (disk full, engines failed) */
+	bool not_applicable;   /* the hypervisor lacks the ABI (the spec's requires:):
+	                          nothing ran, the error says what is missing */
 };
 
 /* Run (or resume) a campaign. Returns 0, or -1 when it could not start

@@ -4,7 +4,8 @@
 # under QEMU TCG and reads Xen's HVM leaf, whose EAX lacks
 # XEN_HVM_CPUID_FASTABI (bit 7): the run makes no call, every test is SKIP
 # with that reason on each of its calls, the terminal and summary.md say it
-# once, junit.xml as a property, and the exit status is SKIP's (3). One boot.
+# once, junit.xml as a property, and the exit status is SKIP's (3). A
+# campaign against it is refused before any engine starts (exit 3). Two boots.
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
@@ -29,5 +30,12 @@ grep -q "no call was made: every test is SKIP ($calls calls not applicable)" "$T
 grep -q '^| calls | 0 |$' "$TMP/fa/summary.md" || fail "summary.md counts calls made"
 grep -q 'property name="not_applicable" value="ABI xen-fastabi is absent' "$TMP/fa/junit.xml" ||
 	fail "junit.xml has no not_applicable property"
+# a campaign against it is refused up front: exit 3, the reason, no engine
+run timeout 300 "$HCFUZZ" fuzz --spec "$SRC/specs/xen-fastabi" --target xen-pvh \
+	--target-opt "xen=$CACHE/xen/xen" --time 30 --out "$TMP/camp" -q 2>"$TMP/camp.txt"
+[ "$rc" = 3 ] || fail "a campaign on the absent FastABI: expected exit 3, got $rc: $(cat "$TMP/camp.txt")"
+grep -q 'not applicable on xen-pvh: ABI xen-fastabi is absent' "$TMP/camp.txt" ||
+	fail "the campaign does not say why: $(cat "$TMP/camp.txt")"
+[ ! -e "$TMP/camp/stats" ] || [ -z "$(ls "$TMP/camp/stats")" ] || fail "the campaign started engines"
 eax=$(grep -o 'eax = 0x[0-9a-f]*' "$TMP/out.txt" | head -1)
-ok "the FastABI on Xen 4.17 (PVH dom0, HVM leaf $eax): not applicable, $n tests SKIP, $calls calls not made, the reason once"
+ok "the FastABI on Xen 4.17 (PVH dom0, HVM leaf $eax): not applicable, $n tests SKIP, $calls calls not made, the reason once; a campaign refused (exit 3)"
