@@ -56,6 +56,8 @@ static const struct {
 	[HCF_LIVE_RUNAWAY] = { HCF_V_CRASH, "the guest runs away: executing outside the agent's "
 					    "code, never coming back" },
 	[HCF_LIVE_VMM_GONE] = { HCF_V_CRASH, "the hypervisor's process ended" },
+	[HCF_LIVE_HALT] = { HCF_V_CRASH, "the guest halted (its ABI's halt call)" },
+	[HCF_LIVE_REFUSED] = { HCF_V_CRASH, "the VMM refused a call and exited" },
 };
 
 static enum hcf_verdict lost_verdict(enum hcf_liveness why)

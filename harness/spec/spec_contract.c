@@ -148,22 +148,23 @@ void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const st
 static bool parse_end(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *ends)
 {
 	if (n->kind != HCF_Y_SCALAR) {
-		hcf_spec_err(c, n, "a way to end the guest is a name (shutdown, agent-panic, runaway), "
-				   "not %s",
+		hcf_spec_err(c, n, "a way to end the guest is a name (shutdown, agent-panic, runaway, "
+				   "halt, refused), not %s",
 			     hcf_y_kind_name(n));
 		return false;
 	}
 	int k = hcf_liveness_parse(n->str);
 	if (k < 0) {
 		hcf_spec_err(c, n, "unknown way to end the guest '%.40s' (known: shutdown, "
-				   "agent-panic, runaway)", n->str);
+				   "agent-panic, runaway, halt, refused)", n->str);
 		return false;
 	}
 	if (!hcf_liveness_declarable((enum hcf_liveness)k)) {
 		hcf_spec_err(c, n, "'%.40s' cannot be declared: only a shutdown, an exception the "
-				   "agent cannot survive or a guest running away into code of its own "
-				   "is the guest's doing; a hang, an internal error, a failed entry, an "
-				   "unexpected exit or garbage is always a verdict", n->str);
+				   "agent cannot survive, a guest running away into code of its own, "
+				   "the guest's own halt or a VMM refusing a call by exiting is the "
+				   "contract's doing; a hang, an internal error, a failed entry, an "
+				   "unexpected exit, a crashed VMM or garbage is always a verdict", n->str);
 		return false;
 	}
 	*ends |= 1u << k;

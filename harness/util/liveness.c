@@ -15,6 +15,8 @@ static const char *const names[HCF_LIVE_COUNT] = {
 	[HCF_LIVE_HARNESS] = "harness-error",
 	[HCF_LIVE_RUNAWAY] = "runaway",
 	[HCF_LIVE_VMM_GONE] = "vmm-gone",
+	[HCF_LIVE_HALT] = "halt",
+	[HCF_LIVE_REFUSED] = "refused",
 };
 
 const char *hcf_liveness_name(enum hcf_liveness l)

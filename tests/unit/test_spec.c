@@ -896,8 +896,9 @@ static void test_loss_model(void **state)
 	assert_false(hcf_op_may_end(plain, HCF_LIVE_SHUTDOWN, in));
 	assert_false(hcf_op_hands_over(plain, in));
 
-	/* handing the guest over declares every way it can end itself, for
-	 * the inputs named, and nothing the hypervisor alone does */
+	/* handing the guest over declares every way it can end itself (its
+	 * own code may halt, or make the VMM refuse it), for the inputs named,
+	 * and nothing the hypervisor alone does */
 	const struct hcf_op *eret = op_named(abi, "eret");
 	assert_string_equal(eret->hands_over, "resumes at rip = rbx");
 	assert_int_equal(eret->hands_over_rip, HCF_RBX);
@@ -908,7 +909,8 @@ static void test_loss_model(void **state)
 	for (int k = 0; k < HCF_LIVE_COUNT; k++)
 		assert_int_equal(hcf_op_may_end(eret, (unsigned)k, in),
 				 k == HCF_LIVE_SHUTDOWN || k == HCF_LIVE_AGENT_PANIC ||
-					 k == HCF_LIVE_RUNAWAY);
+					 k == HCF_LIVE_RUNAWAY || k == HCF_LIVE_HALT ||
+					 k == HCF_LIVE_REFUSED);
 	in[HCF_RBX] = 0x800000000000ull;
 	assert_false(hcf_op_hands_over(eret, in));
 	assert_false(hcf_op_may_end(eret, HCF_LIVE_SHUTDOWN, in));
