@@ -19,9 +19,11 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 4u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
+#define HCF_PROTO_VERSION 5u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
                                 3: page tags for a host that must find the guest's pages;
-                                4: the hypervisor's CPUID leaves, a Xen PV dom0 */
+                                4: the hypervisor's CPUID leaves, a Xen PV dom0;
+                                5: a Xen dom0's wake-up event (HCF_CALL_WAKE), the
+                                   devices a VMM gave the guest (a Solo5 manifest) */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -162,6 +164,20 @@ struct hcf_page_tag {
  * KVM_RUN; the agent fills the OUT part before it rings HCF_EV_READY.
  */
 #define HCF_HV_LEAVES 5u
+
+/* A device the VMM gave the guest, by handle (a Solo5 tender's manifest
+ * entries, index = handle), as the VMM described it at boot: what a model
+ * of the device's calls needs (a block device's capacity and block size). */
+#define HCF_MAX_DEVICES 4u
+enum hcf_device_type { HCF_DEV_NONE = 0, HCF_DEV_BLOCK = 1, HCF_DEV_NET = 2 };
+struct hcf_boot_device {
+	uint32_t type;        /* enum hcf_device_type */
+	uint16_t block_size;  /* block: bytes per block */
+	uint16_t mtu;         /* net */
+	uint64_t capacity;    /* block: bytes */
+	char name[16];        /* the VMM's name for it (truncated) */
+};
+
 struct hcf_boot {
 	/* IN */
 	uint64_t magic;
@@ -185,6 +201,9 @@ struct hcf_boot {
 	 * hv_max_leaf): what the hypervisor says it offers, e.g. Xen's version
 	 * (base+1 EAX) and HVM features (base+4 EAX) */
 	uint32_t hv_leaf[HCF_HV_LEAVES][4];
+	uint32_t ndevices;       /* devices[] the VMM gave the guest */
+	uint32_t reserved1;
+	struct hcf_boot_device devices[HCF_MAX_DEVICES];
 };
 
 #define HCF_MSR_PVM_VIF 0x4b564d10u

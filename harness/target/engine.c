@@ -155,6 +155,10 @@ void hcf_engine_take_ids(struct hcf_target_info *ti, const struct hcf_boot *prob
 	ti->hv_signature[12] = '\0';
 	memcpy(ti->hv_cpuid, probe->hv_leaf, sizeof(ti->hv_cpuid));
 	ti->hv_cpuid_known = true;
+	ti->ndevices = probe->ndevices < HCF_MAX_DEVICES ? probe->ndevices : HCF_MAX_DEVICES;
+	memcpy(ti->devices, probe->devices, sizeof(ti->devices));
+	for (size_t i = 0; i < HCF_MAX_DEVICES; i++) /* the guest's bytes: a C string */
+		ti->devices[i].name[sizeof(ti->devices[i].name) - 1] = '\0';
 }
 
 void hcf_engine_not_run(const struct hcf_prog *p, struct hcf_prog_result *r, const char *why)

@@ -57,6 +57,10 @@ struct hcf_target_info {
 	 * the target's agent reports them: what the hypervisor says it offers */
 	uint32_t hv_cpuid[HCF_HV_LEAVES][4];
 	bool hv_cpuid_known;
+	/* The devices the VMM gave the guest, by handle (a Solo5 tender's
+	 * manifest, as the agent read it at boot); 0 where the target has none */
+	struct hcf_boot_device devices[HCF_MAX_DEVICES];
+	size_t ndevices;
 	bool vec_ok;              /* vector capture works on this target */
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
 	/* What only this target knows, as "key=value" words: the kvm target's
