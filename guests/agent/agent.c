@@ -78,6 +78,10 @@ static void ring_frame(uint32_t ev)
 	if (++frames >= HCF_AGENT_TEST_GARBLE)
 		f.check ^= 0x5a5a5a5au;
 #endif
+	if (agent_frame_out) {
+		agent_frame_out(&f, sizeof(f));
+		return;
+	}
 	/* One string instruction: a PV dom0's port I/O traps into Xen's
 	 * emulator, once for the frame rather than once per byte. */
 	const uint8_t *b = (const uint8_t *)&f;
@@ -89,6 +93,9 @@ static void ring_frame(uint32_t ev)
 }
 
 void (*agent_channel_restore)(void);
+void (*agent_frame_out)(const void *frame, unsigned long len);
+struct hcf_boot_device agent_boot_devices[HCF_MAX_DEVICES];
+uint32_t agent_boot_ndevices;
 
 static void doorbell(uint32_t ev)
 {
@@ -420,6 +427,8 @@ void agent_external_boot(uint32_t flags)
 	boot->flags = HCF_BOOT_EXTERNAL | flags;
 	boot->mbox_gpa = HCF_GPA_MBOX;
 	boot->vif_gpa = HCF_GPA_VIF;
+	boot->ndevices = agent_boot_ndevices;
+	memcpy((void *)boot->devices, agent_boot_devices, sizeof(agent_boot_devices));
 	if ((flags & HCF_BOOT_XEN_PV) || under_xen()) {
 		xen_dom0 = 1;
 		tag_shared_pages();

@@ -85,6 +85,14 @@ void agent_panic(uint64_t vector, uint64_t error_code, uint64_t rip, uint64_t cr
  * dom0's port I/O privilege): called before every doorbell (agent.c). */
 extern void (*agent_channel_restore)(void);
 
+/* Set by a front-end whose VMM takes the doorbell's frames another way
+ * than the debug port (a Solo5 tender: its console call). */
+extern void (*agent_frame_out)(const void *frame, unsigned long len);
+/* The devices the VMM gave the guest, by handle, as a front-end read them
+ * (a Solo5 manifest): agent_external_boot puts them in the boot block. */
+extern struct hcf_boot_device agent_boot_devices[HCF_MAX_DEVICES];
+extern uint32_t agent_boot_ndevices;
+
 /* Bytes to the debug console port (agent.c). */
 void agent_debug_puts(const char *s);
 /* Entry of an agent started by an external hypervisor, once its front-end

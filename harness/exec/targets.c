@@ -10,6 +10,7 @@ const struct hcf_target_ops *const hcf_targets[] = {
 	&hcf_target_nested_ops,
 	&hcf_target_xen_pv_ops,
 	&hcf_target_xen_pvh_ops,
+	&hcf_target_solo5_ops,
 	&hcf_target_model_ops,
 	NULL,
 };

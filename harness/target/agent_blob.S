@@ -17,4 +17,10 @@ hcf_agent_pvh_elf_end:
 hcf_agent_xenpv_elf:
 	.incbin HCF_AGENT_XENPV_ELF
 hcf_agent_xenpv_elf_end:
+	/* the same agent with the Solo5 hvt front-end (a tender's guest) */
+	.balign 16
+	.globl hcf_agent_hvt_elf, hcf_agent_hvt_elf_end
+hcf_agent_hvt_elf:
+	.incbin HCF_AGENT_HVT_ELF
+hcf_agent_hvt_elf_end:
 	.section .note.GNU-stack, "", @progbits

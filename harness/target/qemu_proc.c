@@ -187,7 +187,8 @@ int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int
 		if (getppid() != parent)
 			_exit(127); /* hcfuzz is already gone */
 		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(qp->log_fd, 1) < 0 ||
+		if (null < 0 || dup2(null, 0) < 0 ||
+		    dup2(qp->stdout_fd > 0 ? qp->stdout_fd : qp->log_fd, 1) < 0 ||
 		    dup2(qp->log_fd, 2) < 0 || place_fds(fds, nfds) != 0)
 			_exit(127);
 		execvp(qp->binary, (char *const *)argv);
@@ -283,16 +284,25 @@ bool hcf_qemu_log_line(const struct hcf_qemu_proc *qp, const char *mark, char *o
 	return log_first_line(qp, marks, 1, out, len);
 }
 
-bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len)
+bool hcf_qemu_reap(struct hcf_qemu_proc *qp, unsigned wait_ms, int *wstatus)
 {
 	int status = 0;
 	pid_t r = 0;
 	uint64_t until = hcf_now_ns() + (uint64_t)wait_ms * 1000000u;
 	while (qp->pid > 0 && (r = waitpid(qp->pid, &status, WNOHANG)) == 0 && hcf_now_ns() < until)
 		usleep(1000);
+	if (qp->pid <= 0 || r != qp->pid)
+		return false;
+	qp->pid = -1;
+	*wstatus = status;
+	return true;
+}
+
+bool hcf_qemu_ended(struct hcf_qemu_proc *qp, unsigned wait_ms, char *how, size_t len)
+{
+	int status = 0;
 	bool clean = false;
-	if (qp->pid > 0 && r == qp->pid) {
-		qp->pid = -1;
+	if (hcf_qemu_reap(qp, wait_ms, &status)) {
 		if (WIFEXITED(status)) {
 			clean = WEXITSTATUS(status) == 0;
 			snprintf(how, len, "exit status %d", WEXITSTATUS(status));

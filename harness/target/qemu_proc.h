@@ -24,6 +24,8 @@ struct hcf_qemu_proc {
 	const char *binary;   /* the QEMU to run (or a wrapper that runs it) */
 	pid_t pid;            /* -1 while none runs */
 	int log_fd;           /* QEMU's stdout and stderr (a memfd, appended to) */
+	int stdout_fd;        /* > 0: the child's stdout goes there, not to the log (a
+	                         Solo5 tender's, which carries the guest's console) */
 	/* the logs of the earlier boots of this target, for the run's record
 	 * (a memfd, created at the first new boot; hist_open says it is) */
 	int hist_fd;
@@ -49,6 +51,9 @@ int hcf_qemu_proc_init(struct hcf_qemu_proc *qp, const struct hcf_target_opts *o
  */
 int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int fds[], size_t nfds,
 		   char *err, size_t errlen);
+/* Reap the process if it ended within wait_ms: true with its wait status in
+ * *wstatus (pid then -1); false while it still runs. */
+bool hcf_qemu_reap(struct hcf_qemu_proc *qp, unsigned wait_ms, int *wstatus);
 /* The last bytes of the log, one printable line ("" when empty). */
 void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len);
 /* What a verdict quotes of the log: the first line that says a kernel or

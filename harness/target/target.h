@@ -119,6 +119,7 @@ extern const struct hcf_target_ops hcf_target_qemu_ops;
 extern const struct hcf_target_ops hcf_target_nested_ops;
 extern const struct hcf_target_ops hcf_target_xen_pvh_ops;
 extern const struct hcf_target_ops hcf_target_xen_pv_ops;
+extern const struct hcf_target_ops hcf_target_solo5_ops;
 
 /* Convenience wrappers. */
 static inline int hcf_target_run(struct hcf_target *t, const struct hcf_prog *p,
