@@ -12,10 +12,11 @@ build=${1:-$root/build}
 
 # Everything comes from Debian's archive. clang-14 because Debian's AFL++ is
 # built for LLVM 14; libclang-rt-14-dev holds the libFuzzer and sanitizer
-# runtimes (only a Recommends of clang, so it is named here).
+# runtimes (only a Recommends of clang, so it is named here). libseccomp-dev
+# builds Solo5's tender for the solo5 target's tests (ci/build-solo5.sh).
 packages=(
 	build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev
-	libyaml-dev libjansson-dev libcmocka-dev jq libxml2-utils afl++
+	libyaml-dev libjansson-dev libcmocka-dev jq libxml2-utils afl++ libseccomp-dev
 )
 missing=()
 for p in "${packages[@]}"; do

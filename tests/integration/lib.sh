@@ -70,6 +70,18 @@ fetch_into_cache() {
 	done
 }
 
+# Solo5's tender built from the source tarball next to the repository into
+# CACHE/solo5 (ci/build-solo5.sh); SKIP when there is no tarball. Sets TENDER.
+build_solo5_into_cache() {
+	run "$SRC/ci/build-solo5.sh" "$CACHE/solo5"
+	if [ "$rc" = 3 ]; then
+		echo "SKIP: no Solo5 source tarball to build the tender from (HCF_SOLO5_TARBALL)"
+		exit 77
+	fi
+	[ "$rc" = 0 ] || fail "ci/build-solo5.sh failed ($rc)"
+	TENDER=$CACHE/solo5/solo5-hvt
+}
+
 # QEMU killed in the middle of a replay: run `hcfuzz replay --out DIR
 # ARGS...` over NPROGS programs, kill its QEMU (by pid) once the first
 # result is in, and check that the program QEMU served is the one CRASH,
