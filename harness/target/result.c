@@ -106,6 +106,27 @@ struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i)
 	return &r->vecs[i];
 }
 
+void hcf_result_note_page(struct hcf_prog_result *r, uint64_t gpa, const uint8_t *was,
+			  const uint8_t *now, bool agent_writes)
+{
+	if (!was || !now || memcmp(was, now, 4096) == 0)
+		return;
+	if (agent_writes && r->npages >= HCF_MAX_PAGE_CHANGES)
+		return; /* evidence only: never crowd out a stray page's count */
+	struct hcf_page_change *pc = hcf_result_page_slot(r);
+	if (!pc)
+		return;
+	pc->gpa = gpa;
+	pc->agent_writes = agent_writes;
+	memcpy(pc->was, was, 4096);
+	memcpy(pc->now, now, 4096);
+	for (unsigned i = 0; i < 4096; i++)
+		if (was[i] != now[i]) {
+			pc->changed[i / 64] |= 1ull << (i % 64);
+			pc->nchanged++;
+		}
+}
+
 struct hcf_page_change *hcf_result_page_slot(struct hcf_prog_result *r)
 {
 	r->pages_found++;

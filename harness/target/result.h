@@ -126,6 +126,11 @@ uint8_t *hcf_result_buf_storage(struct hcf_prog_result *r, size_t b, uint32_t si
 /* Room for one more changed page (NULL when HCF_MAX_PAGE_CHANGES are kept:
  * pages_found still counts it). */
 struct hcf_page_change *hcf_result_page_slot(struct hcf_prog_result *r);
+/* A page whose bytes moved from was to now (4096 each), kept with a bitmap
+ * of the bytes that changed; an agent page only while it crowds out no
+ * stray one (HCF_MAX_PAGE_CHANGES). Nothing when no byte moved. */
+void hcf_result_note_page(struct hcf_prog_result *r, uint64_t gpa, const uint8_t *was,
+			  const uint8_t *now, bool agent_writes);
 /* Stray pages: changed pages the agent does not write, kept and found. */
 size_t hcf_result_nstray(const struct hcf_prog_result *r);
 /* Storage for call i's vector state (grows r->vecs to the program's size). */

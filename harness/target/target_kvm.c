@@ -242,24 +242,8 @@ static bool page_agent_writes(const struct kvm_target *k, uint64_t gpa)
 static void note_page(struct kvm_target *k, struct hcf_prog_result *r, uint64_t gpa,
 		      bool agent_writes)
 {
-	const uint8_t *was = hcf_vmm_snapshot_page(k->vm, gpa);
-	const uint8_t *now = hcf_gmem_at(MEM(k), hcf_gpa(gpa), 4096);
-	if (!was || !now || memcmp(was, now, 4096) == 0)
-		return;
-	if (agent_writes && r->npages >= HCF_MAX_PAGE_CHANGES)
-		return; /* evidence only: never crowd out a stray page's count */
-	struct hcf_page_change *pc = hcf_result_page_slot(r);
-	if (!pc)
-		return;
-	pc->gpa = gpa;
-	pc->agent_writes = agent_writes;
-	memcpy(pc->was, was, 4096);
-	memcpy(pc->now, now, 4096);
-	for (unsigned i = 0; i < 4096; i++)
-		if (was[i] != now[i]) {
-			pc->changed[i / 64] |= 1ull << (i % 64);
-			pc->nchanged++;
-		}
+	hcf_result_note_page(r, gpa, hcf_vmm_snapshot_page(k->vm, gpa),
+			     hcf_gmem_at(MEM(k), hcf_gpa(gpa), 4096), agent_writes);
 }
 
 /*

@@ -42,6 +42,8 @@
 #include "util/interrupt.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
+#include "vmm/elf.h"
+#include "vmm/kvm_machine.h"
 
 extern const uint8_t hcf_agent_hvt_elf[], hcf_agent_hvt_elf_end[];
 
@@ -72,6 +74,11 @@ struct solo5_target {
 	uint64_t capacity;
 	uint8_t *scratch;            /* the guest's memory until the tender's is mapped */
 	uint8_t *mem;                /* the tender's guest memory, mapped at READY */
+	/* The guest's memory as the last program left it (as the boot did, at
+	 * first): a page that differs afterwards is one the program changed,
+	 * the dirty log this target has no other way to keep. */
+	uint8_t *snap;
+	struct hcf_elf_info elf;     /* the agent's segments: which pages it writes */
 	bool mapped;
 	struct hcf_gmem gmem;
 	int bell_fd;                 /* the tender's stdout (read end) */
@@ -335,11 +342,45 @@ static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, ui
 		 used ? "; " : "", (int)s->proc.pid);
 }
 
+/* Pages the agent itself writes: its stacks and its data. */
+static bool page_agent_writes(const struct solo5_target *s, uint64_t gpa)
+{
+	if (hcf_km_page_stack(gpa))
+		return true;
+	for (size_t i = 0; i < s->elf.nsegs; i++)
+		if (s->elf.segs[i].writable && gpa >= s->elf.segs[i].lo && gpa < s->elf.segs[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * The pages the program changed, against the memory the last program left:
+ * every stray page (the tender writing where no call of the program points
+ * it), and after a lost guest (with_agent) the agent's own too. Then the
+ * record moves on, so that the next program is judged on its own writes.
+ */
+static void chan_changed_pages(void *ctx, struct hcf_prog_result *r, bool with_agent)
+{
+	struct solo5_target *s = ctx;
+	if (!s->mapped)
+		return;
+	r->pages_checked = true;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t gpa = 0; gpa < HCF_GUEST_MEM_SIZE; gpa += 4096) {
+			bool agent = page_agent_writes(s, gpa);
+			if (hcf_km_page_unjudged(gpa) || agent != (pass == 1))
+				continue;
+			if (!agent || with_agent)
+				hcf_result_note_page(r, gpa, s->snap + gpa, s->mem + gpa, agent);
+			memcpy(s->snap + gpa, s->mem + gpa, 4096);
+		}
+}
+
 static const struct hcf_channel_ops solo5_channel = {
 	.mem = chan_mem,
 	.wait = chan_wait,
 	.examine = chan_examine,
-	.changed_pages = NULL, /* no dirty log from outside the tender */
+	.changed_pages = chan_changed_pages,
 };
 
 /* ---- boot ---------------------------------------------------------------------- */
@@ -373,6 +414,7 @@ static int boot(struct solo5_target *s, char *err, size_t errlen)
 		tender_stop(s);
 		return -1;
 	}
+	memcpy(s->snap, s->mem, HCF_GUEST_MEM_SIZE); /* the agent parked: what programs start from */
 	struct hcf_target_info *ti = &s->info;
 	hcf_engine_take_ids(ti, &probe);
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
@@ -446,6 +488,7 @@ static void solo5_close(struct hcf_target *t)
 	hcf_qemu_proc_close(&s->proc);
 	if (s->scratch)
 		munmap(s->scratch, HCF_GUEST_MEM_SIZE);
+	free(s->snap);
 	if (s->agent_fd >= 0)
 		close(s->agent_fd);
 	if (s->image_fd >= 0)
@@ -581,6 +624,7 @@ static int solo5_open(struct hcf_target **out, const struct hcf_abi *abi,
 	}
 	s->gmem.host = s->scratch;
 	s->gmem.size = HCF_GUEST_MEM_SIZE;
+	s->snap = hcf_xmalloc(HCF_GUEST_MEM_SIZE);
 	hcf_engine_init(&s->eng, (struct hcf_channel){ .ops = &solo5_channel, .ctx = s },
 			opts->watchdog_ms ? opts->watchdog_ms : HCF_WATCHDOG_DEFAULT_MS);
 	s->eng.timing = opts->timing;
@@ -596,7 +640,11 @@ static int solo5_open(struct hcf_target **out, const struct hcf_abi *abi,
 		}
 		image = (const uint8_t *)file;
 	}
-	s->agent_fd = memfd_with("hcf-agent-hvt", image, len, err, errlen);
+	/* where its segments lie, loaded into the scratch memory (which every
+	 * boot clears) */
+	int elf_rc = hcf_elf_load(image, len, &s->gmem, HCF_GPA_AGENT, HCF_GPA_MBOX, &s->elf, err,
+				  errlen);
+	s->agent_fd = elf_rc == 0 ? memfd_with("hcf-agent-hvt", image, len, err, errlen) : -1;
 	free(file);
 	s->image_fd = memfd_with("hcf-solo5-storage", NULL, 0, err, errlen);
 	if (s->agent_fd < 0 || s->image_fd < 0 || boot(s, err, errlen) != 0) {
@@ -606,8 +654,8 @@ static int solo5_open(struct hcf_target **out, const struct hcf_abi *abi,
 	snprintf(s->info.notes, sizeof(s->info.notes),
 		 "Solo5 tender %s, %u MiB, block device \"storage\" of %" PRIu64 " bytes (an image "
 		 "zeroed before every program); channel: the tender's guest memory mapped here, "
-		 "doorbell frames through HVT_HYPERCALL_PUTS on its stdout; no dirty-page log; vector "
-		 "capture off",
+		 "doorbell frames through HVT_HYPERCALL_PUTS on its stdout; changed pages found against "
+		 "the memory the last program left (no dirty log); vector capture off",
 		 s->tender, (unsigned)MEM_MIB, s->capacity);
 	*out = &s->base;
 	return 0;
