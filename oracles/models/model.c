@@ -19,6 +19,7 @@ const struct hcf_model_ops *const hcf_models[] = {
 	&hcf_model_vmport,
 	&hcf_model_xen,
 	&hcf_model_xen_fastabi,
+	&hcf_model_apple_hvg,
 	NULL,
 };
 

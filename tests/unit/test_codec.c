@@ -271,7 +271,7 @@ static int setup(void **state)
 	add_abi(fx, "hcpage", hcpage_abi(), true);
 	add_abi(fx, "odd", odd_abi(), true);
 	static const char *const specs[] = {
-		"specs/kvm.yaml", "specs/pvm.yaml", "specs/xen.yaml",
+		"specs/kvm.yaml", "specs/pvm.yaml", "specs/xen.yaml", "specs/apple-hvg.yaml",
 		"tests/fixtures/xen-fastabi", "tests/fixtures/responder.yaml",
 	};
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
