@@ -20,11 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-fetch_into_cache qemu linux
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
-"$HCFUZZ" targets | grep -q '^kvm-nested  *yes' ||
-	fail "hcfuzz targets does not list kvm-nested as runnable: $("$HCFUZZ" targets | grep -A1 kvm-nested)"
-opts=(--target kvm-nested --target-opt "kernel=$CACHE/linux")
+need_kvm_nested
 
 # 1. 'A'-prefixed codes reach KVM's dispatcher as unknown numbers
 mkdir "$TMP/progs"
@@ -43,7 +39,7 @@ call nr=0x4100000a rbx=1 rcx=0 rdx=0 rsi=0
 call nr=0x4100000b rbx=0
 call nr=0x4100000c rbx=0 rcx=1 rdx=0
 PROG
-run timeout 300 "$HCFUZZ" replay --spec "$SRC/specs/kvm.yaml" "${opts[@]}" --out "$TMP/kvm" -q "$TMP/progs"
+run timeout 300 "$HCFUZZ" replay --spec "$SRC/specs/kvm.yaml" "${nested_opts[@]}" --out "$TMP/kvm" -q "$TMP/progs"
 [ "$rc" = 0 ] || fail "'A'-prefixed codes on KVM, judged by kvm.yaml: expected PASS (0), got $rc: $(jq -r '.calls[] | select(.verdict != "PASS") | .call + ": " + ([.issues[].reason] | join("; "))' "$TMP/kvm/results.jsonl" | head -5)"
 R=$TMP/kvm/results.jsonl
 [ "$(jq '.calls | length' "$R")" = 12 ] || fail "not 12 calls: $(jq -c '.calls | length' "$R")"
@@ -59,7 +55,7 @@ bad=$(jq -r '.calls[1:][] | select((.before | del(.rax)) != (.after | del(.rax))
 	fail "no call had CF set before it"
 
 # 2. the ABI's own instruction: #UD from KVM on SVM, every register as loaded
-run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/apple-hvg.yaml" "${opts[@]}" --out "$TMP/apple" -q
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/apple-hvg.yaml" "${nested_opts[@]}" --out "$TMP/apple" -q
 [ "$rc" = 5 ] || fail "apple-hvg.yaml on KVM: expected FAIL (5), got $rc"
 A=$TMP/apple/results.jsonl
 grep -q 'fix-hypercall-quirk=disabled' "$TMP/apple/summary.md" || fail "the quirk is not reported off"

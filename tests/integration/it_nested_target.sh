@@ -10,13 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-fetch_into_cache qemu linux
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
-"$HCFUZZ" targets | grep -q '^kvm-nested  *yes' ||
-	fail "hcfuzz targets does not list kvm-nested as runnable: $("$HCFUZZ" targets | grep -A1 kvm-nested)"
-opts=(--target kvm-nested --target-opt "kernel=$CACHE/linux")
+need_kvm_nested
 
-run timeout 900 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${opts[@]}" --out "$TMP/kvm" -q
+run timeout 900 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${nested_opts[@]}" --out "$TMP/kvm" -q
 [ "$rc" = 0 ] || fail "kvm.yaml on nested KVM: expected PASS (0), got $rc: $(jq -r 'select(.verdict != "PASS") | .test + " " + .reason' "$TMP/kvm/results.jsonl" | head -5)"
 n=$(wc -l <"$TMP/kvm/results.jsonl")
 [ "$n" = 131 ] || fail "expected 131 tests (130 and a known anomaly's), got $n"
@@ -38,7 +34,7 @@ grep -q 'linux=6\.' "$TMP/kvm/summary.md" || fail "the summary does not name the
 # each naming rax, what the spec allows and what KVM returned; nothing else
 sed 's/^  returns: \[-KVM_ENOSYS\]$/  returns: [-KVM_EPERM]/' "$SRC/specs/kvm.yaml" >"$TMP/misstated.yaml"
 ! cmp -s "$SRC/specs/kvm.yaml" "$TMP/misstated.yaml" || fail "the misstatement did not apply"
-run timeout 900 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" "${opts[@]}" --out "$TMP/mis" -q
+run timeout 900 "$HCFUZZ" conform --spec "$TMP/misstated.yaml" "${nested_opts[@]}" --out "$TMP/mis" -q
 [ "$rc" = 5 ] || fail "misstated kvm.yaml: expected FAIL (5), got $rc"
 [ "$(jq -r 'select(.verdict != "PASS" and .verdict != "XFAIL") | .group' "$TMP/mis/results.jsonl" | sort -u)" = undeclared ] ||
 	fail "unexpected non-PASS tests: $(jq -r 'select(.verdict != "PASS") | .test' "$TMP/mis/results.jsonl")"
@@ -49,7 +45,7 @@ jq -r 'select(.verdict == "FAIL") | .calls[0].issues[] | select(.verdict == "FAI
 	fail "the FAILs do not name rax with the value KVM returned"
 # A nested machine that dies says why: with an /init that cannot run, the
 # kernel panics, and the error quotes the panic line from its console
-run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${opts[@]}" --target-opt runner=/bin/true \
+run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/kvm.yaml" "${nested_opts[@]}" --target-opt runner=/bin/true \
 	--out "$TMP/dead" -q 2>"$TMP/dead.err"
 [ "$rc" = 4 ] || fail "a nested machine that cannot start: expected ERROR (4), got $rc"
 grep -q 'the nested machine ended (QEMU exit status 0): Kernel panic' "$TMP/dead.err" ||

@@ -82,6 +82,17 @@ build_solo5_into_cache() {
 	TENDER=$CACHE/solo5/solo5-hvt
 }
 
+# The kvm-nested target (QEMU and Debian's kernel in the cache), or SKIP
+# without a package archive; sets nested_opts, the options that aim an
+# hcfuzz command at it.
+need_kvm_nested() {
+	fetch_into_cache qemu linux
+	export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+	"$HCFUZZ" targets | grep -q '^kvm-nested  *yes' ||
+		fail "hcfuzz targets does not list kvm-nested as runnable: $("$HCFUZZ" targets | grep -A1 kvm-nested)"
+	nested_opts=(--target kvm-nested --target-opt "kernel=$CACHE/linux")
+}
+
 # QEMU killed in the middle of a replay: run `hcfuzz replay --out DIR
 # ARGS...` over NPROGS programs, kill its QEMU (by pid) once the first
 # result is in, and check that the program QEMU served is the one CRASH,

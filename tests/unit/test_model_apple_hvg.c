@@ -22,107 +22,21 @@
 
 #include <cmocka.h>
 
+#include "exec/exec.h"
 #include "exec/targets.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "prog/plan.h"
-#include "util/fileio.h"
 #include "util/x86.h"
 
+#include "model_run.h"
+
 #define SPEC "specs/apple-hvg.yaml"
-#define MAXCALLS 8
 
-static const char *src_dir(void)
-{
-	const char *src = getenv("HCF_SOURCE_DIR");
-	if (!src) {
-		print_message("skipped: HCF_SOURCE_DIR not set (run under ctest)\n");
-		skip();
-	}
-	return src;
-}
-
-/* The shipped spec with its first `from` replaced by `to` (from == NULL:
- * as shipped). */
+/* The shipped spec, or a copy with its first `from` replaced by `to`. */
 static struct hcf_abi *load_spec(const char *from, const char *to)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", src_dir(), SPEC);
-	size_t len;
-	char *text = hcf_read_file(path, 1u << 20, &len);
-	assert_non_null(text);
-	if (from) {
-		const char *at = strstr(text, from);
-		assert_non_null(at);
-		size_t head = (size_t)(at - text);
-		char *v = malloc(len + strlen(to) + 1);
-		assert_non_null(v);
-		memcpy(v, text, head);
-		strcpy(v + head, to);
-		strcat(v, at + strlen(from));
-		free(text);
-		text = v;
-		len = strlen(v);
-	}
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	if (hcf_spec_load_buffer("apple-hvg.yaml", text, len, &abi, &d) != 0) {
-		hcf_diags_print(&d, stderr);
-		fail_msg("%s (%s -> %s) does not load", SPEC, from ? from : "-", to ? to : "-");
-	}
-	free(text);
-	return abi;
-}
-
-static void parse(struct hcf_prog *p, const struct hcf_abi *abi, const char *text)
-{
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	if (hcf_prog_parse(p, abi, "test.hcf", text, strlen(text), &d) != 0) {
-		hcf_diags_print(&d, stderr);
-		fail_msg("program does not parse: %s", text);
-	}
-	assert_true(p->ncalls <= MAXCALLS);
-}
-
-/* A program run on the model target, and its verdicts. */
-struct run {
-	struct hcf_prog p;
-	struct hcf_prog_result res;
-	struct hcf_target_info ti;
-	struct hcf_call_verdict cvs[MAXCALLS];
-};
-
-static void run_model(struct run *r, const struct hcf_abi *abi, const char *text)
-{
-	memset(r, 0, sizeof(*r));
-	parse(&r->p, abi, text);
-	struct hcf_target *t = NULL;
-	struct hcf_target_opts opts = { 0 };
-	char err[256];
-	assert_int_equal(hcf_target_open("model", &t, abi, &opts, err, sizeof(err)), 0);
-	hcf_result_init(&r->res, 0);
-	assert_int_equal(hcf_target_run(t, &r->p, &r->res), 0);
-	r->ti = *t->ops->info(t);
-	hcf_target_close(t);
-}
-
-static void run_free(struct run *r)
-{
-	hcf_result_free(&r->res);
-	hcf_prog_free(&r->p);
-}
-
-/* Does call verdict cv have an issue of that oracle at that place? */
-static bool has_issue(const struct hcf_call_verdict *cv, enum hcf_verdict v, const char *oracle,
-		      const char *where)
-{
-	for (size_t k = 0; k < cv->nissues; k++)
-		if (cv->issues[k].v == v && !strcmp(cv->issues[k].oracle, oracle) &&
-		    !strcmp(cv->issues[k].where, where))
-			return true;
-	return false;
+	return from ? mr_load_variant(SPEC, from, to) : mr_load_src(SPEC);
 }
 
 static void test_table(void **state)
@@ -176,7 +90,7 @@ static void test_predictions(void **state)
 		const struct predict_case *c = &predict_cases[i];
 		struct hcf_prog p;
 		memset(&p, 0, sizeof(p));
-		parse(&p, abi, c->prog);
+		mr_parse(&p, abi, c->prog);
 		struct hcf_model m;
 		assert_int_equal(hcf_model_open(&m, abi, NULL), 0);
 		struct hcf_expect e;
@@ -208,7 +122,7 @@ static void test_uuid_learned(void **state)
 	struct hcf_abi *abi = load_spec(NULL, NULL);
 	struct hcf_prog p;
 	memset(&p, 0, sizeof(p));
-	parse(&p, abi, "call HVG_HCALL_GET_BOOTSESSIONUUID\ncall HVG_HCALL_GET_BOOTSESSIONUUID\n");
+	mr_parse(&p, abi, "call HVG_HCALL_GET_BOOTSESSIONUUID\ncall HVG_HCALL_GET_BOOTSESSIONUUID\n");
 	struct hcf_model m;
 	assert_int_equal(hcf_model_open(&m, abi, NULL), 0);
 	struct hcf_expect e;
@@ -264,14 +178,32 @@ static void test_uuid_learned(void **state)
 	hcf_model_reset(&m);
 	res.calls[1].after[HCF_RCX] ^= 1;
 	assert_int_equal(hcf_oracles_check(abi, &p, &res, &m, &ti, cvs), HCF_V_FAIL);
-	assert_true(has_issue(&cvs[1], HCF_V_FAIL, "model", "rcx"));
+	assert_true(mr_has_issue(&cvs[1], "model", "rcx", NULL));
 	hcf_model_close(&m);
 	hcf_result_free(&res);
 	hcf_prog_free(&p);
 	hcf_spec_free(abi);
 }
 
-/* `hcfuzz conform --target model`: the plan, every test PASS. */
+/* Every test that did not PASS, for the message. */
+struct plan_seen {
+	size_t n, undeclared, not_pass;
+	char first[160];
+};
+
+static void on_test(void *ctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
+{
+	(void)i;
+	struct plan_seen *s = ctx;
+	s->n++;
+	s->undeclared += !strcmp(t->group, "undeclared");
+	if (o->v != HCF_V_PASS && !s->not_pass++)
+		snprintf(s->first, sizeof(s->first), "%s: %s: %s", t->id, hcf_verdict_name(o->v),
+			 o->cvs && o->cvs[0].nissues ? o->cvs[0].issues[0].reason : "?");
+}
+
+/* `hcfuzz conform --target model`: the plan through the executor, every
+ * test PASS. */
 static void test_plan_on_model(void **state)
 {
 	(void)state;
@@ -281,27 +213,16 @@ static void test_plan_on_model(void **state)
 	struct hcf_plan_opts popts = { 0 };
 	assert_int_equal(hcf_plan_build(abi, &popts, &tests, &n), 0);
 	assert_true(n > 50);
-	struct hcf_target *t = NULL;
-	struct hcf_target_opts opts = { 0 };
-	char err[256];
-	assert_int_equal(hcf_target_open("model", &t, abi, &opts, err, sizeof(err)), 0);
+	struct hcf_target *t;
 	struct hcf_model m;
-	assert_int_equal(hcf_model_open(&m, abi, t->ops->info(t)), 0);
-	size_t undeclared = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct hcf_prog_result res;
-		hcf_result_init(&res, 0);
-		assert_int_equal(hcf_target_run(t, &tests[i].prog, &res), 0);
-		struct hcf_call_verdict cvs[MAXCALLS];
-		assert_true(tests[i].prog.ncalls <= MAXCALLS);
-		enum hcf_verdict v = hcf_oracles_check(abi, &tests[i].prog, &res, &m, t->ops->info(t), cvs);
-		if (v != HCF_V_PASS)
-			fail_msg("%s: %s: %s", tests[i].id, hcf_verdict_name(v),
-				 cvs[0].nissues ? cvs[0].issues[0].reason : "?");
-		undeclared += !strcmp(tests[i].group, "undeclared");
-		hcf_result_free(&res);
-	}
-	assert_true(undeclared >= 4);
+	mr_open_model(abi, &t, &m);
+	struct plan_seen seen = { 0 };
+	struct hcf_exec_stats st;
+	assert_int_equal(hcf_exec_tests(t, abi, &m, tests, n, NULL, on_test, &seen, &st), 0);
+	if (seen.not_pass)
+		fail_msg("%zu of %zu tests not PASS, the first %s", seen.not_pass, n, seen.first);
+	assert_int_equal(seen.n, n);
+	assert_true(seen.undeclared >= 4);
 	hcf_model_close(&m);
 	hcf_target_close(t);
 	hcf_tests_free(tests, n);
@@ -357,8 +278,8 @@ static void test_misstated_model(void **state)
 	struct hcf_abi *abi = load_spec(NULL, NULL);
 	for (size_t i = 0; i < sizeof(lie_cases) / sizeof(lie_cases[0]); i++) {
 		const struct lie_case *c = &lie_cases[i];
-		struct run r;
-		run_model(&r, abi, c->prog);
+		struct mr_run r;
+		mr_run_model(&r, abi, c->prog);
 		struct hcf_model truth;
 		assert_int_equal(hcf_model_open(&truth, abi, &r.ti), 0);
 		assert_int_equal(hcf_oracles_check(abi, &r.p, &r.res, &truth, &r.ti, r.cvs), HCF_V_PASS);
@@ -371,11 +292,11 @@ static void test_misstated_model(void **state)
 		assert_int_equal(hcf_model_open(&wrong, abi, &r.ti), 0);
 		wrong.ops = &ops;
 		assert_int_equal(hcf_oracles_check(abi, &r.p, &r.res, &wrong, &r.ti, r.cvs), HCF_V_FAIL);
-		if (!has_issue(&r.cvs[0], HCF_V_FAIL, "model", c->where))
+		if (!mr_has_issue(&r.cvs[0], "model", c->where, NULL))
 			fail_msg("%s: no model FAIL at %s", c->prog, c->where);
 		wrong.ops = &hcf_model_apple_hvg;
 		hcf_model_close(&wrong);
-		run_free(&r);
+		mr_run_free(&r);
 	}
 	hcf_spec_free(abi);
 }
@@ -406,15 +327,15 @@ static void test_misstated_spec(void **state)
 	for (size_t i = 0; i < sizeof(spec_lies) / sizeof(spec_lies[0]); i++) {
 		const struct spec_lie *c = &spec_lies[i];
 		struct hcf_abi *abi = load_spec(c->from, c->to);
-		struct run r;
-		run_model(&r, abi, c->prog);
+		struct mr_run r;
+		mr_run_model(&r, abi, c->prog);
 		struct hcf_model m;
 		assert_int_equal(hcf_model_open(&m, abi, &r.ti), 0);
 		assert_int_equal(hcf_oracles_check(abi, &r.p, &r.res, &m, &r.ti, r.cvs), HCF_V_FAIL);
-		if (!has_issue(&r.cvs[0], HCF_V_FAIL, c->oracle, c->where))
+		if (!mr_has_issue(&r.cvs[0], c->oracle, c->where, NULL))
 			fail_msg("%s -> %s: no %s FAIL at %s", c->from, c->to, c->oracle, c->where);
 		hcf_model_close(&m);
-		run_free(&r);
+		mr_run_free(&r);
 		hcf_spec_free(abi);
 	}
 }

@@ -37,41 +37,7 @@
 #include "reports/report.h"
 #include "util/fileio.h"
 
-static struct hcf_abi *load_text(const char *name, const char *text)
-{
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	if (hcf_spec_load_buffer(name, text, strlen(text), &abi, &d) != 0) {
-		hcf_diags_print(&d, stderr);
-		fail_msg("%s does not load", name);
-	}
-	return abi;
-}
-
-static const char *src_dir(void)
-{
-	const char *src = getenv("HCF_SOURCE_DIR");
-	if (!src) {
-		print_message("skipped: HCF_SOURCE_DIR not set (run under ctest)\n");
-		skip();
-	}
-	return src;
-}
-
-static struct hcf_abi *load_src(const char *rel)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", src_dir(), rel);
-	struct hcf_abi *abi = NULL;
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	if (hcf_spec_load(path, &abi, &d) != 0) {
-		hcf_diags_print(&d, stderr);
-		fail_msg("%s does not load", path);
-	}
-	return abi;
-}
+#include "model_run.h"
 
 /* tests/fixtures/xen-evtchn.yaml: the classic calls the model follows, as
  * specs/xen.yaml declares them. */
@@ -79,29 +45,7 @@ static struct hcf_abi *load_src(const char *rel)
 
 static struct hcf_abi *load_classic(void)
 {
-	return load_src(CLASSIC);
-}
-
-/* The classic fixture with its first `from` replaced by `to`. */
-static struct hcf_abi *load_variant(const char *from, const char *to)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", src_dir(), CLASSIC);
-	size_t len;
-	char *orig = hcf_read_file(path, 1u << 20, &len);
-	assert_non_null(orig);
-	const char *at = strstr(orig, from);
-	assert_non_null(at);
-	char *text = malloc(len + strlen(to) + 1);
-	assert_non_null(text);
-	size_t head = (size_t)(at - orig);
-	memcpy(text, orig, head);
-	strcpy(text + head, to);
-	strcat(text, at + strlen(from));
-	struct hcf_abi *abi = load_text("variant.yaml", text);
-	free(text);
-	free(orig);
-	return abi;
+	return mr_load_src(CLASSIC);
 }
 
 /* What a target reports about Xen: its signature and leaves base+1..+5 as
@@ -154,42 +98,9 @@ static void test_build(void **state)
 
 /* ---- running programs on the model target ------------------------------ */
 
-struct run {
-	struct hcf_prog p;
-	struct hcf_prog_result res;
-	struct hcf_call_verdict cvs[32];
-	enum hcf_verdict worst;
-	struct hcf_target_info ti;
-};
-
-static void parse(struct hcf_prog *p, const struct hcf_abi *abi, const char *text)
-{
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	if (hcf_prog_parse(p, abi, "test.hcf", text, strlen(text), &d) != 0) {
-		hcf_diags_print(&d, stderr);
-		fail_msg("program does not parse");
-	}
-}
-
-/* Run text on the model target, then judge it with a model of the ABI's
- * opened on the target's info (what the model target's own model saw). */
-static void run_model(struct run *r, const struct hcf_abi *abi, const char *text)
-{
-	memset(r, 0, sizeof(*r));
-	parse(&r->p, abi, text);
-	assert_true(r->p.ncalls <= 32);
-	struct hcf_target *t = NULL;
-	struct hcf_target_opts opts = { 0 };
-	char err[256];
-	assert_int_equal(hcf_target_open("model", &t, abi, &opts, err, sizeof(err)), 0);
-	hcf_result_init(&r->res, 0);
-	assert_int_equal(hcf_target_run(t, &r->p, &r->res), 0);
-	r->ti = *t->ops->info(t);
-	hcf_target_close(t);
-}
-
-static enum hcf_verdict judge(struct run *r, const struct hcf_abi *abi,
+/* Judge r with a model of the ABI's opened on the target's info (what the
+ * model target's own model saw). */
+static enum hcf_verdict judge(struct mr_run *r, const struct hcf_abi *abi,
 			      const struct hcf_target_info *ti)
 {
 	struct hcf_model m;
@@ -198,12 +109,6 @@ static enum hcf_verdict judge(struct run *r, const struct hcf_abi *abi,
 	r->worst = hcf_oracles_check(abi, &r->p, &r->res, &m, ti, r->cvs);
 	hcf_model_close(&m);
 	return r->worst;
-}
-
-static void run_free(struct run *r)
-{
-	hcf_result_free(&r->res);
-	hcf_prog_free(&r->p);
 }
 
 static uint64_t le(const uint8_t *b, unsigned n)
@@ -215,22 +120,10 @@ static uint64_t le(const uint8_t *b, unsigned n)
 }
 
 /* Bytes of buffer b at off after the run. */
-static uint64_t buf_at(const struct run *r, size_t b, uint32_t off, unsigned n)
+static uint64_t buf_at(const struct mr_run *r, size_t b, uint32_t off, unsigned n)
 {
 	assert_true(b < r->res.nbufs && r->res.bufs[b].valid);
 	return le(r->res.bufs[b].bytes + HCF_BUF_GUARD + off, n);
-}
-
-static bool has_issue(const struct hcf_call_verdict *cv, const char *oracle, const char *where,
-		      const char *reason_part)
-{
-	for (size_t k = 0; k < cv->nissues; k++) {
-		const struct hcf_issue *is = &cv->issues[k];
-		if (!strcmp(is->oracle, oracle) && (!where || !strcmp(is->where, where)) &&
-		    (!reason_part || strstr(is->reason, reason_part)))
-			return true;
-	}
-	return false;
 }
 
 #define NEG(e) ((uint64_t)-(int64_t)(e))
@@ -272,8 +165,8 @@ static const char classic_events[] =
 static void test_classic_events(void **state)
 {
 	struct hcf_abi *abi = load_classic();
-	struct run r;
-	run_model(&r, abi, classic_events);
+	struct mr_run r;
+	mr_run_model(&r, abi, classic_events);
 	static const int64_t rax[] = { 0, 0, 0, 0, -22, 0, 0, -22, -22, 0, 0, 0, 0, 4096, -22, -38 };
 	assert_int_equal(r.res.ncalls, sizeof(rax) / sizeof(rax[0]));
 	for (size_t i = 0; i < r.res.ncalls; i++) {
@@ -292,7 +185,7 @@ static void test_classic_events(void **state)
 	assert_int_equal(buf_at(&r, 11, 16, 2), 7); /* u.unbound.dom */
 	/* and the model, judging what its own prediction produced, agrees */
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_PASS);
-	run_free(&r);
+	mr_run_free(&r);
 	hcf_spec_free(abi);
 }
 
@@ -301,17 +194,17 @@ static void test_classic_events(void **state)
 static void test_classic_deviations(void **state)
 {
 	struct hcf_abi *abi = load_classic();
-	struct run r;
-	run_model(&r, abi, classic_events);
+	struct mr_run r;
+	mr_run_model(&r, abi, classic_events);
 
 	r.res.calls[4].after[HCF_RAX] = 0; /* closing a closed port "succeeds" */
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_FAIL);
-	assert_true(has_issue(&r.cvs[4], "model", "rax", "evtchn_close"));
+	assert_true(mr_has_issue(&r.cvs[4], "model", "rax", "evtchn_close"));
 	r.res.calls[4].after[HCF_RAX] = NEG(22);
 
 	r.res.bufs[0].bytes[HCF_BUF_GUARD + 4] = 5; /* the first port is 5 */
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_FAIL);
-	assert_true(has_issue(&r.cvs[0], "model", NULL, "evtchn_alloc_unbound.port"));
+	assert_true(mr_has_issue(&r.cvs[0], "model", NULL, "evtchn_alloc_unbound.port"));
 	assert_int_equal(r.cvs[0].issues[0].loc.kind, HCF_LOC_FIELD);
 	assert_int_equal(r.cvs[0].issues[0].expected, 1);
 	assert_int_equal(r.cvs[0].issues[0].got, 5);
@@ -319,16 +212,16 @@ static void test_classic_deviations(void **state)
 
 	r.res.calls[7].after[HCF_RAX] = 0; /* port 64 is valid */
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_FAIL);
-	assert_true(has_issue(&r.cvs[7], "model", "rax", "valid buckets"));
+	assert_true(mr_has_issue(&r.cvs[7], "model", "rax", "valid buckets"));
 	r.res.calls[7].after[HCF_RAX] = NEG(22);
 
 	r.res.bufs[2].bytes[HCF_BUF_GUARD + 8] = 0; /* an allocated port reads closed */
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_FAIL);
-	assert_true(has_issue(&r.cvs[2], "model", NULL, "evtchn_status.status"));
+	assert_true(mr_has_issue(&r.cvs[2], "model", NULL, "evtchn_status.status"));
 	r.res.bufs[2].bytes[HCF_BUF_GUARD + 8] = 1;
 
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_PASS);
-	run_free(&r);
+	mr_run_free(&r);
 	hcf_spec_free(abi);
 }
 
@@ -439,14 +332,11 @@ static void test_exec_keeps_state(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(tests[i].id, sizeof(tests[i].id), "t%zu", i);
 		snprintf(tests[i].group, sizeof(tests[i].group), "g");
-		parse(&tests[i].prog, abi, texts[i]);
+		mr_parse(&tests[i].prog, abi, texts[i]);
 	}
-	struct hcf_target *t = NULL;
-	struct hcf_target_opts opts = { 0 };
-	char err[256];
-	assert_int_equal(hcf_target_open("model", &t, abi, &opts, err, sizeof(err)), 0);
+	struct hcf_target *t;
 	struct hcf_model m;
-	assert_int_equal(hcf_model_open(&m, abi, t->ops->info(t)), 0);
+	mr_open_model(abi, &t, &m);
 	struct hcf_exec_stats st;
 	assert_int_equal(hcf_exec_tests(t, abi, &m, tests, 3, NULL, NULL, NULL, &st), 0);
 	/* the model target's Xen freed port 1, then refused it: had the
@@ -465,7 +355,7 @@ static void predict_one(const struct hcf_abi *abi, const struct hcf_target_info 
 			const char *text, struct hcf_expect *e)
 {
 	struct hcf_prog p;
-	parse(&p, abi, text);
+	mr_parse(&p, abi, text);
 	struct hcf_model m;
 	assert_int_equal(hcf_model_open(&m, abi, ti), 0);
 	uint64_t before[HCF_NGPR];
@@ -521,7 +411,7 @@ static void test_version_and_numbers(void **state)
 
 	/* Through the hypercall page the entry's stub loads the number with a
 	 * 32-bit move: garbage above the spec's width never reaches Xen. */
-	abi = load_variant("transport: native\ncall_number: {reg: rax}\n",
+	abi = mr_load_variant(CLASSIC, "transport: native\ncall_number: {reg: rax}\n",
 			   "transport: {kind: hypercall_page, msr: 0x40000000}\n"
 			   "call_number: {reg: eax}\n");
 	predict_one(abi, &pv, "call xen_version.version override rax=0x5e5e000000000011 arg=0\n",
@@ -549,7 +439,7 @@ static const char fastabi_events[] =
 
 static void test_fastabi_model(void **state)
 {
-	struct hcf_abi *abi = load_src("specs/xen-fastabi");
+	struct hcf_abi *abi = mr_load_src("specs/xen-fastabi");
 	assert_non_null(abi->model);
 	assert_string_equal(abi->model, "xen-fastabi");
 	struct hcf_target_info ti;
@@ -569,8 +459,8 @@ static void test_fastabi_model(void **state)
 	assert_int_equal(e.outcome, HCF_EXP_UNKNOWN);
 	assert_int_equal(e.known, 0);
 
-	struct run r;
-	run_model(&r, abi, fastabi_events);
+	struct mr_run r;
+	mr_run_model(&r, abi, fastabi_events);
 	assert_int_equal(r.res.calls[0].after[HCF_R9], 1);
 	assert_int_equal(r.res.calls[1].after[HCF_R9], 2);
 	assert_int_equal(r.res.calls[2].after[HCF_R9], XEN_EVTCHNSTAT_UNBOUND);
@@ -578,8 +468,8 @@ static void test_fastabi_model(void **state)
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_PASS);
 	r.res.calls[0].after[HCF_R9] = 3;
 	assert_int_equal(judge(&r, abi, &r.ti), HCF_V_FAIL);
-	assert_true(has_issue(&r.cvs[0], "model", "r9", "lowest free port"));
-	run_free(&r);
+	assert_true(mr_has_issue(&r.cvs[0], "model", "r9", "lowest free port"));
+	mr_run_free(&r);
 	hcf_spec_free(abi);
 }
 
@@ -599,10 +489,10 @@ struct answer {
 static void test_differential(void **state)
 {
 	struct hcf_abi *classic = load_classic();
-	struct hcf_abi *fast = load_src("specs/xen-fastabi");
-	struct run rc, rf;
-	run_model(&rc, classic, classic_events);
-	run_model(&rf, fast, fastabi_events);
+	struct hcf_abi *fast = mr_load_src("specs/xen-fastabi");
+	struct mr_run rc, rf;
+	mr_run_model(&rc, classic, classic_events);
+	mr_run_model(&rf, fast, fastabi_events);
 	assert_int_equal(judge(&rc, classic, &rc.ti), HCF_V_PASS);
 	assert_int_equal(judge(&rf, fast, &rf.ti), HCF_V_PASS);
 	/* classic call i has its struct in buffer i; the FastABI's program has
@@ -643,8 +533,8 @@ static void test_differential(void **state)
 	/* the comparison compared something */
 	assert_int_equal(allocs, 3);
 	assert_int_equal(statuses, 5);
-	run_free(&rc);
-	run_free(&rf);
+	mr_run_free(&rc);
+	mr_run_free(&rf);
 	hcf_spec_free(classic);
 	hcf_spec_free(fast);
 }
@@ -682,7 +572,7 @@ static void test_requires_language(void **state)
 		 "    cpuid: {leaf: 4, reg: eax, mask: 0x80}\n"
 		 "    doc: \"the RFC's fastabi.pandoc\"\n"
 		 "  - {feature: TWO, cpuid: {leaf: 1, reg: edx, mask: 0xff00, value: 0x0400}}\n");
-	struct hcf_abi *abi = load_text("req.yaml", text);
+	struct hcf_abi *abi = mr_load_text("req.yaml", text);
 	assert_int_equal(abi->nrequires, 2);
 	const struct hcf_requirement *r = &abi->requires[0];
 	assert_string_equal(r->feature, "XEN_HVM_CPUID_FASTABI");
@@ -725,7 +615,7 @@ static void test_requires_language(void **state)
 /* The FastABI dialect states the RFC's requirement itself. */
 static void test_fastabi_requirement(void **state)
 {
-	struct hcf_abi *abi = load_src("tests/fixtures/xen-fastabi");
+	struct hcf_abi *abi = mr_load_src("tests/fixtures/xen-fastabi");
 	assert_int_equal(abi->nrequires, 1);
 	const struct hcf_requirement *r = &abi->requires[0];
 	assert_string_equal(r->feature, "XEN_HVM_CPUID_FASTABI");
@@ -737,14 +627,14 @@ static void test_fastabi_requirement(void **state)
 	assert_non_null(strstr(r->doc, "fastabi.pandoc"));
 	hcf_spec_free(abi);
 	/* a single file of the dialect too */
-	abi = load_src("tests/fixtures/xen-fastabi/version.yml");
+	abi = mr_load_src("tests/fixtures/xen-fastabi/version.yml");
 	assert_int_equal(abi->nrequires, 1);
 	hcf_spec_free(abi);
 }
 
 static void test_requirements_check(void **state)
 {
-	struct hcf_abi *abi = load_src("specs/xen-fastabi");
+	struct hcf_abi *abi = mr_load_src("specs/xen-fastabi");
 	struct hcf_target_info ti;
 	char why[256];
 	const char *doc;
@@ -819,7 +709,7 @@ static void on_test(void *ctx, size_t i, const struct hcf_test *t, const struct 
 	s->n++;
 	s->skip += o->v == HCF_V_SKIP;
 	for (size_t k = 0; o->cvs && k < (t->prog.ncalls ? t->prog.ncalls : 1); k++)
-		if (has_issue(&o->cvs[k], "requires", NULL, "XEN_HVM_CPUID_FASTABI is not set"))
+		if (mr_has_issue(&o->cvs[k], "requires", NULL, "XEN_HVM_CPUID_FASTABI is not set"))
 			s->with_reason++;
 }
 
@@ -836,7 +726,7 @@ static size_t count(const char *hay, const char *needle)
  * once; with the bit set the same plan runs. */
 static void test_not_applicable_run(void **state)
 {
-	struct hcf_abi *abi = load_src("specs/xen-fastabi");
+	struct hcf_abi *abi = mr_load_src("specs/xen-fastabi");
 	struct hcf_test *tests = NULL;
 	size_t n = 0;
 	struct hcf_plan_opts popts = { 0 };
@@ -902,7 +792,7 @@ static void test_not_applicable_run(void **state)
 	assert_int_equal(j.res.ncalls, tests[0].prog.ncalls);
 	for (size_t k = 0; k < tests[0].prog.ncalls; k++) {
 		assert_int_equal(j.res.calls[k].outcome, HCF_CO_NOT_RUN);
-		assert_true(has_issue(&j.cvs[k], "requires", "abi", "XEN_HVM_CPUID_FASTABI"));
+		assert_true(mr_has_issue(&j.cvs[k], "requires", "abi", "XEN_HVM_CPUID_FASTABI"));
 	}
 	hcf_judged_free(&j);
 	hcf_model_close(&m);
@@ -925,7 +815,7 @@ static void test_not_applicable_run(void **state)
 static void test_shipped_copy(void **state)
 {
 	char a[4096], b[4096];
-	const char *src = src_dir();
+	const char *src = mr_src_dir();
 	snprintf(a, sizeof(a), "%s/tests/fixtures/xen-fastabi", src);
 	DIR *d = opendir(a);
 	assert_non_null(d);
