@@ -157,7 +157,7 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 
 uint32_t hcf_oracle_allowed_exceptions(const struct hcf_oracle_ctx *ctx)
 {
-	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->abi->undeclared_exceptions;
+	uint32_t allowed = ctx->op ? ctx->op->exceptions : ctx->undeclared->exceptions;
 	if (ctx->expect)
 		allowed |= ctx->expect->extra_exceptions;
 	return allowed;
@@ -363,11 +363,12 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		struct hcf_expect e;
 		/* the op of what was loaded: a buffer address in the number
 		 * register is known only now */
-		int opi = cr->outcome != HCF_CO_NOT_RUN ? hcf_pcall_op_loaded(p, &p->calls[i], cr->before)
-						       : hcf_pcall_op(p, &p->calls[i]);
+		const uint64_t *loaded = cr->outcome != HCF_CO_NOT_RUN ? cr->before : NULL;
+		int opi = hcf_pcall_op_loaded(p, &p->calls[i], loaded);
 		struct hcf_oracle_ctx ctx = {
 			.abi = abi, .prog = p, .res = r, .idx = i,
 			.op = opi >= 0 && (size_t)opi < abi->nops ? &abi->ops[opi] : NULL,
+			.undeclared = hcf_pcall_undeclared(p, &p->calls[i], loaded),
 			.expect = NULL, .tinfo = tinfo,
 		};
 

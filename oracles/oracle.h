@@ -35,6 +35,7 @@ struct hcf_oracle_ctx {
 	const struct hcf_prog_result *res;
 	size_t idx;                      /* call under check */
 	const struct hcf_op *op;         /* its op, NULL for an undeclared number */
+	const struct hcf_undeclared *undeclared; /* without an op: its contract (hcf_pcall_undeclared) */
 	const struct hcf_expect *expect; /* the model's prediction, NULL without a model */
 	const struct hcf_target_info *tinfo;
 };

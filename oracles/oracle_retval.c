@@ -12,7 +12,8 @@
  * - none: the value is in the returns set (or is one of the raw error codes).
  * - status field: the status lives in a structure the call writes; 0 is
  *   success, anything else must be an allowed error.
- * An undeclared number must return one of the ABI's undeclared_returns.
+ * An undeclared call must return a value its undeclared contract allows: the
+ * ABI's, or for an unknown sub-operation its call's (hcf_pcall_undeclared).
  */
 #include <stdio.h>
 #include <string.h>
@@ -341,31 +342,34 @@ static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_
 			     struct hcf_call_verdict *cv)
 {
 	const struct hcf_abi *abi = ctx->abi;
-	if (abi->ret_reg >= HCF_NGPR || !returns_declared(&abi->undeclared_returns))
+	const struct hcf_vset *s = &ctx->undeclared->returns;
+	if (abi->ret_reg >= HCF_NGPR || !returns_declared(s))
 		return;
 	unsigned width = clamp_width(abi->ret_width);
 	uint64_t raw = cr->after[abi->ret_reg];
-	if (hcf_vset_contains(&abi->undeclared_returns, hcf_sext(raw, width)))
+	if (hcf_vset_contains(s, hcf_sext(raw, width)))
 		return;
 	char got[80], ok[64];
 	struct hcf_loc loc = hcf_loc_reg(abi->ret_reg);
-	format_vset(ok, sizeof(ok), &abi->undeclared_returns);
+	const char *what = ctx->undeclared == &abi->undeclared
+				   ? "undeclared call number"
+				   : "unknown sub-operation (its call's undeclared contract)";
+	format_vset(ok, sizeof(ok), s);
 	hcf_oracle_value_str(abi, NULL, raw, width, got, sizeof(got));
-	const struct hcf_vset *s = &abi->undeclared_returns;
 	if (!s->any && s->n == 1 && s->r[0].lo == s->r[0].hi) {
 		uint64_t want = (uint64_t)s->r[0].lo;
 		char exp[80];
 		if (width < 64)
 			want &= (1ull << width) - 1;
 		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &loc, want,
-					    raw, "undeclared call number: expected %s, got %s",
+					    raw, "%s: expected %s, got %s", what,
 					    hcf_oracle_value_str(abi, NULL, want, width, exp,
 								 sizeof(exp)),
 					    got);
 		return;
 	}
 	hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &loc,
-			     "undeclared call number returned %s; allowed: %s", got, ok);
+			     "%s returned %s; allowed: %s", what, got, ok);
 }
 
 void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv)

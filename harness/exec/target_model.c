@@ -40,7 +40,7 @@ static void set_unpredicted_return(const struct hcf_prog *p, const struct hcf_pc
 	unsigned reg = op ? op->ret_reg : abi->ret_reg;
 	if (reg >= HCF_NGPR || (e->known & HCF_REGBIT(reg)))
 		return;
-	const struct hcf_vset *ok = op ? &op->returns : &abi->undeclared_returns;
+	const struct hcf_vset *ok = op ? &op->returns : &hcf_pcall_undeclared(p, c, NULL)->returns;
 	int64_t v = !ok->any && ok->n ? ok->r[0].lo : 0;
 	cr->after[reg] = (uint64_t)v;
 }

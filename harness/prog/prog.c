@@ -232,23 +232,38 @@ int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c)
 	return hcf_pcall_op_loaded(p, c, NULL);
 }
 
-int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
-			const uint64_t loaded[HCF_NGPR])
+/*
+ * The number and sub-operation call c issues, as the hypervisor reads them
+ * from the loaded image (NULL: the program's own, where a buffer address is
+ * not known yet). false when a magic register does not hold its value: then
+ * the hypervisor takes it for no call at all.
+ */
+static bool issued(const struct hcf_prog *p, const struct hcf_pcall *c,
+		   const uint64_t loaded[HCF_NGPR], uint64_t *nr, uint64_t *sub)
 {
 	const struct hcf_abi *abi = p->abi;
 	/* without the loaded image a buffer address in these registers is not
 	 * known here: such a call is judged as no declared one */
 	const uint64_t *g = loaded ? loaded : c->gpr;
 	unsigned nreg = hcf_prog_nr_reg(abi);
-	uint64_t nr = hcf_xport_addressed(&abi->transport) || !loaded ? hcf_pcall_nr(p, c)
-		      : g[nreg] & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
-	uint64_t sub = abi->subop_reg < HCF_NGPR ? g[abi->subop_reg] : 0;
-	/* without its magic the hypervisor does not take it for a call at all */
+	*nr = hcf_xport_addressed(&abi->transport) || !loaded ? hcf_pcall_nr(p, c)
+	      : g[nreg] & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
+	*sub = abi->subop_reg < HCF_NGPR ? g[abi->subop_reg] : 0;
 	for (size_t i = 0; i < abi->nmagic; i++)
 		if (((g[abi->magic[i].reg] ^ abi->magic[i].value) &
 		     hcf_x86_width_mask(abi->magic[i].width)) ||
 		    (!loaded && c->ref[abi->magic[i].reg].buf >= 0))
-			return -1;
+			return false;
+	return true;
+}
+
+int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
+			const uint64_t loaded[HCF_NGPR])
+{
+	const struct hcf_abi *abi = p->abi;
+	uint64_t nr, sub;
+	if (!issued(p, c, loaded, &nr, &sub))
+		return -1;
 	if (c->op >= 0 && (size_t)c->op < abi->nops) {
 		const struct hcf_op *op = &abi->ops[c->op];
 		if (op->nr == nr && (!op->has_subop || op->subop == sub))
@@ -256,6 +271,15 @@ int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
 	}
 	const struct hcf_op *op = hcf_spec_find_op(abi, nr, sub);
 	return op ? (int)(op - abi->ops) : -1;
+}
+
+const struct hcf_undeclared *hcf_pcall_undeclared(const struct hcf_prog *p,
+						  const struct hcf_pcall *c,
+						  const uint64_t loaded[HCF_NGPR])
+{
+	uint64_t nr, sub;
+	return issued(p, c, loaded, &nr, &sub) ? hcf_spec_undeclared(p->abi, nr)
+					       : &p->abi->undeclared;
 }
 
 bool hcf_prog_has_destructive(const struct hcf_prog *p)

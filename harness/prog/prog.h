@@ -145,6 +145,13 @@ int hcf_pcall_op(const struct hcf_prog *p, const struct hcf_pcall *c);
  * address, which only the layout resolves. */
 int hcf_pcall_op_loaded(const struct hcf_prog *p, const struct hcf_pcall *c,
 			const uint64_t loaded[HCF_NGPR]);
+/* The contract a call that issues no declared op is judged by: for an
+ * unknown sub-operation of a call that says what those do, the call's
+ * (hcf_spec_undeclared); else the ABI's. loaded as for hcf_pcall_op_loaded
+ * (NULL: the program's own image). */
+const struct hcf_undeclared *hcf_pcall_undeclared(const struct hcf_prog *p,
+						  const struct hcf_pcall *c,
+						  const uint64_t loaded[HCF_NGPR]);
 /* The op call idx of p really issues (hcf_pcall_op), NULL for an undeclared
  * number or an index p does not have: what every layer means by "the op of
  * call idx". */

@@ -336,11 +336,21 @@ struct hcf_op {
 	struct hcf_srcpos pos;
 };
 
+/* What a call the spec does not declare must do (the `undeclared:` key). */
+struct hcf_undeclared {
+	struct hcf_vset returns;     /* the values it may return; any: not said */
+	uint32_t exceptions;         /* bit v: vector v allowed (the ABI-wide ones included) */
+};
+
 struct hcf_call {
 	char *name;
 	uint64_t nr;
 	size_t first_op, nops;       /* its ops in abi->ops */
 	bool has_subops;
+	/* A call with sub-operations may say what its unknown ones do, where
+	 * its handler checks an argument before the command (Xen's vcpu_op:
+	 * the vCPU first); NULL: the ABI's. hcf_spec_undeclared picks. */
+	struct hcf_undeclared *undeclared;
 	struct hcf_srcpos pos;
 };
 
@@ -391,8 +401,7 @@ struct hcf_abi {
 	size_t nstructs;
 
 	/* What an undeclared call number must do. */
-	struct hcf_vset undeclared_returns;
-	uint32_t undeclared_exceptions;
+	struct hcf_undeclared undeclared;
 	uint8_t ret_reg;             /* ABI default return register */
 	uint8_t ret_width;
 	enum hcf_err_conv err;       /* ABI default convention */
@@ -433,6 +442,10 @@ const struct hcf_op *hcf_spec_find_op(const struct hcf_abi *abi, uint64_t nr, ui
 const struct hcf_op *hcf_spec_op_by_name(const struct hcf_abi *abi, const char *name);
 const struct hcf_const *hcf_spec_const(const struct hcf_abi *abi, const char *name);
 const struct hcf_struct *hcf_spec_struct(const struct hcf_abi *abi, const char *name);
+/* The contract of an undeclared call with number nr (as the hypervisor reads
+ * it): an unknown sub-operation of a call that says what those do is judged
+ * by the call's, every other undeclared call by the ABI's. */
+const struct hcf_undeclared *hcf_spec_undeclared(const struct hcf_abi *abi, uint64_t nr);
 
 /* A name for a value, from the constants table: "-KVM_ENOSYS" for -1000 when
  * the op's convention is negative errno. Returns NULL if none fits. */

@@ -111,10 +111,10 @@ void hcf_spec_fastabi_init(struct hcf_spec_ctx *c)
 		abi->consts[i].value = xen_errnos[i].value;
 	}
 	abi->nconsts = NELEM(xen_errnos);
-	abi->undeclared_returns.r = hcf_xcalloc(1, sizeof(*abi->undeclared_returns.r));
-	abi->undeclared_returns.r[0].lo = abi->undeclared_returns.r[0].hi = -XEN_ENOSYS;
-	abi->undeclared_returns.n = 1;
-	abi->undeclared_exceptions = 0;
+	abi->undeclared.returns.r = hcf_xcalloc(1, sizeof(*abi->undeclared.returns.r));
+	abi->undeclared.returns.r[0].lo = abi->undeclared.returns.r[0].hi = -XEN_ENOSYS;
+	abi->undeclared.returns.n = 1;
+	abi->undeclared.exceptions = 0;
 
 	/* What the patch's prose says besides the registers: the ABI exists
 	 * where Xen sets XEN_HVM_CPUID_FASTABI, and hcfuzz's FastABI model

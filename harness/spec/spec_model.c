@@ -84,6 +84,14 @@ const struct hcf_op *hcf_spec_find_op(const struct hcf_abi *abi, uint64_t nr, ui
 	return NULL;
 }
 
+const struct hcf_undeclared *hcf_spec_undeclared(const struct hcf_abi *abi, uint64_t nr)
+{
+	for (size_t i = 0; i < abi->ncalls; i++)
+		if (abi->calls[i].nr == nr)
+			return abi->calls[i].undeclared ? abi->calls[i].undeclared : &abi->undeclared;
+	return &abi->undeclared;
+}
+
 const struct hcf_op *hcf_spec_op_by_name(const struct hcf_abi *abi, const char *name)
 {
 	for (size_t i = 0; i < abi->nops; i++)
@@ -234,8 +242,12 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free_cond(&op->hands_over_when);
 	}
 	free(abi->ops);
-	for (size_t i = 0; i < abi->ncalls; i++)
+	for (size_t i = 0; i < abi->ncalls; i++) {
 		free(abi->calls[i].name);
+		if (abi->calls[i].undeclared)
+			free_vset(&abi->calls[i].undeclared->returns);
+		free(abi->calls[i].undeclared);
+	}
 	free(abi->calls);
 	for (size_t i = 0; i < abi->nstructs; i++) {
 		for (size_t j = 0; j < abi->structs[i].nfields; j++)
@@ -264,7 +276,7 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free_vset(&a->rip.set);
 	}
 	free(abi->anomalies);
-	free_vset(&abi->undeclared_returns);
+	free_vset(&abi->undeclared.returns);
 	free(abi->name);
 	free(abi->description);
 	free(abi->path);

@@ -20,7 +20,7 @@
 
 enum { CK_NAME, CK_NR, CK_INDEX, CK_DOC, CK_INPUT, CK_OUTPUT, CK_INOUT, CK_RETURN, CK_CLOBBERS,
        CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_WATCHDOG,
-       CK_BLOCKS, CK_COUNT };
+       CK_BLOCKS, CK_UNDECL, CK_COUNT };
 static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi);
 static uint64_t max_call_nr(const struct hcf_abi *abi);
 
@@ -45,6 +45,7 @@ static const struct hcf_spec_key call_keys[CK_COUNT] = {
 	[CK_SUBOPS] = { "subops", Q, false, IN_CALL },
 	[CK_WATCHDOG] = { "watchdog_ms", S, false, 0 },
 	[CK_BLOCKS] = { "blocks", S, false, 0 },
+	[CK_UNDECL] = { "undeclared", M, false, IN_CALL },
 };
 
 static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *p)
@@ -667,6 +668,31 @@ static void parse_subops(struct ld *L, size_t ci, const struct props *callp,
 	free(pos);
 }
 
+/* undeclared: {returns: [...], exceptions: [...]}, the ABI's (map NULL: any
+ * value, the ABI-wide exceptions) or a call's for its unknown sub-operations;
+ * either is judged at the ABI's return register. */
+static void parse_undeclared(struct ld *L, const struct hcf_ynode *map, struct hcf_undeclared *u)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "returns", Q, false, 0 },
+		{ "exceptions", Q, false, 0 },
+	};
+	const struct hcf_ynode *v[2];
+	u->returns.any = true; /* unless it says otherwise */
+	u->exceptions = L->abi_exceptions;
+	if (!map || !hcf_spec_map_keys(L->c, map, "undeclared", keys, 2, 0, v))
+		return;
+	if (v[0]) {
+		if (L->abi->ret_reg == HCF_REG_NONE)
+			hcf_spec_err(L->c, v[0], "undeclared returns listed but the ABI has no return "
+						 "register");
+		ld_parse_vset(L, v[0], "undeclared returns", true, &u->returns);
+	}
+	uint32_t exc;
+	if (v[1] && ld_parse_exceptions(L, v[1], &exc))
+		u->exceptions |= exc;
+}
+
 static void parse_call(struct ld *L, const struct hcf_ynode *it)
 {
 	struct hcf_spec_ctx *c = L->c;
@@ -709,7 +735,15 @@ static void parse_call(struct ld *L, const struct hcf_ynode *it)
 				     name);
 		else
 			parse_subops(L, ci, &cp, v[CK_SUBOPS]);
+		if (v[CK_UNDECL]) {
+			cl->undeclared = hcf_xcalloc(1, sizeof(*cl->undeclared));
+			parse_undeclared(L, v[CK_UNDECL], cl->undeclared);
+		}
 	} else {
+		if (v[CK_UNDECL])
+			hcf_spec_err(c, key_of(it, v[CK_UNDECL]), "call '%.40s' has no subops: a call's "
+				     "undeclared: says what its unknown sub-operations do (unknown "
+				     "numbers are the top level's)", name);
 		const struct hcf_ynode *args_v[3] = { v[CK_INPUT], v[CK_OUTPUT], v[CK_INOUT] };
 		abi->calls[ci].first_op = abi->nops;
 		build_op(L, ci, NULL, 0, &cp, NULL, args_v, it);
@@ -766,10 +800,6 @@ static const struct hcf_spec_key top_keys[TK_COUNT] = {
 
 void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 {
-	static const struct hcf_spec_key undecl_keys[] = {
-		{ "returns", Q, false, 0 },
-		{ "exceptions", Q, false, 0 },
-	};
 	struct hcf_abi *abi = c->abi;
 	struct ld L = { .c = c, .abi = abi };
 	const struct hcf_ynode *v[TK_COUNT];
@@ -844,21 +874,7 @@ void hcf_spec_native_load(struct hcf_spec_ctx *c, const struct hcf_ynode *root)
 	if (v[TK_EXC])
 		ld_parse_exceptions(&L, v[TK_EXC], &L.abi_exceptions);
 
-	abi->undeclared_returns.any = true; /* unless undeclared: says otherwise */
-	abi->undeclared_exceptions = L.abi_exceptions;
-	const struct hcf_ynode *u[2];
-	if (v[TK_UNDECL] &&
-	    hcf_spec_map_keys(c, v[TK_UNDECL], "undeclared", undecl_keys, 2, 0, u)) {
-		if (u[0]) {
-			if (abi->ret_reg == HCF_REG_NONE)
-				hcf_spec_err(c, u[0], "undeclared returns listed but the ABI has no "
-						      "return register");
-			ld_parse_vset(&L, u[0], "undeclared returns", true, &abi->undeclared_returns);
-		}
-		uint32_t exc;
-		if (u[1] && ld_parse_exceptions(&L, u[1], &exc))
-			abi->undeclared_exceptions |= exc;
-	}
+	parse_undeclared(&L, v[TK_UNDECL], &abi->undeclared);
 
 	if (!v[TK_CALLS])
 		return;

@@ -66,11 +66,13 @@ void hcf_model_predict_from_spec(const struct hcf_abi *abi, const struct hcf_pro
 		return;
 	}
 
-	if (abi->undeclared_exceptions)
+	const struct hcf_undeclared *u = idx < p->ncalls ? hcf_pcall_undeclared(p, &p->calls[idx], before)
+							 : &abi->undeclared;
+	if (u->exceptions)
 		e->outcome = HCF_EXP_UNKNOWN;
 	e->why_model = "spec";
-	e->why = "undeclared call number";
-	const struct hcf_vset *s = &abi->undeclared_returns;
+	e->why = u == &abi->undeclared ? "undeclared call number" : "undeclared sub-operation";
+	const struct hcf_vset *s = &u->returns;
 	if (!s->any && s->n == 1 && s->r[0].lo == s->r[0].hi && abi->ret_reg < HCF_NGPR) {
 		unsigned w = abi->ret_width ? abi->ret_width : 64;
 		e->known = HCF_REGBIT(abi->ret_reg);

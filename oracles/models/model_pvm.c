@@ -332,7 +332,7 @@ static void pvm_predict(void *st, const struct hcf_abi *abi, const struct hcf_pr
 	struct pvm_model *m = st;
 	hcf_model_predict_from_spec(abi, p, idx, before, e);
 	const struct hcf_op *op = hcf_prog_call_op(p, idx);
-	table_effects(m, op ? op->exceptions : abi ? abi->undeclared_exceptions : 0, e);
+	table_effects(m, op ? op->exceptions : abi ? abi->undeclared.exceptions : 0, e);
 
 	uint64_t nr = before[HCF_RAX];
 	const struct pvm_hc *hc = pvm_find(nr);

@@ -115,7 +115,7 @@ static void emit_clobber_xmm(struct em *e)
 static void emit_exception(struct em *e)
 {
 	char x[160];
-	uint32_t allowed = rp_allowed_vectors(e->cx, e->pl->op);
+	uint32_t allowed = rp_allowed_vectors(e->pl);
 	rp_fmt_vectors(allowed, x, sizeof(x));
 	emit_no_snapshot(e);
 	rp_pf(e, "#define ALLOWED_VECTORS 0x%08" PRIx32 "u /* %s */\n\n", allowed, x);
@@ -219,8 +219,8 @@ static void emit_retval(struct em *e)
 	char r[256], x[256];
 	emit_no_snapshot(e);
 	if (!op) {
-		rp_fmt_vset(&cx->abi->undeclared_returns, r, sizeof(r));
-		emit_allowed_fns(e, &cx->abi->undeclared_returns, NULL, true);
+		rp_fmt_vset(&pl->undeclared->returns, r, sizeof(r));
+		emit_allowed_fns(e, &pl->undeclared->returns, NULL, true);
 		emit_contract_comment(e);
 		emit_check_open(e);
 		emit_ret_value(e);

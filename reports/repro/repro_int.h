@@ -33,6 +33,7 @@ struct plan {
 	size_t call;                 /* the program call the check is on */
 	size_t ncalls;               /* calls replayed */
 	const struct hcf_op *op;     /* NULL: an undeclared number */
+	const struct hcf_undeclared *undeclared; /* what it must do then (hcf_pcall_undeclared) */
 	char name[96];               /* op name, or nr=0x... */
 	char at[128];                /* "call 0 (invlpg)" */
 	char what[200];              /* "clobber rax at call 0 (invlpg)" */
@@ -98,7 +99,7 @@ void rp_gen_free(struct gen *g);
 
 /* the program's text (repro_write.c, repro_checks.c) */
 const char *rp_reg_upper(unsigned r);
-uint32_t rp_allowed_vectors(const struct cx *cx, const struct hcf_op *op);
+uint32_t rp_allowed_vectors(const struct plan *pl);
 void rp_contract_text(struct em *e, char *buf, size_t len);
 void rp_emit_finding(struct em *e);
 void rp_emit_header(struct em *e);

@@ -89,7 +89,7 @@ static int parse_retval(struct plan *pl, const struct cx *cx, char *err, size_t 
 	const struct hcf_op *op = pl->op;
 	pl->kind = CK_RETVAL;
 	if (!op) {
-		if (abi->ret_reg >= HCF_NGPR || abi->undeclared_returns.any) {
+		if (abi->ret_reg >= HCF_NGPR || pl->undeclared->returns.any) {
 			snprintf(err, errlen, "retval finding on an undeclared number, but the spec allows "
 					      "undeclared numbers any return value");
 			return -1;
@@ -356,6 +356,7 @@ int rp_make_plan(struct plan *pl, const struct cx *cx, char *err, size_t errlen)
 		return -1;
 	pl->ncalls = pl->call + 1; /* later calls cannot change what this one did */
 	pl->op = hcf_prog_call_op(cx->p, pl->call);
+	pl->undeclared = hcf_pcall_undeclared(cx->p, &cx->p->calls[pl->call], NULL);
 	hcf_pcall_name(cx->p, &cx->p->calls[pl->call], pl->name, sizeof(pl->name));
 	snprintf(pl->at, sizeof(pl->at), "call %zu (%s)", pl->call, pl->name);
 	for (size_t i = 0; i < sizeof(oracle_rows) / sizeof(oracle_rows[0]); i++) {

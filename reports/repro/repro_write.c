@@ -182,9 +182,9 @@ static hcf_regmask_t may_change(const struct cx *cx, const struct hcf_op *op)
 	return op ? hcf_op_may_change(cx->abi, op) : hcf_abi_undeclared_may_change(cx->abi);
 }
 
-uint32_t rp_allowed_vectors(const struct cx *cx, const struct hcf_op *op)
+uint32_t rp_allowed_vectors(const struct plan *pl)
 {
-	return op ? op->exceptions : cx->abi->undeclared_exceptions;
+	return pl->op ? pl->op->exceptions : pl->undeclared->exceptions;
 }
 
 static const char *err_conv_name(const struct cx *cx, const struct hcf_op *op)
@@ -218,12 +218,12 @@ void rp_contract_text(struct em *e, char *buf, size_t len)
 				   "pattern before the call and compared after it.", pl->xmm);
 		break;
 	case CK_EXCEPTION:
-		rp_fmt_vectors(rp_allowed_vectors(cx, op), x, sizeof(x));
+		rp_fmt_vectors(rp_allowed_vectors(pl), x, sizeof(x));
 		snprintf(buf, len, "the exceptions %s may raise: %s.", pl->name, x);
 		break;
 	case CK_RETVAL:
 		if (!op) {
-			rp_fmt_vset(&cx->abi->undeclared_returns, r, sizeof(r));
+			rp_fmt_vset(&pl->undeclared->returns, r, sizeof(r));
 			snprintf(buf, len, "an undeclared number must return %s in %s (%u bits).", r,
 				 asm_reg_name(pl->reg), pl->width);
 		} else {

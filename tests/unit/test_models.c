@@ -130,7 +130,7 @@ static void test_from_spec(void **state)
 	abi->ops[1].exceptions = 1u << 6;
 	abi->ops[2].destructive = true;
 	abi->ret_width = 32;
-	abi_vset_add(&abi->undeclared_returns, -38, -38);
+	abi_vset_add(&abi->undeclared.returns, -38, -38);
 	struct hcf_expect e;
 
 	predict(abi, 0, 1, &e);
@@ -156,11 +156,11 @@ static void test_from_spec(void **state)
 	assert_int_equal(e.known, HCF_REGBIT(HCF_RAX));
 
 	/* Several undeclared values allowed: no single prediction. */
-	abi_vset_add(&abi->undeclared_returns, -1, -1);
+	abi_vset_add(&abi->undeclared.returns, -1, -1);
 	predict(abi, -1, 99, &e);
 	assert_int_equal(e.known, 0);
 
-	abi->undeclared_exceptions = 1u << 6;
+	abi->undeclared.exceptions = 1u << 6;
 	predict(abi, -1, 99, &e);
 	assert_int_equal(e.outcome, HCF_EXP_UNKNOWN);
 
@@ -640,7 +640,7 @@ static void test_misstated_fixture_follows_pvm(void **state)
 				 "(tests/fixtures/make-pvm-misstated.sh writes it again)",
 				 a->name);
 	}
-	assert_true(vsets_equal(&pvm->undeclared_returns, &mis->undeclared_returns));
+	assert_true(vsets_equal(&pvm->undeclared.returns, &mis->undeclared.returns));
 	assert_int_equal(pvm->nanomalies, mis->nanomalies);
 	for (size_t i = 0; i < pvm->nanomalies; i++)
 		assert_string_equal(pvm->anomalies[i].id, mis->anomalies[i].id);

@@ -103,7 +103,7 @@ static struct hcf_abi *test_abi(enum hcf_xport_kind xk)
 	abi->ret_reg = HCF_RAX;
 	abi->ret_width = 64;
 	abi->err = HCF_ERR_NEG_ERRNO;
-	abi_vset_add(&abi->undeclared_returns, -ENOSYS_, -ENOSYS_);
+	abi_vset_add(&abi->undeclared.returns, -ENOSYS_, -ENOSYS_);
 	abi_const(abi, "EPERM", EPERM_);
 	abi_const(abi, "EINVAL", EINVAL_);
 	abi_const(abi, "ENOSYS", ENOSYS_);
@@ -725,6 +725,59 @@ static void test_retval_undeclared(void **state)
 	assert_int_equal(is->got, (uint64_t)-EPERM_);
 	assert_non_null(strstr(is->reason, "-ENOSYS"));
 	assert_non_null(strstr(is->reason, "-EPERM"));
+	fx_free(&f);
+}
+
+/*
+ * A call with sub-operations may say what its unknown ones do (Xen's vcpu_op
+ * checks its vCPU first: -ENOENT): its undeclared contract judges a call to
+ * its number, the ABI's every other undeclared number.
+ */
+static void test_undeclared_subop(void **state)
+{
+	struct fx f;
+	int ops[] = { UNDECLARED, UNDECLARED };
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 2, ops);
+	f.abi->calls = calloc(1, sizeof(*f.abi->calls));
+	assert_non_null(f.abi->calls);
+	f.abi->ncalls = 1;
+	struct hcf_call *cl = &f.abi->calls[0];
+	cl->name = xs("multi");
+	cl->nr = UNDECLARED_NR;
+	cl->has_subops = true; /* and none declared: every index is unknown */
+	cl->undeclared = calloc(1, sizeof(*cl->undeclared));
+	assert_non_null(cl->undeclared);
+	abi_vset_add(&cl->undeclared->returns, -ENOSYS_, -ENOSYS_);
+	abi_vset_add(&cl->undeclared->returns, -2, -2);
+	cl->undeclared->exceptions = 1u << 6; /* #UD */
+	f.p.calls[1].gpr[HCF_RAX] = f.r.calls[1].before[HCF_RAX] = UNDECLARED_NR + 1;
+	f.r.calls[0].after[HCF_RAX] = f.r.calls[1].after[HCF_RAX] = (uint64_t)-ENOSYS_;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+
+	f.r.calls[0].after[HCF_RAX] = (uint64_t)-2;
+	assert_int_equal(fx_check(&f), HCF_V_PASS);
+	f.r.calls[1].after[HCF_RAX] = (uint64_t)-2;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	assert_non_null(find_issue(&f.cvs[1], "retval", "rax"));
+
+	f.r.calls[1].after[HCF_RAX] = (uint64_t)-ENOSYS_;
+	f.r.calls[0].after[HCF_RAX] = (uint64_t)-EPERM_;
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	const struct hcf_issue *is = find_issue(&f.cvs[0], "retval", "rax");
+	assert_non_null(is);
+	assert_non_null(strstr(is->reason, "unknown sub-operation"));
+	assert_non_null(strstr(is->reason, "allowed: -38, -2"));
+
+	/* its exceptions too: #UD for the call's number, not for another */
+	f.r.calls[0].after[HCF_RAX] = (uint64_t)-ENOSYS_;
+	for (size_t i = 0; i < 2; i++) {
+		f.r.calls[i].outcome = HCF_CO_EXCEPTION;
+		f.r.calls[i].vector = 6;
+	}
+	assert_int_equal(fx_check(&f), HCF_V_FAIL);
+	expect_only(&f.cvs[0], HCF_V_PASS);
+	assert_non_null(find_issue(&f.cvs[1], "exception", NULL));
 	fx_free(&f);
 }
 
@@ -2129,6 +2182,7 @@ int main(void)
 		cmocka_unit_test(test_retval_carry),
 		cmocka_unit_test(test_retval_none_conv),
 		cmocka_unit_test(test_retval_undeclared),
+		cmocka_unit_test(test_undeclared_subop),
 		cmocka_unit_test(test_retval_status_field),
 		cmocka_unit_test(test_model_kvm_enosys_vs_eperm),
 		cmocka_unit_test(test_model_outcome),

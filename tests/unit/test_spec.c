@@ -222,10 +222,10 @@ static void test_kvm_spec(void **state)
 
 	assert_null(hcf_spec_find_op(abi, 13, 0));
 	assert_null(hcf_spec_find_op(abi, 0, 0));
-	assert_true(hcf_vset_contains(&abi->undeclared_returns, -1000));
-	assert_false(hcf_vset_contains(&abi->undeclared_returns, -1)); /* -KVM_EPERM: not at CPL0 */
-	assert_false(hcf_vset_contains(&abi->undeclared_returns, 0));
-	assert_int_equal(abi->undeclared_exceptions, 0);
+	assert_true(hcf_vset_contains(&abi->undeclared.returns, -1000));
+	assert_false(hcf_vset_contains(&abi->undeclared.returns, -1)); /* -KVM_EPERM: not at CPL0 */
+	assert_false(hcf_vset_contains(&abi->undeclared.returns, 0));
+	assert_int_equal(abi->undeclared.exceptions, 0);
 	assert_int_equal(hcf_abi_undeclared_may_change(abi), R(RAX));
 	assert_string_equal(hcf_spec_value_name(abi, kick, -1000, buf, sizeof(buf)), "-KVM_ENOSYS");
 	hcf_spec_free(abi);
@@ -260,8 +260,8 @@ static void check_fastabi_abi(const struct hcf_abi *abi)
 	assert_int_equal(abi->ret_reg, HCF_RAX);
 	assert_int_equal(abi->ret_width, 64);
 	assert_int_equal(abi->err, HCF_ERR_NEG_ERRNO);
-	assert_true(hcf_vset_contains(&abi->undeclared_returns, -38));
-	assert_false(hcf_vset_contains(&abi->undeclared_returns, 0));
+	assert_true(hcf_vset_contains(&abi->undeclared.returns, -38));
+	assert_false(hcf_vset_contains(&abi->undeclared.returns, 0));
 	assert_int_equal(hcf_spec_const(abi, "ENOSYS")->value, 38);
 	assert_int_equal(hcf_spec_const(abi, "EOPNOTSUPP")->value, 95);
 	assert_null(hcf_spec_const(abi, "EINTR"));
@@ -454,8 +454,8 @@ static void test_full_fixture(void **state)
 	assert_int_equal(abi->clobbers, R(R10));
 	assert_int_equal(abi->ncalls, 4);
 	assert_int_equal(abi->nops, 6);
-	assert_true(hcf_vset_contains(&abi->undeclared_returns, -22));
-	assert_int_equal(abi->undeclared_exceptions, (1u << 13) | (1u << 6));
+	assert_true(hcf_vset_contains(&abi->undeclared.returns, -22));
+	assert_int_equal(abi->undeclared.exceptions, (1u << 13) | (1u << 6));
 
 	const struct hcf_struct *req = hcf_spec_struct(abi, "req");
 	assert_int_equal(req->size, 32);
@@ -796,6 +796,38 @@ static void test_struct_align_down(void **state)
 	assert_int_equal(hcf_spec_struct(abi, "s")->align_down, 1);
 	assert_int_equal(hcf_spec_struct(abi, "p")->align_down, 4096);
 	hcf_spec_free(abi);
+}
+
+/* A call with sub-operations may say what its unknown ones do (undeclared:,
+ * the top level's syntax); every other unknown number keeps the ABI's. */
+static void test_undeclared_per_call(void **state)
+{
+#define UD_HEAD HEAD "subop: {reg: rdi}\nerror_convention: negative_errno\n" \
+		"constants: {ENOSYS: 38, ENOENT: 2}\nundeclared: {returns: [-ENOSYS]}\n"
+	struct hcf_abi *abi = buf_ok(UD_HEAD "calls:\n  - name: v\n    nr: 24\n"
+				     "    undeclared: {returns: [-ENOSYS, -ENOENT], exceptions: [UD]}\n"
+				     "    subops: [{name: up, index: 2}]\n  - {name: w, nr: 25, subops: "
+				     "[{name: x, index: 0}]}\n");
+	const struct hcf_undeclared *u = hcf_spec_undeclared(abi, 24);
+	assert_ptr_not_equal(u, &abi->undeclared);
+	assert_true(hcf_vset_contains(&u->returns, -2));
+	assert_true(hcf_vset_contains(&u->returns, -38));
+	assert_false(hcf_vset_contains(&u->returns, 0));
+	assert_int_equal(u->exceptions, 1u << 6);
+	assert_ptr_equal(hcf_spec_undeclared(abi, 25), &abi->undeclared);
+	assert_ptr_equal(hcf_spec_undeclared(abi, 99), &abi->undeclared);
+	assert_false(hcf_vset_contains(&abi->undeclared.returns, -2));
+	hcf_spec_free(abi);
+
+	/* only a call with sub-operations has unknown ones */
+	buf_err(UD_HEAD "calls:\n  - {name: v, nr: 24, undeclared: {returns: [-ENOENT]}}\n", 11, 23,
+		"call 'v' has no subops: a call's undeclared: says what its unknown sub-operations do");
+	buf_err(UD_HEAD "calls:\n  - {name: v, nr: 24, undeclared: {returnz: [1]}, subops: "
+		"[{name: x, index: 0}]}\n", 11, 36, "unknown key 'returnz' in undeclared");
+	/* a sub-operation has none of its own */
+	buf_err(UD_HEAD "calls:\n  - {name: v, nr: 24, subops: [{name: x, index: 0, undeclared: "
+		"{returns: [1]}}]}\n", 11, 52, "unknown key 'undeclared' in subop");
+#undef UD_HEAD
 }
 
 /* pointer_when (one struct) and pointers (a list): conditions on the op's
@@ -1344,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_pointers),
+		cmocka_unit_test(test_undeclared_per_call),
 		cmocka_unit_test(test_loss_model),
 		cmocka_unit_test(test_known_anomalies),
 		cmocka_unit_test(test_buffer_errors),
