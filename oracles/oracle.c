@@ -69,6 +69,26 @@ static int pointed_struct(const struct hcf_op *op, const struct hcf_arg *arg,
 	return -1;
 }
 
+uint64_t hcf_span_clip(const struct hcf_span *s, uint64_t wlo, uint64_t whi, uint8_t *map)
+{
+	if (s->hi <= s->lo || !s->n || whi <= wlo)
+		return 0;
+	uint64_t n = s->stride ? s->n : 1, stride = s->stride ? s->stride : 1;
+	/* the first copy that ends after wlo: k * stride > wlo - hi */
+	uint64_t k = wlo < s->hi ? 0 : (wlo - s->hi) / stride + 1;
+	uint64_t covered = 0;
+	for (; k < n && s->lo + k * stride < whi; k++) {
+		uint64_t lo = s->lo + k * stride, hi = s->hi + k * stride;
+		uint64_t from = lo > wlo ? lo : wlo, to = hi < whi ? hi : whi;
+		if (from >= to)
+			continue;
+		if (map)
+			memset(map + (from - wlo), 1, to - from);
+		covered += to - from;
+	}
+	return covered;
+}
+
 size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op,
 			      const uint64_t before[HCF_NGPR], struct hcf_span *out, size_t max)
 {
@@ -82,13 +102,16 @@ size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op
 		const struct hcf_struct *st = &abi->structs[si];
 		uint64_t align = st->align_down ? st->align_down : 1;
 		uint64_t base = before[arg->reg] & ~(align - 1);
-		for (size_t k = 0; k < st->nfields && n < max; k++) {
+		uint64_t elems = hcf_arg_elements(op, arg, before);
+		for (size_t k = 0; k < st->nfields && n < max && elems; k++) {
 			const struct hcf_field *f = &st->fields[k];
 			uint64_t lo = base + f->offset, hi = lo + f->size;
 			if (!(f->dir & HCF_DIR_OUT) || lo < base || hi < lo) /* wraps around */
 				continue;
-			out[n].lo = lo;
-			out[n].hi = hi;
+			/* the elements whose copy of the field still ends below 2^64 */
+			uint64_t fit = (UINT64_MAX - hi) / st->size + 1;
+			out[n] = (struct hcf_span){ .lo = lo, .hi = hi, .stride = st->size,
+						    .n = elems < fit ? elems : fit };
 			n++;
 		}
 	}
@@ -142,14 +165,12 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 		size_t n = hcf_oracle_call_writes(abi, hcf_prog_call_op(p, i),
 						  r->calls[i].before, w, HCF_MAX_CALL_WRITES);
 		for (size_t k = 0; k < n; k++) {
-			uint64_t from = w[k].lo > lo ? w[k].lo : lo, to = w[k].hi < hi ? w[k].hi : hi;
-			if (from >= to)
+			if (!hcf_span_clip(&w[k], lo, hi, free_))
 				continue;
 			if (found == SIZE_MAX)
 				found = i;
 			if (!free_)
 				return found;
-			memset(free_ + (from - lo), 1, to - from);
 		}
 	}
 	return found;
@@ -204,6 +225,7 @@ size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_pro
 				 char *text, size_t len)
 {
 	struct hcf_span w[64];
+	uint8_t pointed[4096];
 	for (size_t i = upto + 1; i-- > 0;) {
 		const struct hcf_op *op = hcf_prog_call_op(p, i);
 		const struct hcf_call_result *cr = &r->calls[i];
@@ -214,16 +236,18 @@ size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_pro
 		for (size_t k = 0; k < nw; k++)
 			for (size_t g = 0; g < r->npages; g++) {
 				const struct hcf_page_change *pc = &r->pages[g];
-				uint64_t lo = w[k].lo > pc->gpa ? w[k].lo : pc->gpa;
-				uint64_t hi = w[k].hi < pc->gpa + 4096 ? w[k].hi : pc->gpa + 4096;
 				/* only the agent's own memory can explain what
 				 * happened to it: a write elsewhere (page 0, unused
-				 * RAM) harms nothing */
+				 * RAM) harms nothing. Its areas are whole pages. */
+				if (!hcf_oracle_agent_area(pc->gpa))
+					continue;
+				memset(pointed, 0, sizeof(pointed));
+				if (!hcf_span_clip(&w[k], pc->gpa, pc->gpa + 4096, pointed))
+					continue;
 				unsigned n = 0, first = 0;
-				for (uint64_t a = lo; a < hi; a++)
-					if (hcf_oracle_agent_area(a) &&
-					    hcf_page_byte_changed(pc, (unsigned)(a - pc->gpa)) && !n++)
-						first = (unsigned)(a - pc->gpa);
+				for (unsigned b = 0; b < 4096; b++)
+					if (pointed[b] && hcf_page_byte_changed(pc, b) && !n++)
+						first = b;
 				if (!n)
 					continue;
 				snprintf(text, len,

@@ -116,18 +116,28 @@ size_t hcf_oracle_last_ran(const struct hcf_prog_result *r);
 size_t hcf_oracle_resumed_in_agent(const struct hcf_abi *abi, const struct hcf_prog *p,
 				   const struct hcf_prog_result *r);
 
-/* Guest addresses [lo, hi). */
+/* Guest addresses [lo, hi), n times every stride bytes: one field of each
+ * element of an array (n 1: of one struct). No copy wraps past 2^64. */
 struct hcf_span {
 	uint64_t lo, hi;
+	uint64_t stride, n;
 };
+
+/* The bytes of span s within guest addresses [wlo, whi): marked in map
+ * (byte a at map[a - wlo]) unless map is NULL; returns how many. The work
+ * grows with the window, not with n. */
+uint64_t hcf_span_clip(const struct hcf_span *s, uint64_t wlo, uint64_t whi, uint8_t *map);
 
 /*
  * Where a call told the hypervisor it may write: the OUT/INOUT fields of
  * every struct an argument points to (an argument's pointer, or its
  * pointer_when's while the condition holds), at the pointer rounded down by
- * the struct's align_down, for the registers the call loaded (before). The
- * agent maps guest memory 1:1, so these are guest-physical addresses too.
- * Up to max spans into out; returns how many.
+ * the struct's align_down, for the registers the call loaded (before); for
+ * a pointer with a count, those of each of the count's elements, one after
+ * the other from there, however many the program laid out (the array goes on
+ * past its buffer: docs/spec-format.md, "Arrays"). The agent maps guest
+ * memory 1:1, so these are guest-physical addresses too. Up to max spans
+ * into out; returns how many.
  */
 size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op,
 			      const uint64_t before[HCF_NGPR], struct hcf_span *out, size_t max);

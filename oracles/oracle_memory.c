@@ -14,7 +14,8 @@
  * references it, to the last call that ran. Dirtied pages outside the
  * agent's writable areas (as the target's dirty log saw them) are findings of
  * the last call that ran. OUT fields of a struct a call's argument points to
- * may change wherever the pointer puts them (see hcf_oracle_pointed_out).
+ * may change wherever the pointer puts them, those of every element of an
+ * array its count names too (see hcf_oracle_pointed_out).
  */
 #include <stdio.h>
 #include <string.h>
@@ -186,48 +187,78 @@ static void check_data(struct image *im, uint32_t lo, uint32_t hi, enum hcf_loc_
 				    desc, n, hi - lo, off);
 }
 
+/* "S.f" for the first element, "S[k].f" for the others. */
+static void element_name(char *buf, size_t len, const struct hcf_struct *st, uint32_t k,
+			 const char *field)
+{
+	char idx[16] = "";
+	if (k)
+		snprintf(idx, sizeof(idx), "[%u]", k);
+	snprintf(buf, len, "%s%s%s%s", st->name, idx, field ? "." : "", field ? field : "");
+}
+
+/*
+ * A struct buffer holds its struct once, or, for the element of an array
+ * (a pointer with a count names it), as many whole copies one after the
+ * other as its size holds: how the plan lays out the elements a count
+ * names. The first element's OUT fields are the hypervisor's to write; the
+ * later ones' only where a call's count reaches them (hcf_oracle_memory_free
+ * excuses those bytes); IN fields and padding never. Bytes past the last
+ * whole element are past the struct.
+ */
 static void check_struct(struct image *im, const struct hcf_struct *st)
 {
 	uint8_t covered[HCF_BUF_MAX];
-	uint32_t end = st->size < im->size ? st->size : im->size;
-	char label[64], desc[80];
-	memset(covered, 0, im->size);
+	uint32_t ssize = st->size ? st->size : 1;
+	uint32_t nelem = st->array_element && im->size >= ssize ? im->size / ssize : 1;
+	uint32_t end = ssize < im->size ? ssize : im->size; /* of one element */
+	char label[64], desc[96];
+	memset(covered, 0, end);
 
 	/* Bytes of OUT/INOUT fields may change; an IN field overlapping one
 	 * (a union) must not be blamed for it. */
 	for (size_t k = 0; k < st->nfields; k++) {
 		const struct hcf_field *f = &st->fields[k];
 		uint64_t lo = f->offset, hi = (uint64_t)f->offset + f->size;
-		for (uint64_t i = lo; i < hi && i < im->size; i++)
+		for (uint64_t i = lo; i < hi && i < end; i++)
 			covered[i] = 1;
 	}
-	for (size_t k = 0; k < st->nfields; k++) {
-		const struct hcf_field *f = &st->fields[k];
-		if ((f->dir & HCF_DIR_OUT) || f->offset >= im->size)
-			continue;
-		uint64_t hi = (uint64_t)f->offset + f->size;
-		if (hi > im->size)
-			hi = im->size;
-		snprintf(label, sizeof(label), "%s.%s", st->name, f->name);
-		snprintf(desc, sizeof(desc), "IN field %s", label);
-		check_data(im, f->offset, (uint32_t)hi, HCF_LOC_FIELD, label, desc);
-	}
-	/* Padding, one finding per contiguous run. */
-	for (uint32_t i = 0; i < end;) {
-		if (covered[i]) {
-			i++;
-			continue;
+	for (uint32_t e = 0; e < nelem; e++) {
+		uint32_t base = e * ssize;
+		for (size_t k = 0; k < st->nfields; k++) {
+			const struct hcf_field *f = &st->fields[k];
+			if (((f->dir & HCF_DIR_OUT) && e == 0) || base + f->offset >= im->size)
+				continue;
+			uint64_t hi = (uint64_t)base + f->offset + f->size;
+			if (hi > im->size)
+				hi = im->size;
+			element_name(label, sizeof(label), st, e, f->name);
+			if (f->dir & HCF_DIR_OUT)
+				snprintf(desc, sizeof(desc), "OUT field %s, of an element no call's count "
+							     "reaches,", label);
+			else
+				snprintf(desc, sizeof(desc), "IN field %s", label);
+			check_data(im, base + f->offset, (uint32_t)hi, HCF_LOC_FIELD, label, desc);
 		}
-		uint32_t j = i;
-		while (j < end && !covered[j])
-			j++;
-		snprintf(label, sizeof(label), "%s padding", st->name);
-		check_data(im, i, j, HCF_LOC_PADDING, st->name, label);
-		i = j;
+		/* Padding, one finding per contiguous run. */
+		for (uint32_t i = 0; i < end;) {
+			if (covered[i]) {
+				i++;
+				continue;
+			}
+			uint32_t j = i;
+			while (j < end && !covered[j])
+				j++;
+			element_name(label, sizeof(label), st, e, NULL);
+			snprintf(desc, sizeof(desc), "%s padding", label);
+			check_data(im, base + i, base + j, HCF_LOC_PADDING, label, desc);
+			i = j;
+		}
 	}
-	if (st->size < im->size) {
-		snprintf(desc, sizeof(desc), "bytes after the end of %s", st->name);
-		check_data(im, st->size, im->size, HCF_LOC_PAST_STRUCT, st->name, desc);
+	if (nelem * ssize < im->size) {
+		element_name(label, sizeof(label), st, nelem - 1, NULL);
+		snprintf(desc, sizeof(desc), "bytes after the end of %s", label);
+		check_data(im, nelem * ssize, im->size, HCF_LOC_PAST_STRUCT, st->name, desc);
 	}
 }
 

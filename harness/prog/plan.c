@@ -132,6 +132,36 @@ static void build_baseline(const struct hcf_abi *abi, int opi, struct hcf_prog *
 	}
 }
 
+/*
+ * A pointer with a count points at as many elements as the count the call
+ * loads says (read at its width), as far as one buffer holds them
+ * (HCF_BUF_MAX bytes): the baseline's one element grows into the array, the
+ * first element keeping its sub-buffers, the others zeroed. Past what is laid
+ * out the array goes on in the bytes that follow, as the hypervisor will
+ * read them; the memory oracle lets it write the OUT fields of every element
+ * the count names.
+ */
+static void lay_out_arrays(const struct hcf_abi *abi, const struct hcf_op *op, struct hcf_prog *p,
+			   const int *argbuf)
+{
+	const struct hcf_pcall *c = &p->calls[p->ncalls - 1];
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		uint32_t size = argbuf[i] >= 0 ? abi->structs[a->struct_idx].size : 0;
+		if (a->count_arg < 0 || !size)
+			continue;
+		struct hcf_buf *b = &p->bufs[argbuf[i]];
+		uint64_t n = hcf_arg_elements(op, a, c->gpr), fit = HCF_BUF_MAX / size;
+		if (n > fit)
+			n = fit;
+		if (n <= 1 || b->size != size)
+			continue;
+		b->init = hcf_xreallocarray(b->init, n, size);
+		memset(b->init + size, 0, (n - 1) * size);
+		b->size = (uint32_t)(n * size);
+	}
+}
+
 /* One value an input takes in a variation. */
 struct variant {
 	char kind[24];
@@ -266,6 +296,7 @@ static void add_op_tests(struct planner *pl, int opi)
 				hcf_pcall_set_ref(c, a->reg, argbuf[i], x->off);
 			else
 				hcf_pcall_set(c, a->reg, x->v);
+			lay_out_arrays(abi, op, &vt->prog, scratch);
 		}
 		free(l.v);
 	}

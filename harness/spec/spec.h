@@ -131,6 +131,10 @@ struct hcf_struct {
 	 * struct starts at the pointer rounded down to this power of two (1: at
 	 * the pointer itself). Shared pages registered by address often work so. */
 	uint32_t align_down;
+	/* A pointer with a count names an array of it somewhere in the spec: a
+	 * program buffer of it holds as many elements as fit (plan.c lays
+	 * out arrays so, the memory oracle reads them so). */
+	bool array_element;
 	struct hcf_field *fields;
 	size_t nfields;
 	struct hcf_srcpos pos;
@@ -273,6 +277,10 @@ struct hcf_arg {
 	uint8_t width;           /* bits: 8, 16, 32 or 64 */
 	enum hcf_dir dir;
 	int struct_idx;          /* >= 0: the register holds a pointer to this struct */
+	/* count: the pointer names an array, as many structs one after the
+	 * other as the input args[count_arg] holds (Xen's multicall list and
+	 * nr_calls); -1: one struct. hcf_arg_elements reads it. */
+	int count_arg;
 	/* pointers (pointer_when is the one-item form): the register holds a
 	 * pointer to a struct only while the op's inputs meet a condition, a
 	 * different struct for each, as an MSR write's value is the address of
@@ -446,6 +454,10 @@ const struct hcf_struct *hcf_spec_struct(const struct hcf_abi *abi, const char *
  * it): an unknown sub-operation of a call that says what those do is judged
  * by the call's, every other undeclared call by the ABI's. */
 const struct hcf_undeclared *hcf_spec_undeclared(const struct hcf_abi *abi, uint64_t nr);
+/* How many structs pointer argument a of op names for these register values:
+ * its count input's value (read at that input's width), 1 without one. */
+uint64_t hcf_arg_elements(const struct hcf_op *op, const struct hcf_arg *a,
+			  const uint64_t regs[HCF_NGPR]);
 
 /* A name for a value, from the constants table: "-KVM_ENOSYS" for -1000 when
  * the op's convention is negative errno. Returns NULL if none fits. */

@@ -218,6 +218,7 @@ static void add_arg(struct hcf_spec_ctx *c, struct hcf_op *op, char *name, unsig
 	a->width = 64;
 	a->dir = dir;
 	a->struct_idx = -1;
+	a->count_arg = -1;
 	a->pos = hcf_spec_pos(c, at);
 	if (dir & HCF_DIR_IN)
 		op->in_mask |= HCF_REGBIT(a->reg);

@@ -92,6 +92,15 @@ const struct hcf_undeclared *hcf_spec_undeclared(const struct hcf_abi *abi, uint
 	return &abi->undeclared;
 }
 
+uint64_t hcf_arg_elements(const struct hcf_op *op, const struct hcf_arg *a,
+			  const uint64_t regs[HCF_NGPR])
+{
+	if (a->count_arg < 0 || (size_t)a->count_arg >= op->nargs)
+		return 1;
+	const struct hcf_arg *n = &op->args[a->count_arg];
+	return n->reg < HCF_NGPR ? regs[n->reg] & hcf_x86_width_mask(n->width) : 1;
+}
+
 const struct hcf_op *hcf_spec_op_by_name(const struct hcf_abi *abi, const char *name)
 {
 	for (size_t i = 0; i < abi->nops; i++)

@@ -121,6 +121,7 @@ struct opb {
 	 * every section is read (the inputs they name may come later) */
 	const struct hcf_ynode *when_node[HCF_NGPR];
 	const struct hcf_ynode *pointers_node[HCF_NGPR];
+	const struct hcf_ynode *count_node[HCF_NGPR];  /* count: likewise */
 };
 
 static const char *dir_section(enum hcf_dir d)
@@ -128,14 +129,15 @@ static const char *dir_section(enum hcf_dir d)
 	return d == HCF_DIR_IN ? "input" : d == HCF_DIR_OUT ? "output" : "inout";
 }
 
-enum { AK_REG, AK_WIDTH, AK_POINTER, AK_POINTER_WHEN, AK_POINTERS, AK_HINTS, AK_NONDET, AK_DOC,
-       AK_COUNT };
+enum { AK_REG, AK_WIDTH, AK_POINTER, AK_POINTER_WHEN, AK_POINTERS, AK_ELEMENTS, AK_HINTS,
+       AK_NONDET, AK_DOC, AK_COUNT };
 static const struct hcf_spec_key arg_keys[AK_COUNT] = {
 	[AK_REG] = { "reg", S, true, 0 },
 	[AK_WIDTH] = { "width", S, false, 0 },
 	[AK_POINTER] = { "pointer", S, false, 0 },
 	[AK_POINTER_WHEN] = { "pointer_when", M, false, 0 },
 	[AK_POINTERS] = { "pointers", Q, false, 0 },
+	[AK_ELEMENTS] = { "count", S, false, 0 },
 	[AK_HINTS] = { "hints", Q, false, 0 },
 	[AK_NONDET] = { "nondeterministic", S, false, 0 },
 	[AK_DOC] = { "doc", S, false, 0 },
@@ -356,6 +358,7 @@ static void parse_args(struct ld *L, struct opb *b, const struct hcf_ynode *map,
 		a->width = (uint8_t)width;
 		a->dir = dir;
 		a->struct_idx = -1;
+		a->count_arg = -1;
 		a->pos = hcf_spec_pos(c, k);
 		b->reg_arg[reg] = (int)op->nargs;
 		b->reg_node[reg] = k;
@@ -394,6 +397,16 @@ static void parse_args(struct ld *L, struct opb *b, const struct hcf_ynode *map,
 								"output '%.40s'", k->str);
 			else
 				b->pointers_node[op->nargs - 1] = v[AK_POINTERS];
+		}
+		if (v[AK_ELEMENTS]) {
+			if (!v[AK_POINTER] && !v[AK_POINTERS])
+				hcf_spec_err(c, v[AK_ELEMENTS], "count of '%.40s' needs pointer: (the "
+								"struct of its elements)", k->str);
+			else if (!(dir & HCF_DIR_IN))
+				hcf_spec_err(c, v[AK_ELEMENTS], "count applies to pointer inputs, not "
+								"to output '%.40s'", k->str);
+			else
+				b->count_node[op->nargs - 1] = v[AK_ELEMENTS];
 		}
 		if (v[AK_HINTS]) {
 			if (!(dir & HCF_DIR_IN))
@@ -475,6 +488,41 @@ static void resolve_pointers(struct ld *L, struct opb *b)
 		}
 		if (seq && !hcf_y_nitems(seq))
 			hcf_spec_err(c, seq, "'%.40s': an empty list of pointers", a->name);
+	}
+}
+
+/* count: NAME on a pointer input: the input holding how many structs the
+ * pointer names, one after the other. Resolved once every section is read
+ * (the count may come after the pointer), after the pointers. */
+static void resolve_counts(struct ld *L, struct opb *b)
+{
+	struct hcf_spec_ctx *c = L->c;
+	struct hcf_op *op = b->op;
+	for (size_t i = 0; i < op->nargs && i < HCF_NGPR; i++) {
+		const struct hcf_ynode *n = b->count_node[i];
+		if (!n)
+			continue;
+		const char *ptr = op->args[i].name;
+		size_t j = 0;
+		while (j < op->nargs && strcmp(op->args[j].name, n->str))
+			j++;
+		const struct hcf_arg *a = j < op->nargs ? &op->args[j] : NULL;
+		if (!a)
+			hcf_spec_err(c, n, "count of '%.40s': '%.40s' is not an argument of %s", ptr,
+				     n->str, op->name);
+		else if (!(a->dir & HCF_DIR_IN))
+			hcf_spec_err(c, n, "count of '%.40s': '%.40s' is an output of %s; the number of "
+					   "elements is an input", ptr, a->name, op->name);
+		else if (a->struct_idx >= 0 || a->npointers)
+			hcf_spec_err(c, n, "count of '%.40s': '%.40s' is a pointer, not a number of "
+					   "elements", ptr, a->name);
+		else
+			op->args[i].count_arg = (int)j;
+		const struct hcf_arg *p = &op->args[i];
+		if (p->count_arg >= 0 && p->struct_idx >= 0)
+			L->abi->structs[p->struct_idx].array_element = true;
+		for (size_t k = 0; p->count_arg >= 0 && k < p->npointers; k++)
+			L->abi->structs[p->pointers[k].struct_idx].array_element = true;
 	}
 }
 
@@ -585,6 +633,7 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	if (args_v[1])
 		parse_args(L, &b, args_v[1], HCF_DIR_OUT);
 	resolve_pointers(L, &b);
+	resolve_counts(L, &b);
 	if (destr_node)
 		hcf_spec_losses(c, destr_node, op);
 

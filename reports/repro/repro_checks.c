@@ -539,18 +539,27 @@ static void emit_may_write(struct em *e)
 	struct hcf_prog_result ran;
 	struct hcf_span w[64];
 	ran_as_reproduced(e, &ran);
-	rp_pf(e, "/* Bytes a call pointed an OUT field at: the hypervisor's to write. */\n"
-	      "static const struct {\n\tuint64_t lo, hi;\n} may_write[] = {\n");
+	rp_pf(e, "/* Bytes a call pointed an OUT field at: the hypervisor's to write, [lo, hi)\n"
+	      " * and n - 1 more copies every stride bytes (the field in each element of an\n"
+	      " * array). */\n"
+	      "static const struct {\n\tuint64_t lo, hi, stride, n;\n} may_write[] = {\n");
 	size_t n = 0;
 	for (size_t i = 0; i < e->pl->ncalls && i < cx->p->ncalls; i++) {
 		size_t k = hcf_oracle_call_writes(cx->abi, hcf_prog_call_op(cx->p, i),
 						  ran.calls[i].before, w, 64);
 		for (size_t j = 0; j < k; j++, n++)
-			rp_pf(e, "\t{ 0x%" PRIx64 "ull, 0x%" PRIx64 "ull }, /* call %zu */\n", w[j].lo, w[j].hi, i);
+			rp_pf(e, "\t{ 0x%" PRIx64 "ull, 0x%" PRIx64 "ull, %" PRIu64 ", %" PRIu64 "ull }, /* call %zu */\n",
+			      w[j].lo, w[j].hi, w[j].stride ? w[j].stride : 1, w[j].stride ? w[j].n : 1, i);
 	}
 	if (!n)
-		rp_pf(e, "\t{ 0, 0 }, /* none */\n");
-	rp_pf(e, "};\n\n");
+		rp_pf(e, "\t{ 0, 0, 1, 0 }, /* none */\n");
+	rp_pf(e, "};\n\n"
+	      "static int pointed_at(uint64_t a)\n{\n"
+	      "\tfor (size_t k = 0; k < sizeof(may_write) / sizeof(may_write[0]); k++)\n"
+	      "\t\tif (a >= may_write[k].lo && (a - may_write[k].lo) / may_write[k].stride < may_write[k].n &&\n"
+	      "\t\t    (a - may_write[k].lo) %% may_write[k].stride < may_write[k].hi - may_write[k].lo)\n"
+	      "\t\t\treturn 1;\n"
+	      "\treturn 0;\n}\n\n");
 	hcf_result_free(&ran);
 }
 
@@ -575,13 +584,9 @@ static void emit_pages(struct em *e)
 	      "\t\tif (guest_writes(pg) || !memcmp(rr->mem + pg, rr->mem_before + pg, 0x1000))\n"
 	      "\t\t\tcontinue;\n"
 	      "\t\tsize_t first = 0x1000;\n"
-	      "\t\tfor (size_t i = 0; i < 0x1000 && first == 0x1000; i++) {\n"
-	      "\t\t\tint pointed = 0;\n"
-	      "\t\t\tfor (size_t k = 0; k < sizeof(may_write) / sizeof(may_write[0]); k++)\n"
-	      "\t\t\t\tpointed |= pg + i >= may_write[k].lo && pg + i < may_write[k].hi;\n"
-	      "\t\t\tif (!pointed && rr->mem[pg + i] != rr->mem_before[pg + i])\n"
+	      "\t\tfor (size_t i = 0; i < 0x1000 && first == 0x1000; i++)\n"
+	      "\t\t\tif (rr->mem[pg + i] != rr->mem_before[pg + i] && !pointed_at(pg + i))\n"
 	      "\t\t\t\tfirst = i;\n"
-	      "\t\t}\n"
 	      "\t\tif (first == 0x1000)\n"
 	      "\t\t\tcontinue; /* every changed byte one a call pointed at */\n"
 	      "\t\tsnprintf(msg, len, \"memory: page 0x%%\" PRIx64 \" changed by the end of the program (%%s), first at 0x%%\"\n"

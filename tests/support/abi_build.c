@@ -102,6 +102,7 @@ void abi_arg(struct hcf_abi *abi, int opi, const char *name, unsigned reg, unsig
 	a->width = (uint8_t)width;
 	a->dir = dir;
 	a->struct_idx = struct_idx;
+	a->count_arg = -1;
 	if (dir & HCF_DIR_IN)
 		op->in_mask |= HCF_REGBIT(reg);
 	if (dir & HCF_DIR_OUT)

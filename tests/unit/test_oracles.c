@@ -57,6 +57,7 @@ static struct hcf_arg *arg_add(struct hcf_op *op, const char *name, unsigned reg
 	a->width = (uint8_t)width;
 	a->dir = dir;
 	a->struct_idx = -1;
+	a->count_arg = -1;
 	if (dir & HCF_DIR_IN)
 		op->in_mask |= HCF_REGBIT(reg);
 	if (dir & HCF_DIR_OUT)
@@ -1288,6 +1289,129 @@ static void test_memory_pointers(void **state)
 	fx_free(&f);
 }
 
+/*
+ * A pointer with a count names an array: walltime's rdi points at rsi's
+ * count of walltime structs, one after the other. The buffer holds four;
+ * the hypervisor may write the OUT fields (status 0..4, nsecs 8..16) of
+ * every element the count names, in the buffer or past it, and nothing else.
+ */
+static void array_fx(struct fx *f, uint64_t count)
+{
+	int ops[] = { OP_WALL };
+	fx_make(f, test_abi(HCF_XPORT_VMCALL), 1, ops);
+	struct hcf_op *wall = &f->abi->ops[OP_WALL];
+	arg_add(wall, "n", HCF_RSI, 32, HCF_DIR_IN);
+	wall->args[0].count_arg = 1;
+	f->abi->structs[ST_WALL].array_element = true;
+	int b = fx_buf(f, 4 * 24, ST_WALL, HCF_DIR_IN);
+	f->p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+	f->r.calls[0].before[HCF_RDI] = f->r.calls[0].after[HCF_RDI] = f->r.bufs[b].gva;
+	/* garbage above the count's 32 bits is not part of it */
+	f->r.calls[0].before[HCF_RSI] = f->r.calls[0].after[HCF_RSI] = 0x5e5e000000000000ull | count;
+	memset(fx_byte(f, b, 0), 0, 4); /* element 0's status: success */
+}
+
+static void test_memory_array(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t count;
+		int off;                /* the byte written, from the buffer's start */
+		enum hcf_verdict v;
+		const char *where, *reason;
+	} cases[] = {
+		/* element 3 of the four laid out */
+		{ 6, 3 * 24 + 8, HCF_V_PASS, NULL, NULL },             /* nsecs */
+		{ 6, 3 * 24 + 1, HCF_V_PASS, NULL, NULL },             /* status */
+		{ 6, 3 * 24 + 4, HCF_V_FAIL, "buf0+76 (walltime[3].flags)", "IN field walltime[3].flags" },
+		/* the array goes on past the buffer: elements 4 and 5 lie in its guard */
+		{ 6, 4 * 24 + 8, HCF_V_PASS, NULL, NULL },
+		{ 6, 5 * 24 + 2, HCF_V_PASS, NULL, NULL },
+		{ 6, 4 * 24 + 4, HCF_V_FAIL, "guard buf0+100", NULL }, /* an IN field there */
+		{ 6, 6 * 24 + 8, HCF_V_FAIL, "guard buf0+152", NULL }, /* past the last element */
+		/* a count of 4: the buffer's last element is the last */
+		{ 4, 4 * 24 + 8, HCF_V_FAIL, "guard buf0+104", NULL },
+		/* a count of 2 over four laid out: elements 2 and 3 are not the call's */
+		{ 2, 1 * 24 + 8, HCF_V_PASS, NULL, NULL },
+		{ 2, 3 * 24 + 8, HCF_V_FAIL, "buf0+80 (walltime[3].nsecs)", "no call's count reaches" },
+		/* a count of 0: only what the buffer's own struct allows, its first element */
+		{ 0, 8, HCF_V_PASS, NULL, NULL },
+		{ 0, 1 * 24 + 8, HCF_V_FAIL, "buf0+32 (walltime[1].nsecs)", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fx f;
+		array_fx(&f, cases[i].count);
+		*fx_byte(&f, 0, cases[i].off) = 0xee;
+		if (fx_check(&f) != cases[i].v)
+			fail_msg("count %llu, byte %d: verdict %s", (unsigned long long)cases[i].count,
+				 cases[i].off, hcf_verdict_name(f.cvs[0].v));
+		if (cases[i].where) {
+			assert_int_equal(memory_issues(&f), 1);
+			const struct hcf_issue *is = find_issue(&f.cvs[0], "memory", cases[i].where);
+			if (!is)
+				fail_msg("count %llu, byte %d: no issue at %s", (unsigned long long)cases[i].count,
+					 cases[i].off, cases[i].where);
+			assert_true(!cases[i].reason || strstr(is->reason, cases[i].reason));
+		}
+		fx_free(&f);
+	}
+}
+
+/* Strided spans: the bytes of a window one field of each element covers,
+ * found without walking the elements before the window. */
+static void test_span_clip(void **state)
+{
+	(void)state;
+	/* field 8..16 of 24-byte elements at 0x1000, 0x10000000 of them */
+	struct hcf_span s = { .lo = 0x1008, .hi = 0x1010, .stride = 24, .n = 0x10000000 };
+	uint8_t map[64] = { 0 };
+	assert_int_equal(hcf_span_clip(&s, 0x1000, 0x1040, map), 8 + 8 + 8);
+	assert_int_equal(map[7], 0);
+	assert_int_equal(map[8], 1);
+	assert_int_equal(map[15], 1);
+	assert_int_equal(map[16], 0);
+	assert_int_equal(map[32], 1); /* element 1: 0x1020..0x1028 */
+	assert_int_equal(map[56], 1); /* element 2: 0x1038..0x1040 */
+	/* a window far into the array, between two copies and across one */
+	uint64_t k = 0x123456, at = 0x1000 + k * 24;
+	assert_int_equal(hcf_span_clip(&s, at + 16, at + 24, NULL), 0);
+	assert_int_equal(hcf_span_clip(&s, at + 12, at + 34, NULL), 4 + 2);
+	/* past the last element, and below the first */
+	assert_int_equal(hcf_span_clip(&s, 0x1000 + 0x10000000ull * 24, 0x1000 + 0x10000001ull * 24,
+				       NULL), 0);
+	assert_int_equal(hcf_span_clip(&s, 0, 0x1008, NULL), 0);
+	/* one struct: n 1, stride ignored */
+	struct hcf_span one = { .lo = 0x10, .hi = 0x18, .stride = 0, .n = 1 };
+	assert_int_equal(hcf_span_clip(&one, 0, 0x100, NULL), 8);
+}
+
+/* The spans of a counted pointer: one per OUT field, as many copies as the
+ * count says, none that would wrap past 2^64. */
+static void test_call_writes_array(void **state)
+{
+	struct fx f;
+	array_fx(&f, 0xffffffff);
+	const struct hcf_op *wall = &f.abi->ops[OP_WALL];
+	struct hcf_span w[8];
+	uint64_t before[HCF_NGPR] = { 0 };
+	before[HCF_RDI] = 0x600000;
+	before[HCF_RSI] = 0xffffffff;
+	size_t n = hcf_oracle_call_writes(f.abi, wall, before, w, 8);
+	assert_int_equal(n, 2); /* status, nsecs */
+	assert_int_equal(w[1].lo, 0x600008);
+	assert_int_equal(w[1].stride, 24);
+	assert_int_equal(w[1].n, 0xffffffff);
+	before[HCF_RSI] = 0;
+	assert_int_equal(hcf_oracle_call_writes(f.abi, wall, before, w, 8), 0);
+	/* an array at the top of the address space ends there */
+	before[HCF_RDI] = 0xffffffffffffff00ull;
+	before[HCF_RSI] = 100;
+	assert_int_equal(hcf_oracle_call_writes(f.abi, wall, before, w, 8), 2);
+	assert_int_equal(w[1].n, (0xff - 0x10) / 24 + 1);
+	assert_true(w[1].hi + (w[1].n - 1) * 24 > w[1].hi);
+	fx_free(&f);
+}
+
 static void test_memory_bad_shapes(void **state)
 {
 	struct fx f;
@@ -2195,6 +2319,9 @@ int main(void)
 		cmocka_unit_test(test_memory_stray_page),
 		cmocka_unit_test(test_memory_pointed_struct),
 		cmocka_unit_test(test_memory_pointers),
+		cmocka_unit_test(test_memory_array),
+		cmocka_unit_test(test_span_clip),
+		cmocka_unit_test(test_call_writes_array),
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_liveness_self_inflicted),

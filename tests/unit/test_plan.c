@@ -491,6 +491,51 @@ static void test_odd_specs(void **state)
 
 /* The plans of the project's specs: unique ids, valid one-call programs that
  * survive the text format, undeclared numbers that really are undeclared. */
+/*
+ * A pointer with a count points at as many zeroed elements as the count the
+ * call loads says (at its width), up to what one buffer holds: 4096 bytes.
+ */
+static void test_arrays(void **state)
+{
+	(void)state;
+	struct hcf_abi *abi = abi_new("arrays", HCF_XPORT_NATIVE, HCF_RAX, 64, 0, HCF_REG_NONE);
+	int ent = abi_struct(abi, "ent", 48);
+	abi_field(abi, ent, "op", 0, 8, HCF_DIR_IN, -1, -1);
+	abi_field(abi, ent, "result", 8, 8, HCF_DIR_OUT, -1, -1);
+	abi->structs[ent].array_element = true;
+	int list = abi_op(abi, "list", NULL, 3, 0);
+	abi_arg(abi, list, "calls", HCF_RBX, 64, HCF_DIR_IN, ent);
+	abi_arg(abi, list, "n", HCF_RCX, 32, HCF_DIR_IN, -1);
+	abi_hint(abi, list, 1, 3, 3);
+	abi->ops[list].args[0].count_arg = 1;
+	struct hcf_test *t;
+	size_t n;
+	assert_int_equal(hcf_plan_build(abi, NULL, &t, &n), 0);
+	static const struct {
+		const char *id;
+		uint32_t size;
+	} sizes[] = {
+		{ "list/baseline", 48 },          /* a count of 0: one element all the same */
+		{ "list/n=one", 48 },
+		{ "list/n=hint-0", 3 * 48 },
+		{ "list/n=all-ones", 85 * 48 },   /* as many as 4096 bytes hold */
+		{ "list/n=upper-garbage", 48 },   /* 1 in the count's 32 bits */
+		{ "list/calls=null", 48 },
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		const struct hcf_prog *p = &must_find(t, n, sizes[i].id)->prog;
+		assert_int_equal(p->nbufs, 1);
+		if (p->bufs[0].size != sizes[i].size)
+			fail_msg("%s: %u bytes, not %u", sizes[i].id, p->bufs[0].size, sizes[i].size);
+		assert_int_equal(p->bufs[0].struct_idx, ent);
+		for (uint32_t b = 0; b < p->bufs[0].size; b++)
+			assert_int_equal(p->bufs[0].init[b], 0);
+	}
+	check_programs(t, n);
+	hcf_tests_free(t, n);
+	hcf_spec_free(abi);
+}
+
 static void test_real_specs(void **state)
 {
 	(void)state;
@@ -541,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_undeclared_pio_mmio),
 		cmocka_unit_test(test_odd_specs),
 		cmocka_unit_test(test_real_specs),
+		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_skip_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -798,6 +798,39 @@ static void test_struct_align_down(void **state)
 	hcf_spec_free(abi);
 }
 
+/* count: the input holding how many structs a pointer names, one after the
+ * other (an array); it may come after the pointer. */
+static void test_arrays(void **state)
+{
+#define AR_HEAD HEAD "structs: {e: {size: 16, fields: {a: {offset: 0, size: 8, dir: in}, " \
+		"r: {offset: 8, size: 8, dir: out}}}, o: {size: 4}}\ncalls:\n  - {name: m, nr: 1, "
+	struct hcf_abi *abi = buf_ok(AR_HEAD "input: {list: {reg: rbx, pointer: e, count: n}, "
+				     "one: {reg: rdx, pointer: o}, n: ecx}}\n");
+	const struct hcf_op *m = hcf_spec_op_by_name(abi, "m");
+	const struct hcf_arg *list = &m->args[0], *one = &m->args[1];
+	assert_int_equal(list->count_arg, 2);
+	assert_int_equal(one->count_arg, -1);
+	uint64_t regs[HCF_NGPR] = { 0 };
+	regs[HCF_RCX] = 0xdead00000005ull; /* read at the count's 32 bits */
+	assert_int_equal(hcf_arg_elements(m, list, regs), 5);
+	assert_int_equal(hcf_arg_elements(m, one, regs), 1);
+	assert_true(hcf_spec_struct(abi, "e")->array_element);
+	assert_false(hcf_spec_struct(abi, "o")->array_element);
+	hcf_spec_free(abi);
+
+	buf_err(AR_HEAD "input: {list: {reg: rbx, count: n}, n: ecx}}\n", 8, 54,
+		"count of 'list' needs pointer: (the struct of its elements)");
+	buf_err(AR_HEAD "input: {list: {reg: rbx, pointer: e, count: z}, n: ecx}}\n", 8, 66,
+		"count of 'list': 'z' is not an argument of m");
+	buf_err(AR_HEAD "input: {list: {reg: rbx, pointer: e, count: n}}, output: {n: ecx}}\n", 8, 66,
+		"count of 'list': 'n' is an output of m; the number of elements is an input");
+	buf_err(AR_HEAD "input: {list: {reg: rbx, pointer: e, count: list}, n: ecx}}\n", 8, 66,
+		"count of 'list': 'list' is a pointer, not a number of elements");
+	buf_err(AR_HEAD "input: {n: ecx}, output: {list: {reg: rbx, pointer: e, count: n}}}\n", 8, 84,
+		"count applies to pointer inputs, not to output 'list'");
+#undef AR_HEAD
+}
+
 /* A call with sub-operations may say what its unknown ones do (undeclared:,
  * the top level's syntax); every other unknown number keeps the ABI's. */
 static void test_undeclared_per_call(void **state)
@@ -1376,6 +1409,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_fixtures),
 		cmocka_unit_test(test_struct_align_down),
 		cmocka_unit_test(test_pointers),
+		cmocka_unit_test(test_arrays),
 		cmocka_unit_test(test_undeclared_per_call),
 		cmocka_unit_test(test_loss_model),
 		cmocka_unit_test(test_known_anomalies),
