@@ -14,10 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-fetch_into_cache qemu xen
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+need_xen
 SPEC=$SRC/specs/xen.yaml
-xen=(--target-opt "xen=$CACHE/xen/xen")
 
 mkdir -p "$TMP/corpus"
 printf 'buf l struct=multicall_entry\ncall multicall call_list=&l nr_calls=0xffffffff\n' \

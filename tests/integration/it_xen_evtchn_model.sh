@@ -9,8 +9,7 @@
 # predicted each one rather than leaving it open. One boot.
 . "$(dirname "$0")/lib.sh"
 set -e
-fetch_into_cache qemu xen
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+need_xen
 spec=$SRC/tests/fixtures/xen-evtchn.yaml
 cat >"$TMP/ev.hcf" <<'PROG'
 buf a1 struct=evtchn_alloc_unbound dom=0x7ff0 remote_dom=0
@@ -42,7 +41,7 @@ PROG
 changes() { grep -E '^call [0-9]|^    (rax|buf[0-9])' "$1" | sed 's/ (0x[0-9a-f]*, / (/'; }
 run "$HCFUZZ" run --spec "$spec" --target model --memory "$TMP/ev.hcf" >"$TMP/model.txt" 2>&1
 [ "$rc" = 0 ] || fail "on the model target: $rc: $(tail -5 "$TMP/model.txt")"
-run timeout 300 "$HCFUZZ" run --spec "$spec" --target xen-pvh --target-opt "xen=$CACHE/xen/xen" \
+run timeout 300 "$HCFUZZ" run --spec "$spec" --target xen-pvh "${xen[@]}" \
 	--memory "$TMP/ev.hcf" >"$TMP/xen.txt" 2>&1
 [ "$rc" = 0 ] || fail "Xen's answers do not pass with the model ($rc): $(grep -E 'FAIL|verdict' "$TMP/xen.txt" | head -8)"
 changes "$TMP/model.txt" >"$TMP/model.chg"

@@ -9,10 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-fetch_into_cache qemu xen
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+need_xen
 run timeout 300 "$HCFUZZ" conform --spec "$SRC/specs/xen-fastabi" --target xen-pvh \
-	--target-opt "xen=$CACHE/xen/xen" --out "$TMP/fa" >"$TMP/out.txt" 2>&1
+	"${xen[@]}" --out "$TMP/fa" >"$TMP/out.txt" 2>&1
 [ "$rc" = 3 ] || fail "expected SKIP (3), got $rc: $(tail -5 "$TMP/out.txt")"
 r=$TMP/fa/results.jsonl
 n=$(wc -l <"$r")
@@ -32,7 +31,7 @@ grep -q 'property name="not_applicable" value="ABI xen-fastabi is absent' "$TMP/
 	fail "junit.xml has no not_applicable property"
 # a campaign against it is refused up front: exit 3, the reason, no engine
 run timeout 300 "$HCFUZZ" fuzz --spec "$SRC/specs/xen-fastabi" --target xen-pvh \
-	--target-opt "xen=$CACHE/xen/xen" --time 30 --out "$TMP/camp" -q 2>"$TMP/camp.txt"
+	"${xen[@]}" --time 30 --out "$TMP/camp" -q 2>"$TMP/camp.txt"
 [ "$rc" = 3 ] || fail "a campaign on the absent FastABI: expected exit 3, got $rc: $(cat "$TMP/camp.txt")"
 grep -q 'not applicable on xen-pvh: ABI xen-fastabi is absent' "$TMP/camp.txt" ||
 	fail "the campaign does not say why: $(cat "$TMP/camp.txt")"

@@ -26,10 +26,8 @@
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
-fetch_into_cache qemu xen
-export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+need_xen
 SPEC=$SRC/specs/xen.yaml
-xen=(--target-opt "xen=$CACHE/xen/xen")
 plan=(--no-destructive --skip console_io.write)
 
 conform() { # TARGET TRANSPORT: every test PASS but the known anomaly's XFAIL

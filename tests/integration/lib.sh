@@ -93,6 +93,15 @@ need_kvm_nested() {
 	nested_opts=(--target kvm-nested --target-opt "kernel=$CACHE/linux")
 }
 
+# Xen under QEMU TCG (Debian's Xen and QEMU in the cache), or SKIP without a
+# package archive; sets xen, the option that gives a command aimed at xen-pv
+# or xen-pvh that Xen build.
+need_xen() {
+	fetch_into_cache qemu xen
+	export HCF_QEMU=$CACHE/qemu/qemu-system-x86_64
+	xen=(--target-opt "xen=$CACHE/xen/xen")
+}
+
 # QEMU killed in the middle of a replay: run `hcfuzz replay --out DIR
 # ARGS...` over NPROGS programs, kill its QEMU (by pid) once the first
 # result is in, and check that the program QEMU served is the one CRASH,
