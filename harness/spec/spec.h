@@ -121,8 +121,25 @@ struct hcf_field {
 	int buffer_len_field;    /* field holds a pointer to a byte buffer whose
 	                            length is in this sibling field; -1 if none */
 	bool is_status;          /* the status field of HCF_ERR_STATUS_FIELD */
+	/* buffer: what the hypervisor does with the bytes behind it (the
+	 * contents, not the pointer), when the spec says: HCF_DIR_OUT or INOUT
+	 * lets the call write len bytes there; 0: not said */
+	uint8_t buffer_dir;
+	struct hcf_vset hints;   /* values worth trying in an in or inout field */
+	uint64_t baseline;       /* what the plan's baseline puts there (default 0) */
+	uint8_t nondet;          /* enum hcf_nondet, out and inout fields */
+	uint32_t clock_slack_ms; /* HCF_NONDET_CLOCK: how far from the host's clock */
+	/* waits: the call blocks as long as this field says, in units of
+	 * waits_unit_ns nanoseconds (0: not a duration); generators keep it
+	 * to waits_max_ms, and a call that waits longer is not judged a hang */
+	uint64_t waits_unit_ns;
+	uint32_t waits_max_ms;
 	struct hcf_srcpos pos;
 };
+
+/* The most a waits: field may say, in its own unit (0 for other fields):
+ * what generators keep it to. */
+uint64_t hcf_field_waits_max(const struct hcf_field *f);
 
 struct hcf_struct {
 	char *name;
@@ -143,13 +160,19 @@ struct hcf_struct {
 /* ---- conditions on a call's inputs ------------------------------------ */
 
 /* One input's test: the register (at the input's width, then AND mask) is in
- * set, or, with negate, is not. */
+ * set, or, with negate, is not. A test of a struct field (INPUT.FIELD) reads
+ * the field foffset bytes past the address the register holds (at
+ * ptr_width bits), as the call found it in guest memory: width bits, the
+ * field's size. */
 struct hcf_pred {
 	uint8_t reg;             /* enum hcf_gpr */
 	uint8_t width;           /* bits the input is read at */
 	uint64_t mask;           /* all ones unless the spec says mask: */
 	struct hcf_vset set;     /* compared as signed 64-bit values, like returns */
 	bool negate;
+	bool in_field;           /* a field test */
+	uint8_t ptr_width;       /* field test: bits of the register the address is */
+	uint32_t foffset;        /* field test: the field's offset in its struct */
 };
 
 /* Every predicate holds (no predicate: always). */
@@ -158,23 +181,67 @@ struct hcf_cond {
 	size_t n;
 };
 
+/* Does c hold for these registers? A test of a struct field cannot be
+ * read from registers: it counts as holding (hcf_cond_eval tells). */
 bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR]);
 /* One test on a value (its reg is not looked at). */
 bool hcf_pred_holds(const struct hcf_pred *p, uint64_t value);
 
+/* Whether something holds, when it may depend on guest memory hcfuzz
+ * cannot read (a struct outside the program's buffers). */
+enum hcf_tri { HCF_TRI_NO = 0, HCF_TRI_YES, HCF_TRI_UNKNOWN };
+
+/* Guest memory as a call found it: size (1..8) bytes at addr, little
+ * endian, into *v; false when they are not known (the oracles' reader,
+ * hcf_model_mem_reader, knows the program's buffers). */
+struct hcf_mem_reader {
+	bool (*read)(void *ctx, uint64_t addr, unsigned size, uint64_t *v);
+	void *ctx;
+};
+
+/* c for these registers, its field tests read through mr (NULL: every
+ * field test is unknown). */
+enum hcf_tri hcf_cond_eval(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR],
+			   const struct hcf_mem_reader *mr);
+
 /* ---- how a call may end the guest (the loss model) --------------------- */
 
 /*
- * A destructive call may end the guest only in ways its spec declares, and
- * only in ways the architecture can explain (hcf_liveness_declarable): a
- * shutdown (triple fault) or an exception the agent cannot survive. A hang
- * in the hypervisor, a KVM internal error, a failed entry, an unexpected
- * exit or garbage on the channel no spec can excuse.
+ * A call may end the guest only in ways its spec declares (a destructive
+ * call's ends:, or a call's own ends:), and only in ways the architecture
+ * or the ABI can explain (hcf_liveness_declarable): a shutdown (triple
+ * fault), an exception the agent cannot survive, a runaway, the guest's own
+ * halt, a VMM refusing the call by exiting. A hang in the hypervisor, a KVM
+ * internal error, a failed entry, an unexpected exit or garbage on the
+ * channel no spec can excuse. An item marked must is a duty, not a leave:
+ * where it holds, a call that comes back is a FAIL.
  */
 struct hcf_loss {
 	unsigned ends;           /* bit per enum hcf_liveness */
 	struct hcf_cond when;    /* only for these inputs */
+	/* outside: only when a range of guest addresses reaches past guest
+	 * memory. It starts at the pointer input in oreg (owidth bits) or,
+	 * with from_field, at the address the field start_off bytes into the
+	 * struct it points to holds; it is size bytes long or, with
+	 * len_field, as long as the field at len_off says (a buffer's length) */
+	bool outside;
+	uint8_t oreg, owidth;
+	bool from_field, len_field;
+	uint8_t start_size, len_size; /* the fields' sizes in bytes */
+	uint32_t start_off, len_off;
+	uint64_t size;
+	/* must: the call has to end the guest so whenever the item holds
+	 * (a VMM that returns instead is a FAIL); else it only may */
+	bool must;
+	char *why;               /* the spec's reason (its source), or NULL */
+	char *what;              /* "arg.data + arg.len outside guest memory" ... for
+	                            messages, built by the loader */
 };
+
+/* Does loss item l hold for a call with these registers (when and
+ * outside, fields read through mr, which may be NULL)? */
+enum hcf_tri hcf_loss_eval(const struct hcf_loss *l, const uint64_t regs[HCF_NGPR],
+			   const struct hcf_mem_reader *mr);
 
 /* ---- known anomalies ---------------------------------------------------- */
 
@@ -184,6 +251,7 @@ enum hcf_anomaly_kind {
 	HCF_ANOM_EXCEPTION,      /* the call raised one of `vectors` */
 	HCF_ANOM_OUTCOME,        /* the call ended the guest this way (bit per enum hcf_liveness) */
 	HCF_ANOM_MEMORY,         /* the hypervisor wrote bytes within a window an input names */
+	HCF_ANOM_FIELD,          /* a struct field after the call holds a value of `values` */
 	HCF_ANOM_COUNT
 };
 
@@ -209,7 +277,8 @@ struct hcf_anomaly {
 	struct hcf_cond after_when;
 	enum hcf_anomaly_kind kind;
 	uint8_t reg;             /* REG */
-	struct hcf_vset values;  /* REG */
+	struct hcf_vset values;  /* REG, FIELD */
+	char *field;             /* FIELD: "struct.field", as issues name the place */
 	int instead_of;          /* REG: the exception it replaces (-1 none): the model's
 	                            "expected #GP, but the call returned" is part of it */
 	uint32_t vectors;        /* EXCEPTION */
@@ -262,7 +331,9 @@ const char *hcf_requirement_reg_name(unsigned reg);
 enum hcf_nondet {
 	HCF_NONDET_NONE = 0,
 	HCF_NONDET_ANY,        /* any value; not compared with the model */
-	HCF_NONDET_MONOTONIC   /* never smaller than the previous value of this output */
+	HCF_NONDET_MONOTONIC,  /* never smaller than the previous value of this output */
+	HCF_NONDET_CLOCK       /* the host's CLOCK_REALTIME in nanoseconds when the call
+	                          ran, within a slack (struct fields: clock_slack_ms) */
 };
 
 /* An argument is the address of struct `struct_idx` when `when` holds. */
@@ -413,6 +484,10 @@ struct hcf_abi {
 	uint8_t ret_reg;             /* ABI default return register */
 	uint8_t ret_width;
 	enum hcf_err_conv err;       /* ABI default convention */
+	/* How an undeclared call number may (or must) end the guest: a VMM
+	 * that refuses it by exiting (undeclared: ends:) */
+	struct hcf_loss *undeclared_losses;
+	size_t undeclared_nlosses;
 
 	struct hcf_anomaly *anomalies; /* known deviations from the contract */
 	size_t nanomalies;
@@ -465,9 +540,15 @@ const char *hcf_spec_value_name(const struct hcf_abi *abi, const struct hcf_op *
 				char *buf, size_t len);
 
 /* May op end the guest this way (a liveness kind, enum hcf_liveness) with
- * these inputs? Only shutdown, agent panic and a runaway can ever be
- * declared; a call that hands the guest over declares all three. */
+ * these inputs? Only the kinds hcf_liveness_declarable allows can ever be
+ * declared; a call that hands the guest over declares them all. An item
+ * that tests guest memory the registers do not show counts as holding
+ * (the oracles read it: hcf_oracle_may_end). */
 bool hcf_op_may_end(const struct hcf_op *op, unsigned liveness_kind, const uint64_t in[HCF_NGPR]);
+/* The loss items of a call: its op's, or for an undeclared number (op
+ * NULL) the ABI's undeclared ones. */
+const struct hcf_loss *hcf_call_losses(const struct hcf_abi *abi, const struct hcf_op *op,
+				       size_t *n);
 /* Does op hand the guest over to the program's code with these inputs? */
 bool hcf_op_hands_over(const struct hcf_op *op, const uint64_t in[HCF_NGPR]);
 

@@ -1,7 +1,9 @@
 /*
  * spec_contract.c: the conditional parts of a contract in the native
- * language: conditions on a call's inputs, the ways a destructive call may
- * end the guest, and the known anomalies (docs/spec-format.md).
+ * language: conditions on a call's inputs (struct fields included, where
+ * the oracles read guest memory), the ways a call may or must end the guest
+ * (destructive's, a call's own ends:, undeclared's), and the known
+ * anomalies (docs/spec-format.md).
  *
  * All three name inputs by argument (or register) name, so they are read
  * after the arguments of their call; known anomalies name calls, so they are
@@ -121,8 +123,72 @@ static bool parse_test(struct hcf_spec_ctx *c, const struct hcf_ynode *v, const 
 	return true;
 }
 
-void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
-		   struct hcf_cond *out)
+/* The pointer input named by the first len bytes of name, and the struct it
+ * points to; NULL, with the error reported at k, when there is none. */
+static const struct hcf_arg *pointer_input(struct hcf_spec_ctx *c, const struct hcf_ynode *k,
+					   const struct hcf_op *op, size_t len, const char *what)
+{
+	for (size_t i = 0; op && i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (strlen(a->name) != len || strncmp(a->name, k->str, len))
+			continue;
+		if (!(a->dir & HCF_DIR_IN) || a->struct_idx < 0 ||
+		    (size_t)a->struct_idx >= c->abi->nstructs) {
+			hcf_spec_err(c, k, "%s '%.60s': '%s' is not a pointer input of %s (one with "
+					   "pointer: STRUCT)", what, k->str, a->name, op->name);
+			return NULL;
+		}
+		return a;
+	}
+	hcf_spec_err(c, k, "%s '%.60s': '%.*s' is not an input of %s", what, k->str, (int)len,
+		     k->str, op ? op->name : "an undeclared call");
+	return NULL;
+}
+
+/* The field INPUT.FIELD names: a field of the struct the pointer input
+ * points to. NULL, with the error reported, when there is none. */
+static const struct hcf_field *named_field(struct hcf_spec_ctx *c, const struct hcf_ynode *k,
+					   const struct hcf_op *op, const char *what,
+					   const struct hcf_arg **arg)
+{
+	const char *dot = strchr(k->str, '.');
+	*arg = pointer_input(c, k, op, (size_t)(dot - k->str), what);
+	if (!*arg)
+		return NULL;
+	const struct hcf_struct *st = &c->abi->structs[(*arg)->struct_idx];
+	for (size_t j = 0; j < st->nfields; j++)
+		if (!strcmp(st->fields[j].name, dot + 1))
+			return &st->fields[j];
+	hcf_spec_err(c, k, "%s '%.60s': '%.40s' is not a field of struct '%.40s'", what, k->str,
+		     dot + 1, st->name);
+	return NULL;
+}
+
+/* A test of INPUT.FIELD: the field's bytes as the call found them. */
+static bool resolve_field_test(struct hcf_spec_ctx *c, const struct hcf_ynode *k,
+			       const struct hcf_op *op, struct hcf_pred *pr)
+{
+	const struct hcf_arg *a;
+	const struct hcf_field *f = named_field(c, k, op, "condition", &a);
+	if (!f)
+		return false;
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
+		hcf_spec_err(c, k, "condition '%.60s': a field test reads 1, 2, 4 or 8 bytes, not %u",
+			     k->str, f->size);
+		return false;
+	}
+	pr->reg = a->reg;
+	pr->ptr_width = a->width;
+	pr->in_field = true;
+	pr->foffset = f->offset;
+	pr->width = (uint8_t)(f->size * 8);
+	return true;
+}
+
+/* A condition; fields_ok lets it test struct fields (INPUT.FIELD), which
+ * only the oracles can read: where they judge with the guest's memory. */
+static void parse_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map,
+		       const struct hcf_op *op, bool fields_ok, struct hcf_cond *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (map->kind != HCF_Y_MAP) {
@@ -136,10 +202,25 @@ void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct hcf_ynode *k = hcf_y_key(map, i), *v = hcf_y_val(map, i);
 		struct hcf_pred pr = { .mask = ~0ull };
-		if (!resolve_input(c, k, op, &pr.reg, &pr.width) || !parse_test(c, v, k->str, &pr))
+		bool field = strchr(k->str, '.') != NULL;
+		if (field && !fields_ok) {
+			hcf_spec_err(c, k, "'%.60s': a struct field cannot be tested here, only in "
+					   "ends: and in a known anomaly's when: (where the oracles "
+					   "read guest memory)", k->str);
+			continue;
+		}
+		if (!(field ? resolve_field_test(c, k, op, &pr)
+			    : resolve_input(c, k, op, &pr.reg, &pr.width)) ||
+		    !parse_test(c, v, k->str, &pr))
 			continue;
 		out->p[out->n++] = pr;
 	}
+}
+
+void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
+		   struct hcf_cond *out)
+{
+	parse_cond(c, map, op, false, out);
 }
 
 /* ---- the loss model ----------------------------------------------------- */
@@ -184,6 +265,14 @@ static bool parse_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsign
 	return ok;
 }
 
+static void free_preds(struct hcf_cond *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->p[i].set.r);
+	free(c->p);
+	memset(c, 0, sizeof(*c));
+}
+
 /* Append b's predicates to a (a loss's own condition and the shared one). */
 static void cond_append(struct hcf_cond *a, const struct hcf_cond *b)
 {
@@ -198,13 +287,120 @@ static void cond_append(struct hcf_cond *a, const struct hcf_cond *b)
 	}
 }
 
-static void add_loss(struct hcf_op *op, unsigned ends, struct hcf_cond *when)
+/* outside: INPUT (a pointer input: the struct it points to) or INPUT.FIELD
+ * (a pointer field: the struct it points to; a buffer field: as many bytes
+ * as its length field says). */
+static bool parse_outside(struct hcf_spec_ctx *c, const struct hcf_ynode *n,
+			  const struct hcf_op *op, struct hcf_loss *l)
 {
-	op->losses = hcf_xreallocarray(op->losses, op->nlosses + 1, sizeof(*op->losses));
-	op->losses[op->nlosses].ends = ends;
-	op->losses[op->nlosses].when = *when;
-	op->nlosses++;
-	memset(when, 0, sizeof(*when));
+	if (n->kind != HCF_Y_SCALAR || !n->len) {
+		hcf_spec_err(c, n, "outside: a pointer input (the struct it points to) or "
+				   "INPUT.FIELD (a pointer or buffer field of that struct), not %s",
+			     hcf_y_kind_name(n));
+		return false;
+	}
+	if (!op) {
+		hcf_spec_err(c, n, "outside: an undeclared call has no inputs to name");
+		return false;
+	}
+	const struct hcf_arg *a;
+	const struct hcf_field *f = NULL;
+	if (strchr(n->str, '.')) {
+		if (!(f = named_field(c, n, op, "outside", &a)))
+			return false;
+	} else if (!(a = pointer_input(c, n, op, n->len, "outside"))) {
+		return false;
+	}
+	const struct hcf_struct *st = &c->abi->structs[a->struct_idx];
+	l->outside = true;
+	l->oreg = a->reg;
+	l->owidth = a->width;
+	if (!f) {
+		l->size = st->size;
+		l->what = hcf_xasprintf("%s (struct %s, %u bytes) outside guest memory", a->name,
+					st->name, st->size);
+		return true;
+	}
+	l->from_field = true;
+	l->start_off = f->offset;
+	l->start_size = (uint8_t)f->size;
+	if (f->points_to >= 0 && (size_t)f->points_to < c->abi->nstructs) {
+		const struct hcf_struct *to = &c->abi->structs[f->points_to];
+		l->size = to->size;
+		l->what = hcf_xasprintf("%s (struct %s, %u bytes) outside guest memory", n->str,
+					to->name, to->size);
+		return true;
+	}
+	if (f->buffer_len_field < 0 || (size_t)f->buffer_len_field >= st->nfields) {
+		hcf_spec_err(c, n, "outside '%.60s': field '%s' holds no address (pointer: or "
+				   "buffer:)", n->str, f->name);
+		return false;
+	}
+	const struct hcf_field *lf = &st->fields[f->buffer_len_field];
+	if (lf->size != 1 && lf->size != 2 && lf->size != 4 && lf->size != 8) {
+		hcf_spec_err(c, n, "outside '%.60s': its length field '%s' has %u bytes (1, 2, 4 "
+				   "or 8)", n->str, lf->name, lf->size);
+		return false;
+	}
+	l->len_field = true;
+	l->len_off = lf->offset;
+	l->len_size = (uint8_t)lf->size;
+	l->what = hcf_xasprintf("%s + %s.%s outside guest memory", n->str, a->name, lf->name);
+	return true;
+}
+
+static void push_loss(struct hcf_loss **losses, size_t *n, struct hcf_loss *l)
+{
+	*losses = hcf_xreallocarray(*losses, *n + 1, sizeof(**losses));
+	(*losses)[(*n)++] = *l;
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The items of an ends: value (a way, a list of ways, or a list of items
+ * {by, when, outside, must, why}) into losses; shared is a condition every
+ * item also needs (destructive's when:). op is the call whose inputs the
+ * conditions name (NULL: an undeclared number, registers only).
+ */
+static void parse_end_items(struct hcf_spec_ctx *c, const struct hcf_ynode *ends,
+			    const struct hcf_op *op, const struct hcf_cond *shared,
+			    struct hcf_loss **losses, size_t *nlosses)
+{
+	static const struct hcf_spec_key item_keys[] = {
+		{ "by", S | Q, true, 0 },
+		{ "when", M, false, 0 },
+		{ "outside", S, false, 0 },
+		{ "must", S, false, 0 },
+		{ "why", S, false, 0 },
+	};
+	if (ends->kind == HCF_Y_SEQ && !hcf_y_nitems(ends))
+		hcf_spec_err(c, ends, "an empty list of ways to end the guest");
+	size_t n = ends->kind == HCF_Y_SEQ ? hcf_y_nitems(ends) : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct hcf_ynode *it = ends->kind == HCF_Y_SEQ ? ends->kids[i] : ends;
+		struct hcf_loss l = { 0 };
+		if (it->kind == HCF_Y_MAP) {
+			const struct hcf_ynode *w[5];
+			if (!hcf_spec_map_keys(c, it, "way to end the guest", item_keys, 5, 0, w) ||
+			    !parse_ends(c, w[0], &l.ends))
+				continue;
+			if (w[1])
+				parse_cond(c, w[1], op, true, &l.when);
+			if (w[2] && !parse_outside(c, w[2], op, &l)) {
+				free(l.what);
+				free_preds(&l.when);
+				continue;
+			}
+			if (w[3])
+				hcf_y_bool(c, w[3], "must", &l.must);
+			if (w[4] && w[4]->len)
+				l.why = hcf_xstrdup(w[4]->str);
+		} else if (!parse_end(c, it, &l.ends)) {
+			continue;
+		}
+		cond_append(&l.when, shared);
+		push_loss(losses, nlosses, &l);
+	}
 }
 
 /* hands_over: "how" or {how: "how", rip: INPUT}: the input, when given, is
@@ -237,13 +433,9 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 {
 	static const struct hcf_spec_key keys[] = {
 		{ "why", S, false, 0 },
-		{ "ends", S | Q, false, 0 },
+		{ "ends", S | Q | M, false, 0 },
 		{ "when", M, false, 0 },
 		{ "hands_over", S | M, false, 0 },
-	};
-	static const struct hcf_spec_key item_keys[] = {
-		{ "by", S | Q, true, 0 },
-		{ "when", M, false, 0 },
 	};
 	const struct hcf_ynode *v[4];
 	if (!hcf_spec_map_keys(c, map, "destructive", keys, 4, 0, v))
@@ -259,29 +451,27 @@ void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct
 	}
 	if (v[3])
 		parse_hands_over(c, v[3], op, &shared);
-	const struct hcf_ynode *ends = v[1];
-	if (ends && ends->kind == HCF_Y_SEQ && !hcf_y_nitems(ends))
-		hcf_spec_err(c, ends, "an empty list of ways to end the guest");
-	for (size_t i = 0; ends && i < (ends->kind == HCF_Y_SEQ ? hcf_y_nitems(ends) : 1); i++) {
-		const struct hcf_ynode *it = ends->kind == HCF_Y_SEQ ? ends->kids[i] : ends;
-		unsigned bits = 0;
-		struct hcf_cond when = { 0 };
-		if (it->kind == HCF_Y_MAP) {
-			const struct hcf_ynode *w[2];
-			if (!hcf_spec_map_keys(c, it, "way to end the guest", item_keys, 2, 0, w) ||
-			    !parse_ends(c, w[0], &bits))
-				continue;
-			if (w[1])
-				hcf_spec_cond(c, w[1], op, &when);
-		} else if (!parse_end(c, it, &bits)) {
-			continue;
-		}
-		cond_append(&when, &shared);
-		add_loss(op, bits, &when);
+	if (v[1])
+		parse_end_items(c, v[1], op, &shared, &op->losses, &op->nlosses);
+	free_preds(&shared);
+}
+
+void hcf_spec_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *ends, struct hcf_op *op)
+{
+	static const struct hcf_cond none;
+	if (op->nlosses || op->hands_over) {
+		hcf_spec_err(c, ends, "%s: ends: said twice: a destructive call says how it may end "
+				      "the guest in destructive:, other calls here", op->name);
+		return;
 	}
-	for (size_t i = 0; i < shared.n; i++)
-		free(shared.p[i].set.r);
-	free(shared.p);
+	parse_end_items(c, ends, op, &none, &op->losses, &op->nlosses);
+}
+
+void hcf_spec_undeclared_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *ends)
+{
+	static const struct hcf_cond none;
+	parse_end_items(c, ends, NULL, &none, &c->abi->undeclared_losses,
+			&c->abi->undeclared_nlosses);
 }
 
 /* ---- known anomalies -------------------------------------------------- */
@@ -354,6 +544,21 @@ static void check_cond_calls(struct hcf_spec_ctx *c, const struct hcf_ynode *whe
 		for (size_t k = 0; k < hcf_y_npairs(when); k++) {
 			uint8_t reg, width, reg0 = 0, w0 = 0;
 			const struct hcf_ynode *key = hcf_y_key(when, k);
+			if (strchr(key->str, '.')) {
+				/* a field: the same bytes of the same pointer input */
+				struct hcf_pred p0 = { 0 }, p1 = { 0 };
+				if (!resolve_field_test(c, key, first_op(c, a), &p0) ||
+				    !resolve_field_test(c, key, op, &p1))
+					return;
+				if (p0.reg != p1.reg || p0.ptr_width != p1.ptr_width ||
+				    p0.foffset != p1.foffset || p0.width != p1.width) {
+					hcf_spec_err(c, key, "'%.40s' is another field in another call of "
+							     "this anomaly (offset %u and %u)",
+						     key->str, p0.foffset, p1.foffset);
+					return;
+				}
+				continue;
+			}
 			if (!resolve_input(c, key, first_op(c, a), &reg0, &w0) ||
 			    !resolve_input(c, key, op, &reg, &width))
 				return;
@@ -367,8 +572,9 @@ static void check_cond_calls(struct hcf_spec_ctx *c, const struct hcf_ynode *whe
 	}
 }
 
-enum { MK_REG, MK_VALUE, MK_INSTEAD, MK_EXC, MK_OUTCOME, MK_RIP, MK_MEMORY, MK_COUNT };
+enum { MK_REG, MK_VALUE, MK_INSTEAD, MK_EXC, MK_OUTCOME, MK_RIP, MK_MEMORY, MK_FIELD, MK_COUNT };
 static const struct hcf_spec_key match_keys[MK_COUNT] = {
+	[MK_FIELD] = { "field", S, false, 0 },
 	[MK_REG] = { "reg", S, false, 0 },
 	[MK_VALUE] = { "value", S | Q | M, false, 0 },
 	[MK_INSTEAD] = { "instead_of", S, false, 0 },
@@ -408,6 +614,35 @@ static void parse_memory_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n
 	}
 }
 
+/* field: STRUCT.FIELD with value: what the field holds after the call
+ * instead of what the contract says (the model's or retval's issue there). */
+static void parse_field_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n,
+			      const struct hcf_ynode *value, struct hcf_anomaly *a)
+{
+	a->kind = HCF_ANOM_FIELD;
+	/* STRUCT.FIELD, or FIELD in whichever struct the call points to */
+	const char *dot = strchr(n->str, '.');
+	size_t slen = dot ? (size_t)(dot - n->str) : 0;
+	const char *fname = dot ? dot + 1 : n->str;
+	bool found = false;
+	for (size_t i = 0; i < c->abi->nstructs && !found; i++) {
+		const struct hcf_struct *st = &c->abi->structs[i];
+		if (dot && (strlen(st->name) != slen || strncmp(st->name, n->str, slen)))
+			continue;
+		for (size_t j = 0; j < st->nfields && !found; j++)
+			found = !strcmp(st->fields[j].name, fname);
+	}
+	if (!found)
+		hcf_spec_err(c, n, "field: '%.60s' is no STRUCT.FIELD (or FIELD of a struct) of this "
+				   "spec", n->str);
+	a->field = hcf_xstrdup(n->str);
+	if (!value)
+		hcf_spec_err(c, n, "field: needs value: (the value the field holds instead of what "
+				   "the contract says)");
+	else
+		parse_values(c, value, "value", &a->values);
+}
+
 static void parse_outcomes(struct hcf_spec_ctx *c, const struct hcf_ynode *n, unsigned *out)
 {
 	size_t cnt = n->kind == HCF_Y_SEQ ? hcf_y_nitems(n) : 1;
@@ -429,16 +664,21 @@ static void parse_match(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struc
 	const struct hcf_ynode *v[MK_COUNT];
 	if (!hcf_spec_map_keys(c, n, "match", match_keys, MK_COUNT, 0, v))
 		return;
-	int forms = !!v[MK_REG] + !!v[MK_EXC] + !!v[MK_OUTCOME] + !!v[MK_MEMORY];
+	int forms = !!v[MK_REG] + !!v[MK_EXC] + !!v[MK_OUTCOME] + !!v[MK_MEMORY] + !!v[MK_FIELD];
 	if (forms != 1) {
-		hcf_spec_err(c, n, "match: exactly one of reg: (with value:), exception:, outcome: "
-				   "or memory:");
+		hcf_spec_err(c, n, "match: exactly one of reg: (with value:), field: (with value:), "
+				   "exception:, outcome: or memory:");
 		return;
 	}
 	a->instead_of = -1;
-	if ((v[MK_VALUE] || v[MK_INSTEAD]) && !v[MK_REG])
-		hcf_spec_err(c, v[MK_VALUE] ? v[MK_VALUE] : v[MK_INSTEAD],
-			     "value: and instead_of: go with reg:");
+	if (v[MK_VALUE] && !v[MK_REG] && !v[MK_FIELD])
+		hcf_spec_err(c, v[MK_VALUE], "value: goes with reg: or field:");
+	if (v[MK_INSTEAD] && !v[MK_REG])
+		hcf_spec_err(c, v[MK_INSTEAD], "instead_of: goes with reg:");
+	if (v[MK_FIELD]) {
+		parse_field_match(c, v[MK_FIELD], v[MK_VALUE], a);
+		return;
+	}
 	if (v[MK_RIP] && !v[MK_OUTCOME])
 		hcf_spec_err(c, v[MK_RIP], "rip: goes with outcome: (where the guest was when "
 					   "it was lost)");
@@ -569,7 +809,7 @@ static void parse_anomaly(struct hcf_spec_ctx *c, const struct hcf_ynode *it)
 		hcf_spec_err(c, v[AK_REPRODUCE], "reproduce: a program that shows the anomaly");
 	parse_anomaly_calls(c, v[AK_CALLS], a);
 	if (v[AK_WHEN]) {
-		hcf_spec_cond(c, v[AK_WHEN], first_op(c, a), &a->when);
+		parse_cond(c, v[AK_WHEN], first_op(c, a), true, &a->when);
 		check_cond_calls(c, v[AK_WHEN], a);
 	}
 	a->after_op = -1;

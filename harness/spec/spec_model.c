@@ -175,14 +175,88 @@ bool hcf_pred_holds(const struct hcf_pred *p, uint64_t value)
 	return hcf_vset_contains(&p->set, (int64_t)v) != p->negate;
 }
 
+/* The bytes of field f of a struct at base, as the reader knows them. */
+static bool read_field(const struct hcf_mem_reader *mr, uint64_t base, const struct hcf_field *f,
+		       uint64_t *v)
+{
+	uint64_t at = base + f->offset;
+	if (!mr || !mr->read || at < base || f->size == 0 || f->size > 8)
+		return false;
+	return mr->read(mr->ctx, at, f->size, v);
+}
+
+/* Both must hold: no beats unknown, unknown beats yes. */
+static enum hcf_tri tri_and(enum hcf_tri a, enum hcf_tri b)
+{
+	if (a == HCF_TRI_NO || b == HCF_TRI_NO)
+		return HCF_TRI_NO;
+	return a == HCF_TRI_UNKNOWN || b == HCF_TRI_UNKNOWN ? HCF_TRI_UNKNOWN : HCF_TRI_YES;
+}
+
+enum hcf_tri hcf_cond_eval(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR],
+			   const struct hcf_mem_reader *mr)
+{
+	enum hcf_tri r = HCF_TRI_YES;
+	for (size_t i = 0; c && i < c->n && r != HCF_TRI_NO; i++) {
+		const struct hcf_pred *p = &c->p[i];
+		if (p->reg >= HCF_NGPR)
+			return HCF_TRI_NO;
+		if (!p->in_field) {
+			r = tri_and(r, hcf_pred_holds(p, regs[p->reg]) ? HCF_TRI_YES : HCF_TRI_NO);
+			continue;
+		}
+		struct hcf_field f = { .offset = p->foffset, .size = p->width / 8u };
+		uint64_t v;
+		if (!read_field(mr, regs[p->reg] & hcf_x86_width_mask(p->ptr_width), &f, &v))
+			r = tri_and(r, HCF_TRI_UNKNOWN);
+		else
+			r = tri_and(r, hcf_pred_holds(p, v) ? HCF_TRI_YES : HCF_TRI_NO);
+	}
+	return r;
+}
+
 bool hcf_cond_holds(const struct hcf_cond *c, const uint64_t regs[HCF_NGPR])
 {
-	for (size_t i = 0; c && i < c->n; i++) {
-		const struct hcf_pred *p = &c->p[i];
-		if (p->reg >= HCF_NGPR || !hcf_pred_holds(p, regs[p->reg]))
-			return false;
-	}
-	return true;
+	return hcf_cond_eval(c, regs, NULL) != HCF_TRI_NO;
+}
+
+/* [lo, lo + size) reaches past guest memory: its start is not in it (an
+ * empty range at its end included, as a pointer past it), or its end is
+ * beyond the last byte. */
+static bool past_memory(uint64_t lo, uint64_t size)
+{
+	return lo >= HCF_GUEST_MEM_SIZE || size > HCF_GUEST_MEM_SIZE - lo;
+}
+
+/* The range an outside: item names, as far as the reader knows it. */
+static enum hcf_tri range_outside(const struct hcf_loss *l, const uint64_t regs[HCF_NGPR],
+				  const struct hcf_mem_reader *mr)
+{
+	if (l->oreg >= HCF_NGPR)
+		return HCF_TRI_NO;
+	uint64_t base = regs[l->oreg] & hcf_x86_width_mask(l->owidth), lo = base, size = l->size;
+	struct hcf_field start = { .offset = l->start_off, .size = l->start_size };
+	struct hcf_field len = { .offset = l->len_off, .size = l->len_size };
+	if ((l->from_field && !read_field(mr, base, &start, &lo)) ||
+	    (l->len_field && !read_field(mr, base, &len, &size)))
+		return HCF_TRI_UNKNOWN;
+	return past_memory(lo, size) ? HCF_TRI_YES : HCF_TRI_NO;
+}
+
+enum hcf_tri hcf_loss_eval(const struct hcf_loss *l, const uint64_t regs[HCF_NGPR],
+			   const struct hcf_mem_reader *mr)
+{
+	enum hcf_tri r = hcf_cond_eval(&l->when, regs, mr);
+	if (l->outside && r != HCF_TRI_NO)
+		r = tri_and(r, range_outside(l, regs, mr));
+	return r;
+}
+
+const struct hcf_loss *hcf_call_losses(const struct hcf_abi *abi, const struct hcf_op *op,
+				       size_t *n)
+{
+	*n = op ? op->nlosses : abi ? abi->undeclared_nlosses : 0;
+	return op ? op->losses : abi ? abi->undeclared_losses : NULL;
 }
 
 bool hcf_op_may_end(const struct hcf_op *op, unsigned kind, const uint64_t in[HCF_NGPR])
@@ -192,7 +266,8 @@ bool hcf_op_may_end(const struct hcf_op *op, unsigned kind, const uint64_t in[HC
 	if (hcf_op_hands_over(op, in))
 		return true;
 	for (size_t i = 0; i < op->nlosses; i++)
-		if ((op->losses[i].ends & (1u << kind)) && hcf_cond_holds(&op->losses[i].when, in))
+		if ((op->losses[i].ends & (1u << kind)) &&
+		    hcf_loss_eval(&op->losses[i], in, NULL) != HCF_TRI_NO)
 			return true;
 	return false;
 }
@@ -223,6 +298,16 @@ static void free_cond(struct hcf_cond *c)
 	c->n = 0;
 }
 
+static void free_losses(struct hcf_loss *l, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		free_cond(&l[j].when);
+		free(l[j].why);
+		free(l[j].what);
+	}
+	free(l);
+}
+
 void hcf_spec_free(struct hcf_abi *abi)
 {
 	if (!abi)
@@ -244,9 +329,7 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free(op->errors);
 		free(op->destructive_why);
 		free(op->blocks);
-		for (size_t j = 0; j < op->nlosses; j++)
-			free_cond(&op->losses[j].when);
-		free(op->losses);
+		free_losses(op->losses, op->nlosses);
 		free(op->hands_over);
 		free_cond(&op->hands_over_when);
 	}
@@ -259,8 +342,10 @@ void hcf_spec_free(struct hcf_abi *abi)
 	}
 	free(abi->calls);
 	for (size_t i = 0; i < abi->nstructs; i++) {
-		for (size_t j = 0; j < abi->structs[i].nfields; j++)
+		for (size_t j = 0; j < abi->structs[i].nfields; j++) {
 			free(abi->structs[i].fields[j].name);
+			free_vset(&abi->structs[i].fields[j].hints);
+		}
 		free(abi->structs[i].fields);
 		free(abi->structs[i].name);
 	}
@@ -282,9 +367,11 @@ void hcf_spec_free(struct hcf_abi *abi)
 		free_cond(&a->when);
 		free_cond(&a->after_when);
 		free_vset(&a->values);
+		free(a->field);
 		free_vset(&a->rip.set);
 	}
 	free(abi->anomalies);
+	free_losses(abi->undeclared_losses, abi->undeclared_nlosses);
 	free_vset(&abi->undeclared.returns);
 	free(abi->name);
 	free(abi->description);

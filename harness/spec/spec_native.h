@@ -72,6 +72,7 @@ struct props {
 	const char *doc;
 	const struct hcf_ynode *conv_node, *rets_node, *errs_node;
 	const struct hcf_ynode *destr_node; /* destructive's mapping form (the loss model) */
+	const struct hcf_ynode *ends_node;  /* ends: of a call that is not destructive */
 };
 
 static inline void props_free(struct props *p)

@@ -20,7 +20,7 @@
 
 enum { CK_NAME, CK_NR, CK_INDEX, CK_DOC, CK_INPUT, CK_OUTPUT, CK_INOUT, CK_RETURN, CK_CLOBBERS,
        CK_RETURNS, CK_ERRORS, CK_ERRCONV, CK_EXC, CK_RFLAGS, CK_DESTR, CK_SUBOPS, CK_WATCHDOG,
-       CK_BLOCKS, CK_UNDECL, CK_COUNT };
+       CK_BLOCKS, CK_UNDECL, CK_ENDS, CK_COUNT };
 static hcf_regmask_t any_transport_clobbers(const struct hcf_abi *abi);
 static uint64_t max_call_nr(const struct hcf_abi *abi);
 
@@ -46,6 +46,7 @@ static const struct hcf_spec_key call_keys[CK_COUNT] = {
 	[CK_WATCHDOG] = { "watchdog_ms", S, false, 0 },
 	[CK_BLOCKS] = { "blocks", S, false, 0 },
 	[CK_UNDECL] = { "undeclared", M, false, IN_CALL },
+	[CK_ENDS] = { "ends", S | Q | M, false, 0 },
 };
 
 static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *p)
@@ -93,6 +94,8 @@ static void parse_props(struct ld *L, const struct hcf_ynode **v, struct props *
 		else
 			p->blocks = v[CK_BLOCKS]->str;
 	}
+	/* read once the op's inputs are known: its conditions name them */
+	p->ends_node = v[CK_ENDS];
 	if (v[CK_DESTR]) {
 		const struct hcf_ynode *d = v[CK_DESTR];
 		p->has_destr = true;
@@ -526,6 +529,28 @@ static void resolve_counts(struct ld *L, struct opb *b)
 	}
 }
 
+/* How long past its waits_max_ms a call that waits as a field says may
+ * take before it is a hang: the call's own work, and the round trip. */
+#define WAITS_SLACK_MS 1000u
+
+/* A call that waits as long as a field of its struct says gets that long
+ * before it is a hang (the most generators ask for, plus slack). */
+static void waits_watchdog(const struct hcf_abi *abi, struct hcf_op *op)
+{
+	for (size_t i = 0; i < op->nargs; i++) {
+		int si = op->args[i].struct_idx;
+		if (si < 0 || !(op->args[i].dir & HCF_DIR_IN))
+			continue;
+		const struct hcf_struct *st = &abi->structs[si];
+		for (size_t j = 0; j < st->nfields; j++) {
+			uint64_t ms = (uint64_t)st->fields[j].waits_max_ms + WAITS_SLACK_MS;
+			if (st->fields[j].waits_unit_ns && ms > op->watchdog_ms)
+				op->watchdog_ms = ms > HCF_OP_WATCHDOG_MAX_MS ? HCF_OP_WATCHDOG_MAX_MS
+									     : (uint32_t)ms;
+		}
+	}
+}
+
 /* The status field of HCF_ERR_STATUS_FIELD: in a struct one of the op's
  * arguments points to. */
 static bool find_status_field(struct hcf_abi *abi, struct hcf_op *op)
@@ -636,6 +661,10 @@ static void build_op(struct ld *L, size_t call_idx, const char *subname, uint64_
 	resolve_counts(L, &b);
 	if (destr_node)
 		hcf_spec_losses(c, destr_node, op);
+	const struct hcf_ynode *ends_node = sub && sub->ends_node ? sub->ends_node : call->ends_node;
+	if (ends_node)
+		hcf_spec_ends(c, ends_node, op);
+	waits_watchdog(abi, op);
 
 	const struct hcf_ynode *conv_at = sub && sub->conv_node ? sub->conv_node
 				       : call->conv_node ? call->conv_node : node;
@@ -725,12 +754,18 @@ static void parse_undeclared(struct ld *L, const struct hcf_ynode *map, struct h
 	static const struct hcf_spec_key keys[] = {
 		{ "returns", Q, false, 0 },
 		{ "exceptions", Q, false, 0 },
+		{ "ends", S | Q | M, false, 0 },
 	};
-	const struct hcf_ynode *v[2];
+	const struct hcf_ynode *v[3];
 	u->returns.any = true; /* unless it says otherwise */
 	u->exceptions = L->abi_exceptions;
-	if (!map || !hcf_spec_map_keys(L->c, map, "undeclared", keys, 2, 0, v))
+	if (!map || !hcf_spec_map_keys(L->c, map, "undeclared", keys, 3, 0, v))
 		return;
+	if (v[2] && u != &L->abi->undeclared)
+		hcf_spec_err(L->c, v[2], "ends: of undeclared numbers goes in the top level's "
+					 "undeclared:, not a call's");
+	else if (v[2])
+		hcf_spec_undeclared_ends(L->c, v[2]);
 	if (v[0]) {
 		if (L->abi->ret_reg == HCF_REG_NONE)
 			hcf_spec_err(L->c, v[0], "undeclared returns listed but the ABI has no return "

@@ -146,11 +146,14 @@ bool hcf_spec_exceptions(struct hcf_spec_ctx *c, const struct hcf_ynode *seq, ui
 
 /* The contract's conditional parts (spec_contract.c). A condition maps
  * inputs of op (by argument or register name) to value tests; the loss model
- * is destructive's mapping form; known_anomalies is a top-level list, read
+ * is destructive's mapping form, or a call's own ends: (hcf_spec_ends), or
+ * undeclared's ends: (op NULL); known_anomalies is a top-level list, read
  * once every call is known. */
 void hcf_spec_cond(struct hcf_spec_ctx *c, const struct hcf_ynode *map, const struct hcf_op *op,
 		   struct hcf_cond *out);
 void hcf_spec_losses(struct hcf_spec_ctx *c, const struct hcf_ynode *map, struct hcf_op *op);
+void hcf_spec_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *ends, struct hcf_op *op);
+void hcf_spec_undeclared_ends(struct hcf_spec_ctx *c, const struct hcf_ynode *ends);
 void hcf_spec_anomalies(struct hcf_spec_ctx *c, const struct hcf_ynode *seq);
 
 /* What the hypervisor must offer (spec_require.c): the native `requires:`

@@ -350,16 +350,186 @@ void ld_parse_constants(struct ld *L, const struct hcf_ynode *map)
 	}
 }
 
-enum { FK_OFFSET, FK_SIZE, FK_DIR, FK_POINTER, FK_BUFFER, FK_STATUS, FK_DOC, FK_COUNT };
+enum { FK_OFFSET, FK_SIZE, FK_DIR, FK_POINTER, FK_BUFFER, FK_STATUS, FK_DOC, FK_HINTS,
+       FK_NONDET, FK_WAITS, FK_BASELINE, FK_COUNT };
 static const struct hcf_spec_key field_keys[FK_COUNT] = {
 	[FK_OFFSET] = { "offset", S, true, 0 },
 	[FK_SIZE] = { "size", S, true, 0 },
 	[FK_DIR] = { "dir", S, false, 0 },
 	[FK_POINTER] = { "pointer", S, false, 0 },
-	[FK_BUFFER] = { "buffer", S, false, 0 },
+	[FK_BUFFER] = { "buffer", S | M, false, 0 },
 	[FK_STATUS] = { "status", S, false, 0 },
 	[FK_DOC] = { "doc", S, false, 0 },
+	[FK_HINTS] = { "hints", Q, false, 0 },
+	[FK_NONDET] = { "nondeterministic", S | M, false, 0 },
+	[FK_WAITS] = { "waits", M, false, 0 },
+	[FK_BASELINE] = { "baseline", S, false, 0 },
 };
+
+static enum hcf_dir parse_dir(struct hcf_spec_ctx *c, const struct hcf_ynode *n)
+{
+	for (size_t d = 0; d < NELEM(dir_names); d++)
+		if (!strcmp(dir_names[d].name, n->str))
+			return dir_names[d].dir;
+	hcf_spec_err(c, n, "dir '%.40s': must be in, out or inout", n->str);
+	return 0;
+}
+
+/* buffer: LENGTH_FIELD, or {len: LENGTH_FIELD, dir: in|out|inout} when the
+ * spec says what the call does with the bytes. The length field's node
+ * goes to *len_node, resolved once every field is known. */
+static void parse_buffer(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct hcf_field *f,
+			 const struct hcf_ynode **len_node)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "len", S, true, 0 },
+		{ "dir", S, false, 0 },
+	};
+	const struct hcf_ynode *v[2];
+	*len_node = n;
+	if (n->kind != HCF_Y_MAP)
+		return;
+	*len_node = NULL;
+	if (!hcf_spec_map_keys(c, n, "buffer", keys, 2, 0, v))
+		return;
+	*len_node = v[0];
+	if (v[1])
+		f->buffer_dir = (uint8_t)parse_dir(c, v[1]);
+}
+
+/* A field's values worth trying: they must fit its bytes. */
+static void parse_field_hints(struct ld *L, const struct hcf_ynode *n, const char *name,
+			      struct hcf_field *f)
+{
+	ld_parse_vset(L, n, "hints", false, &f->hints);
+	unsigned bits = f->size >= 8 ? 64 : f->size * 8;
+	for (size_t h = 0; bits < 64 && h < f->hints.n; h++)
+		if (f->hints.r[h].lo < -(INT64_C(1) << (bits - 1)) ||
+		    f->hints.r[h].hi > (INT64_C(1) << bits) - 1) {
+			hcf_spec_err(L->c, n, "hints of field '%.40s': %lld..%lld does not fit %u bytes",
+				     name, (long long)f->hints.r[h].lo, (long long)f->hints.r[h].hi,
+				     f->size);
+			return;
+		}
+}
+
+/* baseline: the value the plan's baseline puts in an in field, so that the
+ * call does its work while another input varies; it must fit the field. */
+static void parse_baseline(struct ld *L, const struct hcf_ynode *n, const char *name,
+			   struct hcf_field *f)
+{
+	int64_t v;
+	if (!(f->dir & HCF_DIR_IN) || f->size > 8) {
+		hcf_spec_err(L->c, n, "baseline applies to in and inout fields of 1 to 8 bytes, not "
+				      "to '%.40s'", name);
+		return;
+	}
+	if (!parse_value(L, n, "baseline", &v))
+		return;
+	unsigned bits = f->size * 8;
+	if (bits < 64 && (v < -(INT64_C(1) << (bits - 1)) || v > (INT64_C(1) << bits) - 1)) {
+		hcf_spec_err(L->c, n, "baseline of field '%.40s': %lld does not fit %u bytes", name,
+			     (long long)v, f->size);
+		return;
+	}
+	f->baseline = (uint64_t)v;
+}
+
+/* The clocks a nondeterministic field may follow, by name. */
+static const struct {
+	const char *name;
+	enum hcf_nondet nd;
+} field_clocks[] = {
+	{ "realtime_ns", HCF_NONDET_CLOCK },
+};
+
+/* nondeterministic: any | monotonic | {clock: realtime_ns, slack_ms: N}. */
+static void parse_field_nondet(struct hcf_spec_ctx *c, const struct hcf_ynode *n,
+			       const char *name, struct hcf_field *f)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "clock", S, true, 0 },
+		{ "slack_ms", S, true, 0 },
+	};
+	if (!(f->dir & HCF_DIR_OUT)) {
+		hcf_spec_err(c, n, "nondeterministic applies to out and inout fields, not to '%.40s'",
+			     name);
+		return;
+	}
+	if (n->kind == HCF_Y_SCALAR) {
+		for (size_t d = 0; d < NELEM(nondet_names); d++)
+			if (!strcmp(nondet_names[d].name, n->str)) {
+				f->nondet = (uint8_t)nondet_names[d].nd;
+				return;
+			}
+		hcf_spec_err(c, n, "nondeterministic '%.40s': must be any, monotonic or {clock: "
+				   "realtime_ns, slack_ms: N}", n->str);
+		return;
+	}
+	const struct hcf_ynode *v[2];
+	uint64_t ms;
+	if (!hcf_spec_map_keys(c, n, "nondeterministic", keys, 2, 0, v))
+		return;
+	size_t k = 0;
+	while (k < NELEM(field_clocks) && strcmp(field_clocks[k].name, v[0]->str))
+		k++;
+	if (k == NELEM(field_clocks)) {
+		hcf_spec_err(c, v[0], "clock '%.40s': the only clock is realtime_ns (the host's "
+				      "CLOCK_REALTIME in nanoseconds)", v[0]->str);
+		return;
+	}
+	if (f->size != 8)
+		hcf_spec_err(c, n, "field '%.40s' follows the clock in nanoseconds: 8 bytes, not %u",
+			     name, f->size);
+	if (hcf_y_uint(c, v[1], HCF_OP_WATCHDOG_MAX_MS, "slack_ms", &ms))
+		f->clock_slack_ms = (uint32_t)ms;
+	f->nondet = (uint8_t)field_clocks[k].nd;
+}
+
+/* Units a waits: field counts in. */
+static const struct {
+	const char *name;
+	uint64_t ns;
+} wait_units[] = {
+	{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+};
+
+/* waits: {unit: ns|us|ms|s, max_ms: N}: the call blocks as long as the
+ * field says; generators ask for at most max_ms. */
+static void parse_waits(struct hcf_spec_ctx *c, const struct hcf_ynode *n, const char *name,
+			struct hcf_field *f)
+{
+	static const struct hcf_spec_key keys[] = {
+		{ "unit", S, true, 0 },
+		{ "max_ms", S, true, 0 },
+	};
+	const struct hcf_ynode *v[2];
+	uint64_t ms;
+	if (!hcf_spec_map_keys(c, n, "waits", keys, 2, 0, v))
+		return;
+	if (!(f->dir & HCF_DIR_IN) || f->size > 8) {
+		hcf_spec_err(c, n, "waits: field '%.40s' is a duration the call reads: an in or "
+				   "inout field of 1 to 8 bytes", name);
+		return;
+	}
+	size_t k = 0;
+	while (k < NELEM(wait_units) && strcmp(wait_units[k].name, v[0]->str))
+		k++;
+	if (k == NELEM(wait_units)) {
+		hcf_spec_err(c, v[0], "unit '%.40s': ns, us, ms or s", v[0]->str);
+		return;
+	}
+	if (!hcf_y_uint(c, v[1], HCF_OP_WATCHDOG_MAX_MS, "max_ms", &ms))
+		return;
+	f->waits_unit_ns = wait_units[k].ns;
+	f->waits_max_ms = (uint32_t)ms;
+}
+
+/* The most a waits: field may say in its unit, for generators to keep to. */
+uint64_t hcf_field_waits_max(const struct hcf_field *f)
+{
+	return f->waits_unit_ns ? (uint64_t)f->waits_max_ms * 1000000ull / f->waits_unit_ns : 0;
+}
 
 static int cmp_field_offset(const void *a, const void *b)
 {
@@ -406,15 +576,9 @@ static void parse_fields(struct ld *L, struct hcf_struct *st, const struct hcf_y
 		f->pos = hcf_spec_pos(c, k);
 		st->nfields++;
 		if (v[FK_DIR]) {
-			size_t d;
-			for (d = 0; d < NELEM(dir_names); d++)
-				if (!strcmp(dir_names[d].name, v[FK_DIR]->str))
-					break;
-			if (d == NELEM(dir_names))
-				hcf_spec_err(c, v[FK_DIR], "dir '%.40s': must be in, out or inout",
-					     v[FK_DIR]->str);
-			else
-				f->dir = dir_names[d].dir;
+			enum hcf_dir d = parse_dir(c, v[FK_DIR]);
+			if (d)
+				f->dir = d;
 		}
 		if (v[FK_POINTER] && v[FK_BUFFER])
 			hcf_spec_err(c, v[FK_BUFFER], "field '%.40s': pointer and buffer exclude "
@@ -430,7 +594,21 @@ static void parse_fields(struct ld *L, struct hcf_struct *st, const struct hcf_y
 			else
 				f->points_to = (int)(to - L->abi->structs);
 		}
-		bufnode[st->nfields - 1] = v[FK_BUFFER];
+		if (v[FK_BUFFER])
+			parse_buffer(c, v[FK_BUFFER], f, &bufnode[st->nfields - 1]);
+		if (v[FK_HINTS]) {
+			if (!(f->dir & HCF_DIR_IN))
+				hcf_spec_err(c, v[FK_HINTS], "hints apply to in and inout fields, not "
+							     "to '%.40s'", k->str);
+			else
+				parse_field_hints(L, v[FK_HINTS], k->str, f);
+		}
+		if (v[FK_BASELINE])
+			parse_baseline(L, v[FK_BASELINE], k->str, f);
+		if (v[FK_NONDET])
+			parse_field_nondet(c, v[FK_NONDET], k->str, f);
+		if (v[FK_WAITS])
+			parse_waits(c, v[FK_WAITS], k->str, f);
 		if (v[FK_STATUS]) {
 			bool b;
 			if (hcf_y_bool(c, v[FK_STATUS], "status", &b))
@@ -439,6 +617,25 @@ static void parse_fields(struct ld *L, struct hcf_struct *st, const struct hcf_y
 				hcf_spec_err(c, v[FK_STATUS], "status field '%.40s' must be out or "
 							      "inout: the hypervisor writes it", k->str);
 		}
+	}
+	/* a hint or baseline that waits longer than the spec lets generators
+	 * ask for */
+	for (size_t i = 0; i < st->nfields; i++) {
+		const struct hcf_field *f = &st->fields[i];
+		uint64_t max = hcf_field_waits_max(f);
+		if (f->waits_unit_ns && f->baseline > max) {
+			hcf_diag_add(c->diags, &f->pos, "baseline of field '%.40s' waits longer than "
+				     "its waits max_ms %u", f->name, f->waits_max_ms);
+			c->nerr++;
+		}
+		for (size_t h = 0; f->waits_unit_ns && h < f->hints.n; h++)
+			if ((uint64_t)f->hints.r[h].hi > max || f->hints.r[h].lo < 0) {
+				hcf_diag_add(c->diags, &f->pos, "hints of field '%.40s': %lld waits "
+					     "longer than its waits max_ms %u", f->name,
+					     (long long)f->hints.r[h].hi, f->waits_max_ms);
+				c->nerr++;
+				break;
+			}
 	}
 	/* buffer: names a sibling, so resolve once every field is known. */
 	for (size_t i = 0; i < st->nfields; i++) {
