@@ -416,7 +416,12 @@ static void dec_field_value(struct dec *d, int bi, const struct hcf_struct *st, 
 {
 	const struct hcf_field *fd = &st->fields[i];
 	struct slot s = plain_slot(d, fd->size * 8);
+	s.hints = &fd->hints;
 	struct val v = dec_value(d, &s);
+	/* a duration the call waits (waits:) stays within what the spec lets
+	 * generators ask for: a correct hypervisor really waits that long */
+	if (fd->waits_unit_ns && v.tag == V_NUM)
+		v.num %= hcf_field_waits_max(fd) + 1;
 	put_field(d, bi, fd->offset, fd->size, &v);
 }
 
@@ -457,6 +462,9 @@ static void dec_field_buffer(struct dec *d, int bi, const struct hcf_struct *st,
 	int nb = -1;
 	if (rd8(d) < EXISTING_BELOW)
 		nb = dec_raw_buf(d, true);
+	/* what the call does with the bytes, where the spec says */
+	if (nb >= 0 && fd->buffer_dir)
+		d->p->bufs[nb].dir = (enum hcf_dir)fd->buffer_dir;
 	v = nb >= 0 ? ref_val(nb, 0) : dec_value(d, &s);
 	put_field(d, bi, fd->offset, fd->size, &v);
 	if (!lf)

@@ -2,11 +2,14 @@
  * plan.c: the systematic conformance plan, and hcf_tests_free.
  *
  * Every test is one call. An op's baseline sets every input to zero and
- * points every pointer-to-struct input at a zeroed buffer of its struct (with
- * zeroed sub-buffers behind its pointer fields), so that a hypervisor that
- * rejects zeroes still gets valid memory to look at. Each variation changes
- * one input and leaves the others at the baseline, so a FAIL names the input
- * that caused it. Random values come from a generator seeded per op and input
+ * points every pointer-to-struct input at a buffer of its struct, its fields
+ * zero or at the spec's baseline (with sub-buffers behind its pointer
+ * fields, and behind a buffer field as many bytes as its length says), so
+ * that a hypervisor that rejects zeroes still gets valid memory to look at,
+ * and a call whose work needs more (a handle that names a device) does it.
+ * Each variation changes one input, or one field of such a struct, and
+ * leaves the others at the baseline, so a FAIL names the input that caused
+ * it. Random values come from a generator seeded per op and input
  * (not one stream for the whole plan), so adding an op to a spec does not
  * change the values, and with them the results, of every later test: runs of
  * two hypervisor builds stay comparable test by test.
@@ -63,32 +66,69 @@ static struct hcf_test *new_test(struct planner *pl, const char *group, const ch
 	return t;
 }
 
-/* A zeroed buffer of struct sidx, with zeroed buffers behind its pointer
- * fields. Returns the buffer or -1 when the program is full. */
-static int add_struct_buf(struct hcf_prog *p, int sidx, unsigned depth)
+/* A struct field a test sets to something else than its baseline: field
+ * `field` of the struct pointer input `arg` points to. */
+struct field_set {
+	size_t arg, field;
+	uint64_t value;
+};
+
+/* How many bytes to lay out behind a buffer field whose length field says
+ * len: that many (up to a buffer's most), or the plan's default when it is
+ * 0 and the bytes are not read anyway. */
+static uint32_t pair_bytes(uint64_t len)
+{
+	return len == 0 ? HCF_PLAN_BYTES_BUF : len > HCF_BUF_MAX ? HCF_BUF_MAX : (uint32_t)len;
+}
+
+/* A buffer of struct sidx: its fields at their baselines (zero unless the
+ * spec says otherwise), field set_field (when below nfields) at set_value,
+ * with buffers behind its pointer fields and buffer fields (as many bytes
+ * as the length field says). Returns the buffer or -1 when the program is
+ * full. */
+static int add_struct_buf(struct hcf_prog *p, int sidx, unsigned depth, size_t set_field,
+			  uint64_t set_value)
 {
 	const struct hcf_abi *abi = p->abi;
 	const struct hcf_struct *st = &abi->structs[sidx];
 	uint32_t size = st->size ? st->size : 8;
 	if (size > HCF_BUF_MAX)
 		size = HCF_BUF_MAX;
-	int b = hcf_prog_add_buf(p, size, sidx, HCF_DIR_IN, NULL);
-	if (b < 0 || depth >= MAX_STRUCT_DEPTH)
-		return b;
+	uint8_t *init = hcf_xcalloc(size, 1);
 	for (size_t i = 0; i < st->nfields; i++) {
 		const struct hcf_field *fd = &st->fields[i];
-		if (fd->size != 8 || (uint64_t)fd->offset + 8 > size)
+		uint64_t v = i == set_field ? set_value : fd->baseline;
+		for (uint32_t k = 0; k < fd->size && k < 8 && fd->offset + k < size; k++)
+			init[fd->offset + k] = (uint8_t)(v >> (8 * k));
+	}
+	int b = hcf_prog_add_buf(p, size, sidx, HCF_DIR_IN, init);
+	if (b < 0 || depth >= MAX_STRUCT_DEPTH) {
+		free(init);
+		return b;
+	}
+	for (size_t i = 0; i < st->nfields; i++) {
+		const struct hcf_field *fd = &st->fields[i];
+		/* a pointer field the test sets itself points where it says */
+		if (fd->size != 8 || (uint64_t)fd->offset + 8 > size || i == set_field)
 			continue;
 		int sub = -1;
-		if (fd->points_to >= 0 && (size_t)fd->points_to < abi->nstructs)
-			sub = add_struct_buf(p, fd->points_to, depth + 1);
-		else if (fd->buffer_len_field >= 0)
-			/* the spec does not say whether the bytes are read or written:
+		int lf = fd->buffer_len_field;
+		if (fd->points_to >= 0 && (size_t)fd->points_to < abi->nstructs) {
+			sub = add_struct_buf(p, fd->points_to, depth + 1, SIZE_MAX, 0);
+		} else if (lf >= 0 && (size_t)lf < st->nfields) {
+			const struct hcf_field *len = &st->fields[lf];
+			uint64_t n = (size_t)lf == set_field ? set_value : len->baseline;
+			if (len->size < 8)
+				n &= (1ull << (len->size * 8)) - 1;
+			/* the spec may not say whether the bytes are read or written:
 			 * INOUT keeps the memory oracle from blaming a legal write */
-			sub = hcf_prog_add_buf(p, HCF_PLAN_BYTES_BUF, -1, HCF_DIR_INOUT, NULL);
+			enum hcf_dir dir = fd->buffer_dir ? (enum hcf_dir)fd->buffer_dir : HCF_DIR_INOUT;
+			sub = hcf_prog_add_buf(p, pair_bytes(n), -1, dir, NULL);
+		}
 		if (sub >= 0)
 			hcf_prog_add_reloc(p, b, fd->offset, sub, 0);
 	}
+	free(init);
 	return b;
 }
 
@@ -113,8 +153,10 @@ static bool is_pointer(const struct hcf_abi *abi, const struct hcf_arg *a)
 	return a->struct_idx >= 0 && (size_t)a->struct_idx < abi->nstructs;
 }
 
-/* The baseline program of op; argbuf[i] gets pointer input i's buffer (or -1). */
-static void build_baseline(const struct hcf_abi *abi, int opi, struct hcf_prog *p, int *argbuf)
+/* The baseline program of op, with one struct field set otherwise when fs
+ * is not NULL; argbuf[i] gets pointer input i's buffer (or -1). */
+static void build_program(const struct hcf_abi *abi, int opi, struct hcf_prog *p, int *argbuf,
+			  const struct field_set *fs)
 {
 	const struct hcf_op *op = &abi->ops[opi];
 	struct hcf_pcall *c = hcf_prog_add_call(p, opi, 0);
@@ -123,13 +165,20 @@ static void build_baseline(const struct hcf_abi *abi, int opi, struct hcf_prog *
 		argbuf[i] = -1;
 		if (!is_input(abi, op, a))
 			continue;
+		bool set = fs && fs->arg == i;
 		if (is_pointer(abi, a))
-			argbuf[i] = add_struct_buf(p, a->struct_idx, 0);
+			argbuf[i] = add_struct_buf(p, a->struct_idx, 0, set ? fs->field : SIZE_MAX,
+						   set ? fs->value : 0);
 		if (argbuf[i] >= 0)
 			hcf_pcall_set_ref(c, a->reg, argbuf[i], 0);
 		else
 			hcf_pcall_set(c, a->reg, 0);
 	}
+}
+
+static void build_baseline(const struct hcf_abi *abi, int opi, struct hcf_prog *p, int *argbuf)
+{
+	build_program(abi, opi, p, argbuf, NULL);
 }
 
 /*
@@ -202,6 +251,17 @@ static bool vhas(const struct vlist *l, uint64_t v)
 	return false;
 }
 
+/* Does struct sidx have a field the call waits on (waits:) that lies past
+ * its first `keep` bytes? */
+static bool waits_past(const struct hcf_abi *abi, int sidx, uint32_t keep)
+{
+	const struct hcf_struct *st = sidx >= 0 ? &abi->structs[sidx] : NULL;
+	for (size_t i = 0; st && i < st->nfields; i++)
+		if (st->fields[i].waits_unit_ns && st->fields[i].offset + st->fields[i].size > keep)
+			return true;
+	return false;
+}
+
 /* The values of one input, in the order the tests run. */
 static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 			 const struct hcf_arg *a, int buf, uint32_t bufsize, struct vlist *l)
@@ -242,7 +302,56 @@ static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 	if (ptr) {
 		vadd(l, "non-canonical", false, 0x8000000000000000ull, 0, "non-canonical address");
 		vadd(l, "past-ram", false, HCF_GUEST_MEM_SIZE + 0x1000, 0, "past guest RAM");
-		vadd(l, "last-byte", true, 0, (int32_t)bufsize - 1, "the buffer's last byte");
+		/* not where a field the call waits on would be the guard's bytes:
+		 * generators keep a wait to what the spec allows */
+		if (!waits_past(pl->abi, a->struct_idx, 1))
+			vadd(l, "last-byte", true, 0, (int32_t)bufsize - 1, "the buffer's last byte");
+	}
+}
+
+/*
+ * The struct fields of op's pointer inputs, one at a time: each of a
+ * field's hints in the baseline's struct (the other fields at their
+ * baselines). A length field's hint also sizes the buffer behind its pair.
+ * Ids "<op>/<arg>.<field>=hint-K".
+ */
+static void add_field_tests(struct planner *pl, int opi, int *scratch)
+{
+	const struct hcf_abi *abi = pl->abi;
+	const struct hcf_op *op = &abi->ops[opi];
+	char id[256], desc[256], kind[24];
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (!is_input(abi, op, a) || !is_pointer(abi, a))
+			continue;
+		const struct hcf_struct *st = &abi->structs[a->struct_idx];
+		for (size_t f = 0; f < st->nfields; f++) {
+			const struct hcf_field *fd = &st->fields[f];
+			struct vlist l = { 0 };
+			unsigned bits = fd->size < 8 ? fd->size * 8 : 64;
+			unsigned k = 0;
+			for (size_t h = 0; h < fd->hints.n && k < HCF_PLAN_MAX_HINTS; h++) {
+				int64_t ends[2] = { fd->hints.r[h].lo, fd->hints.r[h].hi };
+				for (int e = 0; e < (ends[0] == ends[1] ? 1 : 2) && k < HCF_PLAN_MAX_HINTS;
+				     e++) {
+					snprintf(kind, sizeof(kind), "hint-%u", k++);
+					vadd(&l, kind, false, (uint64_t)ends[e] & hcf_x86_width_mask(bits),
+					     0, "from the spec");
+				}
+			}
+			for (size_t j = 0; j < l.n; j++) {
+				const struct variant *x = &l.v[j];
+				snprintf(id, sizeof(id), "%s/%s.%s=%s", op->name, a->name, fd->name,
+					 x->kind);
+				snprintf(desc, sizeof(desc), "%s.%s (field of %s at %u, %u bytes) = 0x%llx "
+					 "(%s), other fields at their baselines", a->name, fd->name,
+					 st->name, fd->offset, fd->size, (unsigned long long)x->v, x->note);
+				struct hcf_test *vt = new_test(pl, op->name, id, desc);
+				struct field_set fs = { .arg = i, .field = f, .value = x->v };
+				build_program(abi, opi, &vt->prog, scratch, &fs);
+			}
+			free(l.v);
+		}
 	}
 }
 
@@ -300,6 +409,7 @@ static void add_op_tests(struct planner *pl, int opi)
 		}
 		free(l.v);
 	}
+	add_field_tests(pl, opi, scratch);
 	free(bufsize);
 	free(scratch);
 	free(argbuf);

@@ -60,6 +60,8 @@ bool hcf_plan_op_skipped(const struct hcf_plan_opts *o, const char *name);
  * Test ids: "<op>/baseline", "<op>/<arg>=<kind>" with kind one of zero, one,
  * all-ones, sign-bit, max, upper-garbage, hint-K, random-K, and for pointer
  * arguments null (instead of zero), non-canonical, past-ram, last-byte;
+ * "<op>/<arg>.<field>=hint-K" for the hints of a field of the struct a
+ * pointer input points to (its other fields at their baselines);
  * "undeclared/nr=0x..." (and "undeclared/nr=0x...-without-mask"). Groups:
  * the op name, or "undeclared". docs/program-format.md lists the values.
  */
