@@ -45,11 +45,28 @@ static bool after_holds(const struct hcf_anomaly_scope *s, const struct hcf_anom
 }
 
 /* Is call i one the anomaly names, with inputs its condition accepts (and
- * after the call its after: names)? */
+ * after the call its after: names)? A test of a struct field must surely
+ * hold: one hcfuzz cannot read matches nothing. */
 static bool call_fits(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i)
 {
 	return i < s->p->ncalls && i < s->r->ncalls && concerns(a, call_op(s, i)) &&
-	       hcf_cond_holds(&a->when, s->r->calls[i].before) && after_holds(s, a, i);
+	       hcf_oracle_cond(s->abi, s->p, i, &a->when, s->r->calls[i].before) == HCF_TRI_YES &&
+	       after_holds(s, a, i);
+}
+
+/* A struct field after the call: the issue is at the field the anomaly
+ * names ("struct.field", or "field" in whichever struct), and what it
+ * found there is one of the anomaly's values. */
+static bool match_field(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i,
+			const struct hcf_issue *is)
+{
+	if ((is->loc.kind != HCF_LOC_FIELD && is->loc.kind != HCF_LOC_STATUS) || !is->has_values ||
+	    !a->field || !call_fits(s, a, i) || s->r->calls[i].outcome != HCF_CO_RETURNED)
+		return false;
+	const char *dot = strchr(is->loc.name, '.');
+	bool named = !strcmp(is->loc.name, a->field) ||
+		     (!strchr(a->field, '.') && dot && !strcmp(dot + 1, a->field));
+	return named && hcf_vset_contains(&a->values, (int64_t)is->got);
 }
 
 static bool match_reg(const struct hcf_anomaly_scope *s, const struct hcf_anomaly *a, size_t i,
@@ -140,6 +157,9 @@ static void match(const struct hcf_anomaly_hook *h, const struct hcf_call_verdic
 			break;
 		case HCF_ANOM_MEMORY:
 			hit = match_memory(s, a, i, is);
+			break;
+		case HCF_ANOM_FIELD:
+			hit = match_field(s, a, i, is);
 			break;
 		default:
 			break;

@@ -56,10 +56,7 @@ const char *hcf_oracle_value_str(const struct hcf_abi *abi, const struct hcf_op 
 	return buf;
 }
 
-/* The struct argument arg of op points to for these register values: its
- * pointer, or its pointer_when's while the condition holds; -1 for none. */
-static int pointed_struct(const struct hcf_op *op, const struct hcf_arg *arg,
-			  const uint64_t before[HCF_NGPR])
+int hcf_oracle_pointed_struct(const struct hcf_arg *arg, const uint64_t before[HCF_NGPR])
 {
 	if (arg->struct_idx >= 0)
 		return arg->struct_idx;
@@ -95,13 +92,14 @@ size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op
 	size_t n = 0;
 	for (size_t a = 0; op && a < op->nargs; a++) {
 		const struct hcf_arg *arg = &op->args[a];
-		int si = pointed_struct(op, arg, before);
+		int si = hcf_oracle_pointed_struct(arg, before);
 		if (si < 0 || (size_t)si >= abi->nstructs || arg->reg >= HCF_NGPR ||
 		    !(arg->dir & HCF_DIR_IN))
 			continue;
 		const struct hcf_struct *st = &abi->structs[si];
 		uint64_t align = st->align_down ? st->align_down : 1;
-		uint64_t base = before[arg->reg] & ~(align - 1);
+		/* the hypervisor reads the pointer at the argument's width */
+		uint64_t base = before[arg->reg] & hcf_x86_width_mask(arg->width) & ~(align - 1);
 		uint64_t elems = hcf_arg_elements(op, arg, before);
 		for (size_t k = 0; k < st->nfields && n < max && elems; k++) {
 			const struct hcf_field *f = &st->fields[k];
@@ -164,6 +162,8 @@ size_t hcf_oracle_pointed_out(const struct hcf_abi *abi, const struct hcf_prog *
 			continue;
 		size_t n = hcf_oracle_call_writes(abi, hcf_prog_call_op(p, i),
 						  r->calls[i].before, w, HCF_MAX_CALL_WRITES);
+		n += hcf_oracle_buffer_writes(abi, p, i, r->calls[i].before, w + n,
+					      HCF_MAX_CALL_WRITES - n);
 		for (size_t k = 0; k < n; k++) {
 			if (!hcf_span_clip(&w[k], lo, hi, free_))
 				continue;

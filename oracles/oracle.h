@@ -18,6 +18,7 @@
 
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"
+#include "prog/layout.h"
 #include "prog/prog.h"
 #include "spec/spec.h"
 #include "target/result.h"
@@ -128,6 +129,11 @@ struct hcf_span {
  * grows with the window, not with n. */
 uint64_t hcf_span_clip(const struct hcf_span *s, uint64_t wlo, uint64_t whi, uint8_t *map);
 
+/* The struct argument arg points to for these register values: its
+ * pointer, or the first of its conditional pointers whose condition holds;
+ * -1 for none. */
+int hcf_oracle_pointed_struct(const struct hcf_arg *arg, const uint64_t before[HCF_NGPR]);
+
 /*
  * Where a call told the hypervisor it may write: the OUT/INOUT fields of
  * every struct an argument points to (an argument's pointer, or its
@@ -225,5 +231,51 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 					     struct hcf_model *model,
 					     const struct hcf_target_info *tinfo,
 					     struct hcf_call_verdict *cvs, bool *matched);
+
+/* ---- guest memory as a call found it (call_memory.c) ------------------- */
+
+/*
+ * A reader (struct hcf_mem_reader) of guest memory as call idx of p found
+ * it: the program's buffers, guards included, where every target lays them
+ * out, except bytes an earlier call of the program told the hypervisor it
+ * may write. m holds its state and must outlive the reader's use.
+ */
+struct hcf_found_mem {
+	const struct hcf_abi *abi;
+	const struct hcf_prog *p;
+	size_t idx;
+	struct hcf_layout l;
+	bool placed;
+};
+void hcf_oracle_found_mem(struct hcf_found_mem *m, const struct hcf_abi *abi,
+			  const struct hcf_prog *p, size_t idx, struct hcf_mem_reader *out);
+/* One read through such a reader: size bytes at addr; false if unknown. */
+bool hcf_oracle_found_field(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			    uint64_t addr, unsigned size, uint64_t *v);
+/* A condition (field tests included) for call idx with these registers. */
+enum hcf_tri hcf_oracle_cond(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+			     const struct hcf_cond *c, const uint64_t regs[HCF_NGPR]);
+
+/*
+ * Where call idx may write behind its struct's OUT buffer fields (a field
+ * with buffer: {dir: out}): [data, data + len) for each, data and len as
+ * the program laid them out. Up to max spans into out; returns how many.
+ */
+size_t hcf_oracle_buffer_writes(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+				const uint64_t regs[HCF_NGPR], struct hcf_span *out, size_t max);
+
+/* May call idx (its op, or the undeclared contract) end the guest this
+ * way, with these registers and the memory it found? UNKNOWN when no item
+ * surely allows it but one depends on memory hcfuzz cannot read (the first
+ * such into *unknown, which may be NULL). */
+enum hcf_tri hcf_oracle_may_end(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
+				unsigned kind, const uint64_t regs[HCF_NGPR],
+				const struct hcf_loss **unknown);
+/* The first item marked must that surely holds for call idx: the call has
+ * to end the guest so. NULL when none does (or none can be told). */
+const struct hcf_loss *hcf_oracle_must_end(const struct hcf_abi *abi, const struct hcf_prog *p,
+					   size_t idx, const uint64_t regs[HCF_NGPR]);
+/* The first declarable way of a loss item's ends bits (HCF_LIVE_OK: none). */
+unsigned hcf_loss_first_way(unsigned ends);
 
 #endif /* HCF_ORACLE_H */

@@ -3,8 +3,10 @@
  * guest was lost, is that a way the contract lets it end?
  *
  * Per call: a call the program never reached is SKIP naming the call it
- * stopped at; a result the harness cannot trust is ERROR. Losses are judged
- * over the whole program, because a loss may be an earlier call's doing:
+ * stopped at; a result the harness cannot trust is ERROR; a call that came
+ * back although it had to end the guest (an ends: item marked must holds,
+ * or the model requires it) is FAIL. Losses are judged over the whole
+ * program, because a loss may be an earlier call's doing:
  *
  * 1. Never excused: a hang (the vCPU frozen, or stuck in the agent: a
  *    livelock in the host), a KVM internal error, a failed entry, an
@@ -31,6 +33,11 @@
  * 5. A garbled report followed by a loss is a loss in that call ("its
  *    report garbled first"): a guest a call broke may limp on long enough to
  *    half-write its result. Garbage with the guest alive is ERROR.
+ * 6. What a declaration depends on may be guest memory hcfuzz cannot read
+ *    (a struct outside the program's buffers): a loss only such an item
+ *    would declare is SKIP, not judged; so is a hang in a call that waits
+ *    as long as a field says (waits:) when that field asks for longer than
+ *    the spec allows, or cannot be read.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -171,15 +178,54 @@ static void check_bad(const struct hcf_oracle_ctx *ctx, const struct hcf_call_re
 			     cr->detail ? ": " : "", cr->detail ? cr->detail : "");
 }
 
+/* What a VMM that ends the guest so does, for "expected the VMM to ...". */
+static const char *const end_duty[HCF_LIVE_COUNT] = {
+	[HCF_LIVE_SHUTDOWN] = "shut the guest down",
+	[HCF_LIVE_AGENT_PANIC] = "deliver an exception the agent cannot survive",
+	[HCF_LIVE_RUNAWAY] = "hand the guest over to code of its own",
+	[HCF_LIVE_HALT] = "halt the guest",
+	[HCF_LIVE_REFUSED] = "refuse the call (exit)",
+};
+
+/*
+ * A call that came back although it had to end the guest: an ends: item
+ * marked must holds for its inputs and the memory it found (the struct or
+ * a buffer outside guest memory ...), or the model says it must (a device
+ * the guest does not have).
+ */
+static void check_must_end(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			   struct hcf_call_verdict *cv)
+{
+	const struct hcf_loss *m = hcf_oracle_must_end(ctx->abi, ctx->prog, ctx->idx, cr->before);
+	unsigned way = m ? hcf_loss_first_way(m->ends) : HCF_LIVE_OK;
+	const char *what = m ? (m->what ? m->what : "its inputs") : NULL, *why = m ? m->why : NULL;
+	if (!m && ctx->expect && ctx->expect->ends) {
+		way = hcf_loss_first_way(ctx->expect->ends);
+		what = ctx->expect->ends_why ? ctx->expect->ends_why : "the model says so";
+		why = ctx->expect->why_model;
+	}
+	if (way == HCF_LIVE_OK || way >= HCF_LIVE_COUNT)
+		return;
+	char got[48] = "returned";
+	if (cr->outcome == HCF_CO_EXCEPTION)
+		hcf_exc_format(got, sizeof(got), cr->vector, cr->error_code);
+	struct hcf_loc loc = hcf_loc_of(HCF_LOC_OUTCOME);
+	hcf_call_verdict_add(cv, HCF_V_FAIL, "liveness", &loc,
+			     "expected the VMM to %s: %s%s%s%s; got: %s",
+			     end_duty[way] ? end_duty[way] : hcf_liveness_name((enum hcf_liveness)way),
+			     what, why ? " (" : "", why ? why : "", why ? ")" : "", got);
+}
+
 typedef void (*outcome_fn)(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
 			   struct hcf_call_verdict *cv);
 
-/* One row per outcome; NULL: nothing to say here (a call that came back, or
- * a loss, which the program part judges). */
+/* One row per outcome; NULL: nothing to say here (a loss, which the
+ * program part judges). A call that came back may have had to end the
+ * guest. */
 static const outcome_fn outcome_table[HCF_CO_COUNT] = {
 	[HCF_CO_NOT_RUN] = check_not_run,
-	[HCF_CO_RETURNED] = NULL,
-	[HCF_CO_EXCEPTION] = NULL,
+	[HCF_CO_RETURNED] = check_must_end,
+	[HCF_CO_EXCEPTION] = check_must_end,
 	[HCF_CO_HANG] = NULL,
 	[HCF_CO_GUEST_LOST] = NULL,
 	[HCF_CO_BAD_RESULT] = check_bad,
@@ -279,16 +325,26 @@ static size_t last_destructive(const struct loss *l, size_t before)
 	return SIZE_MAX;
 }
 
-/* Does a destructive call up to `upto` declare this loss for its inputs?
- * The latest one that does, or SIZE_MAX. */
-static size_t declared_by(const struct loss *l, size_t upto)
+/* Does the call the guest was lost in, or a destructive call before it,
+ * declare this loss for its inputs (and the memory it found)? The latest
+ * one that does, or SIZE_MAX. A call that is not destructive ends the
+ * guest only while it runs. */
+static size_t declared_by(const struct loss *l, size_t upto, const struct hcf_loss **unknown)
 {
+	*unknown = NULL;
 	for (size_t i = upto + 1; i-- > 0;) {
 		const struct hcf_op *op = hcf_prog_call_op(l->p, i);
 		const struct hcf_call_result *cr = &l->r->calls[i];
-		bool ran = i == l->at && l->in_call ? true : cr->outcome == HCF_CO_RETURNED;
-		if (ran && hcf_op_may_end(op, l->why, cr->before))
+		bool during = i == l->at && l->in_call;
+		bool ran = during ? true : cr->outcome == HCF_CO_RETURNED;
+		const struct hcf_loss *u;
+		if (!ran || !(during || (op && op->destructive)))
+			continue;
+		enum hcf_tri t = hcf_oracle_may_end(l->abi, l->p, i, l->why, cr->before, &u);
+		if (t == HCF_TRI_YES)
 			return i;
+		if (t == HCF_TRI_UNKNOWN && during)
+			*unknown = u;
 	}
 	return SIZE_MAX;
 }
@@ -329,11 +385,58 @@ static bool explained_by_self(const struct loss *l)
 	return true;
 }
 
+/*
+ * A hang in a call that waits as long as a field of its struct says (waits:
+ * in the spec, POLL's relative timeout): a correct VMM takes that long. The
+ * plan and the fuzzer keep such a field below the spec's maximum, which the
+ * call's watchdog covers; a program that asks for longer, or whose field
+ * hcfuzz cannot read (a struct outside its buffers), is not judged: SKIP,
+ * saying why. Records it and returns true.
+ */
+static bool hang_waits(const struct loss *l)
+{
+	const struct hcf_op *op = hcf_prog_call_op(l->p, l->at);
+	if (!l->in_call || l->why != HCF_LIVE_HANG || !op)
+		return false;
+	const uint64_t *regs = l->r->calls[l->at].before;
+	for (size_t i = 0; i < op->nargs; i++) {
+		const struct hcf_arg *a = &op->args[i];
+		if (a->struct_idx < 0 || !(a->dir & HCF_DIR_IN) || a->reg >= HCF_NGPR)
+			continue;
+		const struct hcf_struct *st = &l->abi->structs[a->struct_idx];
+		uint64_t base = regs[a->reg] & hcf_x86_width_mask(a->width);
+		for (size_t k = 0; k < st->nfields; k++) {
+			const struct hcf_field *f = &st->fields[k];
+			uint64_t v, max = hcf_field_waits_max(f);
+			char text[200];
+			if (!f->waits_unit_ns)
+				continue;
+			if (!hcf_oracle_found_field(l->abi, l->p, l->at, base + f->offset, f->size, &v))
+				snprintf(text, sizeof(text), "not judged: %s waits as long as %s.%s says, "
+					 "which lies outside the program's buffers (at 0x%llx): how long "
+					 "is not known", op->name, st->name, f->name,
+					 (unsigned long long)(base + f->offset));
+			else if (v > max)
+				snprintf(text, sizeof(text), "not judged: %s waits as long as %s.%s says, "
+					 "%llu, longer than the %u ms the harness gives it", op->name,
+					 st->name, f->name, (unsigned long long)v, f->waits_max_ms);
+			else
+				continue;
+			record(l, l->at, HCF_V_SKIP, text);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void judge_loss(const struct loss *l)
 {
 	char text[200];
 	enum hcf_verdict unexplained = lost_verdict(l->why);
 	size_t upto = l->upto;
+
+	if (hang_waits(l))
+		return;
 
 	if (l->why == HCF_LIVE_HARNESS || upto == SIZE_MAX) {
 		if (l->why != HCF_LIVE_HARNESS && explained_by_self(l))
@@ -352,12 +455,12 @@ static void judge_loss(const struct loss *l)
 		record(l, l->at, HCF_V_LOST, text);
 		return;
 	}
+	const struct hcf_loss *unknown = NULL;
 	if (hcf_liveness_declarable(l->why)) {
-		size_t by = declared_by(l, upto);
+		size_t by = declared_by(l, upto, &unknown);
 		if (by != SIZE_MAX && by == l->at) {
-			const struct hcf_op *op = hcf_prog_call_op(l->p, by);
 			snprintf(text, sizeof(text), "%s declares it may end the guest so for these "
-						     "inputs", op->name);
+						     "inputs", op_name(l, by));
 			record(l, by, HCF_V_LOST, text);
 			return;
 		}
@@ -373,6 +476,15 @@ static void judge_loss(const struct loss *l)
 	}
 	if (l->why == HCF_LIVE_HANG && explained_by_self(l))
 		return;
+	if (unknown) {
+		/* the call declares this end for memory hcfuzz cannot read (a
+		 * field of a struct outside the program's buffers): not judged */
+		snprintf(text, sizeof(text), "not judged: %s may end the guest so when %s, which "
+			 "depends on guest memory outside the program's buffers", op_name(l, l->at),
+			 unknown->what ? unknown->what : unknown->why ? unknown->why : "its ends: says");
+		record(l, l->at, HCF_V_SKIP, text);
+		return;
+	}
 	size_t d = last_destructive(l, l->in_call ? l->at : upto + 1);
 	if (l->in_call) {
 		const struct hcf_op *op = hcf_prog_call_op(l->p, l->at);

@@ -246,7 +246,10 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 		*dst = *src;
 	}
 	double t0 = hcf_now_s();
+	uint64_t wall0 = hcf_realtime_ns();
 	int r = rc->t->ops->run(rc->t, b, &rc->res);
+	rc->res.realtime_ns[0] = wall0;
+	rc->res.realtime_ns[1] = hcf_realtime_ns();
 	double per = (hcf_now_s() - t0) / (double)(j - i);
 	rc->stats->batches++;
 	if (r != 0) {
@@ -275,6 +278,7 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 			snprintf(view.detail, sizeof(view.detail), "%s", rc->res.detail);
 		view.pages_checked = rc->res.pages_checked;
 		view.seconds = per;
+		memcpy(view.realtime_ns, rc->res.realtime_ns, sizeof(view.realtime_ns));
 		if (k == settled - 1) {
 			/* shared, read only: the view lives no longer than res */
 			view.pages = rc->res.pages;

@@ -86,8 +86,11 @@ enum hcf_verdict hcf_run_judged(struct hcf_target *t, struct hcf_model *model,
 	double t1 = hcf_now_s();
 	if (j->before_run)
 		j->before_run(j->before_run_arg);
+	uint64_t wall0 = hcf_realtime_ns();
 	if (!j->target_failed && t->ops->run(t, p, &j->res) != 0)
 		j->target_failed = true;
+	j->res.realtime_ns[0] = wall0;
+	j->res.realtime_ns[1] = hcf_realtime_ns();
 	double t2 = hcf_now_s();
 	j->reset_s = t1 - t0;
 	j->run_s = t2 - t1;

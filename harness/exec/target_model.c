@@ -14,6 +14,7 @@
 
 #include "hcf_proto.h"
 #include "oracles/models/model.h"
+#include "oracles/oracle.h"
 #include "prog/layout.h"
 #include "exec/targets.h"
 #include "target/target.h"
@@ -75,6 +76,39 @@ static void zero_extend_outputs(const struct hcf_prog *p, const struct hcf_pcall
 			cr->after[op->args[i].reg] &= 0xffffffffull;
 }
 
+/* The bytes the model predicted behind a buffer field (a block read's
+ * data), written where they lie in a buffer's image (guards included). */
+static void write_data(const struct hcf_expect *e, struct hcf_prog_result *r)
+{
+	uint64_t lo = e->data_addr, hi = lo + e->data_len;
+	for (size_t b = 0; e->data && e->data_len && hi > lo && b < r->nbufs; b++) {
+		struct hcf_buf_after *ba = &r->bufs[b];
+		uint64_t img = ba->gva - HCF_BUF_GUARD;
+		if (ba->bytes && lo >= img && hi <= img + ba->size + 2 * HCF_BUF_GUARD) {
+			memcpy(ba->bytes + (lo - img), e->data, e->data_len);
+			return;
+		}
+	}
+}
+
+/*
+ * The way call i must end the guest, as the spec's ends: items marked must
+ * say for its inputs (a struct outside guest memory), or as the model says
+ * (a device the guest does not have); HCF_LIVE_OK when it need not. A
+ * conforming VMM ends it so before the call does anything else.
+ */
+static unsigned must_end(const struct hcf_prog *p, size_t i, const uint64_t before[HCF_NGPR],
+			 const struct hcf_expect *e, const char **why)
+{
+	const struct hcf_loss *m = hcf_oracle_must_end(p->abi, p, i, before);
+	if (m) {
+		*why = m->what ? m->what : m->why ? m->why : "the spec's ends: requires it";
+		return hcf_loss_first_way(m->ends);
+	}
+	*why = e->ends_why ? e->ends_why : "the model requires it";
+	return e->ends ? hcf_loss_first_way(e->ends) : HCF_LIVE_OK;
+}
+
 /* The OUT fields the model predicted, written into the buffers as a
  * hypervisor would write them. */
 static void write_fields(const struct hcf_prog *p, size_t i, const struct hcf_expect *e,
@@ -131,6 +165,20 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 		mt->model.ops->predict(mt->model.st, p->abi, p, i, cr->before, &e);
 		memcpy(cr->after, cr->before, sizeof(cr->after));
 		cr->rflags_after = (cr->rflags_before & ~e.rflags_mask) | (e.rflags & e.rflags_mask);
+		const char *ends_why;
+		unsigned way = must_end(p, i, cr->before, &e, &ends_why);
+		if (way != HCF_LIVE_OK) {
+			/* the VMM exits (refuses the call, halts the guest) as the
+			 * contract requires: the program ends here */
+			cr->outcome = HCF_CO_GUEST_LOST;
+			cr->lost_why = (enum hcf_liveness)way;
+			cr->detail = ends_why;
+			r->liveness = (enum hcf_liveness)way;
+			snprintf(r->detail, sizeof(r->detail), "the model target ends the guest (%s): %s",
+				 hcf_liveness_name((enum hcf_liveness)way), ends_why);
+			r->ndone = i;
+			break;
+		}
 		if (e.outcome == HCF_EXP_EXCEPTION) {
 			cr->outcome = HCF_CO_EXCEPTION;
 			cr->vector = e.vector;
@@ -153,6 +201,7 @@ static int model_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_
 					cr->after[reg] = e.gpr[reg];
 			zero_extend_outputs(p, c, cr);
 			write_fields(p, i, &e, r);
+			write_data(&e, r);
 		}
 		if (mt->model.ops->observe)
 			mt->model.ops->observe(mt->model.st, p->abi, p, i, r);

@@ -54,6 +54,45 @@ void hcf_layout_image(const struct hcf_prog *p, const struct hcf_layout *l, size
 	}
 }
 
+/* Byte k of buffer b's data before the first call: a pointer the layout
+ * patches in, else the program's bytes. */
+static uint8_t data_byte(const struct hcf_prog *p, const struct hcf_layout *l, size_t b,
+			 uint32_t k)
+{
+	const struct hcf_buf *buf = &p->bufs[b];
+	for (size_t r = 0; r < buf->nrelocs && r < HCF_BUF_MAX_RELOCS; r++) {
+		const struct hcf_buf_reloc *rl = &buf->relocs[r];
+		if (rl->buf < 0 || (size_t)rl->buf >= p->nbufs || k < rl->at || k >= rl->at + 8u ||
+		    (uint64_t)rl->at + 8 > buf->size)
+			continue;
+		uint64_t v = l->buf_gva[rl->buf] + (uint64_t)(int64_t)rl->offset;
+		return (uint8_t)(v >> (8 * (k - rl->at)));
+	}
+	return buf->init ? buf->init[k] : 0;
+}
+
+bool hcf_layout_read(const struct hcf_prog *p, const struct hcf_layout *l, uint64_t addr,
+		     unsigned size, uint64_t *v)
+{
+	if (size == 0 || size > 8 || addr + size < addr)
+		return false;
+	for (size_t b = 0; b < p->nbufs; b++) {
+		uint64_t lo = l->buf_gva[b] - HCF_BUF_GUARD, hi = l->buf_gva[b] + p->bufs[b].size;
+		if (addr < lo || addr + size > hi + HCF_BUF_GUARD)
+			continue;
+		uint64_t x = 0;
+		for (unsigned i = size; i-- > 0;) {
+			uint64_t a = addr + i;
+			uint8_t byte = a < l->buf_gva[b] || a >= hi ? HCF_GUARD_BYTE :
+				       data_byte(p, l, b, (uint32_t)(a - l->buf_gva[b]));
+			x = x << 8 | byte;
+		}
+		*v = x;
+		return true;
+	}
+	return false;
+}
+
 void hcf_layout_call_image(const struct hcf_prog *p, const struct hcf_layout *l, size_t i,
 			   uint64_t gpr[HCF_NGPR], uint64_t *entry)
 {

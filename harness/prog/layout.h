@@ -11,6 +11,7 @@
 #ifndef HCF_LAYOUT_H
 #define HCF_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ int hcf_layout_place(const struct hcf_prog *p, struct hcf_layout *l, char *err, 
  * (HCF_BUF_GUARD + size + HCF_BUF_GUARD into image), pointers patched. */
 void hcf_layout_image(const struct hcf_prog *p, const struct hcf_layout *l, size_t b,
 		      uint8_t *image);
+
+/* size (1..8) bytes at guest address addr of p's buffers before the first
+ * call, guards included, little endian into *v: false when they do not lie
+ * wholly in one buffer's image. */
+bool hcf_layout_read(const struct hcf_prog *p, const struct hcf_layout *l, uint64_t addr,
+		     unsigned size, uint64_t *v);
 
 /* The registers call i loads: the program's values, buffer addresses, the
  * port or MMIO address in rdx for those transports (rsp as the program says:

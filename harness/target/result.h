@@ -109,6 +109,10 @@ struct hcf_prog_result {
 	size_t npages, pages_found, pages_cap;
 	bool pages_checked;              /* false: the target cannot tell (no dirty log) */
 	double seconds;                  /* wall time of the run */
+	/* The host's CLOCK_REALTIME just before the run and just after it (0:
+	 * not taken): every call of it ran in between, so a call that returns
+	 * the host's clock is held to that window. The executor takes them. */
+	uint64_t realtime_ns[2];
 	struct hcf_call_vec *vecs;       /* per-call vector state, allocated when a call captures it */
 	size_t vecs_cap;
 };

@@ -21,4 +21,14 @@ static inline uint64_t hcf_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Nanoseconds since the epoch on CLOCK_REALTIME, the host's wall clock:
+ * only to bracket a run whose calls return that clock to the guest
+ * (a spec's nondeterministic: {clock: realtime_ns}), never for durations. */
+static inline uint64_t hcf_realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 #endif /* HCF_CLOCK_H */

@@ -64,6 +64,22 @@ struct hcf_expect {
 	 * writes them. */
 	struct hcf_expect_field fields[HCF_EXPECT_FIELDS];
 	uint8_t nfields;
+	/* Bytes the call writes into guest memory behind a buffer field (a
+	 * block read's data), predicted when the call returns: data_len bytes
+	 * at data_addr, owned by the model until its next prediction. The
+	 * model oracle compares them with the program's buffers after the
+	 * program; the model target writes them. */
+	uint64_t data_addr;
+	uint32_t data_len;
+	const uint8_t *data;
+	const char *data_name;        /* "struct.field" of the buffer field */
+	/* The call must end the guest this way (bits of enum hcf_liveness; 0:
+	 * the model does not say): a Solo5 tender refusing a call on a device
+	 * the guest was not given. The way must be one the spec declares for
+	 * the call (ends:). The liveness oracle holds a call that comes back
+	 * to it; the model target ends the guest so. */
+	unsigned ends;
+	const char *ends_why;         /* static, for the message */
 	/* What the prediction rests on, for FAIL messages. Static strings (or
 	 * the spec's names), so predicting costs no formatting: the text is
 	 * put together only when an issue is reported (hcf_expect_why). */

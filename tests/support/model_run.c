@@ -114,6 +114,21 @@ void mr_run_free(struct mr_run *r)
 	hcf_prog_free(&r->p);
 }
 
+void mr_as_returned(struct mr_run *r)
+{
+	r->res.calls[0].outcome = HCF_CO_RETURNED;
+	r->res.liveness = HCF_LIVE_OK;
+	r->res.ndone = 1;
+}
+
+void mr_as_lost(struct mr_run *r, enum hcf_liveness why)
+{
+	r->res.calls[0].outcome = why == HCF_LIVE_HANG ? HCF_CO_HANG : HCF_CO_GUEST_LOST;
+	r->res.calls[0].lost_why = why;
+	r->res.liveness = why;
+	r->res.ndone = 0;
+}
+
 bool mr_has_issue(const struct hcf_call_verdict *cv, const char *oracle, const char *where,
 		  const char *reason_part)
 {

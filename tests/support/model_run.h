@@ -48,6 +48,11 @@ void mr_open_model(const struct hcf_abi *abi, struct hcf_target **t, struct hcf_
 void mr_run_model(struct mr_run *r, const struct hcf_abi *abi, const char *text);
 void mr_run_free(struct mr_run *r);
 
+/* Make the one-call result of r say the VMM did otherwise than the model
+ * target: the call came back, or the guest was lost in it this way. */
+void mr_as_returned(struct mr_run *r);
+void mr_as_lost(struct mr_run *r, enum hcf_liveness why);
+
 /* Has cv an issue of that oracle, at that place (NULL: any), whose reason
  * holds reason_part (NULL: any)? */
 bool mr_has_issue(const struct hcf_call_verdict *cv, const char *oracle, const char *where,
