@@ -20,6 +20,7 @@ const struct hcf_model_ops *const hcf_models[] = {
 	&hcf_model_xen,
 	&hcf_model_xen_fastabi,
 	&hcf_model_apple_hvg,
+	&hcf_model_solo5_hvt,
 	NULL,
 };
 

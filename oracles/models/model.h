@@ -114,7 +114,7 @@ extern const struct hcf_model_ops *const hcf_models[]; /* NULL-terminated */
 const struct hcf_model_ops *hcf_model_find(const char *name);
 
 /* The models in the table (model.c, model_kvm.c, model_pvm.c, model_vmport.c,
- * model_xen.c, model_xen_fastabi.c, model_apple_hvg.c). */
+ * model_xen.c, model_xen_fastabi.c, model_apple_hvg.c, model_solo5_hvt.c). */
 extern const struct hcf_model_ops hcf_model_spec; /* "spec": the spec-only prediction */
 extern const struct hcf_model_ops hcf_model_kvm;  /* "kvm": Linux KVM's x86 hypercalls */
 extern const struct hcf_model_ops hcf_model_pvm;  /* "pvm": the PVM build on these machines */
@@ -122,6 +122,7 @@ extern const struct hcf_model_ops hcf_model_vmport; /* "vmport": QEMU's VMware b
 extern const struct hcf_model_ops hcf_model_xen;    /* "xen": Xen's classic hypercall ABI */
 extern const struct hcf_model_ops hcf_model_xen_fastabi; /* "xen-fastabi": the FastABI RFC */
 extern const struct hcf_model_ops hcf_model_apple_hvg; /* "apple-hvg": Apple's x86 hypercalls */
+extern const struct hcf_model_ops hcf_model_solo5_hvt; /* "solo5-hvt": Solo5's hvt tender */
 
 /*
  * The spec-only prediction every model starts from: for an undeclared number
