@@ -427,7 +427,10 @@ static int boot(struct solo5_target *s, char *err, size_t errlen)
 				 ti->devices[i].capacity / (ti->devices[i].block_size ?
 								    ti->devices[i].block_size : 1),
 				 ti->devices[i].block_size);
-	snprintf(ti->facts, sizeof(ti->facts), "mem=%uM block=%s", (unsigned)MEM_MIB, dev);
+	/* devices=reset: a reset zeroes the image again, so a model may keep
+	 * the device's boot contents across it (model_solo5_hvt.c) */
+	snprintf(ti->facts, sizeof(ti->facts), "mem=%uM block=%s devices=reset", (unsigned)MEM_MIB,
+		 dev);
 	if (s->base.abi)
 		s->eng.wire_xport = hcf_xport_wire(&s->base.abi->transport, ti->cpu_vendor);
 	return 0;
