@@ -353,8 +353,10 @@ void agent_main(void)
 	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
 	probe();
 	/* the hypercall page is there now, under PVH too */
-	if (xen_dom0 && agent_xen_events_arm(!!(boot->flags & HCF_BOOT_XEN_PV)) == 0)
+	if (xen_dom0 && agent_xen_events_arm(!!(boot->flags & HCF_BOOT_XEN_PV)) == 0) {
 		boot->flags |= HCF_BOOT_XEN_WAKE;
+		boot->xen_wake_port = agent_xen_wake_port;
+	}
 	uint64_t done = mbox->seq;
 	doorbell(HCF_EV_READY);
 	for (;;) {

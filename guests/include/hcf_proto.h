@@ -202,7 +202,8 @@ struct hcf_boot {
 	 * (base+1 EAX) and HVM features (base+4 EAX) */
 	uint32_t hv_leaf[HCF_HV_LEAVES][4];
 	uint32_t ndevices;       /* devices[] the VMM gave the guest */
-	uint32_t reserved1;
+	uint32_t xen_wake_port;  /* under Xen, the event channel of the agent's wake-up event
+	                            (HCF_BOOT_XEN_WAKE): a port in use from boot on */
 	struct hcf_boot_device devices[HCF_MAX_DEVICES];
 };
 

@@ -253,9 +253,18 @@ static int model_open(struct hcf_target **out, const struct hcf_abi *abi,
 		      const struct hcf_target_opts *opts, char *err, size_t errlen)
 {
 	*out = NULL;
-	static const char *const no_params[] = { NULL };
-	if (hcf_target_params_check(opts, "model", no_params, err, errlen) != 0)
+	/* xen-wake-port=N: answer as the agent's Xen dom0 starts, with event
+	 * channel N bound to its wake-up event (the Xen targets' boot) */
+	static const char *const params[] = { "xen-wake-port", NULL };
+	if (hcf_target_params_check(opts, "model", params, err, errlen) != 0)
 		return -1;
+	const char *wake = hcf_target_param(opts, "xen-wake-port");
+	char *end = NULL;
+	unsigned long port = wake ? strtoul(wake, &end, 0) : 0;
+	if (wake && (*end || port == 0 || port >= 4096)) {
+		snprintf(err, errlen, "model: xen-wake-port=%s: a port, 1 to 4095", wake);
+		return -1;
+	}
 	if (!abi) {
 		snprintf(err, errlen, "the model target needs a spec");
 		return -1;
@@ -265,6 +274,7 @@ static int model_open(struct hcf_target **out, const struct hcf_abi *abi,
 	mt->base.abi = abi;
 	snprintf(mt->info.target, sizeof(mt->info.target), "model");
 	snprintf(mt->info.hypervisor, sizeof(mt->info.hypervisor), "model");
+	mt->info.xen_wake_port = (uint32_t)port;
 	if (hcf_model_open(&mt->model, abi, &mt->info) != 0) {
 		snprintf(err, errlen, "no reference model for ABI %s", abi->name);
 		free(mt);

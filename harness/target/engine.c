@@ -156,6 +156,7 @@ void hcf_engine_take_ids(struct hcf_target_info *ti, const struct hcf_boot *prob
 	memcpy(ti->hv_cpuid, probe->hv_leaf, sizeof(ti->hv_cpuid));
 	ti->hv_cpuid_known = true;
 	ti->ndevices = probe->ndevices < HCF_MAX_DEVICES ? probe->ndevices : HCF_MAX_DEVICES;
+	ti->xen_wake_port = (probe->flags & HCF_BOOT_XEN_WAKE) ? probe->xen_wake_port : 0;
 	memcpy(ti->devices, probe->devices, sizeof(ti->devices));
 	for (size_t i = 0; i < HCF_MAX_DEVICES; i++) /* the guest's bytes: a C string */
 		ti->devices[i].name[sizeof(ti->devices[i].name) - 1] = '\0';

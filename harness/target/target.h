@@ -61,6 +61,10 @@ struct hcf_target_info {
 	 * manifest, as the agent read it at boot); 0 where the target has none */
 	struct hcf_boot_device devices[HCF_MAX_DEVICES];
 	size_t ndevices;
+	/* Under Xen, the event channel the agent bound at boot for its wake-up
+	 * event (0: none): a port in use before any program, which a model of
+	 * the event channels must know */
+	uint32_t xen_wake_port;
 	bool vec_ok;              /* vector capture works on this target */
 	bool dirty_log;           /* dirty-page log available (stray write detection, reset) */
 	/* What only this target knows, as "key=value" words: the kvm target's

@@ -151,7 +151,7 @@ static void *xen_create(const struct hcf_abi *abi, const struct hcf_target_info 
 	xen_errnos_from(&m->en, abi);
 	resolve(m, abi);
 	/* a target opens on a guest it has just booted */
-	xen_ev_boot(&m->ev);
+	xen_ev_boot(&m->ev, &m->build);
 	return m;
 }
 
@@ -162,7 +162,8 @@ static void xen_destroy(void *st)
 
 static void xen_reset(void *st)
 {
-	xen_ev_boot(&((struct xen_model *)st)->ev);
+	struct xen_model *m = st;
+	xen_ev_boot(&m->ev, &m->build);
 }
 
 static void xen_forget(void *st)

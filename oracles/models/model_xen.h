@@ -54,6 +54,8 @@ struct xen_build {
 	bool domid_known;        /* leaf base+4 ECX, with XEN_HVM_CPUID_DOMID_PRESENT */
 	uint16_t domid;
 	uint32_t hvm_features;   /* leaf base+4 EAX */
+	uint32_t wake_port;      /* the agent's own channel from boot on (its wake-up
+	                            event, bound to VIRQ_TIMER), 0: none */
 };
 void xen_build_from(struct xen_build *b, const struct hcf_target_info *ti);
 
@@ -99,7 +101,7 @@ struct xen_evtchns {
 	char why[160];           /* the last prediction's reason when it names a port */
 };
 
-void xen_ev_boot(struct xen_evtchns *ev);    /* a rebuilt guest */
+void xen_ev_boot(struct xen_evtchns *ev, const struct xen_build *b); /* a rebuilt guest */
 void xen_ev_forget(struct xen_evtchns *ev);  /* only what holds in any state */
 
 /* An event-channel operation in neutral form: its inputs (in_known false

@@ -59,6 +59,8 @@ static const char xen_signature[] = "XenVMMXenVMM";
 void xen_build_from(struct xen_build *b, const struct hcf_target_info *ti)
 {
 	memset(b, 0, sizeof(*b));
+	/* the agent's own port, from a Xen target or a model target told it */
+	b->wake_port = ti ? ti->xen_wake_port : 0;
 	if (!ti || !ti->hv_cpuid_known || strncmp(ti->hv_signature, xen_signature, 12) != 0)
 		return;
 	b->known = true;
@@ -174,17 +176,23 @@ enum xen_pstate {
 	P_INVALID        /* past the valid buckets */
 };
 
+static void set_port(struct xen_evtchns *ev, uint32_t port, enum xen_pstate st, bool clean);
+
 static uint32_t round_bucket(uint32_t port)
 {
 	return (port / XEN_EV_BUCKET + 1) * XEN_EV_BUCKET;
 }
 
-void xen_ev_boot(struct xen_evtchns *ev)
+void xen_ev_boot(struct xen_evtchns *ev, const struct xen_build *b)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->from_boot = true;
 	ev->valid_lo = ev->valid_hi = XEN_EV_BUCKET;
 	ev->busy_below = 1;
+	/* the agent's wake-up event, bound before any program: in use, and
+	 * the model does not follow what a program does to it */
+	if (b && b->wake_port)
+		set_port(ev, b->wake_port, P_OPEN, false);
 }
 
 void xen_ev_forget(struct xen_evtchns *ev)

@@ -85,7 +85,7 @@ static void *fa_create(const struct hcf_abi *abi, const struct hcf_target_info *
 			}
 		}
 	}
-	xen_ev_boot(&m->ev); /* a target opens on a guest it has just booted */
+	xen_ev_boot(&m->ev, &m->build); /* a target opens on a guest it has just booted */
 	return m;
 }
 
@@ -96,7 +96,8 @@ static void fa_destroy(void *st)
 
 static void fa_reset(void *st)
 {
-	xen_ev_boot(&((struct fastabi_model *)st)->ev);
+	struct fastabi_model *m = st;
+	xen_ev_boot(&m->ev, &m->build);
 }
 
 static void fa_forget(void *st)
