@@ -3,7 +3,7 @@
  * raw loop of the same call in the same guest.
  *
  *   bench_targets [ROUNDS] [CASE...]     cases: qemu-pc qemu-microvm kvm-nested xen-pvh
- *                                        xen-pv xen-pv-syscall
+ *                                        xen-pv xen-pv-syscall solo5
  *
  * Per case, measured in one run:
  *   boot     opening the target: the hypervisor started, the agent booted,
@@ -17,7 +17,9 @@
  * KVM_HC_SEND_IPI with an empty bitmap (a vmmcall that reaches KVM's
  * dispatcher and changes nothing); the Xen cases call xen_version.version
  * (XENVER_version): xen-pvh through vmmcall, xen-pv through the hypercall
- * page, xen-pv-syscall through a raw syscall. Nested KVM boots once (about 8 s);
+ * page, xen-pv-syscall through a raw syscall; solo5 calls HVT_HYPERCALL_WALLTIME
+ * with its struct in the arena (the tender the build made: ninja -C build
+ * solo5). Nested KVM boots once (about 8 s);
  * the others ROUNDS times. QEMU comes from HCF_QEMU or the build's cache
  * (ninja -C build qemu), the kernel from the build's cache (ninja -C build
  * linux); a case whose target cannot run here prints SKIP with the reason.
@@ -61,6 +63,8 @@ static const struct bench_case cases[] = {
 	{ "xen-pv", "xen-pv", NULL, XEN_SPEC, "hypercall_page", "xen_version.version", HCF_RSI, 0, false,
 	  4096 },
 	{ "xen-pv-syscall", "xen-pv", NULL, XEN_SPEC, "syscall", "xen_version.version", HCF_RSI, 0, false,
+	  4096 },
+	{ "solo5", "solo5", NULL, "specs/solo5-hvt.yaml", NULL, "WALLTIME", HCF_RAX, 0x700000, false,
 	  4096 },
 };
 

@@ -418,6 +418,10 @@ static int boot(struct solo5_target *s, char *err, size_t errlen)
 	struct hcf_target_info *ti = &s->info;
 	hcf_engine_take_ids(ti, &probe);
 	ti->rflags_captured = HCF_X86_RFLAGS_ARCH;
+	/* on PVM the agent left the emulator (its VIF page): the guest kernel
+	 * runs at CPL3, where popf cannot clear IF (as on the kvm target) */
+	if (probe.native)
+		ti->rflags_captured &= ~HCF_X86_RFLAGS_IF;
 	snprintf(ti->target, sizeof(ti->target), "solo5");
 	snprintf(ti->hypervisor, sizeof(ti->hypervisor), "solo5-hvt");
 	char dev[64] = "none";
@@ -429,8 +433,8 @@ static int boot(struct solo5_target *s, char *err, size_t errlen)
 				 ti->devices[i].block_size);
 	/* devices=reset: a reset zeroes the image again, so a model may keep
 	 * the device's boot contents across it (model_solo5_hvt.c) */
-	snprintf(ti->facts, sizeof(ti->facts), "mem=%uM block=%s devices=reset", (unsigned)MEM_MIB,
-		 dev);
+	snprintf(ti->facts, sizeof(ti->facts), "mem=%uM block=%s devices=reset pvm-native=%s",
+		 (unsigned)MEM_MIB, dev, probe.native ? "yes" : "no");
 	if (s->base.abi)
 		s->eng.wire_xport = hcf_xport_wire(&s->base.abi->transport, ti->cpu_vendor);
 	return 0;

@@ -155,9 +155,12 @@ void agent_hvt_machine(const void *boot_info)
 	hcf_hvt_ltr();
 }
 
-/* On the agent's stack: serve. */
+/* On the agent's stack: serve. A tender runs on whatever /dev/kvm is: on
+ * PVM the agent registers its VIF page, as on the kvm target, or PVM
+ * emulates every instruction it executes (the agent's page tables are
+ * U/S=1, as PVM's native mode wants). */
 void agent_hvt_serve(void)
 {
 	agent_frame_out = puts_frame;
-	agent_external_boot(0);
+	agent_external_boot(HCF_BOOT_PVM_NATIVE);
 }
