@@ -3,11 +3,16 @@
 #include "target/engine.h"
 #include "util/clock.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "util/interrupt.h"
 
 static const struct hcf_gmem *MEM(const struct hcf_engine *e)
 {
@@ -186,6 +191,44 @@ enum hcf_frame_status hcf_frame_parse(const uint8_t *buf, size_t len, struct hcf
 		 ", check %s)",
 		 buf[0], buf[1], buf[2], buf[3], f->magic, f->version, check_ok ? "right" : "wrong");
 	return HCF_FRAME_GARBAGE;
+}
+
+void hcf_stream_wait(const struct hcf_stream *s, unsigned timeout_ms, struct hcf_chan_event *ev)
+{
+	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	for (;;) {
+		if (s->take(s->ctx, ev) != 0)
+			return;
+		if (hcf_interrupted()) {
+			ev->kind = HCF_CEV_INTERRUPTED;
+			return;
+		}
+		uint64_t now = hcf_now_ns();
+		if (now >= deadline) {
+			ev->kind = HCF_CEV_TIMEOUT;
+			return;
+		}
+		/* at most 100 ms at a time, so that an interrupt is seen */
+		uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, left_ms > 100 ? 100 : (int)left_ms);
+		if (rc < 0 && errno != EINTR) {
+			ev->kind = HCF_CEV_HOST_ERROR;
+			snprintf(ev->detail, sizeof(ev->detail), "poll: %s", strerror(errno));
+			return;
+		}
+		if (rc <= 0)
+			continue;
+		ssize_t n = read(s->fd, s->buf + *s->nbuf, s->cap - *s->nbuf);
+		if (n > 0) {
+			*s->nbuf += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		s->ended(s->ctx, ev);
+		return;
+	}
 }
 
 const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c)

@@ -130,6 +130,23 @@ enum hcf_frame_status { HCF_FRAME_NEED, HCF_FRAME_OK, HCF_FRAME_GARBAGE };
 enum hcf_frame_status hcf_frame_parse(const uint8_t *buf, size_t len, struct hcf_frame *f, char *why,
 				      size_t whylen);
 
+/*
+ * A channel whose doorbell is a byte stream from the hypervisor's process
+ * (QEMU's debug console, a Solo5 tender's stdout): read fd into buf (*nbuf
+ * bytes held, cap room) until take finds a frame or fails (it returns
+ * non-zero with ev set), the timeout passes (HCF_CEV_TIMEOUT), the user
+ * interrupts, or the stream ends, which ended explains in ev.
+ */
+struct hcf_stream {
+	int fd;
+	uint8_t *buf;
+	size_t *nbuf, cap;
+	void *ctx;
+	int (*take)(void *ctx, struct hcf_chan_event *ev);
+	void (*ended)(void *ctx, struct hcf_chan_event *ev);
+};
+void hcf_stream_wait(const struct hcf_stream *s, unsigned timeout_ms, struct hcf_chan_event *ev);
+
 /* Calls the harness will not make: port I/O to the agent's own doorbell or
  * console, MMIO into guest RAM. NULL: fine; else why not. */
 const char *hcf_engine_refusal(const struct hcf_prog *p, const struct hcf_pcall *c);

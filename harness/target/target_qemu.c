@@ -323,6 +323,16 @@ static int take_frame(struct qemu_target *q, struct hcf_chan_event *ev)
 	return 1;
 }
 
+static int take_frame_cb(void *ctx, struct hcf_chan_event *ev)
+{
+	return take_frame(ctx, ev);
+}
+
+static void qemu_ended_cb(void *ctx, struct hcf_chan_event *ev)
+{
+	qemu_ended(ctx, ev);
+}
+
 static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 {
 	struct qemu_target *q = ctx;
@@ -332,40 +342,11 @@ static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 		snprintf(ev->detail, sizeof(ev->detail), "QEMU is not running");
 		return;
 	}
-	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000u;
-	for (;;) {
-		if (take_frame(q, ev) != 0)
-			return;
-		if (hcf_interrupted()) {
-			ev->kind = HCF_CEV_INTERRUPTED;
-			return;
-		}
-		uint64_t now = hcf_now_ns();
-		if (now >= deadline) {
-			ev->kind = HCF_CEV_TIMEOUT;
-			return;
-		}
-		/* at most 100 ms at a time, so that an interrupt is seen */
-		uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
-		struct pollfd pfd = { .fd = q->bell_fd, .events = POLLIN };
-		int rc = poll(&pfd, 1, left_ms > 100 ? 100 : (int)left_ms);
-		if (rc < 0 && errno != EINTR) {
-			ev->kind = HCF_CEV_HOST_ERROR;
-			snprintf(ev->detail, sizeof(ev->detail), "poll: %s", strerror(errno));
-			return;
-		}
-		if (rc <= 0)
-			continue;
-		ssize_t n = read(q->bell_fd, q->buf + q->nbuf, sizeof(q->buf) - q->nbuf);
-		if (n > 0) {
-			q->nbuf += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		qemu_ended(q, ev);
-		return;
-	}
+	const struct hcf_stream st = {
+		.fd = q->bell_fd, .buf = q->buf, .nbuf = &q->nbuf, .cap = sizeof(q->buf), .ctx = q,
+		.take = take_frame_cb, .ended = qemu_ended_cb,
+	};
+	hcf_stream_wait(&st, timeout_ms, ev);
 }
 
 static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, uint64_t *rip)

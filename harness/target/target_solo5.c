@@ -283,6 +283,19 @@ static int take_frame(struct solo5_target *s, struct hcf_chan_event *ev)
 	}
 }
 
+static int take_frame_cb(void *ctx, struct hcf_chan_event *ev)
+{
+	return take_frame(ctx, ev);
+}
+
+/* The stream ended: the rest of it is console, the tender's end the loss. */
+static void stream_ended(void *ctx, struct hcf_chan_event *ev)
+{
+	struct solo5_target *s = ctx;
+	to_console(s, s->nbuf);
+	tender_ended(s, ev);
+}
+
 static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 {
 	struct solo5_target *s = ctx;
@@ -292,40 +305,11 @@ static void chan_wait(void *ctx, unsigned timeout_ms, struct hcf_chan_event *ev)
 		snprintf(ev->detail, sizeof(ev->detail), "the tender is not running");
 		return;
 	}
-	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000u;
-	for (;;) {
-		if (take_frame(s, ev) != 0)
-			return;
-		if (hcf_interrupted()) {
-			ev->kind = HCF_CEV_INTERRUPTED;
-			return;
-		}
-		uint64_t now = hcf_now_ns();
-		if (now >= deadline) {
-			ev->kind = HCF_CEV_TIMEOUT;
-			return;
-		}
-		uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
-		struct pollfd pfd = { .fd = s->bell_fd, .events = POLLIN };
-		int rc = poll(&pfd, 1, left_ms > 100 ? 100 : (int)left_ms);
-		if (rc < 0 && errno != EINTR) {
-			ev->kind = HCF_CEV_HOST_ERROR;
-			snprintf(ev->detail, sizeof(ev->detail), "poll: %s", strerror(errno));
-			return;
-		}
-		if (rc <= 0)
-			continue;
-		ssize_t n = read(s->bell_fd, s->buf + s->nbuf, sizeof(s->buf) - s->nbuf);
-		if (n > 0) {
-			s->nbuf += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		to_console(s, s->nbuf);
-		tender_ended(s, ev);
-		return;
-	}
+	const struct hcf_stream st = {
+		.fd = s->bell_fd, .buf = s->buf, .nbuf = &s->nbuf, .cap = sizeof(s->buf), .ctx = s,
+		.take = take_frame_cb, .ended = stream_ended,
+	};
+	hcf_stream_wait(&st, timeout_ms, ev);
 }
 
 static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, uint64_t *rip)
