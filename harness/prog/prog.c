@@ -203,9 +203,11 @@ uint64_t hcf_pcall_nr(const struct hcf_prog *p, const struct hcf_pcall *c)
 	const struct hcf_abi *abi = p->abi;
 	uint64_t v = c->gpr[hcf_prog_nr_reg(abi)];
 	/* the hypervisor reads the number in the ABI's width: bits above it are
-	 * not part of the number */
-	return hcf_xport_addressed(&abi->transport) ? v
-						     : v & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
+	 * not part of the number; an addressed transport's number is the port
+	 * or address the instruction reaches */
+	return hcf_xport_addressed(&abi->transport)
+		       ? hcf_xport_reached_nr(&abi->transport, v)
+		       : v & ~abi->nr_or_mask & hcf_x86_width_mask(abi->nr_width);
 }
 
 hcf_regmask_t hcf_prog_magic(const struct hcf_abi *abi, uint64_t val[HCF_NGPR])

@@ -187,6 +187,13 @@ bool hcf_xport_addressed(const struct hcf_transport *t)
 	return (t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO) && !t->fixed;
 }
 
+uint64_t hcf_xport_reached_nr(const struct hcf_transport *t, uint64_t nr)
+{
+	if (t->kind != HCF_XPORT_PIO)
+		return nr;
+	return (uint16_t)((uint16_t)(t->port_base + nr) - t->port_base);
+}
+
 bool hcf_xport_uses_rdx(const struct hcf_transport *t)
 {
 	return t->kind == HCF_XPORT_PIO || t->kind == HCF_XPORT_MMIO;

@@ -41,6 +41,11 @@ bool hcf_xport_parse(struct hcf_spec_ctx *c, const struct hcf_ynode *n, struct h
 /* Does the call number select an address formed in rdx (port I/O, MMIO)
  * rather than travel in a register of its own? (Not for a fixed port.) */
 bool hcf_xport_addressed(const struct hcf_transport *t);
+/* The number an addressed transport's instruction really reaches for the
+ * number nr a call holds: `out` takes its port from DX, so only the low 16
+ * bits of base + nr count (the port, less the base, mod 2^16); an MMIO
+ * address is the whole of base + nr * scale. */
+uint64_t hcf_xport_reached_nr(const struct hcf_transport *t, uint64_t nr);
 /* Does the transport keep a port or address in rdx (port I/O, MMIO, fixed
  * or not)? Then rdx cannot carry anything else. */
 bool hcf_xport_uses_rdx(const struct hcf_transport *t);

@@ -195,6 +195,17 @@ static void test_add_call_pio(void **state)
 	assert_int_equal(c->set, HCF_REGBIT(HCF_RDX));
 	assert_int_equal(c->gpr[HCF_RAX], hcf_sentinel(HCF_RAX, 0));
 	assert_int_equal(hcf_pcall_nr(&p, c), 2);
+	assert_int_equal(hcf_pcall_op(&p, c), 0);
+	/* `out` takes its port from DX: a number with bits above it reaches
+	 * the port of its low bits, and is judged as the call there; one that
+	 * wraps past 0xffff reaches a port below the base */
+	c->gpr[HCF_RDX] = 0x5e5e020000000002ull;
+	assert_int_equal(hcf_pcall_nr(&p, c), 2);
+	assert_int_equal(hcf_pcall_op(&p, c), 0);
+	c->gpr[HCF_RDX] = 0x10000 - 0x500 + 0x10;
+	assert_int_equal(hcf_pcall_nr(&p, c), 0x10000 - 0x500 + 0x10);
+	c->gpr[HCF_RDX] = 0x10000;
+	assert_int_equal(hcf_pcall_nr(&p, c), 0);
 	hcf_prog_free(&p);
 	hcf_spec_free(abi);
 }
