@@ -270,6 +270,13 @@ static int take_frame(struct solo5_target *s, struct hcf_chan_event *ev)
 		case HCF_FRAME_OK:
 			break;
 		}
+		/* A program's PUTS of guest memory can replay an old frame the
+		 * agent left on its stack: a frame answers the command in
+		 * flight (its seq), or it is console. */
+		if (f.seq != (uint32_t)s->eng.seq) {
+			to_console(s, 1);
+			continue;
+		}
 		memmove(s->buf, s->buf + sizeof(f), s->nbuf - sizeof(f));
 		s->nbuf -= sizeof(f);
 		ev->kind = HCF_CEV_DOORBELL;
