@@ -543,8 +543,10 @@ void hcf_oracle_program_liveness(const struct hcf_abi *abi, const struct hcf_pro
 	/* Lost between calls: on the way to the first call that did not
 	 * complete, or after the last. */
 	size_t at = hcf_oracle_stop_index(r);
-	l.at = at >= n ? n - 1 : at;
-	l.upto = at >= n ? n - 1 : at ? at - 1 : SIZE_MAX;
+	/* no call ran at all (the target could not start the program): the
+	 * loss goes on the first, explained by nothing before it */
+	l.at = n == 0 ? 0 : at >= n ? n - 1 : at;
+	l.upto = n == 0 ? SIZE_MAX : at >= n ? n - 1 : at ? at - 1 : SIZE_MAX;
 	l.in_call = false;
 	l.why = r->liveness;
 	l.detail = r->detail[0] ? r->detail : NULL;

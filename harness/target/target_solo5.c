@@ -272,8 +272,10 @@ static int take_frame(struct solo5_target *s, struct hcf_chan_event *ev)
 		}
 		/* A program's PUTS of guest memory can replay an old frame the
 		 * agent left on its stack: a frame answers the command in
-		 * flight (its seq), or it is console. */
-		if (f.seq != (uint32_t)s->eng.seq) {
+		 * flight (its seq), or it is console. Only the boot's READY,
+		 * before any program, answers none. */
+		bool ready = f.event == HCF_EV_READY && !s->mapped;
+		if (!ready && f.seq != (uint32_t)s->eng.seq) {
 			to_console(s, 1);
 			continue;
 		}

@@ -1460,6 +1460,17 @@ static void test_liveness(void **state)
 	assert_non_null(strstr(f.cvs[2].issues[0].reason, "not run: the program stopped at call 1"));
 	fx_free(&f);
 
+	/* no call ran at all (the target could not start the program: a
+	 * result of no calls): the loss is the first call's, an ERROR */
+	fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+	f.r.ncalls = f.r.ndone = 0;
+	f.r.liveness = HCF_LIVE_HARNESS;
+	snprintf(f.r.detail, sizeof(f.r.detail), "the target could not go back to its boot snapshot");
+	assert_int_equal(fx_check(&f), HCF_V_ERROR);
+	expect_only(&f.cvs[0], HCF_V_ERROR);
+	f.r.ncalls = 3;
+	fx_free(&f);
+
 	/* the same hang in a destructive call that may end the guest: a hang
 	 * inside the hypervisor is never a declared way to end it */
 	int dops[] = { OP_GET, OP_KILL, OP_GET };
