@@ -12,7 +12,7 @@
 
 enum {
 	O_TARGET = 512, O_WATCHDOG, O_TIMING, O_VEC, O_AGENT, O_RESPONDER, O_BATCH, O_KEEP_QUIRK,
-	O_PVM_EMULATED, O_TARGET_OPT, O_TRANSPORT,
+	O_PVM_EMULATED, O_TARGET_OPT, O_TRANSPORT, O_TENDER,
 };
 
 static const struct option target_opts[] = {
@@ -27,6 +27,7 @@ static const struct option target_opts[] = {
 	{ "pvm-emulated", no_argument, NULL, O_PVM_EMULATED },
 	{ "target-opt", required_argument, NULL, O_TARGET_OPT },
 	{ "transport", required_argument, NULL, O_TRANSPORT },
+	{ "tender", required_argument, NULL, O_TENDER },
 };
 
 void hcf_cli_target_defaults(struct hcf_cli_target *t)
@@ -39,8 +40,8 @@ const char *hcf_cli_target_usage(void)
 {
 	return "  --target NAME      kvm (in-process VMM on /dev/kvm, default), qemu (the agent\n"
 	       "                     as QEMU's guest), kvm-nested (upstream KVM inside QEMU),\n"
-	       "                     xen-pv, xen-pvh (Xen's dom0) or model; `hcfuzz targets`\n"
-	       "                     says which run here\n"
+	       "                     xen-pv, xen-pvh (Xen's dom0), solo5 (a Solo5 tender's\n"
+	       "                     guest) or model; `hcfuzz targets` says which run here\n"
 	       "  --transport KIND   make calls with this transport of the spec's transport\n"
 	       "                     list (e.g. syscall, hypercall_page; default: its first)\n"
 	       "  --watchdog MS      a guest that makes no progress for MS ms is a HANG (2000)\n"
@@ -55,7 +56,8 @@ const char *hcf_cli_target_usage(void)
 	       "  --keep-fix-hypercall-quirk  leave KVM's vmcall/vmmcall patching quirk on\n"
 	       "  --pvm-emulated     on PVM, keep the agent in PVM's instruction emulator\n"
 	       "  --target-opt K[=V] a parameter of the target (docs/targets.md); --responder\n"
-	       "                     and the two above are the kvm target's\n";
+	       "                     and the two above are the kvm target's\n"
+	       "  --tender PATH      the solo5 target's tender (--target-opt tender=PATH)\n";
 }
 
 void hcf_cli_target_options(struct option *lopts, size_t at)
@@ -128,6 +130,7 @@ int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, con
 	case O_PVM_EMULATED: return add_param(t, "pvm-emulated", NULL, cmd);
 	case O_TARGET_OPT: return add_param(t, arg, NULL, cmd);
 	case O_TRANSPORT: t->transport = arg; return 0;
+	case O_TENDER: return add_param(t, "tender", arg, cmd);
 	default: return 1;
 	}
 }

@@ -29,7 +29,7 @@ struct hcf_cli_target {
 void hcf_cli_target_defaults(struct hcf_cli_target *t);
 /* The option lines for a command's --help. */
 const char *hcf_cli_target_usage(void);
-/* Append the target options to lopts at index `at` (room for 12 more plus the
+/* Append the target options to lopts at index `at` (room for 13 more plus the
  * terminating zero entry is the caller's to provide). */
 void hcf_cli_target_options(struct option *lopts, size_t at);
 /* Handle option ch if it is a target option: 0 handled, 1 not ours; on a bad
