@@ -4,8 +4,9 @@
 #
 #   ci/build-solo5.sh CACHE [TARBALL]
 #
-# TARBALL defaults to $HCF_SOLO5_TARBALL, else the one in ../shared/third_party
-# next to this repository. Unpacks it into CACHE/src, runs its configure.sh
+# TARBALL defaults to $HCF_SOLO5_TARBALL, else the first solo5-*.tar.gz in a
+# shared/third_party folder beside this repository or beside one of its
+# parent folders (a clone may sit deeper than the checkout it came from). Unpacks it into CACHE/src, runs its configure.sh
 # and make (Debian's libseccomp-dev: ci/setup.sh installs it) and leaves
 # CACHE/solo5-hvt. Exit 3 when there is no tarball: the tests are then SKIP.
 set -euo pipefail
@@ -14,9 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$1"
 cache=$(cd "$1" && pwd)
 tarball=${2:-${HCF_SOLO5_TARBALL:-}}
-if [ -z "$tarball" ]; then
-	tarball=$(ls "$root"/../shared/third_party/solo5-*.tar.gz 2>/dev/null | head -n1 || true)
-fi
+dir=$root
+while [ -z "$tarball" ] && [ "$dir" != / ]; do
+	dir=$(dirname "$dir")
+	tarball=$(ls "$dir"/shared/third_party/solo5-*.tar.gz 2>/dev/null | head -n1 || true)
+done
 [ -n "$tarball" ] && [ -f "$tarball" ] || { echo "build-solo5: no Solo5 source tarball" >&2; exit 3; }
 stamp=$cache/stamp
 if [ -x "$cache/solo5-hvt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(basename "$tarball")" ] &&
