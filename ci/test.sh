@@ -35,7 +35,7 @@ ci/replay.sh build/hcfuzz
 step "unit tests under ASan+UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug \
 	-DHCF_SANITIZE=ON >/dev/null
-ninja -C build-asan $(ctest --test-dir build -N -L unit | sed -n 's/.*unit\/\(test_[a-z_]*\)$/\1/p')
+ninja -C build-asan $(ctest --test-dir build -N -L unit | sed -n 's/.*unit\/\(test_[a-z0-9_]*\)$/\1/p')
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan -L unit --output-on-failure -j2
 
