@@ -14,6 +14,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$1"
 cache=$(cd "$1" && pwd)
+# tests that run side by side share the cache: one builds, the others wait
+exec 9>"$cache/.lock"
+flock 9
 tarball=${2:-${HCF_SOLO5_TARBALL:-}}
 dir=$root
 while [ -z "$tarball" ] && [ "$dir" != / ]; do
