@@ -217,6 +217,16 @@ void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len)
 	snprintf(out, len, "%s", buf);
 }
 
+void hcf_qemu_append_tail(const struct hcf_qemu_proc *qp, const char *who, char *err,
+			  size_t errlen)
+{
+	size_t used = strnlen(err, errlen);
+	char tail[HCF_QEMU_LOG_TAIL + 1];
+	hcf_qemu_log_tail(qp, tail, sizeof(tail));
+	if (tail[0] && used < errlen)
+		snprintf(err + used, errlen - used, " (%s: %s)", who, tail);
+}
+
 /* Lines in a guest kernel's or Xen's console that say it died. */
 static const char *const death_marks[] = {
 	"Kernel panic", "BUG: ", "Oops", "general protection fault", "(XEN) Panic", "(XEN) Assertion",

@@ -54,6 +54,10 @@ int hcf_qemu_spawn(struct hcf_qemu_proc *qp, const char *const args[], const int
 /* Reap the process if it ended within wait_ms: true with its wait status in
  * *wstatus (pid then -1); false while it still runs. */
 bool hcf_qemu_reap(struct hcf_qemu_proc *qp, unsigned wait_ms, int *wstatus);
+/* A failed boot's err, with " (WHO: the log's tail)" appended when the log
+ * has one: what the process said before it stopped talking. */
+void hcf_qemu_append_tail(const struct hcf_qemu_proc *qp, const char *who, char *err,
+			  size_t errlen);
 /* The last bytes of the log, one printable line ("" when empty). */
 void hcf_qemu_log_tail(const struct hcf_qemu_proc *qp, char *out, size_t len);
 /* What a verdict quotes of the log: the first line that says a kernel or

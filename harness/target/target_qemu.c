@@ -423,11 +423,7 @@ static int boot(struct qemu_target *q, char *err, size_t errlen)
 		return -1;
 	struct hcf_boot probe;
 	if (hcf_engine_boot(&q->eng, BOOT_TIMEOUT_MS, &probe, err, errlen) != 0) {
-		size_t used = strlen(err);
-		char tail[HCF_QEMU_LOG_TAIL + 1];
-		hcf_qemu_log_tail(&q->proc, tail, sizeof(tail));
-		if (tail[0])
-			snprintf(err + used, errlen - used, " (QEMU: %s)", tail);
+		hcf_qemu_append_tail(&q->proc, "QEMU", err, errlen);
 		qemu_stop(q);
 		return -1;
 	}

@@ -399,11 +399,7 @@ static int boot(struct solo5_target *s, char *err, size_t errlen)
 		return -1;
 	struct hcf_boot probe;
 	if (hcf_engine_boot(&s->eng, BOOT_TIMEOUT_MS, &probe, err, errlen) != 0) {
-		size_t used = strlen(err);
-		char tail[HCF_QEMU_LOG_TAIL + 1];
-		hcf_qemu_log_tail(&s->proc, tail, sizeof(tail));
-		if (tail[0])
-			snprintf(err + used, errlen - used, " (tender: %s)", tail);
+		hcf_qemu_append_tail(&s->proc, "tender", err, errlen);
 		tender_stop(s);
 		return -1;
 	}
