@@ -68,6 +68,7 @@ static const char *const loc_names[HCF_LOC_COUNT] = {
 	[HCF_LOC_PADDING] = "padding",
 	[HCF_LOC_PAST_STRUCT] = "past-struct",
 	[HCF_LOC_READONLY] = "read-only",
+	[HCF_LOC_BYTES] = "bytes",
 	[HCF_LOC_PAGE] = "page",
 	[HCF_LOC_PAGES] = "pages",
 };
@@ -144,6 +145,9 @@ const char *hcf_loc_format(const struct hcf_loc *l, char *buf, size_t len)
 		break;
 	case HCF_LOC_READONLY:
 		snprintf(buf, len, "buf%d+%ld (read-only)", l->buf, (long)l->off);
+		break;
+	case HCF_LOC_BYTES:
+		snprintf(buf, len, "buf%d+%ld", l->buf, (long)l->off);
 		break;
 	case HCF_LOC_PAGE:
 		snprintf(buf, len, "page 0x%llx", (unsigned long long)(l->addr & ~0xfffull));

@@ -43,7 +43,9 @@ enum hcf_exit_code {
 	HCF_EXIT_FAIL = 5,
 	HCF_EXIT_HANG = 6,
 	HCF_EXIT_CRASH = 7,
-	HCF_EXIT_XPASS = 8    /* a known anomaly no longer reproduces: the spec is out of date */
+	HCF_EXIT_XPASS = 8,   /* a known anomaly no longer reproduces: the spec is out of date */
+	HCF_EXIT_DIFF = 9     /* compared with a baseline or a second target: results differ
+	                         (when no verdict is worse than XPASS) */
 };
 
 const char *hcf_verdict_name(enum hcf_verdict v);          /* "PASS" ... */
@@ -77,6 +79,7 @@ enum hcf_loc_kind {
 	HCF_LOC_PADDING,      /* bytes of buf's struct no field covers: name is the struct */
 	HCF_LOC_PAST_STRUCT,  /* bytes of buf after its struct's end: name is the struct */
 	HCF_LOC_READONLY,     /* a raw buffer the hypervisor may not write */
+	HCF_LOC_BYTES,        /* bytes of buffer buf (a raw buffer's, between two results) */
 	HCF_LOC_PAGE,         /* a guest page outside the agent's writable areas: page */
 	HCF_LOC_PAGES,        /* pages beyond the ones a result keeps */
 	HCF_LOC_COUNT

@@ -19,6 +19,8 @@
 #include "spec/spec.h"
 #include "target/target.h"
 
+struct hcf_diff_report;
+
 struct hcf_run_info {
 	const char *command;          /* "conform", "replay" ... */
 	const char *spec_path;
@@ -26,6 +28,9 @@ struct hcf_run_info {
 	const struct hcf_target_info *tinfo;
 	time_t started;
 	uint64_t seed;
+	/* The run is compared with a baseline: its differences, complete when the
+	 * reports end, go first in summary.md (reports/diff_report.h). NULL: not. */
+	const struct hcf_diff_report *differences;
 };
 
 struct hcf_report_ops {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oracles/anomaly.h"
+#include "reports/diff_report.h"
 #include "reports/report.h"
 #include "reports/report_util.h"
 #include "spec/transport.h"
@@ -25,6 +26,7 @@ struct md_state {
 	bool has_tinfo;
 	uint64_t seed;
 	time_t started;
+	const struct hcf_diff_report *differences;
 	struct hcf_tally tally;
 	double seconds;
 	struct hcf_rpt_groups groups;
@@ -64,6 +66,7 @@ static void *md_begin(FILE *f, const struct hcf_run_info *ri)
 		st->seed = ri->seed;
 		st->started = ri->started;
 		st->abi = ri->abi;
+		st->differences = ri->differences;
 	} else {
 		st->abi_name = hcf_xstrdup("unknown");
 	}
@@ -247,6 +250,12 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 		hcf_rbuf_printf(b, "| calls | %zu |\n", stats->calls);
 	hcf_rbuf_printf(b, "| duration | %.3f s |\n", stats ? stats->seconds : st->seconds);
 	hcf_rbuf_printf(b, "| worst | %s |\n\n", ty->total ? hcf_rpt_verdict(ty->worst) : "-");
+
+	if (st->differences) { /* what changed since the baseline comes first */
+		char *diffs = hcf_diff_report_markdown(st->differences);
+		hcf_rbuf_puts(b, diffs);
+		free(diffs);
+	}
 
 	if (stats && stats->requirement[0]) {
 		const char *doc = stats->requirement_doc;

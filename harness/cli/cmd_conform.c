@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cli_baseline.h"
 #include "cli/cli_target.h"
 #include "exec/exec.h"
 #include "oracles/anomaly.h"
@@ -45,6 +46,12 @@ static void usage(FILE *f)
 		"  --no-destructive   skip calls the spec marks destructive\n"
 		"  --skip OP          leave out ops named OP, a name or a shell pattern\n"
 		"                     (console_io.write, 'grant_table_op.*'); repeatable\n"
+		"  --save-baseline FILE  save every test's full result (JSON Lines,\n"
+		"                     docs/baselines.md) to compare later builds with\n"
+		"  --baseline FILE    compare every result with a saved baseline of the same\n"
+		"                     spec and plan: each difference outside the spec's declared\n"
+		"                     nondeterminism is listed first, and written to\n"
+		"                     differences.jsonl and differences.xml (JUnit)\n"
 		"%s"
 		"  -q, --quiet        no status line, no table (reports and exit code only)\n"
 		"  -h, --help         this text\n"
@@ -55,7 +62,9 @@ static void usage(FILE *f)
 		"exit codes: 0 PASS (also LOST: guests ended as the spec declares, and XFAIL:\n"
 		"            known anomalies), 2 usage or malformed spec, 3 SKIP (also: the\n"
 		"            hypervisor lacks what the spec requires, no call made), 4 ERROR,\n"
-		"            5 FAIL, 6 HANG, 7 CRASH, 8 XPASS: the most severe verdict of the run\n",
+		"            5 FAIL, 6 HANG, 7 CRASH, 8 XPASS: the most severe verdict of the run;\n"
+		"            9 DIFF: results differ from the baseline and no verdict is worse\n"
+		"            than XPASS\n",
 		hcf_cli_target_usage());
 }
 
@@ -63,6 +72,7 @@ struct conform_ctx {
 	const struct hcf_abi *abi;
 	struct hcf_report_dir *rd;
 	struct hcf_report_summary *sum;
+	struct hcf_cli_baseline *cb;
 	struct hcf_anomaly_counts anomalies;
 	size_t ntests, done;
 	struct hcf_tally tally;
@@ -73,7 +83,6 @@ struct conform_ctx {
 static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
 {
 	struct conform_ctx *c = vctx;
-	(void)i;
 	c->done++;
 	hcf_tally_add(&c->tally, o->v);
 	hcf_report_summary_add(c->sum, t, o);
@@ -81,6 +90,7 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 		hcf_anomaly_counts_add(&c->anomalies, o->cvs, t->prog.ncalls);
 	if (c->rd)
 		hcf_report_dir_test(c->rd, t, o);
+	hcf_cli_baseline_test(c->cb, i, t, o);
 	if (!c->quiet) {
 		double el = hcf_now_s() - c->t0;
 		char tally[160], ids[160];
@@ -94,13 +104,14 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 
 int hcf_cmd_conform(int argc, char **argv)
 {
-	const char *spec = NULL, *out = NULL;
+	const char *spec = NULL, *out = NULL, *baseline = NULL, *save_baseline = NULL;
 	struct hcf_cli_target tgt;
 	hcf_cli_target_defaults(&tgt);
 	struct hcf_plan_opts popts = { 0 };
 	bool quiet = false;
 	enum {
-		O_SPEC = 256, O_OUT, O_SEED, O_RANDOMS, O_NO_UNDECL, O_NO_DESTR, O_SKIP,
+		O_SPEC = 256, O_OUT, O_SEED, O_RANDOMS, O_NO_UNDECL, O_NO_DESTR, O_SKIP, O_BASELINE,
+		O_SAVE_BASELINE,
 	};
 	const char *skips[32];
 	struct option lopts[64] = {
@@ -111,10 +122,12 @@ int hcf_cmd_conform(int argc, char **argv)
 		{ "no-undeclared", no_argument, NULL, O_NO_UNDECL },
 		{ "no-destructive", no_argument, NULL, O_NO_DESTR },
 		{ "skip", required_argument, NULL, O_SKIP },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "save-baseline", required_argument, NULL, O_SAVE_BASELINE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 9);
+	hcf_cli_target_options(lopts, 11);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
@@ -148,6 +161,8 @@ int hcf_cmd_conform(int argc, char **argv)
 			skips[popts.nskip_ops++] = optarg;
 			popts.skip_ops = skips;
 			break;
+		case O_BASELINE: baseline = optarg; break;
+		case O_SAVE_BASELINE: save_baseline = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
 		default:
@@ -189,6 +204,17 @@ int hcf_cmd_conform(int argc, char **argv)
 		return HCF_EXIT_USAGE;
 	}
 
+	uint64_t seed = popts.seed ? popts.seed : HCF_PLAN_DEFAULT_SEED;
+	struct hcf_cli_baseline cb;
+	rc = hcf_cli_baseline_open(&cb, "conform", baseline, save_baseline, abi, tests, ntests, seed,
+				   ti, quiet);
+	if (rc != HCF_EXIT_PASS) {
+		hcf_tests_free(tests, ntests);
+		hcf_target_close(t);
+		hcf_spec_free(abi);
+		return rc;
+	}
+
 	char outbuf[512];
 	if (!out) {
 		snprintf(outbuf, sizeof(outbuf), "out/conform-%s", abi->name);
@@ -196,7 +222,7 @@ int hcf_cmd_conform(int argc, char **argv)
 	}
 	struct hcf_run_info ri = {
 		.command = "conform", .spec_path = abi->path, .abi = abi, .tinfo = ti,
-		.started = time(NULL), .seed = popts.seed ? popts.seed : HCF_PLAN_DEFAULT_SEED,
+		.started = time(NULL), .seed = seed, .differences = cb.report,
 	};
 	const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
 						   &hcf_report_markdown };
@@ -204,6 +230,7 @@ int hcf_cmd_conform(int argc, char **argv)
 	struct hcf_report_dir *rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
 	if (!rd) {
 		hcf_cli_error("conform", "%s", err);
+		hcf_cli_baseline_finish(&cb, false, NULL, 0, true);
 		hcf_tests_free(tests, ntests);
 		hcf_target_close(t);
 		hcf_spec_free(abi);
@@ -217,7 +244,7 @@ int hcf_cmd_conform(int argc, char **argv)
 			abi->path, ntests, ti->target, ti->notes);
 
 	struct conform_ctx c = { .abi = abi, .rd = rd, .ntests = ntests, .quiet = quiet,
-				 .t0 = hcf_now_s(), .sum = hcf_report_summary_new(abi) };
+				 .t0 = hcf_now_s(), .sum = hcf_report_summary_new(abi), .cb = &cb };
 	hcf_anomaly_counts_init(&c.anomalies, abi);
 	struct hcf_exec_opts eopts = { .batch_max = tgt.batch };
 	struct hcf_exec_stats stats;
@@ -232,7 +259,9 @@ int hcf_cmd_conform(int argc, char **argv)
 		hcf_cli_error("conform", "interrupted after %zu of %zu tests; no report written", c.done,
 			      ntests);
 		exit_code = HCF_EXIT_ERROR;
+		hcf_cli_baseline_finish(&cb, false, NULL, exit_code, quiet);
 	} else {
+		hcf_cli_baseline_print(&cb, quiet);
 		if (!quiet) {
 			hcf_report_summary_print(c.sum, stdout, &stats);
 			char ids[512];
@@ -255,6 +284,7 @@ int hcf_cmd_conform(int argc, char **argv)
 				       hcf_verdict_name(stats.tally.worst), out, out, out);
 			hcf_cli_save_console(t, out, "conform", quiet);
 		}
+		exit_code = hcf_cli_baseline_finish(&cb, true, out, exit_code, quiet);
 	}
 	if (have_model)
 		hcf_model_close(&model);

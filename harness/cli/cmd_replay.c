@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cli_baseline.h"
 #include "cli/cli_target.h"
 #include "exec/exec.h"
 #include "exec/targets.h"
@@ -45,6 +46,10 @@ static void usage(FILE *f)
 		"\n"
 		"  --spec FILE        the ABI the corpora belong to (required)\n"
 		"  --out DIR          write junit.xml, results.jsonl and summary.md there\n"
+		"  --save-baseline FILE  save every input's full result (docs/baselines.md)\n"
+		"  --baseline FILE    compare every result with a baseline saved from the same\n"
+		"                     corpora and spec: differences are listed first and written\n"
+		"                     to differences.jsonl and differences.xml (with --out)\n"
 		"%s"
 		"  -q, --quiet        only the summary line\n"
 		"  -h, --help         this text\n"
@@ -54,7 +59,8 @@ static void usage(FILE *f)
 		"\n"
 		"exit codes: 0 every input PASS, LOST or XFAIL, 2 usage or a malformed spec or\n"
 		"            .hcf file (and otherwise 0), 3 SKIP, 4 ERROR, 5 FAIL, 6 HANG, 7 CRASH,\n"
-		"            8 XPASS\n",
+		"            8 XPASS, 9 DIFF (results differ from the baseline, no verdict worse\n"
+		"            than XPASS)\n",
 		hcf_cli_target_usage());
 }
 
@@ -146,6 +152,7 @@ struct replay_ctx {
 	struct hcf_tally tally;
 	struct hcf_anomaly_counts anomalies;
 	const struct hcf_abi *abi;
+	struct hcf_cli_baseline *cb;
 };
 
 static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
@@ -157,6 +164,7 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 		hcf_anomaly_counts_add(&c->anomalies, o->cvs, t->prog.ncalls);
 	if (c->rd)
 		hcf_report_dir_test(c->rd, t, o);
+	hcf_cli_baseline_test(c->cb, i, t, o);
 	/* every result but a plain PASS is shown, expected losses and known
 	 * anomalies too; only the failing ones go to stderr in quiet mode */
 	if (o->v != HCF_V_PASS && (!c->quiet || hcf_verdict_fails(o->v))) {
@@ -180,24 +188,28 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 
 int hcf_cmd_replay(int argc, char **argv)
 {
-	const char *spec = NULL, *out = NULL;
+	const char *spec = NULL, *out = NULL, *baseline = NULL, *save_baseline = NULL;
 	bool quiet = false;
 	struct hcf_cli_target tgt;
 	hcf_cli_target_defaults(&tgt);
-	enum { O_SPEC = 256, O_OUT };
+	enum { O_SPEC = 256, O_OUT, O_BASELINE, O_SAVE_BASELINE };
 	struct option lopts[32] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "out", required_argument, NULL, O_OUT },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "save-baseline", required_argument, NULL, O_SAVE_BASELINE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 4);
+	hcf_cli_target_options(lopts, 6);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (ch) {
 		case O_SPEC: spec = optarg; break;
 		case O_OUT: out = optarg; break;
+		case O_BASELINE: baseline = optarg; break;
+		case O_SAVE_BASELINE: save_baseline = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
 		default:
@@ -237,15 +249,26 @@ int hcf_cmd_replay(int argc, char **argv)
 		return HCF_EXIT_ERROR;
 	}
 	const struct hcf_target_info *ti = t->ops->info(t);
+	struct hcf_cli_baseline cb;
+	rc = hcf_cli_baseline_open(&cb, "replay", baseline, save_baseline, abi, in.tests, in.n, 0, ti,
+				   quiet);
+	if (rc != HCF_EXIT_PASS) {
+		hcf_target_close(t);
+		hcf_tests_free(in.tests, in.n);
+		hcf_spec_free(abi);
+		return rc;
+	}
 	struct hcf_report_dir *rd = NULL;
 	if (out) {
 		struct hcf_run_info ri = { .command = "replay", .spec_path = abi->path, .abi = abi,
-					   .tinfo = ti, .started = time(NULL) };
+					   .tinfo = ti, .started = time(NULL),
+					   .differences = cb.report };
 		const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
 							   &hcf_report_markdown };
 		rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
 		if (!rd) {
 			hcf_cli_error("replay", "%s", err);
+			hcf_cli_baseline_finish(&cb, false, NULL, 0, true);
 			hcf_target_close(t);
 			hcf_tests_free(in.tests, in.n);
 			hcf_spec_free(abi);
@@ -258,7 +281,7 @@ int hcf_cmd_replay(int argc, char **argv)
 	if (self_check)
 		printf("replay %s: target model: a self-check of the spec, the decoder and the "
 		       "oracles against the reference model, not a conformance result\n", abi->name);
-	struct replay_ctx c = { .rd = rd, .quiet = quiet, .total = in.n, .abi = abi };
+	struct replay_ctx c = { .rd = rd, .quiet = quiet, .total = in.n, .abi = abi, .cb = &cb };
 	hcf_anomaly_counts_init(&c.anomalies, abi);
 	struct hcf_exec_opts eo = { .reset_each = true };
 	struct hcf_exec_stats stats;
@@ -266,6 +289,7 @@ int hcf_cmd_replay(int argc, char **argv)
 				 &stats);
 	if (!quiet)
 		hcf_status_done();
+	hcf_cli_baseline_print(&cb, quiet);
 	if (rd && hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0)
 		hcf_cli_error("replay", "writing reports: %s", err);
 	else if (rd)
@@ -283,6 +307,7 @@ int hcf_cmd_replay(int argc, char **argv)
 		code = HCF_EXIT_ERROR;
 	if (code == HCF_EXIT_PASS && in.malformed)
 		code = HCF_EXIT_USAGE;
+	code = hcf_cli_baseline_finish(&cb, !hcf_interrupted(), out, code, quiet);
 	if (have_model)
 		hcf_model_close(&model);
 	hcf_target_close(t);

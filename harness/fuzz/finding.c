@@ -59,6 +59,9 @@ static void normalize_where(const struct hcf_issue *is, char *out, size_t len)
 	case HCF_LOC_READONLY:
 		snprintf(out, len, "buffer (read-only)");
 		break;
+	case HCF_LOC_BYTES:
+		snprintf(out, len, "buffer");
+		break;
 	case HCF_LOC_PAGE:
 	case HCF_LOC_PAGES:
 		snprintf(out, len, "page");

@@ -686,6 +686,26 @@ int hcf_plan_add_anomalies(const struct hcf_abi *abi, struct hcf_test **tests, s
 	return 0;
 }
 
+uint64_t hcf_test_digest(const struct hcf_test *t)
+{
+	uint64_t h = hcf_fnv64_str(HCF_FNV64_SEED, t->id);
+	h = hcf_fnv64(h, "", 1); /* the id ends here */
+	char *text = hcf_prog_to_text(&t->prog);
+	h = hcf_fnv64_str(h, text ? text : "(unprintable)");
+	free(text);
+	return h;
+}
+
+uint64_t hcf_tests_digest(const struct hcf_test *tests, size_t n)
+{
+	uint64_t h = HCF_FNV64_SEED;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d = hcf_test_digest(&tests[i]);
+		h = hcf_fnv64(h, &d, sizeof(d));
+	}
+	return h;
+}
+
 void hcf_tests_free(struct hcf_test *tests, size_t n)
 {
 	if (!tests)

@@ -32,6 +32,13 @@ struct hcf_test {
 
 void hcf_tests_free(struct hcf_test *tests, size_t n);
 
+/* What a test is, as a number: FNV-1a of its id and its program's text. Two
+ * runs whose tests have the same digests ran the same plan (a saved
+ * baseline checks this). */
+uint64_t hcf_test_digest(const struct hcf_test *t);
+/* The plan's: its tests' digests in order. */
+uint64_t hcf_tests_digest(const struct hcf_test *tests, size_t n);
+
 struct hcf_plan_opts {
 	uint64_t seed;            /* 0: HCF_PLAN_DEFAULT_SEED */
 	unsigned randoms;         /* seeded random values per input; 0: default 3, at most 64 */

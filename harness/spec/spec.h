@@ -442,6 +442,9 @@ struct hcf_abi {
 	char *name;
 	char *description;
 	char *path;                  /* file (or directory) it was loaded from */
+	/* FNV-1a of the bytes it was loaded from (every file of a directory, in
+	 * load order): what a saved baseline compares to know it is the same spec */
+	uint64_t digest;
 	enum hcf_dialect dialect;
 	unsigned spec_version;
 

@@ -21,6 +21,7 @@
 #include "spec/spec_parse.h"
 #include "spec/transport.h"
 #include "util/fileio.h"
+#include "util/hash.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
 
@@ -83,6 +84,7 @@ int hcf_spec_load_buffer(const char *name, const char *text, size_t len, struct 
 	*out = NULL;
 	hcf_spec_set_file(&c, name ? name : "<buffer>");
 	abi->path = hcf_xstrdup(c.file);
+	abi->digest = hcf_fnv64(HCF_FNV64_SEED, text ? text : "", text ? len : 0);
 	struct hcf_ynode *root = hcf_yaml_parse(&c, text ? text : "", text ? len : 0);
 	if (root) {
 		switch (classify(root)) {

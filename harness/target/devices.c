@@ -22,7 +22,8 @@ static const struct {
 	{ "empty", DEV_EMPTY, ~0ull, "reads return all ones, writes are ignored (default)" },
 	{ "zero", DEV_ZERO, 0, "reads return zero, writes are ignored" },
 	{ "clobber", DEV_CLOBBER, ~0ull,
-	  "test only: like empty, and XORs register ARG with 0x5a5a... on every access" },
+	  "test only: like empty, and XORs register ARG with 0x5a5a... on every access (ARG "
+	  "REG@PORT: only on accesses to that port or MMIO address)" },
 	{ "scribble", DEV_SCRIBBLE, ~0ull,
 	  "test only: like empty, and overwrites the mailbox header and results with garbage, "
 	  "as a hostile hypervisor could" },
@@ -44,9 +45,20 @@ int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t er
 		d->kind = (int)i;
 		if (responders[i].kind == DEV_CLOBBER) {
 			unsigned w;
-			d->reg = colon ? hcf_reg_parse(colon + 1, &w) : HCF_REG_NONE;
-			if (d->reg == HCF_REG_NONE || d->reg == HCF_RSP) {
-				snprintf(err, errlen, "responder clobber needs a register (clobber:rbx), got '%s'",
+			char reg[8] = "";
+			const char *at = colon ? strchr(colon, '@') : NULL;
+			if (colon && (size_t)((at ? at : colon + strlen(colon)) - colon - 1) < sizeof(reg))
+				memcpy(reg, colon + 1, (size_t)((at ? at : colon + strlen(colon)) - colon - 1));
+			d->reg = reg[0] ? hcf_reg_parse(reg, &w) : HCF_REG_NONE;
+			char *end = NULL;
+			if (at) {
+				d->only_at = true;
+				d->at = strtoull(at + 1, &end, 0);
+			}
+			if (d->reg == HCF_REG_NONE || d->reg == HCF_RSP ||
+			    (at && (!end || *end || end == at + 1))) {
+				snprintf(err, errlen, "responder clobber needs a register and maybe a "
+						      "port (clobber:rbx, clobber:rbx@0x501), got '%s'",
 					 spec);
 				return -1;
 			}
@@ -114,10 +126,10 @@ static int poke(struct hcf_device *d, struct hcf_vmm *vm)
 	return 0;
 }
 
-static int respond(struct hcf_device *d, struct hcf_vmm *vm)
+static int respond(struct hcf_device *d, struct hcf_vmm *vm, uint64_t where)
 {
 	switch (responders[d->kind].kind) {
-	case DEV_CLOBBER: return clobber(d, vm);
+	case DEV_CLOBBER: return d->only_at && where != d->at ? 0 : clobber(d, vm);
 	case DEV_SCRIBBLE: return scribble(d, vm);
 	case DEV_POKE: return poke(d, vm);
 	default: return 0;
@@ -129,7 +141,7 @@ int hcf_device_pio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx
 	d->accesses++;
 	if (vx->u.io.in)
 		hcf_vmm_set_io_in(vm, vx, (uint32_t)responders[d->kind].read_value);
-	return respond(d, vm);
+	return respond(d, vm, vx->u.io.port);
 }
 
 int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx)
@@ -137,5 +149,5 @@ int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_v
 	d->accesses++;
 	if (!vx->u.mmio.write)
 		hcf_vmm_set_mmio_read(vm, vx, responders[d->kind].read_value);
-	return respond(d, vm);
+	return respond(d, vm, vx->u.mmio.gpa);
 }

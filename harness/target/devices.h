@@ -20,12 +20,14 @@ struct hcf_device {
 	const char *name;      /* responder name */
 	int kind;              /* row of the responder table */
 	unsigned reg;          /* clobber: the register */
+	bool only_at;          /* clobber: only on accesses to `at` */
+	uint64_t at;           /* clobber@AT: the port, or MMIO guest-physical address */
 	uint64_t addr;         /* poke: the guest-physical address */
 	uint64_t accesses;     /* PIO/MMIO exits answered */
 };
 
-/* spec: NULL or "" (empty bus), "empty", "zero", "clobber:REG", "scribble",
- * "poke:GPA". */
+/* spec: NULL or "" (empty bus), "empty", "zero", "clobber:REG[@PORT]",
+ * "scribble", "poke:GPA". */
 int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen);
 int hcf_device_pio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx);
 int hcf_device_mmio(struct hcf_device *d, struct hcf_vmm *vm, const struct hcf_vx *vx);
