@@ -9,7 +9,7 @@
  * that drew an issue adds a feature for the oracle and where. Consecutive
  * calls add a pair feature, so order matters too. Features index a table of
  * HCF_FEATURE_SLOTS counters that each engine reads its own way (libFuzzer:
- * extra counters; AFL++: one instrumented block per slot).
+ * extra counters; AFL++: a byte each of its shared coverage map).
  *
  * The host kernel's kcov, where the kernel has it, adds the KVM code paths
  * each execution took; here it is detected and reported, and silently absent

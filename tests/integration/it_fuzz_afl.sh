@@ -23,6 +23,11 @@ only_findings "$out" 'clobber|invlpg|rax|returned' 'retval|reserved_1006|rax|ret
 [ -d "$out/afl/main/queue" ] && [ -d "$out/afl/sec1/queue" ] || fail "no main and secondary instance"
 q=$(ls "$out/afl/main/queue" | grep -c '^id:' || true)
 [ "$q" -gt 5 ] || fail "the main queue holds only $q entries"
+# the seeds alone fill a queue: AFL++ must also have kept mutants for what
+# they did to the hypervisor, which it learns only from the features the
+# target writes into its map
+cov=$(ls "$out/afl/main/queue" "$out/afl/sec1/queue" | grep -c 'src:.*+cov' || true)
+[ "$cov" -gt 0 ] || fail "no mutant brought new coverage: AFL++ sees no features"
 [ "$(ls "$out/findings" | wc -l)" -gt 0 ] || fail "no findings"
 grep -q "fuzzing engines exited" "$out/campaign.json" && fail "the engines died"
 # both instances ran inputs, by AFL++'s own count
@@ -32,4 +37,5 @@ for i in main sec1; do
 done
 execs=$(tail -n1 "$out/stats.csv" | cut -d, -f3)
 [ "$execs" -gt 0 ] || fail "the status line counted no executions"
-ok "AFL++ x2: $execs executions counted, queue $q, $(ls "$out/findings" | wc -l) findings"
+stab=$(sed -n 's/^stability *: *//p' "$out/afl/main/fuzzer_stats")
+ok "AFL++ x2: $execs executions counted, queue $q ($cov mutants with new coverage), stability $stab, $(ls "$out/findings" | wc -l) findings"

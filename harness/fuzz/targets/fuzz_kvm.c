@@ -11,10 +11,11 @@
  *   HCF_FUZZ_TARGET_OPTS the target's parameters (--target-opt), one per line
  *
  * The hypervisor's behaviour is the coverage: each feature slot an execution
- * hits (features.h) is an extra counter for libFuzzer, and for AFL++ a block
- * of its own in hcf_feature_sink, which AFL++'s instrumentation of this file
- * turns into an edge. Only this file is instrumented: the library it links
- * is plain, so the engines see the hypervisor, not the harness.
+ * hits (features.h) is an extra counter for libFuzzer, and for AFL++ a byte
+ * of the coverage map its runtime shares with afl-fuzz. Nothing else counts:
+ * the library is plain, and the AFL++ build compiles this file plain too
+ * (afl-clang-fast only links it), so the engines see the hypervisor, not the
+ * harness.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,36 +49,23 @@ static void feed(uint32_t slot)
 
 #ifdef HCF_FUZZ_AFL
 /*
- * One block per slot. Each case's asm text differs, so the compiler can
- * neither merge the cases nor turn the switch into a table lookup: AFL++ sees
- * HCF_FEATURE_SLOTS distinct edges.
+ * AFL++'s runtime (afl-compiler-rt.o, linked in by afl-clang-fast) maps the
+ * map afl-fuzz reads after every input at __afl_area_ptr, __afl_map_size
+ * bytes of it (as its forkserver told afl-fuzz). With no instrumented code in
+ * the binary the map is AFL++'s default 64 KiB: every slot gets a byte of its
+ * own. Byte 0 is the runtime's (it sets it to say the target is alive).
  */
-#define C1(n) case (n): __asm__ volatile("nop # hcf feature " #n); break;
-#define C4(n) C1((n) * 4) C1((n) * 4 + 1) C1((n) * 4 + 2) C1((n) * 4 + 3)
-#define C16(n) C4((n) * 4) C4((n) * 4 + 1) C4((n) * 4 + 2) C4((n) * 4 + 3)
-#define C64(n) C16((n) * 4) C16((n) * 4 + 1) C16((n) * 4 + 2) C16((n) * 4 + 3)
-#define C256(n) C64((n) * 4) C64((n) * 4 + 1) C64((n) * 4 + 2) C64((n) * 4 + 3)
-#define C1024(n) C256((n) * 4) C256((n) * 4 + 1) C256((n) * 4 + 2) C256((n) * 4 + 3)
-#define C4096(n) C1024((n) * 4) C1024((n) * 4 + 1) C1024((n) * 4 + 2) C1024((n) * 4 + 3)
-#define C16384(n) C4096((n) * 4) C4096((n) * 4 + 1) C4096((n) * 4 + 2) C4096((n) * 4 + 3)
-
-_Static_assert(HCF_FEATURE_SLOTS == 16384, "the sink has 16384 blocks");
-
-/* optnone: optimizing this switch under AFL++'s instrumentation takes clang
- * a quarter of an hour; unoptimized it compiles in seconds, with the same
- * guard per case (16386 in __sancov_guards either way). */
-__attribute__((noinline, optnone)) static void hcf_feature_sink(uint32_t slot)
-{
-	switch (slot) {
-		C16384(0)
-	default:
-		break;
-	}
-}
+extern uint8_t *__afl_area_ptr;
+extern uint32_t __afl_map_size;
 
 static void feed(uint32_t slot)
 {
-	hcf_feature_sink(slot);
+	uint32_t size = __afl_map_size;
+	if (size < 2)
+		return;
+	uint8_t *b = &__afl_area_ptr[1 + slot % (size - 1)];
+	if (*b < 255)
+		(*b)++;
 }
 #endif
 
@@ -104,6 +92,11 @@ static void open_session(void)
 		atexit(flush_at_exit); /* short-lived children still count */
 	session_pid = getpid();
 	fprintf(stderr, "hcfuzz fuzz target: %s\n", hcf_fuzz_session_kcov(session));
+#ifdef HCF_FUZZ_AFL
+	if (__afl_map_size <= HCF_FEATURE_SLOTS)
+		fprintf(stderr, "hcfuzz fuzz target: AFL++'s map has %u bytes for %u feature slots: "
+			"some features share a byte\n", __afl_map_size, HCF_FEATURE_SLOTS);
+#endif
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
