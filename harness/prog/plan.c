@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "prog/plan.h"
+#include "prog/value_class.h"
 #include "util/hash.h"
 #include "spec/transport.h"
 #include "util/splitmix.h"
@@ -29,11 +30,6 @@
 
 #define MAX_STRUCT_DEPTH 4  /* pointer fields followed this deep (cycles end here) */
 
-
-static unsigned arg_width(const struct hcf_arg *a)
-{
-	return a->width && a->width < 64 ? a->width : 64;
-}
 
 struct planner {
 	const struct hcf_abi *abi;
@@ -132,27 +128,6 @@ static int add_struct_buf(struct hcf_prog *p, int sidx, unsigned depth, size_t s
 	return b;
 }
 
-/* The registers add_call fills for op (number, sub-operation, magic). */
-static hcf_regmask_t implied_regs(const struct hcf_abi *abi, const struct hcf_op *op)
-{
-	uint64_t magic[HCF_NGPR];
-	hcf_regmask_t m = HCF_REGBIT(hcf_prog_nr_reg(abi)) | hcf_prog_magic(abi, magic);
-	if (op->has_subop && abi->subop_reg < HCF_NGPR)
-		m |= HCF_REGBIT(abi->subop_reg);
-	return m;
-}
-
-static bool is_input(const struct hcf_abi *abi, const struct hcf_op *op, const struct hcf_arg *a)
-{
-	return (a->dir & HCF_DIR_IN) && a->reg < HCF_NGPR &&
-	       !(implied_regs(abi, op) & HCF_REGBIT(a->reg));
-}
-
-static bool is_pointer(const struct hcf_abi *abi, const struct hcf_arg *a)
-{
-	return a->struct_idx >= 0 && (size_t)a->struct_idx < abi->nstructs;
-}
-
 /* The baseline program of op, with one struct field set otherwise when fs
  * is not NULL; argbuf[i] gets pointer input i's buffer (or -1). */
 static void build_program(const struct hcf_abi *abi, int opi, struct hcf_prog *p, int *argbuf,
@@ -163,10 +138,10 @@ static void build_program(const struct hcf_abi *abi, int opi, struct hcf_prog *p
 	for (size_t i = 0; i < op->nargs; i++) {
 		const struct hcf_arg *a = &op->args[i];
 		argbuf[i] = -1;
-		if (!is_input(abi, op, a))
+		if (!hcf_arg_is_input(abi, op, a))
 			continue;
 		bool set = fs && fs->arg == i;
-		if (is_pointer(abi, a))
+		if (hcf_arg_is_pointer(abi, a))
 			argbuf[i] = add_struct_buf(p, a->struct_idx, 0, set ? fs->field : SIZE_MAX,
 						   set ? fs->value : 0);
 		if (argbuf[i] >= 0)
@@ -266,28 +241,35 @@ static bool waits_past(const struct hcf_abi *abi, int sidx, uint32_t keep)
 static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 			 const struct hcf_arg *a, int buf, uint32_t bufsize, struct vlist *l)
 {
-	unsigned w = arg_width(a);
+	unsigned w = hcf_arg_width(a);
 	uint64_t mask = hcf_x86_width_mask(w);
 	bool ptr = buf >= 0;
 	char kind[24];
 
-	/* zero repeats the baseline for a number, under the input's own name so
-	 * that every input has its full row; a pointer's zero is NULL */
-	vadd(l, ptr ? "null" : "zero", false, 0, 0, ptr ? "NULL" : "");
-	vadd(l, "one", false, 1, 0, "");
-	vadd(l, "all-ones", false, mask, 0, "");
-	vadd(l, "sign-bit", false, 1ull << (w - 1), 0, "");
-	vadd(l, "max", false, mask >> 1, 0, "signed maximum");
-	if (w < 64) {
-		char note[64];
-		snprintf(note, sizeof(note), "1 with garbage above bit %u", w - 1);
-		vadd(l, "upper-garbage", false, (0xdeadbeefdeadbeefull & ~mask) | 1, 0, note);
+	/* The classes with a value of their own (prog/value_class.h), named
+	 * after it. zero repeats the baseline for a number, under the input's
+	 * own name so that every input has its full row; a pointer's zero is
+	 * NULL. */
+	for (int c = HCF_VC_ZERO; c < HCF_VC_HINT; c++) {
+		if (!hcf_vclass_applies((enum hcf_vclass)c, w, false, false))
+			continue;
+		char note[64] = "";
+		const char *name = hcf_vclass_name((enum hcf_vclass)c);
+		if (c == HCF_VC_ZERO && ptr) {
+			name = "null";
+			snprintf(note, sizeof(note), "NULL");
+		} else if (c == HCF_VC_MAX) {
+			snprintf(note, sizeof(note), "signed maximum");
+		} else if (c == HCF_VC_UPPER_GARBAGE) {
+			snprintf(note, sizeof(note), "1 with garbage above bit %u", w - 1);
+		}
+		vadd(l, name, false, hcf_vclass_value((enum hcf_vclass)c, w), 0, note);
 	}
 	unsigned k = 0;
 	for (size_t i = 0; !a->hints.any && i < a->hints.n && k < HCF_PLAN_MAX_HINTS; i++) {
 		int64_t ends[2] = { a->hints.r[i].lo, a->hints.r[i].hi };
 		for (int e = 0; e < (ends[0] == ends[1] ? 1 : 2) && k < HCF_PLAN_MAX_HINTS; e++) {
-			snprintf(kind, sizeof(kind), "hint-%u", k++);
+			snprintf(kind, sizeof(kind), "%s-%u", hcf_vclass_name(HCF_VC_HINT), k++);
 			vadd(l, kind, false, (uint64_t)ends[e] & mask, 0, "from the spec");
 		}
 	}
@@ -296,7 +278,7 @@ static void arg_variants(const struct planner *pl, const struct hcf_op *op,
 		uint64_t v = hcf_splitmix64(&s) & mask;
 		for (int tries = 0; tries < 16 && vhas(l, v); tries++)
 			v = hcf_splitmix64(&s) & mask;
-		snprintf(kind, sizeof(kind), "random-%u", r);
+		snprintf(kind, sizeof(kind), "%s-%u", hcf_vclass_name(HCF_VC_RANDOM), r);
 		vadd(l, kind, false, v, 0, "seeded random");
 	}
 	if (ptr) {
@@ -322,7 +304,7 @@ static void add_field_tests(struct planner *pl, int opi, int *scratch)
 	char id[256], desc[256], kind[24];
 	for (size_t i = 0; i < op->nargs; i++) {
 		const struct hcf_arg *a = &op->args[i];
-		if (!is_input(abi, op, a) || !is_pointer(abi, a))
+		if (!hcf_arg_is_input(abi, op, a) || !hcf_arg_is_pointer(abi, a))
 			continue;
 		const struct hcf_struct *st = &abi->structs[a->struct_idx];
 		for (size_t f = 0; f < st->nfields; f++) {
@@ -374,7 +356,7 @@ static void add_op_tests(struct planner *pl, int opi)
 
 	for (size_t i = 0; i < op->nargs; i++) {
 		const struct hcf_arg *a = &op->args[i];
-		if (!is_input(abi, op, a))
+		if (!hcf_arg_is_input(abi, op, a))
 			continue;
 		struct vlist l = { 0 };
 		arg_variants(pl, op, a, argbuf[i], bufsize[i], &l);
@@ -383,11 +365,11 @@ static void add_op_tests(struct planner *pl, int opi)
 			char what[96];
 			if (argbuf[i] >= 0)
 				snprintf(what, sizeof(what), "%s (%s, %u-bit pointer to %s)",
-					 hcf_reg_name(a->reg), a->name, arg_width(a),
+					 hcf_reg_name(a->reg), a->name, hcf_arg_width(a),
 					 abi->structs[a->struct_idx].name);
 			else
 				snprintf(what, sizeof(what), "%s (%s, %u-bit)", hcf_reg_name(a->reg),
-					 a->name, arg_width(a));
+					 a->name, hcf_arg_width(a));
 			if (x->is_ref)
 				snprintf(desc, sizeof(desc), "%s = &b%d+%d%s%s%s", what, argbuf[i],
 					 x->off, x->note[0] ? " (" : "", x->note, x->note[0] ? ")" : "");
