@@ -154,6 +154,23 @@ size_t hcf_oracle_call_writes(const struct hcf_abi *abi, const struct hcf_op *op
 bool hcf_oracle_call_succeeded(const struct hcf_abi *abi, const struct hcf_prog *p,
 			       const struct hcf_prog_result *r, size_t idx);
 
+/* What a returned value is, by the call's error convention (the retval
+ * oracle's classes): */
+enum hcf_rv_class {
+	HCF_RV_SUCCESS,     /* a success value the contract allows (any, where it says none) */
+	HCF_RV_ERROR,       /* one of the op's declared errors */
+	HCF_RV_UNDECLARED,  /* neither: the retval oracle fails it */
+	HCF_RV_UNKNOWN,     /* not a returned call, or a status field that cannot be read */
+	HCF_RV_COUNT
+};
+
+/* The class of the value call ctx->idx returned (ctx->op, or ctx->undeclared
+ * for an undeclared number, as for the oracles); for HCF_RV_ERROR *err (may
+ * be NULL) gets the error's index in op->errors, else -1. The retval oracle
+ * fails exactly the values this calls undeclared; the coverage matrix counts
+ * the classes. */
+enum hcf_rv_class hcf_oracle_retval_class(const struct hcf_oracle_ctx *ctx, int *err);
+
 /*
  * Where the status field of call idx lies: the buffer the op's pointer
  * argument points into, the field's offset in it, its struct and field.

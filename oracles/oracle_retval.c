@@ -33,12 +33,18 @@ struct rv {
 	int64_t v;      /* sign-extended from width */
 };
 
-static bool op_has_error(const struct hcf_op *op, int64_t e)
+/* The index of error e in op's list, or -1. */
+static int error_index(const struct hcf_op *op, int64_t e)
 {
 	for (size_t i = 0; i < op->nerrors; i++)
 		if (op->errors[i] == e)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
+}
+
+static bool op_has_error(const struct hcf_op *op, int64_t e)
+{
+	return error_index(op, e) >= 0;
 }
 
 /*
@@ -114,26 +120,39 @@ static void fail_not_allowed(const struct rv *rv, struct hcf_call_verdict *cv, c
 			     ok);
 }
 
-static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
+/*
+ * Each convention is a classifier (what the value is: success, one of the
+ * op's errors, or neither) and an explanation of "neither" for the verdict.
+ * The oracle fails exactly what the classifier calls undeclared, and the
+ * coverage matrix counts the same classes (hcf_oracle_retval_class).
+ */
+static enum hcf_rv_class class_neg_errno(const struct rv *rv, int *err)
 {
 	const struct hcf_op *op = rv->op;
-	char got[80], exp[80], errs[96];
 	bool declared_ok = hcf_vset_contains(&op->returns, rv->v);
-
 	if (rv->v >= -ERRNO_MAX && rv->v <= -1) {
+		if ((*err = error_index(op, -rv->v)) >= 0)
+			return HCF_RV_ERROR;
 		/* An explicit success range covering it wins (a call returning
 		 * small negative numbers on success); "any" does not, since it
 		 * means "any success value", not "any error". */
-		if (op_has_error(op, -rv->v) || (declared_ok && !op->returns.any))
-			return;
+		return declared_ok && !op->returns.any ? HCF_RV_SUCCESS : HCF_RV_UNDECLARED;
+	}
+	/* an absent returns: is any, which every non-error value is in */
+	return declared_ok ? HCF_RV_SUCCESS : HCF_RV_UNDECLARED;
+}
+
+static void explain_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	const struct hcf_op *op = rv->op;
+	char got[80], exp[80], errs[96];
+	if (rv->v >= -ERRNO_MAX && rv->v <= -1) {
 		format_errors(errs, sizeof(errs), rv->ctx->abi, op, true);
 		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &rv->loc,
 				     "error %s not allowed for this call; allowed errors: %s",
 				     val(rv, rv->raw, got, sizeof(got)), errs);
 		return;
 	}
-	if (declared_ok)
-		return;
 	/* 0x00000000fffffc18: a 32-bit -errno stored without sign extension. */
 	if (rv->width == 64 && (rv->raw >> 32) == 0) {
 		int64_t low = hcf_sext(rv->raw, 32);
@@ -148,8 +167,6 @@ static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
 			return;
 		}
 	}
-	if (!returns_declared(&op->returns))
-		return; /* nothing said about success values: any non-error one will do */
 	if (rv->v > 0 && op_has_error(op, rv->v)) {
 		uint64_t want = (uint64_t)-rv->v;
 		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &rv->loc, want,
@@ -160,26 +177,26 @@ static void check_neg_errno(const struct rv *rv, struct hcf_call_verdict *cv)
 	fail_not_allowed(rv, cv, "return value not allowed for this call");
 }
 
-static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
+/* CF set: the register holds an error code; clear: a success value. */
+static enum hcf_rv_class class_carry(const struct rv *rv, int *err)
+{
+	if (rv->cr->rflags_after & HCF_X86_RFLAGS_CF)
+		return (*err = error_index(rv->op, rv->v)) >= 0 ? HCF_RV_ERROR : HCF_RV_UNDECLARED;
+	return hcf_vset_contains(&rv->op->returns, rv->v) ? HCF_RV_SUCCESS : HCF_RV_UNDECLARED;
+}
+
+static void explain_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 {
 	const struct hcf_op *op = rv->op;
 	char got[80], errs[96];
-	bool cf = rv->cr->rflags_after & HCF_X86_RFLAGS_CF;
-	bool is_err = op_has_error(op, rv->v);
-	bool declared_ok = hcf_vset_contains(&op->returns, rv->v);
-
-	if (cf) {
-		if (is_err)
-			return;
+	if (rv->cr->rflags_after & HCF_X86_RFLAGS_CF) {
 		format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
 		hcf_call_verdict_add(cv, HCF_V_FAIL, "retval", &rv->loc,
 				     "CF set but %s is not an allowed error code; allowed errors: %s",
 				     val(rv, rv->raw, got, sizeof(got)), errs);
 		return;
 	}
-	if (declared_ok)
-		return;
-	if (is_err) {
+	if (op_has_error(op, rv->v)) {
 		struct hcf_loc cf_loc = hcf_loc_flag(0);
 		hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &cf_loc,
 					    rv->cr->rflags_after | HCF_X86_RFLAGS_CF, rv->cr->rflags_after,
@@ -188,17 +205,19 @@ static void check_carry(const struct rv *rv, struct hcf_call_verdict *cv)
 					    val(rv, rv->raw, got, sizeof(got)), hcf_reg_name(rv->reg));
 		return;
 	}
-	if (returns_declared(&op->returns))
-		fail_not_allowed(rv, cv, "CF clear and the value is not an allowed success value");
+	fail_not_allowed(rv, cv, "CF clear and the value is not an allowed success value");
 }
 
-static void check_none(const struct rv *rv, struct hcf_call_verdict *cv)
+/* No convention: the value is one of the raw error codes or in returns. */
+static enum hcf_rv_class class_none(const struct rv *rv, int *err)
 {
-	const struct hcf_op *op = rv->op;
-	if (!returns_declared(&op->returns))
-		return;
-	if (hcf_vset_contains(&op->returns, rv->v) || op_has_error(op, rv->v))
-		return;
+	if ((*err = error_index(rv->op, rv->v)) >= 0)
+		return HCF_RV_ERROR;
+	return hcf_vset_contains(&rv->op->returns, rv->v) ? HCF_RV_SUCCESS : HCF_RV_UNDECLARED;
+}
+
+static void explain_none(const struct rv *rv, struct hcf_call_verdict *cv)
+{
 	fail_not_allowed(rv, cv, "return value not allowed for this call");
 }
 
@@ -297,40 +316,65 @@ int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
 	return 0;
 }
 
-static void check_status_field(const struct rv *rv, struct hcf_call_verdict *cv)
+/* The status field: 0 is success, an allowed error as is or negated an
+ * error; unreadable (the pointer is not a program buffer) unknown, with
+ * why. */
+static enum hcf_rv_class class_status(const struct rv *rv, int *err, uint64_t *status,
+				      unsigned *width, struct hcf_loc *where, char *why, size_t ylen)
 {
-	const struct hcf_op *op = rv->op;
-	char why[120], errs[96];
-	struct hcf_loc where = hcf_loc_of(HCF_LOC_STATUS);
+	const struct hcf_oracle_ctx *ctx = rv->ctx;
+	*where = hcf_loc_of(HCF_LOC_STATUS);
+	if (hcf_oracle_status(ctx->abi, ctx->prog, ctx->res, ctx->idx, rv->op, status, width, where,
+			      why, ylen) < 0)
+		return HCF_RV_UNKNOWN;
+	if (*status == 0)
+		return HCF_RV_SUCCESS;
+	int64_t s = hcf_sext(*status, *width);
+	/* Status fields hold the code either as is or negated, as the ABI
+	 * chooses; both spellings of an allowed error pass. */
+	const int64_t spellings[] = { (int64_t)*status, s, -s };
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++)
+		if ((*err = error_index(rv->op, spellings[i])) >= 0)
+			return HCF_RV_ERROR;
+	return HCF_RV_UNDECLARED;
+}
+
+static enum hcf_rv_class class_status_only(const struct rv *rv, int *err)
+{
 	uint64_t status;
 	unsigned width;
+	struct hcf_loc where;
+	char why[8];
+	return class_status(rv, err, &status, &width, &where, why, sizeof(why));
+}
 
-	if (hcf_oracle_status(rv->ctx->abi, rv->ctx->prog, rv->ctx->res, rv->ctx->idx, op, &status,
-			      &width, &where, why, sizeof(why)) < 0) {
+static void explain_status(const struct rv *rv, struct hcf_call_verdict *cv)
+{
+	char why[120], errs[96];
+	struct hcf_loc where;
+	uint64_t status = 0;
+	unsigned width = 64;
+	int err;
+	if (class_status(rv, &err, &status, &width, &where, why, sizeof(why)) == HCF_RV_UNKNOWN) {
 		hcf_call_verdict_add(cv, HCF_V_SKIP, "retval", &where, "status not checked: %s",
 				     why);
 		return;
 	}
-	if (status == 0)
-		return;
-	int64_t s = hcf_sext(status, width);
-	/* Status fields hold the code either as is or negated, as the ABI
-	 * chooses; both spellings of an allowed error pass. */
-	if (op_has_error(op, (int64_t)status) || op_has_error(op, s) || op_has_error(op, -s))
-		return;
-	format_errors(errs, sizeof(errs), rv->ctx->abi, op, false);
+	format_errors(errs, sizeof(errs), rv->ctx->abi, rv->op, false);
 	hcf_call_verdict_add_values(cv, HCF_V_FAIL, "retval", &where, 0, status,
 				    "status %lld is neither 0 nor an allowed error; allowed errors: %s",
-				    (long long)s, errs);
+				    (long long)hcf_sext(status, width), errs);
 }
 
-typedef void (*conv_fn)(const struct rv *rv, struct hcf_call_verdict *cv);
-
-static const conv_fn conv_table[HCF_ERR_COUNT] = {
-	[HCF_ERR_NONE] = check_none,
-	[HCF_ERR_NEG_ERRNO] = check_neg_errno,
-	[HCF_ERR_CARRY] = check_carry,
-	[HCF_ERR_STATUS_FIELD] = check_status_field,
+static const struct {
+	enum hcf_rv_class (*classify)(const struct rv *rv, int *err);
+	/* a value classify calls undeclared (or unknown) as an issue */
+	void (*explain)(const struct rv *rv, struct hcf_call_verdict *cv);
+} conv_table[HCF_ERR_COUNT] = {
+	[HCF_ERR_NONE] = { class_none, explain_none },
+	[HCF_ERR_NEG_ERRNO] = { class_neg_errno, explain_neg_errno },
+	[HCF_ERR_CARRY] = { class_carry, explain_carry },
+	[HCF_ERR_STATUS_FIELD] = { class_status_only, explain_status },
 };
 
 static unsigned clamp_width(unsigned w)
@@ -338,17 +382,26 @@ static unsigned clamp_width(unsigned w)
 	return (w == 0 || w > 64) ? 64 : w;
 }
 
-static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
-			     struct hcf_call_verdict *cv)
+/* The undeclared contract: its returns (when it says any), else anything. */
+static enum hcf_rv_class class_undeclared(const struct hcf_oracle_ctx *ctx,
+					  const struct hcf_call_result *cr)
 {
 	const struct hcf_abi *abi = ctx->abi;
 	const struct hcf_vset *s = &ctx->undeclared->returns;
 	if (abi->ret_reg >= HCF_NGPR || !returns_declared(s))
-		return;
+		return HCF_RV_SUCCESS;
+	return hcf_vset_contains(s, hcf_sext(cr->after[abi->ret_reg], clamp_width(abi->ret_width)))
+		       ? HCF_RV_SUCCESS
+		       : HCF_RV_UNDECLARED;
+}
+
+static void explain_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_call_result *cr,
+			       struct hcf_call_verdict *cv)
+{
+	const struct hcf_abi *abi = ctx->abi;
+	const struct hcf_vset *s = &ctx->undeclared->returns;
 	unsigned width = clamp_width(abi->ret_width);
 	uint64_t raw = cr->after[abi->ret_reg];
-	if (hcf_vset_contains(s, hcf_sext(raw, width)))
-		return;
 	char got[80], ok[64];
 	struct hcf_loc loc = hcf_loc_reg(abi->ret_reg);
 	const char *what = ctx->undeclared == &abi->undeclared
@@ -372,13 +425,54 @@ static void check_undeclared(const struct hcf_oracle_ctx *ctx, const struct hcf_
 			     "%s returned %s; allowed: %s", what, got, ok);
 }
 
+/* The return register as rv reads it: raw and sign-extended from its width. */
+static void rv_read(struct rv *rv)
+{
+	rv->raw = rv->cr->after[rv->op->ret_reg];
+	rv->v = hcf_sext(rv->raw, rv->width);
+}
+
+enum hcf_rv_class hcf_oracle_retval_class(const struct hcf_oracle_ctx *ctx, int *err)
+{
+	int e = -1;
+	if (!err)
+		err = &e;
+	*err = -1;
+	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
+	if (cr->outcome != HCF_CO_RETURNED)
+		return HCF_RV_UNKNOWN;
+	if (!ctx->op)
+		return class_undeclared(ctx, cr);
+	const struct hcf_op *op = ctx->op;
+	if ((unsigned)op->err >= HCF_ERR_COUNT)
+		return HCF_RV_SUCCESS;
+	struct rv rv = { .ctx = ctx, .cr = cr, .op = op, .reg = op->ret_reg,
+			 .width = clamp_width(op->ret_width), .loc = hcf_loc_reg(op->ret_reg) };
+	if (op->err == HCF_ERR_STATUS_FIELD) {
+		enum hcf_rv_class c = class_status_only(&rv, err);
+		/* A register result beside the status is still bound by returns. */
+		if (op->ret_reg < HCF_NGPR && returns_declared(&op->returns)) {
+			int reg_err;
+			rv_read(&rv);
+			if (class_none(&rv, &reg_err) == HCF_RV_UNDECLARED)
+				return HCF_RV_UNDECLARED;
+		}
+		return c;
+	}
+	if (op->ret_reg >= HCF_NGPR)
+		return HCF_RV_SUCCESS;
+	rv_read(&rv);
+	return conv_table[op->err].classify(&rv, err);
+}
+
 void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict *cv)
 {
 	const struct hcf_call_result *cr = &ctx->res->calls[ctx->idx];
 	if (cr->outcome != HCF_CO_RETURNED)
 		return;
 	if (!ctx->op) {
-		check_undeclared(ctx, cr, cv);
+		if (class_undeclared(ctx, cr) == HCF_RV_UNDECLARED)
+			explain_undeclared(ctx, cr, cv);
 		return;
 	}
 	const struct hcf_op *op = ctx->op;
@@ -386,19 +480,22 @@ void hcf_oracle_retval(const struct hcf_oracle_ctx *ctx, struct hcf_call_verdict
 		return;
 	struct rv rv = { .ctx = ctx, .cr = cr, .op = op, .reg = op->ret_reg,
 			 .width = clamp_width(op->ret_width), .loc = hcf_loc_reg(op->ret_reg) };
+	int err;
 	if (op->err == HCF_ERR_STATUS_FIELD) {
-		check_status_field(&rv, cv);
+		enum hcf_rv_class c = class_status_only(&rv, &err);
+		if (c == HCF_RV_UNDECLARED || c == HCF_RV_UNKNOWN)
+			explain_status(&rv, cv);
 		/* A register result beside the status is still bound by returns. */
 		if (op->ret_reg >= HCF_NGPR || !returns_declared(&op->returns))
 			return;
-		rv.raw = cr->after[op->ret_reg];
-		rv.v = hcf_sext(rv.raw, rv.width);
-		check_none(&rv, cv);
+		rv_read(&rv);
+		if (class_none(&rv, &err) == HCF_RV_UNDECLARED)
+			explain_none(&rv, cv);
 		return;
 	}
 	if (op->ret_reg >= HCF_NGPR)
 		return;
-	rv.raw = cr->after[op->ret_reg];
-	rv.v = hcf_sext(rv.raw, rv.width);
-	conv_table[op->err](&rv, cv);
+	rv_read(&rv);
+	if (conv_table[op->err].classify(&rv, &err) == HCF_RV_UNDECLARED)
+		conv_table[op->err].explain(&rv, cv);
 }

@@ -827,6 +827,80 @@ static void test_retval_status_field(void **state)
 	fx_free(&f);
 }
 
+/* The class of a returned value (hcf_oracle_retval_class) for call 0 of f. */
+static enum hcf_rv_class rv_class(struct fx *f, int *err)
+{
+	const struct hcf_op *op = hcf_prog_call_op(&f->p, 0);
+	struct hcf_oracle_ctx ctx = { .abi = f->abi, .prog = &f->p, .res = &f->r, .idx = 0, .op = op,
+				      .undeclared = op ? NULL : hcf_pcall_undeclared(&f->p,
+										      &f->p.calls[0],
+										      NULL) };
+	return hcf_oracle_retval_class(&ctx, err);
+}
+
+/* The oracle fails exactly what the classifier calls undeclared, for every
+ * convention and a sweep of values; errors come with their index. */
+static void test_retval_class_agrees(void **state)
+{
+	(void)state;
+	static const int ops[] = { OP_GET, OP_CARRY, OP_COUNT, OP_NONE_CONV, OP_ERRONLY, UNDECLARED };
+	static const int64_t values[] = { 0, 1, 2, 3, 4, 5, 7, 9, 0x80, 12345, -1, -EPERM_,
+					  -EINVAL_, -ENOSYS_, EINVAL_, 0xffffffda, -4095, -4096 };
+	size_t n_err = 0, n_undecl = 0, n_ok = 0;
+	for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
+		for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++)
+			for (int cf = 0; cf < 2; cf++) {
+				struct fx f;
+				one_ret(ops[o], (uint64_t)values[k], cf, &f);
+				int err;
+				enum hcf_rv_class c = rv_class(&f, &err);
+				const struct hcf_issue *is = find_issue(&f.cvs[0], "retval", NULL);
+				bool failed = is && is->v == HCF_V_FAIL;
+				if (failed != (c == HCF_RV_UNDECLARED))
+					fail_msg("op %d value %lld cf %d: class %d, oracle %s", ops[o],
+						 (long long)values[k], cf, c, failed ? "FAIL" : "passes");
+				if (c == HCF_RV_ERROR) {
+					const struct hcf_op *op = &f.abi->ops[ops[o]];
+					assert_true(err >= 0 && (size_t)err < op->nerrors);
+					int64_t code = op->errors[err];
+					assert_true(code == values[k] || code == -values[k]);
+					n_err++;
+				} else {
+					assert_int_equal(err, -1);
+				}
+				n_undecl += c == HCF_RV_UNDECLARED;
+				n_ok += c == HCF_RV_SUCCESS;
+				fx_free(&f);
+			}
+	assert_true(n_err > 5 && n_undecl > 20 && n_ok > 10);
+
+	/* the error the value is, by its index */
+	struct fx f;
+	int err;
+	one_ret(OP_GET, (uint64_t)-ENOSYS_, false, &f);
+	assert_int_equal(rv_class(&f, &err), HCF_RV_ERROR);
+	assert_int_equal(err, 1);
+	fx_free(&f);
+	/* a status field: 0, an error as is or negated, neither, unreadable */
+	static const struct {
+		uint32_t status;
+		enum hcf_rv_class want;
+	} st[] = { { 0, HCF_RV_SUCCESS }, { EINVAL_, HCF_RV_ERROR }, { (uint32_t)-EINVAL_, HCF_RV_ERROR },
+		   { 99, HCF_RV_UNDECLARED } };
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		wall_fx(&f, st[i].status);
+		assert_int_equal(rv_class(&f, &err), st[i].want);
+		fx_free(&f);
+	}
+	wall_fx(&f, 0);
+	f.p.calls[0].ref[HCF_RDI].buf = -1;
+	assert_int_equal(rv_class(&f, &err), HCF_RV_UNKNOWN);
+	/* not a returned call */
+	f.r.calls[0].outcome = HCF_CO_EXCEPTION;
+	assert_int_equal(rv_class(&f, &err), HCF_RV_UNKNOWN);
+	fx_free(&f);
+}
+
 /* ---- model ------------------------------------------------------------- */
 
 static struct hcf_abi *kvm_abi(void)
@@ -2319,6 +2393,7 @@ int main(void)
 		cmocka_unit_test(test_retval_undeclared),
 		cmocka_unit_test(test_undeclared_subop),
 		cmocka_unit_test(test_retval_status_field),
+		cmocka_unit_test(test_retval_class_agrees),
 		cmocka_unit_test(test_model_kvm_enosys_vs_eperm),
 		cmocka_unit_test(test_model_outcome),
 		cmocka_unit_test(test_model_monotonic),
