@@ -4,11 +4,13 @@
 
 #include "oracles/difference.h"
 #include "oracles/oracle.h"
+#include "spec/transport.h"
 #include "util/x86.h"
 
 struct differ {
 	const struct hcf_prog *p;
 	struct hcf_differences *out;
+	hcf_regmask_t ignore;    /* the transports' own clobbers */
 };
 
 static struct hcf_difference *add(struct differ *df, size_t call, const struct hcf_loc *loc)
@@ -80,7 +82,7 @@ static void compare_regs(struct differ *df, size_t i, const struct hcf_call_resu
 {
 	const struct hcf_op *op = hcf_prog_call_op(df->p, i);
 	for (unsigned r = 0; r < HCF_NGPR; r++) {
-		if (nondet_output(op, r))
+		if (nondet_output(op, r) || (df->ignore & HCF_REGBIT(r)))
 			continue;
 		bool kept_a = a->after[r] == a->before[r], kept_b = b->after[r] == b->before[r];
 		/* kept on both sides: the same, whatever each side loaded */
@@ -317,6 +319,9 @@ size_t hcf_differ(const struct hcf_prog *p, const struct hcf_diff_side *a,
 {
 	memset(out, 0, sizeof(*out));
 	struct differ df = { .p = p, .out = out };
+	const struct hcf_abi *abi_a = a->abi ? a->abi : p->abi, *abi_b = b->abi ? b->abi : p->abi;
+	df.ignore = hcf_xport_info(abi_a->transport.kind)->clobbers |
+		    hcf_xport_info(abi_b->transport.kind)->clobbers;
 	const struct hcf_prog_result *ra = a->res, *rb = b->res;
 	uint64_t flag_mask = HCF_X86_RFLAGS_ARCH;
 	if (a->rflags_captured)
@@ -369,8 +374,10 @@ const char *hcf_difference_key(const struct hcf_prog *p, const struct hcf_differ
 			       size_t len)
 {
 	char name[96] = "program";
-	if (d->call != SIZE_MAX && d->call < p->ncalls) {
-		const struct hcf_op *op = hcf_prog_call_op(p, d->call);
+	/* a program of one call: what differs in it is that call's */
+	size_t call = d->call != SIZE_MAX ? d->call : p->ncalls == 1 ? 0 : SIZE_MAX;
+	if (call < p->ncalls) {
+		const struct hcf_op *op = hcf_prog_call_op(p, call);
 		if (op)
 			snprintf(name, sizeof(name), "%s", op->name);
 		else

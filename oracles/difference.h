@@ -46,6 +46,10 @@ struct hcf_differences {
 /* One side of a comparison. */
 struct hcf_diff_side {
 	const struct hcf_prog_result *res;
+	/* The ABI the side's calls were made with (NULL: the program's). The
+	 * registers its transport's instruction itself clobbers (syscall's rcx
+	 * and r11: the CPU's, not the hypervisor's) are not compared. */
+	const struct hcf_abi *abi;
 	uint64_t rflags_captured;   /* RFLAGS bits the target captures (0: all) */
 	bool has_verdict;           /* compare verdicts too (a baseline keeps its test's) */
 	enum hcf_verdict verdict;

@@ -97,6 +97,18 @@ static int add_param(struct hcf_cli_target *t, const char *key, const char *valu
 	return 0;
 }
 
+void hcf_cli_target_copy(struct hcf_cli_target *dst, const struct hcf_cli_target *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < dst->opts.nparams; i++)
+		dst->opts.params[i] = dst->param_store[i];
+}
+
+int hcf_cli_target_param(struct hcf_cli_target *t, const char *kv, const char *cmd)
+{
+	return add_param(t, kv, NULL, cmd);
+}
+
 int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, const char *cmd)
 {
 	uint64_t v;

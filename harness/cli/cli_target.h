@@ -36,6 +36,12 @@ void hcf_cli_target_options(struct option *lopts, size_t at);
  * value prints an error and returns -1. */
 int hcf_cli_target_option(struct hcf_cli_target *t, int ch, const char *arg, const char *cmd);
 
+/* dst = src, its parameters pointing into dst's own storage. */
+void hcf_cli_target_copy(struct hcf_cli_target *dst, const struct hcf_cli_target *src);
+/* One target parameter "key" or "key=value", as --target-opt gives it. 0, or
+ * -1 having printed why. */
+int hcf_cli_target_param(struct hcf_cli_target *t, const char *kv, const char *cmd);
+
 /* Load spec with the transport --transport chose (or its first). Returns
  * HCF_EXIT_PASS, or the exit code to return, having printed why. */
 int hcf_cli_load_spec_for(const struct hcf_cli_target *t, const char *spec, const char *cmd,

@@ -11,7 +11,6 @@
  * hypervisor project's CI calls (ci/replay.sh). On the model target a replay
  * is a self-check of the spec, decoder and oracles, and says so.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +20,18 @@
 
 #include "cli/cli.h"
 #include "cli/cli_baseline.h"
+#include "cli/cli_inputs.h"
 #include "cli/cli_target.h"
 #include "exec/exec.h"
 #include "exec/targets.h"
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"
-#include "prog/codec.h"
 #include "reports/report.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
 #include "util/xalloc.h"
 
-#define INPUT_MAX (1u << 20)
 
 static void usage(FILE *f)
 {
@@ -62,87 +60,6 @@ static void usage(FILE *f)
 		"            8 XPASS, 9 DIFF (results differ from the baseline, no verdict worse\n"
 		"            than XPASS)\n",
 		hcf_cli_target_usage());
-}
-
-struct inputs {
-	struct hcf_test *tests;
-	size_t n, cap;
-	size_t malformed;
-};
-
-static struct hcf_test *add_test(struct inputs *in, const struct hcf_abi *abi, const char *path,
-				 const char *group)
-{
-	if (in->n == in->cap) {
-		in->cap = in->cap ? in->cap * 2 : 64;
-		in->tests = hcf_xreallocarray(in->tests, in->cap, sizeof(*in->tests));
-	}
-	struct hcf_test *t = &in->tests[in->n];
-	memset(t, 0, sizeof(*t));
-	size_t l = strlen(path);
-	/* the id keeps the end of long paths: that is where they differ */
-	snprintf(t->id, sizeof(t->id), "%s", l >= sizeof(t->id) ? path + l - sizeof(t->id) + 1 : path);
-	snprintf(t->group, sizeof(t->group), "%s", group);
-	hcf_prog_init(&t->prog, abi);
-	return t;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static void collect(struct inputs *in, const struct hcf_abi *abi, const char *dir,
-		    const char *group, int depth)
-{
-	struct dirent **ents = NULL;
-	int n = scandir(dir, &ents, NULL, alphasort); /* sorted: the same order every run */
-	if (n < 0) {
-		fprintf(stderr, "hcfuzz replay: %s: cannot read the directory\n", dir);
-		in->malformed++;
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		char *p = hcf_xasprintf("%s/%s", dir, name);
-		struct stat st;
-		if (name[0] == '.' || stat(p, &st) != 0 || ends_with(name, ".md")) {
-			/* hidden files, READMEs: not inputs */
-		} else if (S_ISDIR(st.st_mode) && depth < 8) {
-			collect(in, abi, p, name, depth + 1);
-		} else if (S_ISREG(st.st_mode) && ends_with(name, ".hcf")) {
-			struct hcf_test *t = add_test(in, abi, p, group);
-			struct hcf_diags d;
-			hcf_diags_init(&d);
-			if (hcf_prog_parse_file(&t->prog, abi, p, &d) != 0) {
-				hcf_diags_print(&d, stderr);
-				hcf_prog_free(&t->prog);
-				in->malformed++;
-			} else {
-				snprintf(t->desc, sizeof(t->desc), "program, %zu calls", t->prog.ncalls);
-				in->n++;
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			size_t len = 0;
-			char *data = hcf_read_file(p, INPUT_MAX, &len);
-			if (!data) {
-				fprintf(stderr, "hcfuzz replay: %s: unreadable or larger than %u bytes\n", p,
-					INPUT_MAX);
-				in->malformed++;
-			} else {
-				struct hcf_test *t = add_test(in, abi, p, group);
-				hcf_prog_decode(&t->prog, abi, (const uint8_t *)data, len);
-				snprintf(t->desc, sizeof(t->desc), "fuzzer input, %zu bytes, %zu calls", len,
-					 t->prog.ncalls);
-				in->n++;
-				free(data);
-			}
-		}
-		free(p);
-		free(ents[i]);
-	}
-	free(ents);
 }
 
 struct replay_ctx {
@@ -228,7 +145,7 @@ int hcf_cmd_replay(int argc, char **argv)
 	int rc = hcf_cli_load_spec_for(&tgt, spec, "replay", &abi);
 	if (rc != HCF_EXIT_PASS)
 		return rc;
-	struct inputs in = { 0 };
+	struct hcf_cli_inputs in = { 0 };
 	for (int i = optind; i < argc; i++) {
 		struct stat st;
 		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -236,8 +153,7 @@ int hcf_cmd_replay(int argc, char **argv)
 			in.malformed++;
 			continue;
 		}
-		const char *slash = strrchr(argv[i], '/');
-		collect(&in, abi, argv[i], slash && slash[1] ? slash + 1 : argv[i], 0);
+		hcf_cli_inputs_add(&in, abi, argv[i], "replay");
 	}
 	hcf_interrupt_install();
 	struct hcf_target *t = NULL;

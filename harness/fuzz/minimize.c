@@ -22,6 +22,8 @@ struct min_ctx {
 	struct hcf_target *t;
 	struct hcf_model *model;
 	const char *sig_id;
+	hcf_min_keeps_fn keeps;  /* NULL: the signature's own test (reproduces_sig) */
+	void *keeps_arg;
 	struct hcf_judged j;
 	unsigned runs, max_runs;
 	double deadline;
@@ -38,11 +40,8 @@ static bool over_budget(struct min_ctx *m)
 }
 
 /* Does p still produce the signature? One run from the boot snapshot. */
-static bool reproduces(struct min_ctx *m, const struct hcf_prog *p)
+static bool reproduces_sig(struct min_ctx *m, const struct hcf_prog *p)
 {
-	if (p->ncalls == 0 || m->harness_failed)
-		return false;
-	m->runs++;
 	hcf_run_judged(m->t, m->model, p, HCF_RUN_FROM_BOOT, NULL, &m->j);
 	if (m->j.target_failed) {
 		m->harness_failed = true;
@@ -55,6 +54,20 @@ static bool reproduces(struct min_ctx *m, const struct hcf_prog *p)
 		if (!strcmp(sigs[i].id, m->sig_id))
 			return true;
 	return false;
+}
+
+/* Does p still show what is being minimized? */
+static bool reproduces(struct min_ctx *m, const struct hcf_prog *p)
+{
+	if (p->ncalls == 0 || m->harness_failed)
+		return false;
+	m->runs++;
+	if (!m->keeps)
+		return reproduces_sig(m, p);
+	int k = m->keeps(m->keeps_arg, p, m->why, sizeof(m->why));
+	if (k < 0)
+		m->harness_failed = true;
+	return k > 0;
 }
 
 /* Try cand; on success it becomes cur. */
@@ -218,9 +231,9 @@ static size_t count_sets(const struct hcf_prog *p)
 	return n;
 }
 
-int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf_prog *in,
-		 const char *sig_id, const struct hcf_min_opts *opts, struct hcf_prog *out,
-		 struct hcf_min_stats *stats, char *err, size_t errlen)
+static int minimize(struct min_ctx *m0, const char *what, const struct hcf_prog *in,
+		    const struct hcf_min_opts *opts, struct hcf_prog *out, struct hcf_min_stats *stats,
+		    char *err, size_t errlen)
 {
 	struct hcf_min_opts o = opts ? *opts : (struct hcf_min_opts){ 0 };
 	if (!o.max_runs)
@@ -229,7 +242,8 @@ int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf
 		o.max_seconds = 60;
 	if (!o.attempts)
 		o.attempts = 3;
-	struct min_ctx m = { .t = t, .model = model, .sig_id = sig_id, .max_runs = o.max_runs };
+	struct min_ctx m = *m0;
+	m.max_runs = o.max_runs;
 	double t0 = hcf_now_s();
 	m.deadline = t0 + o.max_seconds;
 	hcf_judged_init(&m.j);
@@ -249,8 +263,7 @@ int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf
 			snprintf(err, errlen, "%s", m.why);
 			rc = -2;
 		} else {
-			snprintf(err, errlen, "the program does not produce finding %s (%u runs)", sig_id,
-				 m.runs);
+			snprintf(err, errlen, "the program does not produce %s (%u runs)", what, m.runs);
 			rc = -1;
 		}
 		goto done;
@@ -276,6 +289,24 @@ done:
 	stats->budget_hit = m.budget_hit;
 	hcf_judged_free(&m.j);
 	return rc;
+}
+
+int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf_prog *in,
+		 const char *sig_id, const struct hcf_min_opts *opts, struct hcf_prog *out,
+		 struct hcf_min_stats *stats, char *err, size_t errlen)
+{
+	struct min_ctx m = { .t = t, .model = model, .sig_id = sig_id };
+	char what[160];
+	snprintf(what, sizeof(what), "finding %s", sig_id);
+	return minimize(&m, what, in, opts, out, stats, err, errlen);
+}
+
+int hcf_minimize_with(hcf_min_keeps_fn keeps, void *arg, const char *what,
+		      const struct hcf_prog *in, const struct hcf_min_opts *opts,
+		      struct hcf_prog *out, struct hcf_min_stats *stats, char *err, size_t errlen)
+{
+	struct min_ctx m = { .keeps = keeps, .keeps_arg = arg };
+	return minimize(&m, what, in, opts, out, stats, err, errlen);
 }
 
 int hcf_minimize_save(const char *finding_dir, const struct hcf_prog *p, char *err, size_t errlen)

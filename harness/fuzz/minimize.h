@@ -41,6 +41,17 @@ int hcf_minimize(struct hcf_target *t, struct hcf_model *model, const struct hcf
 		 const char *sig_id, const struct hcf_min_opts *opts, struct hcf_prog *out,
 		 struct hcf_min_stats *stats, char *err, size_t errlen);
 
+/*
+ * The same search for any property of a program: keeps(arg, p, why, len)
+ * says whether candidate p still shows it (1), not (0), or that the harness
+ * failed (-1, why filled). `what` names the property in messages. The diff
+ * command minimizes a difference between two targets with it.
+ */
+typedef int (*hcf_min_keeps_fn)(void *arg, const struct hcf_prog *p, char *why, size_t len);
+int hcf_minimize_with(hcf_min_keeps_fn keeps, void *arg, const char *what,
+		      const struct hcf_prog *in, const struct hcf_min_opts *opts,
+		      struct hcf_prog *out, struct hcf_min_stats *stats, char *err, size_t errlen);
+
 /* Write minimized.hcf (and minimized.bin when the codec can express it) into
  * a finding directory and mark finding.json minimized. Atomic per file. */
 int hcf_minimize_save(const char *finding_dir, const struct hcf_prog *p, char *err, size_t errlen);

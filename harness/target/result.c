@@ -1,4 +1,5 @@
 /* result.c: result storage and the names of call outcomes. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,4 +161,39 @@ void hcf_result_free(struct hcf_prog_result *r)
 	for (size_t i = 0; i < HCF_PROG_MAX_BUFS; i++)
 		free(r->bufs[i].bytes);
 	memset(r, 0, sizeof(*r));
+}
+
+void hcf_result_copy(struct hcf_prog_result *dst, const struct hcf_prog_result *src)
+{
+	hcf_result_init(dst, src->ncalls);
+	struct hcf_call_result *calls = dst->calls;
+	size_t cap = dst->cap;
+	memcpy(dst, src, offsetof(struct hcf_prog_result, bufs));
+	dst->calls = calls;
+	dst->cap = cap;
+	memcpy(dst->calls, src->calls, src->ncalls * sizeof(*src->calls));
+	for (size_t i = 0; i < src->ncalls; i++) { /* their pointers are src's */
+		dst->calls[i].has_vec = false;
+		dst->calls[i].vec = NULL;
+		dst->calls[i].detail = src->calls[i].detail ? dst->detail : NULL;
+	}
+	dst->nbufs = src->nbufs;
+	for (size_t b = 0; b < src->nbufs && b < HCF_PROG_MAX_BUFS; b++) {
+		const struct hcf_buf_after *s = &src->bufs[b];
+		if (!s->bytes)
+			continue;
+		uint8_t *bytes = hcf_result_buf_storage(dst, b, s->size, s->gva);
+		memcpy(bytes, s->bytes, s->size + 2u * HCF_BUF_GUARD);
+		dst->bufs[b].valid = s->valid;
+	}
+	dst->guard_byte = src->guard_byte;
+	for (size_t k = 0; k < src->npages; k++) {
+		struct hcf_page_change *pc = hcf_result_page_slot(dst);
+		if (pc)
+			*pc = src->pages[k];
+	}
+	dst->pages_found = src->pages_found;
+	dst->pages_checked = src->pages_checked;
+	dst->seconds = src->seconds;
+	memcpy(dst->realtime_ns, src->realtime_ns, sizeof(dst->realtime_ns));
 }

@@ -140,6 +140,10 @@ size_t hcf_result_nstray(const struct hcf_prog_result *r);
 /* Storage for call i's vector state (grows r->vecs to the program's size). */
 struct hcf_call_vec *hcf_result_vec_slot(struct hcf_prog_result *r, size_t i);
 void hcf_result_free(struct hcf_prog_result *r);
+/* A deep copy of src into dst (uninitialised; free it with hcf_result_free)
+ * that outlives src's storage: calls, buffers, pages. Vector state is not
+ * copied (has_vec is false); a call's detail becomes the program's. */
+void hcf_result_copy(struct hcf_prog_result *dst, const struct hcf_prog_result *src);
 /* Make room for n calls, keeping storage when it is big enough. */
 int hcf_result_reserve(struct hcf_prog_result *r, size_t n);
 

@@ -88,3 +88,19 @@ run "$HCFUZZ" replay --spec "$spec" --out "$TMP/p1" --baseline "$TMP/replay.json
 calls=$(jq -r '.call' "$TMP/p1/differences.jsonl" | sort | tr '\n' ' ')
 [ "$calls" = "0 2 " ] || fail "replay differences in calls '$calls', expected pong's 0 and 2"
 ok "replay against a baseline: pong's two calls differ"
+
+# 6. The CI gate: a build that matches passes, one that differs fails with
+# one JUnit test case per difference.
+gate=$SRC/ci/conform-gate.sh
+HCFUZZ=$HCFUZZ run "$gate" --save "$TMP/gate.jsonl" --out "$TMP/g0" --spec "$spec" -q
+[ "$rc" = 0 ] && [ -s "$TMP/gate.jsonl" ] || fail "conform-gate --save: exit $rc"
+HCFUZZ=$HCFUZZ run "$gate" --baseline "$TMP/gate.jsonl" --out "$TMP/g1" --spec "$spec" -q
+[ "$rc" = 0 ] || fail "conform-gate on the same build: exit $rc, expected 0"
+HCFUZZ=$HCFUZZ run "$gate" --baseline "$TMP/gate.jsonl" --out "$TMP/g2" --spec "$spec" \
+	--responder clobber:rbx@0x501 -q
+[ "$rc" = 9 ] || fail "conform-gate on a build that differs: exit $rc, expected 9"
+[ "$(grep -c '<failure type="difference"' "$TMP/g2/differences.xml")" = "$pong" ] ||
+	fail "conform-gate: differences.xml has not one failed case per difference"
+xmllint --noout "$TMP/g2/differences.xml" 2>/dev/null || ! command -v xmllint >/dev/null ||
+	fail "differences.xml is not well-formed XML"
+ok "conform-gate: 0 on a matching build, 9 with $pong JUnit cases on one that differs"
