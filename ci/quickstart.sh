@@ -6,9 +6,11 @@
 #
 # hcfuzz picks the spec that matches what it detects (specs/pvm.yaml on a PVM
 # host, specs/kvm.yaml on hardware KVM). The exit code is the run's verdict
-# (docs/verdicts.md).
+# (docs/verdicts.md). Only what the check needs is installed and built
+# (setup.sh --conform): the fuzz targets wait for the first campaign, the
+# tests for ci/setup.sh or ci/test.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/ci/setup.sh" "$root/build"
+"$root/ci/setup.sh" --conform "$root/build"
 out=${1:-$root/out/conform}
 exec "$root/build/hcfuzz" conform --out "$out"

@@ -25,6 +25,7 @@
 #include "exec/exec.h"
 #include "exec/requires.h"
 #include "exec/targets.h"
+#include "fuzz/engine_bin.h"
 #include "fuzz/features.h"
 #include "fuzz/finding.h"
 #include "oracles/verdict.h"
@@ -58,6 +59,7 @@ struct campaign {
 	char spec[PATH_MAX];
 	char self[PATH_MAX];
 	char bindir[PATH_MAX];
+	bool bindir_given;        /* HCF_FUZZ_BIN_DIR: the binaries as they are */
 	struct hcf_abi *abi;
 	struct engine eng[MAX_ENGINES];
 	size_t neng;
@@ -449,6 +451,20 @@ static int spawn(struct campaign *c, const char *name, char *const argv[], const
 	return 0;
 }
 
+/* The engine's binary beside hcfuzz, which hcfuzz's build directory builds
+ * on first use and keeps up to date; as it is in HCF_FUZZ_BIN_DIR. */
+static char *engine_binary(struct campaign *c, const char *name, const char *needs, char *err,
+			   size_t errlen)
+{
+	char *log = hcf_xasprintf("%s/%s/engine-build.log", c->dir, HCF_CAMPAIGN_LOGS);
+	struct hcf_engine_bin_opts eo = {
+		.bindir = c->bindir, .name = name, .needs = needs, .log = log, .build = !c->bindir_given,
+	};
+	char *bin = hcf_engine_binary(&eo, err, errlen);
+	free(log);
+	return bin;
+}
+
 static int start_engines(struct campaign *c, char *err, size_t errlen)
 {
 	const struct hcf_campaign_opts *o = c->o;
@@ -468,12 +484,10 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 		NULL, NULL,
 	};
 	if (!strcmp(o->engine, "libfuzzer")) {
-		char *bin = path2(c->bindir, "hcfuzz-fuzz-libfuzzer");
-		if (access(bin, X_OK) != 0) {
-			snprintf(err, errlen, "%s is missing: build with clang (ci/setup.sh)", bin);
-			free(bin);
+		char *bin = engine_binary(c, "hcfuzz-fuzz-libfuzzer", "clang-14 and libclang-rt-14-dev",
+					  err, errlen);
+		if (!bin)
 			return -1;
-		}
 		char *corpus = path2(c->dir, HCF_CAMPAIGN_CORPUS), *seeds = path2(c->dir, HCF_CAMPAIGN_SEEDS);
 		char *art = hcf_xasprintf("-artifact_prefix=%s/artifacts/", c->dir);
 		char *fork = hcf_xasprintf("-fork=%u", jobs);
@@ -505,13 +519,13 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 			return -1;
 		}
 	} else if (!strcmp(o->engine, "afl")) {
-		char *bin = path2(c->bindir, "hcfuzz-fuzz-afl");
 		char *afl = which("afl-fuzz");
-		if (access(bin, X_OK) != 0 || !afl) {
-			snprintf(err, errlen, "%s", afl ? "hcfuzz-fuzz-afl is missing: build with "
-							  "afl-clang-fast installed (ci/setup.sh)"
-							: "afl-fuzz is not installed (apt-get install afl++)");
-			free(bin);
+		if (!afl) {
+			snprintf(err, errlen, "afl-fuzz is not installed (apt-get install afl++, or ci/setup.sh)");
+			return -1;
+		}
+		char *bin = engine_binary(c, "hcfuzz-fuzz-afl", "afl++ (afl-clang-fast)", err, errlen);
+		if (!bin) {
 			free(afl);
 			return -1;
 		}
@@ -844,8 +858,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	if (slash)
 		*slash = '\0';
 	const char *over = getenv("HCF_FUZZ_BIN_DIR");
-	if (over && *over)
+	if (over && *over) {
 		snprintf(c->bindir, sizeof(c->bindir), "%s", over);
+		c->bindir_given = true;
+	}
 
 	struct hcf_diags d;
 	hcf_diags_init(&d);
