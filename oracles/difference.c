@@ -171,7 +171,7 @@ static struct hcf_loc place_of(const struct hcf_abi *abi, const struct hcf_buf *
 	long size = pb->size;
 	if (off < 0) {
 		loc.kind = HCF_LOC_GUARD_BELOW;
-		*start = -HCF_BUF_GUARD;
+		*start = -(long)HCF_BUF_GUARD;
 		*end = 0;
 		return loc;
 	}
@@ -246,21 +246,21 @@ static void compare_buf(struct differ *df, int b, const struct hcf_buf_after *x,
 	if (!x->valid || x->size != pb->size || y->size != pb->size || !x->bytes || !y->bytes)
 		return;
 	const uint8_t *xa = x->bytes + HCF_BUF_GUARD, *ya = y->bytes + HCF_BUF_GUARD;
-	for (long off = -HCF_BUF_GUARD; off < (long)pb->size + HCF_BUF_GUARD;) {
+	for (long off = -(long)HCF_BUF_GUARD; off < (long)pb->size + HCF_BUF_GUARD;) {
 		long start, end;
 		const struct hcf_field *fl;
 		struct hcf_loc loc = place_of(df->p->abi, pb, b, off, &start, &end, &fl);
 		off = end;
 		if (fl && fl->nondet != HCF_NONDET_NONE)
 			continue;
-		long first = -1, ndiff = 0;
+		long first = 0, ndiff = 0; /* offsets in the guard below are negative */
 		for (long k = start; k < end; k++)
 			if (xa[k] != ya[k]) {
-				if (first < 0)
+				if (!ndiff)
 					first = k;
 				ndiff++;
 			}
-		if (first < 0)
+		if (!ndiff)
 			continue;
 		loc.off = (int32_t)first;
 		loc.nbytes = (uint32_t)ndiff;

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cli_inputs.h"
 #include "cli/cli_target.h"
+#include "exec/differential.h"
 #include "exec/exec.h"
 #include "exec/judged.h"
 #include "exec/targets.h"
@@ -90,38 +91,20 @@ static int parse_side(struct side *s, const char *text, const struct hcf_cli_tar
 		hcf_cli_error("diff", "--target %s: too long", text);
 		return -1;
 	}
-	char *save = NULL;
-	char *name = strtok_r(s->text, ",", &save);
-	if (!name || !hcf_target_find(name)) {
-		hcf_cli_error("diff", "--target %s: unknown target (`hcfuzz targets` lists them)", text);
+	const char *name, *transport;
+	struct hcf_target_opts own = { 0 };
+	char err[256];
+	if (hcf_side_split(s->text, &name, &transport, &own, err, sizeof(err)) != 0) {
+		hcf_cli_error("diff", "--target %s: %s", text, err);
 		return -1;
 	}
 	s->tgt.name = name;
-	for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "transport=", 10))
-			s->tgt.transport = kv + 10;
-		else if (hcf_cli_target_param(&s->tgt, kv, "diff") != 0)
+	s->tgt.transport = transport;
+	for (size_t i = 0; i < own.nparams; i++)
+		if (hcf_cli_target_param(&s->tgt, own.params[i], "diff") != 0)
 			return -1;
-	}
 	snprintf(s->label, sizeof(s->label), "%s", text);
 	return 0;
-}
-
-/* A program of side a's ABI as the same program against side b's (their
- * transports may differ): through the text format, which both can spell. */
-static int convert(const struct hcf_prog *in, const struct hcf_abi *abi, struct hcf_prog *out)
-{
-	hcf_prog_init(out, abi);
-	char *text = hcf_prog_to_text(in);
-	if (!text)
-		return -1;
-	struct hcf_diags d;
-	hcf_diags_init(&d);
-	int rc = hcf_prog_parse(out, abi, "program", text, strlen(text), &d);
-	if (rc != 0)
-		hcf_diags_print(&d, stderr);
-	free(text);
-	return rc;
 }
 
 struct run_ctx {
@@ -177,7 +160,7 @@ static int keeps_difference(void *varg, const struct hcf_prog *p, char *why, siz
 {
 	struct min_arg *m = varg;
 	struct hcf_prog pb;
-	if (convert(p, m->b->abi, &pb) != 0) {
+	if (hcf_prog_convert(p, m->b->abi, &pb) != 0) {
 		hcf_prog_free(&pb);
 		return 0;
 	}
@@ -461,7 +444,8 @@ int hcf_cmd_diff(int argc, char **argv)
 		sides[1].tests = hcf_xcalloc(n ? n : 1, sizeof(*sides[1].tests));
 		for (size_t i = 0; i < n && rc == HCF_EXIT_PASS; i++) {
 			sides[1].tests[i] = in.tests[i];
-			if (convert(&in.tests[i].prog, sides[1].abi, &sides[1].tests[i].prog) != 0) {
+			if (hcf_prog_convert(&in.tests[i].prog, sides[1].abi,
+					     &sides[1].tests[i].prog) != 0) {
 				hcf_cli_error("diff", "%s: cannot be made against %s's ABI", in.tests[i].id,
 					      sides[1].label);
 				rc = HCF_EXIT_USAGE;

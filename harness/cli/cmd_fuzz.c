@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		"  --transport KIND   one of the spec's transports (default: its first)\n"
 		"  --target-opt K[=V] a parameter of the target (docs/targets.md), as often as\n"
 		"                     needed (xen-pv --target-opt xen=PATH: the Xen build to fuzz)\n"
+		"  --diff-target SIDE run every input on this second target too; each difference\n"
+		"                     is a finding (oracle diff), deduplicated like the others.\n"
+		"                     SIDE: NAME[,transport=X][,KEY[=VALUE]]... (as hcfuzz diff)\n"
 		"  --seeds DIR        seed corpus (default corpus/ABI next to the spec's specs/)\n"
 		"  --no-minimize      leave findings as found\n"
 		"  -q, --quiet        no status line\n"
@@ -54,7 +57,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 	struct hcf_campaign_opts o = { .engine = "libfuzzer", .jobs = 1, .target = "kvm" };
 	char outbuf[512];
 	enum { O_SPEC = 256, O_ENGINE, O_JOBS, O_TIME, O_OUT, O_TARGET, O_SEEDS, O_NOMIN, O_TRANSPORT,
-	       O_TARGET_OPT };
+	       O_TARGET_OPT, O_DIFF };
 	static const struct option lopts[] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "engine", required_argument, NULL, O_ENGINE },
@@ -65,6 +68,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 		{ "seeds", required_argument, NULL, O_SEEDS },
 		{ "transport", required_argument, NULL, O_TRANSPORT },
 		{ "target-opt", required_argument, NULL, O_TARGET_OPT },
+		{ "diff-target", required_argument, NULL, O_DIFF },
 		{ "no-minimize", no_argument, NULL, O_NOMIN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -117,6 +121,7 @@ int hcf_cmd_fuzz(int argc, char **argv)
 			}
 			o.target_params[o.ntarget_params++] = optarg;
 			break;
+		case O_DIFF: o.diff_target = optarg; break;
 		case O_NOMIN: o.no_minimize = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;

@@ -30,6 +30,8 @@ static void usage(FILE *f)
 		"  --spec FILE        the spec (default: the one finding.json names)\n"
 		"  --max-runs N       candidate runs per finding (default 2000)\n"
 		"  --max-seconds S    time per finding (default 60)\n"
+		"  --diff-target SIDE a finding of fuzz --diff-target: every candidate runs on\n"
+		"                     that second target too (NAME[,transport=X][,KEY=VALUE])\n"
 		"%s"
 		"  -h, --help         this text\n"
 		"\n"
@@ -40,18 +42,19 @@ static void usage(FILE *f)
 
 int hcf_cmd_minimize(int argc, char **argv)
 {
-	const char *spec = NULL;
+	const char *spec = NULL, *diff_side = NULL;
 	struct hcf_min_opts mo = { 0 };
 	struct hcf_cli_target tgt;
 	hcf_cli_target_defaults(&tgt);
-	enum { O_SPEC = 256, O_RUNS, O_SECS };
+	enum { O_SPEC = 256, O_RUNS, O_SECS, O_DIFF };
 	struct option lopts[32] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "max-runs", required_argument, NULL, O_RUNS },
 		{ "max-seconds", required_argument, NULL, O_SECS },
+		{ "diff-target", required_argument, NULL, O_DIFF },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 4);
+	hcf_cli_target_options(lopts, 5);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
@@ -72,6 +75,7 @@ int hcf_cmd_minimize(int argc, char **argv)
 			}
 			mo.max_seconds = (double)v;
 			break;
+		case O_DIFF: diff_side = optarg; break;
 		case 'h': usage(stdout); return HCF_EXIT_PASS;
 		default:
 			if (hcf_cli_target_option(&tgt, ch, optarg, "minimize") == 0)
@@ -112,6 +116,20 @@ int hcf_cmd_minimize(int argc, char **argv)
 		}
 		struct hcf_model model;
 		bool have_model = hcf_model_open(&model, abi, t->ops->info(t)) == 0;
+		struct hcf_diff_target diff;
+		mo.diff = NULL;
+		if (diff_side) {
+			if (hcf_diff_target_open(&diff, abi->path, diff_side, abi, err, sizeof(err)) != 0) {
+				hcf_cli_error("minimize", "--diff-target %s: %s", diff_side, err);
+				if (have_model)
+					hcf_model_close(&model);
+				hcf_target_close(t);
+				hcf_finding_free(&f);
+				hcf_spec_free(abi);
+				return HCF_EXIT_ERROR;
+			}
+			mo.diff = &diff;
+		}
 		struct hcf_prog out;
 		struct hcf_min_stats st;
 		rc = hcf_minimize(t, have_model ? &model : NULL, &f.prog, f.sig.id, &mo, &out, &st, err,
@@ -129,6 +147,8 @@ int hcf_cmd_minimize(int argc, char **argv)
 			worst = worst > code ? worst : code;
 		}
 		hcf_prog_free(&out);
+		if (mo.diff)
+			hcf_diff_target_close(mo.diff);
 		if (have_model)
 			hcf_model_close(&model);
 		hcf_target_close(t);

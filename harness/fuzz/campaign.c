@@ -475,6 +475,7 @@ static int start_engines(struct campaign *c, char *err, size_t errlen)
 		"HCF_FUZZ_SPEC", c->spec, "HCF_FUZZ_DIR", c->dir, "HCF_FUZZ_TARGET", o->target,
 		"HCF_FUZZ_TRANSPORT", o->transport ? o->transport : "",
 		"HCF_FUZZ_TARGET_OPTS", c->target_params,
+		"HCF_FUZZ_DIFF_TARGET", o->diff_target ? o->diff_target : "",
 		/* AFL++: no UI (the status line is ours), resume an existing sync
 		 * directory, no CPU binding (fuzzing processes share the cores
 		 * with the VMs), no core_pattern or frequency-governor demands */
@@ -798,12 +799,16 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 			if (!c->o->quiet)
 				hcf_status("minimizing %s", f.sig.text);
 			/* on the campaign's target, with its parameters */
-			char *argv[8 + 2 * HCF_TARGET_MAX_PARAMS] = { c->self, "minimize", "--max-seconds", "30", "--target",
+			char *argv[12 + 2 * HCF_TARGET_MAX_PARAMS] = { c->self, "minimize", "--max-seconds", "30", "--target",
 						   (char *)c->o->target };
 			size_t a = 6;
 			for (size_t k = 0; k < c->o->ntarget_params; k++) {
 				argv[a++] = "--target-opt";
 				argv[a++] = (char *)c->o->target_params[k];
+			}
+			if (c->o->diff_target) { /* its differences are its findings */
+				argv[a++] = "--diff-target";
+				argv[a++] = (char *)c->o->diff_target;
 			}
 			argv[a++] = p;
 			argv[a] = NULL;
@@ -816,8 +821,10 @@ static void post_process(struct campaign *c, struct hcf_campaign_result *res)
 				res->post_failed++;
 		}
 		/* a C reproducer runs on /dev/kvm: for findings on other targets the
-		 * finding's program and `hcfuzz run --target` are the reproducer */
-		if (!strcmp(c->o->target, "kvm") && !is_file(repro) && !hcf_interrupted()) {
+		 * finding's program and `hcfuzz run --target` are the reproducer,
+		 * for a difference between two targets `hcfuzz diff` */
+		if (!strcmp(c->o->target, "kvm") && !c->o->diff_target && !is_file(repro) &&
+		    !hcf_interrupted()) {
 			char *argv[] = { c->self, "repro", p, "-o", repro, NULL };
 			if (run_self(c, argv) != 0 && !hcf_interrupted())
 				res->post_failed++;

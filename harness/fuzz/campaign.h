@@ -29,6 +29,7 @@ struct hcf_campaign_opts {
 	const char *transport; /* one of the spec's transports, or NULL: its first */
 	const char *target_params[HCF_TARGET_MAX_PARAMS]; /* --target-opt K[=V] */
 	size_t ntarget_params;
+	const char *diff_target; /* --diff-target: every input on this second target too */
 	const char *seeds;     /* seed corpus; NULL: corpus/<abi>/ next to the spec's specs/ */
 	bool no_minimize;      /* leave findings as found */
 	bool quiet;            /* no status line */

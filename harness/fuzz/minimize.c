@@ -22,6 +22,7 @@ struct min_ctx {
 	struct hcf_target *t;
 	struct hcf_model *model;
 	const char *sig_id;
+	struct hcf_diff_target *diff;   /* a second target every candidate runs on, or NULL */
 	hcf_min_keeps_fn keeps;  /* NULL: the signature's own test (reproduces_sig) */
 	void *keeps_arg;
 	struct hcf_judged j;
@@ -46,6 +47,12 @@ static bool reproduces_sig(struct min_ctx *m, const struct hcf_prog *p)
 	if (m->j.target_failed) {
 		m->harness_failed = true;
 		snprintf(m->why, sizeof(m->why), "the target failed: %s", m->j.res.detail);
+		return false;
+	}
+	if (m->diff && hcf_diff_target_judge(m->diff, m->t->ops->info(m->t), p, &m->j) < 0) {
+		m->harness_failed = true;
+		snprintf(m->why, sizeof(m->why), "the diff target failed: %s",
+			 m->diff->j.res.detail);
 		return false;
 	}
 	struct hcf_finding_sig sigs[MAX_SIGS];
@@ -244,6 +251,7 @@ static int minimize(struct min_ctx *m0, const char *what, const struct hcf_prog 
 		o.attempts = 3;
 	struct min_ctx m = *m0;
 	m.max_runs = o.max_runs;
+	m.diff = o.diff;
 	double t0 = hcf_now_s();
 	m.deadline = t0 + o.max_seconds;
 	hcf_judged_init(&m.j);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "exec/differential.h"
 #include "oracles/models/model.h"
 #include "prog/prog.h"
 #include "target/target.h"
@@ -22,6 +23,9 @@ struct hcf_min_opts {
 	unsigned max_runs;       /* candidate runs at most; 0: 2000 */
 	double max_seconds;      /* wall-clock budget; 0: 60 */
 	unsigned attempts;       /* runs of the original before giving up as flaky; 0: 3 */
+	/* a finding of `fuzz --diff-target`: every candidate runs on this
+	 * second target too, its differences judged as issues (NULL: none) */
+	struct hcf_diff_target *diff;
 };
 
 struct hcf_min_stats {

@@ -1,4 +1,5 @@
 /* session.c: a fuzzing process's VM, its executions, features, findings and stats file. */
+#include "exec/differential.h"
 #include "exec/judged.h"
 #include "fuzz/session.h"
 
@@ -36,6 +37,7 @@ struct hcf_fuzz_session {
 	bool have_model;
 	struct hcf_prog prog;
 	struct hcf_judged j;
+	struct hcf_diff_target diff;   /* --diff-target, when diff.t is set */
 	struct hcf_feature_set seen;
 	struct hcf_kcov kcov;
 	struct hcf_fuzz_counters c;
@@ -93,6 +95,11 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		return -1;
 	}
 	s->have_model = hcf_model_open(&s->model, s->abi, s->t->ops->info(s->t)) == 0;
+	if (o->diff_target && *o->diff_target &&
+	    hcf_diff_target_open(&s->diff, s->spec_path, o->diff_target, s->abi, err, errlen) != 0) {
+		hcf_fuzz_session_close(s);
+		return -1;
+	}
 	hcf_anomaly_counts_init(&s->anomalies, s->abi);
 	hcf_prog_init(&s->prog, s->abi);
 	hcf_judged_init(&s->j);
@@ -167,6 +174,15 @@ size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, si
 	hcf_prog_decode(&s->prog, s->abi, data, len);
 	enum hcf_verdict v = hcf_run_judged(s->t, s->have_model ? &s->model : NULL, &s->prog,
 					   HCF_RUN_FROM_BOOT, NULL, &s->j);
+	if (s->diff.t && !s->o.no_oracles && !s->j.target_failed) {
+		/* the same input on the second target: a difference is an issue */
+		int nd = hcf_diff_target_judge(&s->diff, s->t->ops->info(s->t), &s->prog, &s->j);
+		if (nd < 0)
+			fprintf(stderr, "hcfuzz: diff target %s: %s\n", s->diff.label,
+				s->diff.j.res.detail);
+		s->c.differing += nd > 0;
+		v = s->j.worst;
+	}
 	s->c.reset_seconds += s->j.reset_s;
 	s->c.execs++;
 	s->c.calls += s->prog.ncalls;
@@ -231,6 +247,8 @@ void hcf_fuzz_session_flush(struct hcf_fuzz_session *s)
 			      "pages_restored", (json_int_t)c->pages_restored,
 			      "rebuilds", (json_int_t)c->rebuilds, "reset_seconds", c->reset_seconds,
 			      "lost", (json_int_t)c->lost, "xfail", (json_int_t)c->xfail);
+	if (j && s->diff.t)
+		json_object_set_new(j, "differing", json_integer((json_int_t)c->differing));
 	if (!j)
 		return;
 	json_t *an = json_object();
@@ -261,6 +279,8 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 	if (s->have_model)
 		hcf_model_close(&s->model);
 	hcf_judged_free(&s->j);
+	if (s->diff.text)
+		hcf_diff_target_close(&s->diff);
 	if (s->abi)
 		hcf_prog_free(&s->prog);
 	hcf_target_close(s->t);

@@ -27,6 +27,9 @@ struct hcf_fuzz_session_opts {
 	const char *target;     /* "kvm" (default) or "model" */
 	const char *transport;  /* one of the spec's transports, or NULL: its first */
 	const char *target_params; /* the target's parameters, one per line, or NULL */
+	/* a second target every input also runs on; a difference is a finding
+	 * (exec/differential.h: NAME[,transport=X][,K=V]...), or NULL */
+	const char *diff_target;
 	bool no_oracles;        /* benchmark ceiling: run only */
 };
 
@@ -41,6 +44,7 @@ struct hcf_fuzz_counters {
 	uint64_t last_new_feature_unix;
 	uint64_t lost;             /* executions that ended the guest as the spec declares */
 	uint64_t xfail;            /* executions that showed a known anomaly */
+	uint64_t differing;        /* executions whose results differed on the diff target */
 };
 
 struct hcf_fuzz_session;

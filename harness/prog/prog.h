@@ -186,6 +186,11 @@ int hcf_prog_print(const struct hcf_prog *p, FILE *f);
 /* The same into a malloc'ed string (caller frees). */
 char *hcf_prog_to_text(const struct hcf_prog *p);
 
+/* The same program against another ABI of the same spec (another
+ * transport), through the text format both can spell: out is initialised
+ * here. 0, or -1 with the parser's diagnostics printed to stderr. */
+int hcf_prog_convert(const struct hcf_prog *in, const struct hcf_abi *abi, struct hcf_prog *out);
+
 /* Programs equal in calls, registers that matter, buffers. */
 bool hcf_prog_equal(const struct hcf_prog *a, const struct hcf_prog *b);
 

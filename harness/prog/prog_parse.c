@@ -849,3 +849,18 @@ int hcf_prog_parse_file(struct hcf_prog *p, const struct hcf_abi *abi, const cha
 	return rc;
 }
 
+
+int hcf_prog_convert(const struct hcf_prog *in, const struct hcf_abi *abi, struct hcf_prog *out)
+{
+	hcf_prog_init(out, abi);
+	char *text = hcf_prog_to_text(in);
+	if (!text)
+		return -1;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	int rc = hcf_prog_parse(out, abi, "program", text, strlen(text), &d);
+	if (rc != 0)
+		hcf_diags_print(&d, stderr);
+	free(text);
+	return rc;
+}

@@ -8,6 +8,7 @@
  *   HCF_FUZZ_DIR      the campaign directory (findings/, stats/)
  *   HCF_FUZZ_TARGET   kvm (default) or model
  *   HCF_FUZZ_TRANSPORT one of the spec's transports (default: its first)
+ *   HCF_FUZZ_DIFF_TARGET a second target every input also runs on (--diff-target)
  *   HCF_FUZZ_TARGET_OPTS the target's parameters (--target-opt), one per line
  *
  * The hypervisor's behaviour is the coverage: each feature slot an execution
@@ -77,6 +78,7 @@ static void open_session(void)
 		.target = getenv("HCF_FUZZ_TARGET"),
 		.transport = getenv("HCF_FUZZ_TRANSPORT"),
 		.target_params = getenv("HCF_FUZZ_TARGET_OPTS"),
+		.diff_target = getenv("HCF_FUZZ_DIFF_TARGET"),
 #ifdef HCF_FUZZ_AFL
 		.engine = "afl",
 #else
