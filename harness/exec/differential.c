@@ -56,12 +56,15 @@ int hcf_diff_target_open(struct hcf_diff_target *d, const char *spec_path, const
 	hcf_xport_describe(&first_abi->transport, ta, sizeof(ta));
 	hcf_xport_describe(&d->abi->transport, tb, sizeof(tb));
 	d->same_transport = !strcmp(ta, tb);
+	/* A target runs programs of the ABI it was opened for: with the same
+	 * transport, the first target's, so that programs need no conversion. */
+	const struct hcf_abi *run_abi = d->same_transport ? first_abi : d->abi;
 	char why[400];
-	if (hcf_target_open(name, &d->t, d->abi, &opts, why, sizeof(why)) != 0) {
+	if (hcf_target_open(name, &d->t, run_abi, &opts, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "target %s: %s", side, why);
 		goto fail;
 	}
-	d->have_model = hcf_model_open(&d->model, d->abi, d->t->ops->info(d->t)) == 0;
+	d->have_model = hcf_model_open(&d->model, run_abi, d->t->ops->info(d->t)) == 0;
 	hcf_prog_init(&d->conv, d->abi);
 	return 0;
 fail:

@@ -33,7 +33,8 @@ int hcf_side_split(char *text, const char **name, const char **transport,
 struct hcf_diff_target {
 	char label[128];               /* the side as given */
 	char *text;                    /* split copy the target's parameters point into */
-	struct hcf_abi *abi;           /* the spec loaded again, with the side's transport */
+	struct hcf_abi *abi;           /* the spec loaded again, with the side's transport (the
+	                                  target runs the first ABI when the transports agree) */
 	struct hcf_target *t;
 	struct hcf_model model;
 	bool have_model;
