@@ -289,24 +289,25 @@ static bool load_header(struct loader *L, const json_t *j, struct hcf_baseline_h
 	h->version = HCF_BASELINE_VERSION;
 	const json_t *spec = json_object_get(j, "spec"), *plan = json_object_get(j, "plan"),
 		     *target = json_object_get(j, "target");
-	uint64_t tests;
-	return get_str(L, j, "command", h->command, sizeof(h->command)) &&
-	       get_str(L, j, "created", h->created, sizeof(h->created)) &&
-	       get_str(L, spec, "name", h->spec_name, sizeof(h->spec_name)) &&
-	       get_str(L, spec, "path", h->spec_path, sizeof(h->spec_path)) &&
-	       get_str(L, spec, "transport", h->transport, sizeof(h->transport)) &&
-	       get_hex(L, spec, "digest", &h->spec_digest) &&
-	       get_hex(L, plan, "digest", &h->plan_digest) && get_hex(L, plan, "seed", &h->seed) &&
-	       (json_is_integer(json_object_get(plan, "tests")) ||
-		bad(L, "'tests': expected a number")) &&
-	       ((tests = (uint64_t)json_integer_value(json_object_get(plan, "tests"))), true) &&
-	       ((h->tests = (size_t)tests), true) &&
-	       get_str(L, target, "name", h->target, sizeof(h->target)) &&
-	       get_str(L, target, "hypervisor", h->hypervisor, sizeof(h->hypervisor)) &&
-	       get_str(L, target, "hv_signature", h->hv_signature, sizeof(h->hv_signature)) &&
-	       get_str(L, target, "cpu_vendor", h->cpu_vendor, sizeof(h->cpu_vendor)) &&
-	       get_str(L, target, "facts", h->facts, sizeof(h->facts)) &&
-	       get_hex(L, target, "rflags_captured", &h->rflags_captured);
+	if (!get_str(L, j, "command", h->command, sizeof(h->command)) ||
+	    !get_str(L, j, "created", h->created, sizeof(h->created)) ||
+	    !get_str(L, spec, "name", h->spec_name, sizeof(h->spec_name)) ||
+	    !get_str(L, spec, "path", h->spec_path, sizeof(h->spec_path)) ||
+	    !get_str(L, spec, "transport", h->transport, sizeof(h->transport)) ||
+	    !get_hex(L, spec, "digest", &h->spec_digest) ||
+	    !get_hex(L, plan, "digest", &h->plan_digest) || !get_hex(L, plan, "seed", &h->seed) ||
+	    !get_str(L, target, "name", h->target, sizeof(h->target)) ||
+	    !get_str(L, target, "hypervisor", h->hypervisor, sizeof(h->hypervisor)) ||
+	    !get_str(L, target, "hv_signature", h->hv_signature, sizeof(h->hv_signature)) ||
+	    !get_str(L, target, "cpu_vendor", h->cpu_vendor, sizeof(h->cpu_vendor)) ||
+	    !get_str(L, target, "facts", h->facts, sizeof(h->facts)) ||
+	    !get_hex(L, target, "rflags_captured", &h->rflags_captured))
+		return false;
+	const json_t *tests = json_object_get(plan, "tests");
+	if (!json_is_integer(tests) || json_integer_value(tests) < 0)
+		return bad(L, "'tests': expected a count");
+	h->tests = (size_t)json_integer_value(tests);
+	return true;
 }
 
 static int parse_outcome(const char *s)
