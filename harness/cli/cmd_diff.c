@@ -43,9 +43,10 @@ static void usage(FILE *f)
 		"Run the same programs on two targets and report every difference between their\n"
 		"results: outcomes, exceptions, registers (as kept or changed, and the value),\n"
 		"RFLAGS, buffers, pages written, verdicts. Outputs the spec declares\n"
-		"nondeterministic are never compared. Without programs (or with --plan) the\n"
-		"spec's conformance plan runs. Each distinct difference is minimized to the\n"
-		"fewest calls that still show it and saved with a reproducer.\n"
+		"nondeterministic are never compared. Programs each start from the boot\n"
+		"snapshot (as replay runs them); without programs (or with --plan) the spec's\n"
+		"conformance plan runs, batched as conform runs it. Each distinct difference is\n"
+		"minimized to the fewest calls that still show it and saved with a reproducer.\n"
 		"\n"
 		"  --spec FILE        the ABI (required)\n"
 		"  --target SIDE      twice: NAME[,transport=X][,KEY[=VALUE]]... a target with\n"
@@ -427,8 +428,9 @@ int hcf_cmd_diff(int argc, char **argv)
 	/* The programs, against side A's ABI, then converted for side B. */
 	struct hcf_cli_inputs in = { 0 };
 	size_t n = 0;
+	bool from_plan = optind == argc;
 	if (rc == HCF_EXIT_PASS) {
-		if (optind == argc) {
+		if (from_plan) {
 			if (hcf_plan_build(sides[0].abi, &popts, &in.tests, &in.n) != 0) {
 				hcf_cli_error("diff", "cannot build the plan");
 				rc = HCF_EXIT_ERROR;
@@ -469,9 +471,11 @@ int hcf_cmd_diff(int argc, char **argv)
 		if (!quiet)
 			fprintf(stderr, "hcfuzz diff: %zu programs on %s (%s) and %s (%s)\n", n,
 				sides[0].label, sides[0].ti->notes, sides[1].label, sides[1].ti->notes);
-		/* every program from the boot snapshot on both sides: what one
-		 * did to the hypervisor never shows up in the next */
-		struct hcf_exec_opts eo = { .reset_each = true };
+		/* Programs from files each start from the boot snapshot, as replay
+		 * runs them; the plan runs as conform runs it, in batches (what one
+		 * test leaves in the hypervisor reaches the next alike on both
+		 * sides), so that a diff of the plan matches two conform runs. */
+		struct hcf_exec_opts eo = { .reset_each = !from_plan, .batch_max = common.batch };
 		struct hcf_exec_stats st;
 		int erc = 0;
 		for (int k = 0; k < 2 && !hcf_interrupted(); k++) {
