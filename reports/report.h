@@ -20,6 +20,7 @@
 #include "target/target.h"
 
 struct hcf_diff_report;
+struct hcf_cov;
 
 struct hcf_run_info {
 	const char *command;          /* "conform", "replay" ... */
@@ -31,6 +32,10 @@ struct hcf_run_info {
 	/* The run is compared with a baseline: its differences, complete when the
 	 * reports end, go first in summary.md (reports/diff_report.h). NULL: not. */
 	const struct hcf_diff_report *differences;
+	/* The spec coverage matrix the run's tests feed (reports/coverage.h):
+	 * the report directory adds every test to it, and the coverage
+	 * writers and summary.md show it. NULL: none. */
+	struct hcf_cov *cov;
 };
 
 struct hcf_report_ops {
@@ -47,6 +52,13 @@ struct hcf_report_ops {
 extern const struct hcf_report_ops hcf_report_junit;
 extern const struct hcf_report_ops hcf_report_jsonl;
 extern const struct hcf_report_ops hcf_report_markdown;
+/* The coverage matrix of hcf_run_info.cov: coverage.json, coverage.md,
+ * coverage.html (reports/coverage_render.c); begin fails without one. */
+extern const struct hcf_report_ops hcf_report_coverage_json;
+extern const struct hcf_report_ops hcf_report_coverage_md;
+extern const struct hcf_report_ops hcf_report_coverage_html;
+#define HCF_REPORT_COVERAGE_WRITERS \
+	&hcf_report_coverage_json, &hcf_report_coverage_md, &hcf_report_coverage_html
 
 /* A set of reports written into one directory, atomically. */
 struct hcf_report_dir;

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "reports/coverage.h"
 #include "reports/report.h"
 #include "util/diag.h"
 #include "util/fileio.h"
@@ -33,6 +34,7 @@ struct hcf_report_dir {
 	size_t n;
 	struct rd_writer *w;
 	const char **paths;      /* final paths, for hcf_report_dir_files */
+	struct hcf_cov *cov;     /* the run's coverage matrix, fed test by test, or NULL */
 };
 
 /* ".NAME.tmp.PID" for one of our writers' NAME, with a PID that is not alive:
@@ -119,6 +121,7 @@ struct hcf_report_dir *hcf_report_dir_open(const char *dir, const struct hcf_rep
 
 	struct hcf_report_dir *rd = hcf_xcalloc(1, sizeof(*rd));
 	rd->dir = hcf_xstrdup(dir);
+	rd->cov = ri ? ri->cov : NULL;
 	rd->w = hcf_xcalloc(n ? n : 1, sizeof(*rd->w));
 	rd->paths = hcf_xcalloc(n ? n : 1, sizeof(*rd->paths));
 	for (size_t i = 0; i < n; i++) {
@@ -155,6 +158,9 @@ void hcf_report_dir_test(struct hcf_report_dir *rd, const struct hcf_test *t,
 {
 	if (!rd)
 		return;
+	/* before the writers: the matrix is complete when they end */
+	if (rd->cov && o && o->res)
+		hcf_cov_add(rd->cov, &t->prog, o->res);
 	for (size_t i = 0; i < rd->n; i++)
 		if (rd->w[i].st)
 			rd->w[i].ops->test(rd->w[i].st, t, o);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oracles/anomaly.h"
+#include "reports/coverage.h"
 #include "reports/diff_report.h"
 #include "reports/report.h"
 #include "reports/report_util.h"
@@ -27,6 +28,7 @@ struct md_state {
 	uint64_t seed;
 	time_t started;
 	const struct hcf_diff_report *differences;
+	const struct hcf_cov *cov;               /* the run's coverage matrix, or NULL */
 	struct hcf_tally tally;
 	double seconds;
 	struct hcf_rpt_groups groups;
@@ -67,6 +69,7 @@ static void *md_begin(FILE *f, const struct hcf_run_info *ri)
 		st->started = ri->started;
 		st->abi = ri->abi;
 		st->differences = ri->differences;
+		st->cov = ri->cov;
 	} else {
 		st->abi_name = hcf_xstrdup("unknown");
 	}
@@ -304,6 +307,10 @@ static void md_render(struct md_state *st, struct hcf_rbuf *b, const struct hcf_
 	md_tally_cells(b, ty, ty);
 
 	md_anomalies(st, b);
+	if (st->cov) {
+		hcf_rbuf_puts(b, "\n");
+		hcf_cov_render_md_summary(st->cov, b, "##");
+	}
 
 	size_t nonpass = ty->total - ty->n[HCF_V_PASS], listed = 0;
 	hcf_rbuf_puts(b, "\n## Findings\n\n");

@@ -21,6 +21,7 @@
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"
 #include "prog/plan.h"
+#include "reports/coverage.h"
 #include "reports/report.h"
 #include "util/clock.h"
 #include "util/interrupt.h"
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 		"  --spec FILE        spec to check against; without it, the spec matching the\n"
 		"                     hypervisor the target detects (specs/pvm.yaml, specs/kvm.yaml)\n"
 		"  --out DIR          report directory (default: out/conform-ABI):\n"
-		"                     junit.xml, results.jsonl, summary.md\n"
+		"                     junit.xml, results.jsonl, summary.md, and the spec\n"
+		"                     coverage matrix: coverage.json, coverage.md, coverage.html\n"
 		"  --seed N           seed of the plan's random values (default fixed)\n"
 		"  --randoms N        seeded random values per input (default 3)\n"
 		"  --no-undeclared    skip undeclared call numbers\n"
@@ -220,15 +222,18 @@ int hcf_cmd_conform(int argc, char **argv)
 		snprintf(outbuf, sizeof(outbuf), "out/conform-%s", abi->name);
 		out = outbuf;
 	}
+	struct hcf_cov *cov = hcf_cov_new(abi, abi->path);
 	struct hcf_run_info ri = {
 		.command = "conform", .spec_path = abi->path, .abi = abi, .tinfo = ti,
-		.started = time(NULL), .seed = seed, .differences = cb.report,
+		.started = time(NULL), .seed = seed, .differences = cb.report, .cov = cov,
 	};
 	const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
-						   &hcf_report_markdown };
+						   &hcf_report_markdown, HCF_REPORT_COVERAGE_WRITERS };
 	char err[512];
-	struct hcf_report_dir *rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
+	struct hcf_report_dir *rd = hcf_report_dir_open(out, writers, sizeof(writers) / sizeof(writers[0]),
+							&ri, err, sizeof(err));
 	if (!rd) {
+		hcf_cov_free(cov);
 		hcf_cli_error("conform", "%s", err);
 		hcf_cli_baseline_finish(&cb, false, NULL, 0, true);
 		hcf_tests_free(tests, ntests);
@@ -282,12 +287,17 @@ int hcf_cmd_conform(int argc, char **argv)
 				       "verdict %s\nreports: %s/junit.xml %s/results.jsonl %s/summary.md\n",
 				       stats.tests, stats.calls, stats.seconds, stats.batches, stats.rebuilds,
 				       hcf_verdict_name(stats.tally.worst), out, out, out);
+			char reach[160];
+			if (!quiet)
+				printf("spec coverage: %s: %s/coverage.html\n",
+				       hcf_cov_format_reach(cov, reach, sizeof(reach)), out);
 			hcf_cli_save_console(t, out, "conform", quiet);
 		}
 		exit_code = hcf_cli_baseline_finish(&cb, true, out, exit_code, quiet);
 	}
 	if (have_model)
 		hcf_model_close(&model);
+	hcf_cov_free(cov);
 	hcf_report_summary_free(c.sum);
 	hcf_anomaly_counts_free(&c.anomalies);
 	hcf_tests_free(tests, ntests);

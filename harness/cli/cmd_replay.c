@@ -27,6 +27,7 @@
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/verdict.h"
+#include "reports/coverage.h"
 #include "reports/report.h"
 #include "util/fileio.h"
 #include "util/interrupt.h"
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 		"decode); *.hcf files are programs in the text format.\n"
 		"\n"
 		"  --spec FILE        the ABI the corpora belong to (required)\n"
-		"  --out DIR          write junit.xml, results.jsonl and summary.md there\n"
+		"  --out DIR          write junit.xml, results.jsonl, summary.md and the spec\n"
+		"                     coverage matrix (coverage.json, .md, .html) there\n"
 		"  --save-baseline FILE  save every input's full result (docs/baselines.md)\n"
 		"  --baseline FILE    compare every result with a baseline saved from the same\n"
 		"                     corpora and spec: differences are listed first and written\n"
@@ -175,14 +177,19 @@ int hcf_cmd_replay(int argc, char **argv)
 		return rc;
 	}
 	struct hcf_report_dir *rd = NULL;
+	struct hcf_cov *cov = NULL;
 	if (out) {
+		cov = hcf_cov_new(abi, abi->path);
 		struct hcf_run_info ri = { .command = "replay", .spec_path = abi->path, .abi = abi,
 					   .tinfo = ti, .started = time(NULL),
-					   .differences = cb.report };
+					   .differences = cb.report, .cov = cov };
 		const struct hcf_report_ops *writers[] = { &hcf_report_junit, &hcf_report_jsonl,
-							   &hcf_report_markdown };
-		rd = hcf_report_dir_open(out, writers, 3, &ri, err, sizeof(err));
+							   &hcf_report_markdown,
+							   HCF_REPORT_COVERAGE_WRITERS };
+		rd = hcf_report_dir_open(out, writers, sizeof(writers) / sizeof(writers[0]), &ri,
+					 err, sizeof(err));
 		if (!rd) {
+			hcf_cov_free(cov);
 			hcf_cli_error("replay", "%s", err);
 			hcf_cli_baseline_finish(&cb, false, NULL, 0, true);
 			hcf_target_close(t);
@@ -210,13 +217,16 @@ int hcf_cmd_replay(int argc, char **argv)
 		hcf_cli_error("replay", "writing reports: %s", err);
 	else if (rd)
 		hcf_cli_save_console(t, out, "replay", true);
-	char tally[200], ids[300];
+	char tally[200], ids[300], matrix[32] = "";
 	hcf_tally_format(&stats.tally, tally, sizeof(tally));
 	hcf_anomaly_counts_format(&c.anomalies, ids, sizeof(ids));
+	if (cov)
+		snprintf(matrix, sizeof(matrix), " (matrix %d%%)", hcf_cov_percent(cov));
 	printf("replay %s on %s%s: %zu inputs (%zu malformed, skipped): %s%s%s%s%s%s\n", abi->name,
 	       ti->hypervisor, self_check ? " (self-check)" : "", stats.tests, in.malformed, tally,
 	       ids[0] ? "; known anomalies: " : "", ids, out ? "; reports in " : "",
-	       out ? out : "", "");
+	       out ? out : "", matrix);
+	hcf_cov_free(cov);
 	hcf_anomaly_counts_free(&c.anomalies);
 	int code = hcf_verdict_exit_code(stats.tally.worst);
 	if (erc != 0 && code < HCF_EXIT_ERROR)

@@ -65,6 +65,28 @@ uint64_t hcf_vclass_value(enum hcf_vclass c, unsigned width)
 	}
 }
 
+bool hcf_vclass_hints_apply(const struct hcf_vset *hints, unsigned width)
+{
+	if (!hints || hints->any)
+		return false;
+	unsigned w = width && width < 64 ? width : 64;
+	uint64_t m = hcf_x86_width_mask(w);
+	for (size_t i = 0; i < hints->n; i++) {
+		const struct hcf_vrange *r = &hints->r[i];
+		/* a range wider than the special values has a value of its own;
+		 * a narrower one is tried value by value, as the plan spells them */
+		if ((uint64_t)r->hi - (uint64_t)r->lo > HCF_VC_HINT)
+			return true;
+		for (int64_t v = r->lo;; v++) {
+			if (hcf_vclass_of_number((uint64_t)v & m, w, hints) == HCF_VC_HINT)
+				return true;
+			if (v == r->hi)
+				break;
+		}
+	}
+	return false;
+}
+
 enum hcf_vclass hcf_vclass_of_number(uint64_t v, unsigned width, const struct hcf_vset *hints)
 {
 	unsigned w = width && width < 64 ? width : 64;

@@ -63,8 +63,8 @@ const char *hcf_vclass_name(enum hcf_vclass c);
 int hcf_vclass_parse(const char *name);
 
 /* Does class c apply to an input of width bits (upper-garbage only below
- * 64), with hints (hint only then), a pointer (valid, edge, invalid only
- * then)? */
+ * 64), with hints (hint only then: hcf_vclass_hints_apply), a pointer
+ * (valid, edge, invalid only then)? */
 bool hcf_vclass_applies(enum hcf_vclass c, unsigned width, bool has_hints, bool pointer);
 
 /* The value the plan tries for a class of its own: zero, one, all-ones,
@@ -72,6 +72,10 @@ bool hcf_vclass_applies(enum hcf_vclass c, unsigned width, bool has_hints, bool 
  * width; 0 for the others (hint, random and the pointers' have no one
  * value). */
 uint64_t hcf_vclass_value(enum hcf_vclass c, unsigned width);
+/* Can a value of an input with these hints (NULL: none) be of class hint:
+ * does a hint name a value that is none of the special ones (a hint 0 is
+ * zero, never hint)? */
+bool hcf_vclass_hints_apply(const struct hcf_vset *hints, unsigned width);
 /* A number's class, by the rules above. hints may be NULL. */
 enum hcf_vclass hcf_vclass_of_number(uint64_t v, unsigned width, const struct hcf_vset *hints);
 
