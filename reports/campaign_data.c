@@ -29,6 +29,7 @@ static const char *const src_names[HCF_CN_COUNT] = {
 	[HCF_CN_CAMPAIGN] = HCF_CAMPAIGN_JSON,
 	[HCF_CN_STATS] = HCF_CAMPAIGN_STATS,
 	[HCF_CN_FINDINGS] = HCF_CAMPAIGN_FINDINGS "/",
+	[HCF_CN_COVERAGE] = HCF_CAMPAIGN_COVERAGE,
 };
 
 #define JSON_MAX (16u << 20)
@@ -806,6 +807,24 @@ out:
 
 /* ---- all of it ------------------------------------------------------------------------ */
 
+/* coverage.json, the matrix the campaign summed; its loader checks it whole. */
+static void read_coverage(struct hcf_campaign *c)
+{
+	char *p = hcf_xasprintf("%s/%s", c->dir, HCF_CAMPAIGN_COVERAGE);
+	struct stat st;
+	c->has_cov_file = stat(p, &st) == 0;
+	if (c->has_cov_file) {
+		char why[768];
+		c->cov = hcf_cov_load_file(p, why, sizeof(why));
+		/* the message starts with the path: the note names the file alone */
+		size_t dl = strlen(c->dir);
+		if (!c->cov)
+			note(c, HCF_CN_COVERAGE, "%s: skipped",
+			     !strncmp(why, c->dir, dl) && why[dl] == '/' ? why + dl + 1 : why);
+	}
+	free(p);
+}
+
 void hcf_campaign_read(struct hcf_campaign *c, const char *dir, FILE *warn, size_t max_listed)
 {
 	size_t n = strlen(dir);
@@ -819,6 +838,7 @@ void hcf_campaign_read(struct hcf_campaign *c, const char *dir, FILE *warn, size
 	read_campaign_json(c);
 	read_stats(c);
 	read_findings(c, max_listed);
+	read_coverage(c);
 	for (int s = 0; s < HCF_CN_COUNT; s++)
 		if (c->dropped[s]) {
 			char msg[160];
@@ -830,6 +850,7 @@ void hcf_campaign_read(struct hcf_campaign *c, const char *dir, FILE *warn, size
 
 void hcf_campaign_free(struct hcf_campaign *c)
 {
+	hcf_cov_free(c->cov);
 	for (int i = 0; i < HCF_CF_COUNT; i++)
 		free(c->fact[i]);
 	for (size_t i = 0; i < c->nruns; i++)

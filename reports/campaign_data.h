@@ -16,10 +16,11 @@
 
 #include "fuzz/campaign_dir.h"
 #include "oracles/verdict.h"
+#include "reports/coverage.h"
 
 /* Where a note comes from: each source lists at most HCF_CNOTES_PER_SOURCE
  * notes and counts the rest, so a file of a million bad lines stays readable. */
-enum hcf_cnote_src { HCF_CN_CAMPAIGN, HCF_CN_STATS, HCF_CN_FINDINGS, HCF_CN_COUNT };
+enum hcf_cnote_src { HCF_CN_CAMPAIGN, HCF_CN_STATS, HCF_CN_FINDINGS, HCF_CN_COVERAGE, HCF_CN_COUNT };
 #define HCF_CNOTES_PER_SOURCE 20
 
 struct hcf_crun {
@@ -69,6 +70,10 @@ struct hcf_campaign {
 	size_t tally[HCF_V_COUNT];
 	size_t unknown_verdict, unreadable;
 	size_t listed;                    /* f[0..listed) have their files read */
+	/* coverage.json: the spec coverage matrix, or NULL (absent: a campaign
+	 * of an hcfuzz before the matrix; unreadable: a note says why) */
+	struct hcf_cov *cov;
+	bool has_cov_file;
 	/* notes */
 	char **notes;
 	size_t nnotes, notes_cap;

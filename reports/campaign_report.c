@@ -35,7 +35,10 @@ static const struct plot_def {
 	{ "plot-findings.svg", "Findings", "findings", "#d62728", HCF_CS_FINDINGS },
 };
 #define NPLOTS (sizeof(plot_defs) / sizeof(plot_defs[0]))
-#define NFILES (2 + NPLOTS)
+/* report.html, report.md, the plots, coverage.md, coverage.html */
+#define NFILES (2 + NPLOTS + 2)
+#define COV_MD_FILE (2 + NPLOTS)
+#define COV_HTML_FILE (3 + NPLOTS)
 
 /* campaign.json's string facts as the reports label them. */
 static const struct {
@@ -541,6 +544,26 @@ static void md_notes(struct hcf_rbuf *b, const struct hcf_campaign *c)
 	}
 }
 
+/* Why a campaign has no matrix to show. */
+static const char *no_coverage(const struct hcf_campaign *c)
+{
+	return c->has_cov_file ? "coverage.json could not be read (Notes say why)"
+			       : "the campaign directory has no coverage.json (a campaign of an hcfuzz "
+				 "that did not keep one, or one stopped before its first second)";
+}
+
+static void md_coverage(struct hcf_rbuf *b, const struct hcf_campaign *c)
+{
+	if (c->cov) {
+		hcf_cov_render_md_summary(c->cov, b, "##");
+		hcf_rbuf_puts(b, "\n");
+		return;
+	}
+	hcf_rbuf_puts(b, "## Spec coverage\n\nNo matrix: ");
+	md_text(b, no_coverage(c));
+	hcf_rbuf_puts(b, ".\n\n");
+}
+
 static void render_md(struct hcf_rbuf *b, const struct hcf_campaign *c, const struct facts *fs,
 		      const char *generated)
 {
@@ -572,6 +595,7 @@ static void render_md(struct hcf_rbuf *b, const struct hcf_campaign *c, const st
 	hcf_rbuf_puts(b, "\n## Progress\n\n");
 	for (size_t i = 0; i < NPLOTS; i++)
 		hcf_rbuf_printf(b, "![%s](%s)\n\n", plot_defs[i].title, plot_defs[i].file);
+	md_coverage(b, c);
 	md_findings(b, c);
 	md_notes(b, c);
 }
@@ -733,7 +757,18 @@ static void render_html(struct hcf_rbuf *b, const struct hcf_campaign *c, const 
 	hcf_rbuf_puts(b, "<h2>Progress</h2>\n<div class=\"plots\">\n");
 	for (size_t i = 0; i < NPLOTS; i++)
 		hcf_rbuf_puts(b, hcf_rbuf_str(&plots[i]));
-	hcf_rbuf_puts(b, "</div>\n");
+	hcf_rbuf_puts(b, "</div>\n<h2>Spec coverage</h2>\n");
+	if (c->cov) {
+		hcf_cov_render_html_summary(c->cov, b);
+		hcf_rbuf_puts(b, "<p>The heat map: <a href=\"" HCF_CAMPAIGN_COVERAGE_HTML "\"><code>"
+				 HCF_CAMPAIGN_COVERAGE_HTML "</code></a>; the tables: <a href=\""
+				 HCF_CAMPAIGN_COVERAGE_MD "\"><code>" HCF_CAMPAIGN_COVERAGE_MD
+				 "</code></a>.</p>\n");
+	} else {
+		hcf_rbuf_puts(b, "<p>No matrix: ");
+		html_text(b, no_coverage(c));
+		hcf_rbuf_puts(b, ".</p>\n");
+	}
 	html_findings(b, c);
 	hcf_rbuf_puts(b, "<h2>Notes</h2>\n");
 	if (!c->nnotes) {
@@ -750,12 +785,31 @@ static void render_html(struct hcf_rbuf *b, const struct hcf_campaign *c, const 
 	hcf_rbuf_puts(b, "</body>\n</html>\n");
 }
 
+/* coverage.md and coverage.html: the matrix, or why there is none. */
+static void render_coverage(const struct hcf_campaign *c, struct hcf_rbuf *md, struct hcf_rbuf *html)
+{
+	if (c->cov) {
+		hcf_cov_render_md(c->cov, md);
+		hcf_cov_render_html(c->cov, html);
+		return;
+	}
+	hcf_rbuf_puts(md, "# Spec coverage\n\nNo matrix: ");
+	md_text(md, no_coverage(c));
+	hcf_rbuf_puts(md, ".\n");
+	hcf_rbuf_puts(html, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+			    "<head>\n<meta charset=\"utf-8\"/>\n<title>Spec coverage</title>\n</head>\n"
+			    "<body>\n<h1>Spec coverage</h1>\n<p>No matrix: ");
+	html_text(html, no_coverage(c));
+	hcf_rbuf_puts(html, ".</p>\n</body>\n</html>\n");
+}
+
 /* ---- files ------------------------------------------------------------------------------------------- */
 
 static const char *file_name(size_t i)
 {
 	static const char *const main_files[] = { HCF_CAMPAIGN_REPORT_HTML, HCF_CAMPAIGN_REPORT_MD };
-	return i < 2 ? main_files[i] : plot_defs[i - 2].file;
+	static const char *const cov_files[] = { HCF_CAMPAIGN_COVERAGE_MD, HCF_CAMPAIGN_COVERAGE_HTML };
+	return i < 2 ? main_files[i] : i < 2 + NPLOTS ? plot_defs[i - 2].file : cov_files[i - 2 - NPLOTS];
 }
 
 /* Temporaries of a report killed while writing (".report.md.tmp.PID" from
@@ -872,6 +926,7 @@ int hcf_campaign_report(const char *dir, const struct hcf_campaign_report_opts *
 	}
 	render_html(&text[0], &c, &fs, generated, plots);
 	render_md(&text[1], &c, &fs, generated);
+	render_coverage(&c, &text[COV_MD_FILE], &text[COV_HTML_FILE]);
 
 	int rc = write_all(c.dir, af, text, err, errlen);
 	if (opts->stats)

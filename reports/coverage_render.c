@@ -348,9 +348,6 @@ static const char css[] =
 	"h1{font-size:1.5em;margin-bottom:.1em}h2{margin-top:1.4em;border-bottom:1px solid #ddd}\n"
 	".sub{color:#666;margin-top:0}code{font-family:ui-monospace,Menlo,Consolas,monospace;"
 	"font-size:.92em}\n"
-	".share{display:flex;align-items:center;gap:.8em;margin:.6em 0}\n"
-	".bar{width:280px;height:14px;background:#f3d6d2;border:1px solid #bbb;border-radius:3px;"
-	"overflow:hidden}\n.bar span{display:block;height:100%;background:#2e7d32}\n"
 	"table.heat{border-collapse:collapse;font-size:12px}\n"
 	".heat th,.heat td{border:1px solid #d0d0d0;padding:2px 5px;text-align:center;"
 	"white-space:nowrap}\n"
@@ -606,11 +603,28 @@ static void html_heat_row(struct hcf_rbuf *b, const struct hcf_cov_row *row,
 	}
 }
 
+/* The share as a bar and a sentence; styled inline, so that another page
+ * (the campaign's report.html) can show it as it is. */
+static void html_share(const struct hcf_cov *cov, struct hcf_rbuf *b)
+{
+	struct hcf_cov_reach r;
+	hcf_cov_reach(cov, &r);
+	hcf_rbuf_printf(b, "<div style=\"display:flex;align-items:center;gap:.8em;margin:.6em 0\">"
+			   "<div style=\"flex:none;width:280px;height:14px;background:#fbe3e0;"
+			   "border:1px solid #bbb;border-radius:3px;overflow:hidden\">"
+			   "<div style=\"height:100%%;width:%.1f%%;background:#2e7d32\"></div></div>"
+			   "<div><b>%d%%</b> of the matrix reached: %zu of %zu cells (",
+			r.cells ? 100.0 * (double)r.reached / (double)r.cells : 0.0, hcf_cov_percent(cov),
+			r.reached, r.cells);
+	reach_parts(b, &r);
+	hcf_rbuf_puts(b, ")</div></div>\n");
+}
+
 static void html_never(const struct hcf_cov *cov, struct hcf_rbuf *b)
 {
 	struct hcf_cov_reach r;
 	hcf_cov_reach(cov, &r);
-	hcf_rbuf_puts(b, "<h2>Never reached</h2>\n<ul class=\"never\">\n<li>Calls never made (");
+	hcf_rbuf_puts(b, "<ul class=\"never\">\n<li>Calls never made (");
 	hcf_rbuf_printf(b, "%zu)%s", r.ops - r.ops_reached, r.ops == r.ops_reached ? ": none" : ":");
 	size_t shown = 0;
 	for (size_t i = 0; i < cov->nrows; i++)
@@ -645,13 +659,8 @@ void hcf_cov_render_html(const struct hcf_cov *cov, struct hcf_rbuf *b)
 	uint64_t calls = total_calls(cov);
 	hcf_rbuf_printf(b, "%llu program%s, %llu call%s that ran.</p>\n", (unsigned long long)cov->programs,
 			plural(cov->programs), (unsigned long long)calls, plural(calls));
-	hcf_rbuf_printf(b, "<div class=\"share\"><div class=\"bar\"><span style=\"width:%.1f%%\"></span>"
-			   "</div><div><b>%d%%</b> of the matrix reached: %zu of %zu cells (",
-			r.cells ? 100.0 * (double)r.reached / (double)r.cells : 0.0, hcf_cov_percent(cov),
-			r.reached, r.cells);
-	reach_parts(b, &r);
-	hcf_rbuf_puts(b, ")</div></div>\n"
-			 "<div class=\"legend\"><div><span class=\"r3\" style=\"background:#86c791\"></span>"
+	html_share(cov, b);
+	hcf_rbuf_puts(b, "<div class=\"legend\"><div><span class=\"r3\" style=\"background:#86c791\"></span>"
 			 "reached: calls, shaded by count (log scale)</div>"
 			 "<div><span style=\"background:#fbe3e0\"></span>\u2717 wanted, never reached</div>"
 			 "<div><span style=\"background:#ffb45c\"></span>an outcome outside the contract"
@@ -693,7 +702,7 @@ void hcf_cov_render_html(const struct hcf_cov *cov, struct hcf_rbuf *b)
 	hcf_rbuf_puts(b, "</tr>\n</thead><tbody>\n");
 	for (size_t i = 0; i < cov->nrows; i++)
 		html_heat_row(b, &cov->rows[i], ccol, &o, maxw, maxo);
-	hcf_rbuf_puts(b, "</tbody></table>\n");
+	hcf_rbuf_puts(b, "</tbody></table>\n<h2>Never reached</h2>\n");
 	html_never(cov, b);
 	hcf_rbuf_puts(b, "<p class=\"sub\">Input classes, outcomes and the cells the matrix wants: "
 			 "docs/reports.md, \"coverage.json\". The same matrix as Markdown: "
@@ -703,14 +712,7 @@ void hcf_cov_render_html(const struct hcf_cov *cov, struct hcf_rbuf *b)
 
 void hcf_cov_render_html_summary(const struct hcf_cov *cov, struct hcf_rbuf *b)
 {
-	struct hcf_cov_reach r;
-	hcf_cov_reach(cov, &r);
-	hcf_rbuf_printf(b, "<div class=\"share\"><div class=\"bar\"><span style=\"width:%.1f%%\"></span>"
-			   "</div><div><b>%d%%</b> of the matrix reached: %zu of %zu cells (",
-			r.cells ? 100.0 * (double)r.reached / (double)r.cells : 0.0, hcf_cov_percent(cov),
-			r.reached, r.cells);
-	reach_parts(b, &r);
-	hcf_rbuf_puts(b, ").</div></div>\n");
+	html_share(cov, b);
 	html_never(cov, b);
 }
 

@@ -26,6 +26,7 @@
 #include "exec/requires.h"
 #include "exec/targets.h"
 #include "fuzz/engine_bin.h"
+#include "fuzz/campaign_cov.h"
 #include "fuzz/features.h"
 #include "fuzz/finding.h"
 #include "oracles/verdict.h"
@@ -67,6 +68,7 @@ struct campaign {
 	FILE *csv;
 	char kcov[160];
 	char *target_params;      /* --target-opt, one per line, for the engines */
+	struct hcf_campaign_cov *cov; /* the spec coverage matrix, summed from the engines' */
 };
 
 static char *path2(const char *a, const char *b)
@@ -940,6 +942,8 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 			c->elapsed_before > 0 ? ", resuming" : "", c->dir, c->kcov);
 	if (start_engines(c, err, errlen) != 0)
 		goto out;
+	c->cov = hcf_campaign_cov_new(c->abi, c->spec, c->dir);
+	double cov_saved = 0;
 
 	double t0 = hcf_now_s(), last_t = t0;
 	unsigned long long last_execs = pg0.execs, last_calls = pg0.calls;
@@ -966,6 +970,13 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 			 * (the report takes only non-negative seconds) */
 			long since = pg.last_new_feature_unix ? (long)(time(NULL) - (time_t)pg.last_new_feature_unix)
 							      : (long)(t - t0);
+			/* the matrix for the status line; coverage.json now and then, so
+			 * that a campaign killed hard still has a recent one */
+			int matrix = hcf_cov_percent(hcf_campaign_cov_read(c->cov));
+			if (t - cov_saved >= 10) {
+				hcf_campaign_cov_save(c->cov);
+				cov_saved = t;
+			}
 			if (c->csv) {
 				fprintf(c->csv, "%lld,%.1f,%llu,%.1f,%llu,%.1f,%zu,%zu,%zu,%ld\n",
 					(long long)time(NULL), elapsed, pg.execs, eps, pg.calls, cps, pg.corpus,
@@ -976,10 +987,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 				char hms[32];
 				fmt_hms(elapsed, hms, sizeof(hms));
 				hcf_status("fuzz %s %s  execs %llu (%.0f/s)  calls %llu (%.0f/s)  corpus %zu  "
-					   "features %zu  findings %zu  new feature %lds ago  LOST %llu  "
+					   "features %zu  matrix %d%%  findings %zu  new feature %lds ago  LOST %llu  "
 					   "XFAIL %llu%s%s%s",
 					   c->abi->name, hms, pg.execs, eps, pg.calls, cps, pg.corpus, pg.features,
-					   pg.findings, since < 0 ? 0 : since, pg.lost, pg.xfail,
+					   matrix, pg.findings, since < 0 ? 0 : since, pg.lost, pg.xfail,
 					   pg.anomalies[0] ? " (" : "", pg.anomalies,
 					   pg.anomalies[0] ? ")" : "");
 			}
@@ -1019,6 +1030,10 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 		fclose(c->csv);
 		c->csv = NULL;
 	}
+	hcf_campaign_cov_read(c->cov);
+	if (hcf_campaign_cov_save(c->cov) != 0)
+		fprintf(stderr, "hcfuzz fuzz: cannot write %s/%s: %s\n", c->dir, HCF_CAMPAIGN_COVERAGE,
+			strerror(errno));
 	if (res->error) {
 		for (size_t i = 0; i < c->neng; i++)
 			fprintf(stderr, "hcfuzz fuzz: engine %s: %s %d (log: %s/logs/)\n", c->eng[i].name,
@@ -1058,6 +1073,7 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 out:
 	if (c->csv)
 		fclose(c->csv);
+	hcf_campaign_cov_free(c->cov);
 	free(c->target_params);
 	json_decref(cj);
 	hcf_spec_free(c->abi);

@@ -10,6 +10,7 @@
  *   DIR/findings/<id>/   finding.json, program.hcf, minimized.hcf, repro.c
  *   DIR/seeds/ corpus/ afl/ stats/ logs/ quarantine/
  *   DIR/report.html, report.md, plot-*.svg
+ *   DIR/coverage.json    the spec coverage matrix, summed; coverage.md, .html
  */
 #ifndef HCF_CAMPAIGN_DIR_H
 #define HCF_CAMPAIGN_DIR_H
@@ -25,6 +26,14 @@
 #define HCF_CAMPAIGN_QUARANTINE  "quarantine"  /* anything found damaged, never deleted */
 #define HCF_CAMPAIGN_REPORT_HTML "report.html"
 #define HCF_CAMPAIGN_REPORT_MD   "report.md"
+/* The spec coverage matrix (reports/coverage.h): each fuzzing process's
+ * own, stats/<engine>-<pid>.coverage (coverage.json's format), summed by
+ * the campaign into coverage.json, which the report shows as coverage.md
+ * and coverage.html. */
+#define HCF_CAMPAIGN_COV_SUFFIX  ".coverage"
+#define HCF_CAMPAIGN_COVERAGE    "coverage.json"
+#define HCF_CAMPAIGN_COVERAGE_MD "coverage.md"
+#define HCF_CAMPAIGN_COVERAGE_HTML "coverage.html"
 
 /* The files of one finding, findings/<id>/. */
 #define HCF_FINDING_JSON      "finding.json"

@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "exec/targets.h"
+#include "fuzz/campaign_dir.h"
 #include "fuzz/finding.h"
 #include "oracles/anomaly.h"
 #include "oracles/models/model.h"
 #include "oracles/oracle.h"
 #include "prog/codec.h"
+#include "reports/coverage.h"
 #include "spec/spec.h"
 #include "target/target.h"
 #include "util/fileio.h"
@@ -42,10 +44,11 @@ struct hcf_fuzz_session {
 	struct hcf_kcov kcov;
 	struct hcf_fuzz_counters c;
 	struct hcf_anomaly_counts anomalies;
+	struct hcf_cov *cov;         /* the spec coverage matrix of this process's executions */
 	char seen_ids[SEEN_MAX][17]; /* finding ids this process knows are stored */
 	size_t nseen_ids;
 	time_t started, last_flush;
-	char *stats_json, *stats_bits;
+	char *stats_json, *stats_bits, *stats_cov;
 };
 
 /* The kernel coverage of the run alone, not of the reset before it. */
@@ -101,6 +104,7 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		return -1;
 	}
 	hcf_anomaly_counts_init(&s->anomalies, s->abi);
+	s->cov = hcf_cov_new(s->abi, s->spec_path);
 	hcf_prog_init(&s->prog, s->abi);
 	hcf_judged_init(&s->j);
 	s->j.no_judge = o->no_oracles;
@@ -118,6 +122,8 @@ int hcf_fuzz_session_open(struct hcf_fuzz_session **out, const struct hcf_fuzz_s
 		}
 		s->stats_json = hcf_xasprintf("%s/%s-%ld.json", stats, s->engine, (long)getpid());
 		s->stats_bits = hcf_xasprintf("%s/%s-%ld.features", stats, s->engine, (long)getpid());
+		s->stats_cov = hcf_xasprintf("%s/%s-%ld%s", stats, s->engine, (long)getpid(),
+					     HCF_CAMPAIGN_COV_SUFFIX);
 		free(stats);
 	}
 	*out = s;
@@ -192,6 +198,7 @@ size_t hcf_fuzz_session_exec(struct hcf_fuzz_session *s, const uint8_t *data, si
 		size_t seen = s->anomalies.total;
 		hcf_anomaly_counts_add(&s->anomalies, s->j.cvs, s->prog.ncalls);
 		s->c.xfail += s->anomalies.total != seen;
+		hcf_cov_add(s->cov, &s->prog, &s->j.res);
 		n = hcf_features_of(&s->prog, &s->j.res, s->j.cvs, slots, max);
 		n += hcf_kcov_collect(&s->kcov, slots + n, max - n);
 		if (hcf_feature_set_add(&s->seen, slots, n))
@@ -262,6 +269,10 @@ void hcf_fuzz_session_flush(struct hcf_fuzz_session *s)
 	/* Best effort: a full disk is caught by the campaign's own checks, and a
 	 * missing stats file only costs the status line. */
 	hcf_write_file_atomic(s->stats_bits, s->seen.bits, sizeof(s->seen.bits));
+	char *cov = hcf_cov_to_text(s->cov, false);
+	if (cov)
+		hcf_write_file_atomic(s->stats_cov, cov, strlen(cov));
+	free(cov);
 	if (text) {
 		hcf_write_file_atomic(s->stats_json, text, strlen(text));
 		free(text);
@@ -276,6 +287,7 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 		hcf_fuzz_session_flush(s);
 	hcf_kcov_close(&s->kcov);
 	hcf_anomaly_counts_free(&s->anomalies);
+	hcf_cov_free(s->cov);
 	if (s->have_model)
 		hcf_model_close(&s->model);
 	hcf_judged_free(&s->j);
@@ -290,5 +302,6 @@ void hcf_fuzz_session_close(struct hcf_fuzz_session *s)
 	free(s->dir);
 	free(s->stats_json);
 	free(s->stats_bits);
+	free(s->stats_cov);
 	free(s);
 }

@@ -6,18 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include <jansson.h>
 
+#include "fuzz/campaign_cov.h"
+#include "fuzz/campaign_dir.h"
+#include "fuzz/session.h"
 #include "prog/plan.h"
 #include "prog/value_class.h"
+#include "reports/campaign_report.h"
 #include "reports/coverage.h"
 #include "reports/report.h"
 #include "reports/report_util.h"
 #include "spec/spec.h"
+#include "util/fileio.h"
 #include "util/xalloc.h"
 
 /* strstr that shows the whole text when the needle is missing. */
@@ -712,6 +719,161 @@ static void test_writers_need_a_matrix(void **state)
 	hcf_spec_free(abi);
 }
 
+/* ---- a campaign's matrix ------------------------------------------------------------ */
+
+static char *read_text(const char *dir, const char *name)
+{
+	char *p = hcf_xasprintf("%s/%s", dir, name);
+	size_t len;
+	char *t = hcf_read_file(p, 16u << 20, &len);
+	if (!t)
+		fail_msg("cannot read %s", p);
+	free(p);
+	return t;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A process id that no process has any more. */
+static long dead_pid(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+static uint64_t programs_of(struct hcf_campaign_cov *cc)
+{
+	return hcf_campaign_cov_read(cc)->programs;
+}
+
+/* Fuzzing processes write their matrices into stats/; the campaign sums
+ * them, reading an ended process's file once; the report shows the sum. A
+ * real session on the model target (no VM needed). */
+static void test_campaign_matrix(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hcf-covcamp-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *src = getenv("HCF_SOURCE_DIR");
+	char *spec = hcf_xasprintf("%s/specs/kvm.yaml", src ? src : ".");
+	struct hcf_fuzz_session *s = NULL;
+	struct hcf_fuzz_session_opts o = { .spec_path = spec, .dir = dir, .engine = "test",
+					   .target = "model" };
+	char err[512];
+	if (hcf_fuzz_session_open(&s, &o, err, sizeof(err)) != 0)
+		fail_msg("session: %s", err);
+	uint8_t in[64];
+	uint32_t slots[512];
+	uint64_t x = 0x1234;
+	for (int i = 0; i < 200; i++) {
+		for (size_t k = 0; k < sizeof(in); k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			in[k] = (uint8_t)(x >> 56);
+		}
+		assert_true(hcf_fuzz_session_exec(s, in, 8 + (size_t)(i % 56), slots, 512) != (size_t)-1);
+	}
+	hcf_fuzz_session_flush(s);
+	char *mine = hcf_xasprintf("%s/%s/test-%ld%s", dir, HCF_CAMPAIGN_STATS_DIR, (long)getpid(),
+				   HCF_CAMPAIGN_COV_SUFFIX);
+	struct hcf_cov *own = hcf_cov_load_file(mine, err, sizeof(err));
+	if (!own)
+		fail_msg("%s", err);
+	assert_int_equal(own->programs, 200);
+	assert_true(hcf_cov_percent(own) > 0);
+	hcf_cov_free(own);
+
+	/* an ended process's file, read once */
+	size_t len;
+	char *cov_text = hcf_read_file(mine, 16u << 20, &len);
+	assert_non_null(cov_text);
+	char *ended = hcf_xasprintf("%s/%s/test-%ld%s", dir, HCF_CAMPAIGN_STATS_DIR, dead_pid(),
+				    HCF_CAMPAIGN_COV_SUFFIX);
+	write_text(ended, cov_text);
+	struct hcf_abi *abi = load_spec("kvm.yaml");
+	struct hcf_campaign_cov *cc = hcf_campaign_cov_new(abi, spec, dir);
+	assert_int_equal(programs_of(cc), 400);
+	assert_int_equal(programs_of(cc), 400); /* not counted twice */
+	for (int i = 0; i < 50; i++)
+		assert_true(hcf_fuzz_session_exec(s, in, 8 + (size_t)i, slots, 512) != (size_t)-1);
+	hcf_fuzz_session_flush(s);
+	assert_int_equal(programs_of(cc), 450); /* the live one read again */
+	/* the ended one's bytes changed: a new process with its pid */
+	usleep(2000);
+	write_text(ended, cov_text);
+	assert_int_equal(programs_of(cc), 650);
+	assert_int_equal(programs_of(cc), 650);
+	/* a file that is no matrix: skipped, once */
+	char *junk = hcf_xasprintf("%s/%s/test-%ld%s", dir, HCF_CAMPAIGN_STATS_DIR, dead_pid(),
+				   HCF_CAMPAIGN_COV_SUFFIX);
+	write_text(junk, "{\"format\": \"something else\"}");
+	assert_int_equal(programs_of(cc), 650);
+	assert_int_equal(programs_of(cc), 650);
+	assert_int_equal(hcf_campaign_cov_skipped(cc), 1);
+
+	/* coverage.json, and the report that shows it */
+	assert_int_equal(hcf_campaign_cov_save(cc), 0);
+	struct hcf_campaign_report_opts ro = { .quiet = true, .generated = 1 };
+	assert_int_equal(hcf_campaign_report(dir, &ro, err, sizeof(err)), 0);
+	char *md = read_text(dir, HCF_CAMPAIGN_REPORT_MD);
+	char *html = read_text(dir, HCF_CAMPAIGN_REPORT_HTML);
+	char *cmd = read_text(dir, HCF_CAMPAIGN_COVERAGE_MD);
+	char *chtml = read_text(dir, HCF_CAMPAIGN_COVERAGE_HTML);
+	char pct[64];
+	snprintf(pct, sizeof(pct), "**%d%%** of the matrix reached", hcf_cov_percent(hcf_campaign_cov_read(cc)));
+	assert_contains(md, "## Spec coverage");
+	assert_contains(md, pct);
+	assert_contains(html, "<h2>Spec coverage</h2>");
+	assert_contains(html, "href=\"coverage.html\"");
+	assert_contains(cmd, "# Spec coverage: kvm");
+	assert_contains(cmd, "650 programs");
+	assert_contains(chtml, "<table class=\"heat\">");
+	free(md);
+	free(html);
+	free(cmd);
+	free(chtml);
+
+	/* a damaged coverage.json: said, in the Notes and in coverage.md */
+	char *cj = hcf_xasprintf("%s/%s", dir, HCF_CAMPAIGN_COVERAGE);
+	write_text(cj, "{\"format\": \"hcfuzz-coverage\", \"version\": 1, \"rows\": [{\"op\": 5}]}");
+	assert_int_equal(hcf_campaign_report(dir, &ro, err, sizeof(err)), 0);
+	md = read_text(dir, HCF_CAMPAIGN_REPORT_MD);
+	cmd = read_text(dir, HCF_CAMPAIGN_COVERAGE_MD);
+	assert_contains(md, "No matrix: coverage.json could not be read");
+	assert_contains(md, "coverage.json: rows\\[0\\]: not a row with an op name: skipped");
+	assert_contains(cmd, "No matrix");
+	free(md);
+	free(cmd);
+	/* none at all: a campaign from before the matrix */
+	unlink(cj);
+	assert_int_equal(hcf_campaign_report(dir, &ro, err, sizeof(err)), 0);
+	md = read_text(dir, HCF_CAMPAIGN_REPORT_MD);
+	assert_contains(md, "the campaign directory has no coverage.json");
+	free(md);
+
+	free(cj);
+	free(junk);
+	free(ended);
+	free(cov_text);
+	free(mine);
+	hcf_campaign_cov_free(cc);
+	hcf_spec_free(abi);
+	hcf_fuzz_session_close(s);
+	free(spec);
+	char *rm = hcf_xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +888,7 @@ int main(void)
 		cmocka_unit_test(test_rendering),
 		cmocka_unit_test(test_skipped_call_unreached),
 		cmocka_unit_test(test_writers_need_a_matrix),
+		cmocka_unit_test(test_campaign_matrix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
