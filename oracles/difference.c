@@ -81,8 +81,12 @@ static void compare_regs(struct differ *df, size_t i, const struct hcf_call_resu
 			 const struct hcf_call_result *b)
 {
 	const struct hcf_op *op = hcf_prog_call_op(df->p, i);
+	/* declared clobbers hold garbage by contract, whose value may vary from
+	 * run to run (Xen re-enters a preempted call with its argument registers
+	 * advanced: how far depends on when it was preempted) */
+	hcf_regmask_t garbage = op ? op->clobber_mask : df->p->abi->clobbers;
 	for (unsigned r = 0; r < HCF_NGPR; r++) {
-		if (nondet_output(op, r) || (df->ignore & HCF_REGBIT(r)))
+		if (nondet_output(op, r) || ((df->ignore | garbage) & HCF_REGBIT(r)))
 			continue;
 		bool kept_a = a->after[r] == a->before[r], kept_b = b->after[r] == b->before[r];
 		/* kept on both sides: the same, whatever each side loaded */
@@ -232,6 +236,51 @@ static void bytes_text(const uint8_t *p, long n, char *buf, size_t len)
 	snprintf(buf, len, "0x%llx", (unsigned long long)v);
 }
 
+/* Mark the nondeterministic fields of struct sidx laid out at byte `at` of
+ * a buffer (mask: one flag per byte, guards included, index 0 is the first
+ * byte of the guard below). */
+static void mark_nondet(const struct hcf_abi *abi, int sidx, long at, long size, bool *mask)
+{
+	if (sidx < 0 || (size_t)sidx >= abi->nstructs)
+		return;
+	const struct hcf_struct *st = &abi->structs[sidx];
+	for (size_t f = 0; f < st->nfields; f++) {
+		const struct hcf_field *fl = &st->fields[f];
+		if (fl->nondet == HCF_NONDET_NONE)
+			continue;
+		for (long k = at + fl->offset; k < at + (long)(fl->offset + fl->size); k++)
+			if (k >= -(long)HCF_BUF_GUARD && k < size + (long)HCF_BUF_GUARD)
+				mask[k + HCF_BUF_GUARD] = true;
+	}
+}
+
+/* The bytes of buffer b the spec declares nondeterministic: the fields of
+ * its own struct (each element of an array) and of every struct a call's
+ * pointer argument lays over it, wherever in the buffer it points. */
+static void nondet_mask(const struct hcf_prog *p, int b, bool *mask)
+{
+	const struct hcf_abi *abi = p->abi;
+	const struct hcf_buf *pb = &p->bufs[b];
+	long size = pb->size;
+	if (pb->struct_idx >= 0 && (size_t)pb->struct_idx < abi->nstructs) {
+		const struct hcf_struct *st = &abi->structs[pb->struct_idx];
+		long step = st->array_element && st->size ? st->size : size;
+		for (long at = 0; at < size; at += step)
+			mark_nondet(abi, pb->struct_idx, at, size, mask);
+	}
+	for (size_t i = 0; i < p->ncalls; i++) {
+		const struct hcf_op *op = hcf_prog_call_op(p, i);
+		for (size_t a = 0; op && a < op->nargs; a++) {
+			const struct hcf_arg *arg = &op->args[a];
+			if (arg->reg >= HCF_NGPR || arg->struct_idx < 0)
+				continue;
+			const struct hcf_bufref *ref = &p->calls[i].ref[arg->reg];
+			if (ref->buf == b)
+				mark_nondet(abi, arg->struct_idx, ref->offset, size, mask);
+		}
+	}
+}
+
 static void compare_buf(struct differ *df, int b, const struct hcf_buf_after *x,
 			const struct hcf_buf_after *y)
 {
@@ -245,17 +294,18 @@ static void compare_buf(struct differ *df, int b, const struct hcf_buf_after *x,
 	}
 	if (!x->valid || x->size != pb->size || y->size != pb->size || !x->bytes || !y->bytes)
 		return;
+	bool mask[HCF_BUF_MAX + 2 * HCF_BUF_GUARD] = { false };
+	nondet_mask(df->p, b, mask);
+	const bool *nondet = mask + HCF_BUF_GUARD;
 	const uint8_t *xa = x->bytes + HCF_BUF_GUARD, *ya = y->bytes + HCF_BUF_GUARD;
-	for (long off = -(long)HCF_BUF_GUARD; off < (long)pb->size + HCF_BUF_GUARD;) {
+	for (long off = -(long)HCF_BUF_GUARD; off < (long)pb->size + (long)HCF_BUF_GUARD;) {
 		long start, end;
 		const struct hcf_field *fl;
 		struct hcf_loc loc = place_of(df->p->abi, pb, b, off, &start, &end, &fl);
 		off = end;
-		if (fl && fl->nondet != HCF_NONDET_NONE)
-			continue;
 		long first = 0, ndiff = 0; /* offsets in the guard below are negative */
 		for (long k = start; k < end; k++)
-			if (xa[k] != ya[k]) {
+			if (xa[k] != ya[k] && !nondet[k]) {
 				if (!ndiff)
 					first = k;
 				ndiff++;

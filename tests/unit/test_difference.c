@@ -1,8 +1,9 @@
 /*
  * test_difference.c: what two results of one program differ in
  * (oracles/difference.h), on fabricated results: registers as kept or
- * changed, outputs and fields declared nondeterministic never compared, a
- * transport's own clobbers left out, flags, exceptions, buffers named by
+ * changed, outputs and fields declared nondeterministic never compared
+ * (fields wherever a pointer lays their struct), declared clobbers and a
+ * transport's own left out, flags, exceptions, buffers named by
  * field, padding and guard, the verdict, the cap on kept differences.
  */
 #include <setjmp.h>
@@ -39,6 +40,7 @@ static const char spec_text[] =
 	"    nr: 1\n"
 	"    input: {x: rbx}\n"
 	"    output: {y: rcx, t: {reg: rdx, nondeterministic: any}}\n"
+	"    clobbers: [r8]\n"
 	"  - name: put\n"
 	"    nr: 2\n"
 	"    input: {p: {reg: rbx, pointer: st}}\n";
@@ -98,7 +100,8 @@ static int setup(void **state)
 	hcf_diags_init(&d);
 	static const char prog[] = "buf s struct=st\n"
 				   "call get x=1\n"
-				   "call put p=&s\n";
+				   "call put p=&s\n"
+				   "call put p=&s+16\n";
 	assert_int_equal(hcf_prog_parse(&f->p, f->abi, "t.hcf", prog, strlen(prog), &d), 0);
 	results_init(f);
 	*state = f;
@@ -162,6 +165,16 @@ static void test_nondeterministic_output_ignored(void **state)
 	assert_int_equal(differ(f, &d), 0);
 }
 
+static void test_declared_clobber_ignored(void **state)
+{
+	struct fx *f = *state;
+	f->b.calls[0].after[HCF_R8] = 1; /* get clobbers r8: garbage by contract */
+	struct hcf_differences d;
+	assert_int_equal(differ(f, &d), 0);
+	f->b.calls[1].after[HCF_R8] = 1; /* put does not */
+	assert_int_equal(differ(f, &d), 1);
+}
+
 static void test_transport_clobbers_ignored(void **state)
 {
 	struct fx *f = *state;
@@ -222,6 +235,21 @@ static void test_buffer_places(void **state)
 	assert_string_equal(hcf_difference_key(&f->p, &d.d[1], key, sizeof(key)), "program/field/st.a");
 }
 
+static void test_nondet_field_where_the_pointer_lays_it(void **state)
+{
+	struct fx *f = *state;
+	/* the third call lays st at byte 16: its `when` covers bytes 24..31,
+	 * past the buffer's 24 bytes, in the guard above */
+	uint8_t *x = f->b.bufs[0].bytes + HCF_BUF_GUARD;
+	x[26] = 0x55;
+	struct hcf_differences d;
+	assert_int_equal(differ(f, &d), 0);
+	x[40] = 0x66; /* past that struct: the guard's own */
+	assert_int_equal(differ(f, &d), 1);
+	assert_int_equal(d.d[0].loc.kind, HCF_LOC_GUARD_ABOVE);
+	assert_int_equal(d.d[0].loc.nbytes, 1);
+}
+
 static void test_verdict_liveness_and_cap(void **state)
 {
 	struct fx *f = *state;
@@ -248,9 +276,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kept_everywhere_is_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_changed_on_one_side, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nondeterministic_output_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_declared_clobber_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transport_clobbers_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_and_exceptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_places, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nondet_field_where_the_pointer_lays_it, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_verdict_liveness_and_cap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
