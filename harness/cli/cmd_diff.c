@@ -132,6 +132,10 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t,
 			hcf_result_init(&c->res_a[i], 0);
 		c->v_a[i] = o->v;
 		c->ran_a[i] = true;
+	} else if (!c->ran_a[i]) {
+		char why[160];
+		snprintf(why, sizeof(why), "no result on %s", c->a->label);
+		hcf_diff_report_uncompared(c->report, &c->a->tests[i], why);
 	} else {
 		static const struct hcf_prog_result none;
 		struct hcf_diff_side da = { .res = &c->res_a[i], .abi = c->a->abi,
