@@ -174,7 +174,8 @@ enum hcf_rv_class hcf_oracle_retval_class(const struct hcf_oracle_ctx *ctx, int 
 /*
  * Where the status field of call idx lies: the buffer the op's pointer
  * argument points into, the field's offset in it, its struct and field.
- * 0, or -1 with why. hcf_oracle_status reads it; reproducers check it.
+ * 0, or -1 with why (NULL: not said). hcf_oracle_status reads it;
+ * reproducers check it.
  */
 int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p, size_t idx,
 			    const struct hcf_op *op, int *buf, int64_t *off,
@@ -184,7 +185,8 @@ int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p,
 /*
  * The status field of a status_field call: found through the op's pointer
  * argument in the buffer the program pointed it at, read after the program.
- * Returns 0 with the value, its width in bits and its place, or -1 with why.
+ * Returns 0 with the value, its width in bits and its place, or -1 with why
+ * (NULL: not said).
  * Bounds-checked throughout: offsets come from the program, bytes from the
  * guest.
  */

@@ -15,6 +15,7 @@
  * An undeclared call must return a value its undeclared contract allows: the
  * ABI's, or for an unknown sub-operation its call's (hcf_pcall_undeclared).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -221,6 +222,18 @@ static void explain_none(const struct rv *rv, struct hcf_call_verdict *cv)
 	fail_not_allowed(rv, cv, "return value not allowed for this call");
 }
 
+/* Why the status cannot be read, when the caller wants to know (why may be
+ * NULL: the coverage matrix asks only whether, for every call). */
+static void __attribute__((format(printf, 3, 4))) say(char *why, size_t ylen, const char *fmt, ...)
+{
+	if (!why || !ylen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, ylen, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Find the status field: the op's pointer argument to the status structure,
  * the buffer the program pointed it at, the field inside that buffer's bytes
@@ -233,18 +246,18 @@ int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p,
 			    size_t ylen)
 {
 	if (op->status_struct < 0 || (size_t)op->status_struct >= abi->nstructs) {
-		snprintf(why, ylen, "the spec names no status structure");
+		say(why, ylen, "the spec names no status structure");
 		return -1;
 	}
 	const struct hcf_struct *st = &abi->structs[op->status_struct];
 	if (op->status_field < 0 || (size_t)op->status_field >= st->nfields) {
-		snprintf(why, ylen, "the spec names no status field in %s", st->name);
+		say(why, ylen, "the spec names no status field in %s", st->name);
 		return -1;
 	}
 	const struct hcf_field *f = &st->fields[op->status_field];
 	if (f->size == 0 || f->size > 8) {
-		snprintf(why, ylen, "status field %s.%s is %u bytes (1..8 supported)", st->name,
-			 f->name, f->size);
+		say(why, ylen, "status field %s.%s is %u bytes (1..8 supported)", st->name,
+		    f->name, f->size);
 		return -1;
 	}
 	const struct hcf_arg *arg = NULL;
@@ -254,18 +267,18 @@ int hcf_oracle_status_place(const struct hcf_abi *abi, const struct hcf_prog *p,
 			break;
 		}
 	if (!arg) {
-		snprintf(why, ylen, "no argument of the call points to %s", st->name);
+		say(why, ylen, "no argument of the call points to %s", st->name);
 		return -1;
 	}
 	const struct hcf_bufref *ref = &p->calls[idx].ref[arg->reg];
 	if (ref->buf < 0 || (size_t)ref->buf >= p->nbufs || ref->buf >= (int)HCF_PROG_MAX_BUFS) {
-		snprintf(why, ylen, "%s does not point into a program buffer", hcf_reg_name(arg->reg));
+		say(why, ylen, "%s does not point into a program buffer", hcf_reg_name(arg->reg));
 		return -1;
 	}
 	int64_t o = (int64_t)ref->offset + f->offset;
 	if (ref->offset < 0 || o + f->size > (int64_t)p->bufs[ref->buf].size) {
-		snprintf(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
-			 ref->buf, (long long)o);
+		say(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
+		    ref->buf, (long long)o);
 		return -1;
 	}
 	*buf = ref->buf;
@@ -287,17 +300,17 @@ int hcf_oracle_status(const struct hcf_abi *abi, const struct hcf_prog *p,
 	if (hcf_oracle_status_place(abi, p, idx, op, &buf, &off, &st, &f, why, ylen) != 0)
 		return -1;
 	if ((size_t)buf >= r->nbufs) {
-		snprintf(why, ylen, "buf%d could not be read back", buf);
+		say(why, ylen, "buf%d could not be read back", buf);
 		return -1;
 	}
 	const struct hcf_buf_after *b = &r->bufs[buf];
 	if (!b->valid || !b->bytes) {
-		snprintf(why, ylen, "buf%d could not be read back", buf);
+		say(why, ylen, "buf%d could not be read back", buf);
 		return -1;
 	}
 	if (off + f->size > (int64_t)b->size || (uint64_t)HCF_BUF_GUARD + (uint64_t)off + f->size > b->cap) {
-		snprintf(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
-			 buf, (long long)off);
+		say(why, ylen, "%s.%s at buf%d+%lld lies outside the buffer", st->name, f->name,
+		    buf, (long long)off);
 		return -1;
 	}
 	const uint8_t *src = b->bytes + HCF_BUF_GUARD + off;
@@ -344,8 +357,7 @@ static enum hcf_rv_class class_status_only(const struct rv *rv, int *err)
 	uint64_t status;
 	unsigned width;
 	struct hcf_loc where;
-	char why[8];
-	return class_status(rv, err, &status, &width, &where, why, sizeof(why));
+	return class_status(rv, err, &status, &width, &where, NULL, 0);
 }
 
 static void explain_status(const struct rv *rv, struct hcf_call_verdict *cv)
