@@ -231,10 +231,9 @@ static int save_campaign_json(struct campaign *c, json_t *j)
 	return rc;
 }
 
-/* The elapsed time earlier runs recorded (the last stats.csv row). */
-static double earlier_elapsed(struct campaign *c)
+double hcf_campaign_elapsed_before(const char *dir)
 {
-	char *p = path2(c->dir, HCF_CAMPAIGN_STATS);
+	char *p = path2(dir, HCF_CAMPAIGN_STATS);
 	size_t len = 0;
 	char *txt = hcf_read_file(p, 64u << 20, &len);
 	free(p);
@@ -368,16 +367,36 @@ static void prepare_seeds(struct campaign *c)
 
 /* ---- engines -------------------------------------------------------------- */
 
+size_t hcf_campaign_engine_pids(const char *text, size_t len, long *pids, size_t max)
+{
+	size_t n = 0;
+	for (size_t at = 0; at < len && n < max;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		/* "PID NAME": the digits only, never past the line */
+		long pid = 0;
+		size_t i = at;
+		while (i < end && text[i] >= '0' && text[i] <= '9' && pid < (1L << 31)) {
+			pid = pid * 10 + (text[i] - '0');
+			i++;
+		}
+		if (i > at && pid > 1 && pid < (1L << 31) && (i == end || text[i] == ' '))
+			pids[n++] = pid;
+		at = end + 1;
+	}
+	return n;
+}
+
 static void kill_stale_engines(struct campaign *c)
 {
 	char *p = path2(c->dir, "engines.pid");
 	size_t len;
 	char *txt = hcf_read_file(p, 1u << 16, &len);
 	if (txt) {
-		for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-			long pid = strtol(line, NULL, 10);
-			if (pid <= 1)
-				continue;
+		long pids[MAX_ENGINES * 4];
+		size_t npids = hcf_campaign_engine_pids(txt, len, pids, sizeof(pids) / sizeof(pids[0]));
+		for (size_t k = 0; k < npids; k++) {
+			long pid = pids[k];
 			/* only a process that is still one of ours: check its command */
 			char cmdp[64], cmd[256] = { 0 };
 			snprintf(cmdp, sizeof(cmdp), "/proc/%ld/cmdline", pid);
@@ -623,15 +642,6 @@ static void stop_engines(struct campaign *c)
 
 /* ---- progress ------------------------------------------------------------- */
 
-struct progress {
-	unsigned long long execs, calls;
-	unsigned long long lost, xfail;   /* expected losses, known anomalies */
-	size_t features, corpus, findings;
-	uint64_t last_new_feature_unix;
-	struct hcf_feature_set union_;
-	char anomalies[512];              /* the ids seen most, with counts */
-};
-
 /* Add one process's per-anomaly counts into sum (id -> count). */
 static void add_anomalies(json_t *sum, json_t *one)
 {
@@ -660,11 +670,12 @@ static void format_anomalies(json_t *sum, char *buf, size_t len)
 	free(counts);
 }
 
-static void read_progress(struct campaign *c, struct progress *pg)
+void hcf_campaign_progress_read(const char *dir, const char *engine,
+				struct hcf_campaign_progress *pg)
 {
 	memset(pg, 0, sizeof(*pg));
 	json_t *anomalies = json_object();
-	char *sdir = path2(c->dir, HCF_CAMPAIGN_STATS_DIR);
+	char *sdir = path2(dir, HCF_CAMPAIGN_STATS_DIR);
 	DIR *d = opendir(sdir);
 	if (d) {
 		struct dirent *e;
@@ -704,12 +715,12 @@ static void read_progress(struct campaign *c, struct progress *pg)
 	format_anomalies(anomalies, pg->anomalies, sizeof(pg->anomalies));
 	json_decref(anomalies);
 	pg->features = pg->union_.count;
-	char *fd = path2(c->dir, HCF_CAMPAIGN_FINDINGS);
+	char *fd = path2(dir, HCF_CAMPAIGN_FINDINGS);
 	pg->findings = count_entries(fd, NULL);
 	free(fd);
-	if (!strcmp(c->o->engine, "afl")) {
+	if (!strcmp(engine, "afl")) {
 		/* the largest queue: instances sync each other's entries */
-		char *adir = path2(c->dir, HCF_CAMPAIGN_AFL);
+		char *adir = path2(dir, HCF_CAMPAIGN_AFL);
 		DIR *ad = opendir(adir);
 		if (ad) {
 			struct dirent *e;
@@ -726,7 +737,7 @@ static void read_progress(struct campaign *c, struct progress *pg)
 		}
 		free(adir);
 	} else {
-		char *cd = path2(c->dir, HCF_CAMPAIGN_CORPUS);
+		char *cd = path2(dir, HCF_CAMPAIGN_CORPUS);
 		pg->corpus = count_entries(cd, NULL);
 		free(cd);
 	}
@@ -896,7 +907,7 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 		snprintf(err, errlen, "cannot write %s/campaign.json: %s", c->dir, strerror(errno));
 		goto out;
 	}
-	c->elapsed_before = earlier_elapsed(c);
+	c->elapsed_before = hcf_campaign_elapsed_before(c->dir);
 	prepare_seeds(c);
 	open_csv(c);
 	struct hcf_kcov kc;
@@ -932,8 +943,8 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	hcf_target_close(probe);
 	save_campaign_json(c, cj);
 
-	struct progress pg0;
-	read_progress(c, &pg0);
+	struct hcf_campaign_progress pg0;
+	hcf_campaign_progress_read(c->dir, c->o->engine, &pg0);
 	size_t findings_before = pg0.findings;
 	if (!o->quiet)
 		fprintf(stderr,
@@ -949,13 +960,13 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	unsigned long long last_execs = pg0.execs, last_calls = pg0.calls;
 	double eps = 0, cps = 0;
 	const char *why = "time limit";
-	struct progress pg = pg0;
+	struct hcf_campaign_progress pg = pg0;
 	for (;;) {
 		usleep(200000);
 		double t = hcf_now_s();
 		bool tick = t - last_t >= 1.0;
 		if (tick) {
-			read_progress(c, &pg);
+			hcf_campaign_progress_read(c->dir, c->o->engine, &pg);
 			double dt = t - last_t;
 			double e_now = (double)(pg.execs - (pg.execs >= last_execs ? last_execs : pg.execs)) / dt;
 			double c_now = (double)(pg.calls - (pg.calls >= last_calls ? last_calls : pg.calls)) / dt;
@@ -1020,7 +1031,7 @@ int hcf_campaign_run(const struct hcf_campaign_opts *o, struct hcf_campaign_resu
 	if (!o->quiet)
 		hcf_status_done();
 	double ran = hcf_now_s() - t0;
-	read_progress(c, &pg);
+	hcf_campaign_progress_read(c->dir, c->o->engine, &pg);
 	if (c->csv) {
 		fprintf(c->csv, "%lld,%.1f,%llu,%.1f,%llu,%.1f,%zu,%zu,%zu,%ld\n", (long long)time(NULL),
 			c->elapsed_before + ran, pg.execs, eps, pg.calls, cps, pg.corpus, pg.features,

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fuzz/features.h"
 #include "target/target.h"
 
 struct hcf_campaign_opts {
@@ -50,6 +51,27 @@ struct hcf_campaign_result {
 	bool not_applicable;   /* the hypervisor lacks the ABI (the spec's requires:):
 	                          nothing ran, the error says what is missing */
 };
+
+/* The campaign's progress as its engines' files in DIR/stats/ say, summed
+ * (the corpus: DIR/corpus/, or for AFL++ the largest queue). */
+struct hcf_campaign_progress {
+	unsigned long long execs, calls;
+	unsigned long long lost, xfail;   /* expected losses, known anomalies */
+	size_t features, corpus, findings;
+	uint64_t last_new_feature_unix;
+	struct hcf_feature_set union_;
+	char anomalies[512];              /* the ids seen most, with counts */
+};
+void hcf_campaign_progress_read(const char *dir, const char *engine,
+				struct hcf_campaign_progress *pg);
+
+/* The seconds earlier runs of the campaign in dir recorded (stats.csv's
+ * largest elapsed_s), 0 when none. */
+double hcf_campaign_elapsed_before(const char *dir);
+
+/* The process ids engines.pid's text lists ("PID NAME" a line, as the
+ * campaign writes it); lines that are not one are skipped. At most max. */
+size_t hcf_campaign_engine_pids(const char *text, size_t len, long *pids, size_t max);
 
 /* Run (or resume) a campaign. Returns 0, or -1 when it could not start
  * (message in err). */

@@ -31,6 +31,7 @@
 
 #define FINDING_VERSION 1
 #define INPUT_MAX (16u << 20)
+#define FINDING_JSON_MAX (16u << 20)
 
 /*
  * A place as a signature names it: memory places carry program-specific
@@ -327,15 +328,39 @@ static bool parse_hex(const char *s, uint64_t *v)
 
 int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_diags *diags)
 {
-	memset(f, 0, sizeof(*f));
+	char *jpath = hcf_xasprintf("%s/%s", path, HCF_FINDING_JSON);
+	size_t len = 0;
+	char *text = hcf_read_file(jpath, FINDING_JSON_MAX, &len);
+	int rc;
+	if (!text) {
+		memset(f, 0, sizeof(*f));
+		hcf_diag_addf(diags, jpath, 0, 0, "cannot read: %s",
+			      errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+		rc = -1;
+	} else {
+		rc = hcf_finding_parse_meta(jpath, text, len, f, diags);
+	}
+	free(text);
+	free(jpath);
 	snprintf(f->path, sizeof(f->path), "%s", path);
-	char *jpath = hcf_xasprintf("%s/finding.json", path);
+	if (rc == 0) {
+		char *min = hcf_xasprintf("%s/%s", path, HCF_FINDING_MINIMIZED);
+		f->minimized = access(min, R_OK) == 0;
+		free(min);
+	}
+	return rc;
+}
+
+int hcf_finding_parse_meta(const char *name, const char *text, size_t len, struct hcf_finding *f,
+			   struct hcf_diags *diags)
+{
+	memset(f, 0, sizeof(*f));
+	const char *jpath = name;
 	json_error_t je;
-	json_t *j = json_load_file(jpath, 0, &je);
+	json_t *j = json_loadb(text, len, 0, &je);
 	if (!j) {
 		hcf_diag_addf(diags, jpath, (unsigned)(je.line > 0 ? je.line : 0),
 			      (unsigned)(je.column > 0 ? je.column : 0), "%s", je.text);
-		free(jpath);
 		return -1;
 	}
 	static const char *const required[] = { HCF_FJ_ID, HCF_FJ_SIGNATURE, "oracle", "op", "where",
@@ -344,7 +369,6 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 		if (!jget_str(j, required[i])) {
 			hcf_diag_addf(diags, jpath, 0, 0, "missing or non-string \"%s\"", required[i]);
 			json_decref(j);
-			free(jpath);
 			return -1;
 		}
 	struct hcf_finding_sig *s = &f->sig;
@@ -357,7 +381,6 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 	if (hcf_verdict_parse(jget_str(j, HCF_FJ_VERDICT), &s->verdict) != 0) {
 		hcf_diag_addf(diags, jpath, 0, 0, "unknown verdict \"%s\"", jget_str(j, HCF_FJ_VERDICT));
 		json_decref(j);
-		free(jpath);
 		return -1;
 	}
 	json_t *call = json_object_get(j, "call");
@@ -380,11 +403,7 @@ int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_di
 	snprintf(f->engine, sizeof(f->engine), "%s", jget_str(j, "engine") ? jget_str(j, "engine") : "");
 	json_t *fs = json_object_get(j, HCF_FJ_FIRST_SEEN_UNIX);
 	f->first_seen = json_is_integer(fs) ? (time_t)json_integer_value(fs) : 0;
-	char *min = hcf_xasprintf("%s/minimized.hcf", path);
-	f->minimized = access(min, R_OK) == 0;
-	free(min);
 	json_decref(j);
-	free(jpath);
 	return 0;
 }
 

@@ -119,5 +119,9 @@ void hcf_finding_free(struct hcf_finding *f);
 
 /* Just the metadata (no spec needed): signature, verdict, spec path, times. */
 int hcf_finding_load_meta(const char *path, struct hcf_finding *f, struct hcf_diags *diags);
+/* The same from finding.json's text in memory (name labels diagnostics);
+ * f->path and f->minimized, which come from the directory, stay empty. */
+int hcf_finding_parse_meta(const char *name, const char *text, size_t len, struct hcf_finding *f,
+			   struct hcf_diags *diags);
 
 #endif /* HCF_FINDING_H */

@@ -517,6 +517,19 @@ int hcf_spec_load(const char *path, struct hcf_abi **out, struct hcf_diags *diag
 int hcf_spec_load_buffer(const char *name, const char *text, size_t len,
 			 struct hcf_abi **out, struct hcf_diags *diags);
 
+/* One file of a spec, in memory. */
+struct hcf_spec_text {
+	const char *name;  /* for diagnostics */
+	const char *text;  /* NULL: a file that could not be read */
+	size_t len;
+};
+
+/* Xen FastABI operation files already in memory, merged into one ABI named
+ * name, exactly as hcf_spec_load merges a directory of them (in the order
+ * given). */
+int hcf_spec_load_fastabi_texts(const char *name, const struct hcf_spec_text *files, size_t n,
+				struct hcf_abi **out, struct hcf_diags *diags);
+
 void hcf_spec_free(struct hcf_abi *abi);
 /* Make calls with the transport of the spec's list named `name` (its kind's
  * spelling: "syscall", "hypercall_page", "int"...). 0, or -1 with why. */

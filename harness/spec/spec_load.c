@@ -131,6 +131,59 @@ static void file_error(struct hcf_spec_ctx *c, const char *path, int err)
 	c->nerr++;
 }
 
+/* Xen FastABI operation files, merged into one ABI: files[i].text is NULL
+ * for a file that could not be read (its error already counted in c). */
+static void merge_fastabi(struct hcf_spec_ctx *c, const struct hcf_spec_text *files, size_t n)
+{
+	struct hcf_abi *abi = c->abi;
+	if (n == 0)
+		return;
+	hcf_spec_fastabi_init(c);
+	abi->digest = HCF_FNV64_SEED;
+	for (size_t i = 0; i < n; i++) {
+		hcf_spec_set_file(c, files[i].name);
+		if (!files[i].text)
+			continue;
+		abi->digest = hcf_fnv64(abi->digest, files[i].text, files[i].len);
+		struct hcf_ynode *root = hcf_yaml_parse(c, files[i].text, files[i].len);
+		if (root) {
+			if (i == 0)
+				abi->pos = hcf_spec_pos(c, root);
+			if (classify(root) == FILE_FASTABI)
+				hcf_spec_fastabi_add_file(c, root);
+			else if (classify(root) == FILE_NATIVE)
+				hcf_spec_err(c, root, "%s: a directory holds Xen FastABI operation "
+						      "files; load a native spec by its file name",
+					     c->file);
+			else
+				not_a_spec(c, root);
+			hcf_yaml_free(root);
+		}
+	}
+	hcf_spec_fastabi_finish(c);
+}
+
+int hcf_spec_load_fastabi_texts(const char *name, const struct hcf_spec_text *files, size_t n,
+				struct hcf_abi **out, struct hcf_diags *diags)
+{
+	struct hcf_diags local;
+	if (!diags) {
+		hcf_diags_init(&local);
+		diags = &local;
+	}
+	struct hcf_abi *abi = new_abi();
+	struct hcf_spec_ctx c = { .diags = diags, .abi = abi };
+	*out = NULL;
+	abi->path = hcf_xstrdup(name);
+	abi->name = hcf_xstrdup(name);
+	if (n == 0) {
+		hcf_diag_addf(diags, name, 0, 0, "no Xen FastABI operation files");
+		c.nerr++;
+	}
+	merge_fastabi(&c, files, n);
+	return finish(&c, abi, out);
+}
+
 /* A directory of Xen FastABI operation files, merged into one ABI named
  * after the directory. Files load in name order so call order, op indices
  * and diagnostics do not depend on readdir. */
@@ -165,39 +218,22 @@ static int load_dir(const char *path, struct hcf_abi **out, struct hcf_diags *di
 	if (n == 0) {
 		hcf_diag_addf(diags, path, 0, 0, "no *.yml or *.yaml files in this directory");
 		c.nerr++;
-	} else {
-		hcf_spec_fastabi_init(&c);
 	}
+	struct hcf_spec_text *files = hcf_xcalloc(n ? n : 1, sizeof(*files));
 	for (size_t i = 0; i < n; i++) {
 		char *file = hcf_xasprintf("%.*s/%s", (int)end, path, names[i]);
-		size_t len;
-		hcf_spec_set_file(&c, file);
-		free(file);
-		char *text = hcf_read_file(c.file, HCF_SPEC_MAX_FILE, &len);
-		if (!text) {
-			file_error(&c, c.file, errno);
-			continue;
-		}
-		struct hcf_ynode *root = hcf_yaml_parse(&c, text, len);
-		if (root) {
-			if (i == 0)
-				abi->pos = hcf_spec_pos(&c, root);
-			if (classify(root) == FILE_FASTABI)
-				hcf_spec_fastabi_add_file(&c, root);
-			else if (classify(root) == FILE_NATIVE)
-				hcf_spec_err(&c, root, "%s: a directory holds Xen FastABI operation "
-						       "files; load a native spec by its file name",
-					     c.file);
-			else
-				not_a_spec(&c, root);
-			hcf_yaml_free(root);
-		}
-		free(text);
+		files[i].name = file;
+		files[i].text = hcf_read_file(file, HCF_SPEC_MAX_FILE, &files[i].len);
+		if (!files[i].text)
+			file_error(&c, file, errno);
 	}
-	if (n)
-		hcf_spec_fastabi_finish(&c);
-	for (size_t i = 0; i < n; i++)
+	merge_fastabi(&c, files, n);
+	for (size_t i = 0; i < n; i++) {
+		free((char *)files[i].name);
+		free((char *)files[i].text);
 		free(names[i]);
+	}
+	free(files);
 	free(names);
 	return finish(&c, abi, out);
 }

@@ -244,6 +244,39 @@ static void test_corrupt_finding(void **state)
 	assert_int_equal(d.d[0].line, 2);
 }
 
+/* finding.json's text from memory: what the directory loader reads, with
+ * the name given in its diagnostics; a missing finding.json is named too. */
+static void test_parse_meta(void **state)
+{
+	struct world *w = *state;
+	struct hcf_finding f;
+	struct hcf_diags d;
+	const char *good = "{\"version\":1,\"id\":\"0123456789abcdef\",\"signature\":\"a|b|c|d\","
+			   "\"oracle\":\"a\",\"op\":\"b\",\"where\":\"c\",\"class\":\"d\","
+			   "\"verdict\":\"FAIL\",\"abi\":\"pvm\",\"got\":\"0x2\",\"expected\":\"1\","
+			   "\"loc\":{\"kind\":\"reg\",\"reg\":\"rbx\"}}";
+	hcf_diags_init(&d);
+	assert_int_equal(hcf_finding_parse_meta("mem.json", good, strlen(good), &f, &d), 0);
+	assert_string_equal(f.sig.id, "0123456789abcdef");
+	assert_int_equal(f.sig.verdict, HCF_V_FAIL);
+	assert_true(f.has_values && f.got == 2 && f.expected == 1);
+	assert_true(f.has_loc);
+	assert_int_equal(f.loc.reg, HCF_RBX);
+	assert_string_equal(f.path, "");
+	/* cut anywhere: an error at a position, never a crash */
+	for (size_t n = 0; n < strlen(good); n++) {
+		hcf_diags_init(&d);
+		assert_int_equal(hcf_finding_parse_meta("mem.json", good, n, &f, &d), -1);
+		assert_string_equal(d.d[0].file, "mem.json");
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "%s/findings/none", w->dir);
+	hcf_diags_init(&d);
+	assert_int_equal(hcf_finding_load_meta(path, &f, &d), -1);
+	assert_non_null(strstr(d.d[0].file, "none/finding.json"));
+	assert_non_null(strstr(d.d[0].msg, "cannot read"));
+}
+
 static void test_features(void **state)
 {
 	struct world *w = *state;
@@ -334,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_memory_where_normalised),
 		cmocka_unit_test(test_store_load),
 		cmocka_unit_test(test_corrupt_finding),
+		cmocka_unit_test(test_parse_meta),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_minimize_fabricated),
 	};

@@ -436,6 +436,53 @@ static void test_fastabi_dir_conflict(void **state)
 	rmdir(tmpl2);
 }
 
+/* The same files from memory (hcf_spec_load_fastabi_texts): the ABI the
+ * directory makes, clashes named in the file that clashes, no file an error. */
+static void test_fastabi_texts(void **state)
+{
+	struct hcf_spec_text files[NFASTABI];
+	for (size_t i = 0; i < NFASTABI; i++) {
+		char *rel = hcf_xasprintf("tests/fixtures/xen-fastabi/%s", fastabi_files[i].file);
+		char *p = src_path(rel);
+		free(rel);
+		files[i].name = fastabi_files[i].file;
+		files[i].text = hcf_read_file(p, 1u << 20, &files[i].len);
+		assert_non_null(files[i].text);
+		free(p);
+	}
+	struct hcf_abi *dir = load_ok("tests/fixtures/xen-fastabi"), *mem = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	assert_int_equal(hcf_spec_load_fastabi_texts("xen-fastabi", files, NFASTABI, &mem, &d), 0);
+	assert_string_equal(mem->name, dir->name);
+	assert_int_equal(mem->ncalls, dir->ncalls);
+	assert_int_equal(mem->nops, dir->nops);
+	for (size_t i = 0; i < mem->nops; i++) {
+		assert_string_equal(mem->ops[i].name, dir->ops[i].name);
+		assert_int_equal(mem->ops[i].nr, dir->ops[i].nr);
+		assert_int_equal(mem->ops[i].in_mask, dir->ops[i].in_mask);
+	}
+	check_fastabi_abi(mem);
+	hcf_spec_free(mem);
+	hcf_spec_free(dir);
+	for (size_t i = 0; i < NFASTABI; i++)
+		free((char *)files[i].text);
+
+	const struct hcf_spec_text clash[] = {
+		{ "a.yml", "name: one\nhypercall_index: 7\n", 29 },
+		{ "b.yml", "name: two\nhypercall_index: 7\n", 29 },
+	};
+	hcf_diags_init(&d);
+	assert_int_equal(hcf_spec_load_fastabi_texts("m", clash, 2, &mem, &d), -1);
+	assert_null(mem);
+	expect_diag(&d, 2, 18, "call number 7 already used by one at", "texts");
+	assert_string_equal(d.d[0].file, "b.yml");
+	hcf_diags_init(&d);
+	assert_int_equal(hcf_spec_load_fastabi_texts("m", clash, 0, &mem, &d), -1);
+	assert_null(mem);
+	assert_non_null(strstr(d.d[0].msg, "no Xen FastABI operation files"));
+}
+
 /* ---- native fixtures ---------------------------------------------------- */
 
 static void test_full_fixture(void **state)
@@ -1400,6 +1447,7 @@ int main(void)
 		cmocka_unit_test(test_fastabi_inout),
 		cmocka_unit_test(test_fastabi_dir),
 		cmocka_unit_test(test_fastabi_dir_conflict),
+		cmocka_unit_test(test_fastabi_texts),
 		cmocka_unit_test(test_full_fixture),
 		cmocka_unit_test(test_pio_mmio),
 		cmocka_unit_test(test_backdoor_port),
