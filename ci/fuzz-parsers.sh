@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# fuzz-parsers.sh: run the parser fuzz targets (tests/fuzz) of a build made
+# with -DHCF_PARSER_FUZZERS=ON, one after the other, nice'd.
+#
+#   ci/fuzz-parsers.sh --setup [DIR]
+#   ci/fuzz-parsers.sh [--build DIR] [SECONDS] [-runs=N] [TARGET...]
+#
+# DIR defaults to build-fuzz (--setup configures and builds it); each target
+# runs for SECONDS, or N executions, whichever comes first (60 s when
+# neither is given); TARGET to all of them (spec,
+# spec_fastabi, prog_text, codec, finding, campaign, mailbox). Each target's
+# corpus grows in DIR/fuzz-parsers/corpus/TARGET across runs, starting from
+# the seeds the build made (DIR/fuzz-parsers/seeds/TARGET); its log is
+# DIR/fuzz-parsers/logs/TARGET.log, anything it finds DIR/fuzz-parsers/
+# artifacts/TARGET-*. One line per target: executions, time, exec/s, corpus,
+# cov/ft. Exits non-zero when any target found a crash, leak, UB or hang.
+# The long runs of docs/fuzzing.md: ci/fuzz-parsers.sh -runs=10000000.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build-fuzz
+if [ "${1:-}" = --setup ]; then
+	build=${2:-$build}
+	cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DHCF_PARSER_FUZZERS=ON >/dev/null
+	exec ninja -C "$build" $(cd "$root/tests/fuzz" && ls fuzz_*.c | grep -v common | sed 's/\.c$//') \
+		fuzz-parser-seeds
+fi
+if [ "${1:-}" = --build ]; then
+	build=$2
+	shift 2
+fi
+limit=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-runs=*) limit+=("$1") ;;
+	[0-9]*) limit+=(-max_total_time="$1") ;;
+	*) break ;;
+	esac
+	shift
+done
+[ ${#limit[@]} -gt 0 ] || limit=(-max_total_time=60)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(spec spec_fastabi prog_text codec finding campaign mailbox)
+
+dir=$build/fuzz-parsers
+export HCF_SOURCE_DIR=${HCF_SOURCE_DIR:-$root}
+# leaks are findings; UB stops the run like a crash
+# (no allocation stacks and a small quarantine: a fifth of the time goes there;
+# rerun an artifact with ASAN_OPTIONS=detect_leaks=1 for the stacks)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:malloc_context_size=0:quarantine_size_mb=16}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+mkdir -p "$dir/logs" "$dir/artifacts"
+# The longest input per target: room for what its seeds hold (a spec's
+# header and some calls, a program of the codec's 32 calls, a campaign's
+# files), small enough to keep every execution cheap.
+declare -A max_len=([spec]=4096 [spec_fastabi]=4096 [prog_text]=2048 [codec]=1024 [finding]=2048
+		    [campaign]=4096 [mailbox]=2048)
+failed=0
+for t in "${targets[@]}"; do
+	bin=$dir/fuzz_$t
+	if [ ! -x "$bin" ] || [ ! -d "$dir/seeds/$t" ]; then
+		echo "fuzz_$t: not built in $build (ci/fuzz-parsers.sh --setup $build)" >&2
+		exit 2
+	fi
+	mkdir -p "$dir/corpus/$t"
+	dict=()
+	[ ! -f "$dir/dict/$t.dict" ] || dict=(-dict="$dir/dict/$t.dict")
+	log=$dir/logs/$t.log
+	start=$(date +%s)
+	rc=0
+	nice -n 19 "$bin" "${limit[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 -max_len="${max_len[$t]:-4096}" \
+		-print_final_stats=1 -artifact_prefix="$dir/artifacts/$t-" \
+		"$dir/corpus/$t" "$dir/seeds/$t" > "$log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - start))
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1 ft \2 corpus \3/p' <<< "$last")
+	if [ $rc -ne 0 ]; then
+		failed=1
+		echo "fuzz_$t: FAILED (exit $rc) after ${runs:-?} executions, ${secs} s; see $log and $dir/artifacts/"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|hcfuzz parser fuzzing)' "$log" | head -5 || true
+	else
+		echo "fuzz_$t: ${runs:-?} executions in ${secs} s (${eps:-?} exec/s), ${cov:-?}, 0 crashes"
+	fi
+done
+exit $failed
