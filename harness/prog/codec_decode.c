@@ -566,12 +566,17 @@ static void dec_call_body(struct dec *d, size_t idx, const struct hcf_op *op)
 	struct hcf_pcall *c = &d->p->calls[idx];
 	struct layout l;
 	call_layout(d->abi, op, &l);
+	/* a declared op's magic registers stay set (another value is an
+	 * override; unset, the op would have no spelling) */
+	uint64_t mval[HCF_NGPR];
+	hcf_regmask_t keep = op ? hcf_prog_magic(d->abi, mval) : 0;
 	uint8_t f = rd8(d);
 	dec_flags(d, c, f);
 	for (size_t i = 0; i < l.nslots; i++) {
 		struct slot s = arg_slot(d, op, l.slot_arg[i]);
 		struct val v = dec_value(d, &s);
-		set_reg(c, idx, l.slot_reg[i], &v);
+		if (!(v.tag == V_UNSET && (keep & HCF_REGBIT(l.slot_reg[i]))))
+			set_reg(c, idx, l.slot_reg[i], &v);
 	}
 	if ((f & F_EXTRAS) != F_EXTRAS)
 		return;
@@ -579,8 +584,9 @@ static void dec_call_body(struct dec *d, size_t idx, const struct hcf_op *op)
 		uint8_t g = rd8(d);
 		struct slot s = plain_slot(d, 64);
 		struct val v = dec_value(d, &s);
-		if (l.nextras)
-			set_reg(c, idx, l.extra_reg[(g & ~EXTRA_MORE) % l.nextras], &v);
+		unsigned r = l.nextras ? l.extra_reg[(g & ~EXTRA_MORE) % l.nextras] : HCF_NGPR;
+		if (r < HCF_NGPR && !(v.tag == V_UNSET && (keep & HCF_REGBIT(r))))
+			set_reg(c, idx, r, &v);
 		if (!(g & EXTRA_MORE))
 			break;
 	}
@@ -903,8 +909,12 @@ static void rec_raw(struct dec *d, uint8_t tag)
 	uint64_t ival[HCF_NGPR] = { 0 };
 	hcf_regmask_t implied = implied_regs(abi, opi >= 0 ? &abi->ops[opi] : NULL, ival);
 	if (opi < 0) {
+		/* the number register and the ABI's magic ones too: the encoder
+		 * lists every register such a call sets */
 		struct val unset = { .tag = V_UNSET, .buf = -1 };
-		set_reg(c, idx, hcf_prog_nr_reg(abi), &unset);
+		for (unsigned r = 0; r < HCF_NGPR; r++)
+			if (implied & HCF_REGBIT(r))
+				set_reg(c, idx, r, &unset);
 		implied = 0;
 	}
 	dec_flags(d, c, rd8(d));
