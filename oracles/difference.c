@@ -372,6 +372,12 @@ size_t hcf_differ(const struct hcf_prog *p, const struct hcf_diff_side *a,
 	const struct hcf_abi *abi_a = a->abi ? a->abi : p->abi, *abi_b = b->abi ? b->abi : p->abi;
 	df.ignore = hcf_xport_info(abi_a->transport.kind)->clobbers |
 		    hcf_xport_info(abi_b->transport.kind)->clobbers;
+	/* At an exception rsp is where the agent's stub was: a call into Xen's
+	 * hypercall page has pushed a return address that a syscall has not.
+	 * Between two transports that is the stubs' difference, not the
+	 * hypervisor's. */
+	if (abi_a->transport.kind != abi_b->transport.kind)
+		df.ignore |= HCF_REGBIT(HCF_RSP);
 	const struct hcf_prog_result *ra = a->res, *rb = b->res;
 	uint64_t flag_mask = HCF_X86_RFLAGS_ARCH;
 	if (a->rflags_captured)
