@@ -632,8 +632,10 @@ static int line_call(struct parser *ps)
 	const struct hcf_op *op = h.op >= 0 ? &abi->ops[h.op] : NULL;
 	unsigned nreg = hcf_prog_nr_reg(abi);
 	if (h.raw) {
+		/* nothing implied: every register its sentinel, the magic ones too */
 		c->set = 0;
-		c->gpr[nreg] = hcf_sentinel(nreg, idx);
+		for (unsigned r = 0; r < HCF_NGPR; r++)
+			c->gpr[r] = hcf_sentinel(r, idx);
 	} else if (h.has_s && !op) {
 		hcf_pcall_set(c, abi->subop_reg, h.s);
 	}

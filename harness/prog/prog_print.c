@@ -200,8 +200,11 @@ static int print_head(struct printer *pr, const struct hcf_pcall *c, hcf_regmask
 		return (c->set & *implied) == *implied ? 0 : -1;
 	}
 
-	/* undeclared: nr=N when the number register reads back exactly */
-	if (reg_is(c, nreg, c->gpr[nreg])) {
+	/* undeclared: nr=N when the number register reads back exactly and the
+	 * ABI's magic registers are set (nr=N implies them; raw spells them out) */
+	uint64_t magic[HCF_NGPR];
+	hcf_regmask_t mm = hcf_prog_magic(abi, magic);
+	if (reg_is(c, nreg, c->gpr[nreg]) && (c->set & mm) == mm) {
 		uint64_t v = c->gpr[nreg];
 		uint64_t n = mapped ? v : v & ~abi->nr_or_mask;
 		bool has_s = sreg < HCF_NGPR && sreg != nreg && reg_is(c, sreg, c->gpr[sreg]) &&

@@ -1037,6 +1037,42 @@ static void test_parse_file(void **state)
 	assert_int_equal(d.d[0].line, 0);
 }
 
+/* An ABI with a magic register (vmware-backdoor: eax): a raw call leaves it
+ * unset, sentinel and all; an undeclared call without it prints raw, since
+ * nr=N would set it. */
+static void test_magic_unset(void **state)
+{
+	(void)state;
+	const char *src = getenv("HCF_SOURCE_DIR");
+	if (!src)
+		skip();
+	char path[1024];
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	snprintf(path, sizeof(path), "%s/specs/vmware-backdoor.yaml", src);
+	assert_int_equal(hcf_spec_load(path, &abi, &d), 0);
+	struct hcf_prog p;
+	const char *raw = "call rcx=0x5\n";
+	assert_int_equal(hcf_prog_parse(&p, abi, "raw", raw, strlen(raw), &d), 0);
+	assert_int_equal(p.calls[0].set, HCF_REGBIT(HCF_RCX));
+	assert_true(p.calls[0].gpr[HCF_RAX] == hcf_sentinel(HCF_RAX, 0));
+	check_round_trip(&p);
+	hcf_prog_free(&p);
+
+	hcf_prog_init(&p, abi);
+	struct hcf_pcall *c = hcf_prog_add_call(&p, -1, 0x57);
+	c->set &= (hcf_regmask_t)~HCF_REGBIT(HCF_RAX);
+	c->gpr[HCF_RAX] = hcf_sentinel(HCF_RAX, 0);
+	char *text = hcf_prog_to_text(&p);
+	assert_non_null(text);
+	assert_null(strstr(text, "nr="));
+	free(text);
+	check_round_trip(&p);
+	hcf_prog_free(&p);
+	hcf_spec_free(abi);
+}
+
 /* A program for the real KVM spec, loaded by the spec loader. */
 static void test_kvm_spec_fixture(void **state)
 {
@@ -1099,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_mutated_programs),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_kvm_spec_fixture),
+		cmocka_unit_test(test_magic_unset),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
