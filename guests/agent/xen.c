@@ -209,9 +209,32 @@ static uint64_t xen_now(void)
 	return sys + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
+static int wake_port_pending(void)
+{
+	uint32_t port = agent_xen_wake_port;
+	volatile uint64_t *pending = (volatile uint64_t *)(shinfo + SHINFO_PENDING) + port / 64;
+	return (int)(*pending >> (port % 64) & 1);
+}
+
+/*
+ * The timer's event must be a new one once the call blocks: Xen wakes a
+ * blocked vCPU when a port becomes pending, and a PVH vCPU (interrupts off)
+ * blocks even with one already pending (hvm_local_events_need_delivery
+ * counts no interrupt while IF is clear). A deadline that is already past
+ * when Xen takes it (the guest's clock read from an old time record, TCG's
+ * time jumping on a loaded host) fires at once: measured, one SCHEDOP_block
+ * in about a hundred then HANGed on xen-pvh. So the event must not be
+ * pending after arming; if it is, the port is quieted and the timer armed
+ * again further ahead.
+ */
 void agent_xen_wake_later(void)
 {
-	agent_xen_call(XEN_SET_TIMER_OP, xen_now() + WAKE_AFTER_NS, 0, 0);
+	for (unsigned tries = 0; tries < 8; tries++) {
+		agent_xen_call(XEN_SET_TIMER_OP, xen_now() + (WAKE_AFTER_NS << tries), 0, 0);
+		if (!wake_port_pending())
+			return;
+		agent_xen_events_quiet();
+	}
 }
 
 /*
