@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prog/codec.h"
 #include "util/diag.h"
 #include "util/fileio.h"
 #include "util/xalloc.h"
@@ -102,4 +103,25 @@ size_t hcf_fuzz_split(const uint8_t *data, size_t len, struct hcf_fuzz_part *par
 	if (max)
 		parts[n++] = (struct hcf_fuzz_part){ s, (size_t)(end - s) };
 	return n;
+}
+
+void hcf_fuzz_check_spec_load(int rc, struct hcf_abi *abi, const struct hcf_diags *d,
+			      const uint8_t *data, size_t len)
+{
+	if (rc != 0) {
+		if (abi)
+			hcf_fuzz_fail("a spec that failed to load was returned");
+		if (!d->n)
+			hcf_fuzz_fail("a spec failed to load without a diagnostic");
+		return;
+	}
+	/* the input's own bytes as a fuzzer input for the spec */
+	struct hcf_prog p;
+	hcf_prog_init(&p, abi);
+	hcf_prog_decode(&p, abi, data, len);
+	char why[256];
+	if (hcf_prog_validate(&p, why, sizeof(why)) != 0)
+		hcf_fuzz_fail("a program decoded against an accepted spec is invalid: %s", why);
+	hcf_prog_free(&p);
+	hcf_spec_free(abi);
 }

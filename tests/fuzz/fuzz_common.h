@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "spec/spec.h"
+#include "util/diag.h"
 
 /* Between two files of one input (a YAML comment line, so that a FastABI
  * seed of several files is still YAML). make-seeds.sh writes the same. */
@@ -31,6 +32,12 @@ struct hcf_fuzz_part {
 	size_t len;
 };
 size_t hcf_fuzz_split(const uint8_t *data, size_t len, struct hcf_fuzz_part *parts, size_t max);
+
+/* What a spec load promises, checked (abi freed): refused, a diagnostic
+ * and nothing returned; accepted, the codec decodes data against it into a
+ * valid program. */
+void hcf_fuzz_check_spec_load(int rc, struct hcf_abi *abi, const struct hcf_diags *d,
+			      const uint8_t *data, size_t len);
 
 /* A property that failed: print why and abort (libFuzzer keeps the input). */
 _Noreturn void hcf_fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "fuzz_common.h"
-#include "prog/codec.h"
 #include "util/diag.h"
 
 #define MAX_FILES 16
@@ -28,20 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct hcf_abi *abi = NULL;
 	struct hcf_diags d;
 	hcf_diags_init(&d);
-	if (hcf_spec_load_fastabi_texts("fuzz-fastabi", files, n, &abi, &d) != 0) {
-		if (abi)
-			hcf_fuzz_fail("a spec that failed to load was returned");
-		if (!d.n)
-			hcf_fuzz_fail("a spec failed to load without a diagnostic");
-		return 0;
-	}
-	struct hcf_prog p;
-	hcf_prog_init(&p, abi);
-	hcf_prog_decode(&p, abi, data, len);
-	char why[256];
-	if (hcf_prog_validate(&p, why, sizeof(why)) != 0)
-		hcf_fuzz_fail("a program decoded against an accepted spec is invalid: %s", why);
-	hcf_prog_free(&p);
-	hcf_spec_free(abi);
+	int rc = hcf_spec_load_fastabi_texts("fuzz-fastabi", files, n, &abi, &d);
+	hcf_fuzz_check_spec_load(rc, abi, &d, data, len);
 	return 0;
 }
