@@ -5,7 +5,7 @@
  * A fuzzing process feeds every judged execution into its matrix
  * (fuzz/session.c), right after the oracles. Both are pure computation over
  * the program and its result, so both are timed here without a VM, on the
- * same programs: bench_fuzz's seeded inputs, decoded by the fuzzer's codec,
+ * same programs: bench_fuzz's seeded inputs (bench_inputs.h), decoded by the fuzzer's codec,
  * every call returned with its registers as loaded (neither cost depends on
  * the values; the matrix's retval classifier is the one the oracles run).
  * As in a session, where the matrix is fed right after the oracles judged
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench_inputs.h"
 #include "bench/bench_stats.h"
 #include "oracles/oracle.h"
 #include "prog/codec.h"
@@ -28,38 +29,16 @@
 #include "reports/coverage.h"
 #include "spec/spec.h"
 #include "util/clock.h"
-#include "util/splitmix.h"
 
 #define REPEAT 8
 
-/* Deterministic inputs of 8..128 bytes. */
-static uint8_t *make_inputs(size_t n, size_t **lens)
-{
-	uint64_t x = 0x6863667a7a62656eull;
-	uint8_t *buf = malloc(n * 128);
-	*lens = malloc(n * sizeof(**lens));
-	for (size_t i = 0; i < n; i++) {
-		(*lens)[i] = 8 + hcf_splitmix64(&x) % 121;
-		for (size_t k = 0; k < 128; k++)
-			buf[i * 128 + k] = (uint8_t)hcf_splitmix64(&x);
-	}
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
-	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
 	char spec[4096];
-	if (argc > 1)
-		snprintf(spec, sizeof(spec), "%s", argv[1]);
-	else
-		snprintf(spec, sizeof(spec), "%s/specs/pvm.yaml", src);
-	size_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
-	int rounds = argc > 3 ? atoi(argv[3]) : 5;
-	if (n == 0 || rounds < 1 || rounds > 50) {
-		fprintf(stderr, "usage: bench_coverage [SPEC] [INPUTS] [ROUNDS (1..50)]\n");
+	size_t n;
+	int rounds;
+	if (bench_args(argc, argv, "bench_coverage", spec, sizeof(spec), &n, &rounds))
 		return 2;
-	}
 	struct hcf_abi *abi = NULL;
 	struct hcf_diags d;
 	hcf_diags_init(&d);
@@ -68,7 +47,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	size_t *lens;
-	uint8_t *in = make_inputs(n, &lens);
+	uint8_t *in = bench_make_inputs(n, &lens);
 	struct hcf_prog *p = calloc(n, sizeof(*p));
 	struct hcf_prog_result *r = calloc(n, sizeof(*r));
 	size_t ncalls = 0, maxcalls = 1;
