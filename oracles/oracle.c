@@ -291,7 +291,8 @@ static bool agent_overwritten_before(const struct hcf_abi *abi, const struct hcf
 	       hcf_oracle_self_inflicted(abi, p, r, i, i, why, len) != SIZE_MAX;
 }
 
-/* Did this call take the guest down (the target rebuilds it afterwards)? */
+/* Did this call take the guest down (the target restores or rebuilds it
+ * afterwards)? */
 static bool outcome_lost_guest(enum hcf_call_outcome o)
 {
 	return o == HCF_CO_HANG || o == HCF_CO_GUEST_LOST;
@@ -431,11 +432,11 @@ enum hcf_verdict hcf_oracles_check_anomalies(const struct hcf_abi *abi, const st
 		if (have_model && completed && model->ops->observe)
 			model->ops->observe(model->st, abi, p, i, r);
 		/*
-		 * The target rebuilds a lost guest, so whatever state the model
-		 * kept describes a guest that is gone. Reset on every loss, not
-		 * only at destructive calls: a rebuilt guest is fresh either way.
-		 * Reset at once, so that the next program (run in the rebuilt
-		 * guest) starts from a fresh model too.
+		 * The target restores (or rebuilds) a lost guest, so whatever
+		 * state the model kept describes a guest that is gone. Reset on
+		 * every loss, not only at destructive calls: the guest is as
+		 * booted either way. Reset at once, so that the next program (run
+		 * in that guest) starts from a fresh model too.
 		 */
 		if (have_model && model->ops->reset && outcome_lost_guest(cr->outcome) &&
 		    r->liveness != HCF_LIVE_OK)

@@ -306,6 +306,56 @@ static void probe(void)
 	boot->agent_version = AGENT_VERSION;
 }
 
+/*
+ * HCF_CMD_REARM, after the host put the boot snapshot back: what no host can
+ * restore is done again as probe() did it at boot, then the agent reports
+ * what it sees of itself, which the host compares with its report right
+ * after boot. The steps go through issue(), so that an exception lands in
+ * the report rather than in agent_panic. (The VIF page was registered
+ * before this, in agent_main.)
+ */
+static void rearm(uint32_t steps)
+{
+	uint32_t faults = 0;
+	uint64_t v = HCF_GPA_HCPAGE;
+	if ((steps & HCF_REARM_HCPAGE) && msr_access(AGENT_XP_WRMSR, boot->hcpage_msr, &v) != 0)
+		faults |= HCF_REARM_HCPAGE;
+	if (steps & HCF_REARM_EXCEPTION) {
+		/* int3 where PVM runs the agent natively (13 us there; its
+		 * emulator fails on it), else a read of a non-canonical address,
+		 * #GP (which in PVM's native mode takes its emulator, 50 us) */
+		struct hcf_wire_call c;
+		memset(&c, 0, sizeof(c));
+		uint32_t vector = boot->native ? 3 : 13;
+		if (boot->native) {
+			c.xport = HCF_WX_INT;
+			c.vector = 3;
+		} else {
+			c.xport = HCF_WX_MMIO_READ;
+			c.width = 8;
+			c.gpr[HCF_RDX] = 0x8000000000000000ull; /* the stub reads (%rdx) */
+		}
+		struct hcf_wire_result r;
+		issue(&c, &r);
+		if (r.outcome != HCF_WO_EXCEPTION || r.vector != vector)
+			faults |= HCF_REARM_EXCEPTION;
+	}
+	uint64_t rsp, cs;
+	__asm__ volatile("mov %%rsp, %0; mov %%cs, %1" : "=r"(rsp), "=r"(cs));
+	mbox->rearm_faults = faults;
+	mbox->rearm_cs = (uint32_t)cs;
+	mbox->rearm_rsp = rsp;
+}
+
+/* Register the VIF page with a bare wrmsr: the agent runs in PVM's emulator
+ * until it is, one instruction at 0.7 us, so this is the first thing it does
+ * (at boot and after a restored snapshot). */
+static void register_vif(void)
+{
+	uint32_t lo = (uint32_t)boot->vif_gpa, hi = (uint32_t)(boot->vif_gpa >> 32);
+	__asm__ volatile("wrmsr" : : "c"(HCF_MSR_PVM_VIF), "a"(lo), "d"(hi));
+}
+
 static void run_batch(uint64_t seq)
 {
 	uint32_t n = mbox->ncalls;
@@ -344,10 +394,8 @@ void agent_main(void)
 	 * agent leaves the emulator first, and a host-built IDT saves the
 	 * 256-gate loop. The probe below still runs and reports. */
 	if ((boot->flags & (HCF_BOOT_PVM_KNOWN | HCF_BOOT_PVM_NATIVE)) ==
-	    (HCF_BOOT_PVM_KNOWN | HCF_BOOT_PVM_NATIVE)) {
-		uint32_t lo = (uint32_t)boot->vif_gpa, hi = (uint32_t)(boot->vif_gpa >> 32);
-		__asm__ volatile("wrmsr" : : "c"(HCF_MSR_PVM_VIF), "a"(lo), "d"(hi));
-	}
+	    (HCF_BOOT_PVM_KNOWN | HCF_BOOT_PVM_NATIVE))
+		register_vif();
 	if (!(boot->flags & HCF_BOOT_IDT_READY))
 		idt_init();
 	mbox = (volatile struct hcf_mbox *)boot->mbox_gpa;
@@ -361,8 +409,16 @@ void agent_main(void)
 	doorbell(HCF_EV_READY);
 	for (;;) {
 		uint64_t seq = next_seq(done);
+		uint32_t cmd = mbox->cmd;
+		uint32_t steps = cmd == HCF_CMD_REARM || cmd == HCF_CMD_BATCH ? mbox->rearm_steps : 0;
+		if ((steps & HCF_REARM_VIF) && boot->native)
+			register_vif();
 		mbox->ndone = 0;
-		switch (mbox->cmd) {
+		if (steps) {
+			rearm(steps);
+			mbox->rearm_seq = seq;
+		}
+		switch (cmd) {
 		case HCF_CMD_BATCH:
 			run_batch(seq);
 			break;

@@ -19,11 +19,12 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 5u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
+#define HCF_PROTO_VERSION 6u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
                                 3: page tags for a host that must find the guest's pages;
                                 4: the hypervisor's CPUID leaves, a Xen PV dom0;
                                 5: a Xen dom0's wake-up event (HCF_CALL_WAKE), the
-                                   devices a VMM gave the guest (a Solo5 manifest) */
+                                   devices a VMM gave the guest (a Solo5 manifest);
+                                6: HCF_CMD_REARM after a restored snapshot */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -116,10 +117,23 @@ __attribute__((unused)) static inline uint32_t hcf_frame_check(const struct hcf_
 /* Commands (host -> guest), written to hcf_mbox.cmd before resuming. */
 enum hcf_cmd {
 	HCF_CMD_NONE = 0,
-	HCF_CMD_BATCH = 1,    /* run calls[0..ncalls) */
+	HCF_CMD_BATCH = 1,    /* run calls[0..ncalls), after the rearm_steps if any (as
+	                         HCF_CMD_REARM: a restored guest's check costs no round trip) */
 	HCF_CMD_RAW_LOOP = 2, /* issue calls[0] raw_iterations times, no capture (benchmark baseline) */
-	HCF_CMD_EMPTY = 3     /* ring DONE at once (round-trip ceiling) */
+	HCF_CMD_EMPTY = 3,    /* ring DONE at once (round-trip ceiling) */
+	HCF_CMD_REARM = 4     /* the host put the boot snapshot back (memory and vCPU state): do
+	                         the rearm_steps (re-establish what no host can restore, check
+	                         what the agent sees of itself), report in rearm_*, ring DONE */
 };
+
+/* HCF_CMD_REARM's steps (hcf_mbox.rearm_steps IN, rearm_faults OUT: the steps
+ * that raised an exception or did not do what they should). */
+#define HCF_REARM_VIF        0x1u /* register PVM's VIF page again (boot.vif_gpa): first
+                                     thing after the doorbell, as at boot, for until then
+                                     PVM's emulator runs the agent */
+#define HCF_REARM_HCPAGE     0x2u /* write the hypercall page's MSR again (boot.hcpage_msr) */
+#define HCF_REARM_EXCEPTION  0x4u /* an exception comes back through the agent's IDT: its
+                                     GDT, IDT, TSS and exception stack work */
 
 /* Boot flags (IN). */
 #define HCF_BOOT_PVM_NATIVE 0x1u /* on PVM, register the VIF page to leave the emulator */
@@ -292,7 +306,7 @@ struct hcf_mbox {
 	uint32_t cmd;            /* enum hcf_cmd */
 	uint64_t seq;            /* batch number, changes with every command */
 	uint32_t ncalls;         /* calls in calls[] for HCF_CMD_BATCH */
-	uint32_t reserved0;
+	uint32_t rearm_steps;    /* HCF_CMD_REARM, HCF_CMD_BATCH: HCF_REARM_* */
 	uint64_t raw_iterations; /* HCF_CMD_RAW_LOOP */
 	uint8_t xmm_sentinel[16][16]; /* loaded into XMM0-15 before HCF_CALL_VEC calls */
 	/* OUT */
@@ -304,6 +318,12 @@ struct hcf_mbox {
 	uint64_t panic_rip;
 	uint64_t panic_error_code;
 	uint64_t panic_cr2;
+	/* rearm_steps: what the agent found; the host compares it with its
+	 * answer right after boot */
+	uint64_t rearm_seq;      /* seq of the command whose steps these are */
+	uint32_t rearm_faults;   /* HCF_REARM_* steps that failed */
+	uint32_t rearm_cs;       /* CS as the agent reads it (PVM's native mode shows RPL 3) */
+	uint64_t rearm_rsp;      /* its stack pointer in the check */
 };
 
 /* Compile-time layout checks: both sides must agree byte for byte. */

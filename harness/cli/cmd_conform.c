@@ -283,9 +283,11 @@ int hcf_cmd_conform(int argc, char **argv)
 			if (erc != 0 && exit_code < HCF_EXIT_ERROR)
 				exit_code = HCF_EXIT_ERROR;
 			if (!quiet)
-				printf("\n%zu tests, %zu calls in %.2f s (%zu batches, %zu VM rebuilds); worst "
-				       "verdict %s\nreports: %s/junit.xml %s/results.jsonl %s/summary.md\n",
-				       stats.tests, stats.calls, stats.seconds, stats.batches, stats.rebuilds,
+				printf("\n%zu tests, %zu calls in %.2f s (%zu batches, %zu vCPU restores, "
+				       "%zu VM rebuilds); worst verdict %s\nreports: %s/junit.xml "
+				       "%s/results.jsonl %s/summary.md\n",
+				       stats.tests, stats.calls, stats.seconds, stats.batches, stats.restores,
+				       stats.rebuilds,
 				       hcf_verdict_name(stats.tally.worst), out, out, out);
 			char reach[160];
 			if (!quiet)

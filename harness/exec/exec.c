@@ -6,7 +6,7 @@
  * thousand calls. Verdicts are computed per test on a one-call view of the
  * batch's result. When the guest is lost at call m of a batch, tests before m
  * are judged, test m gets the liveness verdict, and the rest of the batch is
- * run again in the rebuilt VM. A batch that dirtied a stray page is re-run
+ * run again in the restored VM. A batch that dirtied a stray page is re-run
  * one test at a time, so the page is pinned on the call that wrote it.
  */
 #include "exec/exec.h"
@@ -158,8 +158,8 @@ static void report_elsewhere(struct run_ctx *rc, size_t i, const struct hcf_test
 	report(rc, i, t, &empty, cvs, HCF_V_SKIP, 0);
 }
 
-/* The guest was rebuilt (a loss, a destructive program): the model starts
- * from boot too. */
+/* The guest went back to its boot state (a loss, a destructive program):
+ * the model starts from boot too. */
 /* The ABI is absent from this hypervisor (stats->requirement says why):
  * every test SKIP with that reason, every call of it, none made. */
 static void report_not_applicable(struct run_ctx *rc, struct hcf_test *tests, size_t n)
@@ -207,16 +207,14 @@ static int run_single(struct run_ctx *rc, struct hcf_test *tests, size_t i)
 		return -1;
 	}
 	settle(rc, i, &tests[i], &j->res, j->cvs, v, j->run_s);
-	/* A lost guest is rebuilt, and targets give the program after a
-	 * destructive one a fresh guest: the model starts over with them.
+	/* A lost guest goes back to its boot state, and targets give the
+	 * program after a destructive one a guest as booted: the model starts
+	 * over with them.
 	 * After a program that only had buffers the guest goes on as it is,
 	 * and so does the model, which saw every call it made (Xen's event
 	 * channels outlive the program that opened them). */
-	if (j->res.liveness != HCF_LIVE_OK || hcf_prog_has_destructive(&tests[i].prog)) {
-		if (j->res.liveness != HCF_LIVE_OK)
-			rc->stats->rebuilds++;
+	if (j->res.liveness != HCF_LIVE_OK || hcf_prog_has_destructive(&tests[i].prog))
 		model_reset(rc);
-	}
 	return 0;
 }
 
@@ -287,10 +285,8 @@ static long run_batch(struct run_ctx *rc, struct hcf_test *tests, size_t i, size
 		}
 		judge(rc, i + k, &tests[i + k], &view, per);
 	}
-	if (lost_at < j - i) {
-		rc->stats->rebuilds++;
+	if (lost_at < j - i)
 		model_reset(rc);
-	}
 	return (long)settled;
 }
 
@@ -313,6 +309,8 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 	/* programs that must each start from the snapshot run one by one */
 	bool no_batching = opts && (opts->no_batching || opts->reset_each);
 	double t0 = hcf_now_s();
+	const struct hcf_target_info *ti = t->ops->info(t);
+	uint64_t restores0 = ti->restores, rebuilds0 = ti->rebuilds;
 	int ret = 0;
 	size_t i = 0;
 	/* Once per run: is the ABI there at all? */
@@ -364,6 +362,9 @@ int hcf_exec_tests(struct hcf_target *t, const struct hcf_abi *abi, struct hcf_m
 		i += (size_t)settled;
 	}
 	stats->seconds = hcf_now_s() - t0;
+	ti = t->ops->info(t);
+	stats->restores = (size_t)(ti->restores - restores0);
+	stats->rebuilds = (size_t)(ti->rebuilds - rebuilds0);
 	hcf_prog_free(&rc.batch);
 	hcf_judged_free(&rc.one);
 	hcf_result_free(&rc.res);

@@ -6,7 +6,7 @@
  * a plan runs at the speed of the hypercalls, not of VM exits; it runs a
  * destructive call or a program with buffers on its own. When the guest dies
  * in the middle of a batch, the call it died in gets its verdict and the rest
- * of the batch goes on in the rebuilt VM. Every finished test is handed to a
+ * of the batch goes on in the restored VM. Every finished test is handed to a
  * callback with its verdict, for progress and reports. An ABI whose spec
  * requires what the target's hypervisor does not offer is not run at all:
  * every test is SKIP with that reason.
@@ -43,7 +43,11 @@ struct hcf_exec_opts {
 };
 
 struct hcf_exec_stats {
-	size_t tests, calls, batches, rebuilds;
+	size_t tests, calls, batches;
+	/* what the target did to give programs a guest as booted (its counts
+	 * over the run, struct hcf_target_info): the vCPU state put back after
+	 * a destructive program or a lost guest, and new VMs */
+	size_t restores, rebuilds;
 	double seconds;
 	struct hcf_tally tally;
 	/* The spec's requirements against the target (exec/requires.h): when

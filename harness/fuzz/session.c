@@ -221,6 +221,7 @@ const struct hcf_fuzz_counters *hcf_fuzz_session_counters(const struct hcf_fuzz_
 	c->resets = ti->resets;
 	c->pages_restored = ti->pages_restored;
 	c->rebuilds = ti->rebuilds;
+	c->restores = ti->restores;
 	c->features = s->seen.count;
 	return c;
 }
@@ -256,6 +257,8 @@ void hcf_fuzz_session_flush(struct hcf_fuzz_session *s)
 			      "lost", (json_int_t)c->lost, "xfail", (json_int_t)c->xfail);
 	if (j && s->diff.t)
 		json_object_set_new(j, "differing", json_integer((json_int_t)c->differing));
+	if (j)
+		json_object_set_new(j, "restores", json_integer((json_int_t)c->restores));
 	if (!j)
 		return;
 	json_t *an = json_object();

@@ -4,12 +4,13 @@
  *
  * The fuzz targets (libFuzzer and AFL++ builds of one LLVMFuzzerTestOneInput)
  * and the benchmark share it. The VM is created once; every execution decodes
- * the input into a program, resets the VM to its boot snapshot (registers and
- * the pages the guest dirtied), runs the program, judges it with the oracles
- * and the model, turns what happened into feature slots, and stores every
- * new finding in the campaign directory. A guest killed by a destructive call
- * is rebuilt by the target. Progress goes to the campaign directory's stats/
- * folder, one file per process, for the campaign's status line.
+ * the input into a program, resets the VM to its boot snapshot (the pages the
+ * guest dirtied, and after a destructive call or a lost guest the vCPU's
+ * whole state: target/target_kvm.c), runs the program, judges it with the
+ * oracles and the model, turns what happened into feature slots, and stores
+ * every new finding in the campaign directory. Progress goes to the campaign
+ * directory's stats/ folder, one file per process, for the campaign's status
+ * line.
  */
 #ifndef HCF_SESSION_H
 #define HCF_SESSION_H
@@ -40,6 +41,7 @@ struct hcf_fuzz_counters {
 	uint64_t store_errors;
 	double reset_seconds;      /* total time in resets */
 	uint64_t resets, pages_restored, rebuilds;
+	uint64_t restores;         /* resets that put the vCPU's whole state back */
 	size_t features;           /* distinct slots seen by this process */
 	uint64_t last_new_feature_unix;
 	uint64_t lost;             /* executions that ended the guest as the spec declares */

@@ -88,13 +88,13 @@ static void publish(volatile struct hcf_mbox *mb, uint64_t seq)
 }
 
 /* One command without calls; 0 when the agent acknowledged it in time. */
-static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
+static int simple_command(struct hcf_engine *e, uint32_t cmd, struct hcf_chan_event *ev)
 {
 	volatile struct hcf_mbox *mb = mbox(e);
 	if (!mb)
 		return -1;
 	uint64_t seq = ++e->seq;
-	mb->cmd = HCF_CMD_EMPTY;
+	mb->cmd = cmd;
 	publish(mb, seq);
 	for (;;) {
 		wait_event(e, (uint64_t)e->watchdog_ms * 1000000ull, ev);
@@ -106,6 +106,20 @@ static int empty_command(struct hcf_engine *e, struct hcf_chan_event *ev)
 			       0 :
 			       -1;
 	}
+}
+
+/* The agent's report on the rearm steps of command seq; false when it did
+ * not get through them. */
+static bool rearm_report(struct hcf_engine *e, uint64_t seq, struct hcf_rearm *out)
+{
+	volatile struct hcf_mbox *mb = mbox(e);
+	memset(out, 0, sizeof(*out));
+	if (!mb || mb->rearm_seq != seq)
+		return false;
+	out->faults = mb->rearm_faults;
+	out->cs = mb->rearm_cs;
+	out->rsp = mb->rearm_rsp;
+	return true;
 }
 
 int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *probe, char *err,
@@ -145,7 +159,7 @@ int hcf_engine_boot(struct hcf_engine *e, unsigned timeout_ms, struct hcf_boot *
 	 * itself: a channel's snapshot taken now makes a reset a memory copy.
 	 */
 	struct hcf_chan_event ev;
-	if (empty_command(e, &ev) != 0) {
+	if (simple_command(e, HCF_CMD_EMPTY, &ev) != 0) {
 		snprintf(err, errlen, "the agent did not answer its first command: %s", ev.detail);
 		return -1;
 	}
@@ -426,6 +440,12 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 	mb->ncalls = n;
 	mb->ack_seq = 0;
 	mb->ndone = 0;
+	mb->rearm_steps = e->rearm_next;
+	if (e->rearm_next) {
+		e->rearm_next = 0;
+		e->rearm_sent = true;
+		e->rearm_seq = seq;
+	}
 	publish(mb, seq);
 
 	/* The watchdog measures progress, calls finished: a guest that keeps
@@ -533,6 +553,7 @@ int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_pr
 {
 	uint64_t t0 = hcf_now_ns();
 	*lost = false;
+	e->rearm_sent = e->rearm_done = false;
 	hcf_result_reserve(r, p->ncalls);
 	if (layout_bufs(e, p) != 0) {
 		init_unreached(p, r, 0);
@@ -559,6 +580,8 @@ int hcf_engine_run(struct hcf_engine *e, const struct hcf_prog *p, struct hcf_pr
 		first += n;
 	}
 	init_unreached(p, r, first);
+	if (e->rearm_sent)
+		e->rearm_done = rearm_report(e, e->rearm_seq, &e->rearm);
 	/* a lost guest's memory is still there to read: its buffers and pages
 	 * are judged like any other (the memory oracle), and its own pages are
 	 * the evidence of what a call had the hypervisor write */
@@ -578,9 +601,22 @@ int hcf_engine_empty(struct hcf_engine *e, double *seconds)
 {
 	uint64_t t0 = hcf_now_ns();
 	struct hcf_chan_event ev;
-	int rc = empty_command(e, &ev);
+	int rc = simple_command(e, HCF_CMD_EMPTY, &ev);
 	*seconds = (double)(hcf_now_ns() - t0) / 1e9;
 	return rc;
+}
+
+int hcf_engine_rearm(struct hcf_engine *e, uint32_t steps, struct hcf_rearm *out)
+{
+	struct hcf_chan_event ev;
+	volatile struct hcf_mbox *mb = mbox(e);
+	memset(out, 0, sizeof(*out));
+	if (!mb)
+		return -1;
+	mb->rearm_steps = steps;
+	if (simple_command(e, HCF_CMD_REARM, &ev) != 0 || !rearm_report(e, e->seq, out))
+		return -1;
+	return 0;
 }
 
 int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t iterations,

@@ -69,6 +69,13 @@ struct hcf_channel {
 	void *ctx;
 };
 
+/* What the agent reports after rearm steps (HCF_CMD_REARM). */
+struct hcf_rearm {
+	uint32_t faults;   /* HCF_REARM_* steps that failed */
+	uint32_t cs;       /* CS as the agent reads it */
+	uint64_t rsp;      /* its stack pointer */
+};
+
 struct hcf_engine {
 	struct hcf_channel ch;
 	unsigned watchdog_ms;      /* no progress for this long: the guest is lost */
@@ -80,6 +87,15 @@ struct hcf_engine {
 	struct hcf_layout layout;  /* the program's buffers, as placed */
 	char console[256];         /* the tail of the agent's debug console */
 	size_t console_len;
+	/* Rearm steps (HCF_REARM_*) the next batch carries, set by the channel's
+	 * owner after it restored the guest: the agent does them before its
+	 * calls. After hcf_engine_run, rearm_sent says whether a batch carried
+	 * them, rearm_done whether the agent got through them, and rearm what it
+	 * reported. */
+	uint32_t rearm_next;
+	bool rearm_sent, rearm_done;
+	struct hcf_rearm rearm;
+	uint64_t rearm_seq;        /* the batch that carried them */
 };
 
 /* An engine over ch, with the XMM sentinels every channel hands the agent. */
@@ -115,6 +131,16 @@ void hcf_engine_not_run(const struct hcf_prog *p, struct hcf_prog_result *r, con
 
 /* One command without calls, timed: the ceiling of the channel. */
 int hcf_engine_empty(struct hcf_engine *e, double *seconds);
+/*
+ * After the channel put the agent's boot snapshot back (HCF_CMD_REARM): the
+ * agent does steps (HCF_REARM_*: re-establish what no host can restore, such
+ * as PVM's VIF page registration; check its exception path) and reports what
+ * it sees of itself. A report equal to the one right after boot says the
+ * restored agent is the booted one. 0, or -1 when the agent did not answer.
+ * (rearm_next has a batch carry the steps instead, without a round trip.)
+ */
+int hcf_engine_rearm(struct hcf_engine *e, uint32_t steps, struct hcf_rearm *out);
+
 /* The first call of p issued `iterations` times in a bare loop in the guest. */
 int hcf_engine_raw_loop(struct hcf_engine *e, const struct hcf_prog *p, uint64_t iterations,
 			double *seconds);

@@ -281,6 +281,8 @@ void hcf_nested_put_counts(struct hcf_wbuf *w, const struct hcf_target_info *ti)
 {
 	hcf_wbuf_u64(w, ti->resets);
 	hcf_wbuf_u64(w, ti->pages_restored);
+	hcf_wbuf_u64(w, ti->restores);
+	hcf_wbuf_u64(w, ti->restores_failed);
 	hcf_wbuf_u64(w, ti->rebuilds);
 }
 
@@ -288,6 +290,8 @@ void hcf_nested_get_counts(struct hcf_rbuf *r, struct hcf_target_info *ti)
 {
 	ti->resets = hcf_rbuf_u64(r);
 	ti->pages_restored = hcf_rbuf_u64(r);
+	ti->restores = hcf_rbuf_u64(r);
+	ti->restores_failed = hcf_rbuf_u64(r);
 	ti->rebuilds = hcf_rbuf_u64(r);
 }
 

@@ -23,7 +23,7 @@
 #include "target/target.h"
 
 #define HCF_NMSG_MAGIC 0x4e464348u      /* "HCFN" */
-#define HCF_NMSG_VERSION 1u
+#define HCF_NMSG_VERSION 2u     /* 2: the counts carry restores */
 #define HCF_NMSG_MAX (8u << 20)         /* payload bytes in one message */
 
 enum hcf_nmsg_type {
@@ -122,7 +122,7 @@ const char *hcf_nmsg_type_name(uint32_t type);
 
 void hcf_nested_put_info(struct hcf_wbuf *w, const struct hcf_target_info *ti);
 void hcf_nested_get_info(struct hcf_rbuf *r, struct hcf_target_info *ti);
-/* The running counts only (resets, pages restored, rebuilds). */
+/* The running counts only (resets, pages restored, restores, rebuilds). */
 void hcf_nested_put_counts(struct hcf_wbuf *w, const struct hcf_target_info *ti);
 void hcf_nested_get_counts(struct hcf_rbuf *r, struct hcf_target_info *ti);
 

@@ -79,6 +79,10 @@ struct hcf_target_info {
 	/* running counts, for campaigns and benchmarks */
 	uint64_t resets;          /* ops->reset calls served from the snapshot */
 	uint64_t pages_restored;  /* pages those resets copied back */
+	uint64_t restores;        /* of those, with the vCPU's whole state put back (after a
+	                             destructive call or a lost guest) */
+	uint64_t restores_failed; /* resets the snapshot could not serve (a restore that failed
+	                             its check, page tables written): the VM was rebuilt */
 	uint64_t rebuilds;        /* VMs torn down and built again */
 };
 
@@ -91,8 +95,9 @@ struct hcf_target_ops {
 		    const struct hcf_target_opts *opts, char *err, size_t errlen);
 	/*
 	 * Run p from its first call. Returns 0 when r describes what happened
-	 * (also when the guest died: the target has rebuilt itself and is usable
-	 * again), -1 when the harness itself failed (r->liveness HCF_LIVE_HARNESS).
+	 * (also when the guest died: the target restores or rebuilds itself and
+	 * is usable again), -1 when the harness itself failed (r->liveness
+	 * HCF_LIVE_HARNESS).
 	 */
 	int (*run)(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r);
 	/* Back to the state right after boot (registers, memory). */

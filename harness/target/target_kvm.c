@@ -7,8 +7,10 @@
  * per doorbell. Everything the agent wrote is read through the checked
  * accessor and validated before it becomes a result. A guest that hangs, shuts
  * down, hits a KVM internal error or breaks the protocol gives the call it was
- * in a HANG or lost outcome; the VM is then torn down and rebuilt so the next
- * program starts clean.
+ * in a HANG or lost outcome. Between programs the guest goes back to its boot
+ * snapshot: its memory, and after a destructive call or a lost guest the
+ * vCPU's whole state too, which the agent then re-arms and checks; only a
+ * restore that fails its check costs a new VM.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -50,6 +52,16 @@ struct kvm_target {
 	bool known_pvm;            /* an earlier boot found PVM: rebuilds skip the probe's detour */
 	bool keep_fix_hypercall_quirk; /* target option keep-fix-hypercall-quirk */
 	bool pvm_emulated;         /* target option pvm-emulated */
+	bool no_restore;           /* target option no-restore: a new VM instead of a restore */
+	/* A destructive call ran, or the guest was lost, since the snapshot:
+	 * the next reset puts the vCPU's state back as well. */
+	bool cpu_changed;
+	/* What a restore is checked against: the agent's rearm report right
+	 * after boot, with the steps it took */
+	struct hcf_rearm rearm_boot;
+	uint32_t rearm_steps;
+	bool native;               /* the agent registered PVM's VIF page at boot */
+	uint32_t rearm_due;        /* the restored vCPU awaits the agent's check: its steps */
 };
 
 static struct kvm_target *K(struct hcf_target *t)
@@ -310,6 +322,29 @@ static void take_probe(struct kvm_target *k, const struct hcf_boot *probe)
 		k->eng.wire_xport = hcf_xport_wire(&k->base.abi->transport, ti->cpu_vendor);
 }
 
+/*
+ * What a restored guest must look like: the agent's rearm report right after
+ * the snapshot (it changes only the agent's stack and the mailbox, which the
+ * next reset puts back).
+ */
+static int learn_rearm(struct kvm_target *k, const struct hcf_boot *probe, char *err, size_t errlen)
+{
+	k->rearm_steps = HCF_REARM_EXCEPTION;
+	if ((probe->flags & HCF_BOOT_HCPAGE) && !probe->hcpage_faulted)
+		k->rearm_steps |= HCF_REARM_HCPAGE;
+	k->native = probe->native;
+	if (hcf_engine_rearm(&k->eng, k->rearm_steps, &k->rearm_boot) != 0 ||
+	    k->rearm_boot.faults) {
+		snprintf(err, errlen, "the booted agent failed its rearm check (steps 0x%x failed)",
+			 k->rearm_boot.faults);
+		return -1;
+	}
+	/* the next program is judged on its own writes */
+	hcf_vmm_collect_dirty(k->vm);
+	hcf_vmm_clear_dirty(k->vm);
+	return 0;
+}
+
 /* Build the VM, boot the agent, learn the hypervisor, take the snapshot. */
 static int boot(struct kvm_target *k, char *err, size_t errlen)
 {
@@ -318,6 +353,8 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 		.dirty_log = true,
 		.nolog_lo = HCF_GPA_MBOX,
 		.nolog_hi = HCF_GPA_MBOX + HCF_MBOX_SIZE,
+		.frozen_lo = HCF_KM_PML4,
+		.frozen_hi = HCF_KM_TABLES_END,
 		.disable_fix_hypercall_quirk = !k->keep_fix_hypercall_quirk,
 	};
 	if (hcf_vmm_open(&k->vm, &cfg, err, errlen) != 0)
@@ -358,11 +395,14 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 	if (hcf_engine_boot(&k->eng, k->eng.watchdog_ms * 4, &probe, err, errlen) != 0)
 		return -1;
 	take_probe(k, &probe);
-	if (hcf_vmm_snapshot(k->vm) != 0) {
-		snprintf(err, errlen, "cannot snapshot the booted guest");
+	char why[200];
+	if (hcf_vmm_snapshot(k->vm, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cannot snapshot the booted guest: %s", why);
 		return -1;
 	}
-	return 0;
+	k->cpu_changed = false;
+	k->rearm_due = k->eng.rearm_next = 0;
+	return learn_rearm(k, &probe, err, errlen);
 }
 
 static int rebuild(struct kvm_target *k)
@@ -378,13 +418,89 @@ static int rebuild(struct kvm_target *k)
 	return 0;
 }
 
+/* The agent reports as it did right after boot. */
+static bool rearm_as_booted(const struct kvm_target *k, const struct hcf_rearm *now)
+{
+	return !now->faults && now->cs == k->rearm_boot.cs && now->rsp == k->rearm_boot.rsp;
+}
+
+/*
+ * A restored vCPU, checked on the host's side: the MSRs the host could read
+ * but not put back must be as at boot, but for PVM's VIF page registration,
+ * which the agent makes again. The steps the agent is to take then, or 0
+ * when the restore cannot stand.
+ */
+static uint32_t rearm_steps_for(struct kvm_target *k)
+{
+	uint32_t steps = k->rearm_steps, moved[4];
+	int n = hcf_vmm_msrs_unrestored(k->vm, moved, 4);
+	if (n < 0 || n > 4)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (moved[i] != HCF_MSR_PVM_VIF || !k->native)
+			return 0;
+		steps |= HCF_REARM_VIF;
+	}
+	return steps;
+}
+
+/* A restore that cannot stand: a new VM. */
+static int restore_failed(struct kvm_target *k)
+{
+	k->info.restores_failed++;
+	k->rearm_due = 0;
+	return rebuild(k);
+}
+
+/*
+ * Back to the boot snapshot: memory, and the vCPU if it may have changed.
+ * What the snapshot cannot serve rebuilds the VM: page tables written since
+ * the snapshot (the VM's frozen pages), an MSR that did not come back. The
+ * agent's own check of a restored vCPU is due next (rearm_due).
+ */
+static int back_to_boot(struct kvm_target *k)
+{
+	if (!k->vm)
+		return rebuild(k);
+	bool cpu = k->cpu_changed;
+	if (cpu && k->no_restore)
+		return rebuild(k);
+	size_t pages;
+	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, cpu, &pages) != 0)
+		return restore_failed(k);
+	k->info.resets++;
+	k->info.pages_restored += pages;
+	if (!cpu)
+		return 0;
+	k->info.restores++;
+	k->cpu_changed = false;
+	k->rearm_due = rearm_steps_for(k);
+	return k->rearm_due ? 0 : restore_failed(k);
+}
+
+/* The agent's check of a restored vCPU as a command of its own, for what
+ * has no program's batch to carry it. */
+static int rearm_now(struct kvm_target *k)
+{
+	if ((!k->vm || k->cpu_changed) && back_to_boot(k) != 0)
+		return -1;
+	uint32_t steps = k->rearm_due;
+	k->rearm_due = 0;
+	struct hcf_rearm now;
+	if (steps && (hcf_engine_rearm(&k->eng, steps, &now) != 0 || !rearm_as_booted(k, &now)))
+		return restore_failed(k);
+	return 0;
+}
+
 /* ---- the target ------------------------------------------------------------ */
 
 static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_prog_result *r)
 {
 	struct kvm_target *k = K(t);
-	if (!k->vm && rebuild(k) != 0) {
-		hcf_engine_not_run(p, r, "no VM: rebuilding failed");
+	/* the program before was destructive or lost the guest: this one
+	 * starts from the boot snapshot, as from a new VM */
+	if ((!k->vm || k->cpu_changed) && back_to_boot(k) != 0) {
+		hcf_engine_not_run(p, r, "no VM: restoring and rebuilding failed");
 		return -1;
 	}
 	if (p->abi != t->abi) {
@@ -394,35 +510,41 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 		hcf_engine_not_run(p, r, why);
 		return -1;
 	}
-	bool lost;
-	if (hcf_engine_run(&k->eng, p, r, &lost) != 0) {
-		hcf_vmm_close(k->vm);
-		k->vm = NULL;
+	if (!p->ncalls && rearm_now(k) != 0) {
+		hcf_engine_not_run(p, r, "no VM: rebuilding failed");
 		return -1;
 	}
-	/* A lost guest, or one a destructive call may have reconfigured behind
-	 * the snapshot's back (CR0, GDT, MSRs, PVM state), is rebuilt. */
-	if (lost || hcf_prog_has_destructive(p)) {
-		if (rebuild(k) != 0)
+	/* the check of a restored guest rides on the program's first batch */
+	k->eng.rearm_next = k->rearm_due;
+	k->rearm_due = 0;
+	bool lost;
+	for (int attempt = 0;; attempt++) {
+		if (hcf_engine_run(&k->eng, p, r, &lost) != 0) {
+			hcf_vmm_close(k->vm);
+			k->vm = NULL;
 			return -1;
+		}
+		if (!k->eng.rearm_sent || (k->eng.rearm_done && rearm_as_booted(k, &k->eng.rearm)))
+			break;
+		/* the restored guest failed its check: what came back is not
+		 * the program's doing; it runs again in a new VM */
+		if (attempt || restore_failed(k) != 0) {
+			hcf_engine_not_run(p, r, "no VM: a restore failed its check, rebuilding failed");
+			return -1;
+		}
 	}
+	/* A lost guest, or one a destructive call may have reconfigured behind
+	 * the snapshot's back (CR0, GDT, MSRs, PVM state), gets its vCPU state
+	 * back before the next program. Otherwise the agent is parked at its
+	 * doorbell, as at the snapshot: memory is all that changed. */
+	if (lost || hcf_prog_has_destructive(p))
+		k->cpu_changed = true;
 	return 0;
 }
 
 static int kvm_reset(struct hcf_target *t)
 {
-	struct kvm_target *k = K(t);
-	if (!k->vm)
-		return rebuild(k);
-	size_t pages;
-	/* the agent is parked at its doorbell, as it was at the snapshot:
-	 * memory is all that changed (a program that could have changed more
-	 * was followed by a rebuild) */
-	if (hcf_vmm_restore(k->vm, HCF_GPA_MBOX, HCF_GPA_MBOX + HCF_MBOX_SIZE, false, &pages) != 0)
-		return rebuild(k);
-	k->info.resets++;
-	k->info.pages_restored += pages;
-	return 0;
+	return back_to_boot(K(t));
 }
 
 static void kvm_close(struct hcf_target *t)
@@ -443,12 +565,16 @@ static const struct hcf_target_info *kvm_info(struct hcf_target *t)
 
 static int kvm_empty_round_trip(struct hcf_target *t, double *seconds)
 {
+	if (rearm_now(K(t)) != 0)
+		return -1;
 	return hcf_engine_empty(&K(t)->eng, seconds);
 }
 
 static int kvm_raw_loop(struct hcf_target *t, const struct hcf_prog *p, uint64_t iterations,
 			double *seconds)
 {
+	if (rearm_now(K(t)) != 0)
+		return -1;
 	return hcf_engine_raw_loop(&K(t)->eng, p, iterations, seconds);
 }
 
@@ -468,6 +594,15 @@ static void fill_notes(struct kvm_target *k)
 		 strstr(ti->facts, "fix-hypercall-quirk=disabled") ? "disabled" : "left on",
 		 ti->dirty_log ? "on (stray writes detected)" : "off",
 		 ti->vec_ok ? "on" : "off", k->dev.name);
+	/* what a restore puts back of the vCPU, and what it checks instead */
+	struct hcf_vmm_cpu_saved cs;
+	hcf_vmm_cpu_saved(k->vm, &cs);
+	size_t used = strlen(ti->notes);
+	snprintf(ti->notes + used, sizeof(ti->notes) - used,
+		 "; a restore puts back %u parts of the vCPU's state with %u MSRs%s%s%s, checks %u MSR%s "
+		 "it cannot set",
+		 cs.parts, cs.msrs, cs.absent[0] ? " (absent: " : "", cs.absent,
+		 cs.absent[0] ? ")" : "", cs.msrs_kept, cs.msrs_kept == 1 ? "" : "s");
 }
 
 /* Try vector capture once: if SSE kills the guest here, leave it off. */
@@ -545,13 +680,14 @@ static int kvm_open(struct hcf_target **out, const struct hcf_abi *abi,
 		k->agent_len = (size_t)(hcf_agent_elf_end - hcf_agent_elf);
 	}
 	static const char *const params[] = { "responder", "keep-fix-hypercall-quirk",
-					      "pvm-emulated", NULL };
+					      "pvm-emulated", "no-restore", NULL };
 	if (hcf_target_params_check(opts, "kvm", params, err, errlen) != 0) {
 		kvm_close(&k->base);
 		return -1;
 	}
 	k->keep_fix_hypercall_quirk = hcf_target_param(opts, "keep-fix-hypercall-quirk") != NULL;
 	k->pvm_emulated = hcf_target_param(opts, "pvm-emulated") != NULL;
+	k->no_restore = hcf_target_param(opts, "no-restore") != NULL;
 	if (hcf_device_init(&k->dev, hcf_target_param(opts, "responder"), err, errlen) != 0) {
 		kvm_close(&k->base);
 		return -1;

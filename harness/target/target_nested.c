@@ -67,7 +67,8 @@ struct nested_target {
 	bool pvh;                    /* booted the uncompressed vmlinux through its PVH note */
 	uint64_t restarts;           /* machines booted after the first */
 	struct hcf_target_info inner;/* what the runner's kvm target says */
-	uint64_t past_resets, past_pages, past_rebuilds; /* counted by machines gone before */
+	/* counted by machines gone before */
+	uint64_t past_resets, past_pages, past_restores, past_restores_failed, past_rebuilds;
 };
 
 #define N(t) ((struct nested_target *)(t))
@@ -409,6 +410,8 @@ static int machine_start(struct nested_target *n, char *err, size_t errlen)
 			/* the machine before this one counted what it counted */
 			n->past_resets += n->inner.resets;
 			n->past_pages += n->inner.pages_restored;
+			n->past_restores += n->inner.restores;
+			n->past_restores_failed += n->inner.restores_failed;
 			n->past_rebuilds += n->inner.rebuilds;
 			hcf_nested_get_info(&r, &n->inner);
 		}
@@ -434,6 +437,8 @@ static void take_counts(struct nested_target *n)
 {
 	n->info.resets = n->past_resets + n->inner.resets;
 	n->info.pages_restored = n->past_pages + n->inner.pages_restored;
+	n->info.restores = n->past_restores + n->inner.restores;
+	n->info.restores_failed = n->past_restores_failed + n->inner.restores_failed;
 	n->info.rebuilds = n->past_rebuilds + n->inner.rebuilds + n->restarts;
 }
 

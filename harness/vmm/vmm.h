@@ -26,6 +26,12 @@ struct hcf_vmm_config {
 	 * its own: logging makes the first write to every page a write-protect
 	 * fault, which the mailbox's result pages would take on every batch. */
 	uint64_t nolog_lo, nolog_hi;
+	/* Pages nobody may write once the snapshot is taken (the guest's page
+	 * tables): a restore that finds one written refuses, for copied back
+	 * from the host's side they would not reach a hypervisor that shadows
+	 * them (PVM does), which may go on translating through what was
+	 * written. 0, 0: none. */
+	uint64_t frozen_lo, frozen_hi;
 	bool disable_fix_hypercall_quirk;   /* KVM_X86_QUIRK_FIX_HYPERCALL_INSN off */
 };
 
@@ -96,14 +102,36 @@ void hcf_vmm_clear_dirty(struct hcf_vmm *vm);
  * so that a restore brings the pages back. */
 void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len);
 
-/* Remember registers, segment state and RAM; restore brings RAM back,
+/*
+ * Remember the vCPU's whole state (registers, special registers, the MSRs
+ * KVM lists, FPU/XSAVE, XCRs, local APIC, pending events, debug registers,
+ * run state: vmm/kvm_vcpu_state.h) and RAM. Restore brings RAM back,
  * copying only the pages dirtied since (all pages without a dirty log), and
- * with cpu_too the registers and segment state as well. skip_lo..skip_hi
- * (GPA) is left as it is (the mailbox: the host rewrites what it needs).
- * pages_copied reports the restore's work. */
-int hcf_vmm_snapshot(struct hcf_vmm *vm);
+ * with cpu_too the vCPU's state as well. skip_lo..skip_hi (GPA) is left as
+ * it is (the mailbox: the host rewrites what it needs). pages_copied
+ * reports the restore's work: 0, or 1 when a frozen page was written (then
+ * nothing was restored), or -1. Snapshot: 0, or -1 with why in err.
+ */
+int hcf_vmm_snapshot(struct hcf_vmm *vm, char *err, size_t errlen);
 int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool cpu_too,
 		    size_t *pages_copied);
+
+/* What the snapshot holds of the vCPU, for the target's notes. */
+struct hcf_vmm_cpu_saved {
+	unsigned parts;            /* parts saved: registers, XSAVE, MSRs ... */
+	char absent[96];           /* the parts this host does not hand out, space-separated */
+	unsigned msrs;             /* MSRs saved and put back */
+	unsigned msrs_unreadable;  /* listed by the host, refused when read */
+	unsigned msrs_kept;        /* read, but not taken back: compared after a restore */
+	uint32_t kept[8];          /* the first of those */
+};
+void hcf_vmm_cpu_saved(const struct hcf_vmm *vm, struct hcf_vmm_cpu_saved *out);
+
+/* The MSRs the snapshot read but the host cannot put back (PVM's VIF page
+ * registration, before the vCPU first ran) whose values differ now from the
+ * snapshot's: how many, the first max into idx. -1 when they cannot be
+ * read (or there is no snapshot). */
+int hcf_vmm_msrs_unrestored(struct hcf_vmm *vm, uint32_t *idx, size_t max);
 
 /* The snapshot's copy of the page at gpa (4 KiB), or NULL without a snapshot. */
 const uint8_t *hcf_vmm_snapshot_page(const struct hcf_vmm *vm, uint64_t gpa);

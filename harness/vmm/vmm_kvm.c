@@ -28,6 +28,7 @@
 #include "util/interrupt.h"
 #include "util/xalloc.h"
 #include "vmm/kvm_machine.h"
+#include "vmm/kvm_vcpu_state.h"
 #include "vmm/x86_setup.h"
 
 #define PAGE 4096ull
@@ -58,8 +59,7 @@ struct hcf_vmm {
 	uint8_t *snap_mem;       /* nsnap pages, packed */
 	int32_t *snap_index;     /* per page: index into snap_mem, or -1 for a zero page */
 	size_t nsnap;
-	struct kvm_regs snap_regs;
-	struct kvm_sregs snap_sregs;
+	struct hcf_kvm_vcpu_state *snap_cpu; /* the vCPU's whole state at the snapshot */
 	bool have_snap;
 };
 
@@ -239,6 +239,7 @@ void hcf_vmm_close(struct hcf_vmm *vm)
 		munmap(vm->mem.host, vm->mem.size);
 	free(vm->snap_mem);
 	free(vm->snap_index);
+	hcf_kvm_vcpu_state_free(vm->snap_cpu);
 	free(vm->dirty);
 	free(vm->dirty_snap);
 	free(vm->kvm_dirty);
@@ -490,6 +491,13 @@ int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, u
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0 ? -1 : 0;
 }
 
+int hcf_vmm_msrs_unrestored(struct hcf_vmm *vm, uint32_t *idx, size_t max)
+{
+	if (!vm->snap_cpu)
+		return -1;
+	return hcf_kvm_vcpu_state_kept_changed(vm->snap_cpu, vm->vcpu_fd, idx, max);
+}
+
 /* ---- dirty pages, snapshot ---------------------------------------------- */
 
 int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
@@ -541,15 +549,18 @@ void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len)
 	}
 }
 
-int hcf_vmm_snapshot(struct hcf_vmm *vm)
+int hcf_vmm_snapshot(struct hcf_vmm *vm, char *err, size_t errlen)
 {
-	if (hcf_vmm_complete_pending(vm) != 0)
+	if (hcf_vmm_complete_pending(vm) != 0) {
+		snprintf(err, errlen, "completing the guest's last I/O: %s", strerror(errno));
 		return -1;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->snap_regs) < 0 ||
-	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->snap_sregs) < 0)
+	}
+	if (!vm->snap_cpu)
+		vm->snap_cpu = hcf_kvm_vcpu_state_new(vm->kvm_fd);
+	if (hcf_kvm_vcpu_state_save(vm->snap_cpu, vm->vcpu_fd, err, errlen) != 0)
 		return -1;
 	/* A booted guest has touched a few dozen pages of its 8 MiB; copying
-	 * only those makes a rebuild (after every destructive call) cheap. */
+	 * only those makes a snapshot (at every boot) cheap. */
 	size_t npages = vm->mem.size / PAGE;
 	unsigned char *res = hcf_xmalloc(npages);
 	if (mincore(vm->mem.host, vm->mem.size, res) != 0)
@@ -574,6 +585,14 @@ int hcf_vmm_snapshot(struct hcf_vmm *vm)
 	}
 	vm->have_snap = true;
 	return 0;
+}
+
+void hcf_vmm_cpu_saved(const struct hcf_vmm *vm, struct hcf_vmm_cpu_saved *out)
+{
+	if (vm->snap_cpu)
+		hcf_kvm_vcpu_state_summary(vm->snap_cpu, out);
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 static const uint8_t zero_page[PAGE];
@@ -609,6 +628,10 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool
 		return -1;
 	size_t npages = vm->mem.size / PAGE, copied = 0;
 	if (vm->cfg.dirty_log && hcf_vmm_collect_dirty(vm) == 0) {
+		for (uint64_t pg = vm->cfg.frozen_lo / PAGE; pg * PAGE < vm->cfg.frozen_hi && pg < npages;
+		     pg++)
+			if (vm->dirty_snap[pg / 64] >> (pg % 64) & 1)
+				return 1;
 		for (size_t w = 0; w < vm->dirty_words; w++) {
 			uint64_t bits = vm->dirty_snap[w];
 			while (bits) {
@@ -633,8 +656,8 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool
 			copied++;
 		}
 	}
-	if (cpu_too && (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &vm->snap_sregs) < 0 ||
-			ioctl(vm->vcpu_fd, KVM_SET_REGS, &vm->snap_regs) < 0))
+	const char *failed;
+	if (cpu_too && hcf_kvm_vcpu_state_restore(vm->snap_cpu, vm->vcpu_fd, &failed) != 0)
 		return -1;
 	if (pages_copied)
 		*pages_copied = copied;

@@ -4,7 +4,9 @@
  * Boots the agent, checks what it detects, runs batches larger than the
  * mailbox, catches exceptions, survives a guest that triple-faults, hangs or
  * hits a KVM internal error (each becomes its verdict and the next program
- * runs in a rebuilt VM), and captures vector state. PVM-specific cases run
+ * runs in the restored or rebuilt VM), restores the vCPU after destructive
+ * calls and rebuilds only what a restore cannot serve, and captures vector
+ * state. PVM-specific cases run
  * only where the agent detects PVM and print SKIP with the reason elsewhere;
  * without a usable /dev/kvm the whole test prints SKIP and exits 77.
  */
@@ -237,6 +239,76 @@ static void test_crash_and_rebuild(void **state)
 	hcf_spec_free(abi);
 }
 
+/* Program text against abi, run on t; the verdict-free result in res. */
+static void run_text(struct hcf_target *t, const struct hcf_abi *abi, const char *text,
+		     struct hcf_prog_result *res)
+{
+	struct hcf_prog p;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	if (hcf_prog_parse(&p, abi, "test", text, strlen(text), &d) != 0) {
+		hcf_diags_print(&d, stderr);
+		fail_msg("cannot parse: %s", text);
+	}
+	assert_int_equal(t->ops->run(t, &p, res), 0);
+	hcf_prog_free(&p);
+}
+
+/*
+ * After a destructive call or a lost guest the next program runs on the
+ * restored vCPU, not a new VM: the counts say which. PVM's VIF page
+ * registration comes back with the MSRs (or, where KVM_SET_MSRS refuses it,
+ * from the agent); had it not, the agent would run in PVM's emulator, which
+ * its check sees, and the VM would be rebuilt. Page tables the hypervisor
+ * wrote cannot be restored under PVM's shadow paging: a new VM. With
+ * no-restore, a new VM each time.
+ */
+static void test_restore_not_rebuild(void **state)
+{
+	(void)state;
+	if (!on_pvm("restores after PVM's destructive hypercalls"))
+		return;
+	struct hcf_abi *abi = load_spec_file("pvm.yaml");
+	struct hcf_target *t = open_kvm(abi, NULL);
+	const struct hcf_target_info *ti = t->ops->info(t);
+	struct hcf_prog_result res;
+	hcf_result_init(&res, 1);
+	static const char *const lose[] = {
+		"call wrmsr index=0x4b564d10 value=0\n",  /* the VIF page unregistered */
+		"call set_cr3 value=0\n",                  /* a shutdown */
+		"call load_idtr base=0x600000 limit=0xfff\n",
+	};
+	for (size_t i = 0; i < sizeof(lose) / sizeof(lose[0]); i++) {
+		uint64_t restores = ti->restores, rebuilds = ti->rebuilds;
+		run_text(t, abi, lose[i], &res);
+		run_text(t, abi, "call reserved_1006\n", &res);
+		assert_int_equal(res.liveness, HCF_LIVE_OK);
+		assert_int_equal(res.calls[0].after[HCF_RAX], (uint64_t)-38);
+		assert_int_equal(ti->restores, restores + 1);
+		assert_int_equal(ti->rebuilds, rebuilds);
+	}
+	assert_int_equal(ti->restores_failed, 0);
+	/* the VIF page at the page tables: PVM writes into the PML4 */
+	run_text(t, abi, "call set_vif_page gpa=0x80fa\n", &res);
+	run_text(t, abi, "call reserved_1006\n", &res);
+	assert_int_equal(res.liveness, HCF_LIVE_OK);
+	assert_int_equal(ti->restores_failed, 1);
+	assert_int_equal(ti->rebuilds, 1);
+	hcf_target_close(t);
+
+	struct hcf_target_opts o = { .params = { "no-restore" }, .nparams = 1 };
+	t = open_kvm(abi, &o);
+	ti = t->ops->info(t);
+	run_text(t, abi, "call set_cr0 value=0x80000033\n", &res);
+	run_text(t, abi, "call reserved_1006\n", &res);
+	assert_int_equal(res.calls[0].after[HCF_RAX], (uint64_t)-38);
+	assert_int_equal(ti->restores, 0);
+	assert_int_equal(ti->rebuilds, 1);
+	hcf_result_free(&res);
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+}
+
 /* A KVM internal error (PVM's emulator cannot deliver int 0x80) is CRASH too. */
 static void test_internal_error(void **state)
 {
@@ -356,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_exception_capture),
 		cmocka_unit_test(test_wrong_vendor_instruction),
 		cmocka_unit_test(test_crash_and_rebuild),
+		cmocka_unit_test(test_restore_not_rebuild),
 		cmocka_unit_test(test_internal_error),
 		cmocka_unit_test(test_hang_watchdog),
 		cmocka_unit_test(test_vector_capture),
