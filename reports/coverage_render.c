@@ -633,7 +633,7 @@ static void html_never(const struct hcf_cov *cov, struct hcf_rbuf *b)
 			html_text(b, cov->rows[i].op);
 			hcf_rbuf_puts(b, "</code>");
 		}
-	hcf_rbuf_printf(b, ".</li>\n<li>Input classes never tried: %zu of %zu (the red cells).</li>\n",
+	hcf_rbuf_printf(b, ".</li>\n<li>Input classes never tried: %zu of %zu (red in the heat map).</li>\n",
 			r.classes - r.classes_reached, r.classes);
 	hcf_rbuf_printf(b, "<li>Declared errors never seen: %zu of %zu.</li>\n", r.errors - r.errors_reached,
 			r.errors);
