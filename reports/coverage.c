@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "oracles/oracle.h"
+#include "util/fileio.h"
 #include "util/x86.h"
 #include "util/xalloc.h"
 
@@ -693,8 +694,18 @@ struct hcf_cov *hcf_cov_from_json_v(const void *json, char *err, size_t errlen)
 
 struct hcf_cov *hcf_cov_load_file(const char *path, char *err, size_t errlen)
 {
+	size_t len = 0;
+	char *text = hcf_read_file(path, HCF_COV_FILE_MAX, &len);
+	if (!text) {
+		if (errno == EFBIG)
+			snprintf(err, errlen, "%s: larger than %u MiB", path, HCF_COV_FILE_MAX >> 20);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	json_t *j = json_loadb(text, len, 0, &je);
+	free(text);
 	if (!j) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 		return NULL;

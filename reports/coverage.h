@@ -144,7 +144,9 @@ char *hcf_cov_to_text(const struct hcf_cov *cov, bool indent);
  * for anything that is not one (another format or version, a row without a
  * name, a count that is not a number). */
 struct hcf_cov *hcf_cov_from_json_v(const void *json, char *err, size_t errlen);
-/* The same from a file, the error prefixed with its name. */
+/* The same from a file (at most HCF_COV_FILE_MAX bytes: a matrix of the
+ * largest spec is well under 1 MiB), the error prefixed with its name. */
+#define HCF_COV_FILE_MAX (64u << 20)
 struct hcf_cov *hcf_cov_load_file(const char *path, char *err, size_t errlen);
 
 /* ---- rendering (coverage_render.c) --------------------------------------------- */

@@ -586,7 +586,17 @@ static void test_json_refused(void **state)
 	}
 	char err[512];
 	assert_null(hcf_cov_load_file("/nonexistent/coverage.json", err, sizeof(err)));
-	assert_contains(err, "/nonexistent/coverage.json");
+	assert_contains(err, "/nonexistent/coverage.json: No such file or directory");
+	/* not JSON: where it stops */
+	char path[] = "/tmp/hcf-covjson-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"format\": ", 12), 12);
+	close(fd);
+	assert_null(hcf_cov_load_file(path, err, sizeof(err)));
+	assert_contains(err, path);
+	assert_contains(err, ":1:");
+	unlink(path);
 }
 
 /* The Markdown and the heat map mark what was not reached. */
