@@ -77,11 +77,13 @@ static int run_logged(char *const argv[], const char *log)
 }
 
 /* The line of a failed build's log that says why: the first that holds the
- * most telling mark (a compiler's error before ninja's summary), else the
- * last. */
+ * most telling mark (the linker's missing file or symbol before the
+ * compiler driver's summary of it, a compiler's error before ninja's), else
+ * the last. */
 static void why_build_failed(const char *log, char *out, size_t outlen)
 {
-	static const char *const marks[] = { "error:", "Error", "unknown target", "FAILED" };
+	static const char *const marks[] = { "cannot find", "undefined reference", "error:", "Error",
+					     "unknown target", "FAILED" };
 	size_t len;
 	char *txt = hcf_read_file(log, 16u << 20, &len);
 	snprintf(out, outlen, "see the log");
