@@ -364,6 +364,13 @@ static void compare_pages(struct differ *df, const struct hcf_prog_result *a,
 
 /* ---- the program ----------------------------------------------------- */
 
+/* What the program and both results have: calls or buffers. */
+static size_t min3(size_t a, size_t b, size_t c)
+{
+	size_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
 size_t hcf_differ(const struct hcf_prog *p, const struct hcf_diff_side *a,
 		  const struct hcf_diff_side *b, struct hcf_differences *out)
 {
@@ -390,11 +397,7 @@ size_t hcf_differ(const struct hcf_prog *p, const struct hcf_diff_side *a,
 		snprintf(loc.name, sizeof(loc.name), "verdict");
 		add_text(&df, SIZE_MAX, &loc, hcf_verdict_name(a->verdict), hcf_verdict_name(b->verdict));
 	}
-	size_t n = p->ncalls;
-	if (ra->ncalls < n)
-		n = ra->ncalls;
-	if (rb->ncalls < n)
-		n = rb->ncalls;
+	size_t n = min3(p->ncalls, ra->ncalls, rb->ncalls);
 	for (size_t i = 0; i < n; i++)
 		compare_call(&df, i, &ra->calls[i], &rb->calls[i], flag_mask);
 	if (ra->liveness != rb->liveness) {
@@ -402,11 +405,7 @@ size_t hcf_differ(const struct hcf_prog *p, const struct hcf_diff_side *a,
 		add_text(&df, SIZE_MAX, &loc, hcf_liveness_name(ra->liveness),
 			 hcf_liveness_name(rb->liveness));
 	}
-	size_t nb = p->nbufs;
-	if (ra->nbufs < nb)
-		nb = ra->nbufs;
-	if (rb->nbufs < nb)
-		nb = rb->nbufs;
+	size_t nb = min3(p->nbufs, ra->nbufs, rb->nbufs);
 	for (size_t k = 0; k < nb; k++)
 		compare_buf(&df, (int)k, &ra->bufs[k], &rb->bufs[k]);
 	compare_pages(&df, ra, rb);
