@@ -3,16 +3,17 @@
 # with -DHCF_PARSER_FUZZERS=ON, one after the other, nice'd.
 #
 #   ci/fuzz-parsers.sh --setup [DIR]
-#   ci/fuzz-parsers.sh [--build DIR] [SECONDS] [-runs=N] [TARGET...]
+#   ci/fuzz-parsers.sh [--build DIR] [--work WDIR] [SECONDS] [-runs=N] [TARGET...]
 #
 # DIR defaults to build-fuzz (--setup configures and builds it); each target
 # runs for SECONDS, or N executions, whichever comes first (60 s when
 # neither is given); TARGET to all of them (spec,
 # spec_fastabi, prog_text, codec, finding, campaign, mailbox). Each target's
-# corpus grows in DIR/fuzz-parsers/corpus/TARGET across runs, starting from
-# the seeds the build made (DIR/fuzz-parsers/seeds/TARGET); its log is
-# DIR/fuzz-parsers/logs/TARGET.log, anything it finds DIR/fuzz-parsers/
-# artifacts/TARGET-*. One line per target: executions, time, exec/s, corpus,
+# corpus grows in WDIR/corpus/TARGET across runs, starting from the seeds
+# the build made (DIR/fuzz-parsers/seeds/TARGET); its log is
+# WDIR/logs/TARGET.log, anything it finds WDIR/artifacts/TARGET-*. WDIR is
+# DIR/fuzz-parsers unless given (ctest's short runs use one of their own).
+# One line per target: executions, time, exec/s, corpus,
 # cov/ft. Exits non-zero when any target found a crash, leak, UB or hang.
 # The long runs of docs/fuzzing.md: ci/fuzz-parsers.sh -runs=10000000.
 set -euo pipefail
@@ -25,10 +26,15 @@ if [ "${1:-}" = --setup ]; then
 	exec ninja -C "$build" $(cd "$root/tests/fuzz" && ls fuzz_*.c | grep -v common | sed 's/\.c$//') \
 		fuzz-parser-seeds
 fi
-if [ "${1:-}" = --build ]; then
-	build=$2
+work=
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--build) build=$2 ;;
+	--work) work=$2 ;;
+	*) break ;;
+	esac
 	shift 2
-fi
+done
 limit=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -43,13 +49,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(spec spec_fastabi prog_text codec finding campaign mailbox)
 
 dir=$build/fuzz-parsers
+work=${work:-$dir}
 export HCF_SOURCE_DIR=${HCF_SOURCE_DIR:-$root}
 # leaks are findings; UB stops the run like a crash
 # (no allocation stacks and a small quarantine: a fifth of the time goes there;
 # rerun an artifact with ASAN_OPTIONS=detect_leaks=1 for the stacks)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:malloc_context_size=0:quarantine_size_mb=16}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-mkdir -p "$dir/logs" "$dir/artifacts"
+mkdir -p "$work/logs" "$work/artifacts"
 # The longest input per target: room for what its seeds hold (a spec's
 # header and some calls, a program of the codec's 32 calls, a campaign's
 # files), small enough to keep every execution cheap.
@@ -62,24 +69,25 @@ for t in "${targets[@]}"; do
 		echo "fuzz_$t: not built in $build (ci/fuzz-parsers.sh --setup $build)" >&2
 		exit 2
 	fi
-	mkdir -p "$dir/corpus/$t"
+	mkdir -p "$work/corpus/$t"
 	dict=()
 	[ ! -f "$dir/dict/$t.dict" ] || dict=(-dict="$dir/dict/$t.dict")
-	log=$dir/logs/$t.log
+	log=$work/logs/$t.log
 	start=$(date +%s)
 	rc=0
 	nice -n 19 "$bin" "${limit[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 -max_len="${max_len[$t]:-4096}" \
-		-print_final_stats=1 -artifact_prefix="$dir/artifacts/$t-" \
-		"$dir/corpus/$t" "$dir/seeds/$t" > "$log" 2>&1 || rc=$?
+		-print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
+		"$work/corpus/$t" "$dir/seeds/$t" > "$log" 2>&1 || rc=$?
 	secs=$(($(date +%s) - start))
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+	text=$(tr -d '\0' < "$log")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' <<< "$text")
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' <<< "$text")
+	last=$(grep -E '^#[0-9]+' <<< "$text" | tail -1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1 ft \2 corpus \3/p' <<< "$last")
 	if [ $rc -ne 0 ]; then
 		failed=1
-		echo "fuzz_$t: FAILED (exit $rc) after ${runs:-?} executions, ${secs} s; see $log and $dir/artifacts/"
-		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|hcfuzz parser fuzzing)' "$log" | head -5 || true
+		echo "fuzz_$t: FAILED (exit $rc) after ${runs:-?} executions, ${secs} s; see $log and $work/artifacts/"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|hcfuzz parser fuzzing)' <<< "$text" | head -5 || true
 	else
 		echo "fuzz_$t: ${runs:-?} executions in ${secs} s (${eps:-?} exec/s), ${cov:-?}, 0 crashes"
 	fi
