@@ -1,0 +1,202 @@
+/*
+ * bench_fresh.c: tests/s of a conformance plan run the hcfuzz way against a
+ * fresh VM per test, the same plan in one run.
+ *
+ *   reused   hcfuzz conform's path: one VM (its boot counted), independent
+ *            tests packed into mailbox batches, the boot snapshot restored
+ *            after destructive ones (exec/exec.c)
+ *   fresh    what users of kvm-unit-tests or KVM's selftests get: every test
+ *            builds and boots its own VM (hcf_target_open), runs, is judged
+ *            by the same oracles and model, and tears the VM down
+ *   process  (with HCFUZZ set, on the first tests only) a process per test
+ *            as well: `hcfuzz run` with the test's program, as a test runner
+ *            that starts one binary per test does
+ * Printed: tests/s of each (the median of the rounds), the ratios, and how
+ * many tests got the same verdict both ways (the plan's tests do not depend
+ * on each other, but a VM that ran other programs may differ from a new one:
+ * docs/pvm-observations.md).
+ *
+ *   HCF_SOURCE_DIR=$PWD build/bench/bench_fresh [SPEC] [ROUNDS]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/bench_stats.h"
+#include "exec/exec.h"
+#include "exec/judged.h"
+#include "exec/targets.h"
+#include "oracles/models/model.h"
+#include "prog/plan.h"
+#include "spec/spec.h"
+#include "target/target.h"
+#include "util/clock.h"
+#include "vmm/vmm.h"
+
+#define PROCESS_SAMPLE 20
+
+/* The verdict of every test of the reused run. */
+static void on_test(void *ctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
+{
+	(void)t;
+	((enum hcf_verdict *)ctx)[i] = o->v;
+}
+
+/* The plan on one VM. Seconds, or a negative number when it failed. */
+static double run_reused(const struct hcf_abi *abi, struct hcf_test *tests, size_t n,
+			 enum hcf_verdict *v)
+{
+	double t0 = hcf_now_s();
+	struct hcf_target *t = NULL;
+	struct hcf_target_opts o = { 0 };
+	char err[512];
+	if (hcf_target_open("kvm", &t, abi, &o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_fresh: %s\n", err);
+		return -1;
+	}
+	struct hcf_model model;
+	bool have_model = hcf_model_open(&model, abi, t->ops->info(t)) == 0;
+	struct hcf_exec_stats stats;
+	int rc = hcf_exec_tests(t, abi, have_model ? &model : NULL, tests, n, NULL, on_test, v, &stats);
+	if (have_model)
+		hcf_model_close(&model);
+	hcf_target_close(t);
+	return rc == 0 ? hcf_now_s() - t0 : -1;
+}
+
+/* Every test in a VM of its own. Seconds, or a negative number. */
+static double run_fresh(const struct hcf_abi *abi, struct hcf_test *tests, size_t n,
+			enum hcf_verdict *v)
+{
+	double t0 = hcf_now_s();
+	struct hcf_judged j;
+	hcf_judged_init(&j);
+	for (size_t i = 0; i < n; i++) {
+		struct hcf_target *t = NULL;
+		struct hcf_target_opts o = { 0 };
+		char err[512];
+		if (hcf_target_open("kvm", &t, abi, &o, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench_fresh: test %s: %s\n", tests[i].id, err);
+			hcf_judged_free(&j);
+			return -1;
+		}
+		struct hcf_model model;
+		bool have_model = hcf_model_open(&model, abi, t->ops->info(t)) == 0;
+		v[i] = hcf_run_judged(t, have_model ? &model : NULL, &tests[i].prog, HCF_RUN_AS_IS, NULL,
+				      &j);
+		if (have_model)
+			hcf_model_close(&model);
+		hcf_target_close(t);
+	}
+	hcf_judged_free(&j);
+	return hcf_now_s() - t0;
+}
+
+/* The first tests each as a process of its own (`hcfuzz run`). Seconds per
+ * test, or a negative number. */
+static double run_processes(const char *hcfuzz, const char *spec, struct hcf_test *tests, size_t n)
+{
+	char prog[] = "/tmp/hcf-bench-fresh-XXXXXX";
+	int fd = mkstemp(prog);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	double total = 0;
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		FILE *f = fopen(prog, "w");
+		if (!f || hcf_prog_print(&tests[i].prog, f) != 0) {
+			if (f)
+				fclose(f);
+			continue; /* a program the text format cannot spell: not sampled */
+		}
+		fclose(f);
+		char cmd[8192];
+		snprintf(cmd, sizeof(cmd), "%s run --summary --spec %s %s > /dev/null 2>&1", hcfuzz, spec,
+			 prog);
+		double t0 = hcf_now_s();
+		int rc = system(cmd);
+		total += hcf_now_s() - t0;
+		/* exit codes 0..3 are verdicts; anything else is a failure */
+		if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) > 3) {
+			fprintf(stderr, "bench_fresh: '%s' failed\n", cmd);
+			unlink(prog);
+			return -1;
+		}
+		done++;
+	}
+	unlink(prog);
+	return done ? total / (double)done : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
+	char spec[4096];
+	if (argc > 1)
+		snprintf(spec, sizeof(spec), "%s", argv[1]);
+	else
+		snprintf(spec, sizeof(spec), "%s/specs/pvm.yaml", src);
+	int rounds = argc > 2 ? atoi(argv[2]) : 3;
+	if (rounds < 1 || rounds > 50) {
+		fprintf(stderr, "usage: bench_fresh [SPEC] [ROUNDS (1..50)]\n");
+		return 2;
+	}
+	char why[256];
+	if (hcf_vmm_available(why, sizeof(why)) != 0) {
+		printf("SKIP bench_fresh: %s\n", why);
+		return 77;
+	}
+	struct hcf_abi *abi = NULL;
+	struct hcf_diags d;
+	hcf_diags_init(&d);
+	struct hcf_test *tests = NULL;
+	size_t n = 0;
+	if (hcf_spec_load(spec, &abi, &d) != 0 || hcf_plan_build(abi, NULL, &tests, &n) != 0 ||
+	    hcf_plan_add_anomalies(abi, &tests, &n, &d) != 0) {
+		hcf_diags_print(&d, stderr);
+		return 2;
+	}
+	enum hcf_verdict *vr = calloc(n, sizeof(*vr)), *vf = calloc(n, sizeof(*vf));
+	double reused[50], fresh[50];
+	for (int k = 0; k < rounds; k++) {
+		reused[k] = run_reused(abi, tests, n, vr);
+		fresh[k] = run_fresh(abi, tests, n, vf);
+		if (reused[k] < 0 || fresh[k] < 0)
+			return 1;
+	}
+	double mr = bench_median(reused, rounds), mf = bench_median(fresh, rounds);
+	size_t agree = 0;
+	for (size_t i = 0; i < n; i++)
+		agree += vr[i] == vf[i];
+	printf("bench_fresh: %s, the conformance plan's %zu tests, median of %d rounds\n", spec, n,
+	       rounds);
+	printf("  fresh VM per test            %8.1f tests/s  %8.3f ms/test\n", (double)n / mf,
+	       mf / (double)n * 1e3);
+	printf("  hcfuzz: one VM, batched      %8.1f tests/s  %8.3f ms/test (its VM's boot included)\n",
+	       (double)n / mr, mr / (double)n * 1e3);
+	printf("  ratio hcfuzz/fresh           %8.1fx\n", mf / mr);
+	printf("  same verdict both ways       %zu of %zu tests\n", agree, n);
+	for (size_t i = 0, shown = 0; i < n && shown < 5; i++)
+		if (vr[i] != vf[i]) {
+			printf("    %s: %s reused, %s fresh\n", tests[i].id, hcf_verdict_name(vr[i]),
+			       hcf_verdict_name(vf[i]));
+			shown++;
+		}
+	const char *hcfuzz = getenv("HCFUZZ");
+	if (hcfuzz) {
+		size_t sample = n < PROCESS_SAMPLE ? n : PROCESS_SAMPLE;
+		double per = run_processes(hcfuzz, spec, tests, sample);
+		if (per > 0)
+			printf("  a process per test ('hcfuzz run', first %zu tests) %6.1f tests/s; ratio "
+			       "hcfuzz/process %.1fx\n",
+			       sample, 1.0 / per, per / (mr / (double)n));
+	}
+	free(vr);
+	free(vf);
+	hcf_tests_free(tests, n);
+	hcf_spec_free(abi);
+	return 0;
+}
