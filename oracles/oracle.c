@@ -263,6 +263,43 @@ size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_pro
 	return SIZE_MAX;
 }
 
+size_t hcf_oracle_stray_agent_write(const struct hcf_abi *abi, const struct hcf_prog *p,
+				    const struct hcf_prog_result *r, size_t upto, char *text,
+				    size_t len)
+{
+	static _Thread_local uint8_t pointed[4096];
+	if (upto == SIZE_MAX)
+		return SIZE_MAX;
+	for (size_t g = 0; g < r->npages && r->pages; g++) {
+		const struct hcf_page_change *pc = &r->pages[g];
+		const char *area = hcf_oracle_agent_area(pc->gpa);
+		if (pc->agent_writes || !area)
+			continue;
+		memset(pointed, 0, sizeof(pointed));
+		hcf_oracle_pointed_out(abi, p, r, 0, upto, pc->gpa, pc->gpa + 4096, pointed);
+		unsigned n = 0, first = 0;
+		for (unsigned b = 0; b < 4096; b++)
+			if (!pointed[b] && hcf_page_byte_changed(pc, b) && !n++)
+				first = b;
+		if (!n)
+			continue;
+		/* the call that pointed the hypervisor into this page, if any */
+		size_t by = hcf_oracle_pointed_out(abi, p, r, 0, upto, pc->gpa, pc->gpa + 4096, NULL);
+		if (by == SIZE_MAX)
+			continue;
+		const struct hcf_op *op = hcf_prog_call_op(p, by);
+		snprintf(text, len,
+			 "call %zu (%s) pointed the hypervisor into the agent's %s (page 0x%llx), "
+			 "and %u byte%s there changed where no call pointed it, first at 0x%llx "
+			 "(0x%02x -> 0x%02x)",
+			 by, op ? op->name : "undeclared", area, (unsigned long long)pc->gpa, n,
+			 n == 1 ? "" : "s", (unsigned long long)(pc->gpa + first), pc->was[first],
+			 pc->now[first]);
+		return by;
+	}
+	return SIZE_MAX;
+}
+
 /* Bytes at [rip, rip + 16), the faulting instruction, that differ from the
  * snapshot: the agent ran code a write replaced. */
 static bool rip_overwritten(const struct hcf_prog_result *r, uint64_t rip)

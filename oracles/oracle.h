@@ -222,6 +222,19 @@ size_t hcf_oracle_self_inflicted(const struct hcf_abi *abi, const struct hcf_pro
 				 const struct hcf_prog_result *r, size_t upto, size_t died_in,
 				 char *text, size_t len);
 
+/*
+ * Evidence that the hypervisor wrote the agent's own memory where no call
+ * pointed it (a page the agent does not write, a byte no call up to upto
+ * named), on a page a call up to upto did point it into: the first such
+ * call, which is where the write most likely came from (PVM's VIF page
+ * registration writes at the start of the page it was pointed into). What
+ * the agent loses after that is that write's doing, not the doing of the
+ * calls it happened to die in. Fills text and returns the call, or SIZE_MAX.
+ */
+size_t hcf_oracle_stray_agent_write(const struct hcf_abi *abi, const struct hcf_prog *p,
+				    const struct hcf_prog_result *r, size_t upto, char *text,
+				    size_t len);
+
 /* The exception vectors the call under check may raise: the spec's list for
  * its op (or for undeclared numbers), plus what the model's prediction adds
  * for the guest's state. */

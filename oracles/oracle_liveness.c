@@ -26,14 +26,20 @@
  *    call that returned declares it. Otherwise CRASH. A hang with the vCPU
  *    in the agent's own code and that same evidence is LOST too: the agent
  *    loops on the state the program had overwritten.
- * 4. A loss after a destructive call returned is blamed on that call: the
- *    issue goes on the call that explains it (or, unexplained, on the last
- *    destructive call that returned), naming the call the guest died in,
- *    which carries the same verdict as a consequence.
- * 5. A garbled report followed by a loss is a loss in that call ("its
+ * 4. A shutdown, an agent panic, a runaway or a hang in the agent's code,
+ *    after the hypervisor wrote the agent's own memory where no call pointed
+ *    it, on a page a call did point it into, is blamed on that call, with
+ *    the verdict an unexplained loss gets (a known anomaly of that call may
+ *    account for it): the guest died of that write, however many calls
+ *    later.
+ * 5. Otherwise a loss after a destructive call returned is blamed on that
+ *    call: the issue goes on the call that explains it (or, unexplained, on
+ *    the last destructive call that returned), naming the call the guest
+ *    died in, which carries the same verdict as a consequence.
+ * 6. A garbled report followed by a loss is a loss in that call ("its
  *    report garbled first"): a guest a call broke may limp on long enough to
  *    half-write its result. Garbage with the guest alive is ERROR.
- * 6. What a declaration depends on may be guest memory hcfuzz cannot read
+ * 7. What a declaration depends on may be guest memory hcfuzz cannot read
  *    (a struct outside the program's buffers): a loss only such an item
  *    would declare is SKIP, not judged; so is a hang in a call that waits
  *    as long as a field says (waits:) when that field asks for longer than
@@ -386,6 +392,34 @@ static bool explained_by_self(const struct loss *l)
 }
 
 /*
+ * The guest died of a write the hypervisor made into the agent's own memory
+ * where no call pointed it (hcf_oracle_stray_agent_write): the loss is
+ * blamed on the call that pointed the hypervisor into that page, with the
+ * verdict of an unexplained loss, so that a known anomaly of that call
+ * (one naming how the guest then dies) can account for it. Without this a
+ * guest that limps on (PVM's shadow paging keeps translations a program
+ * made earlier in the same VM) was blamed on whatever destructive call came
+ * last. For the same losses as explained_by_self. Records and returns true,
+ * or returns false.
+ */
+static bool explained_by_stray_write(const struct loss *l)
+{
+	bool at_valid = l->at < l->p->ncalls && l->at < l->r->ncalls;
+	const struct hcf_call_result *at_cr = at_valid ? &l->r->calls[l->at] : NULL;
+	bool hang_in_agent = l->why == HCF_LIVE_HANG && at_cr && at_cr->has_lost_rip &&
+			     hcf_oracle_agent_area(at_cr->lost_rip);
+	if (!hcf_liveness_declarable(l->why) && !hang_in_agent)
+		return false;
+	char text[240];
+	size_t by = hcf_oracle_stray_agent_write(l->abi, l->p, l->r, at_valid ? l->at : l->upto,
+						 text, sizeof(text));
+	if (by == SIZE_MAX)
+		return false;
+	record(l, by, lost_verdict(l->why), text);
+	return true;
+}
+
+/*
  * A hang in a call that waits as long as a field of its struct says (waits:
  * in the spec, POLL's relative timeout): a correct VMM takes that long. The
  * plan and the fuzzer keep such a field below the spec's maximum, which the
@@ -475,6 +509,8 @@ static void judge_loss(const struct loss *l)
 		}
 	}
 	if (l->why == HCF_LIVE_HANG && explained_by_self(l))
+		return;
+	if (explained_by_stray_write(l))
 		return;
 	if (unknown) {
 		/* the call declares this end for memory hcfuzz cannot read (a

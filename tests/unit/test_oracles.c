@@ -1679,6 +1679,78 @@ static void test_liveness_self_inflicted(void **state)
 	}
 }
 
+/*
+ * A guest that dies calls after the hypervisor wrote its page tables where
+ * no call pointed it (PVM's VIF page registration rounds down to the page's
+ * start), in a page a call pointed it into: the loss is blamed on that call,
+ * with the verdict of an unexplained loss, not on the last destructive call
+ * before the death; so a known anomaly of the pointing call that names the
+ * loss accounts for it. A stray byte in a page no call pointed into, or in
+ * a page the agent writes, explains nothing: the last destructive call is
+ * blamed as before.
+ */
+static struct hcf_anomaly *anomaly_add(struct hcf_abi *abi, const char *id, int op,
+				       enum hcf_anomaly_kind k);
+
+static void test_liveness_late_stray_write(void **state)
+{
+	static const struct {
+		uint64_t at;        /* where call 0 (walltime) points */
+		uint64_t page;      /* the page with a stray byte (its byte 1) */
+		bool agent_writes;  /* a page the agent writes itself */
+		bool anomaly;       /* walltime has a known anomaly naming shutdowns */
+		size_t on;          /* the call blamed */
+		enum hcf_verdict v;
+	} rows[] = {
+		{ HCF_GPA_PGTABLES + 0x10, HCF_GPA_PGTABLES, false, false, 0, HCF_V_CRASH },
+		{ HCF_GPA_PGTABLES + 0x10, HCF_GPA_PGTABLES, false, true, 0, HCF_V_XFAIL },
+		/* pointed into another page: nothing ties the write to call 0 */
+		{ HCF_GPA_ARENA + 0x100, HCF_GPA_PGTABLES, false, true, 1, HCF_V_CRASH },
+		/* a page the agent writes: a changed byte there is no evidence */
+		{ HCF_GPA_STACK_LO + 0x10, HCF_GPA_STACK_LO, true, true, 1, HCF_V_CRASH },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fx f;
+		int ops[] = { OP_WALL, OP_RECONF, OP_GET };
+		fx_make(&f, test_abi(HCF_XPORT_VMCALL), 3, ops);
+		int b = fx_buf(&f, 24, ST_WALL, HCF_DIR_INOUT);
+		f.p.calls[0].ref[HCF_RDI].buf = (int16_t)b;
+		memset(fx_byte(&f, b, 0), 0, 4); /* status 0: walltime succeeded */
+		f.r.calls[0].before[HCF_RDI] = f.r.calls[0].after[HCF_RDI] = rows[i].at;
+		fx_page_as(&f, rows[i].page, 1, 1, rows[i].agent_writes);
+		if (rows[i].anomaly) {
+			struct hcf_anomaly *a = anomaly_add(f.abi, "rounds-down", OP_WALL,
+							    HCF_ANOM_OUTCOME);
+			a->outcomes = 1u << HCF_LIVE_SHUTDOWN;
+		}
+		f.r.calls[2].outcome = HCF_CO_GUEST_LOST;
+		f.r.calls[2].lost_why = HCF_LIVE_SHUTDOWN;
+		f.r.liveness = HCF_LIVE_SHUTDOWN;
+		fx_check(&f);
+		const struct hcf_issue *is = find_issue(&f.cvs[rows[i].on], "liveness", "outcome");
+		if (!is)
+			fail_msg("row %zu: no liveness issue on call %zu", i, rows[i].on);
+		if (is->v != rows[i].v)
+			fail_msg("row %zu: %s, expected %s: %s", i, hcf_verdict_name(is->v),
+				 hcf_verdict_name(rows[i].v), is->reason);
+		assert_false(is->consequence);
+		assert_int_equal(is->related, 2);
+		if (rows[i].on == 0) {
+			assert_non_null(strstr(is->reason, "call 0 (walltime) pointed the hypervisor "
+							   "into the agent's page tables"));
+			assert_non_null(strstr(is->reason, "first at 0x8001 (0x00 -> 0xff)"));
+		}
+		const struct hcf_issue *echo = find_issue(&f.cvs[2], "liveness", "outcome");
+		assert_non_null(echo);
+		assert_true(echo->consequence);
+		assert_int_equal(echo->v, rows[i].v);
+		/* the innocent destructive call is blamed only when nothing else explains it */
+		if (rows[i].on == 0)
+			assert_null(find_issue(&f.cvs[1], "liveness", "outcome"));
+		fx_free(&f);
+	}
+}
+
 /* A loss after a destructive call returned is that call's: LOST on it when
  * it declares the loss, CRASH on it when it does not, naming the call the
  * guest died in (which carries the same verdict as a consequence); the
@@ -2411,6 +2483,7 @@ int main(void)
 		cmocka_unit_test(test_memory_bad_shapes),
 		cmocka_unit_test(test_liveness),
 		cmocka_unit_test(test_liveness_self_inflicted),
+		cmocka_unit_test(test_liveness_late_stray_write),
 		cmocka_unit_test(test_liveness_blame),
 		cmocka_unit_test(test_liveness_loss_condition),
 		cmocka_unit_test(test_liveness_hands_over),
