@@ -2,7 +2,8 @@
 # check_layers.sh: every project include goes down the data flow, never up.
 #
 # The stages, lowest first (CMakeLists.txt builds one library each): util,
-# spec, prog, vmm, target, oracles, exec, outputs (reports and fuzzing), cli.
+# spec, prog, vmm, target, oracles, exec, outputs (reports and fuzzing) and,
+# beside them, learn; cli.
 # A file may include its own stage's headers and those of the stages below;
 # guests/include/hcf_proto.h (no folder) is below them all. This catches what
 # the linker cannot: a header used against the flow without a call.
@@ -23,6 +24,7 @@ declare -A allowed=(
 	[harness/exec]="util spec prog vmm target oracles exec"
 	[reports]="util spec prog vmm target oracles exec reports fuzz"
 	[harness/fuzz]="util spec prog vmm target oracles exec reports fuzz"
+	[harness/learn]="util spec prog vmm target oracles exec learn"
 )
 
 bad=0

@@ -30,6 +30,7 @@ int hcf_cmd_minimize(int argc, char **argv);
 int hcf_cmd_repro(int argc, char **argv);
 int hcf_cmd_replay(int argc, char **argv);
 int hcf_cmd_diff(int argc, char **argv);
+int hcf_cmd_learn(int argc, char **argv);
 int hcf_cmd_report(int argc, char **argv);
 int hcf_cmd_decode(int argc, char **argv);
 int hcf_cmd_encode(int argc, char **argv);

@@ -20,6 +20,7 @@ const struct hcf_command hcf_cmds[] = {
 	{ "minimize", "shrink findings to their smallest programs", hcf_cmd_minimize },
 	{ "replay", "replay corpora (regression), exit non-zero on any non-PASS", hcf_cmd_replay },
 	{ "diff", "run the same programs on two targets and report every difference", hcf_cmd_diff },
+	{ "learn", "probe a hypervisor's call numbers and draft a spec of what they do", hcf_cmd_learn },
 	{ "repro", "write a finding as a standalone C program (libc and /dev/kvm only)", hcf_cmd_repro },
 	{ "report", "write the report (report.html, report.md) of a campaign directory", hcf_cmd_report },
 	{ "decode", "print fuzzer inputs as text programs", hcf_cmd_decode },

@@ -288,7 +288,8 @@ bool hcf_prog_has_destructive(const struct hcf_prog *p)
 {
 	for (size_t i = 0; i < p->ncalls; i++) {
 		int op = hcf_pcall_op(p, &p->calls[i]);
-		if (op >= 0 && (size_t)op < p->abi->nops && p->abi->ops[op].destructive)
+		if (op >= 0 && (size_t)op < p->abi->nops ? p->abi->ops[op].destructive :
+							  p->abi->undeclared_destructive)
 			return true;
 	}
 	return false;

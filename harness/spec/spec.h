@@ -491,6 +491,10 @@ struct hcf_abi {
 	 * that refuses it by exiting (undeclared: ends:) */
 	struct hcf_loss *undeclared_losses;
 	size_t undeclared_nlosses;
+	/* undeclared: destructive: a number the spec does not declare may
+	 * reconfigure the guest (hcf_prog_has_destructive), as every number
+	 * may for `hcfuzz learn`, which knows none yet */
+	bool undeclared_destructive;
 
 	struct hcf_anomaly *anomalies; /* known deviations from the contract */
 	size_t nanomalies;

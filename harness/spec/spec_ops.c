@@ -755,17 +755,26 @@ static void parse_undeclared(struct ld *L, const struct hcf_ynode *map, struct h
 		{ "returns", Q, false, 0 },
 		{ "exceptions", Q, false, 0 },
 		{ "ends", S | Q | M, false, 0 },
+		{ "destructive", S, false, 0 },
 	};
-	const struct hcf_ynode *v[3];
+	const struct hcf_ynode *v[4];
 	u->returns.any = true; /* unless it says otherwise */
 	u->exceptions = L->abi_exceptions;
-	if (!map || !hcf_spec_map_keys(L->c, map, "undeclared", keys, 3, 0, v))
+	if (!map || !hcf_spec_map_keys(L->c, map, "undeclared", keys, 4, 0, v))
 		return;
-	if (v[2] && u != &L->abi->undeclared)
-		hcf_spec_err(L->c, v[2], "ends: of undeclared numbers goes in the top level's "
-					 "undeclared:, not a call's");
-	else if (v[2])
+	for (int k = 2; k <= 3; k++)
+		if (v[k] && u != &L->abi->undeclared)
+			hcf_spec_err(L->c, v[k], "%s: of undeclared numbers goes in the top level's "
+						 "undeclared:, not a call's", keys[k].name);
+	if (v[2] && u == &L->abi->undeclared)
 		hcf_spec_undeclared_ends(L->c, v[2]);
+	if (v[3] && u == &L->abi->undeclared) {
+		/* true, false or a reason, as a call's destructive: */
+		const struct hcf_ynode *d = v[3];
+		if (d->len == 0)
+			hcf_spec_err(L->c, d, "destructive must be true, false or a reason");
+		L->abi->undeclared_destructive = !(d->plain && !strcmp(d->str, "false"));
+	}
 	if (v[0]) {
 		if (L->abi->ret_reg == HCF_REG_NONE)
 			hcf_spec_err(L->c, v[0], "undeclared returns listed but the ABI has no return "

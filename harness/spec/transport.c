@@ -394,6 +394,31 @@ void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len)
 	}
 }
 
+void hcf_xport_spec_text(const struct hcf_transport *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case HCF_XPORT_INT:
+		snprintf(buf, len, "\"int 0x%x\"", t->vector);
+		break;
+	case HCF_XPORT_PIO:
+		snprintf(buf, len, "{kind: pio, port: 0x%x, width: %u, direction: %s%s}", t->port_base,
+			 t->width, t->is_read ? "in" : "out", t->fixed ? ", fixed: true" : "");
+		break;
+	case HCF_XPORT_MMIO:
+		snprintf(buf, len, "{kind: mmio, base: 0x%" PRIx64 ", width: %u, scale: %u, access: %s%s}",
+			 t->mmio_base, t->width, t->mmio_scale ? t->mmio_scale : 1,
+			 t->is_read ? "read" : "write", t->fixed ? ", fixed: true" : "");
+		break;
+	case HCF_XPORT_HCPAGE:
+		snprintf(buf, len, "{kind: hypercall_page, msr: 0x%x, stride: %u}", t->hcpage_msr,
+			 t->hcpage_stride);
+		break;
+	default:
+		snprintf(buf, len, "%s", hcf_xport_name(t->kind));
+		break;
+	}
+}
+
 hcf_regmask_t hcf_xport_inflight_regs(const struct hcf_transport *t, uint64_t fault_rip)
 {
 	if (t->kind != HCF_XPORT_HCPAGE || fault_rip < HCF_GPA_HCPAGE ||

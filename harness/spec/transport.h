@@ -98,5 +98,8 @@ size_t hcf_xport_insn(const struct hcf_transport *t, uint8_t out[8], const char 
 
 /* "int 0x1b", "port I/O (out, 4 bytes) to port 0x500 + number" */
 void hcf_xport_describe(const struct hcf_transport *t, char *buf, size_t len);
+/* The transport as a spec writes it (`transport:`'s value, a YAML scalar or
+ * flow mapping that hcf_xport_parse reads back), for specs hcfuzz writes. */
+void hcf_xport_spec_text(const struct hcf_transport *t, char *buf, size_t len);
 
 #endif /* HCF_TRANSPORT_H */

@@ -1,4 +1,4 @@
-/* devices.c: the in-process VMM's PIO/MMIO responders (empty bus, zero, test clobber). */
+/* devices.c: the in-process VMM's PIO/MMIO responders (empty bus, zero, test ones). */
 #include "target/devices.h"
 
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include "hcf_proto.h"
 #include "spec/spec.h"
 
-enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER, DEV_SCRIBBLE, DEV_POKE };
+enum { DEV_EMPTY, DEV_ZERO, DEV_CLOBBER, DEV_SCRIBBLE, DEV_POKE, DEV_STORE };
 
 #define CLOBBER_XOR 0x5a5a5a5a5a5a5a5aull
 
@@ -29,6 +29,11 @@ static const struct {
 	  "as a hostile hypervisor could" },
 	{ "poke", DEV_POKE, ~0ull,
 	  "test only: like empty, and writes 0xa5 to guest-physical address ARG on every access" },
+	{ "store", DEV_STORE, ~0ull,
+	  "test only: like empty, and on accesses to port or MMIO address ARG writes the access "
+	  "count (8 bytes) at the guest address in rbx and leaves a changing value in rdx: an ABI "
+	  "with a pointer argument and a clobbered register whose truth is known (hcfuzz learn's "
+	  "test)" },
 };
 
 int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t errlen)
@@ -62,11 +67,12 @@ int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t er
 					 spec);
 				return -1;
 			}
-		} else if (responders[i].kind == DEV_POKE) {
+		} else if (responders[i].kind == DEV_POKE || responders[i].kind == DEV_STORE) {
 			char *end = NULL;
 			d->addr = colon ? strtoull(colon + 1, &end, 0) : 0;
 			if (!colon || !end || *end || end == colon + 1) {
-				snprintf(err, errlen, "responder poke needs an address (poke:0x101000), got '%s'",
+				snprintf(err, errlen, "responder %s needs an address (%s), got '%s'", d->name,
+					 responders[i].kind == DEV_POKE ? "poke:0x101000" : "store:0x501",
 					 spec);
 				return -1;
 			}
@@ -76,7 +82,8 @@ int hcf_device_init(struct hcf_device *d, const char *spec, char *err, size_t er
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown responder '%s' (empty, zero, clobber:REG)", spec);
+	snprintf(err, errlen, "unknown responder '%s' (empty, zero; test only: clobber:REG, scribble, "
+		 "poke:GPA, store:PORT)", spec);
 	return -1;
 }
 
@@ -126,12 +133,30 @@ static int poke(struct hcf_device *d, struct hcf_vmm *vm)
 	return 0;
 }
 
+/* The store's deed: its count at the address in rbx (a pointer argument),
+ * a changing value left in rdx (a clobber), on accesses to its port only. */
+static int store(struct hcf_device *d, struct hcf_vmm *vm, uint64_t where)
+{
+	uint64_t gpr[16], rip, rflags;
+	if (where != d->addr)
+		return 0;
+	if (hcf_vmm_complete_pending(vm) != 0 || hcf_vmm_get_gprs(vm, gpr, &rip, &rflags) != 0)
+		return -1;
+	uint64_t count = d->accesses;
+	/* an address outside RAM (a sentinel) is simply not written */
+	if (hcf_gmem_write(hcf_vmm_mem(vm), hcf_gpa(gpr[HCF_RBX]), &count, sizeof(count)) == 0)
+		hcf_vmm_note_host_write(vm, gpr[HCF_RBX], sizeof(count));
+	gpr[HCF_RDX] = count * 0x9e3779b97f4a7c15ull;
+	return hcf_vmm_set_gprs(vm, gpr, rip, rflags);
+}
+
 static int respond(struct hcf_device *d, struct hcf_vmm *vm, uint64_t where)
 {
 	switch (responders[d->kind].kind) {
 	case DEV_CLOBBER: return d->only_at && where != d->at ? 0 : clobber(d, vm);
 	case DEV_SCRIBBLE: return scribble(d, vm);
 	case DEV_POKE: return poke(d, vm);
+	case DEV_STORE: return store(d, vm, where);
 	default: return 0;
 	}
 }
