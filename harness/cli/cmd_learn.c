@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		"  --spec FILE        open the target for this spec instead (the model target\n"
 		"                     answers from it); its numbers are probed as unknown\n"
 		"  --numbers RANGES   numbers to probe: LO-HI[,LO-HI...] (default 0x0-0xffff)\n"
+		"  --around N         also probe N numbers on each side of every number that\n"
+		"                     answers otherwise, and around those found so: sparse\n"
+		"                     --numbers (0x0,0x1000,0x40000000) find whole families\n"
 		"  --base SPEC        compare what was observed with SPEC and list the\n"
 		"                     differences (new numbers, registers it misses, values it\n"
 		"                     does not allow); SPEC itself is not changed\n"
@@ -136,7 +139,7 @@ int hcf_cmd_learn(int argc, char **argv)
 	struct hcf_cli_target tgt;
 	hcf_cli_target_defaults(&tgt);
 	tgt.opts.watchdog_ms = LEARN_WATCHDOG_MS;
-	enum { O_SPEC = 256, O_BASE, O_NUMBERS, O_NRREG, O_MAXC, O_MAXS };
+	enum { O_SPEC = 256, O_BASE, O_NUMBERS, O_NRREG, O_MAXC, O_MAXS, O_AROUND };
 	struct option lopts[40] = {
 		{ "spec", required_argument, NULL, O_SPEC },
 		{ "base", required_argument, NULL, O_BASE },
@@ -144,11 +147,12 @@ int hcf_cmd_learn(int argc, char **argv)
 		{ "nr-reg", required_argument, NULL, O_NRREG },
 		{ "max-calls", required_argument, NULL, O_MAXC },
 		{ "max-seconds", required_argument, NULL, O_MAXS },
+		{ "around", required_argument, NULL, O_AROUND },
 		{ "out", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	hcf_cli_target_options(lopts, 9);
+	hcf_cli_target_options(lopts, 10);
 	int ch;
 	uint64_t u;
 	optind = 1;
@@ -160,15 +164,19 @@ int hcf_cmd_learn(int argc, char **argv)
 		case O_NRREG: nr_reg = optarg; nr_reg_given = true; break;
 		case O_MAXC:
 		case O_MAXS:
+		case O_AROUND:
 			if (hcf_cli_parse_u64(optarg, &u) != 0) {
 				hcf_cli_error("learn", "--%s needs a number, got '%s'",
-					      ch == O_MAXC ? "max-calls" : "max-seconds", optarg);
+					      ch == O_MAXC ? "max-calls" : ch == O_MAXS ? "max-seconds" :
+					      "around", optarg);
 				return HCF_EXIT_USAGE;
 			}
 			if (ch == O_MAXC)
 				lo.max_calls = u;
-			else
+			else if (ch == O_MAXS)
 				lo.max_seconds = (double)u;
+			else
+				lo.around = u;
 			break;
 		case 'o': out = optarg; break;
 		case 'q': lo.quiet = true; break;

@@ -46,6 +46,8 @@ struct hcf_learn_range {
 struct hcf_learn_opts {
 	struct hcf_learn_range ranges[HCF_LEARN_MAX_RANGES];
 	size_t nranges;
+	uint64_t around;          /* also scan this many numbers on each side of every number
+	                             that answers otherwise, and around those found so (0: no) */
 	uint64_t max_calls;       /* budget of calls (0: none) */
 	double max_seconds;       /* budget of time (0: none) */
 	bool quiet;               /* no status line */

@@ -512,6 +512,89 @@ static uint64_t range_size(const struct hcf_learn_opts *o)
 	return n;
 }
 
+/* The scan so far: every number's answer, the distinct answers counted. */
+struct scan {
+	uint64_t total;                /* numbers in the ranges, for the status line */
+	uint64_t *nrs;
+	struct hcf_learn_answer *ans;
+	size_t n, cap;
+	struct answer_count *kinds;
+	size_t nkinds, capk;
+	uint64_t *extra;               /* numbers scanned around the calls */
+	size_t nextra, capx;
+};
+
+static int scan_number(struct prober *pr, struct scan *st, uint64_t nr)
+{
+	struct hcf_learn_answer a;
+	struct probe_in none = { .reg2 = HCF_NGPR, .reg = HCF_NGPR };
+	int rc = run_probe(pr, nr, &none, &a);
+	if (rc != P_OK)
+		return rc;
+	struct hcf_learned *L = pr->L;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 1024;
+		st->nrs = hcf_xreallocarray(st->nrs, st->cap, sizeof(*st->nrs));
+		st->ans = hcf_xreallocarray(st->ans, st->cap, sizeof(*st->ans));
+	}
+	st->nrs[st->n] = nr;
+	st->ans[st->n++] = a;
+	L->probed++;
+	L->scanned_to = nr;
+	size_t k = 0;
+	while (k < st->nkinds && !alike(&st->kinds[k].a, &a, 0))
+		k++;
+	if (k == st->nkinds) {
+		if (st->nkinds == st->capk) {
+			st->capk = st->capk ? st->capk * 2 : 16;
+			st->kinds = hcf_xreallocarray(st->kinds, st->capk, sizeof(*st->kinds));
+		}
+		st->kinds[st->nkinds++] = (struct answer_count){ a, 0 };
+	}
+	st->kinds[k].n++;
+	if (!pr->o->quiet)
+		hcf_status("learn: scan %" PRIu64 "/%" PRIu64 " numbers (0x%" PRIx64 "), %zu distinct "
+			   "answers, %" PRIu64 " calls, %.0f s",
+			   L->probed, st->total, nr, st->nkinds, L->calls, hcf_now_s() - pr->t0);
+	return P_OK;
+}
+
+/* Was nr scanned: in a range (pass 1 ran them all unless the budget cut
+ * it, and then nothing is scanned around), or around a call? Around-scans
+ * are few (the calls times twice --around): a list does. */
+static bool scanned_before(struct scan *st, const struct hcf_learn_opts *o, uint64_t nr)
+{
+	for (size_t i = 0; i < o->nranges; i++)
+		if (nr >= o->ranges[i].lo && nr <= o->ranges[i].hi)
+			return true;
+	for (size_t i = 0; i < st->nextra; i++)
+		if (st->extra[i] == nr)
+			return true;
+	if (st->nextra == st->capx) {
+		st->capx = st->capx ? st->capx * 2 : 64;
+		st->extra = hcf_xreallocarray(st->extra, st->capx, sizeof(*st->extra));
+	}
+	st->extra[st->nextra++] = nr; /* about to be */
+	return false;
+}
+
+static int by_number(const void *a, const void *b)
+{
+	uint64_t x = ((const struct hcf_learn_call *)a)->nr, y = ((const struct hcf_learn_call *)b)->nr;
+	return x < y ? -1 : x > y;
+}
+
+/* The default answer: the one most numbers gave. */
+static void default_answer(struct hcf_learned *L, const struct scan *st)
+{
+	L->def_count = 0;
+	for (size_t k = 0; k < st->nkinds; k++)
+		if (st->kinds[k].n > L->def_count) {
+			L->def = st->kinds[k].a;
+			L->def_count = st->kinds[k].n;
+		}
+}
+
 int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 		    const struct hcf_learn_opts *opts, struct hcf_learned *L, char *err,
 		    size_t errlen)
@@ -534,60 +617,44 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 	hcf_prog_init(&pr.p, abi);
 	hcf_result_init(&pr.r, 1);
 
-	/* 1. every number once; answers counted, the distinct ones kept */
-	uint64_t total = range_size(opts);
-	struct answer_count *kinds = NULL;
-	size_t nkinds = 0, capk = 0;
-	struct hcf_learn_answer *scan = hcf_xcalloc(total ? total : 1, sizeof(*scan));
-	uint64_t *nrs = hcf_xcalloc(total ? total : 1, sizeof(*nrs));
-	struct probe_in none = { .reg2 = HCF_NGPR, .reg = HCF_NGPR };
-	int rc = 0;
-	for (size_t ri = 0; ri < opts->nranges && !L->budget_hit; ri++) {
-		for (uint64_t nr = opts->ranges[ri].lo;; nr++) {
-			struct hcf_learn_answer a;
-			int prc = run_probe(&pr, nr, &none, &a);
-			if (prc == P_BUDGET)
-				break;
-			if (prc == P_FAILED) {
-				rc = -1;
-				goto out;
-			}
-			nrs[L->probed] = nr;
-			scan[L->probed++] = a;
-			L->scanned_to = nr;
-			size_t k = 0;
-			while (k < nkinds && !alike(&kinds[k].a, &a, 0))
-				k++;
-			if (k == nkinds) {
-				if (nkinds == capk) {
-					capk = capk ? capk * 2 : 16;
-					kinds = hcf_xreallocarray(kinds, capk, sizeof(*kinds));
-				}
-				kinds[nkinds++] = (struct answer_count){ a, 0 };
-			}
-			kinds[k].n++;
-			if (!opts->quiet)
-				hcf_status("learn: scan %" PRIu64 "/%" PRIu64 " numbers (0x%" PRIx64
-					   "), %zu distinct answers, %" PRIu64 " calls, %.0f s",
-					   L->probed, total, nr, nkinds, L->calls, hcf_now_s() - pr.t0);
+	/* 1. every number of the ranges once, then around each that answers
+	 * otherwise */
+	struct scan st = { .total = range_size(opts) };
+	int rc = 0, prc = P_OK;
+	for (size_t ri = 0; ri < opts->nranges && prc == P_OK; ri++)
+		for (uint64_t nr = opts->ranges[ri].lo; prc == P_OK; nr++) {
+			prc = scan_number(&pr, &st, nr);
 			if (nr == opts->ranges[ri].hi)
 				break;
 		}
-	}
-	/* the default answer: the one most numbers gave */
-	for (size_t k = 0; k < nkinds; k++)
-		if (kinds[k].n > L->def_count) {
-			L->def = kinds[k].a;
-			L->def_count = kinds[k].n;
+	default_answer(L, &st);
+	for (size_t i = 0; i < st.n && opts->around && prc == P_OK; i++) {
+		if (L->def_count && alike(&st.ans[i], &L->def, 0))
+			continue;
+		for (uint64_t d = 1; d <= opts->around && prc == P_OK; d++) {
+			uint64_t nr = st.nrs[i];
+			if (nr >= d && !scanned_before(&st, opts, nr - d))
+				prc = scan_number(&pr, &st, nr - d);
+			if (prc == P_OK && nr + d > nr && !scanned_before(&st, opts, nr + d))
+				prc = scan_number(&pr, &st, nr + d);
 		}
+	}
+	if (prc == P_FAILED) {
+		rc = -1;
+		goto out;
+	}
+	/* the default over every number scanned, neighbours included */
+	default_answer(L, &st);
 	/* the return register: the one register the default answer changes
 	 * (none changed, or several: the draft says so and names none) */
 	if (L->def_count && L->def.outcome == HCF_CO_RETURNED &&
 	    __builtin_popcount(L->def.changed) == 1)
 		L->ret_reg = (unsigned)__builtin_ctz(L->def.changed);
+	struct hcf_learn_answer *scan = st.ans;
+	uint64_t *nrs = st.nrs;
 
 	/* the calls: numbers that answered otherwise */
-	for (uint64_t i = 0; i < L->probed; i++) {
+	for (uint64_t i = 0; i < st.n; i++) {
 		if (L->def_count && alike(&scan[i], &L->def, 0))
 			continue;
 		L->calls_found = hcf_xreallocarray(L->calls_found, L->ncalls_found + 1,
@@ -619,6 +686,10 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 		}
 	}
 
+	/* in number order, whatever order the scan found them in */
+	if (L->ncalls_found > 1)
+		qsort(L->calls_found, L->ncalls_found, sizeof(*L->calls_found), by_number);
+
 	/* 2. each call, deeper */
 	for (size_t i = 0; i < L->ncalls_found; i++) {
 		if (!budget_left(&pr))
@@ -628,8 +699,7 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 				   " calls, %.0f s",
 				   i + 1, L->ncalls_found, L->calls_found[i].nr, L->calls,
 				   hcf_now_s() - pr.t0);
-		int prc = probe_call(&pr, &L->calls_found[i]);
-		if (prc == P_FAILED) {
+		if (probe_call(&pr, &L->calls_found[i]) == P_FAILED) {
 			rc = -1;
 			goto out;
 		}
@@ -640,9 +710,10 @@ out:
 	if (!opts->quiet)
 		hcf_status_done();
 	L->seconds = hcf_now_s() - pr.t0;
-	free(kinds);
-	free(scan);
-	free(nrs);
+	free(st.kinds);
+	free(st.ans);
+	free(st.nrs);
+	free(st.extra);
 	hcf_prog_free(&pr.p);
 	hcf_result_free(&pr.r);
 	return rc;

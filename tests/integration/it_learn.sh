@@ -2,9 +2,10 @@
 # it_learn.sh: hcfuzz learn drafts a spec from behaviour. On targets whose
 # truth is known (the reference model of specs/kvm.yaml; the kvm target's
 # test responder with a pointer argument and a clobbered register) the draft
-# must recover it; on the PVM here it must find 0x1000-0x100e, the -38
-# default, the result in rax and the inputs rbx, rcx and rdx, load as a spec
-# and run as one; a budget or an interrupt still leaves a whole draft.
+# must recover it; on the PVM here it must find 0x1000-0x100e (from the
+# range, and from three numbers and their neighbourhood), the -38 default,
+# the result in rax and the inputs rbx, rcx and rdx, load as a spec and run
+# as one; a budget or an interrupt still leaves a whole draft.
 . "$(dirname "$0")/lib.sh"
 set -e
 need_jq
@@ -68,6 +69,12 @@ grep -q 'reserved_1006 (0x1006): declared, but it answers like an unknown number
 # the draft is a spec conformance runs against (a verdict, not a usage error)
 run "$HCFUZZ" conform --spec "$TMP/pvm.yaml" --out "$TMP/conf" -q
 [ "$rc" != 2 ] && [ "$rc" != 4 ] || fail "conform against the draft: exit $rc"
+
+# The neighbourhood: three numbers and --around find the same family.
+run "$HCFUZZ" learn --target kvm --transport "int 0x1b" --numbers 0x0,0x1000,0x40000000 --around 16 \
+	-o "$TMP/around.yaml" -q > /dev/null
+[ "$rc" = 0 ] || fail "around: exit $rc"
+[ "$(numbers "$TMP/around.yaml")" = "$want" ] || fail "around: numbers '$(numbers "$TMP/around.yaml")'"
 
 # 4. A budget cuts probing short: the draft says so and is whole.
 run "$HCFUZZ" learn --target kvm --transport "int 0x1b" --numbers 0x1000-0x1010 --max-calls 200 \
