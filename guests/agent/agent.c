@@ -39,6 +39,8 @@ _Static_assert(AS_CALL_VEC == HCF_CALL_VEC && AS_CALL_TSC == HCF_CALL_TSC, "call
 _Static_assert(AS_WO_RETURNED == HCF_WO_RETURNED && AS_WO_EXCEPTION == HCF_WO_EXCEPTION, "wo");
 _Static_assert(AS_WX_INT == HCF_WX_INT, "wx int");
 _Static_assert(AS_XSTACK_HI == HCF_GPA_XSTACK_HI, "xstack");
+_Static_assert(AS_STACK_GUARD_PG << 12 == HCF_GPA_STACK_GUARD &&
+		       AS_STACK_MAPPED_PG << 12 == HCF_GPA_STACK_MAPPED, "stack holes");
 _Static_assert(AGENT_XP_RDMSR >= HCF_WX_COUNT, "agent transports after wire ones");
 
 static volatile struct hcf_boot *const boot = (volatile struct hcf_boot *)HCF_GPA_BOOT;

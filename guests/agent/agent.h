@@ -37,6 +37,10 @@
 #define AS_WO_EXCEPTION 2
 #define AS_WX_INT 3
 #define AS_XSTACK_HI 0x24000
+/* The pages boot32.S leaves unmapped below the stack's mapped top:
+ * [AS_STACK_GUARD_PG, AS_STACK_MAPPED_PG) (page numbers). */
+#define AS_STACK_GUARD_PG 0xf
+#define AS_STACK_MAPPED_PG 0x1f
 /* Vectors whose hardware delivery pushes an error code. */
 #define AS_ERRCODE_VECTORS ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | \
 			    (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))

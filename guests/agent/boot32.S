@@ -21,7 +21,6 @@
 #define PT0       0xe000              /* 4 KiB pages of the first 2 MiB */
 #define GDT       0x2000              /* HCF_GPA_GDT; the TSS at GDT + 0x800 */
 #define STACK_HI  0x20000             /* HCF_GPA_STACK_HI */
-#define GUARD_PG  0xf                 /* page 0xf000 stays unmapped */
 #define PTE       0x67                /* P RW US A D */
 
 	.section .text.multiboot, "ax"
@@ -70,7 +69,8 @@ _start32:
 	inc %ecx
 	cmp $2048, %ecx
 	jb 2b
-	/* The first 2 MiB in 4 KiB pages: page 0 and the stack's guard page unmapped. */
+	/* The first 2 MiB in 4 KiB pages: page 0 and the stack from its guard
+	 * page up to its mapped top unmapped (hcf_proto.h, STACK_MAPPED). */
 	movl $(PT0 + PTE), PD
 	xor %ecx, %ecx
 3:	mov %ecx, %eax
@@ -78,8 +78,10 @@ _start32:
 	or $PTE, %eax
 	cmp $0, %ecx
 	je 4f
-	cmp $GUARD_PG, %ecx
-	jne 5f
+	cmp $AS_STACK_GUARD_PG, %ecx
+	jb 5f
+	cmp $AS_STACK_MAPPED_PG, %ecx
+	jae 5f
 4:	xor %eax, %eax
 5:	mov %eax, PT0(,%ecx,8)
 	movl $0, PT0 + 4(,%ecx,8)

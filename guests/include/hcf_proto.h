@@ -19,12 +19,13 @@
 
 #include <stdint.h>
 
-#define HCF_PROTO_VERSION 6u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
+#define HCF_PROTO_VERSION 7u /* 2: external hypervisors (HCF_BOOT_EXTERNAL, struct hcf_frame);
                                 3: page tags for a host that must find the guest's pages;
                                 4: the hypervisor's CPUID leaves, a Xen PV dom0;
                                 5: a Xen dom0's wake-up event (HCF_CALL_WAKE), the
                                    devices a VMM gave the guest (a Solo5 manifest);
-                                6: HCF_CMD_REARM after a restored snapshot */
+                                6: HCF_CMD_REARM after a restored snapshot;
+                                7: only the stack's top page mapped (STACK_MAPPED) */
 #define HCF_BOOT_MAGIC 0x544f4f4246434855ull /* "UHCFBOOT" little-endian */
 #define HCF_MBOX_MAGIC 0x584f424d46434855ull /* "UHCFMBOX" */
 
@@ -60,6 +61,17 @@ enum hcf_gpr {
                                              here instead of writing the page tables */
 #define HCF_GPA_STACK_LO    0x00010000ull /* agent stack, grows down from _HI */
 #define HCF_GPA_STACK_HI    0x00020000ull
+/* The part of the stack that is mapped: [_MAPPED, _HI). Every page table
+ * that maps the agent (the host's, boot32.S's, Solo5's, a Xen PV dom0's)
+ * leaves the pages from STACK_GUARD up to here unmapped too. The agent uses
+ * at most 584 bytes of it (measured: the stack filled with a pattern, every
+ * conformance plan and 2,000 fuzzed programs; 0x248 below _HI), about 700 on
+ * its deepest static path under Xen: one page leaves a margin of six. Why
+ * not all 64 KiB: a guest whose exception handlers cannot run (a triple fault
+ * through SMEP, every fetch faulting again) delivers exceptions until its
+ * stack runs out, under PVM about 50 us each: about 74 deliveries with one
+ * page, 1,400 with 64 KiB (docs/pvm-observations.md). */
+#define HCF_GPA_STACK_MAPPED 0x0001f000ull
 #define HCF_GPA_XSTACK_LO   0x00020000ull /* stack the agent moves to for exceptions */
 #define HCF_GPA_XSTACK_HI   0x00024000ull
 #define HCF_GPA_AGENT       0x00100000ull /* agent image, linked here */

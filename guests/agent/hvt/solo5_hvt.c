@@ -88,7 +88,8 @@ static void agent_tables(void)
 		pd[i] = (i << 21) | PTE | PT_PS;
 	pd[0] = (uint64_t)pt0 | PTE;
 	for (uint64_t i = 0; i < 512; i++)
-		pt0[i] = (i == 0 || i * 0x1000 == HCF_GPA_STACK_GUARD) ? 0 : (i << 12) | PTE;
+		pt0[i] = (i == 0 || (i * 0x1000 >= HCF_GPA_STACK_GUARD &&
+				     i * 0x1000 < HCF_GPA_STACK_MAPPED)) ? 0 : (i << 12) | PTE;
 
 	uint64_t *gdt = (uint64_t *)HCF_GPA_GDT;
 	zero_page(HCF_GPA_GDT);

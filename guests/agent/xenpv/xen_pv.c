@@ -76,9 +76,12 @@ void agent_xen_pv_main(const void *start_info)
 	if (agent_xen_call(XEN_PHYSDEV_OP, PHYSDEVOP_SET_IOPL, (uint64_t)&iopl, 0) != 0)
 		fail("hcf-agent: xen pv: set_iopl failed\n");
 	agent_channel_restore = restore_iopl;
-	/* the holes of the agent's machine: page 0 and the stack guard */
-	if (agent_xen_call(XEN_UPDATE_VA_MAPPING, 0, 0, UVMF_INVLPG) != 0 ||
-	    agent_xen_call(XEN_UPDATE_VA_MAPPING, HCF_GPA_STACK_GUARD, 0, UVMF_INVLPG) != 0)
+	/* the holes of the agent's machine: page 0 and the stack below its
+	 * mapped top, from its guard page up */
+	if (agent_xen_call(XEN_UPDATE_VA_MAPPING, 0, 0, UVMF_INVLPG) != 0)
 		fail("hcf-agent: xen pv: unmapping page 0 failed\n");
+	for (uint64_t va = HCF_GPA_STACK_GUARD; va < HCF_GPA_STACK_MAPPED; va += 0x1000)
+		if (agent_xen_call(XEN_UPDATE_VA_MAPPING, va, 0, UVMF_INVLPG) != 0)
+			fail("hcf-agent: xen pv: unmapping the stack's hole failed\n");
 	agent_external_boot(HCF_BOOT_XEN_PV | HCF_BOOT_IDT_READY);
 }
