@@ -383,16 +383,13 @@ static uint32_t calls_finished(struct hcf_engine *e, uint64_t seq, uint32_t nd, 
 }
 
 /* Where the batch ends: results up to nd collected, call nd marked as the one
- * the guest was lost in (how and why), the program's liveness set. */
-static void end_lost(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t nd,
-		     uint64_t seq, struct hcf_prog_result *r, struct hcf_chan_event *ev,
-		     enum hcf_call_outcome outcome)
+ * the guest was lost in (how and why, where when has_rip), the program's
+ * liveness set. ev was examined already. */
+static void end_lost_seen(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t nd,
+			  uint64_t seq, struct hcf_prog_result *r, struct hcf_chan_event *ev,
+			  enum hcf_call_outcome outcome, bool has_rip, uint64_t rip)
 {
 	collect(e, p, first, nd, seq, r);
-	bool has_rip = false;
-	uint64_t rip = 0;
-	if (e->ch.ops->examine && ev->kind != HCF_CEV_DOORBELL)
-		e->ch.ops->examine(e->ch.ctx, ev, &has_rip, &rip);
 	/* A guest that runs, but never comes back (runaway), or one the
 	 * hypervisor says it ended: lost, not hung */
 	if (outcome == HCF_CO_HANG && ev->lost != HCF_LIVE_HANG)
@@ -407,6 +404,48 @@ static void end_lost(struct hcf_engine *e, const struct hcf_prog *p, size_t firs
 		cr->lost_rip = has_rip ? rip : 0;
 	}
 	r->liveness = ev->lost;
+}
+
+/* As end_lost_seen, the channel asked first where the guest is. */
+static void end_lost(struct hcf_engine *e, const struct hcf_prog *p, size_t first, uint32_t nd,
+		     uint64_t seq, struct hcf_prog_result *r, struct hcf_chan_event *ev,
+		     enum hcf_call_outcome outcome)
+{
+	bool has_rip = false;
+	uint64_t rip = 0;
+	if (e->ch.ops->examine && ev->kind != HCF_CEV_DOORBELL)
+		e->ch.ops->examine(e->ch.ctx, ev, &has_rip, &rip);
+	end_lost_seen(e, p, first, nd, seq, r, ev, outcome, has_rip, rip);
+}
+
+/*
+ * How long a guest that a call handed over to the program's code (the
+ * spec's hands_over, for the call's inputs: an event return to a context the
+ * program describes) runs before the channel is asked where it is. Such a
+ * call never comes back by design, so the watchdog's seconds would only be
+ * spent watching the program's own bytes run. Only a runaway is judged this
+ * early (the vCPU outside the agent's code and still executing: the
+ * program's code, not the call); a vCPU in the agent's code or frozen (a
+ * call stuck in the hypervisor) is left to the full watchdog, so a HANG
+ * means what it always meant.
+ */
+#define HANDOVER_LOOK_MS 20u
+
+/* The first call of the batch [first, first + n) from index from on that
+ * hands the guest over to the program's code, as marshalled
+ * (r->calls[].before): its index in the batch, or UINT32_MAX (also where the
+ * channel cannot say where a guest is). */
+static uint32_t next_handover(const struct hcf_engine *e, const struct hcf_prog *p, size_t first,
+			      uint32_t from, uint32_t n, const struct hcf_prog_result *r)
+{
+	if (!e->ch.ops->examine)
+		return UINT32_MAX;
+	for (uint32_t i = from; i < n && first + i < r->ncalls; i++) {
+		const struct hcf_op *op = hcf_prog_call_op(p, first + i);
+		if (op && op->hands_over && hcf_op_hands_over(op, r->calls[first + i].before))
+			return i;
+	}
+	return UINT32_MAX;
 }
 
 /*
@@ -454,6 +493,11 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 	uint32_t done = 0;
 	uint64_t last_progress = hcf_now_ns();
 	const uint64_t budget = (uint64_t)watchdog_ms * 1000000ull;
+	const uint64_t look = (uint64_t)HANDOVER_LOOK_MS * 1000000ull;
+	/* The call a look at a handed-over guest is due for. Until it is done,
+	 * the wait is cut into looks: the calls before it finish without an
+	 * exit, unseen until a wait returns. */
+	uint32_t look_at = look < budget ? next_handover(e, p, first, 0, n, r) : UINT32_MAX;
 	for (;;) {
 		uint64_t now = hcf_now_ns();
 		struct hcf_chan_event ev;
@@ -461,20 +505,41 @@ static size_t run_batch(struct hcf_engine *e, const struct hcf_prog *p, size_t f
 		if (now - last_progress >= budget) {
 			ev.kind = HCF_CEV_TIMEOUT;
 		} else {
-			wait_event(e, budget - (now - last_progress), &ev);
+			uint64_t left = budget - (now - last_progress);
+			wait_event(e, look_at != UINT32_MAX && left > look ? look : left, &ev);
 		}
 		uint32_t nd = calls_finished(e, seq, done, n);
 		if (nd != done) {
 			done = nd;
 			last_progress = hcf_now_ns();
+			if (look_at != UINT32_MAX && look_at < done)
+				look_at = next_handover(e, p, first, done, n, r);
 		}
 		switch (ev.kind) {
 		case HCF_CEV_CONSOLE:
 			console_byte(e, (uint8_t)ev.value);
 			continue;
 		case HCF_CEV_TIMEOUT:
+			if (look_at == done && hcf_now_ns() - last_progress >= look) {
+				/* once per call: where is the guest it handed over? */
+				look_at = next_handover(e, p, first, done + 1, n, r);
+				ev.lost = HCF_LIVE_HANG;
+				snprintf(ev.detail, sizeof(ev.detail),
+					 "handed over to the program's code, not back within %u ms",
+					 HANDOVER_LOOK_MS);
+				bool has_rip = false;
+				uint64_t rip = 0;
+				e->ch.ops->examine(e->ch.ctx, &ev, &has_rip, &rip);
+				/* frozen, or in the agent: the watchdog decides; a
+				 * runaway, or a loss the look saw, ends the batch */
+				if (ev.lost == HCF_LIVE_HANG || ev.lost == HCF_LIVE_OK)
+					continue;
+				end_lost_seen(e, p, first, done, seq, r, &ev, HCF_CO_HANG, has_rip, rip);
+				*lost = true;
+				return done;
+			}
 			if (hcf_now_ns() - last_progress < budget)
-				continue; /* calls finished meanwhile */
+				continue; /* calls finished meanwhile, or a look came first */
 			ev.lost = HCF_LIVE_HANG;
 			snprintf(ev.detail, sizeof(ev.detail), "no progress within %u ms", watchdog_ms);
 			end_lost(e, p, first, done, seq, r, &ev, HCF_CO_HANG);

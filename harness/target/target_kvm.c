@@ -160,44 +160,59 @@ static bool in_agent_code(uint64_t rip)
  * executes at all. */
 #define RUNAWAY_SAMPLE_MS 20u
 
+/* Exits of a sampled vCPU that end the guest (as chan_wait loses it on
+ * them), rather than show it executing. */
+static bool sample_ends_guest(enum hcf_vx_kind kind)
+{
+	return kind == HCF_VX_SHUTDOWN || kind == HCF_VX_INTERNAL_ERROR ||
+	       kind == HCF_VX_ENTRY_FAILED || kind == HCF_VX_SYSTEM_EVENT ||
+	       kind == HCF_VX_UNEXPECTED;
+}
+
 /*
  * The agent made no progress: is the vCPU frozen (the hypervisor livelocked,
  * or the agent stuck in a call: a HANG, never excused), or does it execute
  * code outside the agent, a guest that ran away into bytes of its own? Run
  * it a little longer and compare: any exit, or any register that changed,
- * means it executes. A vCPU at a jump to itself executes too, though its
- * registers never change; the bytes are read at rip as a guest-physical
- * address, which the agent's identity map makes them. *how says which.
+ * means it executes, unless the exit ends the guest (a shutdown, a KVM
+ * internal error seen while sampling is that loss, not a runaway). A vCPU
+ * at a jump to itself executes too, though its registers never change; the
+ * bytes are read at rip as a guest-physical address, which the agent's
+ * identity map makes them. Returns HCF_LIVE_HANG, HCF_LIVE_RUNAWAY or the
+ * loss the sample ended in (its exit in *vx); *how says why.
  */
-static bool runs_away(struct kvm_target *k, const uint64_t gpr[HCF_NGPR], uint64_t rip,
-		      uint64_t rflags, const char **how)
+static enum hcf_liveness runs_away(struct kvm_target *k, const uint64_t gpr[HCF_NGPR], uint64_t rip,
+				   uint64_t rflags, const char **how, struct hcf_vx *vx)
 {
 	if (in_agent_code(rip))
-		return false;
+		return HCF_LIVE_HANG;
 	static const uint8_t jmp_self8[] = { 0xeb, 0xfe };
 	static const uint8_t jmp_self32[] = { 0xe9, 0xfb, 0xff, 0xff, 0xff };
 	const uint8_t *code = hcf_gmem_at(MEM(k), hcf_gpa(rip), sizeof(jmp_self32));
 	if (code && (!memcmp(code, jmp_self8, sizeof(jmp_self8)) ||
 		     !memcmp(code, jmp_self32, sizeof(jmp_self32)))) {
 		*how = "a jump to itself there: the guest loops in code of its own";
-		return true;
+		return HCF_LIVE_RUNAWAY;
 	}
-	struct hcf_vx vx;
-	if (hcf_vmm_run(k->vm, RUNAWAY_SAMPLE_MS, &vx) != 0)
-		return false;
-	if (vx.kind != HCF_VX_HANG) {
+	if (hcf_vmm_run(k->vm, RUNAWAY_SAMPLE_MS, vx) != 0)
+		return HCF_LIVE_HANG;
+	if (sample_ends_guest(vx->kind)) {
+		*how = "it executed outside the agent, then ended while sampled";
+		return liveness_for(vx->kind);
+	}
+	if (vx->kind != HCF_VX_HANG) {
 		*how = "it still executes (it exits to the host), outside the agent";
-		return true;
+		return HCF_LIVE_RUNAWAY;
 	}
 	uint64_t gpr2[HCF_NGPR], rip2, rflags2;
 	if (hcf_vmm_get_gprs(k->vm, gpr2, &rip2, &rflags2) != 0)
-		return false;
+		return HCF_LIVE_HANG;
 	if (rip2 == rip && rflags2 == rflags && !memcmp(gpr, gpr2, sizeof(gpr2))) {
 		*how = "its registers did not change while it ran again: the vCPU is frozen";
-		return false;
+		return HCF_LIVE_HANG;
 	}
 	*how = "its registers keep changing: it executes outside the agent";
-	return true;
+	return HCF_LIVE_RUNAWAY;
 }
 
 /* Where the guest was when it was lost or stopped making progress: in the
@@ -215,11 +230,13 @@ static void chan_examine(void *ctx, struct hcf_chan_event *ev, bool *has_rip, ui
 	size_t room = sizeof(ev->detail) - used;
 	if (ev->lost == HCF_LIVE_HANG) {
 		const char *how = NULL;
-		if (runs_away(k, gpr, *rip, rflags, &how))
-			ev->lost = HCF_LIVE_RUNAWAY;
-		snprintf(at, room, "; guest rip 0x%llx (%s), rsp 0x%llx%s%s", (unsigned long long)*rip,
+		struct hcf_vx vx = { .kind = HCF_VX_HANG };
+		ev->lost = runs_away(k, gpr, *rip, rflags, &how, &vx);
+		bool ended = sample_ends_guest(vx.kind);
+		snprintf(at, room, "; guest rip 0x%llx (%s), rsp 0x%llx%s%s%s%s", (unsigned long long)*rip,
 			 in_agent_code(*rip) ? "the agent's code" : "outside the agent's code",
-			 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "");
+			 (unsigned long long)gpr[HCF_RSP], how ? ": " : "", how ? how : "",
+			 ended ? ": " : "", ended ? vx.detail : "");
 	} else if (ev->lost == HCF_LIVE_INTERNAL_ERROR) {
 		/* the instruction KVM gave up on, read at rip as a guest-physical
 		 * address (the agent's identity map) */

@@ -5,8 +5,9 @@
  * mailbox, catches exceptions, survives a guest that triple-faults, hangs or
  * hits a KVM internal error (each becomes its verdict and the next program
  * runs in the restored or rebuilt VM), restores the vCPU after destructive
- * calls and rebuilds only what a restore cannot serve, and captures vector
- * state. PVM-specific cases run
+ * calls and rebuilds only what a restore cannot serve, looks early at a
+ * guest a call handed over, keeps an exception storm short, and captures
+ * vector state. PVM-specific cases run
  * only where the agent detects PVM and print SKIP with the reason elsewhere;
  * without a usable /dev/kvm the whole test prints SKIP and exits 77.
  */
@@ -375,6 +376,79 @@ static void test_hang_watchdog(void **state)
 	hcf_spec_free(abi);
 }
 
+/*
+ * A call the spec says hands the guest over to the program's code is looked
+ * at early: a guest that executes outside the agent is a runaway at once
+ * (corpus/pvm/regression/runaway.hcf: bytes that loop), not after the
+ * watchdog; one stuck in the hypervisor (the vCPU in the agent's code) is
+ * still a HANG, after the full watchdog, whatever the call declares.
+ */
+static void test_handover_looked_at(void **state)
+{
+	(void)state;
+	if (!on_pvm("event returns into the program's bytes, a call stuck in PVM's emulator"))
+		return;
+	struct hcf_abi *abi = load_spec_file("pvm.yaml");
+	struct hcf_target *t = open_kvm(abi, NULL);
+	struct hcf_prog_result res;
+	hcf_result_init(&res, 1);
+	run_text(t, abi,
+		 "buf b0 size=64 dir=in\nbuf loop size=32 dir=inout fill=0xeb\n"
+		 "call event_return_b a=&b0+63 c=&loop+31\n", &res);
+	assert_int_equal(res.liveness, HCF_LIVE_RUNAWAY);
+	assert_non_null(strstr(res.detail, "handed over to the program's code"));
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+
+	abi = load("hcfuzz_spec: 1\nabi: hang\ntransport: vmmcall\n"
+		   "call_number: {reg: rax}\nreturn: rax\ncalls:\n"
+		   "  - {name: c, nr: 1, returns: [], destructive: {why: \"test\", "
+		   "hands_over: \"resumes a context of the program's\"}}\n");
+	struct hcf_target_opts o = { .watchdog_ms = 300,
+				     .params = { "pvm-emulated", "keep-fix-hypercall-quirk" },
+				     .nparams = 2 };
+	t = open_kvm(abi, &o);
+	run_text(t, abi, "call c\n", &res);
+	assert_int_equal(res.liveness, HCF_LIVE_HANG);
+	assert_int_equal(res.calls[0].outcome, HCF_CO_HANG);
+	assert_non_null(strstr(res.detail, "no progress within 300 ms"));
+	hcf_result_free(&res);
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+}
+
+/*
+ * A triple fault through SMEP: no exception handler can be fetched, and
+ * every delivery pushes a frame until the stack runs into unmapped memory.
+ * Only the stack's top page is mapped (HCF_GPA_STACK_MAPPED), so the frames
+ * stop there: no page below it changes.
+ */
+static void test_exception_storm_short(void **state)
+{
+	(void)state;
+	if (!on_pvm("a triple fault through set_cr4 with SMEP under PVM"))
+		return;
+	struct hcf_abi *abi = load_spec_file("pvm.yaml");
+	struct hcf_target *t = open_kvm(abi, NULL);
+	struct hcf_prog_result res;
+	hcf_result_init(&res, 1);
+	run_text(t, abi, "call set_cr4 value=0x100620\n", &res);
+	assert_int_equal(res.liveness, HCF_LIVE_SHUTDOWN);
+	assert_true(res.pages_checked);
+	bool top = false;
+	for (size_t i = 0; i < res.npages; i++) {
+		uint64_t gpa = res.pages[i].gpa;
+		if (gpa >= HCF_GPA_STACK_LO && gpa < HCF_GPA_STACK_MAPPED)
+			fail_msg("the storm's frames reached stack page 0x%llx below the mapped top",
+				 (unsigned long long)gpa);
+		top |= gpa == HCF_GPA_STACK_MAPPED;
+	}
+	assert_true(top); /* the frames were there: the test saw the storm */
+	hcf_result_free(&res);
+	hcf_target_close(t);
+	hcf_spec_free(abi);
+}
+
 /* Vector capture: where the target says it works, XMM0-15 come back as the
  * sentinels the agent loaded, and the clobber oracle compares them. */
 static void test_vector_capture(void **state)
@@ -431,6 +505,8 @@ int main(void)
 		cmocka_unit_test(test_restore_not_rebuild),
 		cmocka_unit_test(test_internal_error),
 		cmocka_unit_test(test_hang_watchdog),
+		cmocka_unit_test(test_handover_looked_at),
+		cmocka_unit_test(test_exception_storm_short),
 		cmocka_unit_test(test_vector_capture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
