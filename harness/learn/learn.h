@@ -60,12 +60,23 @@ struct hcf_learn_answer {
 	uint8_t lost;                  /* enum hcf_liveness, for a lost guest */
 	hcf_regmask_t changed;         /* registers that differ after the call */
 	uint64_t after[HCF_NGPR];      /* their values (0 for a kept register) */
+	/* the follow-up call (hcf_learned.follow_nr), when there is one: how
+	 * it ended, which shows what the call left of the guest */
+	uint8_t next_outcome, next_vector, next_lost;
 };
 
 /* An input that made a call do something: a register and its value. */
+/* What the registers a probe does not set hold. */
+enum hcf_learn_base {
+	HCF_LEARN_SENTINELS,           /* each its sentinel */
+	HCF_LEARN_ZEROS,               /* 0 */
+	HCF_LEARN_ONES,                /* all ones (a table limit, a mask that allows all) */
+	HCF_LEARN_NBASES
+};
+
 struct hcf_learn_example {
 	bool seen;
-	bool zero_base;                /* every other register 0, not its sentinel */
+	uint8_t base;                  /* enum hcf_learn_base: every other register */
 	unsigned reg;                  /* HCF_NGPR: none set, the base alone */
 	uint64_t value;
 	unsigned count;                /* probes that did it */
@@ -116,6 +127,11 @@ struct hcf_learn_call {
 	bool values_overflow;          /* more distinct values than kept */
 	struct hcf_learn_example exc[32];   /* per vector: an input that raised it */
 	struct hcf_learn_example lost[16];  /* per enum hcf_liveness: an input that lost the guest */
+	/* the follow-up call ended otherwise than after a harmless call: it
+	 * returned but left the guest changed; per enum hcf_liveness the
+	 * follow-up lost the guest (index 0: it came back, but otherwise) */
+	struct hcf_learn_example later[16];
+	unsigned followed;             /* probes where the call returned and the follow-up ran */
 	struct hcf_learn_reg regs[HCF_NGPR];
 	unsigned noise;                /* differences that did not repeat when probed again */
 	bool complete;                 /* every deep probe ran (the budget did not cut it) */
@@ -135,6 +151,14 @@ struct hcf_learned {
 	struct hcf_learn_answer def;   /* the default answer */
 	uint64_t def_count;            /* numbers that gave it */
 	unsigned ret_reg;              /* the one register the default answer changes, or HCF_REG_NONE */
+	/* A number that raised an exception in the scan, issued after every
+	 * deep probe: the guest's exception delivery checked after the call (a
+	 * table load, a control register, shows only there); follow how it ends
+	 * as booted in follow_alone. has_follow false: none found. */
+	bool has_follow;
+	uint64_t follow_nr;
+	uint64_t def_nr;               /* a number that gave the default answer */
+	struct hcf_learn_answer follow_alone;
 	struct hcf_learn_call *calls_found;
 	size_t ncalls_found;
 	size_t ndeep_done;             /* calls probed deeply */

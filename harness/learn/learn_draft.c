@@ -76,7 +76,12 @@ static void fmt_answer(char *buf, size_t len, const struct hcf_learn_answer *a)
 /* The input of an example: "rbx = 0x1000, every other register 0". */
 static void fmt_example(char *buf, size_t len, const struct hcf_learn_example *e)
 {
-	const char *base = e->zero_base ? "0" : "its sentinel";
+	static const char *const bases[HCF_LEARN_NBASES] = {
+		[HCF_LEARN_SENTINELS] = "its sentinel",
+		[HCF_LEARN_ZEROS] = "0",
+		[HCF_LEARN_ONES] = "all ones",
+	};
+	const char *base = e->base < HCF_LEARN_NBASES ? bases[e->base] : "?";
 	if (e->reg < HCF_NGPR)
 		snprintf(buf, len, "%s = 0x%" PRIx64 ", every other register %s", hcf_reg_name(e->reg),
 			 e->value, base);
@@ -179,7 +184,7 @@ static void write_call(FILE *f, const struct hcf_learned *L, const struct hcf_le
 			char v[32];
 			fmt_value(v, sizeof(v), lr->differed_example);
 			fprintf(f, "        # %u of %u values changed the answer (e.g. %s), every other "
-				   "register its sentinel or 0: %s\n",
+				   "register its sentinel, 0 or all ones: %s\n",
 				lr->differed, lr->tried, v, confidence(lr->differed, lr->tried));
 		}
 		if (lr->pair_differed) {
@@ -316,9 +321,31 @@ static void write_call(FILE *f, const struct hcf_learned *L, const struct hcf_le
 			fprintf(f, "    #   (%s is always a verdict: no spec declares it)\n",
 				hcf_liveness_name((enum hcf_liveness)w));
 	}
+	/* what the follow-up found of the guest after the call came back */
+	bool changed_guest = false;
+	for (unsigned w = 0; w < 16; w++) {
+		const struct hcf_learn_example *e = &c->later[w];
+		if (!e->seen)
+			continue;
+		char ex[128];
+		fmt_example(ex, sizeof(ex), e);
+		fprintf(f, "    # after it came back, 0x%" PRIx64 " (which raises %s in a guest as booted) "
+			   "%s%s%s in %u of %u probes, e.g. %s: it leaves the guest changed\n",
+			L->follow_nr, hcf_x86_exc_mnemonic(L->follow_alone.vector) ?
+			hcf_x86_exc_mnemonic(L->follow_alone.vector) : "an exception",
+			w ? "lost the guest (" : "ended otherwise", w ? hcf_liveness_name((enum hcf_liveness)w) : "",
+			w ? ")" : "", e->count, c->followed, ex);
+		changed_guest = true;
+		if (w && hcf_liveness_declarable((enum hcf_liveness)w) &&
+		    !strstr(ways, hcf_liveness_name((enum hcf_liveness)w)))
+			nw += (size_t)snprintf(ways + nw, sizeof(ways) - nw, "%s%s", nw ? ", " : "",
+					       hcf_liveness_name((enum hcf_liveness)w));
+	}
 	if (nw)
-		fprintf(f, "    destructive: {why: \"learned: the guest was lost after it\", ends: [%s]}\n",
-			ways);
+		fprintf(f, "    destructive: {why: \"learned: the guest was lost in or after it\", "
+			   "ends: [%s]}\n", ways);
+	else if (changed_guest)
+		fprintf(f, "    destructive: \"learned: a later call ended otherwise after it\"\n");
 }
 
 int hcf_learn_write_draft(FILE *f, const struct hcf_learned *L, const struct hcf_abi *pa,

@@ -87,11 +87,11 @@ static void probe_values(struct prober *pr)
 	pr->high_bits = hcf_vclass_value(HCF_VC_UPPER_GARBAGE, 32) & ~0xffffffffull;
 }
 
-/* One probe's input: every register its sentinel, or 0 (zero_base); then
+/* One probe's input: every register its sentinel, 0 or all ones (base); then
  * reg2 set to value2, and reg set to value or pointed at a buffer filled
  * with one byte (HCF_NGPR: none). */
 struct probe_in {
-	bool zero_base;
+	enum hcf_learn_base base;
 	unsigned reg2;
 	uint64_t value2;
 	unsigned reg;
@@ -113,6 +113,14 @@ static bool budget_left(struct prober *pr)
 		return false;
 	}
 	return true;
+}
+
+static void reduce_next(const struct hcf_call_result *cr, struct hcf_learn_answer *a)
+{
+	a->next_outcome = (uint8_t)cr->outcome;
+	a->next_vector = cr->outcome == HCF_CO_EXCEPTION ? cr->vector : 0;
+	a->next_lost = (uint8_t)(cr->outcome == HCF_CO_HANG ? HCF_LIVE_HANG :
+				 cr->outcome == HCF_CO_GUEST_LOST ? cr->lost_why : 0);
 }
 
 static void reduce(const struct hcf_call_result *cr, struct hcf_learn_answer *a)
@@ -138,7 +146,8 @@ static bool alike(const struct hcf_learn_answer *a, const struct hcf_learn_answe
 		  hcf_regmask_t ignore)
 {
 	if (a->outcome != b->outcome || a->vector != b->vector || a->lost != b->lost ||
-	    ((a->changed ^ b->changed) & ~ignore))
+	    a->next_outcome != b->next_outcome || a->next_vector != b->next_vector ||
+	    a->next_lost != b->next_lost || ((a->changed ^ b->changed) & ~ignore))
 		return false;
 	for (unsigned g = 0; g < HCF_NGPR; g++)
 		if ((a->changed & HCF_REGBIT(g) & ~ignore) && a->after[g] != b->after[g])
@@ -166,9 +175,9 @@ static int run_probe(struct prober *pr, uint64_t nr, const struct probe_in *in,
 		snprintf(pr->err, pr->errlen, "cannot build the probe of number 0x%" PRIx64, nr);
 		return P_FAILED;
 	}
-	for (unsigned g = 0; in->zero_base && g < HCF_NGPR; g++)
+	for (unsigned g = 0; in->base != HCF_LEARN_SENTINELS && g < HCF_NGPR; g++)
 		if (g != HCF_RSP && !(pr->fixed & HCF_REGBIT(g)))
-			hcf_pcall_set(c, g, 0);
+			hcf_pcall_set(c, g, in->base == HCF_LEARN_ONES ? ~0ull : 0);
 	if (in->reg2 < HCF_NGPR)
 		hcf_pcall_set(c, in->reg2, in->value2);
 	if (in->reg < HCF_NGPR) {
@@ -176,6 +185,11 @@ static int run_probe(struct prober *pr, uint64_t nr, const struct probe_in *in,
 			hcf_pcall_set_ref(c, in->reg, b, PROBE_AT);
 		else
 			hcf_pcall_set(c, in->reg, in->value);
+	}
+	/* the follow-up, every register its sentinel */
+	if (pr->L->has_follow && !hcf_prog_add_call(&pr->p, -1, pr->L->follow_nr)) {
+		snprintf(pr->err, pr->errlen, "cannot build the probe of number 0x%" PRIx64, nr);
+		return P_FAILED;
 	}
 	/* every probe starts from the boot snapshot: a number that reconfigured
 	 * the guest must not colour the next one's answer */
@@ -191,6 +205,8 @@ static int run_probe(struct prober *pr, uint64_t nr, const struct probe_in *in,
 	}
 	pr->L->calls++;
 	reduce(&pr->r.calls[0], a);
+	if (pr->L->has_follow && pr->r.ncalls > 1)
+		reduce_next(&pr->r.calls[1], a);
 	return P_OK;
 }
 
@@ -198,7 +214,7 @@ static void note_example(struct hcf_learn_example *e, const struct probe_in *in)
 {
 	if (!e->seen) {
 		e->seen = true;
-		e->zero_base = in->zero_base;
+		e->base = (uint8_t)in->base;
 		e->reg = in->pointer ? HCF_NGPR : in->reg;
 		e->value = in->value;
 	}
@@ -216,6 +232,14 @@ static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe
 		note_example(&c->lost[a->lost < 16 ? a->lost : 0], in);
 	if (a->outcome != HCF_CO_RETURNED)
 		return;
+	/* the follow-up ended otherwise than in a guest as booted */
+	if (pr->L->has_follow && a->next_outcome != HCF_CO_NOT_RUN) {
+		const struct hcf_learn_answer *f = &pr->L->follow_alone;
+		c->followed++;
+		if (a->next_outcome != f->outcome || a->next_vector != f->vector ||
+		    a->next_lost != f->lost)
+			note_example(&c->later[a->next_lost < 16 ? a->next_lost : 0], in);
+	}
 	c->returned++;
 	c->changed_any |= a->changed;
 	for (unsigned g = 0; g < HCF_NGPR; g++)
@@ -455,38 +479,44 @@ static int pairs(struct prober *pr, struct hcf_learn_call *c, unsigned a_reg)
 }
 
 /* Probe call c deeper: repeats, each input register through the value
- * classes from two bases (sentinels, zeros), its width, pointed at a
+ * classes from three bases (sentinels, zeros, ones), its width, pointed at a
  * buffer, and varied beside each input that mattered. P_OK (c->complete),
  * P_BUDGET or P_FAILED. */
 static int probe_call(struct prober *pr, struct hcf_learn_call *c)
 {
-	struct hcf_learn_answer a, zero_ref;
+	struct hcf_learn_answer a, ref, zero_ref, ones_ref;
 	struct probe_in sentinels = { .reg2 = HCF_NGPR, .reg = HCF_NGPR };
-	struct probe_in zeros = { .zero_base = true, .reg2 = HCF_NGPR, .reg = HCF_NGPR };
+	struct probe_in zeros = { .base = HCF_LEARN_ZEROS, .reg2 = HCF_NGPR, .reg = HCF_NGPR };
+	struct probe_in ones = { .base = HCF_LEARN_ONES, .reg2 = HCF_NGPR, .reg = HCF_NGPR };
 	int rc;
 
-	/* identical repeats of the scan's call */
+	/* the scan's call again, with the follow-up (the reference), then
+	 * identical repeats */
+	if ((rc = probe(pr, c, &sentinels, &ref)) != P_OK)
+		return rc;
 	for (unsigned k = 0; k < REPEATS; k++) {
 		if ((rc = probe(pr, c, &sentinels, &a)) != P_OK)
 			return rc;
 		c->repeats++;
-		if (alike(&a, &c->scan, 0)) {
+		if (alike(&a, &ref, 0)) {
 			c->repeats_alike++;
 			continue;
 		}
 		for (unsigned g = 0; g < HCF_NGPR; g++)
-			if (((a.changed ^ c->scan.changed) & HCF_REGBIT(g)) ||
-			    ((a.changed & HCF_REGBIT(g)) && a.after[g] != c->scan.after[g]))
+			if (((a.changed ^ ref.changed) & HCF_REGBIT(g)) ||
+			    ((a.changed & HCF_REGBIT(g)) && a.after[g] != ref.after[g]))
 				c->nondet |= HCF_REGBIT(g);
 	}
-	if ((rc = probe(pr, c, &zeros, &zero_ref)) != P_OK)
+	if ((rc = probe(pr, c, &zeros, &zero_ref)) != P_OK ||
+	    (rc = probe(pr, c, &ones, &ones_ref)) != P_OK)
 		return rc;
 	for (unsigned g = 0; g < HCF_NGPR; g++) {
 		if (g == HCF_RSP || (pr->fixed & HCF_REGBIT(g)))
 			continue;
-		if ((rc = sweep(pr, c, &sentinels, &c->scan, g, true)) != P_OK ||
+		if ((rc = sweep(pr, c, &sentinels, &ref, g, true)) != P_OK ||
 		    (rc = sweep(pr, c, &zeros, &zero_ref, g, false)) != P_OK ||
-		    (rc = width(pr, c, &sentinels, &c->scan, g)) != P_OK ||
+		    (rc = sweep(pr, c, &ones, &ones_ref, g, false)) != P_OK ||
+		    (rc = width(pr, c, &sentinels, &ref, g)) != P_OK ||
 		    (rc = width(pr, c, &zeros, &zero_ref, g)) != P_OK || (rc = pointed(pr, c, g)) != P_OK)
 			return rc;
 	}
@@ -645,6 +675,12 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 	}
 	/* the default over every number scanned, neighbours included */
 	default_answer(L, &st);
+	for (size_t i = 0; i < st.n; i++)
+		if (alike(&st.ans[i], &L->def, 0)) {
+			L->def_nr = st.nrs[i]; /* a harmless number, for the follow-up */
+			break;
+		}
+	struct probe_in none_in = { .reg2 = HCF_NGPR, .reg = HCF_NGPR };
 	/* the return register: the one register the default answer changes
 	 * (none changed, or several: the draft says so and names none) */
 	if (L->def_count && L->def.outcome == HCF_CO_RETURNED &&
@@ -689,6 +725,28 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 	/* in number order, whatever order the scan found them in */
 	if (L->ncalls_found > 1)
 		qsort(L->calls_found, L->ncalls_found, sizeof(*L->calls_found), by_number);
+	/* the follow-up: the first number that raised an exception, as the
+	 * second call of a program after a harmless first one (how it ends
+	 * in a guest as booted) */
+	for (size_t i = 0; i < L->ncalls_found && !L->has_follow; i++) {
+		if (L->calls_found[i].scan.outcome != HCF_CO_EXCEPTION)
+			continue;
+		struct hcf_learn_answer alone;
+		L->follow_nr = L->calls_found[i].nr;
+		L->has_follow = true;
+		int frc = run_probe(&pr, L->def_nr, &none_in, &alone);
+		if (frc == P_FAILED) {
+			rc = -1;
+			goto out;
+		}
+		if (frc != P_OK || alone.next_outcome != HCF_CO_EXCEPTION) {
+			L->has_follow = false; /* not one that raises after a harmless call */
+			continue;
+		}
+		L->follow_alone.outcome = alone.next_outcome;
+		L->follow_alone.vector = alone.next_vector;
+		L->follow_alone.lost = alone.next_lost;
+	}
 
 	/* 2. each call, deeper */
 	for (size_t i = 0; i < L->ncalls_found; i++) {

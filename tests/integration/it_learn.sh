@@ -66,6 +66,12 @@ for reg in rbx rcx rdx; do
 done
 grep -q 'reserved_1006 (0x1006): declared, but it answers like an unknown number' "$TMP/pvm.out" ||
 	fail "PVM: the comparison misses reserved_1006"
+# load_gdtr returns 0 whatever it gets: its inputs and that it is
+# destructive show only in the follow-up call's exception delivery
+gdtr=$(awk '/^  - name: load_gdtr/,/^$/' "$TMP/pvm.yaml")
+for want_line in "a_rbx: {reg: rbx" "a_rcx: {reg: rcx" "destructive:" "after it came back"; do
+	grep -qF "$want_line" <<< "$gdtr" || fail "PVM: load_gdtr lacks '$want_line'"
+done
 # the draft is a spec conformance runs against (a verdict, not a usage error)
 run "$HCFUZZ" conform --spec "$TMP/pvm.yaml" --out "$TMP/conf" -q
 [ "$rc" != 2 ] && [ "$rc" != 4 ] || fail "conform against the draft: exit $rc"

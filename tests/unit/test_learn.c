@@ -155,7 +155,7 @@ static void test_draft(void **state)
 	c->exc[13] = (struct hcf_learn_example){ .seen = true, .reg = HCF_NGPR, .count = 10 };
 	c->lost[HCF_LIVE_SHUTDOWN] = (struct hcf_learn_example){ .seen = true, .reg = HCF_RBX,
 								 .value = 0x1000, .count = 5,
-								 .zero_base = true };
+								 .base = HCF_LEARN_ZEROS };
 	c->lost[HCF_LIVE_HANG] = (struct hcf_learn_example){ .seen = true, .reg = HCF_RBX,
 							     .value = 7, .count = 1 };
 	c->regs[HCF_RDX] = (struct hcf_learn_reg){ .pair_tried = 20, .pair_differed = 15,
@@ -178,7 +178,7 @@ static void test_draft(void **state)
 		"    align_down: 4096\n",
 		"      written: {offset: 1, size: 1, dir: out}\n",
 		"    exceptions: [GP]\n",
-		"destructive: {why: \"learned: the guest was lost after it\", ends: [shutdown]}",
+		"destructive: {why: \"learned: the guest was lost in or after it\", ends: [shutdown]}",
 		"rbx = 0x1000, every other register 0",
 		"(hang is always a verdict: no spec declares it)",
 		"      a_rdx: {reg: rdx}\n",
