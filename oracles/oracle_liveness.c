@@ -366,14 +366,27 @@ static size_t declared_by(const struct loss *l, size_t upto, const struct hcf_lo
  * mapping gone): a loop of the program's making, not the host's. Records
  * LOST on the call that wrote and returns true, or returns false.
  */
-static bool explained_by_self(const struct loss *l)
+/* The call the guest was lost in, if it is one of the program's (NULL:
+ * lost between calls); *hang_in_agent: a hang with the vCPU in the agent's
+ * own code. Returns whether memory the program or the hypervisor wrote can
+ * explain the loss at all: a declarable end, or such a hang. */
+static bool memory_can_explain(const struct loss *l, const struct hcf_call_result **at_cr,
+			       bool *hang_in_agent)
 {
 	bool at_valid = l->at < l->p->ncalls && l->at < l->r->ncalls;
-	const struct hcf_call_result *at_cr = at_valid ? &l->r->calls[l->at] : NULL;
-	bool hang_in_agent = l->why == HCF_LIVE_HANG && at_cr && at_cr->has_lost_rip &&
-			     hcf_oracle_agent_area(at_cr->lost_rip);
-	if (!hcf_liveness_declarable(l->why) && !hang_in_agent)
+	*at_cr = at_valid ? &l->r->calls[l->at] : NULL;
+	*hang_in_agent = l->why == HCF_LIVE_HANG && *at_cr && (*at_cr)->has_lost_rip &&
+			 hcf_oracle_agent_area((*at_cr)->lost_rip);
+	return hcf_liveness_declarable(l->why) || *hang_in_agent;
+}
+
+static bool explained_by_self(const struct loss *l)
+{
+	const struct hcf_call_result *at_cr;
+	bool hang_in_agent;
+	if (!memory_can_explain(l, &at_cr, &hang_in_agent))
 		return false;
+	bool at_valid = at_cr != NULL;
 	size_t upto = at_valid ? l->at : l->upto;
 	if (upto == SIZE_MAX)
 		return false;
@@ -404,14 +417,12 @@ static bool explained_by_self(const struct loss *l)
  */
 static bool explained_by_stray_write(const struct loss *l)
 {
-	bool at_valid = l->at < l->p->ncalls && l->at < l->r->ncalls;
-	const struct hcf_call_result *at_cr = at_valid ? &l->r->calls[l->at] : NULL;
-	bool hang_in_agent = l->why == HCF_LIVE_HANG && at_cr && at_cr->has_lost_rip &&
-			     hcf_oracle_agent_area(at_cr->lost_rip);
-	if (!hcf_liveness_declarable(l->why) && !hang_in_agent)
+	const struct hcf_call_result *at_cr;
+	bool hang_in_agent;
+	if (!memory_can_explain(l, &at_cr, &hang_in_agent))
 		return false;
 	char text[240];
-	size_t by = hcf_oracle_stray_agent_write(l->abi, l->p, l->r, at_valid ? l->at : l->upto,
+	size_t by = hcf_oracle_stray_agent_write(l->abi, l->p, l->r, at_cr ? l->at : l->upto,
 						 text, sizeof(text));
 	if (by == SIZE_MAX)
 		return false;
