@@ -198,8 +198,8 @@ int main(int argc, char **argv)
 	printf("                               = %.1f%% of an execution (%.1f us), %.0f%% of the ceiling's round trip\n",
 	       (judge_us + reset_us) / exec_us * 100, exec_us, (judge_us + reset_us) / (1e6 / ce) * 100);
 	printf("  the rest is the hypervisor: the calls (%.1f per execution) and their exits\n", fc / fe);
-	printf("  executions of %.0f ms or more  %.1f per 1000, %.0f%% of the time (runaways held to the "
-	       "watchdog,\n                               exception storms); without them %.0f execs/s\n",
+	printf("  executions of %.0f ms or more  %.1f per 1000, %.0f%% of the time (runaways, exception "
+	       "storms,\n                               lost guests); without them %.0f execs/s\n",
 	       SLOW_EXEC_S * 1e3, last.execs ? (double)last.slow * 1000.0 / (double)last.execs : 0.0,
 	       last.seconds > 0 ? last.slow_seconds / last.seconds * 100 : 0.0,
 	       last.seconds > last.slow_seconds ?
