@@ -34,6 +34,7 @@
 
 #include "spec/spec.h"
 #include "target/target.h"
+#include "util/liveness.h"
 
 /* A range of call numbers, both ends included. */
 struct hcf_learn_range {
@@ -126,11 +127,11 @@ struct hcf_learn_call {
 	size_t nvalues;
 	bool values_overflow;          /* more distinct values than kept */
 	struct hcf_learn_example exc[32];   /* per vector: an input that raised it */
-	struct hcf_learn_example lost[16];  /* per enum hcf_liveness: an input that lost the guest */
+	struct hcf_learn_example lost[HCF_LIVE_COUNT]; /* per way: an input that lost the guest */
 	/* the follow-up call ended otherwise than after a harmless call: it
 	 * returned but left the guest changed; per enum hcf_liveness the
 	 * follow-up lost the guest (index 0: it came back, but otherwise) */
-	struct hcf_learn_example later[16];
+	struct hcf_learn_example later[HCF_LIVE_COUNT];
 	unsigned followed;             /* probes where the call returned and the follow-up ran */
 	struct hcf_learn_reg regs[HCF_NGPR];
 	unsigned noise;                /* differences that did not repeat when probed again */

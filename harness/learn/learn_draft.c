@@ -306,7 +306,7 @@ static void write_call(FILE *f, const struct hcf_learned *L, const struct hcf_le
 	/* lost guests: declarable ways as destructive ends, the rest a note */
 	char ways[256] = "";
 	size_t nw = 0;
-	for (unsigned w = 0; w < 16; w++) {
+	for (unsigned w = 0; w < HCF_LIVE_COUNT; w++) {
 		const struct hcf_learn_example *e = &c->lost[w];
 		if (!e->seen)
 			continue;
@@ -323,7 +323,7 @@ static void write_call(FILE *f, const struct hcf_learned *L, const struct hcf_le
 	}
 	/* what the follow-up found of the guest after the call came back */
 	bool changed_guest = false;
-	for (unsigned w = 0; w < 16; w++) {
+	for (unsigned w = 0; w < HCF_LIVE_COUNT; w++) {
 		const struct hcf_learn_example *e = &c->later[w];
 		if (!e->seen)
 			continue;

@@ -229,7 +229,7 @@ static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe
 	if (a->outcome == HCF_CO_EXCEPTION && a->vector < 32)
 		note_example(&c->exc[a->vector], in);
 	if (a->outcome == HCF_CO_GUEST_LOST || a->outcome == HCF_CO_HANG)
-		note_example(&c->lost[a->lost < 16 ? a->lost : 0], in);
+		note_example(&c->lost[a->lost < HCF_LIVE_COUNT ? a->lost : 0], in);
 	if (a->outcome != HCF_CO_RETURNED)
 		return;
 	/* the follow-up ended otherwise than in a guest as booted */
@@ -238,7 +238,7 @@ static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe
 		c->followed++;
 		if (a->next_outcome != f->outcome || a->next_vector != f->vector ||
 		    a->next_lost != f->lost)
-			note_example(&c->later[a->next_lost < 16 ? a->next_lost : 0], in);
+			note_example(&c->later[a->next_lost < HCF_LIVE_COUNT ? a->next_lost : 0], in);
 	}
 	c->returned++;
 	c->changed_any |= a->changed;
@@ -718,7 +718,7 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 		} else if (scan[i].outcome == HCF_CO_EXCEPTION && scan[i].vector < 32) {
 			note_example(&c->exc[scan[i].vector], &in);
 		} else if (scan[i].outcome == HCF_CO_GUEST_LOST || scan[i].outcome == HCF_CO_HANG) {
-			note_example(&c->lost[scan[i].lost < 16 ? scan[i].lost : 0], &in);
+			note_example(&c->lost[scan[i].lost < HCF_LIVE_COUNT ? scan[i].lost : 0], &in);
 		}
 	}
 
