@@ -8,7 +8,8 @@
 #    real VMs on /dev/kvm and print SKIP with the reason where it is missing
 #    (where it is present, a test that would skip fails: HCF_REQUIRE_VM);
 # 3. ci/replay.sh: every spec's corpora replayed;
-# 4. an ASan+UBSan build of the unit tests, run;
+# 4. an ASan+UBSan build of the unit tests, run (the property runs of
+#    test_codec with a fiftieth of their rounds there, every ABI still);
 # 5. the parser fuzz targets of that build (tests/fuzz), 5 s each.
 # Exits non-zero if anything failed.
 set -euo pipefail
