@@ -77,6 +77,7 @@ struct conform_ctx {
 	struct hcf_cli_baseline *cb;
 	struct hcf_anomaly_counts anomalies;
 	size_t ntests, done;
+	size_t not_run;      /* reported without running: the harness stopped first */
 	struct hcf_tally tally;
 	double t0;
 	bool quiet;
@@ -86,6 +87,8 @@ static void on_test(void *vctx, size_t i, const struct hcf_test *t, const struct
 {
 	struct conform_ctx *c = vctx;
 	c->done++;
+	if (o->res && !o->res->ncalls && o->res->liveness == HCF_LIVE_HARNESS)
+		c->not_run++;
 	hcf_tally_add(&c->tally, o->v);
 	hcf_report_summary_add(c->sum, t, o);
 	if (o->cvs)
@@ -260,9 +263,17 @@ int hcf_cmd_conform(int argc, char **argv)
 
 	int exit_code;
 	if (hcf_interrupted()) {
-		hcf_report_dir_abort(rd);
-		hcf_cli_error("conform", "interrupted after %zu of %zu tests; no report written", c.done,
-			      ntests);
+		/* What ran is kept: the report of the tests that ran, the rest
+		 * ERROR "interrupted" (exec.c), so a long run stopped by hand
+		 * loses nothing it had learned. A baseline of part of a plan
+		 * would not be one: none is saved. */
+		hcf_cli_error("conform", "interrupted after %zu of %zu tests; the other %zu are ERROR "
+			      "(interrupted)", c.done - c.not_run, ntests, ntests - (c.done - c.not_run));
+		if (hcf_report_dir_commit(rd, &stats, err, sizeof(err)) != 0)
+			hcf_cli_error("conform", "writing reports: %s", err);
+		else if (!quiet)
+			printf("partial reports: %s/junit.xml %s/results.jsonl %s/summary.md\n", out, out,
+			       out);
 		exit_code = HCF_EXIT_ERROR;
 		hcf_cli_baseline_finish(&cb, false, NULL, exit_code, quiet);
 	} else {

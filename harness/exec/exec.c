@@ -118,14 +118,33 @@ static void judge(struct run_ctx *rc, size_t i, const struct hcf_test *t,
 	settle(rc, i, t, view, cvs, v, seconds);
 }
 
+/*
+ * The same issue on every call of test t, for a test judged without running
+ * (the harness stopped, the anomaly belongs elsewhere, the ABI is absent):
+ * reports walk every call's verdict, and one left as an earlier test had it
+ * would be reported as this test's (its issues' strings may be gone).
+ */
+static struct hcf_call_verdict *every_call(struct run_ctx *rc, const struct hcf_test *t,
+					   enum hcf_verdict v, const char *oracle,
+					   const struct hcf_loc *loc, const char *text)
+{
+	size_t n = t->prog.ncalls ? t->prog.ncalls : 1;
+	struct hcf_call_verdict *cvs = cvs_for(rc, n);
+	for (size_t k = 0; k < n; k++) {
+		hcf_call_verdict_init(&cvs[k]);
+		cvs[k].idx = k;
+		hcf_call_verdict_add(&cvs[k], v, oracle, loc, "%s", text);
+	}
+	return cvs;
+}
+
 /* Every remaining test: ERROR, because the harness cannot go on. */
 static void report_error(struct run_ctx *rc, struct hcf_test *tests, size_t from, size_t to,
 			 const char *why)
 {
 	for (size_t i = from; i < to; i++) {
-		struct hcf_call_verdict *cvs = cvs_for(rc, 1);
-		hcf_call_verdict_init(&cvs[0]);
-		hcf_call_verdict_add(&cvs[0], HCF_V_ERROR, "harness", NULL, "%s", why);
+		struct hcf_call_verdict *cvs = every_call(rc, &tests[i], HCF_V_ERROR, "harness",
+							  NULL, why);
 		struct hcf_prog_result empty;
 		memset(&empty, 0, sizeof(empty));
 		empty.liveness = HCF_LIVE_HARNESS;
@@ -148,11 +167,10 @@ static void report_elsewhere(struct run_ctx *rc, size_t i, const struct hcf_test
 	for (size_t k = 0; k < t->anomaly->ntargets && n < sizeof(where); k++)
 		n += (size_t)snprintf(where + n, sizeof(where) - n, "%s%s", k ? ", " : "",
 				      t->anomaly->targets[k]);
-	struct hcf_call_verdict *cvs = cvs_for(rc, 1);
-	hcf_call_verdict_init(&cvs[0]);
-	hcf_call_verdict_add(&cvs[0], HCF_V_SKIP, "anomaly", NULL,
-			     "known anomaly %s is recorded on %s, not on target %s", t->anomaly->id,
-			     where, rc->t->ops->info(rc->t)->target);
+	char text[320];
+	snprintf(text, sizeof(text), "known anomaly %s is recorded on %s, not on target %s",
+		 t->anomaly->id, where, rc->t->ops->info(rc->t)->target);
+	struct hcf_call_verdict *cvs = every_call(rc, t, HCF_V_SKIP, "anomaly", NULL, text);
 	struct hcf_prog_result empty;
 	memset(&empty, 0, sizeof(empty));
 	report(rc, i, t, &empty, cvs, HCF_V_SKIP, 0);
@@ -166,16 +184,11 @@ static void report_not_applicable(struct run_ctx *rc, struct hcf_test *tests, si
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct hcf_test *t = &tests[i];
-		size_t nc = t->prog.ncalls ? t->prog.ncalls : 1;
-		struct hcf_call_verdict *cvs = cvs_for(rc, nc);
-		for (size_t k = 0; k < nc; k++) {
-			hcf_call_verdict_init(&cvs[k]);
-			cvs[k].idx = k;
-			struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
-			snprintf(loc.name, sizeof(loc.name), "abi");
-			hcf_call_verdict_add(&cvs[k], HCF_V_SKIP, "requires", &loc,
-					     "not applicable: %s", rc->stats->requirement);
-		}
+		struct hcf_loc loc = hcf_loc_of(HCF_LOC_NONE);
+		snprintf(loc.name, sizeof(loc.name), "abi");
+		char text[300];
+		snprintf(text, sizeof(text), "not applicable: %s", rc->stats->requirement);
+		struct hcf_call_verdict *cvs = every_call(rc, t, HCF_V_SKIP, "requires", &loc, text);
 		struct hcf_prog_result empty;
 		memset(&empty, 0, sizeof(empty));
 		struct hcf_test_outcome o = { .v = HCF_V_SKIP, .res = &empty, .cvs = cvs };
