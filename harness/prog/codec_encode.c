@@ -48,16 +48,18 @@ static int enc_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Buffers: exact bytes, as zero, one fill byte or the bytes up to the last
- * non-zero one. */
+ * non-zero one. Found with memcmp and a scan back from the end, not a loop
+ * over every byte: a buffer is up to 4 KiB, often of one byte throughout, and
+ * a campaign encodes every program it keeps. */
 static void enc_buf(struct enc *e, const struct hcf_buf *b)
 {
-	uint32_t last = 0; /* one past the last non-zero byte */
-	bool uniform = true;
-	for (uint32_t i = 0; i < b->size; i++) {
-		if (b->init[i])
-			last = i + 1;
-		uniform &= b->init[i] == b->init[0];
-	}
+	const uint8_t *d = b->init;
+	/* all bytes alike: the first one repeats through the rest */
+	bool uniform = b->size < 2 || !memcmp(d, d + 1, b->size - 1);
+	/* one past the last non-zero byte */
+	uint32_t last = !b->size || (uniform && !d[0]) ? 0 : b->size;
+	while (last && !d[last - 1])
+		last--;
 	unsigned mode = !last ? CONTENT_ZERO : uniform ? CONTENT_FILL : CONTENT_BYTES;
 	put8(e, (uint8_t)(TAG_BUF | mode));
 	put_le(e, (uint64_t)(b->struct_idx + 1), 2);
