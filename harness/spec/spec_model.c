@@ -2,6 +2,7 @@
  * spec_model.c: the parts of the ABI model that do not depend on YAML:
  * register names, value sets, lookups and freeing (transports: transport.c).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,15 @@ static const struct {
 
 unsigned hcf_reg_parse(const char *name, unsigned *width_bits)
 {
+	/* Every name has 2 to 4 letters and most keys asked about are not
+	 * registers: the length and the first letter rule most names out before
+	 * a comparison (the text parser asks this for every key it reads). */
+	size_t n = strnlen(name, 5);
+	if (n < 2 || n > 4)
+		return HCF_REG_NONE;
+	char first = (char)tolower((unsigned char)name[0]);
 	for (size_t i = 0; i < sizeof(reg_names) / sizeof(reg_names[0]); i++)
-		if (!strcasecmp(reg_names[i].name, name)) {
+		if (reg_names[i].name[0] == first && !strcasecmp(reg_names[i].name, name)) {
 			if (width_bits)
 				*width_bits = reg_names[i].width;
 			return reg_names[i].reg;
