@@ -149,6 +149,11 @@ struct hcf_learned {
 	bool budget_hit;               /* the budget (or an interrupt) cut the probing short */
 	bool interrupted;              /* it was an interrupt (SIGINT, SIGTERM) */
 	uint64_t scanned_to;           /* with budget_hit: the last number scanned */
+	/* how far the scan of the ranges got: every range before range_reached
+	 * whole, that one up to range_last (all of them when ranges_done) */
+	bool ranges_done;
+	size_t range_reached;
+	uint64_t range_last;
 	struct hcf_learn_answer def;   /* the default answer */
 	uint64_t def_count;            /* numbers that gave it */
 	unsigned ret_reg;              /* the one register the default answer changes, or HCF_REG_NONE */

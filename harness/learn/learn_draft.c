@@ -441,14 +441,15 @@ static const struct hcf_learn_call *found(const struct hcf_learned *L, uint64_t 
 	return NULL;
 }
 
-/* Was nr scanned (in a range asked for, and before the budget ran out)? */
+/* Was nr scanned (in a range asked for, before the budget ran out)? */
 static bool scanned(const struct hcf_learned *L, uint64_t nr)
 {
 	for (size_t i = 0; i < L->nranges; i++) {
 		if (nr < L->ranges[i].lo || nr > L->ranges[i].hi)
 			continue;
-		return !L->budget_hit || i < L->nranges - 1 || nr <= L->scanned_to ||
-		       L->scanned_to < L->ranges[i].lo;
+		if (L->ranges_done || i < L->range_reached ||
+		    (i == L->range_reached && nr <= L->range_last))
+			return true;
 	}
 	return false;
 }

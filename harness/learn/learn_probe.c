@@ -654,9 +654,14 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 	for (size_t ri = 0; ri < opts->nranges && prc == P_OK; ri++)
 		for (uint64_t nr = opts->ranges[ri].lo; prc == P_OK; nr++) {
 			prc = scan_number(&pr, &st, nr);
+			if (prc == P_OK) {
+				L->range_reached = ri;
+				L->range_last = nr;
+			}
 			if (nr == opts->ranges[ri].hi)
 				break;
 		}
+	L->ranges_done = prc == P_OK;
 	default_answer(L, &st);
 	for (size_t i = 0; i < st.n && opts->around && prc == P_OK; i++) {
 		if (L->def_count && alike(&st.ans[i], &L->def, 0))

@@ -204,6 +204,7 @@ static void test_draft(void **state)
 		"  - {name: silent, nr: 0x1004, returns: [0]}\n");
 	L.nranges = 1;
 	L.ranges[0] = (struct hcf_learn_range){ 0x1000, 0x1010 };
+	L.ranges_done = true;
 	char line[4096];
 	FILE *f = fmemopen(line, sizeof(line), "w");
 	size_t n = hcf_learn_compare(f, "", &L, base);
@@ -219,6 +220,15 @@ static void test_draft(void **state)
 		if (!strstr(line, diffs[i]))
 			fail_msg("the comparison lacks '%s':\n%s", diffs[i], line);
 	assert_true(n >= sizeof(diffs) / sizeof(diffs[0]));
+	/* a scan the budget stopped at 0x1002 never reached 0x1004: nothing
+	 * is said of it */
+	L.ranges_done = false;
+	L.range_reached = 0;
+	L.range_last = 0x1002;
+	f = fmemopen(line, sizeof(line), "w");
+	hcf_learn_compare(f, "", &L, base);
+	fclose(f);
+	assert_null(strstr(line, "silent (0x1004)"));
 	hcf_spec_free(base);
 	hcf_spec_free(pa);
 }
