@@ -133,6 +133,13 @@ struct hcf_learn_call {
 	 * follow-up lost the guest (index 0: it came back, but otherwise) */
 	struct hcf_learn_example later[HCF_LIVE_COUNT];
 	unsigned followed;             /* probes where the call returned and the follow-up ran */
+	/* guests lost with their rip known, and of those, per register, the
+	 * ones lost at the very address the register held (at two addresses
+	 * at least: rip_seen): a call that hands the guest over to it */
+	unsigned lost_with_rip;
+	unsigned lost_at_reg[HCF_NGPR];
+	uint64_t lost_at_first[HCF_NGPR];
+	bool lost_at_two[HCF_NGPR];
 	struct hcf_learn_reg regs[HCF_NGPR];
 	unsigned noise;                /* differences that did not repeat when probed again */
 	bool complete;                 /* every deep probe ran (the budget did not cut it) */

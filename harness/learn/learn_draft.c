@@ -341,11 +341,29 @@ static void write_call(FILE *f, const struct hcf_learned *L, const struct hcf_le
 			nw += (size_t)snprintf(ways + nw, sizeof(ways) - nw, "%s%s", nw ? ", " : "",
 					       hcf_liveness_name((enum hcf_liveness)w));
 	}
-	if (nw)
-		fprintf(f, "    destructive: {why: \"learned: the guest was lost in or after it\", "
-			   "ends: [%s]}\n", ways);
-	else if (changed_guest)
+	/* lost at the address an input held, at two addresses at least: the
+	 * call hands the guest over there */
+	unsigned over = HCF_NGPR;
+	for (unsigned g = 0; g < HCF_NGPR; g++)
+		if (c->lost_at_two[g] && is_input(&c->regs[g]) && c->lost_at_reg[g] >= 3 &&
+		    (over == HCF_NGPR || c->lost_at_reg[g] > c->lost_at_reg[over]))
+			over = g;
+	if (over < HCF_NGPR)
+		fprintf(f, "    # %u of the %u guests lost with a known rip were lost at the address "
+			   "%s held: it hands the guest over there (for which inputs is not learned: "
+			   "add when:)\n",
+			c->lost_at_reg[over], c->lost_with_rip, hcf_reg_name(over));
+	if (nw || over < HCF_NGPR) {
+		fprintf(f, "    destructive: {why: \"learned: the guest was lost in or after it\"");
+		if (nw)
+			fprintf(f, ", ends: [%s]", ways);
+		if (over < HCF_NGPR)
+			fprintf(f, ", hands_over: {how: \"resumes the guest at rip = %s (learned)\", "
+				   "rip: a_%s}", hcf_reg_name(over), hcf_reg_name(over));
+		fprintf(f, "}\n");
+	} else if (changed_guest) {
 		fprintf(f, "    destructive: \"learned: a later call ended otherwise after it\"\n");
+	}
 }
 
 int hcf_learn_write_draft(FILE *f, const struct hcf_learned *L, const struct hcf_abi *pa,

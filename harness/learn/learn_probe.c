@@ -221,6 +221,25 @@ static void note_example(struct hcf_learn_example *e, const struct probe_in *in)
 	e->count++;
 }
 
+/* A guest lost at the address one register held, and no other: handed
+ * over there (with every register 0, or all ones, which one is not told). */
+static void note_lost_rip(struct hcf_learn_call *c, const struct hcf_call_result *cr)
+{
+	if (!cr->has_lost_rip)
+		return;
+	c->lost_with_rip++;
+	unsigned at = HCF_NGPR, n = 0;
+	for (unsigned g = 0; g < HCF_NGPR; g++)
+		if (g != HCF_RSP && cr->before[g] == cr->lost_rip && !n++)
+			at = g;
+	if (n != 1)
+		return;
+	if (!c->lost_at_reg[at]++)
+		c->lost_at_first[at] = cr->lost_rip;
+	else if (c->lost_at_first[at] != cr->lost_rip)
+		c->lost_at_two[at] = true;
+}
+
 /* What every probe of a call says regardless of why it was made. */
 static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe_in *in,
 		 const struct hcf_learn_answer *a)
@@ -228,8 +247,10 @@ static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe
 	c->probes++;
 	if (a->outcome == HCF_CO_EXCEPTION && a->vector < 32)
 		note_example(&c->exc[a->vector], in);
-	if (a->outcome == HCF_CO_GUEST_LOST || a->outcome == HCF_CO_HANG)
+	if (a->outcome == HCF_CO_GUEST_LOST || a->outcome == HCF_CO_HANG) {
 		note_example(&c->lost[a->lost < HCF_LIVE_COUNT ? a->lost : 0], in);
+		note_lost_rip(c, &pr->r.calls[0]);
+	}
 	if (a->outcome != HCF_CO_RETURNED)
 		return;
 	/* the follow-up ended otherwise than in a guest as booted */

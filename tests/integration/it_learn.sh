@@ -72,6 +72,10 @@ gdtr=$(awk '/^  - name: load_gdtr/,/^$/' "$TMP/pvm.yaml")
 for want_line in "a_rbx: {reg: rbx" "a_rcx: {reg: rcx" "destructive:" "after it came back"; do
 	grep -qF "$want_line" <<< "$gdtr" || fail "PVM: load_gdtr lacks '$want_line'"
 done
+# event_return_a resumes the guest at rbx: guests lost at the address rbx held
+era=$(awk '/^  - name: event_return_a/,/^$/' "$TMP/pvm.yaml")
+grep -qF 'hands_over: {how: "resumes the guest at rip = rbx (learned)", rip: a_rbx}' <<< "$era" ||
+	fail "PVM: event_return_a does not hand the guest over to rbx"
 # the draft is a spec conformance runs against (a verdict, not a usage error)
 run "$HCFUZZ" conform --spec "$TMP/pvm.yaml" --out "$TMP/conf" -q
 [ "$rc" != 2 ] && [ "$rc" != 4 ] || fail "conform against the draft: exit $rc"

@@ -161,6 +161,10 @@ static void test_draft(void **state)
 	c->regs[HCF_RDX] = (struct hcf_learn_reg){ .pair_tried = 20, .pair_differed = 15,
 						   .pair_reg = HCF_RBX, .pair_with = 1,
 						   .pair_example = 0 };
+	/* lost at the address rdx held, at several addresses: a hand-over */
+	c->lost_with_rip = 6;
+	c->lost_at_reg[HCF_RDX] = 4;
+	c->lost_at_two[HCF_RDX] = true;
 
 	char *text = draft(&L, pa, NULL);
 	static const char *const want[] = {
@@ -178,7 +182,8 @@ static void test_draft(void **state)
 		"    align_down: 4096\n",
 		"      written: {offset: 1, size: 1, dir: out}\n",
 		"    exceptions: [GP]\n",
-		"destructive: {why: \"learned: the guest was lost in or after it\", ends: [shutdown]}",
+		("destructive: {why: \"learned: the guest was lost in or after it\", ends: [shutdown], "
+		 "hands_over: {how: \"resumes the guest at rip = rdx (learned)\", rip: a_rdx}}"),
 		"rbx = 0x1000, every other register 0",
 		"(hang is always a verdict: no spec declares it)",
 		"      a_rdx: {reg: rdx}\n",
