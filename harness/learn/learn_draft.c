@@ -478,8 +478,9 @@ size_t hcf_learn_compare(FILE *f, const char *prefix, const struct hcf_learned *
 	size_t n = 0;
 	char v[32];
 	/* the default answer against undeclared: */
+	/* values as the spec reads them: at its result register's width */
 	if (L->ret_reg < HCF_NGPR && L->def.outcome == HCF_CO_RETURNED) {
-		int64_t got = (int64_t)L->def.after[L->ret_reg];
+		int64_t got = hcf_sext(L->def.after[L->ret_reg], base->ret_width ? base->ret_width : 64);
 		if (!hcf_vset_contains(&base->undeclared.returns, got)) {
 			fmt_value(v, sizeof(v), L->def.after[L->ret_reg]);
 			fprintf(f, "%sunknown numbers answer %s, which the spec's undeclared: does not allow\n",
@@ -530,7 +531,7 @@ size_t hcf_learn_compare(FILE *f, const char *prefix, const struct hcf_learned *
 		}
 		if (L->ret_reg < HCF_NGPR && op->ret_reg == L->ret_reg && !op->returns.any) {
 			for (size_t k = 0; k < c->nvalues; k++) {
-				int64_t x = (int64_t)c->values[k].v;
+				int64_t x = hcf_sext(c->values[k].v, op->ret_width ? op->ret_width : 64);
 				bool allowed = hcf_vset_contains(&op->returns, x);
 				for (size_t e = 0; !allowed && e < op->nerrors; e++)
 					allowed = op->err == HCF_ERR_NEG_ERRNO && x == -(int64_t)op->errors[e];

@@ -238,12 +238,43 @@ static void test_draft(void **state)
 	hcf_spec_free(pa);
 }
 
+/* A spec whose result register is 32 bits wide reads 0xffffffff as -1:
+ * QEMU's VMware backdoor answers unknown commands so, as its spec says. */
+static void test_compare_width(void **state)
+{
+	struct hcf_abi *base = mr_load_text("base32",
+		"hcfuzz_spec: 1\nabi: b\ntransport: vmcall\ncall_number: {reg: rax}\n"
+		"return: {reg: eax}\nundeclared: {returns: [-1]}\n"
+		"calls:\n  - {name: one, nr: 1, returns: [0]}\n");
+	struct hcf_learned L;
+	memset(&L, 0, sizeof(L));
+	L.ret_reg = HCF_RAX;
+	L.def.outcome = HCF_CO_RETURNED;
+	L.def.changed = 1u << HCF_RAX;
+	L.def.after[HCF_RAX] = 0xffffffffull;
+	char line[1024] = "";
+	FILE *f = fmemopen(line, sizeof(line), "w");
+	size_t n = hcf_learn_compare(f, "", &L, base);
+	fclose(f);
+	if (n)
+		fail_msg("%s", line);
+	/* 0xfffffffe is another value, at any width */
+	L.def.after[HCF_RAX] = 0xfffffffeull;
+	f = fmemopen(line, sizeof(line), "w");
+	n = hcf_learn_compare(f, "", &L, base);
+	fclose(f);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(line, "which the spec's undeclared: does not allow"));
+	hcf_spec_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_draft),
+		cmocka_unit_test(test_compare_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
