@@ -423,6 +423,11 @@ int hcf_learn_write_draft(FILE *f, const struct hcf_learned *L, const struct hcf
 	} else {
 		fprintf(f, "  exceptions: []\n");
 	}
+	/* unknown numbers end the guest (a Solo5 tender exits on them): a
+	 * declarable way is the default's ends:; the others are verdicts */
+	if ((L->def.outcome == HCF_CO_GUEST_LOST || L->def.outcome == HCF_CO_HANG) &&
+	    hcf_liveness_declarable((enum hcf_liveness)L->def.lost))
+		fprintf(f, "  ends: {by: %s}\n", hcf_liveness_name((enum hcf_liveness)L->def.lost));
 
 	/* structs of pointer inputs first: calls name them */
 	bool any = false;

@@ -268,6 +268,36 @@ static void test_compare_width(void **state)
 	hcf_spec_free(base);
 }
 
+/* Unknown numbers that end the guest (a Solo5 tender exits on them): the
+ * draft's undeclared: says so, and a call that came back is a call. */
+static void test_default_loss(void **state)
+{
+	char *s = hcf_learn_seed_spec("vmcall", "rax");
+	struct hcf_abi *pa = mr_load_text("seed", s);
+	free(s);
+	struct hcf_learned L;
+	memset(&L, 0, sizeof(L));
+	L.nr_reg = HCF_RAX;
+	L.ret_reg = HCF_REG_NONE;
+	L.probed = 17;
+	L.def_count = 11;
+	L.def.outcome = HCF_CO_GUEST_LOST;
+	L.def.lost = HCF_LIVE_REFUSED;
+	struct hcf_learn_call c;
+	memset(&c, 0, sizeof(c));
+	c.nr = 1;
+	c.complete = true;
+	c.scan.outcome = HCF_CO_RETURNED;
+	c.returned = c.probes = 5;
+	L.calls_found = &c;
+	L.ncalls_found = 1;
+	char *text = draft(&L, pa, NULL);
+	if (!strstr(text, "  ends: {by: refused}\n") || !strstr(text, "return: none"))
+		fail_msg("%s", text);
+	free(text);
+	hcf_spec_free(pa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_draft),
 		cmocka_unit_test(test_compare_width),
+		cmocka_unit_test(test_default_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
