@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/bench_inputs.h"
 #include "bench/bench_stats.h"
 #include "exec/exec.h"
 #include "exec/judged.h"
@@ -133,12 +134,8 @@ static double run_processes(const char *hcfuzz, const char *spec, struct hcf_tes
 
 int main(int argc, char **argv)
 {
-	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
 	char spec[4096];
-	if (argc > 1)
-		snprintf(spec, sizeof(spec), "%s", argv[1]);
-	else
-		snprintf(spec, sizeof(spec), "%s/specs/pvm.yaml", src);
+	bench_spec_arg(argc, argv, spec, sizeof(spec));
 	int rounds = argc > 2 ? atoi(argv[2]) : 3;
 	if (rounds < 1 || rounds > 50) {
 		fprintf(stderr, "usage: bench_fresh [SPEC] [ROUNDS (1..50)]\n");

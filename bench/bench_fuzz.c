@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_inputs.h"
 #include "bench/bench_stats.h"
 #include "exec/targets.h"
 #include "fuzz/session.h"
@@ -33,28 +34,6 @@
 #include "spec/spec.h"
 #include "target/target.h"
 #include "util/clock.h"
-
-/* Deterministic inputs: lengths 8..128, splitmix64 bytes. */
-static uint8_t *make_inputs(size_t n, size_t **lens)
-{
-	uint64_t x = 0x6863667a7a62656eull;
-	uint8_t *buf = malloc(n * 128);
-	*lens = malloc(n * sizeof(**lens));
-	for (size_t i = 0; i < n; i++) {
-		x += 0x9e3779b97f4a7c15ull;
-		uint64_t z = x;
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-		(*lens)[i] = 8 + (z >> 40) % 121;
-		for (size_t k = 0; k < 128; k++) {
-			x += 0x9e3779b97f4a7c15ull;
-			z = x;
-			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-			buf[i * 128 + k] = (uint8_t)(z ^ (z >> 31));
-		}
-	}
-	return buf;
-}
 
 /* An execution this long is the guest's or the hypervisor's doing (a
  * runaway held to the watchdog, an exception storm), not the harness's. */
@@ -106,18 +85,11 @@ static int fuzz_pass(struct hcf_fuzz_session *s, const uint8_t *in, const size_t
 
 int main(int argc, char **argv)
 {
-	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
 	char spec[4096];
-	if (argc > 1)
-		snprintf(spec, sizeof(spec), "%s", argv[1]);
-	else
-		snprintf(spec, sizeof(spec), "%s/specs/pvm.yaml", src);
-	size_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
-	int rounds = argc > 3 ? atoi(argv[3]) : 5;
-	if (n == 0 || rounds < 1 || rounds > 50) {
-		fprintf(stderr, "usage: bench_fuzz [SPEC] [INPUTS] [ROUNDS (1..50)]\n");
+	size_t n;
+	int rounds;
+	if (bench_args(argc, argv, "bench_fuzz", spec, sizeof(spec), &n, &rounds))
 		return 2;
-	}
 	char err[512];
 	struct hcf_fuzz_session *full = NULL, *bare = NULL, *old = NULL;
 	struct hcf_fuzz_session_opts o = { .spec_path = spec, .engine = "bench" };
@@ -148,7 +120,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	size_t *lens;
-	uint8_t *in = make_inputs(n, &lens);
+	uint8_t *in = bench_make_inputs(n, &lens);
 	/* the rebuilding pass is slow: the first inputs only */
 	size_t head = n < 250 ? n : 250;
 	struct pass warm;

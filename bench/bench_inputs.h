@@ -6,6 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The spec a benchmark runs: argv[1], else specs/pvm.yaml under
+ * HCF_SOURCE_DIR (the current directory without it). */
+static inline void bench_spec_arg(int argc, char **argv, char *spec, size_t speclen)
+{
+	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
+	if (argc > 1)
+		snprintf(spec, speclen, "%s", argv[1]);
+	else
+		snprintf(spec, speclen, "%s/specs/pvm.yaml", src);
+}
+
 /*
  * [SPEC] [INPUTS] [ROUNDS]: the spec (default specs/pvm.yaml under
  * HCF_SOURCE_DIR), how many inputs (default 2000), rounds (1..50, default
@@ -14,11 +25,7 @@
 static inline int bench_args(int argc, char **argv, const char *name, char *spec, size_t speclen,
 			     size_t *n, int *rounds)
 {
-	const char *src = getenv("HCF_SOURCE_DIR") ? getenv("HCF_SOURCE_DIR") : ".";
-	if (argc > 1)
-		snprintf(spec, speclen, "%s", argv[1]);
-	else
-		snprintf(spec, speclen, "%s/specs/pvm.yaml", src);
+	bench_spec_arg(argc, argv, spec, speclen);
 	*n = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
 	*rounds = argc > 3 ? atoi(argv[3]) : 5;
 	if (*n == 0 || *rounds < 1 || *rounds > 50) {
