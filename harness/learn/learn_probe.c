@@ -240,16 +240,19 @@ static void note_lost_rip(struct hcf_learn_call *c, const struct hcf_call_result
 		c->lost_at_two[at] = true;
 }
 
-/* What every probe of a call says regardless of why it was made. */
+/* What every probe of a call says regardless of why it was made; cr is
+ * the call's result when it is at hand (NULL for the scan's, whose
+ * results are gone: its answer is all there is). */
 static void note(struct prober *pr, struct hcf_learn_call *c, const struct probe_in *in,
-		 const struct hcf_learn_answer *a)
+		 const struct hcf_learn_answer *a, const struct hcf_call_result *cr)
 {
 	c->probes++;
 	if (a->outcome == HCF_CO_EXCEPTION && a->vector < 32)
 		note_example(&c->exc[a->vector], in);
 	if (a->outcome == HCF_CO_GUEST_LOST || a->outcome == HCF_CO_HANG) {
 		note_example(&c->lost[a->lost < HCF_LIVE_COUNT ? a->lost : 0], in);
-		note_lost_rip(c, &pr->r.calls[0]);
+		if (cr)
+			note_lost_rip(c, cr);
 	}
 	if (a->outcome != HCF_CO_RETURNED)
 		return;
@@ -291,7 +294,7 @@ static int probe(struct prober *pr, struct hcf_learn_call *c, const struct probe
 {
 	int rc = run_probe(pr, c->nr, in, a);
 	if (rc == P_OK)
-		note(pr, c, in, a);
+		note(pr, c, in, a, &pr->r.calls[0]);
 	return rc;
 }
 
@@ -725,27 +728,8 @@ int hcf_learn_probe(struct hcf_target *t, const struct hcf_abi *abi,
 		memset(c, 0, sizeof(*c));
 		c->nr = nrs[i];
 		c->scan = scan[i];
-		struct probe_in in = { .reg2 = HCF_NGPR, .reg = HCF_NGPR };
-		/* the scan's probe counts as evidence too; its buffers are gone,
-		 * its registers are not */
-		c->probes++;
-		if (scan[i].outcome == HCF_CO_RETURNED) {
-			c->returned++;
-			c->changed_any |= scan[i].changed;
-			for (unsigned g = 0; g < HCF_NGPR; g++)
-				if (scan[i].changed & HCF_REGBIT(g))
-					c->changed_count[g]++;
-			if (L->ret_reg < HCF_NGPR && (scan[i].changed & HCF_REGBIT(L->ret_reg))) {
-				c->values[0] = (struct hcf_learn_value){ scan[i].after[L->ret_reg], 1 };
-				c->nvalues = 1;
-			} else if (L->ret_reg < HCF_NGPR) {
-				c->ret_kept++;
-			}
-		} else if (scan[i].outcome == HCF_CO_EXCEPTION && scan[i].vector < 32) {
-			note_example(&c->exc[scan[i].vector], &in);
-		} else if (scan[i].outcome == HCF_CO_GUEST_LOST || scan[i].outcome == HCF_CO_HANG) {
-			note_example(&c->lost[scan[i].lost < HCF_LIVE_COUNT ? scan[i].lost : 0], &in);
-		}
+		/* the scan's probe counts as evidence too (no follow-up ran) */
+		note(&pr, c, &none_in, &scan[i], NULL);
 	}
 
 	/* in number order, whatever order the scan found them in */
