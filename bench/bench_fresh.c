@@ -8,9 +8,10 @@
  *   fresh    what users of kvm-unit-tests or KVM's selftests get: every test
  *            builds and boots its own VM (hcf_target_open), runs, is judged
  *            by the same oracles and model, and tears the VM down
- *   process  (with HCFUZZ set, on the first tests only) a process per test
- *            as well: `hcfuzz run` with the test's program, as a test runner
- *            that starts one binary per test does
+ *   process  (with HCFUZZ set, once) a process per test as well: `hcfuzz
+ *            run` with the test's program, started directly (no shell), as
+ *            kvm-unit-tests' and the selftests' runners start one binary
+ *            per test
  * Printed: tests/s of each (the median of the rounds), the ratios, and how
  * many tests got the same verdict both ways (the plan's tests do not depend
  * on each other, but a VM that ran other programs may differ from a new one:
@@ -18,6 +19,8 @@
  *
  *   HCF_SOURCE_DIR=$PWD build/bench/bench_fresh [SPEC] [ROUNDS]
  */
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +38,6 @@
 #include "target/target.h"
 #include "util/clock.h"
 #include "vmm/vmm.h"
-
-#define PROCESS_SAMPLE 20
 
 /* The verdict of every test of the reused run. */
 static void on_test(void *ctx, size_t i, const struct hcf_test *t, const struct hcf_test_outcome *o)
@@ -95,9 +96,29 @@ static double run_fresh(const struct hcf_abi *abi, struct hcf_test *tests, size_
 	return hcf_now_s() - t0;
 }
 
-/* The first tests each as a process of its own (`hcfuzz run`). Seconds per
- * test, or a negative number. */
-static double run_processes(const char *hcfuzz, const char *spec, struct hcf_test *tests, size_t n)
+/* One `hcfuzz run` of prog, its output discarded: its exit status, or -1. */
+static int run_one_process(const char *hcfuzz, const char *spec, const char *prog)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	char *argv[] = { (char *)hcfuzz, "run", "--summary", "--spec", (char *)spec, (char *)prog,
+			 NULL };
+	extern char **environ;
+	pid_t pid;
+	int rc = posix_spawn(&pid, hcfuzz, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	int status;
+	if (rc != 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* Every test of the plan as a process of its own (`hcfuzz run`). Seconds
+ * per test, or a negative number; *done tells how many ran. */
+static double run_processes(const char *hcfuzz, const char *spec, struct hcf_test *tests, size_t n,
+			    size_t *ran)
 {
 	char prog[] = "/tmp/hcf-bench-fresh-XXXXXX";
 	int fd = mkstemp(prog);
@@ -114,21 +135,20 @@ static double run_processes(const char *hcfuzz, const char *spec, struct hcf_tes
 			continue; /* a program the text format cannot spell: not sampled */
 		}
 		fclose(f);
-		char cmd[8192];
-		snprintf(cmd, sizeof(cmd), "%s run --summary --spec %s %s > /dev/null 2>&1", hcfuzz, spec,
-			 prog);
 		double t0 = hcf_now_s();
-		int rc = system(cmd);
+		int rc = run_one_process(hcfuzz, spec, prog);
 		total += hcf_now_s() - t0;
 		/* exit codes 0..3 are verdicts; anything else is a failure */
 		if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) > 3) {
-			fprintf(stderr, "bench_fresh: '%s' failed\n", cmd);
+			fprintf(stderr, "bench_fresh: '%s run --summary --spec %s' of test %s failed\n", hcfuzz,
+				spec, tests[i].id);
 			unlink(prog);
 			return -1;
 		}
 		done++;
 	}
 	unlink(prog);
+	*ran = done;
 	return done ? total / (double)done : -1;
 }
 
@@ -184,12 +204,12 @@ int main(int argc, char **argv)
 		}
 	const char *hcfuzz = getenv("HCFUZZ");
 	if (hcfuzz) {
-		size_t sample = n < PROCESS_SAMPLE ? n : PROCESS_SAMPLE;
-		double per = run_processes(hcfuzz, spec, tests, sample);
+		size_t ran = 0;
+		double per = run_processes(hcfuzz, spec, tests, n, &ran);
 		if (per > 0)
-			printf("  a process per test ('hcfuzz run', first %zu tests) %6.1f tests/s; ratio "
+			printf("  a process per test ('hcfuzz run' of %zu tests, once) %6.1f tests/s; ratio "
 			       "hcfuzz/process %.1fx\n",
-			       sample, 1.0 / per, per / (mr / (double)n));
+			       ran, 1.0 / per, per / (mr / (double)n));
 	}
 	free(vr);
 	free(vf);

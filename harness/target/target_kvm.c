@@ -537,6 +537,15 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 	bool lost;
 	for (int attempt = 0;; attempt++) {
 		if (hcf_engine_run(&k->eng, p, r, &lost) != 0) {
+			/* KVM refused the restored registers before the guest ran:
+			 * the restore failed, not the program */
+			if (!attempt && hcf_vmm_restore_refused(k->vm)) {
+				if (restore_failed(k) != 0) {
+					hcf_engine_not_run(p, r, "no VM: a restore was refused, rebuilding failed");
+					return -1;
+				}
+				continue;
+			}
 			hcf_vmm_close(k->vm);
 			k->vm = NULL;
 			return -1;

@@ -32,14 +32,26 @@ void hcf_kvm_vcpu_state_free(struct hcf_kvm_vcpu_state *s);
  * takes back. 0, or -1 with what failed in err. */
 int hcf_kvm_vcpu_state_save(struct hcf_kvm_vcpu_state *s, int vcpu_fd, char *err, size_t errlen);
 
-/* Put the saved state back. 0, or -1 with errno and *failed naming the part. */
-int hcf_kvm_vcpu_state_restore(const struct hcf_kvm_vcpu_state *s, int vcpu_fd, const char **failed);
+/*
+ * Put the saved state back. With run (the vCPU's kvm_run), the parts KVM can
+ * take through it (registers, special registers, events) are left there for
+ * the next KVM_RUN, which puts them back before it runs the guest or fails
+ * with EINVAL; the caller must not read or set those parts before that
+ * KVM_RUN. 0, or -1 with errno and *failed naming the part.
+ */
+struct kvm_run;
+int hcf_kvm_vcpu_state_restore(const struct hcf_kvm_vcpu_state *s, int vcpu_fd, struct kvm_run *run,
+			       const char **failed);
 
 /* The MSRs the state holds but cannot put back (read, not taken back by
  * KVM_SET_MSRS) whose values now differ from the saved ones: how many,
  * the first max of them into idx; -1 when they cannot be read. */
 int hcf_kvm_vcpu_state_kept_changed(struct hcf_kvm_vcpu_state *s, int vcpu_fd, uint32_t *idx,
 				    size_t max);
+
+/* For tests of a restore KVM refuses: a reserved CR4 bit into the saved
+ * special registers. -1 when they were not saved. */
+int hcf_kvm_vcpu_state_spoil(struct hcf_kvm_vcpu_state *s);
 
 /* What the saved state holds. */
 void hcf_kvm_vcpu_state_summary(const struct hcf_kvm_vcpu_state *s, struct hcf_vmm_cpu_saved *out);

@@ -115,6 +115,15 @@ void hcf_vmm_note_host_write(struct hcf_vmm *vm, uint64_t gpa, uint64_t len);
 int hcf_vmm_snapshot(struct hcf_vmm *vm, char *err, size_t errlen);
 int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool cpu_too,
 		    size_t *pages_copied);
+/* A restore leaves the registers, special registers and pending events to
+ * the next KVM_RUN where KVM takes them that way (hcf_vmm_get_gprs and
+ * hcf_vmm_set_gprs put them back first). True when that KVM_RUN refused
+ * them: it reported a host error, the guest did not run, and the VM cannot
+ * be restored: the caller builds a new one. */
+bool hcf_vmm_restore_refused(const struct hcf_vmm *vm);
+/* For tests of that: the snapshot's special registers made invalid (a
+ * reserved CR4 bit). -1 without a snapshot. */
+int hcf_vmm_spoil_snapshot(struct hcf_vmm *vm);
 
 /* What the snapshot holds of the vCPU, for the target's notes. */
 struct hcf_vmm_cpu_saved {

@@ -61,6 +61,15 @@ struct hcf_vmm {
 	size_t nsnap;
 	struct hcf_kvm_vcpu_state *snap_cpu; /* the vCPU's whole state at the snapshot */
 	bool have_snap;
+	/* KVM's dirty log was read since the last KVM_RUN: reading it again
+	 * would find nothing (only a KVM_RUN or a restore writes guest memory
+	 * behind the host's back) */
+	bool log_fresh;
+	/* what KVM finishes of the last exit in the next KVM_RUN may write guest
+	 * memory (an IN, an MMIO read, string I/O) */
+	bool completion_may_write;
+	/* the last KVM_RUN refused the registers a restore left to it */
+	bool restore_refused;
 };
 
 /* ---- signals ------------------------------------------------------------ */
@@ -403,6 +412,53 @@ static void disarm(struct hcf_vmm *vm)
 	timer_settime(vm->timer, 0, &its, NULL);
 }
 
+/*
+ * After every KVM_RUN: the guest may have written memory, and registers a
+ * restore left in kvm_run are now put back, or were refused (EINVAL before
+ * the guest ran: the restore cannot stand) and must never apply later.
+ */
+static void after_kvm_run(struct hcf_vmm *vm, int rc, int err)
+{
+	vm->log_fresh = false;
+	/* A single OUT is finished by moving RIP at most; after a shutdown, a
+	 * halt, an internal error or an interrupted run there is nothing to
+	 * finish. Anything else may write memory when it is finished. */
+	const struct kvm_run *run = vm->run;
+	switch (rc < 0 ? KVM_EXIT_INTR : run->exit_reason) {
+	case KVM_EXIT_IO:
+		vm->completion_may_write = run->io.direction == KVM_EXIT_IO_IN || run->io.count != 1;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_INTERNAL_ERROR:
+	case KVM_EXIT_INTR:
+		vm->completion_may_write = false;
+		break;
+	default:
+		vm->completion_may_write = true;
+	}
+	if (vm->run->kvm_dirty_regs && rc < 0 && err == EINVAL)
+		vm->restore_refused = true;
+	vm->run->kvm_dirty_regs = 0;
+}
+
+bool hcf_vmm_restore_refused(const struct hcf_vmm *vm)
+{
+	return vm && vm->restore_refused;
+}
+
+int hcf_vmm_spoil_snapshot(struct hcf_vmm *vm)
+{
+	return vm->have_snap ? hcf_kvm_vcpu_state_spoil(vm->snap_cpu) : -1;
+}
+
+/* Registers a restore left to the next KVM_RUN put back now, for the host
+ * to read or set them. */
+static int apply_left_registers(struct hcf_vmm *vm)
+{
+	return vm->run->kvm_dirty_regs ? hcf_vmm_complete_pending(vm) : 0;
+}
+
 int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 {
 	uint64_t deadline = hcf_now_ns() + (uint64_t)timeout_ms * 1000000ull;
@@ -414,6 +470,7 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 		int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 		int e = errno;
 		vm->run->immediate_exit = 0;
+		after_kvm_run(vm, rc, e);
 		struct hcf_vx_input in = {
 			.run = vm->run,
 			.run_size = vm->run_size,
@@ -425,6 +482,9 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 			.debugcon_port = HCF_PORT_DEBUGCON,
 		};
 		hcf_kvm_classify(&in, vx);
+		if (vm->restore_refused)
+			snprintf(vx->detail, sizeof(vx->detail),
+				 "KVM_RUN refused the registers of the restored vCPU: %s", strerror(e));
 		if (vx->kind != HCF_VX_RESUME)
 			break;
 	}
@@ -449,10 +509,16 @@ void hcf_vmm_set_mmio_read(struct hcf_vmm *vm, const struct hcf_vx *vx, uint64_t
 int hcf_vmm_complete_pending(struct hcf_vmm *vm)
 {
 	/* KVM finishes a pending I/O or MMIO before it looks at immediate_exit. */
+	bool log_fresh = vm->log_fresh && !vm->completion_may_write;
 	vm->run->immediate_exit = 1;
 	int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 	int e = errno;
 	vm->run->immediate_exit = 0;
+	after_kvm_run(vm, rc, e);
+	/* the guest did not run: only finishing its last exit could have
+	 * written memory */
+	vm->log_fresh = log_fresh;
+	errno = e;
 	if (rc < 0 && e != EINTR)
 		return -1;
 	return 0;
@@ -468,7 +534,7 @@ int hcf_vmm_complete_pending(struct hcf_vmm *vm)
 int hcf_vmm_get_gprs(struct hcf_vmm *vm, uint64_t gpr[16], uint64_t *rip, uint64_t *rflags)
 {
 	struct kvm_regs r;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (apply_left_registers(vm) != 0 || ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
 		return -1;
 #define GET(i, f) gpr[i] = r.f;
 	KVM_GPRS(GET)
@@ -488,6 +554,8 @@ int hcf_vmm_set_gprs(struct hcf_vmm *vm, const uint64_t gpr[16], uint64_t rip, u
 #undef SET
 	r.rip = rip;
 	r.rflags = rflags;
+	if (apply_left_registers(vm) != 0)
+		return -1;
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0 ? -1 : 0;
 }
 
@@ -504,6 +572,8 @@ int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
 {
 	if (!vm->cfg.dirty_log)
 		return -1;
+	if (vm->log_fresh)
+		return 0;
 	for (unsigned s = 0; s < vm->nslots; s++) {
 		if (!vm->slots[s].logged)
 			continue;
@@ -523,6 +593,7 @@ int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
 				vm->dirty_snap[(base + i) / 64] |= 1ull << ((base + i) % 64);
 			}
 	}
+	vm->log_fresh = true;
 	return 0;
 }
 
@@ -657,8 +728,13 @@ int hcf_vmm_restore(struct hcf_vmm *vm, uint64_t skip_lo, uint64_t skip_hi, bool
 		}
 	}
 	const char *failed;
-	if (cpu_too && hcf_kvm_vcpu_state_restore(vm->snap_cpu, vm->vcpu_fd, &failed) != 0)
-		return -1;
+	vm->restore_refused = false;
+	if (cpu_too) {
+		/* setting MSRs may write guest memory (KVM's wall clock) */
+		vm->log_fresh = false;
+		if (hcf_kvm_vcpu_state_restore(vm->snap_cpu, vm->vcpu_fd, vm->run, &failed) != 0)
+			return -1;
+	}
 	if (pages_copied)
 		*pages_copied = copied;
 	return 0;

@@ -5,7 +5,8 @@
  * mailbox, catches exceptions, survives a guest that triple-faults, hangs or
  * hits a KVM internal error (each becomes its verdict and the next program
  * runs in the restored or rebuilt VM), restores the vCPU after destructive
- * calls and rebuilds only what a restore cannot serve, looks early at a
+ * calls and rebuilds only what a restore cannot serve (the registers it puts
+ * back riding on the next KVM_RUN, checked on a raw guest), looks early at a
  * guest a call handed over, keeps an exception storm short, and captures
  * vector state. PVM-specific cases run
  * only where the agent detects PVM and print SKIP with the reason elsewhere;
@@ -29,6 +30,7 @@
 #include "prog/prog.h"
 #include "spec/spec.h"
 #include "target/target.h"
+#include "util/x86.h"
 #include "vmm/vmm.h"
 
 static char hypervisor[16];
@@ -264,6 +266,58 @@ static void run_text(struct hcf_target *t, const struct hcf_abi *abi, const char
  * wrote cannot be restored under PVM's shadow paging: a new VM. With
  * no-restore, a new VM each time.
  */
+/*
+ * The registers a restore puts back ride on the next KVM_RUN (kvm_run's
+ * synced registers): a raw guest that counts in rbx between doorbells must
+ * count on from the snapshot's value after every restore, read back before
+ * it ran (hcf_vmm_get_gprs puts them back first) and after; a restore KVM
+ * refuses is a host error before the guest runs, and says so.
+ */
+static void ring(struct hcf_vmm *vm, uint64_t want_rbx)
+{
+	struct hcf_vx vx;
+	assert_int_equal(hcf_vmm_run(vm, 2000, &vx), 0);
+	assert_int_equal(vx.kind, HCF_VX_DOORBELL);
+	uint64_t gpr[16];
+	assert_int_equal(hcf_vmm_get_gprs(vm, gpr, NULL, NULL), 0);
+	assert_int_equal(gpr[HCF_RBX], want_rbx);
+}
+
+static void test_restore_registers_ride(void **state)
+{
+	(void)state;
+	struct hcf_vmm_config cfg = { .mem_size = 4u << 20, .dirty_log = true };
+	struct hcf_vmm *vm = NULL;
+	char err[256];
+	assert_int_equal(hcf_vmm_open(&vm, &cfg, err, sizeof(err)), 0);
+	/* 1: inc %rbx; out %eax, $HCF_PORT_DOORBELL; jmp 1b */
+	static const uint8_t code[] = { 0x48, 0xff, 0xc3, 0xe7, HCF_PORT_DOORBELL, 0xeb, 0xf9 };
+	assert_int_equal(hcf_gmem_write(hcf_vmm_mem(vm), hcf_gpa(0x100000), code, sizeof(code)), 0);
+	assert_int_equal(hcf_vmm_setup_long_mode(vm, 0x100000, 0x300000, err, sizeof(err)), 0);
+	ring(vm, 1);
+	assert_int_equal(hcf_vmm_snapshot(vm, err, sizeof(err)), 0);
+	ring(vm, 2);
+	ring(vm, 3);
+	size_t pages;
+	assert_int_equal(hcf_vmm_restore(vm, 0, 0, true, &pages), 0);
+	uint64_t gpr[16];
+	assert_int_equal(hcf_vmm_get_gprs(vm, gpr, NULL, NULL), 0);
+	assert_int_equal(gpr[HCF_RBX], 1);
+	ring(vm, 2);
+	assert_int_equal(hcf_vmm_restore(vm, 0, 0, true, &pages), 0);
+	ring(vm, 2);
+	assert_false(hcf_vmm_restore_refused(vm));
+
+	assert_int_equal(hcf_vmm_spoil_snapshot(vm), 0);
+	assert_int_equal(hcf_vmm_restore(vm, 0, 0, true, &pages), 0);
+	struct hcf_vx vx;
+	assert_int_equal(hcf_vmm_run(vm, 2000, &vx), -1);
+	assert_int_equal(vx.kind, HCF_VX_HOST_ERROR);
+	assert_true(hcf_vmm_restore_refused(vm));
+	assert_non_null(strstr(vx.detail, "refused the registers of the restored vCPU"));
+	hcf_vmm_close(vm);
+}
+
 static void test_restore_not_rebuild(void **state)
 {
 	(void)state;
@@ -502,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_exception_capture),
 		cmocka_unit_test(test_wrong_vendor_instruction),
 		cmocka_unit_test(test_crash_and_rebuild),
+		cmocka_unit_test(test_restore_registers_ride),
 		cmocka_unit_test(test_restore_not_rebuild),
 		cmocka_unit_test(test_internal_error),
 		cmocka_unit_test(test_hang_watchdog),
