@@ -289,14 +289,15 @@ static void chan_changed_pages(void *ctx, struct hcf_prog_result *r, bool with_a
 	const uint64_t *bm = hcf_vmm_dirty_bitmap(k->vm, &npages);
 	r->pages_checked = true;
 	for (int pass = 0; pass < (with_agent ? 2 : 1); pass++)
-		for (size_t pg = 0; pg < npages; pg++) {
-			if (!(bm[pg / 64] >> (pg % 64) & 1))
-				continue;
-			uint64_t gpa = (uint64_t)pg * 4096;
-			if (hcf_km_page_unjudged(gpa) || page_agent_writes(k, gpa) != (pass == 1))
-				continue;
-			note_page(k, r, gpa, pass == 1);
-		}
+		for (size_t w = 0; w * 64 < npages; w++)
+			for (uint64_t bits = bm[w]; bits; bits &= bits - 1) {
+				size_t pg = w * 64 + (size_t)__builtin_ctzll(bits);
+				uint64_t gpa = (uint64_t)pg * 4096;
+				if (pg >= npages || hcf_km_page_unjudged(gpa) ||
+				    page_agent_writes(k, gpa) != (pass == 1))
+					continue;
+				note_page(k, r, gpa, pass == 1);
+			}
 	/* the next run is judged on its own writes */
 	hcf_vmm_clear_dirty(k->vm);
 }

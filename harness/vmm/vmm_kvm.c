@@ -587,8 +587,11 @@ int hcf_vmm_collect_dirty(struct hcf_vmm *vm)
 			return -1;
 		/* the slot's bit i is page lo/PAGE + i of the whole-RAM bitmap */
 		size_t base = vm->slots[s].lo / PAGE;
-		for (size_t i = 0; i < pages; i++)
-			if (vm->kvm_dirty[i / 64] >> (i % 64) & 1) {
+		for (size_t w = 0; w * 64 < pages; w++)
+			for (uint64_t bits = vm->kvm_dirty[w]; bits; bits &= bits - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+				if (i >= pages)
+					break;
 				vm->dirty[(base + i) / 64] |= 1ull << ((base + i) % 64);
 				vm->dirty_snap[(base + i) / 64] |= 1ull << ((base + i) % 64);
 			}
