@@ -16,8 +16,10 @@
  *             ran before restores), against the fuzzing path on those inputs
  * Printed with the ratios to the ceiling, the reset cost (us per execution:
  * the memory and, after a destructive program, the vCPU's whole state with
- * the agent's rearm check), the pages a reset copies back, and how often a
- * reset restored the vCPU and how often it cost a new VM.
+ * the agent's rearm check), the pages a reset copies back, the time inside
+ * KVM_RUN (the guest's and the hypervisor's, which bounds the rate whatever
+ * the harness does), and how often a reset restored the vCPU and how often
+ * it cost a new VM.
  *
  *   HCF_SOURCE_DIR=$PWD build/bench/bench_fuzz [SPEC] [INPUTS] [ROUNDS]
  */
@@ -46,6 +48,7 @@ struct pass {
 	unsigned long long slow;
 	unsigned long long execs, calls, resets, pages, restores, rebuilds;
 	double reset_s;
+	double guest_s;      /* inside KVM_RUN */
 };
 
 static int fuzz_pass(struct hcf_fuzz_session *s, const uint8_t *in, const size_t *lens, size_t n,
@@ -80,6 +83,7 @@ static int fuzz_pass(struct hcf_fuzz_session *s, const uint8_t *in, const size_t
 	out->restores = c->restores - before.restores;
 	out->rebuilds = c->rebuilds - before.rebuilds;
 	out->reset_s = c->reset_seconds - before.reset_seconds;
+	out->guest_s = c->guest_seconds - before.guest_seconds;
 	return 0;
 }
 
@@ -169,7 +173,11 @@ int main(int argc, char **argv)
 	       judge_us + reset_us, judge_us, reset_us);
 	printf("                               = %.1f%% of an execution (%.1f us), %.0f%% of the ceiling's round trip\n",
 	       (judge_us + reset_us) / exec_us * 100, exec_us, (judge_us + reset_us) / (1e6 / ce) * 100);
-	printf("  the rest is the hypervisor: the calls (%.1f per execution) and their exits\n", fc / fe);
+	double guest_us = last.execs ? last.guest_s / (double)last.execs * 1e6 : 0.0;
+	printf("  inside KVM_RUN               %7.1f us/exec: the guest and the hypervisor (the %.1f calls,\n"
+	       "                               their exits, the restored guest's check), %.1f%% of an execution;\n"
+	       "                               with no harness at all at most %.0f execs/s\n",
+	       guest_us, fc / fe, guest_us / exec_us * 100, guest_us > 0 ? 1e6 / guest_us : 0.0);
 	printf("  executions of %.0f ms or more  %.1f per 1000, %.0f%% of the time (runaways, exception "
 	       "storms,\n                               lost guests); without them %.0f execs/s\n",
 	       SLOW_EXEC_S * 1e3, last.execs ? (double)last.slow * 1000.0 / (double)last.execs : 0.0,

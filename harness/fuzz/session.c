@@ -222,6 +222,7 @@ const struct hcf_fuzz_counters *hcf_fuzz_session_counters(const struct hcf_fuzz_
 	c->pages_restored = ti->pages_restored;
 	c->rebuilds = ti->rebuilds;
 	c->restores = ti->restores;
+	c->guest_seconds = (double)ti->guest_ns / 1e9;
 	c->features = s->seen.count;
 	return c;
 }

@@ -40,6 +40,7 @@ struct hcf_fuzz_counters {
 	uint64_t findings_new;     /* stored by this process */
 	uint64_t store_errors;
 	double reset_seconds;      /* total time in resets */
+	double guest_seconds;      /* total time inside the hypervisor's run call (the target's guest_ns) */
 	uint64_t resets, pages_restored, rebuilds;
 	uint64_t restores;         /* resets that put the vCPU's whole state back */
 	size_t features;           /* distinct slots seen by this process */

@@ -84,6 +84,8 @@ struct hcf_target_info {
 	uint64_t restores_failed; /* resets the snapshot could not serve (a restore that failed
 	                             its check, page tables written): the VM was rebuilt */
 	uint64_t rebuilds;        /* VMs torn down and built again */
+	uint64_t guest_ns;        /* time inside the hypervisor's run call (KVM_RUN): the guest
+	                             and the hypervisor; 0 where the target cannot tell */
 };
 
 struct hcf_target;

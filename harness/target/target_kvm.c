@@ -43,6 +43,7 @@ struct kvm_target {
 	struct hcf_target_opts opts;
 	struct hcf_target_info info;
 	struct hcf_vmm *vm;
+	uint64_t past_run_ns;      /* time inside KVM_RUN of the VMs torn down */
 	struct hcf_engine eng;     /* the agent protocol, over this VM (the channel below) */
 	uint8_t *agent;            /* agent ELF image (owned when loaded from a file) */
 	size_t agent_len;
@@ -426,6 +427,7 @@ static int boot(struct kvm_target *k, char *err, size_t errlen)
 static int rebuild(struct kvm_target *k)
 {
 	char err[256];
+	k->past_run_ns += hcf_vmm_run_ns(k->vm);
 	hcf_vmm_close_async(k->vm);
 	k->vm = NULL;
 	k->info.rebuilds++;
@@ -547,6 +549,7 @@ static int kvm_run(struct hcf_target *t, const struct hcf_prog *p, struct hcf_pr
 				}
 				continue;
 			}
+			k->past_run_ns += hcf_vmm_run_ns(k->vm);
 			hcf_vmm_close(k->vm);
 			k->vm = NULL;
 			return -1;
@@ -587,7 +590,9 @@ static void kvm_close(struct hcf_target *t)
 
 static const struct hcf_target_info *kvm_info(struct hcf_target *t)
 {
-	return &K(t)->info;
+	struct kvm_target *k = K(t);
+	k->info.guest_ns = k->past_run_ns + hcf_vmm_run_ns(k->vm);
+	return &k->info;
 }
 
 static int kvm_empty_round_trip(struct hcf_target *t, double *seconds)

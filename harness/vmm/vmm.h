@@ -74,6 +74,9 @@ int hcf_vmm_setup_long_mode(struct hcf_vmm *vm, uint64_t entry, uint64_t rsp, ch
 /* Run until an exit that needs the caller. HCF_VX_RESUME-class exits are
  * handled inside. timeout_ms bounds the whole call. */
 int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx);
+/* Nanoseconds this VM spent inside KVM_RUN so far: the guest's and the
+ * hypervisor's share of the time (benchmarks tell it from the harness's). */
+uint64_t hcf_vmm_run_ns(const struct hcf_vmm *vm);
 
 /* After an IN exit: the value the device returns. After an MMIO read exit:
  * the bytes read. */

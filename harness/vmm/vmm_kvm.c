@@ -70,6 +70,7 @@ struct hcf_vmm {
 	bool completion_may_write;
 	/* the last KVM_RUN refused the registers a restore left to it */
 	bool restore_refused;
+	uint64_t run_ns;         /* time inside KVM_RUN, for benchmarks */
 };
 
 /* ---- signals ------------------------------------------------------------ */
@@ -442,6 +443,11 @@ static void after_kvm_run(struct hcf_vmm *vm, int rc, int err)
 	vm->run->kvm_dirty_regs = 0;
 }
 
+uint64_t hcf_vmm_run_ns(const struct hcf_vmm *vm)
+{
+	return vm ? vm->run_ns : 0;
+}
+
 bool hcf_vmm_restore_refused(const struct hcf_vmm *vm)
 {
 	return vm && vm->restore_refused;
@@ -467,8 +473,10 @@ int hcf_vmm_run(struct hcf_vmm *vm, unsigned timeout_ms, struct hcf_vx *vx)
 		tls_run = vm->run;
 		if (hcf_interrupted())
 			vm->run->immediate_exit = 1;
+		uint64_t t0 = hcf_now_ns();
 		int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 		int e = errno;
+		vm->run_ns += hcf_now_ns() - t0;
 		vm->run->immediate_exit = 0;
 		after_kvm_run(vm, rc, e);
 		struct hcf_vx_input in = {
@@ -511,8 +519,10 @@ int hcf_vmm_complete_pending(struct hcf_vmm *vm)
 	/* KVM finishes a pending I/O or MMIO before it looks at immediate_exit. */
 	bool log_fresh = vm->log_fresh && !vm->completion_may_write;
 	vm->run->immediate_exit = 1;
+	uint64_t t0 = hcf_now_ns();
 	int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 	int e = errno;
+	vm->run_ns += hcf_now_ns() - t0;
 	vm->run->immediate_exit = 0;
 	after_kvm_run(vm, rc, e);
 	/* the guest did not run: only finishing its last exit could have
