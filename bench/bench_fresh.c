@@ -8,8 +8,8 @@
  *   fresh    what users of kvm-unit-tests or KVM's selftests get: every test
  *            builds and boots its own VM (hcf_target_open), runs, is judged
  *            by the same oracles and model, and tears the VM down
- *   process  (with HCFUZZ set, once) a process per test as well: `hcfuzz
- *            run` with the test's program, started directly (no shell), as
+ *   process  (with HCFUZZ set) a process per test as well: `hcfuzz run`
+ *            with the test's program, started directly (no shell), as
  *            kvm-unit-tests' and the selftests' runners start one binary
  *            per test
  * Printed: tests/s of each (the median of the rounds), the ratios, and how
@@ -177,11 +177,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	enum hcf_verdict *vr = calloc(n, sizeof(*vr)), *vf = calloc(n, sizeof(*vf));
-	double reused[50], fresh[50];
+	const char *hcfuzz = getenv("HCFUZZ");
+	double reused[50], fresh[50], process[50];
+	size_t ran = 0;
 	for (int k = 0; k < rounds; k++) {
 		reused[k] = run_reused(abi, tests, n, vr);
 		fresh[k] = run_fresh(abi, tests, n, vf);
 		if (reused[k] < 0 || fresh[k] < 0)
+			return 1;
+		if (hcfuzz && (process[k] = run_processes(hcfuzz, spec, tests, n, &ran)) < 0)
 			return 1;
 	}
 	double mr = bench_median(reused, rounds), mf = bench_median(fresh, rounds);
@@ -202,14 +206,11 @@ int main(int argc, char **argv)
 			       hcf_verdict_name(vf[i]));
 			shown++;
 		}
-	const char *hcfuzz = getenv("HCFUZZ");
 	if (hcfuzz) {
-		size_t ran = 0;
-		double per = run_processes(hcfuzz, spec, tests, n, &ran);
-		if (per > 0)
-			printf("  a process per test ('hcfuzz run' of %zu tests, once) %6.1f tests/s; ratio "
-			       "hcfuzz/process %.1fx\n",
-			       ran, 1.0 / per, per / (mr / (double)n));
+		double per = bench_median(process, rounds);
+		printf("  a process per test ('hcfuzz run' of %zu tests) %6.1f tests/s; ratio hcfuzz/process "
+		       "%.1fx\n",
+		       ran, 1.0 / per, per / (mr / (double)n));
 	}
 	free(vr);
 	free(vf);

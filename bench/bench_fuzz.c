@@ -175,9 +175,10 @@ int main(int argc, char **argv)
 	       (judge_us + reset_us) / exec_us * 100, exec_us, (judge_us + reset_us) / (1e6 / ce) * 100);
 	double guest_us = last.execs ? last.guest_s / (double)last.execs * 1e6 : 0.0;
 	printf("  inside KVM_RUN               %7.1f us/exec: the guest and the hypervisor (the %.1f calls,\n"
-	       "                               their exits, the restored guest's check), %.1f%% of an execution;\n"
+	       "                               their exits, the restored guest's check), %.1f%% of the last round;\n"
 	       "                               with no harness at all at most %.0f execs/s\n",
-	       guest_us, fc / fe, guest_us / exec_us * 100, guest_us > 0 ? 1e6 / guest_us : 0.0);
+	       guest_us, fc / fe, last.seconds > 0 ? last.guest_s / last.seconds * 100 : 0.0,
+	       guest_us > 0 ? 1e6 / guest_us : 0.0);
 	printf("  executions of %.0f ms or more  %.1f per 1000, %.0f%% of the time (runaways, exception "
 	       "storms,\n                               lost guests); without them %.0f execs/s\n",
 	       SLOW_EXEC_S * 1e3, last.execs ? (double)last.slow * 1000.0 / (double)last.execs : 0.0,
