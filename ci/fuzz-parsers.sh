@@ -13,8 +13,10 @@
 # the build made (DIR/fuzz-parsers/seeds/TARGET); its log is
 # WDIR/logs/TARGET.log, anything it finds WDIR/artifacts/TARGET-*. WDIR is
 # DIR/fuzz-parsers unless given (ctest's short runs use one of their own).
-# One line per target: executions, time, exec/s, corpus,
-# cov/ft. Exits non-zero when any target found a crash, leak, UB or hang.
+# While a target runs, a live status line on stderr (in place on a terminal,
+# every 30 s in a log) says how far it is; then one line per target:
+# executions, time, exec/s, corpus, cov/ft. Exits non-zero when any target
+# found a crash, leak, UB or hang.
 # The long runs of docs/fuzzing.md: ci/fuzz-parsers.sh -runs=10000000.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,15 +38,17 @@ while [ $# -gt 1 ]; do
 	shift 2
 done
 limit=()
+max_runs=
+max_secs=
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-runs=*) limit+=("$1") ;;
-	[0-9]*) limit+=(-max_total_time="$1") ;;
+	-runs=*) limit+=("$1"); max_runs=${1#-runs=} ;;
+	[0-9]*) limit+=(-max_total_time="$1"); max_secs=$1 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ ${#limit[@]} -gt 0 ] || limit=(-max_total_time=60)
+[ ${#limit[@]} -gt 0 ] || { limit=(-max_total_time=60); max_secs=60; }
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(spec spec_fastabi prog_text codec finding campaign mailbox)
 
@@ -62,6 +66,41 @@ mkdir -p "$work/logs" "$work/artifacts"
 # files), small enough to keep every execution cheap.
 declare -A max_len=([spec]=4096 [spec_fastabi]=4096 [prog_text]=2048 [codec]=1024 [finding]=2048
 		    [campaign]=4096 [mailbox]=2048)
+# The live status line of target $1 while its fuzzer writes $2, started at
+# $3: its last progress line, every 2 s; ends with this script.
+progress() {
+	local t=$1 log=$2 start=$3 last=$3 line n rate cov left now msg
+	while kill -0 $$ 2>/dev/null; do
+		sleep 2
+		line=$(tail -c 4096 "$log" 2>/dev/null | tr -d '\0' | grep -aE '^#[0-9]+' | tail -1) || true
+		[ -n "$line" ] || continue
+		n=${line%%[!#0-9]*}
+		n=${n#\#}
+		rate=$(sed -n 's/.* exec\/s: \([0-9]*\).*/\1/p' <<< "$line")
+		cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1 ft \2 corpus \3/p' <<< "$line")
+		now=$(date +%s)
+		left=
+		if [ -n "$max_runs" ] && [ "${rate:-0}" -gt 0 ] && [ "$n" -lt "$max_runs" ]; then
+			left=$(((max_runs - n) / rate))
+		fi
+		if [ -n "$max_secs" ] && { [ -z "$left" ] || [ $((start + max_secs - now)) -lt "$left" ]; }; then
+			left=$((start + max_secs - now))
+		fi
+		msg="fuzz_$t: $n executions${max_runs:+ of $max_runs}, ${rate:-?} exec/s, ${cov:-?}"
+		if [ -n "$left" ] && [ "$left" -ge 120 ]; then
+			msg+=", about $(((left + 59) / 60)) min to go"
+		elif [ -n "$left" ] && [ "$left" -ge 0 ]; then
+			msg+=", about $left s to go"
+		fi
+		if [ -t 2 ]; then
+			printf '\r\033[K%s' "${msg:0:118}" >&2
+		elif [ $((now - last)) -ge 30 ]; then
+			printf '%s\n' "$msg" >&2
+			last=$now
+		fi
+	done
+}
+
 failed=0
 for t in "${targets[@]}"; do
 	bin=$dir/fuzz_$t
@@ -77,10 +116,16 @@ for t in "${targets[@]}"; do
 	rc=0
 	# -reload=0: one process per corpus, nothing to pick up from it (the default
 	# lists and stats the whole corpus every second: 2 to 5% of the time)
+	: > "$log"
+	progress "$t" "$log" "$start" &
+	shown=$!
 	nice -n 19 "$bin" "${limit[@]}" "${dict[@]}" -rss_limit_mb=2048 -timeout=10 -max_len="${max_len[$t]:-4096}" \
 		-reload=0 \
 		-print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
 		"$work/corpus/$t" "$dir/seeds/$t" > "$log" 2>&1 || rc=$?
+	kill "$shown" 2>/dev/null || true
+	wait "$shown" 2>/dev/null || true
+	[ ! -t 2 ] || printf '\r\033[K' >&2
 	secs=$(($(date +%s) - start))
 	text=$(tr -d '\0' < "$log")
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' <<< "$text")
