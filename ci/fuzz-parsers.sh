@@ -71,7 +71,8 @@ declare -A max_len=([spec]=4096 [spec_fastabi]=4096 [prog_text]=2048 [codec]=102
 progress() {
 	local t=$1 log=$2 start=$3 last=$3 line n rate cov left now msg
 	while kill -0 $$ 2>/dev/null; do
-		sleep 2
+		# (a sleep left behind by the kill below must not hold the output open)
+		sleep 2 < /dev/null > /dev/null 2>&1
 		line=$(tail -c 4096 "$log" 2>/dev/null | tr -d '\0' | grep -aE '^#[0-9]+' | tail -1) || true
 		[ -n "$line" ] || continue
 		n=${line%%[!#0-9]*}
