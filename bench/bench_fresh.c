@@ -116,7 +116,7 @@ static int run_one_process(const char *hcfuzz, const char *spec, const char *pro
 }
 
 /* Every test of the plan as a process of its own (`hcfuzz run`). Seconds
- * per test, or a negative number; *done tells how many ran. */
+ * per test, or a negative number; *ran tells how many ran. */
 static double run_processes(const char *hcfuzz, const char *spec, struct hcf_test *tests, size_t n,
 			    size_t *ran)
 {
@@ -132,7 +132,7 @@ static double run_processes(const char *hcfuzz, const char *spec, struct hcf_tes
 		if (!f || hcf_prog_print(&tests[i].prog, f) != 0) {
 			if (f)
 				fclose(f);
-			continue; /* a program the text format cannot spell: not sampled */
+			continue; /* a program the text format cannot spell: not run */
 		}
 		fclose(f);
 		double t0 = hcf_now_s();
