@@ -72,6 +72,17 @@ static void test_seed(void **state)
 	free(s);
 }
 
+/* The probing ABI of a transport (number in rax), and an empty record of
+ * what probing it learned, for a test to fill in. */
+static struct hcf_abi *seeded(const char *transport, struct hcf_learned *L)
+{
+	char *s = hcf_learn_seed_spec(transport, "rax");
+	struct hcf_abi *pa = mr_load_text("seed", s);
+	free(s);
+	memset(L, 0, sizeof(*L));
+	return pa;
+}
+
 /* A draft of observations, written and loaded back. */
 static char *draft(const struct hcf_learned *L, const struct hcf_abi *pa, const struct hcf_abi *base)
 {
@@ -95,11 +106,8 @@ static char *draft(const struct hcf_learned *L, const struct hcf_abi *pa, const 
  * a comment only). Every draft loads; each fact is where it belongs. */
 static void test_draft(void **state)
 {
-	char *s = hcf_learn_seed_spec("\"int 0x1b\"", "rax");
-	struct hcf_abi *pa = mr_load_text("seed", s);
-	free(s);
 	struct hcf_learned L;
-	memset(&L, 0, sizeof(L));
+	struct hcf_abi *pa = seeded("\"int 0x1b\"", &L);
 	snprintf(L.target, sizeof(L.target), "kvm");
 	snprintf(L.hypervisor, sizeof(L.hypervisor), "test");
 	L.nr_reg = HCF_RAX;
@@ -272,11 +280,8 @@ static void test_compare_width(void **state)
  * draft's undeclared: says so, and a call that came back is a call. */
 static void test_default_loss(void **state)
 {
-	char *s = hcf_learn_seed_spec("vmcall", "rax");
-	struct hcf_abi *pa = mr_load_text("seed", s);
-	free(s);
 	struct hcf_learned L;
-	memset(&L, 0, sizeof(L));
+	struct hcf_abi *pa = seeded("vmcall", &L);
 	L.nr_reg = HCF_RAX;
 	L.ret_reg = HCF_REG_NONE;
 	L.probed = 17;
